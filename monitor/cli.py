@@ -1,0 +1,119 @@
+"""Command line: the live monitor, `snapshot`, `sim` and `config`.
+
+argparse handles flags only; layered settings (file, env, flags) live in `monitor.config`.
+No flag takes the API key's value: a key on the command line shows in `ps` to every user of a
+shared jump host (FAULTS S1). Handlers are imported lazily so `snapshot` and `sim` never pay for
+importing Textual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_PARTIAL = 1
+EXIT_USAGE = 2
+
+KEY_HELP = (
+    "The API key is read from DIALNEXA_API_KEY, from a key file (--api-key-file or api_key_file "
+    "in the config file, mode 0600), or from the system keyring; never from a flag."
+)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--base-url", help="API base URL (default https://api.dialnexa.com/v1)")
+    parser.add_argument("--profile", help="config profile ([profiles.NAME] in the config file)")
+    parser.add_argument(
+        "--api-key-file", type=Path, help="file holding the API key (must be mode 0600)"
+    )
+
+
+def _sim_world(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--scenario", default="busy", help="small, busy (default) or huge")
+    parser.add_argument("--seed", type=int, default=7, help="random seed (same seed, same history)")
+    parser.add_argument("--speed", type=float, default=1.0, help="simulated seconds per second")
+    parser.add_argument(
+        "--faults", default="", help="comma-separated fault ids to switch on at start"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dialnexa-monitor",
+        description="Live terminal monitor for DialNexa calling campaigns. " + KEY_HELP,
+    )
+    _common(parser)
+    parser.add_argument(
+        "--demo", action="store_true", help="monitor the embedded simulator; no key needed"
+    )
+    _sim_world(parser)
+    parser.add_argument(
+        "--no-tick", action="store_true", help="do not tick durations every second (slow links)"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    snap = sub.add_parser(
+        "snapshot",
+        help="read the data once, print it and exit",
+        description="One read of the monitor's data, for scripts. " + KEY_HELP,
+    )
+    _common(snap)
+    snap.add_argument("--call", metavar="ID", help="that call and its retry history")
+    snap.add_argument(
+        "--campaign", metavar="ID", action="append", default=[], help="campaign counts (repeatable)"
+    )
+    snap.add_argument("--format", choices=["json", "table"], default="json")
+    snap.add_argument(
+        "--demo", action="store_true", help="read the embedded simulator instead of the API"
+    )
+    _sim_world(snap)
+
+    sim = sub.add_parser(
+        "sim",
+        help="serve the simulator on 127.0.0.1",
+        description="Serve the DialNexa simulator on loopback. The first line on stdout is its "
+        "base URL. It accepts the key in DIALNEXA_API_KEY, or 'demo' when that is unset.",
+    )
+    sim.add_argument("--port", type=int, default=8787, help="port (0 = any free port)")
+    _sim_world(sim)
+    sim.add_argument(
+        "--dialect", default="mixed", help="canonical, mixed (default) or openapi spellings"
+    )
+
+    cfg = sub.add_parser("config", help="show where settings come from, or check them")
+    _common(cfg)
+    cfg_sub = cfg.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    cfg_sub.add_parser("path", help="print the config file's path")
+    cfg_sub.add_parser("show", help="every effective setting and where it came from")
+    cfg_sub.add_parser("check", help="validate the settings and try one authenticated GET")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "snapshot":
+            from monitor.snapshot import run_snapshot
+
+            return run_snapshot(args)
+        if args.command == "sim":
+            from monitor.sim.serve import run_sim
+
+            return run_sim(args)
+        if args.command == "config":
+            from monitor.config_cmd import run_config
+
+            return run_config(args)
+        from monitor.ui.run import run_monitor
+
+        return run_monitor(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
