@@ -136,6 +136,18 @@ def _message_from(body: bytes, status: int, content_type: str) -> str:
     return " ".join(text.split())[:80]
 
 
+def _cause_chain(exc: BaseException) -> list[str]:
+    """Type names and texts down the cause chain: anyio hides `ConnectionRefusedError` there."""
+    out: list[str] = []
+    current: BaseException | None = exc
+    while current is not None and len(out) < 16:
+        out.append(f"{type(current).__name__} {current}")
+        if isinstance(current, ConnectionRefusedError):
+            out.append("refused")
+        current = current.__cause__ or current.__context__
+    return out
+
+
 def _looks_like_missing_route(message: str) -> bool:
     # NestJS answers an unknown route with "Cannot GET /v1/..."; a missing object says so.
     lowered = message.lower()
@@ -301,7 +313,7 @@ class DialNexaClient:
 
     def _transport_error(self, exc: httpx.HTTPError, path: str) -> ApiError:
         host = urlsplit(self.base_url).hostname or "the API host"
-        detail = str(exc).lower()
+        detail = " ".join(_cause_chain(exc)).lower()
         if isinstance(exc, httpx.ConnectTimeout):
             return Timeout(f"Timed out connecting to {host}", path=path)
         if isinstance(exc, httpx.TimeoutException):
@@ -547,7 +559,7 @@ async def iter_pages(
     first_ids: set[object] = set()
     for number in range(1, max_pages + 1):
         page = await fetch(number)
-        marker = (page.items[0], page.raw_count) if page.items else None
+        marker = tuple(str(getattr(item, "id", "")) for item in page.items) or None
         if marker is not None and marker in first_ids:
             log.warning("pagination repeated a page; stopping at page %d", number)
             return

@@ -1,0 +1,1 @@
+"""Fetching inside the rate budget: cadence, budget, scheduling and the pollers."""

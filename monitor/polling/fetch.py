@@ -1,0 +1,186 @@
+"""Reads that span more than one request, with the API sheet's fallbacks.
+
+The reference site documents `/call-logs*` and `/campaigns*`, which the OpenAPI lacks; a 404 for
+the path itself (`EndpointUnavailable`) switches that family to the OpenAPI equivalent for the
+rest of the session (`Routes`), and the UI says which source is in use. Shared by `snapshot` and
+the pollers so both read the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Literal
+
+from monitor.api.client import DialNexaClient
+from monitor.api.errors import BadRequest, EndpointUnavailable
+from monitor.api.models import Call, Campaign, RetryConfig, RetryHistory
+from monitor.api.pages import Page
+from monitor.api.vocab import IN_FLIGHT_STATUSES, OUTCOME_COLUMNS, CallStatus, status_filter_words
+from monitor.state.derive import history_from_call
+
+log = logging.getLogger(__name__)
+
+Source = Literal["call-logs", "batch-calls", "calls"]
+
+
+@dataclass
+class Routes:
+    """Which documented path serves each kind of data here; learnt from 404s, once."""
+
+    campaign_logs: Source = "call-logs"
+    """`/call-logs/campaign/{id}`, else `/batch-calls/{id}` (OpenAPI)."""
+    campaigns: Literal["campaigns", "batch-calls"] = "campaigns"
+    retries: Literal["call-logs", "call-record"] = "call-logs"
+    """`/call-logs/{id}/retries`, else the call record alone (one attempt)."""
+    status_spelling: dict[CallStatus, str] = field(default_factory=dict)
+    """Filter words that the API accepted, after a 400 made us try the other spelling."""
+
+    def describe(self) -> str:
+        return (
+            f"campaign calls via /{self.campaign_logs}, campaigns via /{self.campaigns}, "
+            f"retries via {'/call-logs' if self.retries == 'call-logs' else 'the call record'}"
+        )
+
+
+ACTIVE_STATUSES = (CallStatus.DIALING, CallStatus.IN_PROGRESS)
+
+
+async def fetch_active_calls(client: DialNexaClient, *, limit: int = 100) -> Page[Call]:
+    """Calls in flight, from one list request (never one request per call)."""
+    words: list[str] = []
+    for status in ACTIVE_STATUSES:
+        words.extend(status_filter_words(status, dialect="calls"))
+    page = await client.list_calls(limit=limit, statuses=words)
+    # Servers that ignore the filter still must not put ended calls in the active view.
+    kept = tuple(c for c in page.items if c.status in IN_FLIGHT_STATUSES)
+    return Page(
+        items=kept,
+        page=page.page,
+        limit=page.limit,
+        total=page.total,
+        total_pages=page.total_pages,
+        skipped=page.skipped,
+        skip_reasons=page.skip_reasons,
+        raw_count=page.raw_count,
+    )
+
+
+async def fetch_campaign(client: DialNexaClient, routes: Routes, campaign_id: str) -> Campaign:
+    if routes.campaigns == "campaigns":
+        try:
+            return await client.get_campaign(campaign_id)
+        except EndpointUnavailable:
+            log.info("/campaigns unavailable; using /batch-calls")
+            routes.campaigns = "batch-calls"
+    detail = await client.get_batch(campaign_id, limit=1)
+    if detail.batch is not None:
+        return detail.batch
+    page = await client.list_batches(limit=100)
+    for batch in page.items:
+        if batch.id == campaign_id:
+            return batch
+    return Campaign(id=campaign_id)
+
+
+async def fetch_campaign_list(client: DialNexaClient, routes: Routes) -> Page[Campaign]:
+    if routes.campaigns == "campaigns":
+        try:
+            return await client.list_campaigns(limit=100)
+        except EndpointUnavailable:
+            routes.campaigns = "batch-calls"
+    return await client.list_batches(limit=100)
+
+
+async def campaign_calls_page(
+    client: DialNexaClient,
+    routes: Routes,
+    campaign_id: str,
+    *,
+    page: int = 1,
+    limit: int = 100,
+    status: str | None = None,
+) -> Page[Call]:
+    """One page of a campaign's calls, from whichever source this API serves."""
+    if routes.campaign_logs == "call-logs":
+        try:
+            return await client.list_campaign_logs(
+                campaign_id, page=page, limit=limit, status=status
+            )
+        except EndpointUnavailable:
+            log.info("/call-logs/campaign unavailable; using /batch-calls/{id}")
+            routes.campaign_logs = "batch-calls"
+    if routes.campaign_logs == "batch-calls":
+        try:
+            detail = await client.get_batch(campaign_id, page=page, limit=limit, status=status)
+            if detail.calls is not None:
+                return detail.calls
+        except EndpointUnavailable:
+            pass
+        routes.campaign_logs = "calls"
+    statuses = status.split(",") if status else None
+    return await client.list_calls(
+        page=page, limit=limit, statuses=statuses, batch_call_id=campaign_id
+    )
+
+
+async def _status_total(
+    client: DialNexaClient, routes: Routes, campaign_id: str, status: CallStatus | None
+) -> int | None:
+    if status is None:
+        page = await campaign_calls_page(client, routes, campaign_id, limit=1)
+        return page.total
+    dialect = "calls" if routes.campaign_logs == "calls" else "logs"
+    candidates = [routes.status_spelling[status]] if status in routes.status_spelling else []
+    candidates += [",".join(status_filter_words(status, dialect=dialect)), status.value]
+    for word in dict.fromkeys(candidates):
+        try:
+            page = await campaign_calls_page(client, routes, campaign_id, limit=1, status=word)
+        except BadRequest:
+            continue
+        routes.status_spelling[status] = word
+        return page.total
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignCounts:
+    campaign_id: str
+    total: int | None
+    counts: dict[CallStatus, int | None]
+    """`None` where the API could not say (a filter it refused, or no totals on this source)."""
+
+
+async def fetch_campaign_counts(
+    client: DialNexaClient, routes: Routes, campaign_id: str
+) -> CampaignCounts:
+    """Per-outcome totals with `limit=1` requests: the cheapest documented count (3.5)."""
+    total = await _status_total(client, routes, campaign_id, None)
+    counts: dict[CallStatus, int | None] = {}
+    for status in OUTCOME_COLUMNS:
+        counts[status] = await _status_total(client, routes, campaign_id, status)
+    return CampaignCounts(campaign_id=campaign_id, total=total, counts=counts)
+
+
+async def fetch_retry_history(client: DialNexaClient, routes: Routes, call: Call) -> RetryHistory:
+    """The retry series that `call` belongs to, by its parent (first attempt) id."""
+    parent = call.retry_group_id or call.id
+    if routes.retries == "call-logs":
+        try:
+            return await client.get_retries(parent)
+        except EndpointUnavailable:
+            log.info("/call-logs/{id}/retries unavailable; showing the call record alone")
+            routes.retries = "call-record"
+    return history_from_call(call)
+
+
+async def fetch_retry_config(
+    client: DialNexaClient, routes: Routes, call: Call
+) -> RetryConfig | None:
+    """The call's own retry settings, else its campaign's."""
+    if call.retry is not None:
+        return call.retry
+    if call.campaign_id is None:
+        return None
+    campaign = await fetch_campaign(client, routes, call.campaign_id)
+    return campaign.retry_config

@@ -1,0 +1,312 @@
+"""`dialnexa-monitor snapshot`: one read of the monitor's data, printed, for scripts.
+
+The JSON is a contract (INTERFACE.md): fields may be added, never renamed. It is written with
+`ensure_ascii=True`, so no byte of an API string (ESC, C1, bidi) can act on the terminal it is
+printed to, and the API's strings survive exactly as received for whoever parses them.
+Exit status: 0 everything requested was read; 1 some could not be (the JSON still prints, with
+`errors`); 2 usage or configuration error, one paragraph on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import httpx
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+
+from monitor.api.client import DialNexaClient, check_id
+from monitor.api.errors import ApiError, BadPayload, RateLimited
+from monitor.api.models import Call
+from monitor.api.vocab import OUTCOME_COLUMNS, CallStatus
+from monitor.clock import Clock, SystemClock
+from monitor.config import ConfigError, load_settings
+from monitor.display import to_display
+from monitor.polling.fetch import (
+    Routes,
+    fetch_campaign_counts,
+    fetch_retry_config,
+    fetch_retry_history,
+)
+from monitor.state.derive import Timeline, build_timeline, connect_rate
+
+T = TypeVar("T")
+
+RATE_LIMIT_WAIT_MAX_S = 30.0
+"""`snapshot` waits out one 429 for at most this long (INTERFACE.md)."""
+RETRY_BACKOFF_S = 1.0
+
+NO_KEY_MESSAGE = (
+    "No DialNexa API key found. Set DIALNEXA_API_KEY in the environment, or put the key in a "
+    "file readable only by you (chmod 600) and pass --api-key-file PATH (or set api_key_file in "
+    "the config file; see `dialnexa-monitor config path`). Keys are never accepted as a flag "
+    "because flags show in `ps`. To try the monitor without a key, use --demo."
+)
+
+
+def iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+@dataclass
+class Report:
+    base_url: str
+    generated_at: datetime
+    call: dict[str, Any] | None = None
+    campaigns: list[dict[str, Any]] = field(default_factory=list)
+    active_calls: list[dict[str, Any]] | None = None
+    concurrency: dict[str, Any] | None = None
+    errors: list[dict[str, str]] = field(default_factory=list)
+
+    def fail(self, resource: str, error: ApiError) -> None:
+        self.errors.append({"resource": resource, "kind": error.kind, "message": error.message})
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "generated_at": iso(self.generated_at),
+            "base_url": self.base_url,
+        }
+        if self.call is not None:
+            out["call"] = self.call
+        if self.campaigns:
+            out["campaigns"] = self.campaigns
+        if self.active_calls is not None:
+            out["active_calls"] = self.active_calls
+        if self.concurrency is not None:
+            out["concurrency"] = self.concurrency
+        out["errors"] = self.errors
+        return out
+
+
+def _retryable(exc: BaseException) -> bool:
+    return isinstance(exc, ApiError) and exc.transient
+
+
+def _wait(state: RetryCallState) -> float:
+    exc = state.outcome.exception() if state.outcome else None
+    if isinstance(exc, RateLimited):
+        return min(exc.retry_after or RETRY_BACKOFF_S * 2, RATE_LIMIT_WAIT_MAX_S)
+    retry_after = getattr(exc, "retry_after", None)
+    if isinstance(retry_after, int | float):
+        return min(float(retry_after), RATE_LIMIT_WAIT_MAX_S)
+    return RETRY_BACKOFF_S
+
+
+async def patiently(read: Callable[[], Awaitable[T]], clock: Clock) -> T:
+    """One more try after a 429 (its Retry-After, ≤ 30 s), a 5xx or a timeout; then give up."""
+    async for attempt in AsyncRetrying(
+        stop=stop_after_attempt(2),
+        retry=retry_if_exception(_retryable),
+        wait=_wait,
+        sleep=clock.sleep,
+        reraise=True,
+    ):
+        with attempt:
+            return await read()
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def call_json(call: Call, timeline: Timeline) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": call.id,
+        "status": call.status.value,
+        "duration_s": call.duration_s,
+        "campaign_id": call.campaign_id,
+        "to_number": call.to_number,
+        "from_number": call.from_number,
+        "created_at": iso(call.created_at),
+        "ended_at": iso(call.ended_at),
+        "metadata": call.metadata,
+        "end_reason": call.end_reason,
+        "sentiment": call.sentiment,
+        "recording_url": call.recording_url,
+        "analysis": call.analysis,
+        "attempt": call.attempt,
+        "retry_group_id": call.retry_group_id,
+        "summary_status": timeline.summary,
+        "attempts": [
+            {
+                "attempt": row.attempt,
+                "outcome": row.outcome.value,
+                "duration_s": row.duration_s,
+                "called_at": iso(row.called_at),
+                "gap_s": row.gap_s,
+                **({"flags": list(row.flags)} if row.flags else {}),
+                **({"outcome_raw": row.outcome_raw} if row.outcome is CallStatus.UNKNOWN else {}),
+            }
+            for row in timeline.rows
+        ],
+        "next_retry_at": iso(timeline.next_retry_at),
+        "next_retry_overdue": timeline.overdue,
+        "attempts_left": timeline.attempts_left,
+    }
+    if call.status is CallStatus.UNKNOWN or not call.status_documented:
+        out["status_raw"] = call.status_raw
+    return out
+
+
+async def read_call(
+    client: DialNexaClient, routes: Routes, call_id: str, report: Report, clock: Clock
+) -> None:
+    resource = f"call/{call_id}"
+    try:
+        call = await patiently(lambda: client.get_call(call_id), clock)
+    except ApiError as exc:
+        report.fail(resource, exc)
+        return
+    try:
+        history = await patiently(lambda: fetch_retry_history(client, routes, call), clock)
+    except ApiError as exc:
+        report.fail(f"retries/{call.retry_group_id or call.id}", exc)
+        from monitor.state.derive import history_from_call
+
+        history = history_from_call(call)
+    try:
+        config = await patiently(lambda: fetch_retry_config(client, routes, call), clock)
+    except ApiError:
+        config = None  # without settings the summary says "ended" rather than guess
+    report.call = call_json(call, build_timeline(history, config, clock.now()))
+    report.call["retry_source"] = routes.retries
+
+
+async def read_campaign(
+    client: DialNexaClient, routes: Routes, campaign_id: str, report: Report, clock: Clock
+) -> None:
+    try:
+        figures = await patiently(lambda: fetch_campaign_counts(client, routes, campaign_id), clock)
+    except ApiError as exc:
+        report.fail(f"campaign/{campaign_id}", exc)
+        return
+    report.campaigns.append(
+        {
+            "id": campaign_id,
+            "total": figures.total,
+            "counts": {s.value: figures.counts.get(s) for s in OUTCOME_COLUMNS},
+            "connect_rate": connect_rate(figures.counts),
+            "qualified_rate": None,
+            "source": routes.campaign_logs,
+        }
+    )
+
+
+async def collect(
+    client: DialNexaClient,
+    *,
+    call_id: str | None,
+    campaign_ids: list[str],
+    clock: Clock,
+) -> Report:
+    report = Report(base_url=client.base_url, generated_at=clock.now())
+    routes = Routes()
+    if call_id:
+        await read_call(client, routes, call_id, report, clock)
+    for campaign_id in campaign_ids:
+        await read_campaign(client, routes, campaign_id, report, clock)
+    return report
+
+
+def render_table(report: Report) -> str:
+    """A human summary; every API string goes through `to_display`."""
+    lines = [f"DialNexa snapshot at {iso(report.generated_at)} from {report.base_url}"]
+    if report.call:
+        c = report.call
+        lines.append("")
+        lines.append(
+            f"Call {to_display(c['id'], 40)}  status {c['status']}  "
+            f"duration {c['duration_s'] if c['duration_s'] is not None else '–'} s  "
+            f"summary {c['summary_status'] or '–'}"
+        )
+        lines.append(f"  {'#':>2}  {'outcome':<12} {'dur s':>6}  {'placed at':<20}  {'gap':>8}")
+        for a in c["attempts"]:
+            gap = "–" if a["gap_s"] is None else f"{a['gap_s'] // 60}m{a['gap_s'] % 60:02d}s"
+            lines.append(
+                f"  {a['attempt']:>2}  {a['outcome']:<12} "
+                f"{a['duration_s'] if a['duration_s'] is not None else '–':>6}  "
+                f"{a['called_at'] or '–':<20}  {gap:>8}"
+            )
+        if c["next_retry_at"]:
+            lines.append(f"  next retry ≈ {c['next_retry_at']}")
+    if report.campaigns:
+        lines.append("")
+        header = "  ".join(f"{s.value:>11}" for s in OUTCOME_COLUMNS)
+        lines.append(f"{'campaign':<24} {'total':>7}  {header}  connect")
+        for row in report.campaigns:
+            counts = "  ".join(
+                f"{'?' if row['counts'][s.value] is None else row['counts'][s.value]:>11}"
+                for s in OUTCOME_COLUMNS
+            )
+            rate = row["connect_rate"]
+            total = "?" if row["total"] is None else row["total"]
+            lines.append(
+                f"{to_display(row['id'], 24):<24} {total:>7}  {counts}  "
+                f"{'—' if rate is None else f'{rate:.0%}'}"
+            )
+    for err in report.errors:
+        lines.append(f"error: {to_display(err['resource'], 60)}: {to_display(err['message'], 200)}")
+    return "\n".join(lines)
+
+
+def _usage(message: str) -> int:
+    print(message, file=sys.stderr)
+    return 2
+
+
+def run_snapshot(args: argparse.Namespace) -> int:
+    for value, what in [(args.call, "call id"), *((c, "campaign id") for c in args.campaign)]:
+        if value is not None:
+            try:
+                check_id(value, what)
+            except BadPayload:
+                return _usage(
+                    f"{what.capitalize()} {to_display(value, 60)!r} is not a valid id: ids are "
+                    "letters, digits, '_' and '-' (for example call_x9y3zp4mq7r1)."
+                )
+    transport: httpx.AsyncBaseTransport | None = None
+    try:
+        settings = load_settings(
+            overrides={"base_url": args.base_url},
+            profile=args.profile,
+            api_key_file=args.api_key_file,
+        )
+    except ConfigError as exc:
+        return _usage(str(exc))
+    base_url = settings.base_url
+    key = settings.api_key
+    if args.demo:
+        from monitor.sim import Simulator
+
+        sim = Simulator.create(scenario=args.scenario, seed=args.seed, speed=args.speed)
+        transport, base_url = sim.transport(), sim.base_url
+        from pydantic import SecretStr
+
+        key = SecretStr(sim.api_key)
+    elif key is None:
+        return _usage(NO_KEY_MESSAGE)
+
+    async def main() -> Report:
+        clock = SystemClock()
+        async with DialNexaClient(base_url, key, transport=transport, clock=clock) as client:
+            if args.call is None and not args.campaign:
+                from monitor.polling.dashboard import read_dashboard
+
+                return await read_dashboard(client, settings, clock)
+            return await collect(
+                client, call_id=args.call, campaign_ids=list(args.campaign), clock=clock
+            )
+
+    report = asyncio.run(main())
+    if args.format == "table":
+        print(render_table(report))
+    else:
+        print(json.dumps(report.to_json(), indent=2, ensure_ascii=True))
+    for err in report.errors:
+        print(f"snapshot: {err['resource']}: {to_display(err['message'], 300)}", file=sys.stderr)
+    return 1 if report.errors else 0

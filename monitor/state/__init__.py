@@ -1,0 +1,1 @@
+"""The store (single source of truth) and the pure views derived from it."""

@@ -1,0 +1,294 @@
+"""Pure derivations: timeline rows, retry summaries, counts, rates, the retry wave.
+
+No IO and no clock of their own: `now` is passed in, so every figure on screen and in `snapshot`
+can be unit-tested from fixed data.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from monitor.api.models import Attempt, Call, RetryConfig, RetryHistory
+from monitor.api.vocab import FINAL_STATUSES, IN_FLIGHT_STATUSES, OUTCOME_COLUMNS, CallStatus
+
+OVERDUE_AFTER = timedelta(minutes=2)
+"""A retry this late may be waiting for a slot or calling hours: say "overdue", not -3:12."""
+
+SUMMARY_STATUSES = (
+    "completed",
+    "all_retries_exhausted",
+    "voicemail_final",
+    "failed",
+    "pending",
+    "in_progress",
+    "ended",
+)
+"""`ended`: the series stopped but the retry settings are unknown, so we do not guess why."""
+
+_RETRYABLE = {
+    CallStatus.NO_ANSWER: "retry_on_no_answer",
+    CallStatus.BUSY: "retry_on_busy",
+    CallStatus.VOICEMAIL: "retry_on_voicemail",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineRow:
+    attempt: int
+    outcome: CallStatus
+    outcome_raw: str | None
+    duration_s: int | None
+    called_at: datetime | None
+    gap_s: int | None
+    """Seconds since the previous attempt was placed."""
+    flags: tuple[str, ...] = ()
+    """"duplicate attempt", "missing attempt N", "time out of order" (P17)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    call_id: str
+    rows: tuple[TimelineRow, ...]
+    summary: str | None
+    next_retry_at: datetime | None
+    """≈ ETA of the next attempt (the vendor does not say which anchor it uses)."""
+    overdue: bool
+    attempts_left: int | None
+
+
+def _retry_enabled(config: RetryConfig, outcome: CallStatus) -> bool:
+    flag = _RETRYABLE.get(outcome)
+    return bool(flag and getattr(config, flag))
+
+
+def summarise(attempts: tuple[Attempt, ...], config: RetryConfig | None) -> str | None:
+    """The series' summary status as the auto-retry guide defines it (API sheet section 7)."""
+    if not attempts:
+        return None
+    if any(a.outcome is CallStatus.COMPLETED for a in attempts):
+        return "completed"
+    last = attempts[-1]
+    if last.outcome not in FINAL_STATUSES:
+        return "in_progress"
+    if last.outcome in (CallStatus.FAILED, CallStatus.CANCELLED):
+        return "failed"
+    if last.outcome is CallStatus.EXPIRED:
+        return "all_retries_exhausted"
+    if config is None or config.max_retries is None:
+        if last.outcome is CallStatus.VOICEMAIL and config is not None:
+            return "voicemail_final" if not config.retry_on_voicemail else "ended"
+        return "ended"
+    if not _retry_enabled(config, last.outcome):
+        return "voicemail_final" if last.outcome is CallStatus.VOICEMAIL else "ended"
+    if last.attempt >= config.max_retries + 1:
+        return "all_retries_exhausted"
+    return "pending"
+
+
+def build_timeline(history: RetryHistory, config: RetryConfig | None, now: datetime) -> Timeline:
+    """Rows with gaps and anomaly flags, the summary, and the next retry's ETA."""
+    rows: list[TimelineRow] = []
+    prev: Attempt | None = None
+    for attempt in history.attempts:
+        flags: list[str] = []
+        gap: int | None = None
+        if prev is not None:
+            if attempt.attempt == prev.attempt:
+                flags.append("duplicate attempt")
+            elif attempt.attempt > prev.attempt + 1:
+                flags.append(f"missing attempt {prev.attempt + 1}")
+            if attempt.called_at and prev.called_at:
+                seconds = (attempt.called_at - prev.called_at).total_seconds()
+                if seconds < 0:
+                    flags.append("time out of order")
+                else:
+                    gap = round(seconds)
+        elif attempt.attempt != 1:
+            flags.append("first attempt missing")
+        rows.append(
+            TimelineRow(
+                attempt=attempt.attempt,
+                outcome=attempt.outcome,
+                outcome_raw=attempt.outcome_raw,
+                duration_s=attempt.duration_s,
+                called_at=attempt.called_at,
+                gap_s=gap,
+                flags=tuple(flags),
+            )
+        )
+        prev = attempt
+    summary = summarise(history.attempts, config)
+    eta: datetime | None = None
+    left: int | None = None
+    if config is not None and config.max_retries is not None and history.attempts:
+        left = max(0, config.max_retries + 1 - history.attempts[-1].attempt)
+    if summary == "pending" and config is not None and config.wait_minutes is not None:
+        last = history.attempts[-1]
+        anchor = last.ended_at or (
+            last.called_at + timedelta(seconds=last.duration_s or 0) if last.called_at else None
+        )
+        if anchor is not None:
+            eta = anchor + timedelta(minutes=config.wait_minutes)
+    overdue = eta is not None and now - eta > OVERDUE_AFTER
+    return Timeline(
+        call_id=history.call_id,
+        rows=tuple(rows),
+        summary=summary,
+        next_retry_at=eta,
+        overdue=overdue,
+        attempts_left=left,
+    )
+
+
+def history_from_call(call: Call) -> RetryHistory:
+    """A one-row history from the call record itself, when the retries endpoint is unavailable."""
+    attempt = Attempt(
+        attempt=call.attempt or 1,
+        outcome=call.status,
+        outcome_raw=call.status_raw,
+        duration_s=call.duration_s,
+        called_at=call.created_at,
+        ended_at=call.ended_at,
+        call_id=call.id,
+    )
+    return RetryHistory(call_id=call.retry_group_id or call.id, attempts=(attempt,))
+
+
+# -- counts and rates --------------------------------------------------------------------------
+
+
+def empty_counts() -> dict[CallStatus, int]:
+    return dict.fromkeys(OUTCOME_COLUMNS, 0)
+
+
+def count_outcomes(calls: Iterable[Call]) -> dict[CallStatus, int]:
+    """Counts by canonical outcome; `in_progress` here means any attempt still in flight."""
+    counts = empty_counts()
+    tally = Counter(
+        CallStatus.IN_PROGRESS if c.status in IN_FLIGHT_STATUSES else c.status for c in calls
+    )
+    for status in OUTCOME_COLUMNS:
+        counts[status] = tally.get(status, 0)
+    return counts
+
+
+def connect_rate(counts: Mapping[CallStatus, int | None]) -> float | None:
+    """completed / (completed + no_answer + busy + voicemail + failed); None when undefined."""
+    parts = [
+        counts.get(s)
+        for s in (
+            CallStatus.COMPLETED,
+            CallStatus.NO_ANSWER,
+            CallStatus.BUSY,
+            CallStatus.VOICEMAIL,
+            CallStatus.FAILED,
+        )
+    ]
+    if any(p is None for p in parts):
+        return None
+    denominator = sum(p for p in parts if p is not None)
+    completed = counts.get(CallStatus.COMPLETED) or 0
+    return _ratio(completed, denominator)
+
+
+def _ratio(numerator: float, denominator: float) -> float | None:
+    if denominator <= 0:
+        return None
+    value = numerator / denominator
+    return value if math.isfinite(value) else None
+
+
+def is_qualified(analysis: Mapping[str, Any], key: str) -> bool:
+    value = analysis.get(key)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "yes", "1", "qualified")
+    if isinstance(value, int | float):
+        return value == 1
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class QualifiedFigures:
+    rate: float | None
+    analysed: int
+    """Connected calls whose analysis has arrived (the rate's denominator)."""
+    pending: int
+    """Connected calls whose analysis has not arrived yet: left out of the rate."""
+
+
+def qualified_rate(calls: Iterable[Call], key: str) -> QualifiedFigures:
+    analysed = qualified = pending = 0
+    for call in calls:
+        if call.status is not CallStatus.COMPLETED:
+            continue
+        if call.analysis is None:
+            pending += 1
+            continue
+        analysed += 1
+        qualified += is_qualified(call.analysis, key)
+    return QualifiedFigures(_ratio(qualified, analysed), analysed, pending)
+
+
+# -- concurrency and the retry wave -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WaveBucket:
+    at: datetime
+    """Start of the minute."""
+    calls: int
+    """Retries falling due in this minute."""
+    projected: int
+    """In flight now plus these retries: the demand on the cap if they all dial."""
+    over_cap: bool
+
+
+def retry_wave(
+    etas: Iterable[datetime],
+    now: datetime,
+    *,
+    in_flight: int,
+    cap: int | None,
+    minutes: int = 60,
+) -> tuple[WaveBucket, ...]:
+    """Retries due per minute over the next `minutes`, against the cap (API sheet section 8).
+
+    Overdue retries (ETA already past) land in the current minute: they are waiting for a slot.
+    """
+    start = now.replace(second=0, microsecond=0)
+    end = start + timedelta(minutes=minutes)
+    per_minute: Counter[datetime] = Counter()
+    for eta in etas:
+        bucket = max(start, eta.replace(second=0, microsecond=0))
+        if bucket < end:
+            per_minute[bucket] += 1
+    return tuple(
+        WaveBucket(
+            at=minute,
+            calls=n,
+            projected=in_flight + n,
+            over_cap=cap is not None and in_flight + n > cap,
+        )
+        for minute, n in sorted(per_minute.items())
+    )
+
+
+def pending_retry_eta(call: Call, config: RetryConfig | None) -> datetime | None:
+    """When a just-ended attempt's retry falls due, or None if it will not be retried."""
+    if config is None or config.wait_minutes is None or config.max_retries is None:
+        return None
+    if call.status not in _RETRYABLE or not _retry_enabled(config, call.status):
+        return None
+    if (call.attempt or 1) >= config.max_retries + 1:
+        return None
+    anchor = call.ended_at or call.created_at
+    if anchor is None:
+        return None
+    return anchor + timedelta(minutes=config.wait_minutes)
