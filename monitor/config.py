@@ -382,15 +382,16 @@ def _read_config_file(path: Path, *, uid: int | None = None) -> _FileLayer:
             f"The config file {path} cannot be opened: {exc.strerror}. Fix its permissions, or "
             f"point {CONFIG_PATH_ENV} at another file."
         ) from None
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        if str(path) == os.devnull:
+            return _FileLayer(path=path, exists=True)
+        raise ConfigError(
+            f"The config file {path} is not a regular file. Point {CONFIG_PATH_ENV} at a "
+            "TOML file, or remove the variable."
+        )
     with os.fdopen(fd, "rb") as fh:
-        st = os.fstat(fh.fileno())
-        if not stat.S_ISREG(st.st_mode):
-            if str(path) == os.devnull:
-                return _FileLayer(path=path, exists=True)
-            raise ConfigError(
-                f"The config file {path} is not a regular file. Point {CONFIG_PATH_ENV} at a "
-                "TOML file, or remove the variable."
-            )
         check_config_file(path, FileIdentity(mode=st.st_mode, uid=st.st_uid), uid=uid)
         raw = fh.read(MAX_CONFIG_BYTES + 1)
     if len(raw) > MAX_CONFIG_BYTES:
@@ -405,11 +406,11 @@ def _read_config_file(path: Path, *, uid: int | None = None) -> _FileLayer:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(_toml_error_message(path, str(exc))) from None
+        raise ConfigError(_toml_error_message(path, str(exc), text)) from None
     return _FileLayer(path=path, exists=True, text=text, data=data)
 
 
-def _toml_error_message(path: Path, detail: str) -> str:
+def _toml_error_message(path: Path, detail: str, text: str) -> str:
     # tomllib's messages are fixed phrases plus "(at line L, column C)"; the offending line is
     # deliberately not quoted, because a mistyped line may be a pasted key.
     m = re.search(r"\(at line (\d+), column (\d+)\)", detail)
@@ -417,7 +418,7 @@ def _toml_error_message(path: Path, detail: str) -> str:
     if m:
         where = f"{path}, line {m.group(1)}, column {m.group(2)}"
     elif "end of document" in detail:
-        where = f"{path}, at the end of the file"
+        where = f"{path}, line {text.rstrip(chr(10)).count(chr(10)) + 1} (the end of the file)"
     else:
         where = str(path)
     return (
@@ -585,11 +586,14 @@ def _flag(name: str) -> str:
     return _FLAG_NAMES.get(name, "--" + name.replace("_", "-"))
 
 
-_RANK = {"default": 0, "file": 1, "env": 2, "flag": 3}
+_RANK = {"default": 0, "file": 1, "env": 3, "flag": 4}
 
 
 def _rank(origin: str | None) -> int:
-    return _RANK.get((origin or "default").split(" ")[0], 0)
+    """Precedence of an origin; a profile outranks the file's top level."""
+    text = origin or "default"
+    rank = _RANK.get(text.split(" ")[0], 0)
+    return rank + 1 if rank == 1 and "[profiles." in text else rank
 
 
 _EXPECTED: Mapping[str, str] = {

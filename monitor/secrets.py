@@ -193,13 +193,14 @@ def read_key_file(
             f"The key file {path} (from {origin}) cannot be opened: {exc.strerror}. Check the "
             "path, and that you own the file."
         ) from None
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        raise SecretError(
+            f"The key file {path} (from {origin}) is not a regular file. Point it at a "
+            "file holding the key on one line."
+        )
     with os.fdopen(fd, "rb") as fh:
-        st = os.fstat(fh.fileno())
-        if not stat.S_ISREG(st.st_mode):
-            raise SecretError(
-                f"The key file {path} (from {origin}) is not a regular file. Point it at a "
-                "file holding the key on one line."
-            )
         ident = identify(st) if identify else FileIdentity(mode=st.st_mode, uid=st.st_uid)
         check_private_file(path, ident, uid=uid)
         try:
