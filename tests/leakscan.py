@@ -67,6 +67,5 @@ def assert_no_leak(text: str | bytes, key: str, n: int = 6, *, allow_last4: bool
             context = context.replace(fragment, "<F>")
         context += "<FRAGMENT>"
         raise AssertionError(
-            f"{len(leaks)} fragment(s) of the key leaked; first at offset {at}, after: "
-            f"{context!r}"
+            f"{len(leaks)} fragment(s) of the key leaked; first at offset {at}, after: {context!r}"
         )

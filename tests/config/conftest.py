@@ -36,7 +36,9 @@ class Workspace:
         os.chmod(self.config, mode)
         return self.config
 
-    def write_key(self, key: str, name: str = "key", mode: int = 0o600, newline: str = "\n") -> Path:
+    def write_key(
+        self, key: str, name: str = "key", mode: int = 0o600, newline: str = "\n"
+    ) -> Path:
         path = self.root / name
         path.write_text(key + newline, encoding="utf-8")
         os.chmod(path, mode)

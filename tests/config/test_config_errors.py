@@ -46,7 +46,9 @@ def test_unterminated_string_at_end_of_file(ws: Workspace) -> None:
 
 def test_unknown_key_suggests_the_closest_name(ws: Workspace) -> None:
     msg = error_of(ws, 'theme = "nord"\nbase_ulr = "https://x.example.com/v1"\n')
-    assert msg.startswith(f"{ws.config}, line 2: unknown setting 'base_ulr'. Did you mean 'base_url'?")
+    assert msg.startswith(
+        f"{ws.config}, line 2: unknown setting 'base_ulr'. Did you mean 'base_url'?"
+    )
     assert "Valid settings: base_url, campaigns" in msg
 
 
@@ -106,7 +108,7 @@ def test_wrong_type_in_a_profile_poll_section(ws: Workspace) -> None:
 
 
 def test_out_of_range_and_bad_choices(ws: Workspace) -> None:
-    msg = error_of(ws, '[poll]\nactive_calls_s = 0.2\n')
+    msg = error_of(ws, "[poll]\nactive_calls_s = 0.2\n")
     assert "poll.active_calls_s from the config file" in msg and "must be at least 1" in msg
     msg = error_of(ws, 'log_level = "chatty"\n')
     assert "log_level from the config file" in msg

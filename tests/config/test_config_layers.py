@@ -127,7 +127,9 @@ def test_plan_in_a_profile_beats_a_top_level_cap(ws: Workspace) -> None:
     assert load_settings(environ=ws.env, profile="big", keyring=no_keyring).concurrency_cap == 100
 
 
-def test_settings_built_directly_never_read_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_settings_built_directly_never_read_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("DIALNEXA_BASE_URL", "https://env.example.com/v1")
     monkeypatch.setenv("DIALNEXA_API_KEY", "dnx_live_shouldnotbereadhere")
     s = Settings()
