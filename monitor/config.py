@@ -175,6 +175,8 @@ class Settings(BaseSettings):
     origins: dict[str, str] = Field(default_factory=dict, repr=False)
     """Where each setting came from, by dotted name ("poll.active_calls_s"): "default",
     "file PATH:LINE [profiles.NAME]", "env NAME" or "flag --NAME"."""
+    api_key_note: str | None = None
+    """Why no key was found, when the keyring could not help (no backend, not installed)."""
     notes: tuple[str, ...] = ()
     """Non-fatal remarks for the user (no keyring here, plain http, missing config file)."""
 
@@ -873,6 +875,7 @@ def load_settings(
     key: SecretStr | None = None
     source = "none"
     key_origin = "none"
+    key_note: str | None = None
     if programmatic_key is not None:
         key, source, key_origin = programmatic_key, "override", "override"
     elif load_key:
@@ -885,6 +888,7 @@ def load_settings(
             lookup=keyring if keyring is not None else keyring_lookup,
         )
         if note:
+            key_note = note
             notes.append(note)
     else:
         key_origin = "not loaded"
@@ -909,6 +913,7 @@ def load_settings(
             **values,
             api_key=key,
             api_key_source=source,
+            api_key_note=key_note,
             profile=chosen,
             config_file=path if layer.exists else None,
             origins=origins,
@@ -931,7 +936,7 @@ def require_api_key(settings: Settings) -> SecretStr:
     """
     if settings.api_key is not None:
         return settings.api_key
-    note = "".join(f" ({n}.)" for n in settings.notes if "keyring" in n.lower())
+    note = f" ({settings.api_key_note}.)" if settings.api_key_note else ""
     where = settings.config_file or config_path()
     raise ConfigError(
         f"No API key found.{note} Set {API_KEY_ENV}, or put the key alone in a file, run "
