@@ -1,0 +1,241 @@
+"""The store: the single source of truth for everything the monitor shows.
+
+Pollers write immutable snapshots into it; the UI and `snapshot` read from it. It keeps the last
+good data through errors, records for every resource when it was fetched and its last error, and
+tells listeners once per batch of changes (coalesced), never once per field.
+
+Memory is bounded for a day-long session (FAULTS R1): ended calls are pruned after a window,
+retry histories are an LRU, the concurrency history is a ring.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from monitor.api.errors import ApiError
+from monitor.api.models import Call, Campaign, RetryHistory
+from monitor.api.vocab import FINAL_STATUSES, IN_FLIGHT_STATUSES
+
+ENDED_CALL_RETENTION_S = 3600.0
+"""Ended calls stay an hour (recent endings, retry wave, campaign drill-down), then go."""
+MAX_CALLS = 50_000
+MAX_HISTORIES = 256
+CONCURRENCY_SAMPLES = 720
+"""One sample per active-calls refresh, ~5 s apart: an hour of history."""
+
+
+@dataclass(frozen=True, slots=True)
+class Freshness:
+    """How fresh one resource's data is, and what went wrong last."""
+
+    fetched_at: float | None = None
+    """Monotonic time of the last good fetch; None means never."""
+    expected_interval_s: float = 5.0
+    """How often it should refresh now: ages past twice this are "stale"."""
+    error: ApiError | None = None
+    error_since: float | None = None
+    """Monotonic time of the first error in the current run of errors."""
+    source: str | None = None
+    """Which endpoint served it, when a fallback is in use."""
+
+    def age(self, now: float) -> float | None:
+        return None if self.fetched_at is None else max(0.0, now - self.fetched_at)
+
+    def is_stale(self, now: float) -> bool:
+        age = self.age(now)
+        return age is not None and age > 2 * self.expected_interval_s + 1
+
+
+@dataclass(slots=True)
+class TrackedCall:
+    call: Call
+    first_seen: float
+    last_seen: float
+    """Monotonic time of the last listing that included it (for in-flight calls)."""
+    ended_seen: float | None = None
+    """When we first learnt it had ended (disappeared from the active list or a final status)."""
+    changed_at: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignState:
+    campaign: Campaign
+    counts: dict[str, int | None] = field(default_factory=dict)
+    total: int | None = None
+    qualified_rate: float | None = None
+    analysed: int = 0
+    analysis_pending: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ApiHealth:
+    """The API's state as the status line tells it."""
+
+    state: str = "ok"
+    """ok, rate_limited, unreachable, key_refused, server_error, degraded."""
+    message: str = ""
+    since: float | None = None
+    until: float | None = None
+    """Rate limited until (monotonic), when known."""
+    used_last_minute: int = 0
+    limit: int | None = None
+    remaining: int | None = None
+    reset_after_s: float | None = None
+    budget_per_min: int = 60
+    routes: str = ""
+
+
+class Store:
+    """Calls, campaigns, counts, retry histories, concurrency history, freshness, API health."""
+
+    def __init__(self) -> None:
+        self.calls: dict[str, TrackedCall] = {}
+        self.campaigns: dict[str, CampaignState] = {}
+        self.histories: OrderedDict[str, RetryHistory] = OrderedDict()
+        self.freshness: dict[str, Freshness] = {}
+        self.concurrency: deque[tuple[datetime, int]] = deque(maxlen=CONCURRENCY_SAMPLES)
+        self.peak = 0
+        self.health = ApiHealth()
+        self.gone_calls: set[str] = set()
+        """Calls the API says no longer exist (404)."""
+        self.version = 0
+        self._listeners: list[Callable[[int], None]] = []
+        self._depth = 0
+        self._dirty = False
+
+    # -- notification --------------------------------------------------------------------
+
+    def subscribe(self, listener: Callable[[int], None]) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Group writes: listeners hear once at the end, and only if something changed."""
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            if self._depth == 0 and self._dirty:
+                self._dirty = False
+                self.version += 1
+                for listener in list(self._listeners):
+                    listener(self.version)
+
+    def _changed(self) -> None:
+        self._dirty = True
+        if self._depth == 0:
+            with self.batch():
+                pass
+
+    # -- freshness ------------------------------------------------------------------------
+
+    def mark_fresh(
+        self, resource: str, now: float, *, interval_s: float, source: str | None = None
+    ) -> None:
+        old = self.freshness.get(resource, Freshness())
+        self.freshness[resource] = Freshness(
+            fetched_at=now, expected_interval_s=interval_s, source=source or old.source
+        )
+        self._changed()
+
+    def mark_error(self, resource: str, error: ApiError, now: float) -> None:
+        old = self.freshness.get(resource, Freshness())
+        self.freshness[resource] = replace(
+            old, error=error, error_since=old.error_since if old.error else now
+        )
+        self._changed()
+
+    def set_health(self, health: ApiHealth) -> None:
+        if health != self.health:
+            self.health = health
+            self._changed()
+
+    # -- calls ------------------------------------------------------------------------------
+
+    def upsert_call(self, call: Call, now: float) -> bool:
+        """Record a call; True when anything about it changed."""
+        tracked = self.calls.get(call.id)
+        if tracked is None:
+            self.calls[call.id] = TrackedCall(call, first_seen=now, last_seen=now, changed_at=now)
+            if call.status in FINAL_STATUSES:
+                self.calls[call.id].ended_seen = now
+            self._changed()
+            return True
+        tracked.last_seen = now
+        if tracked.call == call:
+            return False
+        if call.analysis is None and tracked.call.analysis is not None:
+            call = call.model_copy(update={"analysis": tracked.call.analysis})
+        tracked.call = call
+        tracked.changed_at = now
+        if call.status in FINAL_STATUSES and tracked.ended_seen is None:
+            tracked.ended_seen = now
+        self._changed()
+        return True
+
+    def mark_ended(self, call_id: str, now: float) -> None:
+        """A call left the active list: it ended, whatever its outcome turns out to be."""
+        tracked = self.calls.get(call_id)
+        if tracked is not None and tracked.ended_seen is None:
+            tracked.ended_seen = now
+            tracked.changed_at = now
+            self._changed()
+
+    def mark_gone(self, call_id: str) -> None:
+        if call_id not in self.gone_calls:
+            self.gone_calls.add(call_id)
+            self._changed()
+
+    def in_flight(self) -> list[TrackedCall]:
+        return [
+            t
+            for t in self.calls.values()
+            if t.ended_seen is None and t.call.status in IN_FLIGHT_STATUSES
+        ]
+
+    def record_concurrency(self, when: datetime, in_flight: int) -> None:
+        self.concurrency.append((when, in_flight))
+        self.peak = max(self.peak, in_flight)
+        self._changed()
+
+    def prune(self, now: float) -> int:
+        """Forget ended calls past the retention window, and the oldest beyond the cap."""
+        cutoff = now - ENDED_CALL_RETENTION_S
+        doomed = [
+            cid
+            for cid, t in self.calls.items()
+            if t.ended_seen is not None and t.ended_seen < cutoff
+        ]
+        if len(self.calls) - len(doomed) > MAX_CALLS:
+            ended = sorted(
+                (t.ended_seen or 0.0, cid)
+                for cid, t in self.calls.items()
+                if t.ended_seen is not None and t.ended_seen >= cutoff
+            )
+            doomed += [cid for _, cid in ended[: len(self.calls) - len(doomed) - MAX_CALLS]]
+        for cid in doomed:
+            del self.calls[cid]
+        if doomed:
+            self._changed()
+        return len(doomed)
+
+    # -- campaigns and histories ------------------------------------------------------------
+
+    def put_campaign(self, state: CampaignState) -> None:
+        if self.campaigns.get(state.campaign.id) != state:
+            self.campaigns[state.campaign.id] = state
+            self._changed()
+
+    def put_history(self, history: RetryHistory) -> None:
+        if self.histories.get(history.call_id) != history:
+            self.histories[history.call_id] = history
+            self._changed()
+        self.histories.move_to_end(history.call_id)
+        while len(self.histories) > MAX_HISTORIES:
+            self.histories.popitem(last=False)

@@ -1,0 +1,338 @@
+"""View-models: what each pane shows, derived purely from the store and the time.
+
+The UI renders these and nothing else; `snapshot` prints them. Frozen, so a widget can compare
+the new view with the one it drew and touch only what changed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from monitor.api.models import Call, RetryConfig
+from monitor.api.vocab import FINAL_STATUSES, IN_FLIGHT_STATUSES, OUTCOME_COLUMNS, CallStatus
+from monitor.state.derive import (
+    Timeline,
+    WaveBucket,
+    build_timeline,
+    connect_rate,
+    count_outcomes,
+    history_from_call,
+    pending_retry_eta,
+    qualified_rate,
+    retry_wave,
+)
+from monitor.state.store import ApiHealth, Freshness, Store, TrackedCall
+
+RING_TOO_LONG_S = 60.0
+"""A call still dialling after a minute is stuck, or ringing out: worth a mark."""
+LONG_CALL_MIN_SAMPLES = 5
+"""A campaign's p95 duration means little before this many connected calls."""
+WAVE_RETENTION = timedelta(minutes=10)
+"""An overdue retry (waiting for a slot) still counts in the wave this long, then is dropped."""
+
+PANES = ("active", "campaigns", "retries", "concurrency")
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveCallRow:
+    id: str
+    campaign_id: str | None
+    campaign_name: str | None
+    to_number: str | None
+    status: CallStatus
+    status_raw: str | None
+    started_at: datetime | None
+    """When the attempt was placed; the UI ticks the duration from it."""
+    attempt: int | None
+    long_call: bool
+    changed_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignRow:
+    id: str
+    name: str | None
+    status: str
+    status_raw: str | None
+    total: int | None
+    counts: dict[str, int | None]
+    in_flight: int
+    connect_rate: float | None
+    qualified_rate: float | None
+    analysis_pending: int
+    max_concurrent: int | None
+    age_s: float | None
+    stale: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ConcurrencyView:
+    in_flight: int
+    cap: int | None
+    peak: int
+    history: tuple[int, ...]
+    wave: tuple[WaveBucket, ...]
+    wave_peak: WaveBucket | None
+    """The minute of the coming wave with the most retries due."""
+    hits_cap: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PaneStatus:
+    pane: str
+    age_s: float | None
+    stale: bool
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CallDetail:
+    call: Call | None
+    timeline: Timeline | None
+    gone: bool
+    """The API says the call no longer exists (404)."""
+    listed: bool
+    """Still in the store's recent calls (R4: "no longer listed" when False)."""
+    retries_error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DashboardView:
+    active: tuple[ActiveCallRow, ...]
+    campaigns: tuple[CampaignRow, ...]
+    concurrency: ConcurrencyView
+    panes: tuple[PaneStatus, ...]
+    health: ApiHealth
+    selected: CallDetail | None
+    now: datetime
+
+
+def _p95(values: list[int]) -> float | None:
+    if len(values) < LONG_CALL_MIN_SAMPLES:
+        return None
+    ordered = sorted(values)
+    return float(ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)])
+
+
+def campaign_p95(store: Store) -> dict[str, float]:
+    durations: dict[str, list[int]] = {}
+    for tracked in store.calls.values():
+        c = tracked.call
+        if c.status is CallStatus.COMPLETED and c.duration_s and c.campaign_id:
+            durations.setdefault(c.campaign_id, []).append(c.duration_s)
+    out: dict[str, float] = {}
+    for campaign_id, values in durations.items():
+        p95 = _p95(values)
+        if p95 is not None:
+            out[campaign_id] = p95
+    return out
+
+
+def is_long_call(call: Call, now: datetime, p95_by_campaign: dict[str, float]) -> bool:
+    if call.created_at is None:
+        return False
+    elapsed = (now - call.created_at).total_seconds()
+    if call.status is CallStatus.DIALING:
+        return elapsed > RING_TOO_LONG_S
+    limit = p95_by_campaign.get(call.campaign_id or "")
+    return limit is not None and elapsed > limit
+
+
+def active_rows(store: Store, now: datetime) -> tuple[ActiveCallRow, ...]:
+    p95 = campaign_p95(store)
+    rows = []
+    for tracked in store.in_flight():
+        c = tracked.call
+        campaign = store.campaigns.get(c.campaign_id or "")
+        rows.append(
+            ActiveCallRow(
+                id=c.id,
+                campaign_id=c.campaign_id,
+                campaign_name=campaign.campaign.name if campaign else None,
+                to_number=c.to_number,
+                status=c.status,
+                status_raw=c.status_raw,
+                started_at=c.created_at,
+                attempt=c.attempt,
+                long_call=is_long_call(c, now, p95),
+                changed_at=tracked.changed_at,
+            )
+        )
+    rows.sort(key=lambda r: (r.started_at or now, r.id))
+    return tuple(rows)
+
+
+def campaign_rows(store: Store, mono_now: float) -> tuple[CampaignRow, ...]:
+    in_flight: dict[str, int] = {}
+    for tracked in store.in_flight():
+        key = tracked.call.campaign_id or ""
+        in_flight[key] = in_flight.get(key, 0) + 1
+    rows = []
+    for cid, state in store.campaigns.items():
+        fresh = store.freshness.get(f"counts/{cid}", Freshness())
+        counts = dict(state.counts)
+        counts[CallStatus.IN_PROGRESS.value] = in_flight.get(cid, counts.get("in_progress"))
+        typed = {CallStatus(k): v for k, v in counts.items() if k in CallStatus._value2member_map_}
+        rows.append(
+            CampaignRow(
+                id=cid,
+                name=state.campaign.name,
+                status=state.campaign.status.value,
+                status_raw=state.campaign.status_raw,
+                total=state.total if state.total is not None else state.campaign.total,
+                counts={s.value: counts.get(s.value) for s in OUTCOME_COLUMNS},
+                in_flight=in_flight.get(cid, 0),
+                connect_rate=connect_rate(typed),
+                qualified_rate=state.qualified_rate,
+                analysis_pending=state.analysis_pending,
+                max_concurrent=state.campaign.max_concurrent_calls,
+                age_s=fresh.age(mono_now),
+                stale=fresh.is_stale(mono_now) or fresh.error is not None,
+            )
+        )
+    return tuple(rows)
+
+
+def retry_config_for(store: Store, call: Call) -> RetryConfig | None:
+    if call.retry is not None:
+        return call.retry
+    state = store.campaigns.get(call.campaign_id or "")
+    return state.campaign.retry_config if state else None
+
+
+def pending_etas(store: Store, now: datetime) -> list[datetime]:
+    """ETAs of every retry series whose latest known attempt will be retried (section 8)."""
+    latest: dict[str, Call] = {}
+    for tracked in store.calls.values():
+        c = tracked.call
+        key = c.retry_group_id or c.id
+        current = latest.get(key)
+        if current is None or (c.attempt or 1) > (current.attempt or 1):
+            latest[key] = c
+    etas = []
+    for call in latest.values():
+        if call.status not in FINAL_STATUSES:
+            continue
+        eta = pending_retry_eta(call, retry_config_for(store, call))
+        if eta is not None and eta > now - WAVE_RETENTION:
+            etas.append(eta)
+    return etas
+
+
+def concurrency_view(store: Store, now: datetime, cap: int | None) -> ConcurrencyView:
+    in_flight = len(store.in_flight())
+    wave = retry_wave(pending_etas(store, now), now, in_flight=in_flight, cap=cap)
+    wave_peak = max(wave, key=lambda b: b.calls, default=None)
+    return ConcurrencyView(
+        in_flight=in_flight,
+        cap=cap,
+        peak=max(store.peak, in_flight),
+        history=tuple(n for _, n in store.concurrency),
+        wave=wave,
+        wave_peak=wave_peak,
+        hits_cap=any(b.over_cap for b in wave),
+    )
+
+
+def pane_status(store: Store, mono_now: float) -> tuple[PaneStatus, ...]:
+    def worst(resources: Iterable[str]) -> PaneStatus:
+        ages: list[float] = []
+        stale = False
+        error = None
+        for name in resources:
+            fresh = store.freshness.get(name)
+            if fresh is None:
+                continue
+            age = fresh.age(mono_now)
+            if age is not None:
+                ages.append(age)
+            stale = stale or fresh.is_stale(mono_now)
+            if fresh.error is not None and error is None:
+                error = fresh.error.message
+        return PaneStatus("", max(ages) if ages else None, stale, error)
+
+    counts = [k for k in store.freshness if k.startswith(("counts/", "campaigns"))]
+    retries = [k for k in store.freshness if k.startswith(("retries/", "call/"))]
+    groups = {
+        "active": ["active"],
+        "campaigns": counts,
+        "retries": retries,
+        "concurrency": ["active", "endings"],
+    }
+    out = []
+    for pane in PANES:
+        status = worst(groups[pane])
+        out.append(PaneStatus(pane, status.age_s, status.stale, status.error))
+    return tuple(out)
+
+
+def call_detail(store: Store, call_id: str, now: datetime) -> CallDetail:
+    tracked: TrackedCall | None = store.calls.get(call_id)
+    call = tracked.call if tracked else None
+    timeline = None
+    if call is not None:
+        history = store.histories.get(call.retry_group_id or call.id) or history_from_call(call)
+        timeline = build_timeline(history, retry_config_for(store, call), now)
+    fresh = store.freshness.get(f"retries/{call_id}")
+    return CallDetail(
+        call=call,
+        timeline=timeline,
+        gone=call_id in store.gone_calls,
+        listed=tracked is not None,
+        retries_error=fresh.error.message if fresh and fresh.error else None,
+    )
+
+
+def campaign_calls(store: Store, campaign_id: str) -> tuple[Call, ...]:
+    """Every known call of one campaign, newest first (the campaign screen's table)."""
+    calls = [t.call for t in store.calls.values() if t.call.campaign_id == campaign_id]
+    epoch = datetime.min.replace(tzinfo=None)
+    calls.sort(
+        key=lambda c: c.created_at.replace(tzinfo=None) if c.created_at else epoch, reverse=True
+    )
+    return tuple(calls)
+
+
+def dashboard_view(
+    store: Store,
+    *,
+    now: datetime,
+    mono_now: float,
+    cap: int | None,
+    selected_call_id: str | None = None,
+) -> DashboardView:
+    return DashboardView(
+        active=active_rows(store, now),
+        campaigns=campaign_rows(store, mono_now),
+        concurrency=concurrency_view(store, now, cap),
+        panes=pane_status(store, mono_now),
+        health=store.health,
+        selected=call_detail(store, selected_call_id, now) if selected_call_id else None,
+        now=now,
+    )
+
+
+def outcome_counts(calls: Iterable[Call]) -> dict[str, int]:
+    return {s.value: n for s, n in count_outcomes(calls).items()}
+
+
+__all__ = [
+    "IN_FLIGHT_STATUSES",
+    "ActiveCallRow",
+    "CallDetail",
+    "CampaignRow",
+    "ConcurrencyView",
+    "DashboardView",
+    "PaneStatus",
+    "active_rows",
+    "call_detail",
+    "campaign_calls",
+    "campaign_rows",
+    "concurrency_view",
+    "dashboard_view",
+    "outcome_counts",
+    "qualified_rate",
+]
