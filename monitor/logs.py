@@ -62,7 +62,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
             r"(?i)\b((?:proxy-)?authorization['\"]?\s*[:=]\s*['\"]?)"
-            r"(?:(?:bearer|basic|token)\s+)?[^\s'\",;}\]]+"
+            r"(?:(?:bearer|basic|token)\s+)?(?!\[redacted\])[^\s'\",;}\]]+"
         ),
         r"\1" + MASK,
     ),
@@ -82,6 +82,12 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+TAIL_MIN_SECRET_LENGTH = 16
+"""From this length on, a secret's last four characters standing alone as a token are masked
+too: that is what a truncated repr leaves (`'dnx_live_SUP...T123'`). Shorter secrets would mask
+ordinary words."""
+
+
 def _fragment_spans(text: str, secret: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for i in range(len(secret) - FRAGMENT_LENGTH + 1):
@@ -90,6 +96,10 @@ def _fragment_spans(text: str, secret: str) -> list[tuple[int, int]]:
         while start != -1:
             spans.append((start, start + FRAGMENT_LENGTH))
             start = text.find(window, start + 1)
+    if len(secret) >= TAIL_MIN_SECRET_LENGTH:
+        tail = re.escape(secret[-4:])
+        for m in re.finditer(rf"(?<![A-Za-z0-9]){tail}(?![A-Za-z0-9])", text):
+            spans.append(m.span())
     return spans
 
 
@@ -156,6 +166,9 @@ class SecretFilter(logging.Filter):
             self._secrets.add(secret)
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "_dnx_redacted", None) == len(self._secrets):
+            # Already masked by this filter on another handler (the same record is shared).
+            return True
         try:
             message = record.getMessage()
         except Exception:
@@ -175,6 +188,7 @@ class SecretFilter(logging.Filter):
         for name, value in list(record.__dict__.items()):
             if name not in _STANDARD_RECORD_ATTRS and isinstance(value, str):
                 setattr(record, name, redact(value, self._secrets))
+        record._dnx_redacted = len(self._secrets)
         return True
 
 
