@@ -172,7 +172,7 @@ def _show(settings: Settings, out: TextIO) -> None:
         lines.append(f"{name:<{width_name}}  {value:<{width_value}}  {origin}")
     for line in lines:
         # Belt and braces: nothing above should hold the key, and now nothing can.
-        print(redact(line, secrets).rstrip(), file=out)
+        print(redact(line, secrets, mask_tail=False).rstrip(), file=out)
 
 
 def _notes(settings: Settings, err: TextIO) -> None:
@@ -190,12 +190,20 @@ def _check(
     shown = f"{key_tail(secret)} ({settings.api_key_source})"
     if ok:
         print(
-            redact(f"ok: {settings.base_url} accepted the key {shown}; {message}", [secret]),
+            redact(
+                f"ok: {settings.base_url} accepted the key {shown}; {message}",
+                [secret],
+                mask_tail=False,
+            ),
             file=out,
         )
         return EXIT_OK
     print(
-        redact(f"check failed: {message} (key {shown}, base URL {settings.base_url})", [secret]),
+        redact(
+            f"check failed: {message} (key {shown}, base URL {settings.base_url})",
+            [secret],
+            mask_tail=False,
+        ),
         file=err,
     )
     return EXIT_API

@@ -88,7 +88,7 @@ too: that is what a truncated repr leaves (`'dnx_live_SUP...T123'`). Shorter sec
 ordinary words."""
 
 
-def _fragment_spans(text: str, secret: str) -> list[tuple[int, int]]:
+def _fragment_spans(text: str, secret: str, mask_tail: bool) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for i in range(len(secret) - FRAGMENT_LENGTH + 1):
         window = secret[i : i + FRAGMENT_LENGTH]
@@ -96,14 +96,14 @@ def _fragment_spans(text: str, secret: str) -> list[tuple[int, int]]:
         while start != -1:
             spans.append((start, start + FRAGMENT_LENGTH))
             start = text.find(window, start + 1)
-    if len(secret) >= TAIL_MIN_SECRET_LENGTH:
+    if mask_tail and len(secret) >= TAIL_MIN_SECRET_LENGTH:
         tail = re.escape(secret[-4:])
         for m in re.finditer(rf"(?<![A-Za-z0-9]){tail}(?![A-Za-z0-9])", text):
             spans.append(m.span())
     return spans
 
 
-def redact(text: str, secrets: Iterable[str] = ()) -> str:
+def redact(text: str, secrets: Iterable[str] = (), *, mask_tail: bool = True) -> str:
     """Mask secrets and credential-shaped substrings in `text`.
 
     Args:
@@ -111,6 +111,8 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
         secrets: exact secrets to mask (the loaded key); each is masked whole and by any
             run of `FRAGMENT_LENGTH` of its characters. Secrets shorter than
             `MIN_SECRET_LENGTH` are ignored.
+        mask_tail: also mask a secret's last four characters standing alone. False where
+            showing them is the point ("…a1b2" in `config show`).
 
     Returns:
         The text with every match replaced by "[redacted]".
@@ -120,7 +122,7 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     spans: list[tuple[int, int]] = []
     for secret in secrets:
         if len(secret) >= MIN_SECRET_LENGTH:
-            spans.extend(_fragment_spans(text, secret))
+            spans.extend(_fragment_spans(text, secret, mask_tail))
     if spans:
         spans.sort()
         merged: list[tuple[int, int]] = []
