@@ -19,7 +19,7 @@ import os
 import shlex
 import stat
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -235,6 +235,20 @@ def read_key_file(
             "the key, on one line."
         )
     return check_key_text(text, f"the file {path}")
+
+
+SECRET_ENV_VARS: tuple[str, ...] = ("DIALNEXA_API_KEY",)
+"""Variables that hold a key's value (not a path to it)."""
+
+
+def child_environ(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for a child process (pager, browser, editor), without the key (S13).
+
+    Children inherit the environment by default and may log or forward it; they never need
+    the key.
+    """
+    env = os.environ if environ is None else environ
+    return {k: v for k, v in env.items() if k.upper() not in SECRET_ENV_VARS}
 
 
 @dataclass(frozen=True)
