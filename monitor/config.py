@@ -57,6 +57,7 @@ from pydantic_settings import (
 
 from monitor.logs import redact
 from monitor.secrets import (
+    STDIN_PATH,
     FileIdentity,
     KeyringLookup,
     SecretError,
@@ -65,6 +66,7 @@ from monitor.secrets import (
     keyring_lookup,
     owner_name,
     read_key_file,
+    read_key_stdin,
 )
 
 APP_NAME = "dialnexa-monitor"
@@ -745,6 +747,8 @@ def _resolve_key(
 ) -> tuple[SecretStr | None, str, str, str | None]:
     """The key, its short source, its detailed origin and a note (when none was found)."""
     try:
+        if flag_key_file == STDIN_PATH:
+            return read_key_stdin(), "stdin", "stdin (flag --api-key-file -)", None
         if flag_key_file is not None:
             key = read_key_file(flag_key_file, origin="--api-key-file")
             return key, f"file {flag_key_file}", f"file {flag_key_file} (flag --api-key-file)", None

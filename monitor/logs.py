@@ -25,6 +25,7 @@ import logging.handlers
 import os
 import re
 import stat
+import sys
 import traceback
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -297,6 +298,18 @@ def ensure_private_dir(path: Path) -> None:
         pass
 
 
+def _writes_to_terminal(handler: logging.Handler) -> bool:
+    if isinstance(handler, logging.FileHandler) or not isinstance(handler, logging.StreamHandler):
+        return False
+    stream = getattr(handler, "stream", None)
+    return stream is not None and stream in (
+        sys.stdout,
+        sys.stderr,
+        sys.__stdout__,
+        sys.__stderr__,
+    )
+
+
 _HANDLER_NAME = "dialnexa-monitor-file"
 """Marks the handler this module installed, so a second `setup_logging` replaces it."""
 
@@ -308,6 +321,7 @@ def setup_logging(
     *,
     environ: Mapping[str, str] | None = None,
     directory: Path | None = None,
+    keep_terminal: bool = False,
 ) -> Path:
     """Send all logging to a private rotating file, masking the key everywhere.
 
@@ -319,6 +333,8 @@ def setup_logging(
         settings: the effective settings (log level and the key to mask).
         environ: the environment for `DIALNEXA_MONITOR_LOG_DIR`; defaults to `os.environ`.
         directory: an explicit log directory (wins over the environment).
+        keep_terminal: keep root handlers that write to stdout/stderr (headless commands);
+            by default they are removed, since the terminal belongs to the UI.
 
     Returns:
         The path of the log file.
@@ -341,6 +357,9 @@ def setup_logging(
         if old.get_name() == _HANDLER_NAME:
             root.removeHandler(old)
             old.close()
+        elif not keep_terminal and _writes_to_terminal(old):
+            # A basicConfig() handler on stderr would draw over the UI.
+            root.removeHandler(old)
         else:
             for f in list(old.filters):
                 if isinstance(f, SecretFilter):

@@ -22,6 +22,7 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from pydantic import SecretStr
 
@@ -153,6 +154,36 @@ def check_private_file(
         raise SecretError(
             f"{what} {path} is {readable} by others (mode {perms:04o}). Run: chmod 600 {quoted}"
         )
+
+
+STDIN_PATH = Path("-")
+"""`--api-key-file -` reads the key from standard input (`pass show dnx | … config check`)."""
+
+
+def read_key_stdin(stream: IO[str] | None = None) -> SecretStr:
+    """Read the key from standard input: one line, its line break removed.
+
+    For scripts and secret managers piping the key in; the interactive monitor needs the
+    terminal on stdin, so this suits `snapshot` and `config check`.
+
+    Raises:
+        SecretError: stdin is a terminal (nothing piped), empty, or the key is malformed.
+    """
+    source = sys.stdin if stream is None else stream
+    if source is None or source.isatty():
+        raise SecretError(
+            "--api-key-file - reads the key from standard input, but nothing is piped in. "
+            "Pipe it (for example: pass show dialnexa | dialnexa-monitor snapshot "
+            "--api-key-file -), or name a key file."
+        )
+    line = source.readline(MAX_KEY_FILE_BYTES + 1)
+    if line.endswith("\r\n"):
+        line = line[:-2]
+    elif line.endswith("\n"):
+        line = line[:-1]
+    if not line:
+        raise SecretError("--api-key-file - found nothing on standard input. Pipe the key in.")
+    return check_key_text(line, "standard input")
 
 
 def read_key_file(

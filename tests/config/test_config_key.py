@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
@@ -337,3 +338,41 @@ def test_key_never_in_settings_repr_str_or_json(ws: Workspace, canary: str) -> N
     for text in (repr(s), str(s), s.model_dump_json(), repr(s.model_dump()), repr(s.origins)):
         assert_no_leak(text, canary)
     assert isinstance(Settings.model_fields["api_key"].annotation, object)
+
+
+def test_key_from_stdin_with_api_key_file_dash(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO("dnx_live_pipedfromstdin_0000000\n"))
+    s = load_settings(environ=ws.env, api_key_file=Path("-"), keyring=no_keyring)
+    assert (
+        s.api_key is not None and s.api_key.get_secret_value() == "dnx_live_pipedfromstdin_0000000"
+    )
+    assert s.api_key_source == "stdin"
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    assert "found nothing on standard input" in key_error(ws, api_key_file=Path("-"))
+
+
+def test_no_flag_takes_the_key_value() -> None:
+    # FAULTS S1: a key in argv shows in `ps` to every user of a shared host.
+    import argparse
+
+    from monitor.cli import build_parser
+
+    def options(parser: argparse.ArgumentParser) -> list[str]:
+        found: list[str] = []
+        for action in parser._actions:
+            found += action.option_strings
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    found += options(sub)
+        return found
+
+    flags = options(build_parser())
+    assert "--api-key-file" in flags
+    for flag in flags:
+        assert flag == "--api-key-file" or not any(
+            word in flag for word in ("key", "token", "secret", "password")
+        ), flag

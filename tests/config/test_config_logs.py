@@ -246,3 +246,18 @@ def test_redact_is_idempotent() -> None:
     assert redact(once, [key]) == once
     assert "]]" not in once
     assert_no_leak(once, key)
+
+
+def test_terminal_handlers_are_removed_while_the_ui_owns_the_screen(
+    tmp_path: Path, clean_root: None
+) -> None:
+    import sys
+
+    terminal = logging.StreamHandler(sys.stderr)
+    logging.getLogger().addHandler(terminal)
+    setup_logging(Settings(), directory=tmp_path)
+    assert terminal not in logging.getLogger().handlers
+    logging.getLogger().addHandler(terminal)
+    setup_logging(Settings(), directory=tmp_path, keep_terminal=True)
+    assert terminal in logging.getLogger().handlers
+    assert any(isinstance(f, SecretFilter) for f in terminal.filters)

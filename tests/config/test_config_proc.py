@@ -52,3 +52,8 @@ def test_shared_key_file_is_exit_2_with_the_chmod(ws: Workspace, canary: str) ->
 def test_child_environment_drops_the_key() -> None:
     env = child_environ({"DIALNEXA_API_KEY": "x", "DIALNEXA_API_KEY_FILE": "/k", "PATH": "/bin"})
     assert env == {"DIALNEXA_API_KEY_FILE": "/k", "PATH": "/bin"}
+
+
+def test_textual_devtools_are_off_in_this_environment() -> None:
+    # FAULTS S15: devtools listen on a local port other users of the host could take first.
+    assert "devtools" not in os.environ.get("TEXTUAL", "")
