@@ -812,6 +812,12 @@ def load_settings(
     """
     env: Mapping[str, str] = os.environ if environ is None else environ
     notes: list[str] = []
+    given = {k: v for k, v in (overrides or {}).items() if v is not None}
+    # Accepted in overrides too, so a caller can pass every flag in one mapping.
+    profile = profile or given.pop("profile", None)
+    if api_key_file is None and "api_key_file" in given:
+        api_key_file = Path(given.pop("api_key_file"))
+    given.pop("api_key_file", None)
     path = config_path(env)
     layer = _read_config_file(path, uid=uid)
     if not layer.exists and env.get(CONFIG_PATH_ENV):
@@ -825,9 +831,12 @@ def load_settings(
     flag_values: dict[str, Any] = {}
     flag_origins: dict[str, str] = {}
     programmatic_key: SecretStr | None = None
-    for name, value in (overrides or {}).items():
-        if value is None:
-            continue
+    for name, value in given.items():
+        if name not in (*SETTABLE, "api_key"):
+            raise ConfigError(
+                f"{_flag(name)} does not map onto a setting.{_suggest(name, SETTABLE)} "
+                f"Settings: {', '.join(SETTABLE)}."
+            )
         if name == "api_key":
             programmatic_key = value if isinstance(value, SecretStr) else SecretStr(str(value))
             continue

@@ -254,3 +254,11 @@ def test_profile_asked_for_without_a_config_file(ws: Workspace) -> None:
         load_settings(environ=ws.env, profile="eu", keyring=no_keyring)
     assert f"there is no config file at {ws.config}" in str(info.value)
     assert "[profiles.eu]" in str(info.value)
+
+
+def test_overrides_may_carry_profile_and_key_file_but_not_derived_fields(ws: Workspace) -> None:
+    ws.write_config('[profiles.eu]\ntheme = "nord"\n')
+    s = load_settings(environ=ws.env, overrides={"profile": "eu"}, keyring=no_keyring)
+    assert (s.profile, s.theme) == ("eu", "nord")
+    with pytest.raises(ConfigError, match="--origins does not map onto a setting"):
+        load_settings(environ=ws.env, overrides={"origins": {}}, keyring=no_keyring)
