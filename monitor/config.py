@@ -657,8 +657,8 @@ def _validation_message(exc: ValidationError, origins: Mapping[str, str]) -> str
         if error["type"] == "extra_forbidden":
             valid = POLL_FIELDS if name.startswith("poll.") else SETTABLE
             detail += "." + _suggest(loc[-1], valid)
-            detail = detail.rstrip(".")
-        problems.append(f"{name}{item} from {_origin_words(origin)} {detail}.")
+        end = "" if detail.endswith((".", "?")) else "."
+        problems.append(f"{name}{item} from {_origin_words(origin)} {detail}{end}")
     lead = "A setting is wrong" if len(problems) == 1 else f"{len(problems)} settings are wrong"
     return (
         f"{lead}: "

@@ -221,3 +221,11 @@ def test_config_file_that_is_a_directory(ws: Workspace) -> None:
 def test_config_file_not_utf8(ws: Workspace) -> None:
     ws.config.write_bytes(b'theme = "nord"\ntheme2 = "\xff"\n')
     assert error_of(ws).startswith(f"{ws.config}, line 2: the config file is not valid UTF-8")
+
+
+def test_unknown_nested_environment_variable_suggests_the_cadence(ws: Workspace) -> None:
+    msg = error_of(ws, environ={**ws.env, "DIALNEXA_POLL__ACTIVE_CALL_S": "5"})
+    assert (
+        "poll.active_call_s from the environment (DIALNEXA_POLL__ACTIVE_CALL_S) is not a "
+        "setting. Did you mean 'active_calls_s'? Fix" in msg
+    )
