@@ -190,10 +190,10 @@ def test_settings_validation_error_shows_no_input(canary: str) -> None:
     from pydantic import SecretStr, ValidationError
 
     with pytest.raises(ValidationError) as info:
-        Settings(api_key=SecretStr(canary), base_url=canary)  # type: ignore[arg-type]
+        Settings(api_key=SecretStr(canary), base_url=canary)
     assert_no_leak(str(info.value), canary)
     with pytest.raises(ValidationError) as info:
-        Settings(api_key=SecretStr(canary), request_budget_per_min=canary)  # type: ignore[arg-type]
+        Settings(api_key=SecretStr(canary), request_budget_per_min=canary)
     assert_no_leak(str(info.value), canary)
     assert_no_leak(repr(info.value.errors(include_input=False)), canary)
 
