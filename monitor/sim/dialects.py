@@ -1,0 +1,472 @@
+"""How the world's records are spelled on the wire, in three dialects.
+
+- `canonical`: the reference site's conventions, one spelling each: `{data, meta}` envelopes,
+  snake_case fields (`to_phone_number`, `created_at`, `duration_seconds`, `campaign_id`).
+- `openapi`: the vendor's OpenAPI shapes: a bare array for `/calls`, `{items,total,page,limit}`
+  for `/batch-calls`, `{callLogs,total,page,limit,totalPages}` for `/batch-calls/{id}`, and
+  `createdAt`, `duration`, `to_number`, `batch_id` and the OpenAPI status enum (which has no
+  in-progress word: an answered call is `received`; voicemail is `completed` with end_reason
+  `voicemail_detected`). Paths the OpenAPI lacks keep the reference shapes.
+- `mixed` (the default): every documented variant, the way the vendor's pages disagree, chosen
+  deterministically per record and endpoint, so a record keeps its spelling from poll to poll.
+
+Nothing here decides *what* is true; the world does. This module only spells it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from monitor.sim import names
+from monitor.sim.model import (
+    CAMPAIGN_CANCELLED,
+    CANCELLED,
+    COMPLETED,
+    DIALING,
+    IN_PROGRESS,
+    NO_ANSWER,
+    QUEUED,
+    RUNNING,
+    SCHEDULED,
+    VOICEMAIL,
+    Call,
+    Campaign,
+    Series,
+)
+from monitor.sim.world import World
+
+DIALECTS = ("canonical", "openapi", "mixed")
+
+CANONICAL_STATUS = {
+    QUEUED: "queued",
+    DIALING: "initiated",
+    IN_PROGRESS: "in_progress",
+}
+OPENAPI_STATUS = {
+    QUEUED: "created",
+    DIALING: "initiated",
+    IN_PROGRESS: "received",
+    VOICEMAIL: "completed",
+}
+MIXED_STATUS: dict[str, tuple[str, ...]] = {
+    QUEUED: ("created", "queued"),
+    DIALING: ("initiated", "sent", "ringing"),
+    IN_PROGRESS: ("in_progress", "in-progress"),
+    NO_ANSWER: ("no-answer", "no_answer", "did_not_pick"),
+    CANCELLED: ("cancelled", "canceled"),
+}
+MIXED_CAMPAIGN_STATUS: dict[str, dict[str, tuple[str, ...]]] = {
+    "campaigns": {
+        RUNNING: ("running", "active"),
+        SCHEDULED: ("scheduled", "waiting"),
+        CAMPAIGN_CANCELLED: ("cancelled", "canceled"),
+    },
+    "batches": {
+        RUNNING: ("running", "processing"),
+        SCHEDULED: ("scheduled", "waiting"),
+        CAMPAIGN_CANCELLED: ("cancelled", "canceled", "deleted"),
+    },
+}
+
+STATUS_SYNONYMS: dict[str, str] = {
+    "created": QUEUED,
+    "queued": QUEUED,
+    "scheduled": QUEUED,
+    "pending": QUEUED,
+    "initiated": DIALING,
+    "sent": DIALING,
+    "ringing": DIALING,
+    "dialing": DIALING,
+    "in_progress": IN_PROGRESS,
+    "received": IN_PROGRESS,
+    "ongoing": IN_PROGRESS,
+    "answered": IN_PROGRESS,
+    "completed": COMPLETED,
+    "transferred": COMPLETED,
+    "no_answer": NO_ANSWER,
+    "did_not_pick": NO_ANSWER,
+    "not_answered": NO_ANSWER,
+    "busy": "busy",
+    "voicemail": VOICEMAIL,
+    "voicemail_detected": VOICEMAIL,
+    "failed": "failed",
+    "rejected": "failed",
+    "error": "failed",
+    "cancelled": CANCELLED,
+    "canceled": CANCELLED,
+}
+"""Every spelling a client may filter by (API sheet §5), to the world's status."""
+
+
+def normalise_status(raw: str) -> str | None:
+    """A filter word to the world's status (None: no call can have it)."""
+    key = raw.strip().lower().replace("-", "_").replace(" ", "_")
+    return STATUS_SYNONYMS.get(key)
+
+
+def parse_status_filter(value: str | None) -> set[str] | None:
+    """`status=a,b` (either spelling) to world statuses; None when no filter was given."""
+    if value is None or not value.strip():
+        return None
+    found = {normalise_status(part) for part in value.split(",") if part.strip()}
+    return {s for s in found if s is not None}
+
+
+def _spread(h: int) -> int:
+    """Spread a 32-bit hash over 64 bits so a 10-character token has no run of zeros."""
+    return (h * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
+
+
+def meta(page: int, limit: int, total: int, *, with_pages: bool = True) -> dict[str, int]:
+    m = {"page": page, "limit": limit, "total": total}
+    if with_pages:
+        m["totalPages"] = math.ceil(total / limit) if limit else 0
+    return m
+
+
+class Renderer:
+    """Spells world records in one dialect; cheap to build per request."""
+
+    def __init__(self, world: World, dialect: str) -> None:
+        if dialect not in DIALECTS:
+            raise ValueError(f"unknown dialect {dialect!r}; choose one of {', '.join(DIALECTS)}")
+        self.world = world
+        self.dialect = dialect
+        self.mixed = dialect == "mixed"
+        self.openapi = dialect == "openapi"
+
+    # ---------------------------------------------------------------- helpers
+
+    @staticmethod
+    def variant(key: str, salt: str) -> int:
+        """Stable bits per record and endpoint, from which each spelling choice is taken."""
+        return names.mix(salt, key)
+
+    def call_status(self, status: str, bits: int, *, reference: bool = False) -> str:
+        """The status word; `reference` marks paths the OpenAPI lacks (they keep the site's)."""
+        if self.mixed:
+            choices = MIXED_STATUS.get(status)
+            return status if choices is None else choices[bits % len(choices)]
+        if self.openapi and not reference:
+            return OPENAPI_STATUS.get(status, status)
+        return CANONICAL_STATUS.get(status, status)
+
+    def campaign_status(self, c: Campaign, family: str) -> str:
+        if self.mixed:
+            choices = MIXED_CAMPAIGN_STATUS[family].get(c.status)
+            if choices is not None:
+                return choices[self.variant(c.id, family) % len(choices)]
+        return c.status
+
+    def metadata(self, call: Call) -> dict[str, Any]:
+        w = self.world
+        c = call.campaign
+        return {
+            "customer_name": names.customer_name(w.seed, c.index, call.lead, w.hostile_names),
+            "account_id": names.account_id(w.seed, c.index, call.lead),
+            "lead_id": "lead_"
+            + names.token(_spread(names.mix(w.seed, "lead", c.index, call.lead)), 10),
+        }
+
+    def to_number(self, call: Call) -> str:
+        c = call.campaign
+        return names.phone(self.world.seed, c.index, call.lead, c.spec.country_code)
+
+    @staticmethod
+    def recording(call: Call) -> str | None:
+        if call.end_t is not None and call.status in (COMPLETED, VOICEMAIL):
+            return f"https://recordings.dialnexa.com/{call.id}.mp3"
+        return None
+
+    # ------------------------------------------------------------------ calls
+
+    def call(self, call: Call, endpoint: str = "calls", *, detail: bool = False) -> dict[str, Any]:
+        """A call record as `/calls`, `/calls/{id}` and `/batch-calls/{id}` serve it."""
+        w = self.world
+        c = call.campaign
+        bits = self.variant(call.id, endpoint) if self.mixed else 0
+        to = self.to_number(call)
+        duration = call.connected_seconds(w.t)
+        if self.openapi or (self.mixed and bits & 4):
+            numbers = {"to_number": to, "from_number": c.from_number}
+        else:
+            numbers = {"to_phone_number": to, "from_phone_number": c.from_number}
+        if self.openapi:
+            created_key, duration_key, link_key, analysis_key = (
+                "createdAt", "duration", "batch_id", "postcallanalysis",
+            )  # fmt: skip
+        elif self.mixed:
+            created_key = ("created_at", "createdAt", "called_time")[(bits >> 3) % 3]
+            duration_key = ("duration_seconds", "duration", "duration_sec")[(bits >> 5) % 3]
+            link_key = ("campaign_id", "batch_id")[(bits >> 7) & 1]
+            analysis_key = ("analysis", "postcallanalysis", "post_call_analysis")[(bits >> 8) % 3]
+        else:
+            created_key, duration_key, link_key, analysis_key = (
+                "created_at", "duration_seconds", "campaign_id", "analysis",
+            )  # fmt: skip
+        record: dict[str, Any] = {
+            "id": call.id,
+            "agent_id": c.agent_id,
+            link_key: c.id,
+            **numbers,
+            "status": self.call_status(call.status, bits),
+            "call_direction": "outbound",
+            "type": "phone",
+            created_key: w.iso(call.created_t),
+            "ended_at": w.iso(call.end_t),
+            duration_key: duration,
+            "end_reason": call.end_reason,
+        }
+        recording_key = (
+            "recording_sas_url" if self.mixed and (bits >> 10) % 4 == 0 else ("recording_url")
+        )
+        record[recording_key] = self.recording(call)
+        record["sentiment"] = call.sentiment
+        record[analysis_key] = call.analysis
+        record["metadata"] = self.metadata(call)
+        record["retry_group_id"] = call.parent_id
+        if not (self.mixed and (bits >> 12) % 4 == 0):
+            record["attempt"] = call.attempt
+        record["retry"] = c.retry.as_call_retry()
+        if detail:
+            record["transcript"], record["summary"] = self.transcript(call)
+        return record
+
+    def transcript(self, call: Call) -> tuple[str | None, str | None]:
+        if call.status != COMPLETED or call.analysis is None:
+            return None, None
+        first = self.metadata(call)["customer_name"].split(" ")[0]
+        interest = call.analysis.get("interest_level", "medium")
+        return (
+            f"Agent: Hello {first}, this is a call from {call.campaign.name}. "
+            f"User: Thanks for calling, tell me more.",
+            f"Customer showed {interest} interest.",
+        )
+
+    def wrap(self, key: str, record: dict[str, Any], endpoint: str) -> Any:
+        """In `mixed`, some single objects come in the `{statusCode, message, data}` wrapper."""
+        if self.mixed and self.variant(key, endpoint + ":wrap") % 3 == 0:
+            return {"statusCode": 200, "message": "Success", "data": record}
+        return record
+
+    def call_list(
+        self, items: list[Call], total: int, page: int, limit: int, endpoint: str = "calls"
+    ) -> Any:
+        """`GET /calls`: a bare array (OpenAPI, and what real traffic is reported to do) or
+        `{data, meta}` (reference site)."""
+        rows = [self.call(c, endpoint) for c in items]
+        if self.dialect == "canonical":
+            return {"data": rows, "meta": meta(page, limit, total)}
+        return rows
+
+    def batch_calls(self, items: list[Call], total: int, page: int, limit: int) -> Any:
+        """`GET /batch-calls/{id}` in the OpenAPI shape."""
+        return {
+            "callLogs": [self.call(c, "batch-calls") for c in items],
+            "total": total,
+            "page": page,
+            "limit": limit,
+            "totalPages": math.ceil(total / limit) if limit else 0,
+        }
+
+    # -------------------------------------------------------------- call logs
+
+    def log(
+        self, call: Call, endpoint: str = "call-logs", *, detail: bool = False
+    ) -> dict[str, Any]:
+        """A call log (`/call-logs*`): seed 002's two variants (log id + call_id, or call id)."""
+        w = self.world
+        c = call.campaign
+        bits = self.variant(call.id, endpoint) if self.mixed else 0
+        short = self.mixed and bits & 1
+        record: dict[str, Any] = (
+            {"id": call.id} if short else {"id": "log_" + call.id[5:], "call_id": call.id}
+        )
+        record["agent_id"] = c.agent_id
+        record["campaign_id"] = c.id
+        record["status"] = self.call_status(call.status, bits >> 1, reference=True)
+        record["sentiment"] = call.sentiment
+        duration_key = "duration_sec" if short else "duration_seconds"
+        record[duration_key] = call.connected_seconds(w.t)
+        record["recording_url"] = self.recording(call)
+        record["analysis"] = call.analysis
+        record["created_at"] = w.iso(call.created_t)
+        record["ended_at"] = w.iso(call.end_t)
+        record["end_reason"] = call.end_reason
+        if not short:
+            record["fallback_stt_transcriber_id"] = None
+        record["to_phone_number"] = self.to_number(call)
+        record["from_phone_number"] = c.from_number
+        record["metadata"] = self.metadata(call)
+        record["retry_group_id"] = call.parent_id
+        if not (self.mixed and (bits >> 12) % 4 == 0):
+            record["attempt"] = call.attempt
+        record["retry"] = c.retry.as_call_retry()
+        if detail:
+            record["transcript"] = self.transcript(call)[0]
+            timeline = [("call_started", call.dial_t), ("call_answered", call.answer_t)]
+            timeline.append(("call_ended", call.end_t))
+            record["timeline"] = [
+                {"event": e, "timestamp": w.iso(t)} for e, t in timeline if t is not None
+            ]
+        return record
+
+    def log_list(
+        self, items: list[Call], total: int, page: int, limit: int, endpoint: str, key: str
+    ) -> dict[str, Any]:
+        """`{data, meta}`; in `mixed`, some campaigns' pages leave out `totalPages` (seed 002)."""
+        with_pages = not (self.mixed and endpoint == "campaign-logs" and names.mix(key) & 1)
+        return {
+            "data": [self.log(c, endpoint) for c in items],
+            "meta": meta(page, limit, total, with_pages=with_pages),
+        }
+
+    def retries(self, series: Series, requested: str) -> dict[str, Any]:
+        """`GET /call-logs/{id}/retries`: both documented shapes (seeds 000 and 001)."""
+        w = self.world
+        shape = 2
+        if self.mixed:
+            shape = 1 if self.variant(series.parent_id, "retries") & 1 else 2
+        rows: list[dict[str, Any]] = []
+        for a in series.attempts:
+            placed = w.iso(a.dial_t)
+            if shape == 1:
+                status = CANONICAL_STATUS.get(a.status, a.status)
+                rows.append({"attempt": a.attempt, "status": status, "timestamp": placed})
+            else:
+                status = (
+                    MIXED_STATUS.get(a.status, (a.status,))[0]
+                    if self.mixed
+                    else CANONICAL_STATUS.get(a.status, a.status)
+                )
+                row: dict[str, Any] = {
+                    "attempt": a.attempt,
+                    "status": status,
+                    "duration_sec": a.connected_seconds(w.t),
+                    "called_at": placed,
+                }
+                if not self.mixed:
+                    row["id"] = a.id
+                rows.append(row)
+        if shape == 1 or not self.mixed:
+            return {"call_id": series.parent_id, "data": rows}
+        return {"data": rows}
+
+    # -------------------------------------------------------------- campaigns
+
+    def retry_config(self, c: Campaign) -> dict[str, Any]:
+        r = c.retry
+        return {
+            "max_retries": r.max_retries,
+            "retry_interval_minutes": r.wait_minutes,
+            "retry_on_voicemail": r.retry_on_voicemail,
+            "retry_on_no_answer": r.retry_on_no_answer,
+            "retry_on_busy": r.retry_on_busy,
+        }
+
+    def campaign(self, c: Campaign) -> dict[str, Any]:
+        """`GET /campaigns/{id}` (API sheet §3.7); `mixed` leaves the counters out of some."""
+        w = self.world
+        record: dict[str, Any] = {
+            "id": c.id,
+            "organization_id": w.org_id,
+            "name": c.name,
+            "agent_id": c.agent_id,
+            "from_phone_number": c.from_number,
+            "status": self.campaign_status(c, "campaigns"),
+            "max_concurrent_calls": c.cap,
+            "scheduled_at": w.iso(c.start_t) if c.start_t else None,
+            "retry_config": self.retry_config(c),
+            "created_at": w.iso(c.created_t),
+        }
+        if not (self.mixed and self.variant(c.id, "counters") % 3 == 0):
+            record["total_leads"] = c.total_leads
+            record["completed_calls"] = c.counts[COMPLETED]
+            record["pending_calls"] = w.pending_calls(c)
+        return record
+
+    def campaign_list(self, items: list[Campaign], total: int, page: int, limit: int) -> Any:
+        rows = [self.campaign(c) for c in items]
+        if self.dialect == "canonical":
+            return {"data": rows, "meta": meta(page, limit, total)}
+        return {"items": rows, "total": total, "page": page, "limit": limit}
+
+    # ---------------------------------------------------------------- batches
+
+    def attempt_stages(self, c: Campaign) -> list[dict[str, int]]:
+        stages = []
+        for depth, attempted in enumerate(c.attempted_by_depth):
+            total = c.total_leads if depth == 0 else c.retries_by_depth[depth]
+            stages.append({"depth": depth, "attempted": attempted, "total": total})
+        return stages
+
+    def batch_openapi(self, c: Campaign) -> dict[str, Any]:
+        w = self.world
+        by_depth = c.retries_by_depth
+
+        def depth(n: int) -> int | None:
+            return by_depth[n] if n < len(by_depth) else None
+
+        return {
+            "id": c.id,
+            "title": c.name,
+            "status": self.campaign_status(c, "batches"),
+            "total_records": c.total_leads,
+            "createdAt": w.iso(c.created_t),
+            "total_lead_count": c.total_leads,
+            "sent_lead_count": c.attempted_by_depth[0],
+            "picked_up_lead_count": c.completed_leads,
+            "picked_up_calls": c.counts[COMPLETED],
+            "last_call_sent_at": w.iso(c.last_dial_t),
+            "number_of_retries": c.retry.max_retries,
+            "first_retry_count": depth(1),
+            "second_retry_count": depth(2),
+            "third_retry_count": depth(3),
+            "fourth_retry_count": depth(4),
+            "attempt_stages": self.attempt_stages(c),
+        }
+
+    def batch_reference(self, c: Campaign, *, alt: bool = False) -> dict[str, Any]:
+        w = self.world
+        record: dict[str, Any] = {
+            "id": c.id,
+            "name": c.name,
+            "status": self.campaign_status(c, "batches"),
+            "agent_id": c.agent_id,
+            "created_at": w.iso(c.created_t),
+        }
+        if alt:
+            record["total_calls"] = c.total_leads
+            record["completed"] = c.counts[COMPLETED]
+            record["failed"] = c.counts["failed"]
+        else:
+            record["total_leads"] = c.total_leads
+            record["completed_calls"] = c.counts[COMPLETED]
+            record["failed_calls"] = c.counts["failed"]
+            record["pending_calls"] = w.pending_calls(c)
+        record["max_concurrent_calls"] = c.cap
+        record["attempt_stages"] = self.attempt_stages(c)
+        return record
+
+    def batch_item(self, c: Campaign) -> dict[str, Any]:
+        if self.openapi:
+            return self.batch_openapi(c)
+        if self.mixed:
+            v = self.variant(c.id, "batch-item") % 3
+            return self.batch_openapi(c) if v == 0 else self.batch_reference(c, alt=v == 2)
+        return self.batch_reference(c)
+
+    def batch_list(self, items: list[Campaign], total: int, page: int, limit: int) -> Any:
+        rows = [self.batch_item(c) for c in items]
+        if self.dialect == "canonical":
+            return {"data": rows, "meta": meta(page, limit, total)}
+        return {"items": rows, "total": total, "page": page, "limit": limit}
+
+    def batch_detail(self, c: Campaign) -> dict[str, Any]:
+        """The reference site's flat batch object (canonical `/batch-calls/{id}`)."""
+        record = self.batch_reference(c)
+        record["from_phone_number"] = c.from_number
+        record["retry_config"] = self.retry_config(c)
+        record["number_of_retries"] = c.retry.max_retries
+        return record
