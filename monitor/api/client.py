@@ -189,6 +189,8 @@ class DialNexaClient:
         self._etags: OrderedDict[str, tuple[str, Any]] = OrderedDict()
         self.listeners: list[Callable[[ResponseInfo], None]] = []
         """Called after every request with what it told us (rate-limit headers, errors)."""
+        self.before_request: Callable[[str], Awaitable[None]] | None = None
+        """Awaited before every request: the engine's budget gate plugs in here."""
         self.rate_limit: RateLimitInfo | None = None
         """The most recent rate-limit headers seen."""
         self.requests_sent = 0
@@ -285,6 +287,8 @@ class DialNexaClient:
         error: ApiError | None = None
         status: int | None = None
         rate: RateLimitInfo | None = None
+        if self.before_request is not None:
+            await self.before_request(path)
         try:
             try:
                 status, headers, body = await self._send(path, clean)

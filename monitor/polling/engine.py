@@ -1,16 +1,102 @@
-"""The engine: pollers inside one shared rate budget, feeding the store. (Being built.)"""
+"""The engine: every poller inside one shared rate budget, feeding the store.
+
+Each resource is a `Job` with its own pure `Cadence` and a priority. The loop starts jobs when
+they fall due; every request they make first passes the budget gate (`DialNexaClient.
+before_request`), which grants tokens to the most important waiter first: the selected call and
+its retries, then the active-calls list, then the focused campaign, then everything else. When
+the budget is short, the least important data simply gets older, and the store says how old.
+
+Nothing here raises on an API failure: errors are recorded on the resource (the last good data
+stays), the API's health is updated for the status line, and the job backs off.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
+import logging
 import random
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 
-from monitor.api.client import DialNexaClient
+from monitor.api.client import DialNexaClient, ResponseInfo
+from monitor.api.errors import (
+    ApiError,
+    BadPayload,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    ServerError,
+    Timeout,
+    Unauthorized,
+    Unreachable,
+)
+from monitor.api.models import Call
+from monitor.api.vocab import FINAL_STATUSES
 from monitor.clock import Clock, SystemClock
 from monitor.config import Settings
-from monitor.polling.fetch import Routes
-from monitor.state.store import Store
-from monitor.state.views import DashboardView, dashboard_view
+from monitor.polling.budget import BACKGROUND, Budget
+from monitor.polling.cadence import Cadence
+from monitor.polling.fetch import (
+    Routes,
+    campaign_calls_page,
+    fetch_active_calls,
+    fetch_campaign,
+    fetch_campaign_counts,
+    fetch_campaign_list,
+    fetch_recent_endings,
+    fetch_retry_history,
+)
+from monitor.state.derive import qualified_rate, summarise
+from monitor.state.store import ApiHealth, CampaignState, Freshness, Store
+from monitor.state.views import DashboardView, dashboard_view, retry_config_for
+
+log = logging.getLogger(__name__)
+
+PRIORITY: contextvars.ContextVar[int] = contextvars.ContextVar("poll_priority", default=BACKGROUND)
+"""The priority of the job making the current request (read by the budget gate)."""
+
+P_SELECTED, P_ACTIVE, P_FOCUSED, P_LISTS, P_OTHERS, P_ANALYSIS = 0, 1, 2, 3, 4, 5
+MAX_BACKGROUND_JOBS = 2
+"""Background jobs running at once; essential ones always start (they are one per resource)."""
+MAX_ACTIVE_PAGES = 10
+"""Active calls are read 100 a page; 10 pages cover a 1,000-slot workspace."""
+ACTIVE_SHARE = 0.6
+"""The active sweep may use this share of the budget when it needs several pages."""
+KEY_PROBE_S = 60.0
+"""With the key refused, probe slowly until it works again (FAULTS N13)."""
+FORBIDDEN_RETRY_S = 300.0
+PRUNE_EVERY_S = 60.0
+FINAL_SUMMARIES = frozenset(
+    {"completed", "all_retries_exhausted", "voicemail_final", "failed", "ended"}
+)
+
+
+@dataclass(eq=False)
+class Job:
+    key: str
+    """Also the store's freshness key for what it fetches."""
+    priority: int
+    cadence: Cadence
+    poll: Callable[[], Awaitable[bool]]
+    """Fetches and writes the store; returns whether anything changed."""
+    due: float
+    task: asyncio.Task[None] | None = None
+    started: float = -1e9
+    runs: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PollDefaults:
+    active_calls_s: float = 5.0
+    selected_call_s: float = 5.0
+    max_backoff_s: float = 30.0
+    campaign_counts_s: float = 30.0
+    retries_s: float = 30.0
+    batch_list_s: float = 30.0
+    analysis_s: float = 180.0
 
 
 class Engine:
@@ -35,27 +121,55 @@ class Engine:
         self.store = store or Store()
         self.routes = Routes()
         self.rng = rng or random.Random()
+        self.poll = getattr(settings, "poll", None) or PollDefaults()
+        self.budget = Budget(per_min=float(settings.request_budget_per_min))
+        self.budget.updated = self.clock.monotonic()
+        self.jobs: dict[str, Job] = {}
         self.selected_call_id: str | None = None
         self.focused_campaign_id: str | None = None
         self._stop = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._waiting: Counter[int] = Counter()
+        self._last_prune = self.clock.monotonic()
+        self._health_since: float | None = None
+        client.before_request = self._gate
+        client.listeners.append(self._on_response)
 
-    async def run(self) -> None:
-        await self._stop.wait()
+    # -- intents --------------------------------------------------------------------------
+
+    def select_call(self, call_id: str | None) -> None:
+        if call_id == self.selected_call_id:
+            return
+        self.selected_call_id = call_id
+        self._wake.set()
+
+    def focus_campaign(self, campaign_id: str | None) -> None:
+        if campaign_id == self.focused_campaign_id:
+            return
+        self.focused_campaign_id = campaign_id
+        for key in (f"counts/{campaign_id}", f"analysis/{campaign_id}"):
+            job = self.jobs.get(key)
+            if job is not None:
+                job.due = min(job.due, max(self.clock.monotonic(), job.started + 1.0))
+        self._wake.set()
+
+    def refresh_now(self) -> None:
+        """Poll everything as soon as the budget allows (never faster than 1/s per resource)."""
+        now = self.clock.monotonic()
+        for job in self.jobs.values():
+            job.due = min(job.due, max(now, job.started + 1.0))
+            job.cadence.interval_s = job.cadence.base_s
+        self._wake.set()
 
     def stop(self) -> None:
         self._stop.set()
-
-    def select_call(self, call_id: str | None) -> None:
-        self.selected_call_id = call_id
-
-    def focus_campaign(self, campaign_id: str | None) -> None:
-        self.focused_campaign_id = campaign_id
-
-    def refresh_now(self) -> None:
-        pass
+        self._wake.set()
 
     def next_poll_in(self) -> float | None:
-        return None
+        idle = [j.due for j in self.jobs.values() if j.task is None]
+        if not idle:
+            return None
+        return max(0.0, min(idle) - self.clock.monotonic())
 
     def view(self) -> DashboardView:
         return dashboard_view(
@@ -65,3 +179,372 @@ class Engine:
             cap=self.settings.concurrency_cap,
             selected_call_id=self.selected_call_id,
         )
+
+    # -- the budget gate and response accounting -------------------------------------------
+
+    async def _gate(self, path: str) -> None:
+        priority = PRIORITY.get()
+        while True:
+            now = self.clock.monotonic()
+            higher_waiting = any(n for p, n in self._waiting.items() if p < priority)
+            if not higher_waiting and self.budget.take(now, priority):
+                return
+            self._waiting[priority] += 1
+            try:
+                await self.clock.sleep(max(0.05, self.budget.wait_s(now, priority)))
+            finally:
+                self._waiting[priority] -= 1
+
+    def _on_response(self, info: ResponseInfo) -> None:
+        now = info.at
+        self.budget.observe(info.rate, now)
+        error = info.error
+        health = self.store.health
+        if error is None:
+            self.budget.succeeded()
+            state, message = "ok", ""
+        elif isinstance(error, RateLimited):
+            pause = self.budget.rate_limited(now, error.retry_after, self.rng)
+            state, message = "rate_limited", error.message
+            self._set_health(state, message, until=now + pause)
+            return
+        elif isinstance(error, Unauthorized):
+            state, message = "key_refused", error.message
+        elif isinstance(error, Unreachable | Timeout):
+            state, message = "unreachable", error.message
+        elif isinstance(error, ServerError):
+            state, message = "server_error", error.message
+        elif isinstance(error, BadPayload):
+            state, message = "degraded", error.message
+        else:
+            return  # 403/404 belong to one panel, not to the API's health
+        if health.state == state == "rate_limited" and error is None:
+            return
+        self._set_health(state, message)
+
+    def _set_health(self, state: str, message: str, *, until: float | None = None) -> None:
+        now = self.clock.monotonic()
+        previous = self.store.health
+        since: float | None = None
+        if state != "ok":
+            since = previous.since if previous.state == state and previous.since else now
+        self.store.set_health(
+            ApiHealth(
+                state=state,
+                message=message,
+                since=since,
+                until=until,
+                used_last_minute=self.budget.used_last_minute(now),
+                limit=self.budget.server_limit,
+                remaining=self.budget.server_remaining,
+                reset_after_s=(
+                    max(0.0, self.budget.server_reset_at - now)
+                    if self.budget.server_reset_at is not None
+                    else None
+                ),
+                budget_per_min=int(self.budget.per_min),
+                routes=self.routes.describe(),
+            )
+        )
+
+    # -- the loop ----------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        self._add("active", P_ACTIVE, self.poll.active_calls_s, self._poll_active)
+        self._add("endings", P_FOCUSED, 10.0, self._poll_endings)
+        self._add("campaigns", P_LISTS, self.poll.batch_list_s, self._poll_campaigns)
+        try:
+            while not self._stop.is_set():
+                self._sync_jobs()
+                self._start_due_jobs()
+                now = self.clock.monotonic()
+                if now - self._last_prune > PRUNE_EVERY_S:
+                    self._last_prune = now
+                    self.store.prune(now)
+                    self._set_health(
+                        self.store.health.state,
+                        self.store.health.message,
+                        until=self.store.health.until,
+                    )
+                idle = [j.due for j in self.jobs.values() if j.task is None]
+                wait = min(idle, default=now + 5.0) - now
+                await self._sleep_or_wake(min(max(wait, 0.0), 5.0))
+        finally:
+            tasks = [j.task for j in self.jobs.values() if j.task is not None]
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(BaseException):
+                    await task
+
+    async def _sleep_or_wake(self, seconds: float) -> None:
+        if self._wake.is_set():
+            self._wake.clear()
+            await asyncio.sleep(0)
+            return
+        sleeper = asyncio.ensure_future(self.clock.sleep(seconds))
+        waker = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+            waker.cancel()
+            self._wake.clear()
+
+    def _add(
+        self,
+        key: str,
+        priority: int,
+        base_s: float,
+        poll: Callable[[], Awaitable[bool]],
+        *,
+        cap_s: float | None = None,
+    ) -> Job:
+        job = self.jobs.get(key)
+        if job is None:
+            cadence = Cadence(base_s=base_s, cap_s=cap_s or max(base_s, self.poll.max_backoff_s))
+            job = Job(key, priority, cadence, poll, due=self.clock.monotonic())
+            self.jobs[key] = job
+        job.priority = priority
+        return job
+
+    def _drop(self, key: str) -> None:
+        job = self.jobs.pop(key, None)
+        if job is not None and job.task is not None:
+            job.task.cancel()
+        self.store.freshness.pop(key, None)
+
+    def _sync_jobs(self) -> None:
+        """Make the set of jobs match what exists and what the user is looking at."""
+        for cid in list(self.store.campaigns):
+            focused = cid == self.focused_campaign_id
+            self._add(
+                f"counts/{cid}",
+                P_FOCUSED if focused else P_OTHERS,
+                self.poll.campaign_counts_s if focused else 2 * self.poll.campaign_counts_s,
+                self._bind(self._poll_counts, cid),
+                cap_s=300.0,
+            )
+            self._add(
+                f"analysis/{cid}",
+                P_FOCUSED if focused else P_ANALYSIS,
+                30.0 if focused else self.poll.analysis_s,
+                self._bind(self._poll_analysis, cid),
+                cap_s=600.0,
+            )
+        wanted: set[str] = set()
+        if self.selected_call_id:
+            cid = self.selected_call_id
+            wanted = {f"call/{cid}", f"retries/{cid}"}
+            self._add(
+                f"call/{cid}",
+                P_SELECTED,
+                self.poll.selected_call_s,
+                lambda: self._poll_selected(cid),
+            )
+            self._add(
+                f"retries/{cid}",
+                P_SELECTED,
+                self.poll.retries_s,
+                lambda: self._poll_retries(cid),
+                cap_s=120.0,
+            )
+        for key in [k for k in self.jobs if k.startswith(("call/", "retries/"))]:
+            if key not in wanted:
+                self._drop(key)
+
+    @staticmethod
+    def _bind(poll: Callable[[str], Awaitable[bool]], ident: str) -> Callable[[], Awaitable[bool]]:
+        return lambda: poll(ident)
+
+    def _start_due_jobs(self) -> None:
+        now = self.clock.monotonic()
+        background = sum(
+            1 for j in self.jobs.values() if j.task is not None and j.priority >= P_LISTS
+        )
+        due = sorted(
+            (
+                j
+                for j in self.jobs.values()
+                if j.task is None and j.due <= now and not j.cadence.final
+            ),
+            key=lambda j: (j.priority, j.due),
+        )
+        for job in due:
+            if job.priority >= P_LISTS:
+                if background >= MAX_BACKGROUND_JOBS:
+                    continue
+                background += 1
+            job.started = now
+            job.task = asyncio.create_task(self._run_job(job), name=f"poll-{job.key}")
+
+    async def _run_job(self, job: Job) -> None:
+        PRIORITY.set(job.priority)
+        retry_after: float | None = None
+        try:
+            changed = await job.poll()
+            job.cadence.succeeded(changed=changed)
+            self.store.mark_fresh(
+                job.key, self.clock.monotonic(), interval_s=job.cadence.expected_s
+            )
+        except asyncio.CancelledError:
+            raise
+        except ApiError as exc:
+            job.cadence.failed()
+            self.store.mark_error(job.key, exc, self.clock.monotonic())
+            if isinstance(exc, RateLimited | ServerError) and exc.retry_after:
+                retry_after = exc.retry_after
+            if isinstance(exc, Unauthorized):
+                retry_after = KEY_PROBE_S
+            elif isinstance(exc, Forbidden):
+                retry_after = FORBIDDEN_RETRY_S
+            elif isinstance(exc, NotFound) and job.key.startswith(("call/", "retries/")):
+                self.store.mark_gone(job.key.split("/", 1)[1])
+                job.cadence.final = True
+        except Exception:
+            # A bug in a poller must not stop the others or the app (FAULTS S9).
+            log.exception("poller %s failed", job.key)
+            job.cadence.failed()
+        finally:
+            job.runs += 1
+            now = self.clock.monotonic()
+            pause = max(0.0, self.budget.paused_until - now)
+            delay = job.cadence.next_delay(self.rng, retry_after=retry_after)
+            job.due = now + max(delay, pause)
+            job.task = None
+            self._wake.set()
+
+    # -- pollers -------------------------------------------------------------------------------
+
+    async def _poll_active(self) -> bool:
+        calls: list[Call] = []
+        complete = False
+        pages = 0
+        for number in range(1, MAX_ACTIVE_PAGES + 1):
+            page = await fetch_active_calls(self.client, page=number)
+            pages += 1
+            calls.extend(page.items)
+            if page.is_last or page.raw_count < page.limit:
+                complete = True
+                break
+        now = self.clock.monotonic()
+        store = self.store
+        before = {(t.call.id, t.call.status) for t in store.in_flight()}
+        with store.batch():
+            for call in calls:
+                store.upsert_call(call, now)
+            seen = {c.id for c in calls}
+            if complete:
+                for tracked in store.in_flight():
+                    if tracked.call.id not in seen:
+                        store.mark_ended(tracked.call.id, now)
+            store.record_concurrency(self.clock.now(), len(seen))
+        after = {(t.call.id, t.call.status) for t in store.in_flight()}
+        per_page = 60.0 / max(1.0, ACTIVE_SHARE * self.budget.per_min)
+        self.jobs["active"].cadence.rebase(max(self.poll.active_calls_s, pages * per_page))
+        return before != after
+
+    async def _poll_endings(self) -> bool:
+        page = await fetch_recent_endings(self.client, self.routes)
+        now = self.clock.monotonic()
+        changed = False
+        with self.store.batch():
+            for call in page.items:
+                changed |= self.store.upsert_call(call, now)
+        return changed
+
+    async def _poll_campaigns(self) -> bool:
+        page = await fetch_campaign_list(self.client, self.routes)
+        wanted = set(self.settings.campaigns)
+        changed = False
+        with self.store.batch():
+            listed = set()
+            for campaign in page.items:
+                if wanted and campaign.id not in wanted:
+                    continue
+                listed.add(campaign.id)
+                state = self.store.campaigns.get(campaign.id)
+                new = replace(state, campaign=campaign) if state else CampaignState(campaign)
+                changed |= new != state
+                self.store.put_campaign(new)
+            for missing in sorted(wanted - listed - set(self.store.campaigns)):
+                campaign = await fetch_campaign(self.client, self.routes, missing)
+                self.store.put_campaign(CampaignState(campaign))
+                changed = True
+        self.store.freshness["campaigns"] = replace(
+            self.store.freshness.get("campaigns") or Freshness(), source=self.routes.campaigns
+        )
+        return changed
+
+    async def _poll_counts(self, campaign_id: str) -> bool:
+        figures = await fetch_campaign_counts(self.client, self.routes, campaign_id)
+        state = self.store.campaigns.get(campaign_id)
+        if state is None:
+            return False
+        counts = {s.value: n for s, n in figures.counts.items()}
+        new = replace(state, counts=counts, total=figures.total)
+        self.store.put_campaign(new)
+        return new != state
+
+    async def _poll_analysis(self, campaign_id: str) -> bool:
+        pages = 5 if campaign_id == self.focused_campaign_id else 2
+        now = self.clock.monotonic()
+        changed = False
+        for number in range(1, pages + 1):
+            page = await campaign_calls_page(self.client, self.routes, campaign_id, page=number)
+            with self.store.batch():
+                for call in page.items:
+                    if call.campaign_id is None:
+                        call = call.model_copy(update={"campaign_id": campaign_id})
+                    changed |= self.store.upsert_call(call, now)
+            if page.is_last or page.raw_count < page.limit:
+                break
+        state = self.store.campaigns.get(campaign_id)
+        if state is not None:
+            calls = [t.call for t in self.store.calls.values() if t.call.campaign_id == campaign_id]
+            figures = qualified_rate(calls, self.settings.qualified_key)
+            self.store.put_campaign(
+                replace(
+                    state,
+                    qualified_rate=figures.rate,
+                    analysed=figures.analysed,
+                    analysis_pending=figures.pending,
+                )
+            )
+        return changed
+
+    async def _poll_selected(self, call_id: str) -> bool:
+        tracked = self.store.calls.get(call_id)
+        active = self.store.freshness.get("active")
+        now = self.clock.monotonic()
+        covered = (
+            tracked is not None
+            and tracked.ended_seen is None
+            and active is not None
+            and (active.age(now) or 0) < self.jobs["active"].cadence.expected_s
+        )
+        if covered:
+            return False  # the active sweep just read it: no request spent on it
+        call = await self.client.get_call(call_id)
+        changed = self.store.upsert_call(call, self.clock.monotonic())
+        if call.status in FINAL_STATUSES:
+            self.jobs[f"call/{call_id}"].cadence.final = True
+        return changed
+
+    async def _poll_retries(self, call_id: str) -> bool:
+        tracked = self.store.calls.get(call_id)
+        if tracked is None:
+            return False  # the call itself arrives first
+        call = tracked.call
+        history = await fetch_retry_history(self.client, self.routes, call)
+        config = retry_config_for(self.store, call)
+        if config is None and call.campaign_id and call.campaign_id not in self.store.campaigns:
+            campaign = await fetch_campaign(self.client, self.routes, call.campaign_id)
+            self.store.put_campaign(CampaignState(campaign))
+            config = campaign.retry_config
+        before = self.store.histories.get(history.call_id)
+        self.store.put_history(history)
+        summary = summarise(history.attempts, config)
+        if summary in FINAL_SUMMARIES:
+            self.jobs[f"retries/{call_id}"].cadence.final = True
+        return before != history

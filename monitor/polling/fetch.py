@@ -9,6 +9,7 @@ the pollers so both read the same way.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -16,7 +17,13 @@ from monitor.api.client import DialNexaClient
 from monitor.api.errors import BadRequest, EndpointUnavailable
 from monitor.api.models import Call, Campaign, RetryConfig, RetryHistory
 from monitor.api.pages import Page
-from monitor.api.vocab import IN_FLIGHT_STATUSES, OUTCOME_COLUMNS, CallStatus, status_filter_words
+from monitor.api.vocab import (
+    FINAL_STATUSES,
+    IN_FLIGHT_STATUSES,
+    OUTCOME_COLUMNS,
+    CallStatus,
+    status_filter_words,
+)
 from monitor.state.derive import history_from_call
 
 log = logging.getLogger(__name__)
@@ -33,6 +40,8 @@ class Routes:
     campaigns: Literal["campaigns", "batch-calls"] = "campaigns"
     retries: Literal["call-logs", "call-record"] = "call-logs"
     """`/call-logs/{id}/retries`, else the call record alone (one attempt)."""
+    voicemail_filter: bool = True
+    """Whether `/calls` accepted `voicemail` in a status filter."""
     status_spelling: dict[CallStatus, str] = field(default_factory=dict)
     """Filter words that the API accepted, after a 400 made us try the other spelling."""
 
@@ -46,14 +55,48 @@ class Routes:
 ACTIVE_STATUSES = (CallStatus.DIALING, CallStatus.IN_PROGRESS)
 
 
-async def fetch_active_calls(client: DialNexaClient, *, limit: int = 100) -> Page[Call]:
-    """Calls in flight, from one list request (never one request per call)."""
-    words: list[str] = []
-    for status in ACTIVE_STATUSES:
-        words.extend(status_filter_words(status, dialect="calls"))
-    page = await client.list_calls(limit=limit, statuses=words)
-    # Servers that ignore the filter still must not put ended calls in the active view.
-    kept = tuple(c for c in page.items if c.status in IN_FLIGHT_STATUSES)
+ACTIVE_WORDS = tuple(w for s in ACTIVE_STATUSES for w in status_filter_words(s, dialect="calls"))
+FINAL_WORDS = (
+    "completed",
+    "no_answer",
+    "did_not_pick",
+    "busy",
+    "failed",
+    "voicemail",
+    "cancelled",
+    "retry_expired",
+)
+
+
+async def fetch_active_calls(
+    client: DialNexaClient, *, page: int = 1, limit: int = 100
+) -> Page[Call]:
+    """Calls in flight, from list requests (never one request per call)."""
+    listed = await client.list_calls(page=page, limit=limit, statuses=ACTIVE_WORDS)
+    return _keep(listed, lambda c: c.status in IN_FLIGHT_STATUSES)
+
+
+async def fetch_recent_endings(
+    client: DialNexaClient, routes: Routes, *, limit: int = 100
+) -> Page[Call]:
+    """The newest ended calls: outcomes of calls that left the active list, and retry ETAs.
+
+    `voicemail` is not in the OpenAPI enum; if the API refuses it, ask without it.
+    """
+    words = [w for w in FINAL_WORDS if w != "voicemail" or routes.voicemail_filter]
+    try:
+        page = await client.list_calls(limit=limit, statuses=words)
+    except BadRequest:
+        if not routes.voicemail_filter:
+            raise
+        routes.voicemail_filter = False
+        page = await client.list_calls(limit=limit, statuses=[w for w in words if w != "voicemail"])
+    return _keep(page, lambda c: c.status in FINAL_STATUSES)
+
+
+def _keep(page: Page[Call], predicate: Callable[[Call], bool]) -> Page[Call]:
+    # Servers that ignore the filter still must not mix ended and live calls in a view.
+    kept = tuple(c for c in page.items if predicate(c))
     return Page(
         items=kept,
         page=page.page,

@@ -1,0 +1,128 @@
+"""One request budget per key, shared by every poller: a token bucket, pure and clock-free.
+
+Defaults follow the API sheet (section 9): 60 requests a minute (40% of the ~150 observed),
+burst 10; when the server sends `X-RateLimit-Limit` the bucket never plans for more than half
+of it; when `Remaining` drops under 10% of the limit only essential polls go out until the
+reset; a 429 pauses the whole bucket (Retry-After, else the reset, else 2, 4, 8 ... 60 s with
+±20% jitter). Background work (other campaigns, analysis) also stays under a soft share of the
+ceiling so that the steady state leaves room for the campaigns' own integrations on the key.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import deque
+from dataclasses import dataclass, field
+
+from monitor.api.ratelimit import RateLimitInfo
+
+WINDOW_S = 60.0
+ESSENTIAL = 1
+"""Priorities at or below this (the selected call, the active list) may use the last tokens."""
+BACKGROUND = 3
+"""Priorities at or above this only spend under the soft share."""
+SOFT_SHARE = 0.6
+"""Share of the ceiling background work may use in any minute (36 of 60 by default)."""
+LOW_REMAINING = 0.1
+
+
+@dataclass
+class Budget:
+    per_min: float = 60.0
+    burst: int = 10
+    tokens: float = field(init=False)
+    updated: float = 0.0
+    paused_until: float = 0.0
+    pause_reason: str = ""
+    consecutive_429: int = 0
+    server_limit: int | None = None
+    server_remaining: int | None = None
+    server_reset_at: float | None = None
+    sent: deque[float] = field(default_factory=deque)
+
+    def __post_init__(self) -> None:
+        self.configured_per_min = self.per_min
+        self.tokens = float(min(self.burst, self.per_min))
+
+    @property
+    def rate(self) -> float:
+        return self.per_min / WINDOW_S
+
+    def _refill(self, now: float) -> None:
+        if now > self.updated:
+            self.tokens = min(float(self.burst), self.tokens + (now - self.updated) * self.rate)
+            self.updated = now
+        while self.sent and self.sent[0] <= now - WINDOW_S:
+            self.sent.popleft()
+
+    def used_last_minute(self, now: float) -> int:
+        self._refill(now)
+        return len(self.sent)
+
+    def _low_remaining(self, now: float) -> bool:
+        if self.server_limit is None or self.server_remaining is None:
+            return False
+        if self.server_reset_at is not None and now >= self.server_reset_at:
+            return False
+        return self.server_remaining < LOW_REMAINING * self.server_limit
+
+    def allowed(self, now: float, priority: int) -> bool:
+        self._refill(now)
+        if now < self.paused_until or self.tokens < 1:
+            return False
+        if priority > ESSENTIAL and self._low_remaining(now):
+            return False
+        return not (priority >= BACKGROUND and len(self.sent) >= SOFT_SHARE * self.per_min)
+
+    def take(self, now: float, priority: int) -> bool:
+        if not self.allowed(now, priority):
+            return False
+        self.tokens -= 1
+        self.sent.append(now)
+        if self.server_remaining is not None:
+            self.server_remaining = max(0, self.server_remaining - 1)
+        return True
+
+    def wait_s(self, now: float, priority: int) -> float:
+        """A lower bound on how long until `take` can succeed for this priority."""
+        self._refill(now)
+        waits = [0.0]
+        if now < self.paused_until:
+            waits.append(self.paused_until - now)
+        if self.tokens < 1:
+            waits.append((1 - self.tokens) / self.rate)
+        if priority > ESSENTIAL and self._low_remaining(now) and self.server_reset_at:
+            waits.append(self.server_reset_at - now)
+        if priority >= BACKGROUND and self.sent and len(self.sent) >= SOFT_SHARE * self.per_min:
+            index = len(self.sent) - int(SOFT_SHARE * self.per_min)
+            waits.append(self.sent[index] + WINDOW_S - now)
+        return max(waits) + (0.001 if max(waits) > 0 else 0.0)
+
+    def observe(self, info: RateLimitInfo | None, now: float) -> None:
+        """Adopt what the server says about our budget."""
+        if info is None:
+            return
+        if info.limit:
+            self.server_limit = info.limit
+            self.per_min = min(self.configured_per_min, info.limit / 2)
+        if info.remaining is not None:
+            self.server_remaining = info.remaining
+        if info.reset_after_s is not None:
+            self.server_reset_at = now + info.reset_after_s
+
+    def rate_limited(self, now: float, retry_after: float | None, rng: random.Random) -> float:
+        """A 429: pause everything; returns the pause in seconds."""
+        self.consecutive_429 += 1
+        if retry_after is not None:
+            pause = retry_after
+        elif self.server_reset_at is not None and self.server_reset_at > now:
+            pause = min(300.0, self.server_reset_at - now)
+        else:
+            pause = min(60.0, 2.0 * 2 ** (self.consecutive_429 - 1)) * rng.uniform(0.8, 1.2)
+        pause = max(1.0, pause)
+        self.paused_until = max(self.paused_until, now + pause)
+        self.pause_reason = "rate limited"
+        return pause
+
+    def succeeded(self) -> None:
+        self.consecutive_429 = 0

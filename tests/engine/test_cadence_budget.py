@@ -1,0 +1,108 @@
+"""Cadence and budget: pure, driven by explicit times and a seeded generator."""
+
+from __future__ import annotations
+
+import random
+
+from monitor.api.ratelimit import RateLimitInfo, RetryAfter
+from monitor.polling.budget import Budget
+from monitor.polling.cadence import Cadence
+
+
+def rng() -> random.Random:
+    return random.Random(1)
+
+
+def test_interval_doubles_while_unchanged_up_to_the_cap_and_resets_on_change() -> None:
+    c = Cadence(base_s=5, cap_s=30, jitter=0)
+    seen = []
+    for _ in range(5):
+        c.succeeded(changed=False)
+        seen.append(c.next_delay(rng()))
+    assert seen == [10, 20, 30, 30, 30]
+    c.succeeded(changed=True)
+    assert c.next_delay(rng()) == 5
+
+
+def test_never_below_one_second_even_when_asked() -> None:
+    c = Cadence(base_s=0.1, cap_s=0.2)
+    assert all(c.next_delay(random.Random(i)) >= 1.0 for i in range(50))
+
+
+def test_jitter_spreads_pollers_within_ten_percent() -> None:
+    c = Cadence(base_s=10, cap_s=30)
+    delays = {round(c.next_delay(random.Random(i)), 3) for i in range(20)}
+    assert len(delays) > 10
+    assert all(9.0 <= d <= 11.0 for d in delays)
+
+
+def test_error_backoff_is_capped_at_30s_with_full_jitter_and_reset_by_success() -> None:
+    c = Cadence(base_s=5, cap_s=30)
+    for _ in range(10):
+        c.failed()
+    delays = [c.next_delay(random.Random(i)) for i in range(200)]
+    assert max(delays) <= 30.0
+    assert min(delays) >= 1.0
+    c.succeeded(changed=False)
+    assert c.errors == 0
+
+
+def test_retry_after_is_never_undercut() -> None:
+    c = Cadence(base_s=5, cap_s=30)
+    c.failed()
+    assert c.next_delay(rng(), retry_after=42) >= 42
+
+
+def test_bucket_allows_a_burst_then_the_rate() -> None:
+    b = Budget(per_min=60, burst=10)
+    taken = sum(b.take(0.0, 1) for _ in range(20))
+    assert taken == 10
+    assert not b.take(0.5, 1)
+    assert b.take(1.0, 1)
+    assert b.wait_s(1.0, 1) > 0.9
+
+
+def test_requests_never_exceed_the_ceiling_in_any_minute() -> None:
+    b = Budget(per_min=60, burst=10)
+    sent = [t / 10 for t in range(0, 6000) if b.take(t / 10, 1)]
+    for start in range(0, 540):
+        assert sum(1 for s in sent if start <= s < start + 60) <= 70  # rate + burst
+
+
+def test_background_priorities_stay_under_the_soft_share() -> None:
+    b = Budget(per_min=60, burst=10)
+    sent = [t / 10 for t in range(0, 1200) if b.take(t / 10, 4)]
+    assert len([s for s in sent if 60 <= s < 120]) <= 36
+
+
+def test_server_limit_caps_the_plan_at_half_and_low_remaining_holds_non_essential() -> None:
+    b = Budget(per_min=60, burst=10)
+    b.observe(RateLimitInfo(limit=80, remaining=5, reset_after_s=20, retry_after=None), 0.0)
+    assert b.per_min == 40
+    assert not b.take(0.0, 3)  # 5 < 10% of 80: only essential polls
+    assert b.take(0.0, 0)
+    assert b.wait_s(0.0, 3) >= 19.9
+    assert b.take(20.5, 3)
+
+
+def test_429_pauses_everything_for_retry_after_or_an_exponential_backoff() -> None:
+    b = Budget(per_min=60, burst=10)
+    assert b.rate_limited(0.0, 7.0, rng()) == 7.0
+    assert not b.take(6.9, 0)
+    assert b.take(7.1, 0)
+    b.succeeded()
+    pauses = [b.rate_limited(100.0 * i, None, random.Random(i)) for i in range(1, 8)]
+    assert 1.6 <= pauses[0] <= 2.4
+    assert pauses[-1] <= 72.0
+    b.succeeded()
+    assert b.consecutive_429 == 0
+
+
+def test_reset_header_used_when_429_has_no_retry_after() -> None:
+    b = Budget()
+    b.observe(RateLimitInfo(limit=150, remaining=0, reset_after_s=25, retry_after=None), 0.0)
+    assert b.rate_limited(0.0, None, rng()) == 25
+
+
+def test_retry_after_info_is_kept_as_seconds() -> None:
+    assert RetryAfter(7.0, clamped=False).seconds == 7.0

@@ -1,0 +1,156 @@
+"""The engine on a fake clock against a scripted API: budget, priorities, faults, recovery."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from monitor.api.client import DialNexaClient
+from monitor.clock import FakeClock
+from monitor.config import Settings
+from monitor.polling.engine import Engine
+from tests.drive import drive, settle
+from tests.engine.fakeapi import FakeApi
+
+
+def call(
+    cid: str, status: str = "in_progress", campaign: str = "cmp_a", **extra: Any
+) -> dict[str, Any]:
+    return {
+        "id": cid,
+        "status": status,
+        "campaign_id": campaign,
+        "to_number": "+15550100",
+        "created_at": "2026-11-23T09:59:00Z",
+        **extra,
+    }
+
+
+@pytest.fixture
+async def world() -> AsyncIterator[tuple[FakeClock, FakeApi, Engine]]:
+    clock = FakeClock()
+    api = FakeApi(clock)
+    api.campaigns = [
+        {
+            "id": "cmp_a",
+            "name": "Renewals",
+            "status": "running",
+            "retry_config": {"max_retries": 2, "retry_interval_minutes": 10},
+        },
+        {"id": "cmp_b", "name": "Winback", "status": "running"},
+    ]
+    for i in range(10):
+        api.active[f"call_{i}"] = call(f"call_{i}")
+    client = DialNexaClient("http://x/v1", "k", transport=api.transport(), clock=clock)
+    engine = Engine(client, Settings(concurrency_cap=25), clock=clock, rng=random.Random(3))
+    task = asyncio.create_task(engine.run())
+    yield clock, api, engine
+    engine.stop()
+    await settle()
+    task.cancel()
+    await client.aclose()
+
+
+async def test_steady_state_stays_under_40_requests_a_minute_and_fills_the_store(world) -> None:  # type: ignore[no-untyped-def]
+    clock, api, engine = world
+    start = clock.monotonic()
+    await drive(clock, 600)
+    per_minute = [api.requests_in(start + m * 60, start + (m + 1) * 60) for m in range(10)]
+    assert max(per_minute) <= 60
+    assert max(per_minute[2:]) <= 40
+    assert len(engine.store.in_flight()) == 10
+    assert set(engine.store.campaigns) == {"cmp_a", "cmp_b"}
+    assert all(m == "GET" for _, m, _ in api.log)
+    view = engine.view()
+    assert view.concurrency.in_flight == 10
+    assert view.concurrency.cap == 25
+    assert view.health.state == "ok"
+
+
+async def test_a_call_that_leaves_the_active_list_is_shown_ended_within_one_sweep(world) -> None:  # type: ignore[no-untyped-def]
+    clock, api, engine = world
+    await drive(clock, 30)
+    api.ended["call_3"] = call("call_3", status="busy", ended_at="2026-11-23T10:00:40Z")
+    del api.active["call_3"]
+    t0 = clock.monotonic()
+    while engine.store.calls["call_3"].ended_seen is None:
+        await drive(clock, 1)
+        assert clock.monotonic() - t0 < 12
+    assert all(t.call.id != "call_3" for t in engine.store.in_flight())
+
+
+async def test_selected_call_is_fetched_first_and_never_faster_than_once_a_second(world) -> None:  # type: ignore[no-untyped-def]
+    clock, api, engine = world
+    api.ended["call_done"] = call("call_done", status="completed", duration=61)
+    await drive(clock, 20)
+    engine.select_call("call_done")
+    t0 = clock.monotonic()
+    await drive(clock, 3)
+    first = [t for t in api.paths("/calls/call_done") if t >= t0]
+    assert first and first[0] - t0 < 1.5
+    engine.refresh_now()
+    engine.refresh_now()
+    await drive(clock, 60)
+    times = api.paths("/calls/call_done")
+    assert all(b - a >= 1.0 for a, b in itertools.pairwise(times))
+    # A final call is not polled again once read.
+    assert len(times) <= 2
+    assert engine.view().selected is not None
+    assert engine.view().selected.call.status.value == "completed"  # type: ignore[union-attr]
+
+
+async def test_outage_keeps_the_last_data_and_recovers_without_a_key_press(world) -> None:  # type: ignore[no-untyped-def]
+    clock, api, engine = world
+    await drive(clock, 30)
+    api.fail_status = 503
+    t0 = clock.monotonic()
+    await drive(clock, 120)
+    assert engine.store.health.state == "server_error"
+    assert "API error 503" in engine.store.health.message
+    assert len(engine.store.in_flight()) == 10  # nothing lost
+    active = engine.store.freshness["active"]
+    assert active.is_stale(clock.monotonic())
+    assert active.error is not None
+    outage_rpm = max(api.requests_in(t0 + 60 * m, t0 + 60 * (m + 1)) for m in range(2))
+    assert outage_rpm <= 40  # no retry storm
+    api.fail_status = None
+    t1 = clock.monotonic()
+    await drive(clock, 35)
+    fresh = engine.store.freshness["active"]
+    assert fresh.error is None
+    assert fresh.fetched_at is not None and fresh.fetched_at > t1
+    assert engine.store.health.state == "ok"
+
+
+async def test_429_with_retry_after_pauses_every_poller(world) -> None:  # type: ignore[no-untyped-def]
+    clock, api, engine = world
+    await drive(clock, 20)
+    api.fail_status = 429
+    api.fail_headers = {"Retry-After": "7"}
+    await drive(clock, 3)
+    first_429 = max(t for t, _, _ in api.log)
+    api.fail_status = None
+    api.fail_headers = {}
+    await drive(clock, 20)
+    after = [t for t, _, _ in api.log if t > first_429]
+    assert after and after[0] - first_429 >= 6.99
+    assert engine.store.health.state == "ok"
+
+
+async def test_refused_key_shows_key_refused_and_probes_slowly(world) -> None:  # type: ignore[no-untyped-def]
+    clock, api, engine = world
+    await drive(clock, 10)
+    api.fail_status = 401
+    await drive(clock, 10)
+    assert engine.store.health.state == "key_refused"
+    t0 = clock.monotonic()
+    await drive(clock, 180)
+    assert api.requests_in(t0, t0 + 180) <= 3 * 6
+    api.fail_status = None
+    await drive(clock, 70)
+    assert engine.store.health.state == "ok"
