@@ -19,15 +19,25 @@ EXIT_USAGE = 2
 
 KEY_HELP = (
     "The API key is read from DIALNEXA_API_KEY, from a key file (--api-key-file or api_key_file "
-    "in the config file, mode 0600), or from the system keyring; never from a flag."
+    "in the config file, mode 0600; '--api-key-file -' reads it from stdin), or from the system "
+    "keyring; never from a flag."
 )
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--base-url", help="API base URL (default https://api.dialnexa.com/v1)")
-    parser.add_argument("--profile", help="config profile ([profiles.NAME] in the config file)")
+def _common(parser: argparse.ArgumentParser, *, sub: bool = False) -> None:
+    # On subcommands the default must not overwrite a value given before the subcommand.
+    default = argparse.SUPPRESS if sub else None
     parser.add_argument(
-        "--api-key-file", type=Path, help="file holding the API key (must be mode 0600)"
+        "--base-url", default=default, help="API base URL (default https://api.dialnexa.com/v1)"
+    )
+    parser.add_argument(
+        "--profile", default=default, help="config profile ([profiles.NAME] in the config file)"
+    )
+    parser.add_argument(
+        "--api-key-file",
+        type=Path,
+        default=default,
+        help="file holding the API key (must be mode 0600); '-' reads it from stdin",
     )
 
 
@@ -60,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="read the data once, print it and exit",
         description="One read of the monitor's data, for scripts. " + KEY_HELP,
     )
-    _common(snap)
+    _common(snap, sub=True)
     snap.add_argument("--call", metavar="ID", help="that call and its retry history")
     snap.add_argument(
         "--campaign", metavar="ID", action="append", default=[], help="campaign counts (repeatable)"
@@ -84,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     cfg = sub.add_parser("config", help="show where settings come from, or check them")
-    _common(cfg)
+    _common(cfg, sub=True)
     cfg_sub = cfg.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     cfg_sub.add_parser("path", help="print the config file's path")
     cfg_sub.add_parser("show", help="every effective setting and where it came from")

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import httpx
+from pydantic import SecretStr
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from monitor.api.client import DialNexaClient, check_id
@@ -26,8 +27,9 @@ from monitor.api.errors import ApiError, BadPayload, RateLimited
 from monitor.api.models import Call
 from monitor.api.vocab import OUTCOME_COLUMNS, CallStatus
 from monitor.clock import Clock, SystemClock
-from monitor.config import ConfigError, load_settings
+from monitor.config import ConfigError, Settings, require_api_key, settings_from_args
 from monitor.display import to_display
+from monitor.polling.engine import Engine
 from monitor.polling.fetch import (
     Routes,
     fetch_campaign_counts,
@@ -213,6 +215,87 @@ async def collect(
     return report
 
 
+DASHBOARD_DEADLINE_S = 120.0
+"""A whole-dashboard snapshot reads every campaign's counts once, paced by the rate budget."""
+
+
+async def read_dashboard(
+    client: DialNexaClient,
+    settings: Settings,
+    clock: Clock,
+    *,
+    deadline_s: float = DASHBOARD_DEADLINE_S,
+) -> Report:
+    """One round of every poller, through the same engine as the live monitor."""
+    engine = Engine(client, settings, clock=clock)
+    engine.one_shot = True
+    task = asyncio.create_task(engine.run())
+    started = clock.monotonic()
+    try:
+        while not engine.round_complete() and clock.monotonic() - started < deadline_s:
+            await clock.sleep(0.05)
+    finally:
+        engine.stop()
+        await task
+    return dashboard_report(engine, client.base_url, clock)
+
+
+def dashboard_report(engine: Engine, base_url: str, clock: Clock) -> Report:
+    view = engine.view()
+    report = Report(base_url=base_url, generated_at=clock.now())
+    for row in view.campaigns:
+        report.campaigns.append(
+            {
+                "id": row.id,
+                "name": row.name,
+                "status": row.status,
+                "total": row.total,
+                "counts": row.counts,
+                "connect_rate": row.connect_rate,
+                "qualified_rate": row.qualified_rate,
+                "in_flight": row.in_flight,
+                "max_concurrent_calls": row.max_concurrent,
+            }
+        )
+    now = view.now
+    report.active_calls = [
+        {
+            "id": r.id,
+            "status": r.status.value,
+            "campaign_id": r.campaign_id,
+            "to_number": r.to_number,
+            "attempt": r.attempt,
+            "duration_s": (
+                max(0, round((now - r.started_at).total_seconds())) if r.started_at else None
+            ),
+        }
+        for r in view.active
+    ]
+    c = view.concurrency
+    report.concurrency = {
+        "in_flight": c.in_flight,
+        "cap": c.cap,
+        "peak": c.peak,
+        "retry_wave": [
+            {"at": iso(b.at), "calls": b.calls, "projected": b.projected, "over_cap": b.over_cap}
+            for b in c.wave
+        ],
+    }
+    for key, fresh in sorted(engine.store.freshness.items()):
+        if fresh.error is not None:
+            report.fail(key, fresh.error)
+    for key, job in sorted(engine.jobs.items()):
+        if job.runs == 0 and key not in engine.store.freshness:
+            report.errors.append(
+                {
+                    "resource": key,
+                    "kind": "timeout",
+                    "message": "not read within the snapshot's time (rate budget)",
+                }
+            )
+    return report
+
+
 def render_table(report: Report) -> str:
     """A human summary; every API string goes through `to_display`."""
     lines = [f"DialNexa snapshot at {iso(report.generated_at)} from {report.base_url}"]
@@ -271,32 +354,25 @@ def run_snapshot(args: argparse.Namespace) -> int:
                 )
     transport: httpx.AsyncBaseTransport | None = None
     try:
-        settings = load_settings(
-            overrides={"base_url": args.base_url},
-            profile=args.profile,
-            api_key_file=args.api_key_file,
-        )
+        # --demo never reads a key: no key-file check, no keyring prompt.
+        settings = settings_from_args(args, load_key=not args.demo)
+        key = None if args.demo else require_api_key(settings)
     except ConfigError as exc:
         return _usage(str(exc))
     base_url = settings.base_url
-    key = settings.api_key
     if args.demo:
         from monitor.sim import Simulator
 
         sim = Simulator.create(scenario=args.scenario, seed=args.seed, speed=args.speed)
         transport, base_url = sim.transport(), sim.base_url
-        from pydantic import SecretStr
-
-        key = SecretStr(sim.api_key)
-    elif key is None:
-        return _usage(NO_KEY_MESSAGE)
+        key = SecretStr(sim.server.api_key)
+        if settings.concurrency_cap is None:
+            settings = settings.model_copy(update={"concurrency_cap": sim.world.cap})
 
     async def main() -> Report:
         clock = SystemClock()
         async with DialNexaClient(base_url, key, transport=transport, clock=clock) as client:
             if args.call is None and not args.campaign:
-                from monitor.polling.dashboard import read_dashboard
-
                 return await read_dashboard(client, settings, clock)
             return await collect(
                 client, call_id=args.call, campaign_ids=list(args.campaign), clock=clock

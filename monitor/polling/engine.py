@@ -127,6 +127,8 @@ class Engine:
         self.jobs: dict[str, Job] = {}
         self.selected_call_id: str | None = None
         self.focused_campaign_id: str | None = None
+        self.one_shot = False
+        """`snapshot`: every campaign's counts are wanted once, and no analysis paging."""
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()
         self._waiting: Counter[int] = Counter()
@@ -164,6 +166,14 @@ class Engine:
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
+
+    def round_complete(self) -> bool:
+        """Every poller has run at least once (and campaigns are known)."""
+        return (
+            "campaigns" in self.jobs
+            and self.jobs["campaigns"].runs > 0
+            and all(j.runs > 0 or j.cadence.final for j in self.jobs.values())
+        )
 
     def next_poll_in(self) -> float | None:
         idle = [j.due for j in self.jobs.values() if j.task is None]
@@ -317,7 +327,7 @@ class Engine:
     def _sync_jobs(self) -> None:
         """Make the set of jobs match what exists and what the user is looking at."""
         for cid in list(self.store.campaigns):
-            focused = cid == self.focused_campaign_id
+            focused = cid == self.focused_campaign_id or self.one_shot
             self._add(
                 f"counts/{cid}",
                 P_FOCUSED if focused else P_OTHERS,
@@ -325,6 +335,8 @@ class Engine:
                 self._bind(self._poll_counts, cid),
                 cap_s=300.0,
             )
+            if self.one_shot:
+                continue
             self._add(
                 f"analysis/{cid}",
                 P_FOCUSED if focused else P_ANALYSIS,

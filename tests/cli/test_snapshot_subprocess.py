@@ -242,7 +242,8 @@ def test_snapshot_wrong_key_reports_unauthorized_without_the_key(server: str) ->
 def test_snapshot_without_a_key_says_how_to_provide_one() -> None:
     proc = run("--call", "call_abc123", key=None)
     assert proc.returncode == 2
-    assert "No DialNexa API key found. Set DIALNEXA_API_KEY" in proc.stderr
+    assert "No API key found." in proc.stderr
+    assert "Set DIALNEXA_API_KEY" in proc.stderr
     assert "--api-key-file" in proc.stderr and "--demo" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert proc.stdout == ""
