@@ -67,8 +67,9 @@ class Budget:
         return self.server_remaining < LOW_REMAINING * self.server_limit
 
     def allowed(self, now: float, priority: int) -> bool:
+        """Whether a request may go now: tokens, pause, the sliding-minute ceiling and shares."""
         self._refill(now)
-        if now < self.paused_until or self.tokens < 1:
+        if now < self.paused_until or self.tokens < 1 or len(self.sent) >= self.per_min:
             return False
         if priority > ESSENTIAL and self._low_remaining(now):
             return False
@@ -91,6 +92,8 @@ class Budget:
             waits.append(self.paused_until - now)
         if self.tokens < 1:
             waits.append((1 - self.tokens) / self.rate)
+        if self.sent and len(self.sent) >= self.per_min:
+            waits.append(self.sent[len(self.sent) - int(self.per_min)] + WINDOW_S - now)
         if priority > ESSENTIAL and self._low_remaining(now) and self.server_reset_at:
             waits.append(self.server_reset_at - now)
         if priority >= BACKGROUND and self.sent and len(self.sent) >= SOFT_SHARE * self.per_min:
