@@ -98,6 +98,9 @@ class Activation:
     until: float | None = None
     params: dict[str, Any] = field(default_factory=dict)
     fired: int = 0
+    """How many requests it has acted on."""
+    n: int = 0
+    """0-based index of the firing being handled: behaviours cycle their variants by it."""
     origin: float = 0.0
 
     @property
@@ -191,8 +194,8 @@ def _is_retries(path: str) -> bool:
 
 
 def _gate_5xx_json(a: Activation, ex: Exchange) -> Reply:
-    code = int(_cycle(tuple(a.param("codes")), a.fired))
-    headers = {"Retry-After": "3"} if code == 503 and a.fired % 2 == 0 else {}
+    code = int(_cycle(tuple(a.param("codes")), a.n))
+    headers = {"Retry-After": "3"} if code == 503 and a.n % 2 == 0 else {}
     messages = {500: "Internal server error"}
     return Reply(code, vendor_error(code, messages.get(code, STATUS_NAMES[code])), headers=headers)
 
@@ -204,10 +207,10 @@ HTML_ERROR = (
 
 
 def _gate_5xx_html(a: Activation, ex: Exchange) -> Reply:
-    code = int(_cycle(tuple(a.param("codes")), a.fired))
+    code = int(_cycle(tuple(a.param("codes")), a.n))
     page = HTML_ERROR.format(code=code, name=STATUS_NAMES[code]).encode()
     every = int(a.param("big_every", 0))
-    if every and a.fired % every == every - 1:
+    if every and a.n % every == every - 1:
         page += b"<!-- " + b"x" * (2 * 1024 * 1024) + b" -->"
     return Reply(code, raw=page, media_type="text/html")
 
@@ -224,7 +227,7 @@ def _gate_429_http_date(clock: Clock) -> Behaviour:
     def gate(a: Activation, ex: Exchange) -> Reply:
         from datetime import timedelta
 
-        offset = float(_cycle(tuple(a.param("offsets")), a.fired))
+        offset = float(_cycle(tuple(a.param("offsets")), a.n))
         when = clock.now() + timedelta(seconds=offset)
         return _too_many({"Retry-After": format_datetime(when, usegmt=True)})
 
@@ -232,7 +235,7 @@ def _gate_429_http_date(clock: Clock) -> Behaviour:
 
 
 def _gate_429_bad(a: Activation, ex: Exchange) -> Reply:
-    return _too_many({"Retry-After": str(_cycle(tuple(a.param("values")), a.fired))})
+    return _too_many({"Retry-After": str(_cycle(tuple(a.param("values")), a.n))})
 
 
 def _gate_429_storm(a: Activation, ex: Exchange) -> Reply:
@@ -240,7 +243,7 @@ def _gate_429_storm(a: Activation, ex: Exchange) -> Reply:
     if mode == "none":
         return _too_many({})
     if mode == "mixed":
-        return _too_many({"Retry-After": "5"} if a.fired % 2 == 0 else {})
+        return _too_many({"Retry-After": "5"} if a.n % 2 == 0 else {})
     return _too_many({"Retry-After": mode})
 
 
@@ -330,13 +333,13 @@ def _payload_unknown_status(a: Activation, ex: Exchange, obj: JSON) -> JSON:
     values = tuple(a.param("values"))
     for i, rec in enumerate(records(obj)):
         if "status" in rec:
-            rec["status"] = _cycle(values, i + a.fired)
+            rec["status"] = _cycle(values, i + a.n)
     return obj
 
 
 def _payload_wrong_types(a: Activation, ex: Exchange, obj: JSON) -> JSON:
     for i, rec in enumerate(records(obj)):
-        n = i + a.fired
+        n = i + a.n
         for key in DURATION_KEYS:
             if key in rec:
                 value = rec[key]
@@ -380,7 +383,7 @@ def _payload_null_envelope(a: Activation, ex: Exchange, obj: JSON) -> JSON:
         return None
     if not isinstance(obj, dict):
         return obj
-    variant = a.fired % 3
+    variant = a.n % 3
     if "meta" in obj:
         if variant == 0:
             obj["data"] = None
@@ -405,10 +408,10 @@ def _payload_shrinking_total(a: Activation, ex: Exchange, obj: JSON) -> JSON:
         return obj
     limit = holder.get("limit")
     step = limit if isinstance(limit, int) and limit > 0 else 20
-    if a.fired % 5 == 4:
+    if a.n % 5 == 4:
         holder["total"] = -1
     else:
-        holder["total"] = max(0, holder["total"] - a.fired * step)
+        holder["total"] = max(0, holder["total"] - a.n * step)
     return obj
 
 
@@ -424,7 +427,7 @@ def _payload_bad_times(a: Activation, ex: Exchange, obj: JSON) -> JSON:
     for i, rec in enumerate(records(obj)):
         for key in TIME_KEYS:
             if key in rec and rec[key] is not None:
-                rec[key] = _cycle(values, i + a.fired)
+                rec[key] = _cycle(values, i + a.n)
     return obj
 
 
@@ -433,7 +436,7 @@ def _payload_nan(a: Activation, ex: Exchange, obj: JSON) -> JSON:
     for i, rec in enumerate(records(obj)):
         for key in DURATION_KEYS:
             if key in rec:
-                rec[key] = _cycle(values, i + a.fired)
+                rec[key] = _cycle(values, i + a.n)
     if isinstance(obj, dict) and isinstance(obj.get("meta"), dict):
         obj["meta"]["totalPages"] = math.inf
     return obj
@@ -452,7 +455,7 @@ def _payload_retry_shuffle(a: Activation, ex: Exchange, obj: JSON) -> JSON:
     rows = item_list(obj)
     if not rows:
         return obj
-    variant = a.fired % 4
+    variant = a.n % 4
     if variant == 0:
         rows.reverse()
     elif variant == 1:
@@ -472,7 +475,7 @@ def _payload_path_ids(a: Activation, ex: Exchange, obj: JSON) -> JSON:
     values = ("../campaigns", "call_1?x=1", "a/b", "%2F", "call_" + "x" * 10_000)
     for i, rec in enumerate(records(obj)):
         if "id" in rec:
-            rec["id"] = _cycle(values, i + a.fired)
+            rec["id"] = _cycle(values, i + a.n)
     return obj
 
 
@@ -491,7 +494,7 @@ def _payload_hostile(a: Activation, ex: Exchange, obj: JSON) -> JSON:
     statuses = statuses_for(cases)
     urls = cases is None or "T5" in cases
     for i, rec in enumerate(records(obj)):
-        n = i + a.fired
+        n = i + a.n
         if texts:
             text = _cycle(texts, n)
             meta = rec.get("metadata")
@@ -523,7 +526,7 @@ def _bytes_html(a: Activation, ex: Exchange, body: bytes) -> bytes:
 
 
 def _bytes_empty(a: Activation, ex: Exchange, body: bytes) -> bytes:
-    return bytes(_cycle((b"", b"null", b"[]", b"{}"), a.fired))
+    return bytes(_cycle((b"", b"null", b"[]", b"{}"), a.n))
 
 
 def _bytes_truncated(a: Activation, ex: Exchange, body: bytes) -> bytes:
@@ -531,7 +534,7 @@ def _bytes_truncated(a: Activation, ex: Exchange, body: bytes) -> bytes:
 
 
 def _bytes_invalid(a: Activation, ex: Exchange, body: bytes) -> bytes:
-    if a.fired % 2 == 0:
+    if a.n % 2 == 0:
         return body.replace(b'"', b"'", 6)
     return body[:-1] + b",}"
 
@@ -753,6 +756,8 @@ class FaultController:
                 continue
             if a.probability < 1.0 and self._rng.random() >= a.probability:
                 continue
+            a.n = a.fired
+            a.fired += 1
             fired.append(a)
             if a.count is not None:
                 a.count -= 1
