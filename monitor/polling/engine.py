@@ -46,6 +46,7 @@ from monitor.polling.fetch import (
     fetch_campaign,
     fetch_campaign_counts,
     fetch_campaign_list,
+    fetch_queued_calls,
     fetch_recent_endings,
     fetch_retry_history,
 )
@@ -62,6 +63,7 @@ P_SELECTED, P_ACTIVE, P_FOCUSED, P_LISTS, P_OTHERS, P_ANALYSIS = 0, 1, 2, 3, 4, 
 MAX_BACKGROUND_JOBS = 2
 """Background jobs running at once; essential ones always start (they are one per resource)."""
 MAX_ACTIVE_PAGES = 10
+MAX_QUEUED_PAGES = 5
 """Active calls are read 100 a page; 10 pages cover a 1,000-slot workspace."""
 ACTIVE_SHARE = 0.6
 """The active sweep may use this share of the budget when it needs several pages."""
@@ -262,6 +264,7 @@ class Engine:
     async def run(self) -> None:
         self._add("active", P_ACTIVE, self.poll.active_calls_s, self._poll_active)
         self._add("endings", P_FOCUSED, 10.0, self._poll_endings)
+        self._add("queued", P_LISTS, self.poll.batch_list_s, self._poll_queued)
         self._add("campaigns", P_LISTS, self.poll.batch_list_s, self._poll_campaigns)
         try:
             while not self._stop.is_set():
@@ -382,6 +385,9 @@ class Engine:
             ),
             key=lambda j: (j.priority, j.due),
         )
+        if self.store.health.state == "key_refused":
+            # One slow probe is enough to notice a fixed key; the rest would only be refused.
+            due = [j for j in due if j.key == "active"]
         for job in due:
             if job.priority >= P_LISTS:
                 if background >= MAX_BACKGROUND_JOBS:
@@ -455,6 +461,29 @@ class Engine:
         per_page = 60.0 / max(1.0, ACTIVE_SHARE * self.budget.per_min)
         self.jobs["active"].cadence.rebase(max(self.poll.active_calls_s, pages * per_page))
         return before != after
+
+    async def _poll_queued(self) -> bool:
+        calls: list[Call] = []
+        complete = False
+        for number in range(1, MAX_QUEUED_PAGES + 1):
+            page = await fetch_queued_calls(self.client, page=number)
+            calls.extend(page.items)
+            if page.is_last or page.raw_count < page.limit:
+                complete = True
+                break
+        now = self.clock.monotonic()
+        changed = False
+        with self.store.batch():
+            for call in calls:
+                changed |= self.store.upsert_call(call, now)
+            if complete:
+                seen = {c.id for c in calls}
+                for tracked in self.store.queued():
+                    if tracked.call.id not in seen and tracked.last_seen < now:
+                        # Neither queued nor (per the active sweep) dialling: it ended.
+                        self.store.mark_ended(tracked.call.id, now)
+                        changed = True
+        return changed
 
     async def _poll_endings(self) -> bool:
         page = await fetch_recent_endings(self.client, self.routes)

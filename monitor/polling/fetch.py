@@ -76,6 +76,17 @@ async def fetch_active_calls(
     return _keep(listed, lambda c: c.status in IN_FLIGHT_STATUSES)
 
 
+QUEUED_WORDS = status_filter_words(CallStatus.QUEUED, dialect="calls")
+
+
+async def fetch_queued_calls(
+    client: DialNexaClient, *, page: int = 1, limit: int = 100
+) -> Page[Call]:
+    """Calls placed but waiting for a slot (`created`): first dials and retries of a wave."""
+    listed = await client.list_calls(page=page, limit=limit, statuses=QUEUED_WORDS)
+    return _keep(listed, lambda c: c.status is CallStatus.QUEUED)
+
+
 async def fetch_recent_endings(
     client: DialNexaClient, routes: Routes, *, limit: int = 100
 ) -> Page[Call]:

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from monitor.api.errors import ApiError
 from monitor.api.models import Call, Campaign, RetryHistory
-from monitor.api.vocab import FINAL_STATUSES, IN_FLIGHT_STATUSES
+from monitor.api.vocab import FINAL_STATUSES, IN_FLIGHT_STATUSES, CallStatus
 
 ENDED_CALL_RETENTION_S = 3600.0
 """Ended calls stay an hour (recent endings, retry wave, campaign drill-down), then go."""
@@ -197,6 +197,13 @@ class Store:
             t
             for t in self.calls.values()
             if t.ended_seen is None and t.call.status in IN_FLIGHT_STATUSES
+        ]
+
+    def queued(self) -> list[TrackedCall]:
+        return [
+            t
+            for t in self.calls.values()
+            if t.ended_seen is None and t.call.status is CallStatus.QUEUED
         ]
 
     def record_concurrency(self, when: datetime, in_flight: int) -> None:

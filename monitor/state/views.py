@@ -30,8 +30,9 @@ RING_TOO_LONG_S = 60.0
 """A call still dialling after a minute is stuck, or ringing out: worth a mark."""
 LONG_CALL_MIN_SAMPLES = 5
 """A campaign's p95 duration means little before this many connected calls."""
-WAVE_RETENTION = timedelta(minutes=10)
-"""An overdue retry (waiting for a slot) still counts in the wave this long, then is dropped."""
+WAVE_RETENTION = timedelta(minutes=2)
+"""An overdue retry still counts in the wave this long (it may be waiting for a slot); later
+it has most likely been placed and ended between two polls, so it is dropped."""
 
 PANES = ("active", "campaigns", "retries", "concurrency")
 
@@ -73,6 +74,9 @@ class ConcurrencyView:
     in_flight: int
     cap: int | None
     peak: int
+    queued: int
+    """Calls placed but waiting for a slot (outside the gauge: the API does not say they hold
+    one)."""
     history: tuple[int, ...]
     wave: tuple[WaveBucket, ...]
     wave_peak: WaveBucket | None
@@ -206,16 +210,26 @@ def retry_config_for(store: Store, call: Call) -> RetryConfig | None:
 def pending_etas(store: Store, now: datetime) -> list[datetime]:
     """ETAs of every retry series whose latest known attempt will be retried (section 8)."""
     latest: dict[str, Call] = {}
+    sizes: dict[str, int] = {}
+    floor = datetime.min.replace(tzinfo=now.tzinfo)
     for tracked in store.calls.values():
         c = tracked.call
         key = c.retry_group_id or c.id
+        sizes[key] = sizes.get(key, 0) + 1
         current = latest.get(key)
-        if current is None or (c.attempt or 1) > (current.attempt or 1):
+        # The attempt number is sometimes omitted: the later-placed attempt is the latest.
+        if current is None or (c.created_at or floor, c.attempt or 0) > (
+            current.created_at or floor,
+            current.attempt or 0,
+        ):
             latest[key] = c
     etas = []
-    for call in latest.values():
+    for key, call in latest.items():
         if call.status not in FINAL_STATUSES:
             continue
+        if call.attempt is None:
+            # Not every payload numbers its attempts: the attempts we know are a lower bound.
+            call = call.model_copy(update={"attempt": sizes[key]})
         eta = pending_retry_eta(call, retry_config_for(store, call))
         if eta is not None and eta > now - WAVE_RETENTION:
             etas.append(eta)
@@ -230,6 +244,7 @@ def concurrency_view(store: Store, now: datetime, cap: int | None) -> Concurrenc
         in_flight=in_flight,
         cap=cap,
         peak=max(store.peak, in_flight),
+        queued=len(store.queued()),
         history=tuple(n for _, n in store.concurrency),
         wave=wave,
         wave_peak=wave_peak,

@@ -150,7 +150,7 @@ async def test_refused_key_shows_key_refused_and_probes_slowly(world) -> None:  
     assert engine.store.health.state == "key_refused"
     t0 = clock.monotonic()
     await drive(clock, 180)
-    assert api.requests_in(t0, t0 + 180) <= 3 * 6
+    assert api.requests_in(t0, t0 + 180) <= 4  # one probe a minute
     api.fail_status = None
     await drive(clock, 70)
     assert engine.store.health.state == "ok"

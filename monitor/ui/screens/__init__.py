@@ -1,0 +1,1 @@
+"""One screen per drill-down level: dashboard, campaign, call; plus help."""

@@ -1,0 +1,196 @@
+"""`LiveScreen`: what every drill-down level shares.
+
+A breadcrumb on top, the API banner, the level's own body, a filter bar for `/`, the status
+line and the footer; below a minimum size, a "terminal too small" notice instead. The app
+feeds the screen on top with `show_view` (new data, at most about once a second) and `tick`
+(the app's one clock, every second); screens never poll anything themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Input, Static
+
+from monitor.state.store import ApiHealth
+from monitor.state.views import DashboardView, PaneStatus
+from monitor.ui.widgets.live_table import LiveTable
+from monitor.ui.widgets.status_line import ApiBanner, StatusLine
+
+if TYPE_CHECKING:
+    from monitor.ui.app import MonitorApp
+
+MIN_WIDTH = 60
+MIN_HEIGHT = 16
+"""Below this the four panes cannot each show a header and a few rows."""
+
+CRUMB_SEPARATOR = " › "
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One reading of the app clock and of the store's health, shared by every widget."""
+
+    now: datetime
+    mono: float
+    health: ApiHealth
+    panes: tuple[PaneStatus, ...]
+    next_poll_s: float | None
+    paused_at: datetime | None
+    last_data: datetime | None
+    """Wall time of the newest successful fetch, for "showing data from ..."."""
+
+
+class LiveScreen(Screen[None]):
+    """A screen fed by the app's clock and the store."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "go_back", "Back", id="go_back", tooltip="Back to the previous level"),
+        Binding("slash", "filter", "Filter", id="filter", tooltip="Filter the focused table"),
+        Binding("s", "cycle_sort", "Sort", id="cycle_sort", tooltip="Cycle the table's sort"),
+    ]
+
+    def __init__(self, *, name: str | None = None, id: str | None = None) -> None:
+        super().__init__(name=name, id=id)
+        self._filter_target: LiveTable[Any] | None = None
+        self._crumb = ""
+
+    @property
+    def monitor(self) -> MonitorApp:
+        from monitor.ui.app import MonitorApp
+
+        app = self.app
+        assert isinstance(app, MonitorApp)
+        return app
+
+    # -- layout -------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="breadcrumb", markup=False)
+        yield ApiBanner(id="banner")
+        yield from self.compose_body()
+        yield Input(
+            id="filter-bar",
+            placeholder="filter: words to match; Enter keeps it, empty + Enter clears",
+        )
+        yield StatusLine(id="status")
+        yield Footer()
+        yield Static(
+            Content(
+                f"Terminal too small: the monitor needs at least {MIN_WIDTH}x{MIN_HEIGHT}. "
+                "Enlarge the window (q quits)."
+            ),
+            id="too-small",
+            markup=False,
+        )
+
+    def compose_body(self) -> Iterable[Widget]:
+        raise NotImplementedError
+
+    def crumbs(self) -> list[str]:
+        """Where the user is, outermost first (already display-safe)."""
+        raise NotImplementedError
+
+    def tables(self) -> list[LiveTable[Any]]:
+        return list(self.query(LiveTable).results())
+
+    def export_target(self) -> LiveTable[Any] | None:
+        """The table ctrl+s and / act on: the focused one, else the screen's main one."""
+        focused = self.focused
+        if isinstance(focused, LiveTable):
+            return focused
+        tables = self.tables()
+        return tables[0] if tables else None
+
+    def on_mount(self) -> None:
+        self.update_crumb()
+
+    def update_crumb(self) -> None:
+        text = CRUMB_SEPARATOR.join(self.crumbs())
+        if text != self._crumb:
+            self._crumb = text
+            self.query_one("#breadcrumb", Static).update(Content(text))
+
+    def on_resize(self, event: events.Resize) -> None:
+        small = event.size.width < MIN_WIDTH or event.size.height < MIN_HEIGHT
+        self.set_class(small, "-too-small")
+
+    # -- feeding ------------------------------------------------------------------------------
+
+    def show_view(self, view: DashboardView, frame: Frame) -> None:
+        """New data: subclasses draw their body, then call this for the shared parts."""
+        self.tick(frame)
+
+    def tick(self, frame: Frame) -> None:
+        """The app clock's second: countdowns, ages, the banner."""
+        self.query_one(StatusLine).show(
+            health=frame.health,
+            panes=frame.panes,
+            next_poll_s=frame.next_poll_s,
+            paused_at=frame.paused_at,
+            now=frame.now,
+            mono_now=frame.mono,
+        )
+        self.query_one(ApiBanner).show(
+            frame.health, last_data=frame.last_data, now=frame.now, mono_now=frame.mono
+        )
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def action_go_back(self) -> None:
+        bar = self.query_one("#filter-bar", Input)
+        if bar.has_class("-open"):
+            self._close_filter()
+            return
+        if len(self.app.screen_stack) > 1 and self.app.screen is self:
+            self.leave()
+            self.app.pop_screen()
+
+    def leave(self) -> None:
+        """Called before the screen is popped: tell the engine what is no longer watched."""
+
+    def action_filter(self) -> None:
+        target = self.export_target()
+        if target is None:
+            return
+        self._filter_target = target
+        bar = self.query_one("#filter-bar", Input)
+        bar.value = target.filter_text
+        bar.add_class("-open")
+        bar.focus()
+
+    def action_cycle_sort(self) -> None:
+        target = self.export_target()
+        if target is None:
+            return
+        if len(target.sort_modes()) < 2:
+            self.notify("This table has one order only.", markup=False, timeout=2)
+            return
+        target.cycle_sort()
+
+    @on(Input.Changed, "#filter-bar")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        if self._filter_target is not None:
+            self._filter_target.set_filter(event.value)
+
+    @on(Input.Submitted, "#filter-bar")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._close_filter()
+
+    def _close_filter(self) -> None:
+        bar = self.query_one("#filter-bar", Input)
+        bar.remove_class("-open")
+        target = self._filter_target
+        self._filter_target = None
+        if target is not None:
+            target.focus()

@@ -1,0 +1,195 @@
+"""A call's screen: every field, metadata, end reason, recording URL, analysis, retry timeline.
+
+Long values wrap but are capped (2 KiB, `to_display`); the recording URL is shown only when it
+is https, as plain text and never as a link (FAULTS T5). A call in flight has its duration
+on its own line, so the second-by-second tick repaints one line.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import getters
+from textual.containers import VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Static
+
+from monitor.api.models import Call
+from monitor.api.vocab import IN_FLIGHT_STATUSES
+from monitor.display import to_display
+from monitor.state.views import CallDetail, DashboardView, call_detail
+from monitor.ui.format import (
+    DASH,
+    clock_duration,
+    date_time,
+    elapsed,
+    safe_https_url,
+    status_label,
+)
+from monitor.ui.screens.base import Frame, LiveScreen
+from monitor.ui.widgets.pane import Pane
+from monitor.ui.widgets.retry_timeline import RetryTimeline, TimelineTable
+
+LABEL_WIDTH = 14
+MAX_FREEFORM_ITEMS = 100
+"""Metadata and analysis are free-form: show this many keys, then say how many more."""
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, str):
+        return to_display(value)
+    try:
+        return to_display(json.dumps(value, ensure_ascii=False, default=str))
+    except (TypeError, ValueError):
+        return to_display(repr(value))
+
+
+def _field(text: Text, label: str, value: str, style: str = "") -> None:
+    text.append(f"{label:<{LABEL_WIDTH}}", style="bold")
+    text.append(value + "\n", style=style)
+
+
+def _freeform(text: Text, title: str, data: dict[str, Any] | None, empty: str) -> None:
+    text.append(f"\n{title}\n", style="bold underline")
+    if not data:
+        text.append(f"  {empty}\n")
+        return
+    for n, (key, value) in enumerate(data.items()):
+        if n >= MAX_FREEFORM_ITEMS:
+            text.append(f"  … {len(data) - MAX_FREEFORM_ITEMS} more\n")
+            break
+        text.append(f"  {to_display(key, 30)}: ", style="bold")
+        text.append(_value_text(value) + "\n")
+
+
+def call_fields(detail: CallDetail, campaign_name: str | None) -> Text:
+    """Every field of the call, as inert text (our labels bold, API values plain)."""
+    call: Call | None = detail.call
+    text = Text(end="")
+    if detail.gone:
+        text.append("This call no longer exists (the API answered 404).\n", style="bold")
+    elif not detail.listed:
+        text.append("No longer listed: showing the last data received.\n", style="bold")
+    if call is None:
+        text.append("No data for this call yet.\n")
+        return text
+    _field(text, "id", to_display(call.id))
+    status = status_label(call.status, call.status_raw)
+    if call.status_raw and call.status_raw != call.status.value:
+        status += f"  (API: {to_display(call.status_raw, 40)})"
+    _field(text, "status", status)
+    campaign = to_display(call.campaign_id) if call.campaign_id else DASH
+    if campaign_name:
+        campaign = f"{to_display(campaign_name)}  ({campaign})"
+    _field(text, "campaign", campaign)
+    _field(text, "to", to_display(call.to_number) if call.to_number else DASH)
+    _field(text, "from", to_display(call.from_number) if call.from_number else DASH)
+    _field(text, "placed", date_time(call.created_at))
+    _field(text, "ended", date_time(call.ended_at))
+    _field(text, "attempt", str(call.attempt) if call.attempt is not None else DASH)
+    _field(text, "retry group", to_display(call.retry_group_id) if call.retry_group_id else DASH)
+    _field(text, "agent", to_display(call.agent_id) if call.agent_id else DASH)
+    _field(text, "direction", to_display(call.direction) if call.direction else DASH)
+    _field(text, "end reason", to_display(call.end_reason) if call.end_reason else DASH)
+    _field(text, "sentiment", to_display(call.sentiment) if call.sentiment else DASH)
+    url = safe_https_url(call.recording_url)
+    if url:
+        _field(text, "recording", url)
+    elif call.recording_url:
+        _field(text, "recording", "(not shown: not an https URL)")
+    else:
+        _field(text, "recording", DASH)
+    if call.status in IN_FLIGHT_STATUSES:
+        analysis_empty = "– (call in progress)"
+    else:
+        analysis_empty = "analysis pending (not arrived yet)"
+    if call.analysis is None:
+        _freeform(text, "Analysis", None, analysis_empty)
+    else:
+        _freeform(text, "Analysis", call.analysis, "(empty)")
+    _freeform(text, "Metadata", call.metadata, "(none)")
+    return text
+
+
+def duration_line(call: Call | None, now: datetime) -> str:
+    if call is None:
+        return ""
+    if call.status in IN_FLIGHT_STATUSES:
+        return f"{'duration':<{LABEL_WIDTH}}{clock_duration(elapsed(call.created_at, now))} (live)"
+    return f"{'duration':<{LABEL_WIDTH}}{clock_duration(call.duration_s)}"
+
+
+class CallScreen(LiveScreen):
+    """One call, everything about it."""
+
+    timeline = getters.query_one(RetryTimeline)
+    AUTO_FOCUS: ClassVar[str | None] = "#call-retry-table"
+
+    def __init__(self, call_id: str, *, trail: list[str]) -> None:
+        """Args:
+        call_id: the call to show.
+        trail: the breadcrumb of the screen it was opened from (display-safe).
+        """
+        super().__init__(id="call")
+        self.call_id = call_id
+        self.trail = trail
+        self._fields_plain: str | None = None
+        self._duration = ""
+        self._detail: CallDetail | None = None
+
+    def compose_body(self) -> Iterable[Widget]:
+        yield Pane(
+            VerticalScroll(
+                Static("", id="call-duration", markup=False),
+                Static("", id="call-fields", markup=False),
+                id="call-scroll",
+            ),
+            title="Call",
+            id="pane-call",
+        )
+        yield Pane(
+            RetryTimeline(
+                table=TimelineTable(ui_state=self.monitor.ui_state, id="call-retry-table")
+            ),
+            title="Retry timeline",
+            id="pane-call-retries",
+        )
+
+    def crumbs(self) -> list[str]:
+        return [*self.trail, f"Call {to_display(self.call_id, 40)}"]
+
+    def on_mount(self) -> None:
+        self.monitor.engine.select_call(self.call_id)
+        super().on_mount()
+
+    def show_view(self, view: DashboardView, frame: Frame) -> None:
+        store = self.monitor.engine.store
+        detail = call_detail(store, self.call_id, frame.now)
+        self._detail = detail
+        name = None
+        if detail.call is not None and detail.call.campaign_id:
+            state = store.campaigns.get(detail.call.campaign_id)
+            name = state.campaign.name if state else None
+        fields = call_fields(detail, name)
+        if fields.plain != self._fields_plain:
+            self._fields_plain = fields.plain
+            self.query_one("#call-fields", Static).update(fields)
+        self.timeline.show(detail, frame.now, frame.mono)
+        self._tick_duration(frame)
+        super().show_view(view, frame)
+
+    def tick(self, frame: Frame) -> None:
+        if self.monitor.tick_enabled:
+            self._tick_duration(frame)
+            self.timeline.tick(frame.now, frame.mono)
+        super().tick(frame)
+
+    def _tick_duration(self, frame: Frame) -> None:
+        line = duration_line(self._detail.call if self._detail else None, frame.now)
+        if line != self._duration:
+            self._duration = line
+            self.query_one("#call-duration", Static).update(Text(line, end=""))

@@ -1,0 +1,143 @@
+"""A campaign's screen: its counts and every known call, filterable by outcome.
+
+`/` filters by text; a word that names an outcome (`busy`, `no_answer`, `voicemail`...) keeps
+only calls with that outcome, and `o` cycles through the outcomes. Enter opens a call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from rich.text import Text
+from textual import getters, on
+from textual.binding import Binding, BindingType
+from textual.widget import Widget
+from textual.widgets import DataTable, Static
+
+from monitor.api.vocab import OUTCOME_COLUMNS, CallStatus
+from monitor.display import to_display
+from monitor.state.views import CampaignRow, DashboardView, campaign_calls
+from monitor.ui.format import count, rate, span
+from monitor.ui.screens.base import Frame, LiveScreen
+from monitor.ui.widgets.campaign_table import CampaignCallsTable
+from monitor.ui.widgets.pane import Pane
+
+OUTCOME_CYCLE: tuple[str, ...] = (
+    "",
+    *(s.value for s in OUTCOME_COLUMNS if s is not CallStatus.IN_PROGRESS),
+    CallStatus.DIALING.value,
+    CallStatus.IN_PROGRESS.value,
+    CallStatus.UNKNOWN.value,
+)
+"""What `o` steps through: all calls, then one outcome at a time."""
+
+OUTCOME_LABELS = {
+    "completed": "done",
+    "no_answer": "no answer",
+    "busy": "busy",
+    "failed": "failed",
+    "voicemail": "voicemail",
+}
+
+
+def campaign_summary(row: CampaignRow | None, campaign_id: str) -> Text:
+    """Counts and rates of one campaign, in words."""
+    if row is None:
+        return Text(f"campaign {to_display(campaign_id)}: not in view (yet)", end="")
+    text = Text(end="")
+    text.append(to_display(row.name or row.id, 60), style="bold")
+    text.append(f"  {to_display(row.id)}  status {row.status}")
+    if row.status == "unknown" and row.status_raw:
+        text.append(f" ({to_display(row.status_raw, 30)})")
+    if row.stale:
+        text.append(f"  STALE {span(row.age_s)}")
+    counts = "  ".join(
+        f"{OUTCOME_LABELS[k]} {count(row.counts.get(k))}" for k in OUTCOME_LABELS
+    )
+    text.append(f"\n{counts}  in flight {row.in_flight}")
+    if row.max_concurrent is not None:
+        text.append(f"/{row.max_concurrent}")
+    text.append(f"\ntotal {count(row.total)}  connect rate {rate(row.connect_rate)}"
+                f"  qualified rate {rate(row.qualified_rate)}")
+    if row.analysis_pending:
+        text.append(f"  analysis pending {row.analysis_pending}")
+    return text
+
+
+class CampaignScreen(LiveScreen):
+    """One campaign's calls."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("o", "cycle_outcome", "Outcome", id="cycle_outcome",
+                tooltip="Show only calls with one outcome (cycles)"),
+    ]
+
+    calls = getters.query_one(CampaignCallsTable)
+    AUTO_FOCUS: ClassVar[str | None] = "#campaign-calls"
+
+    def __init__(self, campaign_id: str) -> None:
+        super().__init__(id="campaign")
+        self.campaign_id = campaign_id
+        self.campaign_name: str | None = None
+        self._summary_plain = ""
+
+    def compose_body(self) -> Iterable[Widget]:
+        yield Pane(Static("", id="campaign-summary", markup=False), title="Campaign",
+                   id="pane-campaign")
+        yield Pane(
+            CampaignCallsTable(ui_state=self.monitor.ui_state, id="campaign-calls"),
+            title="Calls",
+            id="pane-calls",
+        )
+
+    def crumbs(self) -> list[str]:
+        name = to_display(self.campaign_name or self.campaign_id, 40)
+        return ["Dashboard", f"Campaign {name}"]
+
+    def on_mount(self) -> None:
+        self.monitor.engine.focus_campaign(self.campaign_id)
+        super().on_mount()
+
+    def on_screen_resume(self) -> None:
+        self.monitor.engine.focus_campaign(self.campaign_id)
+        key = self.calls.cursor_key
+        if key is not None:
+            self.monitor.engine.select_call(key)
+        self.monitor.render_now()
+
+    def leave(self) -> None:
+        self.monitor.engine.focus_campaign(None)
+
+    def show_view(self, view: DashboardView, frame: Frame) -> None:
+        row = next((c for c in view.campaigns if c.id == self.campaign_id), None)
+        if row is not None and row.name:
+            self.campaign_name = row.name
+            self.update_crumb()
+        summary = campaign_summary(row, self.campaign_id)
+        if summary.plain != self._summary_plain:
+            self._summary_plain = summary.plain
+            self.query_one("#campaign-summary", Static).update(summary)
+        store = self.monitor.engine.store
+        self.calls.sync(campaign_calls(store, self.campaign_id), frame.mono)
+        super().show_view(view, frame)
+
+    def tick(self, frame: Frame) -> None:
+        if self.monitor.tick_enabled:
+            self.calls.expire_flash(frame.mono)
+        super().tick(frame)
+
+    def action_cycle_outcome(self) -> None:
+        current = self.calls.filter_text.strip().lower()
+        index = OUTCOME_CYCLE.index(current) if current in OUTCOME_CYCLE else 0
+        self.calls.set_filter(OUTCOME_CYCLE[(index + 1) % len(OUTCOME_CYCLE)])
+
+    @on(DataTable.RowHighlighted, "#campaign-calls")
+    def _call_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key.value:
+            self.monitor.engine.select_call(event.row_key.value)
+
+    @on(DataTable.RowSelected, "#campaign-calls")
+    def _call_chosen(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value:
+            self.monitor.open_call(event.row_key.value)

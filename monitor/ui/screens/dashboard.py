@@ -1,0 +1,159 @@
+"""The dashboard: Active calls, Retry timeline, Campaigns and Concurrency in a 2x2 grid.
+
+The highlighted active call is "the selected call": its retry timeline shows beside it, and
+the engine is told (`select_call`) so its history is fetched first. Enter drills into a call
+or a campaign.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from textual import getters, on
+from textual.containers import Grid
+from textual.widget import Widget
+from textual.widgets import DataTable
+
+from monitor.state.views import DashboardView, call_detail
+from monitor.ui.screens.base import Frame, LiveScreen
+from monitor.ui.widgets.active_calls import ActiveCallsTable
+from monitor.ui.widgets.campaign_table import CampaignTable
+from monitor.ui.widgets.concurrency_gauge import ConcurrencyGauge, HistorySpark, RetryWave
+from monitor.ui.widgets.pane import Pane
+from monitor.ui.widgets.retry_timeline import RetryTimeline, TimelineTable
+
+PANE_IDS: dict[str, str] = {
+    "active": "pane-active",
+    "campaigns": "pane-campaigns",
+    "retries": "pane-retries",
+    "concurrency": "pane-concurrency",
+}
+PANE_TITLES: dict[str, str] = {
+    "active": "Active calls",
+    "campaigns": "Campaigns",
+    "retries": "Retry timeline",
+    "concurrency": "Concurrency",
+}
+"""The pane titles, exactly as INTERFACE.md spells them."""
+
+
+class DashboardScreen(LiveScreen):
+    """The top level: what is happening now."""
+
+    active = getters.query_one(ActiveCallsTable)
+    campaigns = getters.query_one(CampaignTable)
+    timeline = getters.query_one(RetryTimeline)
+    gauge = getters.query_one(ConcurrencyGauge)
+    spark = getters.query_one(HistorySpark)
+    wave = getters.query_one(RetryWave)
+
+    AUTO_FOCUS: ClassVar[str | None] = "#active-calls"
+
+    def __init__(self) -> None:
+        super().__init__(id="dashboard")
+        self.selected_call_id: str | None = None
+        """The call whose retry timeline is shown (the highlighted active call)."""
+        self._frame: Frame | None = None
+
+    def compose_body(self) -> Iterable[Widget]:
+        app = self.monitor
+        state = app.ui_state
+        now = app.engine.clock.now()
+        with Grid(id="panes"):
+            yield Pane(
+                ActiveCallsTable(now=now, ui_state=state, id="active-calls"),
+                title=PANE_TITLES["active"],
+                id=PANE_IDS["active"],
+            )
+            yield Pane(
+                RetryTimeline(table=TimelineTable(ui_state=state, id="retry-table")),
+                title=PANE_TITLES["retries"],
+                id=PANE_IDS["retries"],
+            )
+            yield Pane(
+                CampaignTable(ui_state=state, id="campaigns"),
+                title=PANE_TITLES["campaigns"],
+                id=PANE_IDS["campaigns"],
+            )
+            yield Pane(
+                ConcurrencyGauge(),
+                HistorySpark(),
+                RetryWave(),
+                title=PANE_TITLES["concurrency"],
+                id=PANE_IDS["concurrency"],
+            )
+
+    def crumbs(self) -> list[str]:
+        return ["DialNexa Monitor", "Dashboard"]
+
+    def show_view(self, view: DashboardView, frame: Frame) -> None:
+        self._frame = frame
+        self.active.now = frame.now
+        self.active.sync(view.active, frame.mono)
+        self.campaigns.sync(view.campaigns, frame.mono)
+        self.gauge.show(view.concurrency)
+        self.spark.show(view.concurrency, self.monitor.engine.settings.poll.active_calls_s)
+        self.wave.show(view.concurrency)
+        for status in view.panes:
+            pane_id = PANE_IDS.get(status.pane)
+            if pane_id:
+                self.query_one(f"#{pane_id}", Pane).set_freshness(status)
+        cursor = self.active.cursor_key
+        if cursor is not None and cursor != self.selected_call_id:
+            self._select(cursor)
+        else:
+            self._show_timeline(frame)
+        super().show_view(view, frame)
+
+    def tick(self, frame: Frame) -> None:
+        self._frame = frame
+        if self.monitor.tick_enabled:
+            self.active.tick(frame.now, frame.mono)
+            self.campaigns.expire_flash(frame.mono)
+            self.timeline.tick(frame.now, frame.mono)
+        for status in frame.panes:
+            pane_id = PANE_IDS.get(status.pane)
+            if pane_id:
+                self.query_one(f"#{pane_id}", Pane).set_freshness(status)
+        super().tick(frame)
+
+    def _select(self, call_id: str | None) -> None:
+        if call_id == self.selected_call_id:
+            return
+        self.selected_call_id = call_id
+        self.monitor.engine.select_call(call_id)
+        if self._frame is not None:
+            self._show_timeline(self._frame)
+
+    def _show_timeline(self, frame: Frame) -> None:
+        call_id = self.selected_call_id
+        detail = (
+            call_detail(self.monitor.engine.store, call_id, frame.now) if call_id else None
+        )
+        self.timeline.show(detail, frame.now, frame.mono)
+
+    def on_screen_resume(self) -> None:
+        # Back from a drill-down: the engine should watch this screen's selection again.
+        self.monitor.engine.select_call(self.selected_call_id)
+        self.monitor.engine.focus_campaign(None)
+        self.monitor.render_now()
+
+    @on(DataTable.RowHighlighted, "#active-calls")
+    def _call_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._select(event.row_key.value)
+
+    @on(DataTable.RowSelected, "#active-calls")
+    def _call_chosen(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value:
+            self.monitor.open_call(event.row_key.value)
+
+    @on(DataTable.RowSelected, "#retry-table")
+    def _attempt_chosen(self, event: DataTable.RowSelected) -> None:
+        if self.selected_call_id:
+            self.monitor.open_call(self.selected_call_id)
+
+    @on(DataTable.RowSelected, "#campaigns")
+    def _campaign_chosen(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value:
+            self.monitor.open_campaign(event.row_key.value)

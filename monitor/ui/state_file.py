@@ -1,0 +1,121 @@
+"""Remembered UI preferences: the sort and filter of each table, across restarts.
+
+A small JSON file in the user data directory (`DIALNEXA_MONITOR_STATE_DIR` overrides it, for
+tests), written atomically with mode 0600 in a 0700 directory. A missing, unreadable or
+malformed file means "defaults"; it is never an error the user has to deal with.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+APP_NAME = "dialnexa-monitor"
+STATE_DIR_ENV = "DIALNEXA_MONITOR_STATE_DIR"
+STATE_FILE_NAME = "ui-state.json"
+MAX_FILTER_CHARS = 200
+"""A filter longer than this is not something anyone typed on purpose."""
+
+
+def data_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Where the UI keeps its state and exports."""
+    env = os.environ if environ is None else environ
+    override = env.get(STATE_DIR_ENV)
+    if override:
+        return Path(override).expanduser()
+    import platformdirs
+
+    return platformdirs.user_data_path(APP_NAME, appauthor=False)
+
+
+def ensure_private_dir(path: Path) -> None:
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o700)
+
+
+def write_private(path: Path, data: str) -> None:
+    """Write `data` to `path` atomically, readable by the owner only."""
+    ensure_private_dir(path.parent)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+@dataclass(frozen=True, slots=True)
+class ViewPrefs:
+    """What one table remembers."""
+
+    sort: str | None = None
+    """The sort mode's name; None means the table's default."""
+    filter: str = ""
+
+
+class UiState:
+    """Per-view preferences, loaded once and saved on every change."""
+
+    def __init__(self, path: Path | None, views: dict[str, ViewPrefs] | None = None) -> None:
+        self.path = path
+        """None keeps the state in memory only."""
+        self._views: dict[str, ViewPrefs] = dict(views or {})
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> UiState:
+        target = path if path is not None else data_dir() / STATE_FILE_NAME
+        try:
+            raw = json.loads(target.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return cls(target)
+        return cls(target, _parse(raw))
+
+    def get(self, view: str) -> ViewPrefs:
+        return self._views.get(view, ViewPrefs())
+
+    def set(self, view: str, prefs: ViewPrefs) -> None:
+        if self._views.get(view) == prefs:
+            return
+        self._views[view] = prefs
+        self.save()
+
+    def save(self) -> None:
+        if self.path is None:
+            return
+        payload = {
+            "version": 1,
+            "views": {
+                name: {"sort": p.sort, "filter": p.filter}
+                for name, p in sorted(self._views.items())
+            },
+        }
+        # Best effort: a read-only home must not stop the monitor.
+        with contextlib.suppress(OSError):
+            write_private(self.path, json.dumps(payload, indent=2) + "\n")
+
+
+def _parse(raw: Any) -> dict[str, ViewPrefs]:
+    views = raw.get("views") if isinstance(raw, dict) else None
+    if not isinstance(views, dict):
+        return {}
+    out: dict[str, ViewPrefs] = {}
+    for name, entry in views.items():
+        if not isinstance(name, str) or not isinstance(entry, dict):
+            continue
+        sort = entry.get("sort")
+        text = entry.get("filter")
+        out[name] = ViewPrefs(
+            sort=sort if isinstance(sort, str) else None,
+            filter=text[:MAX_FILTER_CHARS] if isinstance(text, str) else "",
+        )
+    return out

@@ -1,0 +1,1 @@
+"""Widgets that only present state: tables updated by key and diff, gauges, the status line."""

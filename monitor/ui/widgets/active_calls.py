@@ -1,0 +1,163 @@
+"""Active calls: the calls in flight, with a duration that ticks from the app's one clock.
+
+Only the duration column repaints each second (`LiveTable.tick_column`); rows change only when
+a poll changes them. Long calls carry a "!" (and the word "long" when there is room), so the
+mark survives NO_COLOR.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from rich.text import Text
+
+from monitor.api.vocab import CallStatus
+from monitor.display import sanitize
+from monitor.state.views import ActiveCallRow
+from monitor.ui.format import (
+    DASH,
+    cell,
+    clock_duration,
+    clock_time,
+    elapsed,
+    plain,
+    short_id,
+    status_label,
+    tail_display,
+)
+from monitor.ui.widgets.live_table import ColumnSpec, LiveTable, SortMode
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _started(row: ActiveCallRow) -> datetime:
+    return row.started_at or _EPOCH
+
+
+class ActiveCallsTable(LiveTable[ActiveCallRow]):
+    """Calls in flight: id, campaign, to-number, state, ticking duration, attempt."""
+
+    VIEW_NAME = "dashboard.active"
+
+    SPECS: ClassVar[tuple[ColumnSpec, ...]] = (
+        ColumnSpec("id", "call", 8, 18),
+        ColumnSpec("campaign", "campaign", 6, 24),
+        ColumnSpec("to", "to", 7, 16),
+        ColumnSpec("state", "state", 7, 16),
+        ColumnSpec("dur", "dur", 6, 8, right=True),
+        ColumnSpec("attempt", "#", 1, 3, right=True),
+        ColumnSpec("started", "started", 8, 8, optional=1),
+        ColumnSpec("note", "note", 9, 12, optional=2),
+    )
+
+    def __init__(self, *, now: datetime, **kwargs: object) -> None:
+        """Args:
+        now: the clock's time when the table is built; `sync`/`tick` move it on.
+        **kwargs: see `LiveTable`.
+        """
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.now = now
+        """The time durations are measured to (the app clock's last tick)."""
+
+    def specs(self) -> Sequence[ColumnSpec]:
+        return self.SPECS
+
+    def sort_modes(self) -> Sequence[SortMode[ActiveCallRow]]:
+        return (
+            SortMode("oldest", "longest first", lambda r: (_started(r), r.id)),
+            SortMode("newest", "newest first", lambda r: (_started(r), r.id), reverse=True),
+            SortMode("campaign", "campaign", lambda r: (sanitize(r.campaign_name or ""), r.id)),
+            SortMode("state", "state", lambda r: (r.status.value, _started(r), r.id)),
+            SortMode("attempt", "attempt", lambda r: (-(r.attempt or 1), _started(r), r.id)),
+        )
+
+    def row_key(self, item: ActiveCallRow) -> str:
+        return item.id
+
+    def duration_cell(self, item: ActiveCallRow) -> Text:
+        width = self._width("dur")
+        text = clock_duration(elapsed(item.started_at, self.now))
+        if item.long_call:
+            return plain((text + "!").rjust(width), width, self.style_of("warn"))
+        return plain(text.rjust(width), width)
+
+    def render_row(self, item: ActiveCallRow) -> tuple[Text, ...]:
+        out: list[Text] = []
+        for col in self.columns_now:
+            w = col.width
+            if col.key == "id":
+                out.append(plain(short_id(item.id, w), w))
+            elif col.key == "campaign":
+                out.append(cell(item.campaign_name or item.campaign_id or DASH, w))
+            elif col.key == "to":
+                out.append(plain(tail_display(item.to_number or DASH, w), w))
+            elif col.key == "state":
+                style = ""
+                if item.status is CallStatus.UNKNOWN:
+                    style = self.style_of("warn")
+                elif item.status is CallStatus.DIALING:
+                    style = self.style_of("muted")
+                out.append(plain(status_label(item.status, item.status_raw), w, style))
+            elif col.key == "dur":
+                out.append(self.duration_cell(item))
+            elif col.key == "attempt":
+                out.append(plain(str(item.attempt or 1).rjust(w), w))
+            elif col.key == "started":
+                out.append(plain(clock_time(item.started_at), w))
+            elif col.key == "note":
+                out.append(plain("long call" if item.long_call else "", w, self.style_of("warn")))
+        return tuple(out)
+
+    def search_text(self, item: ActiveCallRow) -> str:
+        return " ".join(
+            sanitize(v).lower()
+            for v in (
+                item.id,
+                item.campaign_name or "",
+                item.campaign_id or "",
+                item.to_number or "",
+                status_label(item.status, item.status_raw),
+                item.status.value,
+                "long" if item.long_call else "",
+            )
+        )
+
+    def export_header(self) -> tuple[str, ...]:
+        return (
+            "call_id",
+            "campaign_id",
+            "campaign",
+            "to_number",
+            "status",
+            "status_raw",
+            "started_at",
+            "duration_s",
+            "attempt",
+            "long_call",
+        )
+
+    def export_row(self, item: ActiveCallRow) -> tuple[str, ...]:
+        seconds = elapsed(item.started_at, self.now)
+        return (
+            item.id,
+            item.campaign_id or "",
+            item.campaign_name or "",
+            item.to_number or "",
+            item.status.value,
+            item.status_raw or "",
+            item.started_at.isoformat() if item.started_at else "",
+            str(int(seconds)) if seconds is not None else "",
+            str(item.attempt or ""),
+            "yes" if item.long_call else "",
+        )
+
+    def tick(self, now: datetime, mono: float) -> None:
+        """The app clock's second: durations move on, flashes fade."""
+        self.now = now
+        self.expire_flash(mono)
+        self.tick_column("dur", self.duration_cell)
+
+    def _width(self, key: str) -> int:
+        return next((c.width for c in self.columns_now if c.key == key), 6)

@@ -1,0 +1,308 @@
+"""Campaigns: counts by canonical outcome, in flight, connect and qualified rates, status.
+
+Also `CampaignCallsTable`, the campaign screen's list of calls, filterable by outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from rich.text import Text
+
+from monitor.api.models import Call
+from monitor.api.vocab import CallStatus
+from monitor.display import sanitize
+from monitor.state.views import CampaignRow
+from monitor.ui.format import (
+    DASH,
+    cell,
+    clock_duration,
+    count,
+    plain,
+    rate,
+    short_id,
+    short_time,
+    status_label,
+    tail_display,
+)
+from monitor.ui.widgets.live_table import ColumnSpec, LiveTable, SortMode
+
+CONTAINER_SHORT = {
+    "running": "run",
+    "paused": "paused",
+    "completed": "done",
+    "waiting": "wait",
+    "draft": "draft",
+    "cancelled": "cancel",
+    "failed": "failed",
+    "unknown": "?",
+}
+
+OUTCOME_WORDS: dict[str, CallStatus] = {
+    **{s.value: s for s in CallStatus},
+    "no-answer": CallStatus.NO_ANSWER,
+    "noanswer": CallStatus.NO_ANSWER,
+    "in-progress": CallStatus.IN_PROGRESS,
+    "vm": CallStatus.VOICEMAIL,
+    "done": CallStatus.COMPLETED,
+}
+"""Filter words that mean "this outcome exactly" rather than "contains this text"."""
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _rate_key(value: float | None) -> float:
+    return -1.0 if value is None or value != value else value
+
+
+class CampaignTable(LiveTable[CampaignRow]):
+    """One row per campaign."""
+
+    VIEW_NAME = "dashboard.campaigns"
+
+    SPECS: ClassVar[tuple[ColumnSpec, ...]] = (
+        ColumnSpec("name", "campaign", 8, 28),
+        ColumnSpec("status", "status", 4, 9),
+        ColumnSpec("live", "live", 4, 4, right=True),
+        ColumnSpec("completed", "done", 4, 5, right=True),
+        ColumnSpec("no_answer", "n/a", 4, 5, right=True),
+        ColumnSpec("connect", "conn", 4, 5, right=True),
+        ColumnSpec("qualified", "qual", 4, 5, right=True),
+        ColumnSpec("busy", "busy", 4, 5, right=True, optional=1),
+        ColumnSpec("failed", "fail", 4, 5, right=True, optional=2),
+        ColumnSpec("voicemail", "vm", 4, 5, right=True, optional=3),
+        ColumnSpec("pending", "anl.pend", 8, 8, right=True, optional=4),
+        ColumnSpec("total", "total", 5, 7, right=True, optional=5),
+        ColumnSpec("cap", "max", 4, 5, right=True, optional=6),
+    )
+
+    def specs(self) -> Sequence[ColumnSpec]:
+        return self.SPECS
+
+    def sort_modes(self) -> Sequence[SortMode[CampaignRow]]:
+        return (
+            SortMode("default", "as listed"),
+            SortMode("name", "name", lambda r: (sanitize(r.name or r.id).lower(), r.id)),
+            SortMode("live", "in flight", lambda r: (r.in_flight, r.id), reverse=True),
+            SortMode(
+                "connect", "connect rate", lambda r: (_rate_key(r.connect_rate), r.id), reverse=True
+            ),
+            SortMode("status", "status", lambda r: (r.status, r.id)),
+        )
+
+    def row_key(self, item: CampaignRow) -> str:
+        return item.id
+
+    def render_row(self, item: CampaignRow) -> tuple[Text, ...]:
+        out: list[Text] = []
+        muted = self.style_of("muted") if item.stale else ""
+        for col in self.columns_now:
+            w = col.width
+            key = col.key
+            if key == "name":
+                out.append(cell(item.name or item.id, w, muted))
+            elif key == "status":
+                word = item.status if w >= 7 else CONTAINER_SHORT.get(item.status, item.status)
+                if item.status == "unknown" and item.status_raw:
+                    word = f"?{sanitize(item.status_raw)}"
+                out.append(plain(word, w, muted))
+            elif key == "live":
+                out.append(plain(str(item.in_flight).rjust(w), w, muted))
+            elif key in ("completed", "no_answer", "busy", "failed", "voicemail"):
+                out.append(plain(count(item.counts.get(key)).rjust(w), w, muted))
+            elif key == "connect":
+                out.append(plain(rate(item.connect_rate).rjust(w), w, muted))
+            elif key == "qualified":
+                out.append(plain(rate(item.qualified_rate).rjust(w), w, muted))
+            elif key == "pending":
+                out.append(plain(str(item.analysis_pending).rjust(w), w, muted))
+            elif key == "total":
+                out.append(plain(count(item.total).rjust(w), w, muted))
+            elif key == "cap":
+                out.append(plain(count(item.max_concurrent).rjust(w), w, muted))
+        return tuple(out)
+
+    def search_text(self, item: CampaignRow) -> str:
+        return " ".join(
+            sanitize(v).lower()
+            for v in (item.id, item.name or "", item.status, item.status_raw or "")
+        )
+
+    def export_header(self) -> tuple[str, ...]:
+        return (
+            "campaign_id",
+            "name",
+            "status",
+            "status_raw",
+            "total",
+            "completed",
+            "no_answer",
+            "busy",
+            "failed",
+            "voicemail",
+            "in_flight",
+            "connect_rate",
+            "qualified_rate",
+            "analysis_pending",
+            "max_concurrent",
+            "age_s",
+            "stale",
+        )
+
+    def export_row(self, item: CampaignRow) -> tuple[str, ...]:
+        def num(v: object) -> str:
+            return "" if v is None else str(v)
+
+        return (
+            item.id,
+            item.name or "",
+            item.status,
+            item.status_raw or "",
+            num(item.total),
+            *(
+                num(item.counts.get(k))
+                for k in ("completed", "no_answer", "busy", "failed", "voicemail")
+            ),
+            str(item.in_flight),
+            num(item.connect_rate),
+            num(item.qualified_rate),
+            str(item.analysis_pending),
+            num(item.max_concurrent),
+            "" if item.age_s is None else f"{item.age_s:.0f}",
+            "yes" if item.stale else "",
+        )
+
+
+def analysis_words(call: Call) -> str:
+    if call.status in (CallStatus.QUEUED, CallStatus.DIALING, CallStatus.IN_PROGRESS):
+        return DASH
+    if call.analysis is None:
+        return "analysis pending"
+    return "analysed"
+
+
+class CampaignCallsTable(LiveTable[Call]):
+    """Every known call of one campaign, newest first; `/busy` shows only busy calls."""
+
+    VIEW_NAME = "campaign.calls"
+
+    SPECS: ClassVar[tuple[ColumnSpec, ...]] = (
+        ColumnSpec("id", "call", 8, 18),
+        ColumnSpec("to", "to", 7, 16),
+        ColumnSpec("outcome", "outcome", 9, 16),
+        ColumnSpec("dur", "dur", 5, 8, right=True),
+        ColumnSpec("placed", "placed", 5, 5),
+        ColumnSpec("attempt", "#", 1, 3, right=True),
+        ColumnSpec("analysis", "analysis", 8, 16),
+        ColumnSpec("reason", "end reason", 10, 28, optional=1),
+        ColumnSpec("sentiment", "sentiment", 9, 12, optional=2),
+    )
+
+    def specs(self) -> Sequence[ColumnSpec]:
+        return self.SPECS
+
+    def sort_modes(self) -> Sequence[SortMode[Call]]:
+        return (
+            SortMode("newest", "newest first"),
+            SortMode("oldest", "oldest first", lambda c: (c.created_at or _EPOCH, c.id)),
+            SortMode("outcome", "outcome", lambda c: (c.status.value, c.id)),
+            SortMode("duration", "longest", lambda c: (c.duration_s or 0, c.id), reverse=True),
+            SortMode("attempt", "attempt", lambda c: (c.attempt or 1, c.id), reverse=True),
+        )
+
+    def row_key(self, item: Call) -> str:
+        return item.id
+
+    def matches(self, item: Call, words: Sequence[str]) -> bool:
+        text = self.search_text(item)
+        for word in words:
+            outcome = OUTCOME_WORDS.get(word)
+            if outcome is not None:
+                if item.status is not outcome:
+                    return False
+            elif word not in text:
+                return False
+        return True
+
+    def render_row(self, item: Call) -> tuple[Text, ...]:
+        out: list[Text] = []
+        for col in self.columns_now:
+            w = col.width
+            key = col.key
+            if key == "id":
+                out.append(plain(short_id(item.id, w), w))
+            elif key == "to":
+                out.append(plain(tail_display(item.to_number or DASH, w), w))
+            elif key == "outcome":
+                style = ""
+                if item.status is CallStatus.COMPLETED:
+                    style = self.style_of("good")
+                elif item.status in (CallStatus.FAILED, CallStatus.UNKNOWN):
+                    style = self.style_of("bad")
+                out.append(plain(status_label(item.status, item.status_raw), w, style))
+            elif key == "dur":
+                out.append(plain(clock_duration(item.duration_s).rjust(w), w))
+            elif key == "placed":
+                out.append(plain(short_time(item.created_at), w))
+            elif key == "attempt":
+                out.append(plain(str(item.attempt or 1).rjust(w), w))
+            elif key == "analysis":
+                words = analysis_words(item)
+                style = self.style_of("muted") if words == "analysis pending" else ""
+                out.append(plain(words if w >= 16 else words.replace("analysis ", ""), w, style))
+            elif key == "reason":
+                out.append(cell(item.end_reason or DASH, w))
+            elif key == "sentiment":
+                out.append(cell(item.sentiment or DASH, w))
+        return tuple(out)
+
+    def search_text(self, item: Call) -> str:
+        return " ".join(
+            sanitize(v).lower()
+            for v in (
+                item.id,
+                item.to_number or "",
+                item.status.value,
+                status_label(item.status, item.status_raw),
+                item.end_reason or "",
+                analysis_words(item),
+            )
+        )
+
+    def export_header(self) -> tuple[str, ...]:
+        return (
+            "call_id",
+            "campaign_id",
+            "to_number",
+            "from_number",
+            "status",
+            "status_raw",
+            "created_at",
+            "ended_at",
+            "duration_s",
+            "attempt",
+            "end_reason",
+            "sentiment",
+            "analysis",
+            "recording_url",
+        )
+
+    def export_row(self, item: Call) -> tuple[str, ...]:
+        return (
+            item.id,
+            item.campaign_id or "",
+            item.to_number or "",
+            item.from_number or "",
+            item.status.value,
+            item.status_raw or "",
+            item.created_at.isoformat() if item.created_at else "",
+            item.ended_at.isoformat() if item.ended_at else "",
+            "" if item.duration_s is None else str(item.duration_s),
+            "" if item.attempt is None else str(item.attempt),
+            item.end_reason or "",
+            item.sentiment or "",
+            analysis_words(item),
+            item.recording_url or "",
+        )

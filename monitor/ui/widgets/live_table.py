@@ -1,0 +1,490 @@
+"""`LiveTable`: a DataTable updated by row key and by diff, never cleared and refilled.
+
+Why not plain `update_cell`: a DataTable repaints its whole visible area on every `update_cell`
+(PERFORMANCE 8.1: ~10 KB per tick at 80x24). Here, cell updates made while `_quiet` is set do
+not repaint the table; the table then repaints only the rows or the column that changed
+(`refresh_row` / `refresh_column`, public DataTable API), so a ticking duration column costs a
+few hundred bytes per second instead of ten thousand. Rows added, removed or reordered still
+repaint the whole table, once per render.
+
+The cursor follows its row key through every update, so the selection survives every poll.
+Subclasses describe their columns (per available width), rows, sort modes and filter; the base
+class does the diffing, the sorting, the filtering, the "new/changed" flash and CSV rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, Self, TypeVar
+
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.geometry import Region
+from textual.message import Message
+from textual.widgets import DataTable
+from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
+
+
+from monitor.display import to_display
+from monitor.ui.state_file import UiState, ViewPrefs
+
+T = TypeVar("T")
+
+FLASH_S = 3.0
+"""How long a new or changed row stays highlighted: long enough to notice at 1 Hz."""
+SCROLLBAR_CELLS = 1
+"""The vertical scrollbar is one cell wide (global.tcss); columns leave room for it."""
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnSpec:
+    """A column the table may show, and how much room it wants."""
+
+    key: str
+    label: str
+    min: int
+    max: int
+    optional: int | None = None
+    """None: always shown. Otherwise the order in which optional columns are added as the
+    table gets wider (lower first)."""
+    right: bool = False
+    """Numbers are right-aligned."""
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str
+    label: str
+    width: int
+    right: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SortMode(Generic[T]):
+    name: str
+    """Stable name, remembered in the state file."""
+    label: str
+    """Shown in the pane's subtitle."""
+    key: Callable[[T], Any] | None = None
+    """None keeps the order the data came in."""
+    reverse: bool = False
+
+
+def allocate(specs: Sequence[ColumnSpec], width: int) -> list[Column]:
+    """Fit columns to `width` cells: required ones at their minimum, optional ones while they
+    fit, then the spare room handed out in order up to each column's maximum.
+
+    Every column but the last is followed by a one-cell gap.
+    """
+    chosen = [s for s in specs if s.optional is None]
+
+    def needed(cols: Sequence[ColumnSpec]) -> int:
+        return sum(c.min for c in cols) + max(0, len(cols) - 1)
+
+    for spec in sorted((s for s in specs if s.optional is not None), key=lambda s: s.optional or 0):
+        trial = [s for s in specs if s in chosen or s is spec]
+        if needed(trial) <= width:
+            chosen = trial
+    widths = {s.key: s.min for s in chosen}
+    spare = max(0, width - needed(chosen))
+    for spec in chosen:
+        if spare <= 0:
+            break
+        extra = min(spare, spec.max - spec.min)
+        widths[spec.key] += extra
+        spare -= extra
+    return [Column(s.key, s.label, widths[s.key], s.right) for s in chosen]
+
+
+def same_text(a: Text, b: Text) -> bool:
+    """Text equality that also compares the base style (`Text.__eq__` ignores it)."""
+    return a.plain == b.plain and a.style == b.style and a.spans == b.spans
+
+
+def same_row(a: Sequence[Text], b: Sequence[Text]) -> bool:
+    return len(a) == len(b) and all(same_text(x, y) for x, y in zip(a, b, strict=True))
+
+
+class LiveTable(DataTable[Text], Generic[T]):
+    """A table of live items, keyed by id, updated in place.
+
+    Subclasses implement `specs`, `row_key`, `render_row`, `search_text`, `export_row` and
+    `sort_modes`.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "Open", id="drill_down", tooltip="Open the row"),
+        Binding("j", "cursor_down", "Down", show=False, id="cursor_down_j"),
+        Binding("k", "cursor_up", "Up", show=False, id="cursor_up_k"),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "live-table--flash",
+        "live-table--warn",
+        "live-table--bad",
+        "live-table--good",
+        "live-table--muted",
+    }
+    """
+    | Class | Description |
+    | :- | :- |
+    | `live-table--flash` | A row that is new or changed, for a few seconds. |
+    | `live-table--warn` | A cell that needs attention (long call, stale). |
+    | `live-table--bad` | A failed outcome. |
+    | `live-table--good` | A completed outcome. |
+    | `live-table--muted` | Unknown or pending values. |
+    """
+
+    VIEW_NAME: ClassVar[str] = "table"
+    """The key under which sort and filter are remembered."""
+
+    class PrefsChanged(Message):
+        """The sort or filter changed; the pane shows it in its subtitle."""
+
+        def __init__(self, table: LiveTable[Any], description: str) -> None:
+            super().__init__()
+            self.table = table
+            self.description = description
+            """e.g. "sort newest · filter busy"."""
+
+        @property
+        def control(self) -> LiveTable[Any]:
+            return self.table
+
+    def __init__(
+        self,
+        *,
+        ui_state: UiState | None = None,
+        flash: bool = True,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        """Args:
+        ui_state: where sort and filter are remembered (None: not remembered).
+        flash: highlight new and changed rows briefly.
+        id: the widget id.
+        classes: CSS classes.
+        """
+        super().__init__(
+            id=id, classes=classes, cursor_type="row", cell_padding=0, zebra_stripes=False
+        )
+        self.ui_state = ui_state
+        self.flash_enabled = flash
+        prefs = ui_state.get(self.VIEW_NAME) if ui_state else ViewPrefs()
+        self.filter_text = prefs.filter
+        """What `/` typed: rows whose text contains every word (case-insensitive)."""
+        names = [m.name for m in self.sort_modes()]
+        self.sort_index = names.index(prefs.sort) if prefs.sort in names else 0
+        """Which of `sort_modes()` orders the rows."""
+        self.columns_now: list[Column] = []
+        self._items: dict[str, T] = {}
+        self._sources: dict[str, T] = {}
+        self._base: dict[str, tuple[Text, ...]] = {}
+        self._shown: dict[str, tuple[Text, ...]] = {}
+        self._flash: dict[str, float] = {}
+        self._synced_once = False
+        self._quiet = False
+        self._mono = 0.0
+        self._styles: dict[str, Style] = {}
+
+    # -- what subclasses describe ------------------------------------------------------------
+
+    def specs(self) -> Sequence[ColumnSpec]:
+        raise NotImplementedError
+
+    def row_key(self, item: T) -> str:
+        raise NotImplementedError
+
+    def render_row(self, item: T) -> tuple[Text, ...]:
+        """One Text per column of `self.columns_now`, each fitted to its width."""
+        raise NotImplementedError
+
+    def search_text(self, item: T) -> str:
+        """What the filter matches against (lower case)."""
+        raise NotImplementedError
+
+    def export_header(self) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    def export_row(self, item: T) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    def sort_modes(self) -> Sequence[SortMode[T]]:
+        return (SortMode("default", "default"),)
+
+    def matches(self, item: T, words: Sequence[str]) -> bool:
+        text = self.search_text(item)
+        return all(w in text for w in words)
+
+    # -- public API -------------------------------------------------------------------------
+
+    def sync(self, items: Iterable[T], mono: float) -> None:
+        """Show `items` (in their default order): update changed rows, add new ones, remove
+        gone ones, keep the cursor on its row."""
+        self._mono = mono
+        self._items = {self.row_key(i): i for i in items}
+        self._apply(flash=self.flash_enabled and self._synced_once)
+        if self._items:
+            self._synced_once = True
+
+    def expire_flash(self, mono: float) -> None:
+        """Un-highlight rows whose flash has run out (called by the app's clock)."""
+        self._mono = mono
+        done = [k for k, until in self._flash.items() if until <= mono]
+        for key in done:
+            del self._flash[key]
+            if key in self._shown:
+                self._set_row(key, self._base[key])
+                self._refresh_key(key)
+
+    def tick_column(self, column: str, render: Callable[[T], Text]) -> int:
+        """Re-render one column (e.g. a ticking duration) and repaint only that column.
+
+        Returns:
+            How many cells changed.
+        """
+        index = next((n for n, c in enumerate(self.columns_now) if c.key == column), None)
+        if index is None:
+            return 0
+        changed = 0
+        for key, base in self._base.items():
+            item = self._items.get(key)
+            if item is None:
+                continue
+            new = render(item)
+            if same_text(base[index], new):
+                continue
+            row = (*base[:index], new, *base[index + 1 :])
+            self._base[key] = row
+            self._set_row(key, self._styled(key, row))
+            changed += 1
+        if changed:
+            self.refresh_column(index)
+        return changed
+
+    @property
+    def cursor_key(self) -> str | None:
+        if not self.row_count:
+            return None
+        try:
+            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        except CellDoesNotExist:
+            return None
+        return key
+
+    def item(self, key: str | None) -> T | None:
+        return None if key is None else self._items.get(key)
+
+    def visible_items(self) -> list[T]:
+        return [self._items[k] for k in self._order() if k in self._items]
+
+    def move_to_key(self, key: str) -> bool:
+        try:
+            index = self.get_row_index(key)
+        except RowDoesNotExist:
+            return False
+        if index != self.cursor_row:
+            self.move_cursor(row=index, animate=False)
+        return True
+
+    def set_filter(self, text: str) -> None:
+        if text == self.filter_text:
+            return
+        self.filter_text = text
+        self._apply(flash=False)
+        self._remember()
+
+    def cycle_sort(self) -> str:
+        """Next sort mode; returns its label."""
+        modes = self.sort_modes()
+        self.sort_index = (self.sort_index + 1) % len(modes)
+        self._apply(flash=False)
+        self._remember()
+        return modes[self.sort_index].label
+
+    @property
+    def sort_label(self) -> str:
+        return self.sort_modes()[self.sort_index].label
+
+    def describe(self) -> str:
+        """Sort and filter in words, for the pane subtitle (already display-safe)."""
+        parts = []
+        if len(self.sort_modes()) > 1:
+            parts.append(f"sort {self.sort_label}")
+        if self.filter_text:
+            parts.append(f"filter {to_display(self.filter_text, 24)}")
+        return " · ".join(parts)
+
+    def export_rows(self) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
+        """The header and the rows on screen (filtered and sorted), full values."""
+        return self.export_header(), [self.export_row(i) for i in self.visible_items()]
+
+    def style_of(self, name: str) -> Style:
+        """A component class as a Rich style (theme-aware), cached per render pass."""
+        style = self._styles.get(name)
+        if style is None:
+            try:
+                style = self.get_component_rich_style(f"live-table--{name}", partial=True)
+            except Exception:  # not mounted yet: no styles to resolve
+                style = Style()
+            self._styles[name] = style
+        return style
+
+    # -- DataTable plumbing -------------------------------------------------------------------
+
+    def refresh(
+        self,
+        *regions: Region,
+        repaint: bool = True,
+        layout: bool = False,
+        recompose: bool = False,
+    ) -> Self:
+        # While `_quiet`, `update_cell`'s whole-table refresh is dropped: the caller repaints
+        # just the rows or column it changed.
+        if self._quiet and not regions and not layout and not recompose:
+            return self
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    def on_mount(self) -> None:
+        self._post_prefs()
+
+    def on_resize(self) -> None:
+        self._rebuild_columns()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles.clear()
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _available_width(self) -> int:
+        return max(10, self.size.width - SCROLLBAR_CELLS)
+
+    def _rebuild_columns(self) -> None:
+        columns = allocate(self.specs(), self._available_width())
+        if columns == self.columns_now:
+            return
+        cursor = self.cursor_key
+        self.columns_now = columns
+        self.clear(columns=True)
+        for n, col in enumerate(columns):
+            gap = 0 if n == len(columns) - 1 else 1
+            label = col.label.rjust(col.width) if col.right else col.label
+            self.add_column(Text(label, no_wrap=True, end=""), width=col.width + gap, key=col.key)
+        self._shown.clear()
+        self._base.clear()
+        self._sources.clear()
+        self._apply(flash=False, cursor=cursor)
+
+    def _order(self) -> list[str]:
+        words = self.filter_text.lower().split()
+        keys = [k for k, item in self._items.items() if not words or self.matches(item, words)]
+        mode = self.sort_modes()[self.sort_index]
+        if mode.key is not None:
+            sort_key = mode.key
+            keys.sort(key=lambda k: sort_key(self._items[k]), reverse=mode.reverse)
+        return keys
+
+    def _styled(self, key: str, cells: tuple[Text, ...]) -> tuple[Text, ...]:
+        if key not in self._flash:
+            return cells
+        flash = self.style_of("flash")
+        out = []
+        for text in cells:
+            copy = text.copy()
+            copy.stylize(flash)
+            out.append(copy)
+        return tuple(out)
+
+    def _set_row(self, key: str, cells: tuple[Text, ...]) -> None:
+        shown = self._shown.get(key)
+        self._quiet = True
+        try:
+            for n, (col, text) in enumerate(zip(self.columns_now, cells, strict=True)):
+                if shown is None or not same_text(shown[n], text):
+                    self.update_cell(key, col.key, text)
+        finally:
+            self._quiet = False
+        self._shown[key] = cells
+
+    def _refresh_key(self, key: str) -> None:
+        try:
+            self.refresh_row(self.get_row_index(key))
+        except RowDoesNotExist:
+            pass
+
+    def _apply(self, *, flash: bool, cursor: str | None = None) -> None:
+        if not self.columns_now:
+            if self.size.width:
+                self._rebuild_columns()
+            return
+        self._styles.clear()
+        cursor_key = cursor if cursor is not None else self.cursor_key
+        cursor_row = self.cursor_row
+        order = self._order()
+        wanted = set(order)
+        structural = False
+        changed: list[str] = []
+        for key in [k for k in self._shown if k not in wanted]:
+            self.remove_row(key)
+            del self._shown[key]
+            self._base.pop(key, None)
+            self._sources.pop(key, None)
+            self._flash.pop(key, None)
+            structural = True
+        mono = self._mono
+        for key in order:
+            item = self._items[key]
+            old_base = self._base.get(key)
+            if old_base is not None and self._sources.get(key) is item:
+                base = old_base
+            else:
+                base = self.render_row(item)
+                self._sources[key] = item
+            self._base[key] = base
+            if key not in self._shown:
+                if flash:
+                    self._flash[key] = mono + FLASH_S
+                cells = self._styled(key, base)
+                self.add_row(*cells, key=key)
+                self._shown[key] = cells
+                structural = True
+            elif old_base is None or not same_row(base, old_base):
+                if flash:
+                    self._flash[key] = mono + FLASH_S
+                self._set_row(key, self._styled(key, base))
+                changed.append(key)
+            elif key in self._flash and self._flash[key] <= mono:
+                del self._flash[key]
+                self._set_row(key, base)
+                changed.append(key)
+        current = [row.key.value for row in self.ordered_rows]
+        if current != order and order:
+            first = self.columns_now[0].key
+            rank = {id(self._shown[k][0]): n for n, k in enumerate(order)}
+            self.sort(first, key=lambda text: rank.get(id(text), 0))
+            structural = True
+        if cursor_key is not None and cursor_key in self._shown:
+            self.move_to_key(cursor_key)
+        elif self.row_count and cursor_row >= self.row_count:
+            self.move_cursor(row=self.row_count - 1, animate=False)
+        if not structural:
+            for key in changed:
+                self._refresh_key(key)
+        self._post_prefs()
+
+    def _remember(self) -> None:
+        if self.ui_state is not None:
+            self.ui_state.set(
+                self.VIEW_NAME,
+                ViewPrefs(sort=self.sort_modes()[self.sort_index].name, filter=self.filter_text),
+            )
+        self._post_prefs()
+
+    def _post_prefs(self) -> None:
+        description = self.describe()
+        if description != getattr(self, "_last_prefs", None):
+            self._last_prefs = description
+            self.post_message(self.PrefsChanged(self, description))

@@ -1,0 +1,61 @@
+"""`Pane`: a bordered, titled box that says how fresh its data is and how it is sorted.
+
+The title is the pane's name exactly as INTERFACE.md spells it. The subtitle carries the sort
+and filter of the table inside, and "STALE 45s" when the data is old: stale data is dimmed
+(`.stale`) and labelled, never blanked (FAULTS commitment 2).
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.containers import Vertical
+from textual.content import Content
+from textual.widget import Widget
+
+from monitor.display import to_display
+from monitor.state.views import PaneStatus
+from monitor.ui.format import span
+from monitor.ui.widgets.live_table import LiveTable
+
+
+class Pane(Vertical):
+    """A titled container for one part of a screen."""
+
+    def __init__(self, *children: Widget, title: str, id: str | None = None) -> None:
+        """Args:
+        *children: what the pane holds.
+        title: the border title (INTERFACE.md names).
+        id: the widget id.
+        """
+        super().__init__(*children, id=id)
+        self.border_title = Content(title)
+        self.title = title
+        self._prefs = ""
+        self._fresh = ""
+        self._subtitle = ""
+
+    def set_freshness(self, status: PaneStatus | None) -> None:
+        fresh = ""
+        stale = False
+        if status is not None:
+            if status.error and status.age_s is None:
+                fresh = f"error: {to_display(status.error, 30)}"
+                stale = True
+            elif status.stale or status.error:
+                fresh = f"STALE {span(status.age_s)}"
+                stale = True
+        self.set_class(stale, "stale")
+        self._fresh = fresh
+        self._update()
+
+    @on(LiveTable.PrefsChanged)
+    def _prefs_changed(self, event: LiveTable.PrefsChanged) -> None:
+        event.stop()
+        self._prefs = event.description
+        self._update()
+
+    def _update(self) -> None:
+        text = " · ".join(p for p in (self._fresh, self._prefs) if p)
+        if text != self._subtitle:
+            self._subtitle = text
+            self.border_subtitle = Content(text)

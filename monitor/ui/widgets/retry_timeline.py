@@ -1,0 +1,172 @@
+"""Retry timeline: one row per attempt of the selected call, its summary, the next retry's ETA.
+
+The ETA line is the only part that changes every second ("≈ in 4m12s", then "overdue"), so it
+is its own one-line widget: ticking it repaints one line, not the table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.widgets import Static
+
+from monitor.display import to_display
+from monitor.state.derive import TimelineRow
+from monitor.state.views import CallDetail
+from monitor.ui.format import (
+    SUMMARY_LABELS,
+    clock_duration,
+    clock_time,
+    eta_words,
+    plain,
+    short_time,
+    span,
+    status_label,
+)
+from monitor.ui.widgets.live_table import ColumnSpec, LiveTable
+
+NO_SELECTION = "No call selected: highlight a call in Active calls."
+
+
+class TimelineTable(LiveTable[tuple[int, TimelineRow]]):
+    """The attempts of one retry series, in attempt order."""
+
+    VIEW_NAME = "retry.timeline"
+
+    SPECS: ClassVar[tuple[ColumnSpec, ...]] = (
+        ColumnSpec("attempt", "#", 2, 3, right=True),
+        ColumnSpec("outcome", "outcome", 9, 16),
+        ColumnSpec("dur", "dur", 5, 7, right=True),
+        ColumnSpec("placed", "placed", 5, 8),
+        ColumnSpec("gap", "gap", 6, 7, right=True),
+        ColumnSpec("flags", "notes", 10, 30, optional=1),
+    )
+
+    def specs(self) -> Sequence[ColumnSpec]:
+        return self.SPECS
+
+    def row_key(self, item: tuple[int, TimelineRow]) -> str:
+        return f"a{item[0]}"
+
+    def render_row(self, item: tuple[int, TimelineRow]) -> tuple[Text, ...]:
+        row = item[1]
+        out: list[Text] = []
+        for col in self.columns_now:
+            w = col.width
+            key = col.key
+            if key == "attempt":
+                mark = "!" if row.flags else ""
+                out.append(plain(f"{row.attempt}{mark}".rjust(w), w))
+            elif key == "outcome":
+                out.append(plain(status_label(row.outcome, row.outcome_raw), w))
+            elif key == "dur":
+                out.append(plain(clock_duration(row.duration_s).rjust(w), w))
+            elif key == "placed":
+                when = clock_time(row.called_at) if w >= 8 else short_time(row.called_at)
+                out.append(plain(when, w))
+            elif key == "gap":
+                out.append(plain((span(row.gap_s) if row.gap_s is not None else "–").rjust(w), w))
+            elif key == "flags":
+                out.append(plain(", ".join(row.flags), w, self.style_of("warn")))
+        return tuple(out)
+
+    def search_text(self, item: tuple[int, TimelineRow]) -> str:
+        row = item[1]
+        return f"{row.attempt} {row.outcome.value} {' '.join(row.flags)}".lower()
+
+    def export_header(self) -> tuple[str, ...]:
+        return ("attempt", "outcome", "outcome_raw", "duration_s", "called_at", "gap_s", "flags")
+
+    def export_row(self, item: tuple[int, TimelineRow]) -> tuple[str, ...]:
+        row = item[1]
+        return (
+            str(row.attempt),
+            row.outcome.value,
+            row.outcome_raw or "",
+            "" if row.duration_s is None else str(row.duration_s),
+            row.called_at.isoformat() if row.called_at else "",
+            "" if row.gap_s is None else str(row.gap_s),
+            "; ".join(row.flags),
+        )
+
+
+class RetryTimeline(Vertical):
+    """The selected call's retry series: who it is, how it stands, when it dials next."""
+
+    DEFAULT_CSS = """
+    RetryTimeline { height: 1fr; }
+    RetryTimeline > Static { height: 1; }
+    RetryTimeline > TimelineTable { height: 1fr; }
+    """
+
+    def __init__(self, *, table: TimelineTable, id: str | None = None) -> None:
+        """Args:
+        table: the attempts table (made by the screen, so it shares the UI state).
+        id: the widget id.
+        """
+        super().__init__(id=id)
+        self.table = table
+        self.detail: CallDetail | None = None
+        """What is shown; None means no call is selected."""
+        self._texts: dict[str, str] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content(NO_SELECTION), id="retry-call", markup=False)
+        yield Static(Content(""), id="retry-summary", markup=False)
+        yield Static(Content(""), id="retry-eta", markup=False)
+        yield self.table
+
+    def show(self, detail: CallDetail | None, now: datetime, mono: float) -> None:
+        self.detail = detail
+        call = detail.call if detail else None
+        if detail is None:
+            self._line("retry-call", NO_SELECTION)
+            self._line("retry-summary", "")
+        else:
+            who = to_display(call.id) if call else "(call not in view)"
+            self._line("retry-call", f"call {who}")
+            self._line("retry-summary", self.summary_words(detail))
+        rows = detail.timeline.rows if detail and detail.timeline else ()
+        self.table.sync(list(enumerate(rows)), mono)
+        self.tick(now, mono)
+
+    def summary_words(self, detail: CallDetail) -> str:
+        parts: list[str] = []
+        timeline = detail.timeline
+        if timeline is None or timeline.summary is None:
+            parts.append("no attempts known")
+        else:
+            parts.append(SUMMARY_LABELS.get(timeline.summary, to_display(timeline.summary)))
+            if timeline.attempts_left is not None and timeline.summary == "pending":
+                parts.append(f"{timeline.attempts_left} left")
+        if detail.gone:
+            parts.append("call no longer exists (404)")
+        elif not detail.listed:
+            parts.append("no longer listed")
+        if detail.retries_error:
+            parts.append(f"history: {to_display(detail.retries_error, 40)}")
+        return " · ".join(parts)
+
+    def tick(self, now: datetime, mono: float) -> None:
+        """The ETA counts down with the app clock."""
+        timeline = self.detail.timeline if self.detail else None
+        if timeline is None or timeline.next_retry_at is None:
+            self._line("retry-eta", "" if timeline is None else "next retry: none scheduled")
+        else:
+            overdue = timeline.overdue or timeline.next_retry_at < now and timeline.overdue
+            self._line(
+                "retry-eta", f"next retry {eta_words(timeline.next_retry_at, now, overdue=overdue)}"
+            )
+        self.table.expire_flash(mono)
+
+    def _line(self, widget_id: str, text: str) -> None:
+        if self._texts.get(widget_id) == text:
+            return
+        self._texts[widget_id] = text
+        self.query_one(f"#{widget_id}", Static).update(Content(text))
