@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from monitor.sim.model import OUTCOMES, CampaignSpec, RetryConfig, ScenarioSpec
+import httpx
+
+from monitor.sim import Simulator
+from monitor.sim.model import COMPLETED, OUTCOMES, CampaignSpec, RetryConfig, ScenarioSpec
 
 KEY = "test-key-123"
 
@@ -46,3 +49,38 @@ def items_of(body: Any) -> list[Any]:
             rows: list[Any] = body[key]
             return rows
     raise AssertionError(f"no item list in {str(body)[:200]}")
+
+
+def first_settled_series(sim: Simulator, min_attempts: int = 2) -> str:
+    for series in sim.world.all_series():
+        if len(series.attempts) >= min_attempts:
+            return series.parent_id
+    raise AssertionError("no retried series yet")
+
+
+async def fetch_every_endpoint(client: httpx.AsyncClient, sim: Simulator) -> dict[str, Any]:
+    """GET each endpoint the monitor reads; the decoded bodies by endpoint name."""
+    world = sim.world
+    call = next(c for c in world.calls if c.status == COMPLETED and c.analysis is not None)
+    parent = first_settled_series(sim)
+    campaign = world.campaigns[0].id
+    paths = {
+        "calls": "/calls?limit=5",
+        "call": f"/calls/{call.id}",
+        "call-logs": "/call-logs?limit=5",
+        "call-log": f"/call-logs/{call.id}",
+        "call-log-details": f"/call-logs/{call.id}/details",
+        "campaign-logs": f"/call-logs/campaign/{campaign}?limit=5",
+        "retries": f"/call-logs/{parent}/retries",
+        "campaigns": "/campaigns",
+        "campaign": f"/campaigns/{campaign}",
+        "batches": "/batch-calls",
+        "batch": f"/batch-calls/{campaign}?limit=5",
+    }
+    out = {}
+    for name, path in paths.items():
+        response = await client.get(path)
+        assert response.status_code == 200, (name, response.text)
+        assert response.headers["content-type"].startswith("application/json")
+        out[name] = response.json()
+    return out

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from simkit import KEY, items_of, unwrap
+from simkit import KEY, fetch_every_endpoint, items_of, unwrap
 
 from monitor.clock import FakeClock
 from monitor.sim import Simulator
@@ -18,41 +18,6 @@ from monitor.sim.model import COMPLETED, NO_ANSWER, VOICEMAIL
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 NOT_FOUND_ROUTE = re.compile(r"^Cannot GET /v1/")
-
-
-def first_settled_series(sim: Simulator, min_attempts: int = 2) -> str:
-    for series in sim.world.all_series():
-        if len(series.attempts) >= min_attempts:
-            return series.parent_id
-    raise AssertionError("no retried series yet")
-
-
-async def fetch_every_endpoint(client: httpx.AsyncClient, sim: Simulator) -> dict[str, Any]:
-    """GET each endpoint the monitor reads; the decoded bodies by endpoint name."""
-    world = sim.world
-    call = next(c for c in world.calls if c.status == COMPLETED and c.analysis is not None)
-    parent = first_settled_series(sim)
-    campaign = world.campaigns[0].id
-    paths = {
-        "calls": "/calls?limit=5",
-        "call": f"/calls/{call.id}",
-        "call-logs": "/call-logs?limit=5",
-        "call-log": f"/call-logs/{call.id}",
-        "call-log-details": f"/call-logs/{call.id}/details",
-        "campaign-logs": f"/call-logs/campaign/{campaign}?limit=5",
-        "retries": f"/call-logs/{parent}/retries",
-        "campaigns": "/campaigns",
-        "campaign": f"/campaigns/{campaign}",
-        "batches": "/batch-calls",
-        "batch": f"/batch-calls/{campaign}?limit=5",
-    }
-    out = {}
-    for name, path in paths.items():
-        response = await client.get(path)
-        assert response.status_code == 200, (name, response.text)
-        assert response.headers["content-type"].startswith("application/json")
-        out[name] = response.json()
-    return out
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
