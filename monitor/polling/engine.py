@@ -450,7 +450,7 @@ class Engine:
         before = {(t.call.id, t.call.status) for t in store.in_flight()}
         with store.batch():
             for call in calls:
-                store.upsert_call(call, now)
+                store.upsert_call(call, now, live_listing=True)
             seen = {c.id for c in calls}
             if complete:
                 for tracked in store.in_flight():
@@ -475,7 +475,7 @@ class Engine:
         changed = False
         with self.store.batch():
             for call in calls:
-                changed |= self.store.upsert_call(call, now)
+                changed |= self.store.upsert_call(call, now, live_listing=True)
             if complete:
                 seen = {c.id for c in calls}
                 for tracked in self.store.queued():

@@ -158,9 +158,21 @@ class Store:
 
     # -- calls ------------------------------------------------------------------------------
 
-    def upsert_call(self, call: Call, now: float) -> bool:
-        """Record a call; True when anything about it changed."""
+    def upsert_call(self, call: Call, now: float, *, live_listing: bool = False) -> bool:
+        """Record a call; True when anything about it changed.
+
+        `live_listing`: it comes from a list of live calls (the active or queued sweep), which
+        outranks an earlier guess that it had ended (it only moved from queued to dialling).
+        """
         tracked = self.calls.get(call.id)
+        if (
+            live_listing
+            and tracked is not None
+            and tracked.ended_seen is not None
+            and call.status not in FINAL_STATUSES
+        ):
+            tracked.ended_seen = None
+            tracked.changed_at = now
         if tracked is None:
             self.calls[call.id] = TrackedCall(call, first_seen=now, last_seen=now, changed_at=now)
             if call.status in FINAL_STATUSES:

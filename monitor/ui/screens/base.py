@@ -113,6 +113,7 @@ class LiveScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.update_crumb()
+        self.call_after_refresh(self.monitor.show_latest)
 
     def update_crumb(self) -> None:
         text = CRUMB_SEPARATOR.join(self.crumbs())

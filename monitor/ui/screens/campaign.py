@@ -104,7 +104,7 @@ class CampaignScreen(LiveScreen):
         key = self.calls.cursor_key
         if key is not None:
             self.monitor.engine.select_call(key)
-        self.monitor.render_now()
+        self.monitor.show_latest()
 
     def leave(self) -> None:
         self.monitor.engine.focus_campaign(None)

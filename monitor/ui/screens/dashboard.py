@@ -137,7 +137,7 @@ class DashboardScreen(LiveScreen):
         # Back from a drill-down: the engine should watch this screen's selection again.
         self.monitor.engine.select_call(self.selected_call_id)
         self.monitor.engine.focus_campaign(None)
-        self.monitor.render_now()
+        self.monitor.show_latest()
 
     @on(DataTable.RowHighlighted, "#active-calls")
     def _call_highlighted(self, event: DataTable.RowHighlighted) -> None:

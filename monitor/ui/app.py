@@ -1,0 +1,309 @@
+"""`MonitorApp`: the engine in a worker, the store's changes coalesced, one clock for the screen.
+
+Data path: the engine (a worker, `exit_on_error=False`) writes the store; the store's
+subscribe callback posts `StoreChanged`, which replaces any pending one; the app renders the
+newest view at most about once a second (`MIN_RENDER_INTERVAL_S`), inside one batch update.
+Time path: one `set_interval` on the app ticks every second; it flushes pending data and lets
+the screen on top move its countdowns (durations, ages, the retry ETA). No widget has a timer
+of its own, and nothing animates, so a quiet screen sends almost nothing to the terminal.
+
+The app never exits because the API is down: errors become words on the status line.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from monitor.state.views import DashboardView, pane_status
+from monitor.ui.commands import JumpProvider
+from monitor.ui.engine_port import EnginePort
+from monitor.ui.export import export_csv
+from monitor.ui.messages import StoreChanged
+from monitor.ui.screens.base import Frame, LiveScreen
+from monitor.ui.screens.call import CallScreen
+from monitor.ui.screens.campaign import CampaignScreen
+from monitor.ui.screens.dashboard import DashboardScreen
+from monitor.ui.screens.help import HelpScreen
+from monitor.ui.state_file import UiState
+from monitor.ui.widgets.live_table import LiveTable
+
+log = logging.getLogger(__name__)
+
+STYLES_DIR = Path(__file__).resolve().parents[2] / "styles"
+"""`styles/` at the repository root (found from the package: an editable install, which is
+what `make` does, keeps them side by side)."""
+
+MIN_RENDER_INTERVAL_S = 1.0
+"""New data is drawn at most this often: a burst of poll results becomes one frame."""
+NO_TICK_STATUS_EVERY = 5
+"""With --no-tick, ages and countdowns are redrawn only every this many seconds."""
+ENGINE_RESTART_S = 5.0
+"""If the engine ever dies (it should not), it is restarted after this long."""
+
+
+class MonitorApp(App[int]):
+    """The live monitor."""
+
+    TITLE = "DialNexa Monitor"
+    CSS_PATH: ClassVar[list[str | Path]] = [
+        STYLES_DIR / "global.tcss",
+        STYLES_DIR / "dashboard.tcss",
+        STYLES_DIR / "drilldown.tcss",
+        STYLES_DIR / "help.tcss",
+    ]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="quit", tooltip="Quit (exit status 0)"),
+        Binding("question_mark", "help", "Help", id="help", tooltip="Every key and mark"),
+        Binding("p", "toggle_pause", "Pause", id="toggle_pause",
+                tooltip="Freeze the view (data keeps being fetched)"),
+        Binding("r", "refresh_now", "Refresh", id="refresh_now", tooltip="Poll now"),
+        Binding("ctrl+s", "export_csv", "Export", id="export_csv",
+                tooltip="Export the table on screen to CSV"),
+        Binding("ctrl+p", "command_palette", "Jump", id="command_palette", show=False,
+                tooltip="Command palette: jump to a campaign or call by id", priority=True),
+    ]
+    COMMANDS = App.COMMANDS | {JumpProvider}
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
+        (0, "-narrow"), (120, "-wide")
+    ]
+
+    def __init__(
+        self,
+        engine: EnginePort,
+        *,
+        ui_state: UiState | None = None,
+        tick: bool | None = None,
+        closers: Sequence[Callable[[], Awaitable[None]]] = (),
+        run_engine: bool = True,
+    ) -> None:
+        """Args:
+        engine: polls the API and owns the store.
+        ui_state: remembered sort and filter (None: in memory only).
+        tick: tick durations every second; defaults to `engine.settings.tick`.
+        closers: awaited once on the way out (the HTTP client's `aclose`).
+        run_engine: start `engine.run()` in a worker (tests that write the store by hand may
+            leave it off).
+        """
+        super().__init__()
+        self.engine = engine
+        self.ui_state = ui_state if ui_state is not None else UiState(None)
+        self.tick_enabled = engine.settings.tick if tick is None else tick
+        """Per-second duration and countdown updates (off with --no-tick)."""
+        self.paused_at: datetime | None = None
+        """When the view was frozen with `p`; None while live."""
+        self.view: DashboardView | None = None
+        """The last view drawn."""
+        self.renders = 0
+        """How many times new data was drawn (tests and benchmarks read it)."""
+        self._run_engine = run_engine
+        self._closers = list(closers)
+        self._closed = False
+        self._dirty = True
+        self._last_render = -math.inf
+        self._seconds = 0
+        self._unsubscribe: Callable[[], None] | None = None
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen[None]:
+        return DashboardScreen()
+
+    def on_mount(self) -> None:
+        theme = self.engine.settings.theme
+        if theme in self.available_themes:
+            self.theme = theme
+        else:
+            self.notify(f"Unknown theme {theme!r}; using {self.theme}.", markup=False)
+        self._unsubscribe = self.engine.store.subscribe(self._store_changed)
+        self.set_interval(1.0, self._on_clock, name="app-clock")
+        if self._run_engine:
+            self.run_engine()
+        self.call_after_refresh(self.render_now)
+
+    async def on_unmount(self) -> None:
+        await self._close()
+
+    async def _close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        self.engine.stop()
+        for closer in self._closers:
+            try:
+                await closer()
+            except Exception:  # closing is best effort; never a traceback on the way out
+                log.warning("closing failed", exc_info=True)
+
+    @work(exclusive=True, group="engine", exit_on_error=False)
+    async def run_engine(self) -> None:
+        await self.engine.run()
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "engine" or event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        # The type only: an exception's text could quote a URL or a header.
+        log.error("engine stopped: %s", type(error).__name__)
+        self.notify(
+            f"Polling stopped ({type(error).__name__}); restarting in {ENGINE_RESTART_S:.0f}s.",
+            severity="error",
+            markup=False,
+        )
+        if not self._closed:
+            self.set_timer(ENGINE_RESTART_S, self.run_engine)
+
+    # -- data and time ------------------------------------------------------------------------
+
+    def _store_changed(self, version: int) -> None:
+        self.post_message(StoreChanged(version))
+
+    @on(StoreChanged)
+    def _on_store_changed(self, message: StoreChanged) -> None:
+        self._dirty = True
+        if self.paused_at is None and time.monotonic() - self._last_render >= (
+            MIN_RENDER_INTERVAL_S
+        ):
+            self.render_now()
+
+    def _on_clock(self) -> None:
+        if self.paused_at is not None:
+            return
+        self._seconds += 1
+        if self._dirty:
+            self.render_now()
+        elif self.tick_enabled or self._seconds % NO_TICK_STATUS_EVERY == 0:
+            self.tick_now()
+
+    def frame(self) -> Frame:
+        clock = self.engine.clock
+        store = self.engine.store
+        now = clock.now()
+        mono = clock.monotonic()
+        fetched = [f.fetched_at for f in store.freshness.values() if f.fetched_at is not None]
+        last_data = now - timedelta(seconds=mono - max(fetched)) if fetched else None
+        return Frame(
+            now=now,
+            mono=mono,
+            health=store.health,
+            panes=pane_status(store, mono),
+            next_poll_s=self.engine.next_poll_in(),
+            paused_at=self.paused_at,
+            last_data=last_data,
+        )
+
+    def live_screen(self) -> LiveScreen | None:
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, LiveScreen):
+                return screen
+        return None
+
+    def render_now(self) -> None:
+        """Draw the newest data on the screen on top (ignores the rate limit, not the pause)."""
+        if self.paused_at is not None or self._closed:
+            return
+        self._dirty = False
+        self._last_render = time.monotonic()
+        view = self.engine.view()
+        self.view = view
+        self.renders += 1
+        screen = self.live_screen()
+        if screen is None or not screen.is_mounted:
+            return
+        with self.batch_update():
+            screen.show_view(view, self.frame())
+
+    def show_latest(self) -> None:
+        """Draw a screen that just appeared: live data, or the frozen view while paused."""
+        if self.paused_at is None or self.view is None:
+            self.render_now()
+            return
+        screen = self.live_screen()
+        if screen is not None and screen.is_mounted:
+            with self.batch_update():
+                screen.show_view(self.view, self.frame())
+
+    def tick_now(self) -> None:
+        screen = self.live_screen()
+        if screen is None or not screen.is_mounted:
+            return
+        with self.batch_update():
+            screen.tick(self.frame())
+
+    # -- navigation ---------------------------------------------------------------------------
+
+    def open_campaign(self, campaign_id: str) -> None:
+        top = self.live_screen()
+        if isinstance(top, CampaignScreen) and top.campaign_id == campaign_id:
+            return
+        self.push_screen(CampaignScreen(campaign_id))
+
+    def open_call(self, call_id: str) -> None:
+        top = self.live_screen()
+        if isinstance(top, CallScreen) and top.call_id == call_id:
+            return
+        trail = top.crumbs() if top is not None else []
+        if trail[:1] == ["DialNexa Monitor"]:
+            trail = trail[1:]
+        self.push_screen(CallScreen(call_id, trail=trail))
+
+    # -- actions ------------------------------------------------------------------------------
+
+    async def action_quit(self) -> None:
+        await self._close()
+        self.exit(0)
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        groups: list[tuple[str, list[BindingType]]] = [
+            ("", list(self.BINDINGS)),
+            ("", list(LiveScreen.BINDINGS)),
+            ("", list(LiveTable.BINDINGS)),
+            (" (campaign screen)", list(CampaignScreen.BINDINGS)),
+        ]
+        self.push_screen(HelpScreen(groups))
+
+    def action_toggle_pause(self) -> None:
+        if self.paused_at is None:
+            self.paused_at = self.engine.clock.now()
+            self.tick_now()
+            self.notify("Paused: the view is frozen; data is still fetched. p resumes.",
+                        markup=False, timeout=3)
+        else:
+            self.paused_at = None
+            self.render_now()
+
+    def action_refresh_now(self) -> None:
+        self.engine.refresh_now()
+        self.notify("Refreshing now.", markup=False, timeout=2)
+
+    def action_export_csv(self) -> None:
+        screen = self.live_screen()
+        table = screen.export_target() if screen is not None else None
+        if table is None:
+            self.notify("Nothing to export on this screen.", markup=False)
+            return
+        header, rows = table.export_rows()
+        try:
+            path = export_csv(table.VIEW_NAME, header, rows, when=datetime.now())
+        except OSError as exc:
+            self.notify(f"Export failed: {exc.strerror or type(exc).__name__}",
+                        severity="error", markup=False)
+            return
+        self.notify(f"Exported {len(rows)} rows to {path}", title="CSV export", markup=False,
+                    timeout=8)

@@ -1,0 +1,80 @@
+"""`dialnexa-monitor` (the live monitor): settings, client, engine, app; exit codes.
+
+Exit status: 0 when the user quits; 2 for a configuration problem (no key, bad config), with
+one paragraph on stderr and no traceback. The API being down is never a reason to exit.
+Logging goes to a private file (monitor.logs), never to the terminal the UI draws on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+
+def _usage(message: str) -> int:
+    print(message, file=sys.stderr)
+    return EXIT_USAGE
+
+
+def run_monitor(args: argparse.Namespace) -> int:
+    """Run the live monitor until the user quits; return the exit status."""
+    from pydantic import SecretStr
+
+    from monitor.api.client import DialNexaClient
+    from monitor.config import ConfigError, load_settings
+    from monitor.logs import setup_logging
+    from monitor.polling.engine import Engine
+    from monitor.snapshot import NO_KEY_MESSAGE
+
+    demo = bool(getattr(args, "demo", False))
+    overrides: dict[str, Any] = {"base_url": getattr(args, "base_url", None)}
+    if getattr(args, "no_tick", False):
+        overrides["tick"] = False
+    try:
+        settings = load_settings(
+            overrides=overrides,
+            profile=getattr(args, "profile", None),
+            api_key_file=getattr(args, "api_key_file", None),
+            load_key=not demo,
+        )
+    except ConfigError as exc:
+        return _usage(str(exc))
+
+    transport = None
+    base_url = settings.base_url
+    key: SecretStr | None = settings.api_key
+    if demo:
+        from monitor.sim import Simulator
+
+        try:
+            sim = Simulator.create(
+                scenario=args.scenario,
+                seed=args.seed,
+                speed=args.speed,
+                faults=getattr(args, "faults", "") or (),
+            )
+        except (ValueError, KeyError) as exc:
+            return _usage(f"--demo: {exc}")
+        transport, base_url, key = sim.transport(), sim.base_url, SecretStr(sim.api_key)
+        if settings.concurrency_cap is None:
+            settings = settings.model_copy(update={"concurrency_cap": sim.world.cap})
+    elif key is None:
+        return _usage(NO_KEY_MESSAGE)
+
+    try:
+        setup_logging(settings)
+    except OSError as exc:
+        return _usage(f"Cannot open the log file: {exc.strerror or exc}")
+
+    from monitor.ui.app import MonitorApp
+    from monitor.ui.state_file import UiState
+
+    client = DialNexaClient(base_url, key, transport=transport)
+    engine = Engine(client, settings)
+    app = MonitorApp(engine, ui_state=UiState.load(), closers=[client.aclose])
+    app.run()
+    return EXIT_OK if app.return_code is None else app.return_code
