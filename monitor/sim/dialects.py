@@ -159,19 +159,30 @@ class Renderer:
                 return choices[self.variant(c.id, family) % len(choices)]
         return c.status
 
+    def lead_info(self, call: Call) -> tuple[str, dict[str, Any]]:
+        """The lead's number and metadata; derived once per series, as every poll needs them."""
+        series = call.series
+        if series.lead_info is None:
+            w = self.world
+            c = call.campaign
+            lead = call.lead
+            token = names.token(_spread(names.mix(w.seed, "lead", c.index, lead)), 10)
+            series.lead_info = (
+                names.phone(w.seed, c.index, lead, c.spec.country_code),
+                {
+                    "customer_name": names.customer_name(w.seed, c.index, lead, w.hostile_names),
+                    "account_id": names.account_id(w.seed, c.index, lead),
+                    "lead_id": "lead_" + token,
+                },
+            )
+        return series.lead_info
+
     def metadata(self, call: Call) -> dict[str, Any]:
-        w = self.world
-        c = call.campaign
-        return {
-            "customer_name": names.customer_name(w.seed, c.index, call.lead, w.hostile_names),
-            "account_id": names.account_id(w.seed, c.index, call.lead),
-            "lead_id": "lead_"
-            + names.token(_spread(names.mix(w.seed, "lead", c.index, call.lead)), 10),
-        }
+        # A copy: faults rewrite payloads in place.
+        return dict(self.lead_info(call)[1])
 
     def to_number(self, call: Call) -> str:
-        c = call.campaign
-        return names.phone(self.world.seed, c.index, call.lead, c.spec.country_code)
+        return self.lead_info(call)[0]
 
     @staticmethod
     def recording(call: Call) -> str | None:

@@ -299,7 +299,7 @@ class Call:
 class Series:
     """All attempts for one lead, linked by the first attempt's id (the retry group)."""
 
-    __slots__ = ("attempts", "campaign", "cancelled", "lead", "parent_id", "retry_due")
+    __slots__ = ("attempts", "campaign", "cancelled", "lead", "lead_info", "parent_id", "retry_due")
 
     def __init__(self, parent_id: str, campaign: Campaign, lead: int) -> None:
         self.parent_id = parent_id
@@ -308,6 +308,8 @@ class Series:
         self.attempts: list[Call] = []
         self.retry_due: float | None = None
         self.cancelled = False
+        self.lead_info: tuple[str, dict[str, Any]] | None = None
+        """The lead's number and metadata, derived once when first served (see dialects)."""
 
     @property
     def last(self) -> Call:

@@ -31,7 +31,7 @@ AREA_CODES = {"+1": ("415", "650", "212", "312", "617"), "+91": ("98", "99", "97
 
 def mix(*parts: object) -> int:
     """A stable 32-bit hash of the parts (crc32: fast, and the same in every process)."""
-    return zlib.crc32("\x1f".join(str(p) for p in parts).encode())
+    return zlib.crc32("\x1f".join(map(str, parts)).encode())
 
 
 def phone(seed: int, campaign: int, lead: int, country: str) -> str:

@@ -6,10 +6,10 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from simkit import KEY
 
 from monitor.clock import FakeClock
 from monitor.sim import Simulator
+from tests.sim.simkit import KEY
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Helpers for the simulator's tests (a uniquely named module: `conftest` is ambiguous)."""
+"""Helpers shared by the simulator's tests."""
 
 from __future__ import annotations
 

@@ -9,12 +9,12 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 import pytest
-from simkit import KEY, items_of, unwrap
 
 from monitor.clock import FakeClock
 from monitor.sim import Simulator
 from monitor.sim.faults import FaultController, parse_fault_specs
 from monitor.sim.hostile import HOSTILE_CASES, HOSTILE_NAME_POOL, HOSTILE_URLS
+from tests.sim.simkit import KEY, items_of, unwrap
 
 Check = Callable[[Simulator, httpx.AsyncClient, FakeClock], Awaitable[None]]
 CHECKS: dict[str, Check] = {}

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from simkit import KEY, fetch_every_endpoint, items_of
 
 from monitor.clock import FakeClock
 from monitor.sim import Simulator
 from monitor.sim.dialects import DIALECTS
 from monitor.sim.serve import serve_loopback
+from tests.sim.simkit import KEY, fetch_every_endpoint, items_of
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -88,7 +88,8 @@ async def test_faults_over_loopback(sim: Simulator) -> None:
         task = asyncio.create_task(c.get("/campaigns"))
         for _ in range(50):
             await asyncio.sleep(0.01)
-            if sim.requests.last() is not None and sim.requests.last().path == "/v1/campaigns":
+            last = sim.requests.last()
+            if last is not None and last.path == "/v1/campaigns":
                 break
         assert not task.done()
         clock.advance(30)

@@ -9,10 +9,10 @@ from typing import Any
 
 import jsonschema
 import pytest
-from simkit import KEY
 
 from monitor.clock import FakeClock
 from monitor.sim import Simulator
+from tests.sim.simkit import KEY
 
 SPEC_PATH = Path("/work/shared/api/dialnexa-openapi.json")
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")

@@ -9,12 +9,12 @@ from typing import Any
 
 import httpx
 import pytest
-from simkit import KEY, fetch_every_endpoint, items_of, unwrap
 
 from monitor.clock import FakeClock
 from monitor.sim import Simulator
 from monitor.sim.dialects import DIALECTS
 from monitor.sim.model import COMPLETED, NO_ANSWER, VOICEMAIL
+from tests.sim.simkit import KEY, fetch_every_endpoint, items_of, unwrap
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 NOT_FOUND_ROUTE = re.compile(r"^Cannot GET /v1/")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from simkit import one_campaign, only
 
 from monitor.clock import FakeClock
 from monitor.sim.model import (
@@ -22,6 +21,7 @@ from monitor.sim.model import (
 )
 from monitor.sim.scenarios import get_scenario
 from monitor.sim.world import World
+from tests.sim.simkit import one_campaign, only
 
 
 def fingerprint(world: World) -> list[tuple[object, ...]]:
