@@ -24,5 +24,9 @@ test: lint
 demo: $(STAMP)
 	$(BIN)/dialnexa-monitor --demo
 
+# Every benchmark, one after another (2 cores: a CPU measurement must not share them).
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -62,11 +62,13 @@ PRIORITY: contextvars.ContextVar[int] = contextvars.ContextVar("poll_priority", 
 P_SELECTED, P_ACTIVE, P_FOCUSED, P_LISTS, P_OTHERS, P_ANALYSIS = 0, 1, 2, 3, 4, 5
 MAX_BACKGROUND_JOBS = 2
 """Background jobs running at once; essential ones always start (they are one per resource)."""
-MAX_ACTIVE_PAGES = 10
+MAX_ACTIVE_PAGES = 12
 MAX_QUEUED_PAGES = 5
-"""Active calls are read 100 a page; 10 pages cover a 1,000-slot workspace."""
+"""Active calls are read 100 a page; 12 pages cover a 1,000-slot workspace with room to see
+that the list ended (a full last page would leave the sweep incomplete)."""
 ACTIVE_SHARE = 0.6
 """The active sweep may use this share of the budget when it needs several pages."""
+SELECTED_CAP_S = 6.0
 KEY_PROBE_S = 60.0
 """With the key refused, probe slowly until it works again (FAULTS N13)."""
 FORBIDDEN_RETRY_S = 300.0
@@ -136,6 +138,7 @@ class Engine:
         self._waiting: Counter[int] = Counter()
         self._last_prune = self.clock.monotonic()
         self._health_since: float | None = None
+        self._active_pages = 1
         client.before_request = self._gate
         client.listeners.append(self._on_response)
 
@@ -356,6 +359,8 @@ class Engine:
                 P_SELECTED,
                 self.poll.selected_call_s,
                 lambda: self._poll_selected(cid),
+                # The call the user is looking at stays within the vendor's 5-10 s.
+                cap_s=max(self.poll.selected_call_s, SELECTED_CAP_S),
             )
             self._add(
                 f"retries/{cid}",
@@ -458,6 +463,7 @@ class Engine:
                         store.mark_ended(tracked.call.id, now)
             store.record_concurrency(self.clock.now(), len(seen))
         after = {(t.call.id, t.call.status) for t in store.in_flight()}
+        self._active_pages = pages
         per_page = 60.0 / max(1.0, ACTIVE_SHARE * self.budget.per_min)
         self.jobs["active"].cadence.rebase(max(self.poll.active_calls_s, pages * per_page))
         return before != after
@@ -559,10 +565,11 @@ class Engine:
         active = self.store.freshness.get("active")
         now = self.clock.monotonic()
         covered = (
-            tracked is not None
+            self._active_pages == 1  # a multi-page sweep reads each call up to its length late
+            and tracked is not None
             and tracked.ended_seen is None
             and active is not None
-            and (active.age(now) or 0) < self.jobs["active"].cadence.expected_s
+            and (active.age(now) or 0) < self.poll.selected_call_s
         )
         if covered:
             return False  # the active sweep just read it: no request spent on it
