@@ -23,7 +23,8 @@ MODULES = ["bench_api", "bench_sim", "bench_terminal", "bench_memory", "reliabil
 
 
 def machine() -> str:
-    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    system = f"{platform.system()} {platform.machine()}"
+    return f"{system}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
 def main() -> int:
