@@ -17,7 +17,7 @@ import math
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import ClassVar
 
 from textual import on, work
@@ -57,7 +57,7 @@ class MonitorApp(App[int]):
     """The live monitor."""
 
     TITLE = "DialNexa Monitor"
-    CSS_PATH: ClassVar[list[str | Path]] = [
+    CSS_PATH: ClassVar[list[str | PurePath]] = [
         STYLES_DIR / "global.tcss",
         STYLES_DIR / "dashboard.tcss",
         STYLES_DIR / "drilldown.tcss",
@@ -75,9 +75,7 @@ class MonitorApp(App[int]):
                 tooltip="Command palette: jump to a campaign or call by id", priority=True),
     ]
     COMMANDS = App.COMMANDS | {JumpProvider}
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
-        (0, "-narrow"), (120, "-wide")
-    ]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012 (typed by App)
 
     def __init__(
         self,

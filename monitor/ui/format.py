@@ -108,7 +108,7 @@ def span(seconds: float | None) -> str:
     """A length of time in words-ish units: 42s, 4m12s, 2h05m, 3d04h."""
     if seconds is None or not math.isfinite(seconds):
         return DASH
-    total = max(0, int(round(seconds)))
+    total = max(0, round(seconds))
     if total < 60:
         return f"{total}s"
     minutes, secs = divmod(total, 60)

@@ -59,7 +59,7 @@ def run_monitor(args: argparse.Namespace) -> int:
             )
         except (ValueError, KeyError) as exc:
             return _usage(f"--demo: {exc}")
-        transport, base_url, key = sim.transport(), sim.base_url, SecretStr(sim.api_key)
+        transport, base_url, key = sim.transport(), sim.base_url, SecretStr(sim.server.api_key)
         if settings.concurrency_cap is None:
             settings = settings.model_copy(update={"concurrency_cap": sim.world.cap})
     elif key is None:

@@ -83,7 +83,7 @@ class LiveScreen(Screen[None]):
             placeholder="filter: words to match; Enter keeps it, empty + Enter clears",
         )
         yield StatusLine(id="status")
-        yield Footer()
+        yield Footer(compact=True)
         yield Static(
             Content(
                 f"Terminal too small: the monitor needs at least {MIN_WIDTH}x{MIN_HEIGHT}. "

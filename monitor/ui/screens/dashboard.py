@@ -87,6 +87,10 @@ class DashboardScreen(LiveScreen):
     def crumbs(self) -> list[str]:
         return ["DialNexa Monitor", "Dashboard"]
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Nothing to go back to from the top level: keep "esc Back" out of the footer.
+        return action != "go_back"
+
     def show_view(self, view: DashboardView, frame: Frame) -> None:
         self._frame = frame
         self.active.now = frame.now

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import ClassVar
 
+from rich.style import Style
 from rich.text import Text
 
 from monitor.api.vocab import CallStatus
@@ -27,6 +28,7 @@ from monitor.ui.format import (
     status_label,
     tail_display,
 )
+from monitor.ui.state_file import UiState
 from monitor.ui.widgets.live_table import ColumnSpec, LiveTable, SortMode
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -42,9 +44,9 @@ class ActiveCallsTable(LiveTable[ActiveCallRow]):
     VIEW_NAME = "dashboard.active"
 
     SPECS: ClassVar[tuple[ColumnSpec, ...]] = (
-        ColumnSpec("id", "call", 8, 18),
-        ColumnSpec("campaign", "campaign", 6, 24),
-        ColumnSpec("to", "to", 7, 16),
+        ColumnSpec("id", "call", 8, 18, grow=2),
+        ColumnSpec("campaign", "campaign", 6, 24, grow=1),
+        ColumnSpec("to", "to", 7, 16, grow=3),
         ColumnSpec("state", "state", 7, 16),
         ColumnSpec("dur", "dur", 6, 8, right=True),
         ColumnSpec("attempt", "#", 1, 3, right=True),
@@ -52,12 +54,21 @@ class ActiveCallsTable(LiveTable[ActiveCallRow]):
         ColumnSpec("note", "note", 9, 12, optional=2),
     )
 
-    def __init__(self, *, now: datetime, **kwargs: object) -> None:
+    def __init__(
+        self,
+        *,
+        now: datetime,
+        ui_state: UiState | None = None,
+        flash: bool = True,
+        id: str | None = None,
+    ) -> None:
         """Args:
         now: the clock's time when the table is built; `sync`/`tick` move it on.
-        **kwargs: see `LiveTable`.
+        ui_state: where sort and filter are remembered.
+        flash: highlight new and changed rows briefly.
+        id: the widget id.
         """
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(ui_state=ui_state, flash=flash, id=id)
         self.now = now
         """The time durations are measured to (the app clock's last tick)."""
 
@@ -94,7 +105,7 @@ class ActiveCallsTable(LiveTable[ActiveCallRow]):
             elif col.key == "to":
                 out.append(plain(tail_display(item.to_number or DASH, w), w))
             elif col.key == "state":
-                style = ""
+                style: str | Style = ""
                 if item.status is CallStatus.UNKNOWN:
                     style = self.style_of("warn")
                 elif item.status is CallStatus.DIALING:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import ClassVar
 
+from rich.style import Style
 from rich.text import Text
 
 from monitor.api.models import Call
@@ -63,8 +64,8 @@ class CampaignTable(LiveTable[CampaignRow]):
     VIEW_NAME = "dashboard.campaigns"
 
     SPECS: ClassVar[tuple[ColumnSpec, ...]] = (
-        ColumnSpec("name", "campaign", 8, 28),
-        ColumnSpec("status", "status", 4, 9),
+        ColumnSpec("name", "campaign", 11, 28, grow=1),
+        ColumnSpec("status", "status", 7, 9, grow=6),
         ColumnSpec("live", "live", 4, 4, right=True),
         ColumnSpec("completed", "done", 4, 5, right=True),
         ColumnSpec("no_answer", "n/a", 4, 5, right=True),
@@ -97,7 +98,7 @@ class CampaignTable(LiveTable[CampaignRow]):
 
     def render_row(self, item: CampaignRow) -> tuple[Text, ...]:
         out: list[Text] = []
-        muted = self.style_of("muted") if item.stale else ""
+        muted: str | Style = self.style_of("muted") if item.stale else ""
         for col in self.columns_now:
             w = col.width
             key = col.key
@@ -189,9 +190,9 @@ class CampaignCallsTable(LiveTable[Call]):
     VIEW_NAME = "campaign.calls"
 
     SPECS: ClassVar[tuple[ColumnSpec, ...]] = (
-        ColumnSpec("id", "call", 8, 18),
-        ColumnSpec("to", "to", 7, 16),
-        ColumnSpec("outcome", "outcome", 9, 16),
+        ColumnSpec("id", "call", 8, 18, grow=3),
+        ColumnSpec("to", "to", 7, 16, grow=2),
+        ColumnSpec("outcome", "outcome", 9, 16, grow=1),
         ColumnSpec("dur", "dur", 5, 8, right=True),
         ColumnSpec("placed", "placed", 5, 5),
         ColumnSpec("attempt", "#", 1, 3, right=True),
@@ -236,7 +237,7 @@ class CampaignCallsTable(LiveTable[Call]):
             elif key == "to":
                 out.append(plain(tail_display(item.to_number or DASH, w), w))
             elif key == "outcome":
-                style = ""
+                style: str | Style = ""
                 if item.status is CallStatus.COMPLETED:
                     style = self.style_of("good")
                 elif item.status in (CallStatus.FAILED, CallStatus.UNKNOWN):

@@ -14,6 +14,7 @@ class does the diffing, the sorting, the filtering, the "new/changed" flash and 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Self, TypeVar
@@ -25,7 +26,6 @@ from textual.geometry import Region
 from textual.message import Message
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
-
 
 from monitor.display import to_display
 from monitor.ui.state_file import UiState, ViewPrefs
@@ -51,6 +51,8 @@ class ColumnSpec:
     table gets wider (lower first)."""
     right: bool = False
     """Numbers are right-aligned."""
+    grow: int = 5
+    """Spare width goes to columns with a lower `grow` first (names before ids)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +76,8 @@ class SortMode(Generic[T]):
 
 def allocate(specs: Sequence[ColumnSpec], width: int) -> list[Column]:
     """Fit columns to `width` cells: required ones at their minimum, optional ones while they
-    fit, then the spare room handed out in order up to each column's maximum.
+    fit, then the spare room handed out a cell at a time up to each column's maximum: a column
+    with `grow` g gets a cell every g-th turn, so names widen faster than ids.
 
     Every column but the last is followed by a one-cell gap.
     """
@@ -89,12 +92,14 @@ def allocate(specs: Sequence[ColumnSpec], width: int) -> list[Column]:
             chosen = trial
     widths = {s.key: s.min for s in chosen}
     spare = max(0, width - needed(chosen))
-    for spec in chosen:
-        if spare <= 0:
-            break
-        extra = min(spare, spec.max - spec.min)
-        widths[spec.key] += extra
-        spare -= extra
+    growing = sorted(chosen, key=lambda s: s.grow)
+    turn = 0
+    while spare > 0 and any(widths[s.key] < s.max for s in growing):
+        turn += 1
+        for spec in growing:
+            if spare > 0 and widths[spec.key] < spec.max and turn % max(1, spec.grow) == 0:
+                widths[spec.key] += 1
+                spare -= 1
     return [Column(s.key, s.label, widths[s.key], s.right) for s in chosen]
 
 
@@ -136,6 +141,9 @@ class LiveTable(DataTable[Text], Generic[T]):
     | `live-table--good` | A completed outcome. |
     | `live-table--muted` | Unknown or pending values. |
     """
+
+    _quiet = False
+    """True while cell updates must not repaint the whole table (see `refresh`)."""
 
     VIEW_NAME: ClassVar[str] = "table"
     """The key under which sort and filter are remembered."""
@@ -185,7 +193,6 @@ class LiveTable(DataTable[Text], Generic[T]):
         self._shown: dict[str, tuple[Text, ...]] = {}
         self._flash: dict[str, float] = {}
         self._synced_once = False
-        self._quiet = False
         self._mono = 0.0
         self._styles: dict[str, Style] = {}
 
@@ -371,7 +378,8 @@ class LiveTable(DataTable[Text], Generic[T]):
         self.clear(columns=True)
         for n, col in enumerate(columns):
             gap = 0 if n == len(columns) - 1 else 1
-            label = col.label.rjust(col.width) if col.right else col.label
+            label = col.label[: col.width]
+            label = label.rjust(col.width) if col.right else label
             self.add_column(Text(label, no_wrap=True, end=""), width=col.width + gap, key=col.key)
         self._shown.clear()
         self._base.clear()
@@ -410,10 +418,8 @@ class LiveTable(DataTable[Text], Generic[T]):
         self._shown[key] = cells
 
     def _refresh_key(self, key: str) -> None:
-        try:
+        with contextlib.suppress(RowDoesNotExist):
             self.refresh_row(self.get_row_index(key))
-        except RowDoesNotExist:
-            pass
 
     def _apply(self, *, flash: bool, cursor: str | None = None) -> None:
         if not self.columns_now:

@@ -41,10 +41,10 @@ class TimelineTable(LiveTable[tuple[int, TimelineRow]]):
 
     SPECS: ClassVar[tuple[ColumnSpec, ...]] = (
         ColumnSpec("attempt", "#", 2, 3, right=True),
-        ColumnSpec("outcome", "outcome", 9, 16),
+        ColumnSpec("outcome", "outcome", 8, 16, grow=1),
         ColumnSpec("dur", "dur", 5, 7, right=True),
-        ColumnSpec("placed", "placed", 5, 8),
-        ColumnSpec("gap", "gap", 6, 7, right=True),
+        ColumnSpec("placed", "when", 5, 8, grow=2),
+        ColumnSpec("gap", "gap", 5, 7, right=True),
         ColumnSpec("flags", "notes", 10, 30, optional=1),
     )
 
@@ -159,10 +159,8 @@ class RetryTimeline(Vertical):
         if timeline is None or timeline.next_retry_at is None:
             self._line("retry-eta", "" if timeline is None else "next retry: none scheduled")
         else:
-            overdue = timeline.overdue or timeline.next_retry_at < now and timeline.overdue
-            self._line(
-                "retry-eta", f"next retry {eta_words(timeline.next_retry_at, now, overdue=overdue)}"
-            )
+            eta = eta_words(timeline.next_retry_at, now, overdue=timeline.overdue)
+            self._line("retry-eta", f"next retry {eta}")
         self.table.expire_flash(mono)
 
     def _line(self, widget_id: str, text: str) -> None:
