@@ -276,6 +276,7 @@ def dashboard_report(engine: Engine, base_url: str, clock: Clock) -> Report:
         "in_flight": c.in_flight,
         "cap": c.cap,
         "peak": c.peak,
+        "queued": c.queued,
         "retry_wave": [
             {"at": iso(b.at), "calls": b.calls, "projected": b.projected, "over_cap": b.over_cap}
             for b in c.wave
