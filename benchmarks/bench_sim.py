@@ -81,7 +81,7 @@ def run() -> list[dict[str, object]]:
     figures += [
         _figure("advance one simulated hour", hour, "cpu_s", "< 5", "huge"),
         _figure("create the world", created, "cpu_s", "", "huge"),
-        _figure("calls created in the hour", len(world.calls), "calls", "", "huge"),
+        _figure("calls created in the hour", world.call_count, "calls", "", "huge"),
         _figure("peak calls in flight", world.peak_in_flight, "calls", "= cap 1000", "huge"),
     ]
     campaign = world.campaigns[0].id

@@ -67,6 +67,7 @@ class Simulator:
         *,
         hostile_names: bool = False,
         workspace_cap: int | None = None,
+        churn: bool | None = None,
         rate_limit: int = DEFAULT_LIMIT,
         rate_window_s: float = DEFAULT_WINDOW_S,
         reset_header: str = "seconds",
@@ -83,6 +84,8 @@ class Simulator:
             faults: fault specs to switch on now, e.g. `"5xx-json:p=0.2,slow:delay=2"`.
             hostile_names: bake FAULTS' T-case strings into names in the world itself.
             workspace_cap: override the scenario's plan cap.
+            churn: rerun campaigns that end and retire old ones, so the world never goes quiet
+                and its memory stays bounded (for long demos and the 24 h soak).
             rate_limit: requests per window per key (default 150).
             rate_window_s: the rate-limit window in clock seconds (default 60).
             reset_header: `seconds` or `epoch` for X-RateLimit-Reset.
@@ -96,6 +99,7 @@ class Simulator:
             speed=speed,
             hostile_names=hostile_names,
             workspace_cap=workspace_cap,
+            churn=churn,
         )
         controller = FaultController(clock, seed=seed)
         controller.apply_specs(faults)

@@ -119,6 +119,8 @@ class ScenarioSpec:
     """History simulated before the moment the world is created, so a demo opens on activity."""
     queue_depth: int = 10
     """How many first dials a running campaign keeps queued (status `created`) ahead of a slot."""
+    churn: bool = False
+    """Rerun campaigns that end and retire old ones (see World), for endless demos and soaks."""
     description: str = ""
 
     @property
@@ -154,6 +156,7 @@ class Campaign:
         "queued_first",
         "ready",
         "retries_by_depth",
+        "run",
         "spec",
         "start_t",
         "status",
@@ -190,6 +193,8 @@ class Campaign:
         self.completed_leads = 0
         self.last_dial_t: float | None = None
         self.version = 0
+        self.run = 1
+        """1 for the scenario's campaign, 2.. for its reruns under churn."""
         total = sum(w for _, w in spec.mix) or 1.0
         acc = 0.0
         self.mix_outcomes: list[str] = []

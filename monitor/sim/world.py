@@ -52,13 +52,14 @@ from monitor.sim.model import (
     VOICEMAIL,
     Call,
     Campaign,
+    CampaignSpec,
     PendingRetry,
     ScenarioSpec,
     Series,
 )
 
 # Event kinds; small ints keep heap tuples cheap to compare and dispatch.
-_START, _PAUSE, _RESUME, _CANCEL, _ANSWER, _END, _ANALYSIS, _RETRY = range(8)
+_START, _PAUSE, _RESUME, _CANCEL, _ANSWER, _END, _ANALYSIS, _RETRY, _RESPAWN, _RETIRE = range(10)
 
 END_REASONS: dict[str, tuple[tuple[str, float], ...]] = {
     COMPLETED: (("user_disconnected", 0.6), ("agent_hangup", 0.3), ("call_transfer", 0.1)),
@@ -99,23 +100,10 @@ def iso_utc(ts: float) -> str:
 class _Scope:
     """The workspace-wide call indexes; a Campaign carries the same three for its own calls."""
 
-    def __init__(self, calls: Sequence[int]) -> None:
-        self.calls = calls
+    def __init__(self) -> None:
+        self.calls: list[int] = []
         self.live: dict[str, dict[int, Call]] = {s: {} for s in LIVE_STATUSES}
         self.final: dict[str, list[int]] = {s: [] for s in FINAL_STATUSES}
-
-
-class _AllSeqs(Sequence[int]):
-    """Every call's sequence number: 0..n-1, since calls are numbered as they are created."""
-
-    def __init__(self, calls: list[Call]) -> None:
-        self._calls = calls
-
-    def __len__(self) -> int:
-        return len(self._calls)
-
-    def __getitem__(self, index: Any) -> Any:
-        return range(len(self._calls))[index]
 
 
 class World:
@@ -128,6 +116,12 @@ class World:
         speed: simulated seconds per clock second (0 freezes the world for tests).
         hostile_names: mix FAULTS' T-case strings into customer and campaign names.
         workspace_cap: override the scenario's plan cap.
+        churn: keep the workspace busy for ever: a campaign that ends is run again (as a new
+            campaign) `churn_gap_s` later, and retired with all its calls `retention_s` after it
+            ended, so a day-long soak sees turnover while memory stays bounded. Defaults to the
+            scenario's setting.
+        churn_gap_s: world seconds between a campaign ending and its rerun starting.
+        retention_s: world seconds an ended campaign and its calls stay readable (churn only).
     """
 
     def __init__(
@@ -139,8 +133,16 @@ class World:
         speed: float = 1.0,
         hostile_names: bool = False,
         workspace_cap: int | None = None,
+        churn: bool | None = None,
+        churn_gap_s: float = 180.0,
+        retention_s: float = 3600.0,
     ) -> None:
         self.scenario = scenario
+        self.churn = scenario.churn if churn is None else churn
+        self.churn_gap_s = churn_gap_s
+        self.retention_s = retention_s
+        self.retired = 0
+        """Campaigns removed by churn, with their calls."""
         self.seed = seed
         self.clock: Clock = clock or SystemClock()
         self.speed = speed
@@ -155,12 +157,13 @@ class World:
         self._id_rng = random.Random(names.mix(seed, "ids"))
         self._heap: list[tuple[float, int, int, Any]] = []
         self._tick = itertools.count()
-        self._calls: list[Call] = []
+        self._calls: dict[int, Call] = {}
+        self._next_seq = 0
         self._by_id: dict[str, Call] = {}
         self._series: dict[str, Series] = {}
         self._pending: dict[str, Series] = {}
         self._rr: deque[Campaign] = deque()
-        self._all = _Scope(_AllSeqs(self._calls))
+        self._all = _Scope()
         self.counts: dict[str, int] = {s: 0 for s in (*LIVE_STATUSES, *FINAL_STATUSES)}
         self.org_id = "org_" + names.token(self._id_rng.getrandbits(62), 10)
         agents = max((c.agent for c in scenario.campaigns), default=0) + 1
@@ -169,22 +172,9 @@ class World:
         ]
         self.campaigns: list[Campaign] = []
         self._campaigns_by_id: dict[str, Campaign] = {}
-        for i, spec in enumerate(scenario.campaigns):
-            cid = "cmp_" + names.token(self._id_rng.getrandbits(62))
-            c = Campaign(i, cid, spec, names.campaign_name(seed, i, spec.name, hostile_names))
-            c.agent_id = self.agent_ids[spec.agent]
-            c.from_number = names.from_number(seed, i, spec.country_code)
-            c.created_t = -float(_between(self._rng, 3_600, 3 * 86_400))
-            if spec.start_at is not None:
-                c.status = SCHEDULED
-                self._push(spec.start_at, _START, c)
-            for at, kind in ((spec.pause_at, _PAUSE), (spec.resume_at, _RESUME)):
-                if at is not None:
-                    self._push(at, kind, c)
-            if spec.cancel_at is not None:
-                self._push(spec.cancel_at, _CANCEL, c)
-            self.campaigns.append(c)
-            self._campaigns_by_id[cid] = c
+        self._campaign_index = 0
+        for spec in scenario.campaigns:
+            self._add_campaign(spec, created_t=-float(_between(self._rng, 3_600, 3 * 86_400)))
         self._handlers: tuple[Callable[[Any], None], ...] = (
             self._on_start,
             self.pause_campaign,
@@ -194,6 +184,8 @@ class World:
             self._on_end,
             self._on_analysis,
             self._on_retry_due,
+            self._on_respawn,
+            self._on_retire,
         )
         self._mono0 = self.clock.monotonic()
         self._t0 = scenario.warmup_s
@@ -262,9 +254,13 @@ class World:
         return self._series.values()
 
     @property
-    def calls(self) -> Sequence[Call]:
-        """Every call record, oldest first."""
-        return self._calls
+    def calls(self) -> list[Call]:
+        """Every call record still held, oldest first (a copy)."""
+        return list(self._calls.values())
+
+    @property
+    def call_count(self) -> int:
+        return len(self._calls)
 
     def calls_in_flight(self) -> list[Call]:
         """Calls holding a slot now (dialling or in progress), as the gauge counts them."""
@@ -402,6 +398,62 @@ class World:
             camp.pending_retries -= 1
             camp.finished_series += 1
         self._bump(camp)
+        self._ended(camp)
+
+    def _add_campaign(self, spec: CampaignSpec, created_t: float, run: int = 1) -> Campaign:
+        index = self._campaign_index
+        self._campaign_index += 1
+        cid = "cmp_" + names.token(self._id_rng.getrandbits(62))
+        name = names.campaign_name(self.seed, index, spec.name, self.hostile_names)
+        c = Campaign(index, cid, spec, name if run == 1 else f"{name} (run {run})")
+        c.run = run
+        c.agent_id = self.agent_ids[spec.agent]
+        c.from_number = names.from_number(self.seed, index, spec.country_code)
+        c.created_t = created_t
+        if spec.start_at is not None:
+            c.status = SCHEDULED
+            if run > 1:
+                c.start_t = self.t
+            self._push(spec.start_at if run == 1 else self.t, _START, c)
+        if run == 1:
+            for at, kind in ((spec.pause_at, _PAUSE), (spec.resume_at, _RESUME)):
+                if at is not None:
+                    self._push(at, kind, c)
+            if spec.cancel_at is not None:
+                self._push(spec.cancel_at, _CANCEL, c)
+        self.campaigns.append(c)
+        self._campaigns_by_id[cid] = c
+        return c
+
+    def _ended(self, c: Campaign) -> None:
+        """A campaign completed or was cancelled: with churn, rerun it, then retire it."""
+        if self.churn:
+            self._push(self.t + self.churn_gap_s, _RESPAWN, c)
+            self._push(self.t + self.retention_s, _RETIRE, c)
+
+    def _on_respawn(self, c: Campaign) -> None:
+        self._add_campaign(c.spec, created_t=self.t, run=c.run + 1)
+
+    def _on_retire(self, c: Campaign) -> None:
+        if c.in_flight or c.ready:
+            self._push(self.t + 60, _RETIRE, c)  # a cancelled campaign's last calls finish first
+            return
+        dead = set(c.calls)
+        for seq in c.calls:
+            call = self._calls.pop(seq)
+            del self._by_id[call.id]
+            if call.attempt == 1:
+                del self._series[call.id]
+        self._all.calls = [s for s in self._all.calls if s not in dead]
+        for status, seqs in self._all.final.items():
+            if c.final[status]:
+                self._all.final[status] = [s for s in seqs if s not in dead]
+        for status, n in c.counts.items():
+            self.counts[status] -= n
+        self.campaigns.remove(c)
+        del self._campaigns_by_id[c.id]
+        self.retired += 1
+        self.version += 1
 
     def _resolve(self, c: Campaign | str) -> Campaign:
         return c if isinstance(c, Campaign) else self._campaigns_by_id[c]
@@ -499,7 +551,8 @@ class World:
     def _new_call(
         self, c: Campaign, series: Series | None, lead: int, attempt: int, due: float
     ) -> Call:
-        seq = len(self._calls)
+        seq = self._next_seq
+        self._next_seq += 1
         cid = "call_" + names.token(self._id_rng.getrandbits(62))
         while cid in self._by_id:
             cid = "call_" + names.token(self._id_rng.getrandbits(62))
@@ -509,8 +562,9 @@ class World:
             call.series = series
             self._series[cid] = series
         series.attempts.append(call)
-        self._calls.append(call)
+        self._calls[seq] = call
         self._by_id[cid] = call
+        self._all.calls.append(seq)
         c.calls.append(seq)
         self._all.live[QUEUED][seq] = call
         c.live[QUEUED][seq] = call
@@ -626,6 +680,7 @@ class World:
         ):
             c.status = CAMPAIGN_COMPLETED
             self._bump(c)
+            self._ended(c)
 
 
 def _insert(seqs: list[int], seq: int) -> None:

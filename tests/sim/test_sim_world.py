@@ -246,3 +246,33 @@ def test_hostile_names_reach_the_world() -> None:
     customer = {names.customer_name(1, 0, lead, True) for lead in range(20)}
     assert customer & set(HOSTILE_NAME_POOL)
     assert world.campaigns[0].name == "Appointment Reminders"
+
+
+def test_churn_keeps_the_world_busy_with_bounded_memory() -> None:
+    world = World(get_scenario("busy"), seed=7, clock=FakeClock(), churn=True)
+    held = []
+    for _ in range(8):
+        world.advance(3600)
+        held.append(world.call_count)
+        assert world.in_flight > 0, "never goes quiet"
+    assert world.retired > 0 and any(c.run > 1 for c in world.campaigns)
+    assert max(held[3:]) < 2 * min(held[3:]), "old campaigns and their calls are retired"
+    assert world.outcome_counts() == {
+        s: sum(1 for c in world.calls if c.status == s) for s in world.counts
+    }
+    everything, total = world.select(limit=10**6)
+    assert total == world.call_count and everything == world.calls[::-1]
+    for status in world.counts:
+        _, n = world.select(statuses={status}, limit=1)
+        assert n == world.counts[status]
+    held_seqs = {c.seq for c in world.calls}
+    assert min(held_seqs) > 0, "the first campaigns' calls are gone"
+    retired_id = next(c for c in world.campaigns if c.run > 1).name
+    assert "(run " in retired_id
+
+
+def test_without_churn_busy_ends() -> None:
+    world = World(get_scenario("busy"), seed=7, clock=FakeClock())
+    assert world.run_until_idle(max_seconds=6 * 3600)
+    assert {c.status for c in world.campaigns} == {"completed", "cancelled"}
+    assert world.retired == 0 and world.call_count == len(world.calls)
