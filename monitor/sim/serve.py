@@ -28,6 +28,9 @@ from monitor.sim.faults import SimulatedReset
 HOST = "127.0.0.1"
 EXIT_OK = 0
 EXIT_USAGE = 2
+KEEP_ALIVE_S = 5.0
+"""uvicorn's default: the server closes a connection idle this long, so a client that keeps
+connections longer meets a closed keep-alive connection now and then (FAULTS N6), as in life."""
 GRACEFUL_SHUTDOWN_S = 1
 """Timeout and slow faults hold requests open; never let them hold up a shutdown for long."""
 
@@ -87,14 +90,17 @@ def bind(port: int, host: str = HOST) -> socket.socket:
     return sock
 
 
-def _config(sim: Simulator) -> uvicorn.Config:
-    logging.getLogger("uvicorn.error").addFilter(_DropSimulatedResets())
+def _config(sim: Simulator, keep_alive_s: float = KEEP_ALIVE_S) -> uvicorn.Config:
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _DropSimulatedResets) for f in logger.filters):
+        logger.addFilter(_DropSimulatedResets())
     return uvicorn.Config(
         sim.app,
         log_config=None,
         log_level="warning",
         access_log=False,
         lifespan="off",
+        timeout_keep_alive=int(keep_alive_s),
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )
 
@@ -105,14 +111,16 @@ def base_url_of(sock: socket.socket) -> str:
 
 
 @asynccontextmanager
-async def serve_loopback(sim: Simulator, port: int = 0) -> AsyncIterator[str]:
+async def serve_loopback(
+    sim: Simulator, port: int = 0, *, keep_alive_s: float = KEEP_ALIVE_S
+) -> AsyncIterator[str]:
     """Serve `sim` on 127.0.0.1 inside the running event loop; yields the base URL.
 
     For tests and benchmarks: no signal handlers are touched, and leaving the block shuts the
     server down (bounded by the graceful-shutdown timeout).
     """
     sock = bind(port)
-    server = _Server(_config(sim), handle_signals=False)
+    server = _Server(_config(sim, keep_alive_s), handle_signals=False)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     ready = asyncio.create_task(server.ready.wait())
     try:

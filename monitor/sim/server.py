@@ -150,6 +150,7 @@ class SimServer:
         rate_window_s: window length in clock seconds.
         reset_header: `seconds` (observed) or `epoch` (documented) for X-RateLimit-Reset.
         requests: the log to append to.
+        clock: for rate limits and fault timing (the world's clock by default).
     """
 
     def __init__(
@@ -163,13 +164,14 @@ class SimServer:
         rate_window_s: float = DEFAULT_WINDOW_S,
         reset_header: str = "seconds",
         requests: RequestLog | None = None,
+        clock: Clock | None = None,
     ) -> None:
         if dialect not in DIALECTS:
             raise ValueError(f"unknown dialect {dialect!r}; choose one of {', '.join(DIALECTS)}")
         if reset_header not in RESET_FORMS:
             raise ValueError(f"reset_header must be one of {', '.join(RESET_FORMS)}")
         self.world = world
-        self.clock = world.clock
+        self.clock = clock or world.clock
         self.faults = faults
         self.api_key = api_key
         self.dialect = dialect

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from monitor.clock import FakeClock
-from monitor.sim import Simulator
+from monitor.sim import SimServer, Simulator, World, get_scenario
 from monitor.sim.faults import FaultController, parse_fault_specs
 from monitor.sim.hostile import HOSTILE_CASES, HOSTILE_NAME_POOL, HOSTILE_URLS
 from tests.sim.simkit import KEY, items_of, unwrap
@@ -402,11 +402,19 @@ def test_every_catalogue_entry_has_a_check() -> None:
     assert set(controller.catalogue) == set(CHECKS)
 
 
+@pytest.fixture(scope="module")
+def frozen_world() -> World:
+    """One busy world for every fault: speed 0, so no test's clock moves it for the others."""
+    world = World(get_scenario("busy"), seed=5, clock=FakeClock(), speed=0)
+    world.advance(900)
+    return world
+
+
 @pytest.mark.parametrize("fault_id", sorted(CHECKS))
-async def test_fault_behaves_as_named(fault_id: str) -> None:
+async def test_fault_behaves_as_named(fault_id: str, frozen_world: World) -> None:
     clock = FakeClock()
-    sim = Simulator.create("busy", seed=5, clock=clock, api_key=KEY, dialect="mixed")
-    sim.world.advance(900)
+    server = SimServer(frozen_world, FaultController(clock, seed=5), api_key=KEY, clock=clock)
+    sim = Simulator(frozen_world, server)
     sim.faults.enable(fault_id)
     async with sim.client() as c:
         await CHECKS[fault_id](sim, c, clock)

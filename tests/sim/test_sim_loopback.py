@@ -112,7 +112,7 @@ def _read_first_line(proc: subprocess.Popen[str], timeout: float) -> str:
     return line[0].strip()
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_sim_command_serves_on_loopback_and_stops_cleanly(sig: signal.Signals) -> None:
     env = {**os.environ, "DIALNEXA_API_KEY": "dnx_test_subprocess"}
     proc = subprocess.Popen(

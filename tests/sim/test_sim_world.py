@@ -249,14 +249,14 @@ def test_hostile_names_reach_the_world() -> None:
 
 
 def test_churn_keeps_the_world_busy_with_bounded_memory() -> None:
-    world = World(get_scenario("busy"), seed=7, clock=FakeClock(), churn=True)
+    world = World(get_scenario("busy"), seed=7, clock=FakeClock(), churn=True, retention_s=900)
     held = []
     for _ in range(8):
-        world.advance(3600)
+        world.advance(1800)
         held.append(world.call_count)
         assert world.in_flight > 0, "never goes quiet"
     assert world.retired > 0 and any(c.run > 1 for c in world.campaigns)
-    assert max(held[3:]) < 2 * min(held[3:]), "old campaigns and their calls are retired"
+    assert max(held[4:]) < 2 * min(held[4:]), "old campaigns and their calls are retired"
     assert world.outcome_counts() == {
         s: sum(1 for c in world.calls if c.status == s) for s in world.counts
     }

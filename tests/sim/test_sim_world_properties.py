@@ -171,3 +171,26 @@ def test_history_does_not_depend_on_how_the_world_is_advanced(
     assert [(c.id, c.status, c.dial_t, c.end_t) for c in stepped.calls] == [
         (c.id, c.status, c.dial_t, c.end_t) for c in direct.calls
     ]
+
+
+@settings(max_examples=30, deadline=None)
+@given(spec=scenarios(), seed=st.integers(0, 2**32 - 1), hours=st.integers(1, 4))
+def test_churn_keeps_indexes_consistent(spec: ScenarioSpec, seed: int, hours: int) -> None:
+    world = World(spec, seed=seed, clock=FakeClock(), churn=True, churn_gap_s=60, retention_s=600)
+    world.advance(hours * 3600)
+    calls = world.calls
+    held = {c.id for c in calls}
+    assert world.outcome_counts() == {
+        s: sum(1 for c in calls if c.status == s) for s in world.counts
+    }
+    page, total = world.select(limit=len(calls) + 1)
+    assert total == len(calls) and page == calls[::-1]
+    for campaign in world.campaigns:
+        own = [c for c in calls if c.campaign is campaign]
+        assert world.outcome_counts(campaign.id) == {
+            s: sum(1 for c in own if c.status == s) for s in campaign.counts
+        }
+    for series in world.all_series():
+        assert {a.id for a in series.attempts} <= held
+        assert [a.attempt for a in series.attempts] == list(range(1, len(series.attempts) + 1))
+    assert world.peak_in_flight <= world.cap
