@@ -55,6 +55,8 @@ class Drill:
     samples: list[Sample] = field(default_factory=list)
     messages: set[str] = field(default_factory=set)
     """Every health and per-resource error message seen (scanned for the key)."""
+    real_io_s: float = 0.0
+    """Over real sockets: real seconds to let I/O happen after each simulated second."""
 
     # -- running ---------------------------------------------------------------------------
 
@@ -71,6 +73,8 @@ class Drill:
         end = self.now + seconds
         while self.now < end - 1e-9:
             await drive(self.clock, min(every, end - self.now))
+            if self.real_io_s:
+                await asyncio.sleep(self.real_io_s)
             self.sample()
             assert not self.task.done(), self._crash()
 
@@ -164,6 +168,7 @@ async def start_drill(
     clock: FakeClock | None = None,
     key: str | None = None,
     client_kwargs: dict[str, Any] | None = None,
+    real_io_s: float = 0.0,
     **sim_kwargs: Any,
 ) -> Drill:
     """Build simulator, client and engine with a canary key, and poll for `warmup_s`."""
@@ -186,6 +191,7 @@ async def start_drill(
         rng=random.Random(seed),
     )
     drill = Drill(clock, sim, client, engine, asyncio.create_task(engine.run()), key)
+    drill.real_io_s = real_io_s
     if warmup_s:
         await drill.run_for(warmup_s)
     return drill
