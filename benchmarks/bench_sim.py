@@ -5,9 +5,11 @@ dicts `{"metric", "value", "unit", "target", "scenario"}` for `make bench` to ag
 
 - huge, one simulated hour: CPU seconds (time.process_time) for `World.advance(3600)` on the
   huge scenario (50 campaigns, 100,000 leads, 1,000 slots). Target < 5 s.
-- a 100-item page: median wall milliseconds of `GET /calls?limit=100` (and of a filtered
-  campaign call-logs page) through httpx's in-process transport, on the huge world after that
-  hour, when its indexes are largest. Target < 5 ms. The render-only figure leaves out httpx.
+- a 100-item page: median milliseconds of `GET /calls?limit=100` (and of a filtered campaign
+  call-logs page and a deep filtered page) through httpx's in-process transport, on the huge
+  world after that hour, when its indexes are largest. Target < 5 ms, held to the CPU figure
+  (time.process_time per request), which a busy 2-core box does not inflate the way it does
+  wall time; the wall figures are reported beside it. The render-only figure leaves out httpx.
 """
 
 from __future__ import annotations
@@ -50,17 +52,21 @@ def _advance_hour(scenario: str) -> tuple[Simulator, float, float]:
     return sim, created, time.process_time() - start
 
 
-async def _page_times(sim: Simulator, path: str, params: dict[str, Any]) -> list[float]:
-    times = []
+async def _page_times(
+    sim: Simulator, path: str, params: dict[str, Any]
+) -> tuple[list[float], list[float]]:
+    """CPU and wall milliseconds per request."""
+    cpu, wall = [], []
     async with sim.client() as client:
         for _ in range(20):
             (await client.get(path, params=params)).raise_for_status()
         for _ in range(PAGE_SAMPLES):
-            start = time.perf_counter()
+            start_cpu, start_wall = time.process_time(), time.perf_counter()
             response = await client.get(path, params=params)
-            times.append((time.perf_counter() - start) * 1000)
+            cpu.append((time.process_time() - start_cpu) * 1000)
+            wall.append((time.perf_counter() - start_wall) * 1000)
             response.raise_for_status()
-    return times
+    return cpu, wall
 
 
 def _render_times(world: World) -> list[float]:
@@ -97,14 +103,15 @@ def run() -> list[dict[str, object]]:
         ),
     }
     for name, (path, params) in pages.items():
-        times = asyncio.run(_page_times(sim, path, params))
-        figures.append(_figure(f"serve {name} (median)", statistics.median(times), "ms", "< 5",
-                               "huge"))  # fmt: skip
-        p95 = statistics.quantiles(times, n=20)[-1]
-        figures.append(_figure(f"serve {name} (p95)", p95, "ms", "", "huge"))
+        cpu, wall = asyncio.run(_page_times(sim, path, params))
+        p95 = statistics.quantiles(cpu, n=20)[-1]
+        figures += [
+            _figure(f"serve {name} (median)", statistics.median(cpu), "cpu_ms", "< 5", "huge"),
+            _figure(f"serve {name} (p95)", p95, "cpu_ms", "", "huge"),
+            _figure(f"serve {name} (median)", statistics.median(wall), "wall_ms", "", "huge"),
+        ]
     render = statistics.median(_render_times(world))
-    figures.append(_figure("select + render + encode 100 calls (median)", render, "ms", "",
-                           "huge"))  # fmt: skip
+    figures.append(_figure("select + render + encode 100 calls (median)", render, "ms", "", "huge"))
     _, _, busy_hour = _advance_hour("busy")
     figures.append(_figure("advance one simulated hour", busy_hour, "cpu_s", "", "busy"))
     return figures
