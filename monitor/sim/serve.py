@@ -101,6 +101,7 @@ def _config(sim: Simulator, keep_alive_s: float = KEEP_ALIVE_S) -> uvicorn.Confi
         access_log=False,
         lifespan="off",
         timeout_keep_alive=int(keep_alive_s),
+        date_header=False,  # the app sends Date from the simulator's clock
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )
 

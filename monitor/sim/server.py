@@ -25,6 +25,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from datetime import UTC, date, datetime
+from email.utils import format_datetime
 from typing import Any
 
 from starlette.applications import Starlette
@@ -226,7 +227,13 @@ class SimServer:
             ex = Exchange(method, path, dict(request.query_params), now)
             for a in _stage(fired, BYTES):
                 body = a.spec.behaviour(a, ex, body)
-        headers = {**reply.headers, **rate_headers}
+        # The Date header comes from the injected clock, so a client can measure the skew
+        # between its clock and the server's (and correct an epoch X-RateLimit-Reset by it).
+        headers = {
+            **reply.headers,
+            **rate_headers,
+            "Date": format_datetime(self.clock.now(), usegmt=True),
+        }
         entry.status = reply.status
         transport = _stage(fired, TRANSPORT)
         kwargs: dict[str, Any] = {

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import httpx
@@ -51,6 +52,10 @@ async def test_every_endpoint_over_loopback_in_every_dialect(sim: Simulator) -> 
             assert response.headers["X-RateLimit-Limit"] == "150"
             wrong = await client.get("/calls", headers={"Authorization": "Bearer nope"})
             assert wrong.status_code == 401
+            dates = wrong.headers.get_list("date")
+            assert len(dates) == 1, "uvicorn's own Date is off; the simulator's clock rules"
+            clock = sim.world.clock
+            assert parsedate_to_datetime(dates[0]) == clock.now().replace(microsecond=0)
     assert [e.method for e in sim.requests][-3:] == ["GET", "POST", "GET"]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -342,6 +343,14 @@ async def test_rate_limit_answers_429_exactly_past_the_limit() -> None:
         response = await other.get("/campaigns")
         assert response.status_code == 401, "per key: a fresh window, then auth"
         assert response.headers["X-RateLimit-Remaining"] == "4"
+
+
+async def test_date_header_comes_from_the_injected_clock(
+    clock: FakeClock, client: httpx.AsyncClient
+) -> None:
+    clock.jump_wall(-300)
+    response = await client.get("/campaigns")
+    assert parsedate_to_datetime(response.headers["Date"]) == clock.now().replace(microsecond=0)
 
 
 async def test_rate_limit_reset_can_be_an_epoch() -> None:
