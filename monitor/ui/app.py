@@ -12,10 +12,11 @@ The app never exits because the API is down: errors become words on the status l
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path, PurePath
 from typing import ClassVar
@@ -23,6 +24,7 @@ from typing import ClassVar
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -53,6 +55,15 @@ ENGINE_RESTART_S = 5.0
 """If the engine ever dies (it should not), it is restarted after this long."""
 
 
+@contextlib.contextmanager
+def _screen_going_away() -> Iterator[None]:
+    """A screen being torn down (quit, pop) has lost its widgets: skip that frame, quietly."""
+    try:
+        yield
+    except NoMatches:
+        log.debug("frame skipped: screen is being removed")
+
+
 class MonitorApp(App[int]):
     """The live monitor."""
 
@@ -69,7 +80,7 @@ class MonitorApp(App[int]):
         Binding("p", "toggle_pause", "Pause", id="toggle_pause",
                 tooltip="Freeze the view (data keeps being fetched)"),
         Binding("r", "refresh_now", "Refresh", id="refresh_now", tooltip="Poll now"),
-        Binding("ctrl+s", "export_csv", "Export", id="export_csv",
+        Binding("ctrl+s", "export_csv", "CSV", id="export_csv",
                 tooltip="Export the table on screen to CSV"),
         Binding("ctrl+p", "command_palette", "Jump", id="command_palette", show=False,
                 tooltip="Command palette: jump to a campaign or call by id", priority=True),
@@ -85,6 +96,7 @@ class MonitorApp(App[int]):
         tick: bool | None = None,
         closers: Sequence[Callable[[], Awaitable[None]]] = (),
         run_engine: bool = True,
+        min_render_interval_s: float = MIN_RENDER_INTERVAL_S,
     ) -> None:
         """Args:
         engine: polls the API and owns the store.
@@ -93,6 +105,7 @@ class MonitorApp(App[int]):
         closers: awaited once on the way out (the HTTP client's `aclose`).
         run_engine: start `engine.run()` in a worker (tests that write the store by hand may
             leave it off).
+        min_render_interval_s: new data is drawn at most this often (tests use 0).
         """
         super().__init__()
         self.engine = engine
@@ -106,6 +119,7 @@ class MonitorApp(App[int]):
         self.renders = 0
         """How many times new data was drawn (tests and benchmarks read it)."""
         self._run_engine = run_engine
+        self._min_render_interval = min_render_interval_s
         self._closers = list(closers)
         self._closed = False
         self._dirty = True
@@ -173,8 +187,9 @@ class MonitorApp(App[int]):
     @on(StoreChanged)
     def _on_store_changed(self, message: StoreChanged) -> None:
         self._dirty = True
-        if self.paused_at is None and time.monotonic() - self._last_render >= (
-            MIN_RENDER_INTERVAL_S
+        if (
+            self.paused_at is None
+            and time.monotonic() - self._last_render >= self._min_render_interval
         ):
             self.render_now()
 
@@ -220,9 +235,9 @@ class MonitorApp(App[int]):
         self.view = view
         self.renders += 1
         screen = self.live_screen()
-        if screen is None or not screen.is_mounted:
+        if screen is None or not screen.ready:
             return
-        with self.batch_update():
+        with self.batch_update(), _screen_going_away():
             screen.show_view(view, self.frame())
 
     def show_latest(self) -> None:
@@ -231,15 +246,15 @@ class MonitorApp(App[int]):
             self.render_now()
             return
         screen = self.live_screen()
-        if screen is not None and screen.is_mounted:
-            with self.batch_update():
+        if screen is not None and screen.ready:
+            with self.batch_update(), _screen_going_away():
                 screen.show_view(self.view, self.frame())
 
     def tick_now(self) -> None:
         screen = self.live_screen()
-        if screen is None or not screen.is_mounted:
+        if screen is None or not screen.ready or self._closed:
             return
-        with self.batch_update():
+        with self.batch_update(), _screen_going_away():
             screen.tick(self.frame())
 
     # -- navigation ---------------------------------------------------------------------------

@@ -63,6 +63,8 @@ class LiveScreen(Screen[None]):
         super().__init__(name=name, id=id)
         self._filter_target: LiveTable[Any] | None = None
         self._crumb = ""
+        self.ready = False
+        """True once composed and mounted: only then does the app feed it."""
 
     @property
     def monitor(self) -> MonitorApp:
@@ -78,10 +80,12 @@ class LiveScreen(Screen[None]):
         yield Static("", id="breadcrumb", markup=False)
         yield ApiBanner(id="banner")
         yield from self.compose_body()
-        yield Input(
+        bar = Input(
             id="filter-bar",
             placeholder="filter: words to match; Enter keeps it, empty + Enter clears",
         )
+        bar.cursor_blink = False  # a blinking cursor repaints twice a second, for nothing
+        yield bar
         yield StatusLine(id="status")
         yield Footer(compact=True)
         yield Static(
@@ -112,8 +116,12 @@ class LiveScreen(Screen[None]):
         return tables[0] if tables else None
 
     def on_mount(self) -> None:
+        self.ready = True
         self.update_crumb()
         self.call_after_refresh(self.monitor.show_latest)
+
+    def on_unmount(self) -> None:
+        self.ready = False
 
     def update_crumb(self) -> None:
         text = CRUMB_SEPARATOR.join(self.crumbs())

@@ -69,7 +69,8 @@ class CampaignScreen(LiveScreen):
     """One campaign's calls."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("o", "cycle_outcome", "Outcome", id="cycle_outcome",
+        # Not in the footer (no room at 80 columns); the pane title and help say it.
+        Binding("o", "cycle_outcome", "Outcome", id="cycle_outcome", show=False,
                 tooltip="Show only calls with one outcome (cycles)"),
     ]
 
@@ -87,7 +88,7 @@ class CampaignScreen(LiveScreen):
                    id="pane-campaign")
         yield Pane(
             CampaignCallsTable(ui_state=self.monitor.ui_state, id="campaign-calls"),
-            title="Calls",
+            title="Calls (o: by outcome)",
             id="pane-calls",
         )
 

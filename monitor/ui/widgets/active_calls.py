@@ -87,6 +87,9 @@ class ActiveCallsTable(LiveTable[ActiveCallRow]):
     def row_key(self, item: ActiveCallRow) -> str:
         return item.id
 
+    def change_key(self, item: ActiveCallRow) -> object:
+        return (item.changed_at, item.status, item.status_raw, item.attempt, item.campaign_name)
+
     def duration_cell(self, item: ActiveCallRow) -> Text:
         width = self._width("dur")
         text = clock_duration(elapsed(item.started_at, self.now))

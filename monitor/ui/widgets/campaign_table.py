@@ -96,6 +96,10 @@ class CampaignTable(LiveTable[CampaignRow]):
     def row_key(self, item: CampaignRow) -> str:
         return item.id
 
+    def change_key(self, item: CampaignRow) -> object:
+        return (item.name, item.status, item.status_raw, item.total, tuple(item.counts.items()),
+                item.in_flight, item.connect_rate, item.qualified_rate, item.analysis_pending)
+
     def render_row(self, item: CampaignRow) -> tuple[Text, ...]:
         out: list[Text] = []
         muted: str | Style = self.style_of("muted") if item.stale else ""

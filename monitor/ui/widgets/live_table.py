@@ -189,6 +189,7 @@ class LiveTable(DataTable[Text], Generic[T]):
         self.columns_now: list[Column] = []
         self._items: dict[str, T] = {}
         self._sources: dict[str, T] = {}
+        self._changes: dict[str, object] = {}
         self._base: dict[str, tuple[Text, ...]] = {}
         self._shown: dict[str, tuple[Text, ...]] = {}
         self._flash: dict[str, float] = {}
@@ -220,6 +221,13 @@ class LiveTable(DataTable[Text], Generic[T]):
 
     def sort_modes(self) -> Sequence[SortMode[T]]:
         return (SortMode("default", "default"),)
+
+    def change_key(self, item: T) -> object:
+        """What counts as "this row changed" for the flash: the data, not its age.
+
+        Redrawn cells (a duration that ticked, a row dimmed as stale) are not changes.
+        """
+        return item
 
     def matches(self, item: T, words: Sequence[str]) -> bool:
         text = self.search_text(item)
@@ -384,6 +392,7 @@ class LiveTable(DataTable[Text], Generic[T]):
         self._shown.clear()
         self._base.clear()
         self._sources.clear()
+        self._changes.clear()
         self._apply(flash=False, cursor=cursor)
 
     def _order(self) -> list[str]:
@@ -400,8 +409,11 @@ class LiveTable(DataTable[Text], Generic[T]):
             return cells
         flash = self.style_of("flash")
         out = []
-        for text in cells:
+        last = len(self.columns_now) - 1
+        for n, (text, col) in enumerate(zip(cells, self.columns_now, strict=True)):
             copy = text.copy()
+            # Fill the gap after the cell too, so the row reads as one highlighted band.
+            copy.align("left", col.width + (0 if n == last else 1))
             copy.stylize(flash)
             out.append(copy)
         return tuple(out)
@@ -438,6 +450,7 @@ class LiveTable(DataTable[Text], Generic[T]):
             del self._shown[key]
             self._base.pop(key, None)
             self._sources.pop(key, None)
+            self._changes.pop(key, None)
             self._flash.pop(key, None)
             structural = True
         mono = self._mono
@@ -451,6 +464,7 @@ class LiveTable(DataTable[Text], Generic[T]):
                 self._sources[key] = item
             self._base[key] = base
             if key not in self._shown:
+                self._changes[key] = self.change_key(item)
                 if flash:
                     self._flash[key] = mono + FLASH_S
                 cells = self._styled(key, base)
@@ -458,7 +472,7 @@ class LiveTable(DataTable[Text], Generic[T]):
                 self._shown[key] = cells
                 structural = True
             elif old_base is None or not same_row(base, old_base):
-                if flash:
+                if flash and self._changes.get(key) != self.change_key(item):
                     self._flash[key] = mono + FLASH_S
                 self._set_row(key, self._styled(key, base))
                 changed.append(key)
@@ -466,6 +480,8 @@ class LiveTable(DataTable[Text], Generic[T]):
                 del self._flash[key]
                 self._set_row(key, base)
                 changed.append(key)
+        for key in order:
+            self._changes[key] = self.change_key(self._items[key])
         current = [row.key.value for row in self.ordered_rows]
         if current != order and order:
             first = self.columns_now[0].key
