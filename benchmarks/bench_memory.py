@@ -15,16 +15,24 @@ Run: `python -m benchmarks.bench_memory [--quick]` prints the metric dicts as JS
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import json
+import os
+import re
+import select
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
+
+import psutil
 
 from benchmarks.pty_harness import (
     REPO,
@@ -38,6 +46,7 @@ from benchmarks.pty_harness import (
 DAY_S = 86_400.0
 N_CALLS = 10_000
 CAMPAIGN_ID = "cmp_x"
+SIM_KEY = "demo"
 STATUSES = ("completed", "no_answer", "busy", "failed", "voicemail", "in_progress", "queued")
 
 
@@ -48,14 +57,75 @@ def _mb(n: int | None) -> float | None:
 # -- RSS over a simulated day --------------------------------------------------------------------
 
 
-def bench_rss_day(speed: float, warmup_s: float) -> list[dict[str, object]]:
-    day_wall = DAY_S / speed
+class LoopbackSim:
+    """`dialnexa-monitor sim` on 127.0.0.1 in its own process group, so the monitor's RSS is
+    the monitor's alone (with --demo the simulator's world lives in the monitor's process)."""
+
+    def __init__(self, speed: float) -> None:
+        self.speed = speed
+        self.proc: subprocess.Popen[str] | None = None
+        self.url: str | None = None
+        self._tmp = tempfile.TemporaryDirectory(prefix="dnx-bench-sim-")
+
+    def start(self, timeout_s: float = 20.0) -> str | None:
+        env = isolated_env(Path(self._tmp.name))
+        env["DIALNEXA_API_KEY"] = SIM_KEY
+        argv = monitor_argv(
+            "sim", "--port", "0", "--scenario", "huge", "--speed", f"{self.speed:g}"
+        )
+        self.proc = subprocess.Popen(
+            argv, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            text=True, start_new_session=True,
+        )
+        assert self.proc.stdout is not None
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout_s)
+        line = self.proc.stdout.readline().strip() if ready else ""
+        self.url = line if line.startswith("http") else None
+        return self.url
+
+    def rss(self) -> int | None:
+        if self.proc is None:
+            return None
+        try:
+            return int(psutil.Process(self.proc.pid).memory_info().rss)
+        except psutil.Error:
+            return None
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            for sig in (signal.SIGTERM, signal.SIGKILL):
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.proc.pid, sig)
+                try:
+                    self.proc.wait(timeout=3.0)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+        if self.proc is not None and self.proc.stdout is not None:
+            self.proc.stdout.close()
+        self._tmp.cleanup()
+
+
+DATA_WAIT_S = 20.0
+DATA_ROW = re.compile(r"…\d{4,}")
+"""A masked phone number on screen: the monitor is showing calls from the API."""
+
+
+def _shows_data(child: PtyChild) -> bool:
+    return any(DATA_ROW.search(line) for line in child.screen_text())
+
+
+def _day_run(
+    argv: list[str], extra: dict[str, str], warmup_s: float, day_wall: float,
+    sim: LoopbackSim | None,
+) -> tuple[list[tuple[float, int]], tuple[int | None, int | None]] | None:
+    """RSS samples over `day_wall` seconds after warm-up; None if no data ever showed."""
     samples: list[tuple[float, int]] = []
-    t_begin = time.monotonic()
-    with PtyChild(
-        monitor_argv("--demo", "--scenario", "huge", "--speed", f"{speed:g}"), cols=80, rows=24
-    ) as child:
+    with PtyChild(argv, cols=80, rows=24, env_extra=extra, emulate=True) as child:
+        if child.wait_until(partial(_shows_data, child), DATA_WAIT_S) is None:
+            return None
         child.pump_for(warmup_s)
+        sim_start = sim.rss() if sim is not None else None
         t0 = time.monotonic()
         deadline = t0 + day_wall
         next_sample = t0
@@ -69,29 +139,57 @@ def bench_rss_day(speed: float, warmup_s: float) -> list[dict[str, object]]:
         r = child.rss()
         if r is not None:
             samples.append((time.monotonic() - t0, r))
-        exited = child.exited
-    took = time.monotonic() - t_begin
+        return samples, (sim_start, sim.rss() if sim is not None else None)
+
+
+def bench_rss_day(speed: float, warmup_s: float) -> list[dict[str, object]]:
+    day_wall = DAY_S / speed
+    t_begin = time.monotonic()
     scenario = f"huge --speed {speed:g} 80x24"
-    if len(samples) < 2:
-        note = "the monitor exited early" if exited else "no RSS samples"
+    sim = LoopbackSim(speed)
+    result = None
+    how = ""
+    try:
+        url = sim.start()
+        if url is not None:
+            how = "monitor against `dialnexa-monitor sim` on loopback (separate process)"
+            result = _day_run(monitor_argv("--base-url", url), {"DIALNEXA_API_KEY": SIM_KEY},
+                              warmup_s, day_wall, sim)
+    finally:
+        sim.stop()
+    if result is None:
+        why = f"no data on screen within {DATA_WAIT_S:.0f} s" if how else "it did not start"
+        how = (f"--demo, in-process simulator (loopback sim: {why}): RSS includes the "
+               "simulated world's own memory")
+        result = _day_run(
+            monitor_argv("--demo", "--scenario", "huge", "--speed", f"{speed:g}"), {},
+            warmup_s, day_wall, None,
+        )
+    took = time.monotonic() - t_begin
+    if result is None or len(result[0]) < 2:
         return [
             metric("memory.rss_growth_24h_sim", None, "%", target="< 10%", scenario=scenario,
-                   note=note),
+                   note=f"no data on screen or no RSS samples; {how}"),
         ]
+    samples, sim_rss = result
     start, end = samples[0][1], samples[-1][1]
     peak = max(r for _, r in samples)
     growth = 100.0 * (end - start) / start
+    sim_note = ""
+    if sim_rss[0] is not None and sim_rss[1] is not None:
+        sim_note = (f"; the simulator process itself went {_mb(sim_rss[0]):.1f} → "
+                    f"{_mb(sim_rss[1]):.1f} MiB")
     note = (
-        f"{day_wall:.0f} s wall at --speed {speed:g} = 24 simulated hours, after {warmup_s:.0f} s "
-        f"warm-up ({warmup_s * speed / 3600:.1f} simulated h); RSS {_mb(start):.1f} → "
-        f"{_mb(end):.1f} MiB (peak {_mb(peak):.1f}); {len(samples)} samples at 1 Hz; the "
-        f"monitor polls at its real-time rate, so it saw ~{day_wall:.0f} s of requests; "
-        f"bench took {took:.0f} s"
+        f"{how}; {day_wall:.0f} s wall at --speed {speed:g} = 24 simulated hours, after "
+        f"{warmup_s:.0f} s warm-up; monitor RSS {_mb(start):.1f} → {_mb(end):.1f} MiB "
+        f"(peak {_mb(peak):.1f}), {len(samples)} samples at 1 Hz{sim_note}; the monitor polls "
+        f"at its real-time rate, so it made only ~{day_wall:.0f} s worth of requests while the "
+        f"world lived a day; bench took {took:.0f} s"
     )
     return [
         metric("memory.rss_huge_day_end", _mb(end), "MiB", target="< 200 MiB",
                scenario=scenario,
-               note=f"RSS after 24 simulated hours of the huge scenario; {note}"),
+               note=f"monitor RSS after 24 simulated hours of the huge scenario; {note}"),
         metric("memory.rss_growth_24h_sim", growth, "%", target="< 10%", scenario=scenario,
                note=note),
     ]

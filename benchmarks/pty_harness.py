@@ -112,6 +112,8 @@ class PtyChild:
     """Feed every byte to a pyte screen (`self.screen`)."""
     answer_queries: bool = False
     """Answer the DEC mode 2026 (synchronized output) query, as modern terminals do."""
+    env_extra: dict[str, str] = field(default_factory=dict)
+    """Added to the child's (isolated) environment."""
     pid: int = 0
     fd: int = -1
     started: float = 0.0
@@ -129,6 +131,7 @@ class PtyChild:
     def start(self) -> PtyChild:
         self._tmp = tempfile.TemporaryDirectory(prefix="dnx-bench-")
         env = isolated_env(Path(self._tmp.name))
+        env.update(self.env_extra)
         if self.emulate:
             self.screen = pyte.Screen(self.cols, self.rows)
             self._stream = pyte.ByteStream(self.screen)
