@@ -231,7 +231,7 @@ def bench_keys(quick: bool) -> list[dict[str, object]]:
         ("4KBps", 4_000.0, "<= 300 ms"),
     ]
     for label, rate, target in links:
-        budget = (15.0 if quick else 30.0) if rate is None else (12.0 if quick else 20.0)
+        budget = (15.0 if quick else 25.0) if rate is None else (12.0 if quick else 16.0)
         with PtyChild(
             monitor_argv("--demo", "--scenario", "huge"), cols=80, rows=24,
             emulate=True, link_rate=rate,
