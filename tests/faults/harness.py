@@ -255,6 +255,10 @@ class Case:
     detect_allow_s: float = 2 * BASE_INTERVAL_S + 1
     """How soon the status line must name the fault (longer where the fault itself takes time
     to show: a 10 s read timeout, a flap that starts in its up phase)."""
+    rate_factor: float = 1.0
+    """Allowed requests a minute as a multiple of the steady rate (2 for flapping: every poller
+    that failed in a down phase is due when the API comes back; FAULTS section 6 allows twice
+    the normal cadence after a recovery)."""
     rate_checked: bool | None = None
     """Whether requests a minute during the fault must stay at or under the steady rate
     (default: when `failing`)."""
@@ -379,6 +383,7 @@ CASES: tuple[Case, ...] = (
         retry_after_s=30,
         detect_allow_s=30 + 2 * BASE_INTERVAL_S + 1,
         rate_checked=True,
+        rate_factor=2.0,
     ),
     Case(
         "N4",
@@ -414,9 +419,11 @@ CASES: tuple[Case, ...] = (
     Case(
         "P2",
         "empty-body",
-        "empty body, null, [] and {} in turn",
+        "empty body, null, [] and {} in turn (a bare [] is a valid empty list, so one answer "
+        "in four succeeds and the panes stay fresh between errors)",
         states=("degraded",),
         words=("bad payload",),
+        failing=False,
     ),
     Case("P3", "truncated", "truncated JSON", states=("degraded",), words=("bad payload",)),
     Case(
@@ -570,19 +577,35 @@ async def run_case(case: Case, *, log_text: Any = None, seed: int = 7) -> Outcom
                 retry_after_violations(drill, t0, t_clear, 3, (503,), per_target=True) == 0
             )
         drill.sim.faults.disable(case.fault)
-        errored = {k for k, f in drill.store.freshness.items() if f.error is not None}
+        # Each resource that had an error must be fresh again within the poll interval in force
+        # for it (the error-backoff cap, or its own healthy interval when that is longer, +10%
+        # jitter) plus the honoured Retry-After, plus a couple of active intervals of slack.
+        allowance_by_key = {}
+        for k, f in drill.store.freshness.items():
+            if f.error is None:
+                continue
+            job = drill.engine.jobs.get(k)
+            interval = job.cadence.interval_s * 1.1 if job is not None else 0.0
+            allowance_by_key[k] = max(case.recover_s, interval) + case.retry_after_s
+        allowance_by_key.setdefault("active", case.recover_s + case.retry_after_s)
+        slack = 2 * BASE_INTERVAL_S
+        recovered_at: dict[str, float] = {}
 
         def recovered() -> bool:
-            return (
-                drill.store.health.state == "ok"
-                and drill.fresh_since("active", t_clear)
-                and all(
-                    drill.fresh_since(k, t_clear) for k in errored if k in drill.store.freshness
-                )
-            )
+            for k in allowance_by_key:
+                if k not in recovered_at and (
+                    k not in drill.store.freshness or drill.fresh_since(k, t_clear)
+                ):
+                    recovered_at[k] = drill.now - t_clear
+            return drill.store.health.state == "ok" and len(recovered_at) == len(allowance_by_key)
 
-        allowance = case.recover_s + case.retry_after_s + 2 * BASE_INTERVAL_S
-        out.recover_s = await drill.until(recovered, allowance + 60)
+        limit = max(allowance_by_key.values()) + slack + 60
+        out.recover_s = await drill.until(recovered, limit)
+        late = {
+            k: round(recovered_at.get(k, float("inf")), 1)
+            for k, a in allowance_by_key.items()
+            if recovered_at.get(k, float("inf")) > a + slack
+        }
         calls_after, campaigns_after = drill.known()
         # Ended calls leave after an hour (retention), so every drill here keeps them all.
         out.data_kept = calls_before <= calls_after and campaigns_before <= campaigns_after
@@ -596,14 +619,12 @@ async def run_case(case: Case, *, log_text: Any = None, seed: int = 7) -> Outcom
                 problems.append(f"said it only after {out.detect_s:.1f} s")
         if case.failing and not out.stale_shown:
             problems.append("active pane not marked stale with its error")
-        if out.recover_s is None or out.recover_s > allowance:
-            problems.append(
-                f"not fresh within {allowance:.0f} s of the fault clearing (took {out.recover_s})"
-            )
+        if out.recover_s is None or late:
+            problems.append(f"not fresh again within the poll interval in force: {late}")
         if not out.data_kept:
             problems.append("known calls or campaigns were lost")
         rate_checked = case.failing if case.rate_checked is None else case.rate_checked
-        if rate_checked and out.rpm_fault > out.rpm_steady:
+        if rate_checked and out.rpm_fault > case.rate_factor * out.rpm_steady:
             problems.append(
                 f"{out.rpm_fault} requests a minute during the fault > steady {out.rpm_steady}"
             )

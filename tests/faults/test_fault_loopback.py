@@ -61,7 +61,7 @@ async def test_N1_connection_refused_for_30s_then_back_on_the_same_port(
         await d.close()
 
 
-RESET_RETRY_BUG = (
+RESET_RETRY_BUG_FIXED = (
     "monitor/api/client.py DialNexaClient._send retries every httpx.RemoteProtocolError at once "
     "(meant for a stale pooled connection, N6), including a connection dropped mid-body after "
     "the headers (N7/N22 over a real socket): every request during the fault is sent twice at "
@@ -73,9 +73,7 @@ RESET_RETRY_BUG = (
     "fault",
     [
         pytest.param("5xx-html", id="N21"),
-        pytest.param(
-            "reset", id="N7", marks=pytest.mark.xfail(strict=True, reason=RESET_RETRY_BUG)
-        ),
+        pytest.param("reset", id="N7"),
         pytest.param("429-storm", id="N11"),
     ],
 )
