@@ -242,11 +242,13 @@ class DialNexaClient:
                 headers["If-None-Match"] = cached[0]
         for retry in (False, True):
             self.requests_sent += 1
+            answered = False
             try:
                 async with (
                     asyncio.timeout(self._deadline),
                     self._http.stream("GET", path, params=params, headers=headers) as response,
                 ):
+                    answered = True
                     ok = 200 <= response.status_code < 300
                     cap = self._max_body if ok else MAX_ERROR_BODY_BYTES
                     if ok or response.status_code == 304:
@@ -255,8 +257,9 @@ class DialNexaClient:
                         body = await self._read_error_body(response, cap)
                     return response.status_code, response.headers, body
             except httpx.RemoteProtocolError:
-                # A pooled connection the server already closed (H8d): one silent retry.
-                if not retry:
+                # A pooled connection the server had already closed fails before any answer
+                # (H8d): one silent retry. A connection dropped mid-body is not retried here.
+                if not retry and not answered:
                     continue
                 raise Unreachable(
                     f"The API closed the connection unexpectedly ({path})",

@@ -93,10 +93,25 @@ def parse_reset(value: str | None, now: datetime) -> float | None:
     return number
 
 
+def server_time(headers: httpx.Headers, fallback: datetime) -> datetime:
+    """The server's clock from its `Date` header: epoch and HTTP-date values are relative to it,
+    so a local clock that is minutes off does not turn a 60 s window into a 5-minute pause."""
+    raw = headers.get("date")
+    if raw:
+        try:
+            when = parsedate_to_datetime(raw)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return fallback
+        if when is not None:
+            return when if when.tzinfo else when.replace(tzinfo=UTC)
+    return fallback
+
+
 def parse_rate_limit(headers: httpx.Headers, now: datetime) -> RateLimitInfo:
+    server_now = server_time(headers, now)
     return RateLimitInfo(
         limit=_int_header(headers, "x-ratelimit-limit"),
         remaining=_int_header(headers, "x-ratelimit-remaining"),
-        reset_after_s=parse_reset(headers.get("x-ratelimit-reset"), now),
-        retry_after=parse_retry_after(headers.get("retry-after"), now),
+        reset_after_s=parse_reset(headers.get("x-ratelimit-reset"), server_now),
+        retry_after=parse_retry_after(headers.get("retry-after"), server_now),
     )

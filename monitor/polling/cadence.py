@@ -57,7 +57,10 @@ class Cadence:
         """Seconds until the next poll."""
         if self.errors:
             ceiling = min(ERROR_CAP_S, self.base_s * 2 ** (self.errors - 1))
-            delay = rng.uniform(0, ceiling)  # full jitter: failing pollers spread out
+            # Full jitter spreads failing pollers out, but a failing poller never asks more
+            # often than it would when healthy: no retry storm from the slow pollers.
+            floor = self.interval_s * (1 - self.jitter)
+            delay = max(floor, rng.uniform(0, ceiling))
         else:
             delay = self.interval_s * rng.uniform(1 - self.jitter, 1 + self.jitter)
         if retry_after is not None:

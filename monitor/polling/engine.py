@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
-from monitor.api.client import DialNexaClient, ResponseInfo
+from monitor.api.client import ID_PATTERN, DialNexaClient, ResponseInfo
 from monitor.api.errors import (
     ApiError,
     BadPayload,
@@ -139,6 +139,8 @@ class Engine:
         self._last_prune = self.clock.monotonic()
         self._health_since: float | None = None
         self._active_pages = 1
+        self._recovered = False
+        """The API answered again after failing: pollers that were failing go again now."""
         client.before_request = self._gate
         client.listeners.append(self._on_response)
 
@@ -218,6 +220,9 @@ class Engine:
         if error is None:
             self.budget.succeeded()
             state, message = "ok", ""
+            if health.state != "ok":
+                self._recovered = True
+                self._wake.set()
         elif isinstance(error, RateLimited):
             pause = self.budget.rate_limited(now, error.retry_after, self.rng)
             state, message = "rate_limited", error.message
@@ -379,6 +384,13 @@ class Engine:
 
     def _start_due_jobs(self) -> None:
         now = self.clock.monotonic()
+        if self._recovered:
+            # Failing pollers waited at their healthy pace (no storm); the API is back, so
+            # they refresh now, spread over a few seconds and paced by the budget.
+            self._recovered = False
+            for job in self.jobs.values():
+                if job.cadence.errors and job.task is None:
+                    job.due = min(job.due, max(now, job.started + 1.0) + self.rng.uniform(0, 3))
         background = sum(
             1 for j in self.jobs.values() if j.task is not None and j.priority >= P_LISTS
         )
@@ -508,6 +520,10 @@ class Engine:
             listed = set()
             for campaign in page.items:
                 if wanted and campaign.id not in wanted:
+                    continue
+                if not ID_PATTERN.fullmatch(campaign.id):
+                    # It could never go into a URL: leave it out rather than poll it for ever.
+                    log.warning("campaign with an invalid id left out")
                     continue
                 listed.add(campaign.id)
                 state = self.store.campaigns.get(campaign.id)

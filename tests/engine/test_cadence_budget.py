@@ -106,3 +106,10 @@ def test_reset_header_used_when_429_has_no_retry_after() -> None:
 
 def test_retry_after_info_is_kept_as_seconds() -> None:
     assert RetryAfter(7.0, clamped=False).seconds == 7.0
+
+
+def test_a_failing_slow_poller_never_retries_sooner_than_its_healthy_interval() -> None:
+    c = Cadence(base_s=180, cap_s=600, jitter=0.1)
+    for _ in range(5):
+        c.failed()
+    assert min(c.next_delay(random.Random(i)) for i in range(200)) >= 162.0

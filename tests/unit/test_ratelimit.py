@@ -56,3 +56,19 @@ def test_every_header_is_read_from_a_response() -> None:
     info = parse_rate_limit(headers, NOW)
     assert (info.limit, info.remaining, info.reset_after_s) == (150, 149, 60.0)
     assert info.retry_after is not None and info.retry_after.seconds == 7.0
+
+
+def test_epoch_reset_and_http_date_are_read_against_the_servers_clock() -> None:
+    # Our clock is 5 minutes behind the server's: the window still resets in 60 s, not 360 s.
+    server_now = NOW.replace(minute=5)
+    headers = httpx.Headers(
+        {
+            "Date": "Mon, 23 Nov 2026 10:05:00 GMT",
+            "X-RateLimit-Reset": str(int(server_now.timestamp()) + 60),
+            "Retry-After": "Mon, 23 Nov 2026 10:05:20 GMT",
+        }
+    )
+    info = parse_rate_limit(headers, NOW)
+    assert info.reset_after_s == 60.0
+    assert info.retry_after is not None
+    assert info.retry_after.seconds == 20.0
