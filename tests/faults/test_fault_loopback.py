@@ -6,6 +6,7 @@ catalogue's faults through real sockets."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pytest
 
@@ -88,7 +89,7 @@ async def test_catalogue_fault_over_loopback(fault: str, caplog: pytest.LogCaptu
                               warmup_s=60, real_io_s=REAL_IO_S)  # fmt: skip
         try:
             steady = d.max_per_minute(d.now - 60, d.now)
-            options = {"retry_after": 10} if fault == "429-storm" else {}
+            options: dict[str, Any] = {"retry_after": 10} if fault == "429-storm" else {}
             sim.faults.enable(fault, **options)
             t0 = d.now
             detected = await d.until(

@@ -193,9 +193,10 @@ async def _skewed(skew_s: float, **sim_kwargs: object):  # type: ignore[no-untyp
     key = make_canary()
     sim = Simulator.create("small", seed=7, clock=clock, api_key=key, **sim_kwargs)  # type: ignore[arg-type]
     local = SkewedClock(clock, skew_s)
-    client = DialNexaClient(sim.base_url, key, transport=sim.transport(), clock=local)  # type: ignore[arg-type]
-    engine = Engine(client, Settings(concurrency_cap=sim.world.cap), clock=local,  # type: ignore[arg-type]
-                    rng=random.Random(7))  # fmt: skip
+    client = DialNexaClient(sim.base_url, key, transport=sim.transport(), clock=local)
+    engine = Engine(
+        client, Settings(concurrency_cap=sim.world.cap), clock=local, rng=random.Random(7)
+    )
     d = Drill(clock, sim, client, engine, asyncio.create_task(engine.run()), key)
     await d.run_for(120)
     return d
