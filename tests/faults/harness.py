@@ -255,6 +255,8 @@ class Case:
     detect_allow_s: float = 2 * BASE_INTERVAL_S + 1
     """How soon the status line must name the fault (longer where the fault itself takes time
     to show: a 10 s read timeout, a flap that starts in its up phase)."""
+    onset_s: float = 0.0
+    """When the fault starts to bite after it is switched on (a flap starts in its up phase)."""
     rate_factor: float = 1.0
     """Allowed requests a minute as a multiple of the steady rate (2 for flapping: every poller
     that failed in a down phase is due when the API comes back; FAULTS section 6 allows twice
@@ -382,6 +384,7 @@ CASES: tuple[Case, ...] = (
         failing=False,
         retry_after_s=30,
         detect_allow_s=30 + 2 * BASE_INTERVAL_S + 1,
+        onset_s=30.0,
         rate_checked=True,
         rate_factor=2.0,
     ),
@@ -489,6 +492,16 @@ class Outcome:
             "detect_intervals": None if self.detect_s is None else round(self.detect_s / per, 2),
             "recover_intervals": None if self.recover_s is None else round(self.recover_s / per, 2),
             "recover_s": None if self.recover_s is None else round(self.recover_s, 1),
+            "detect_after_onset_intervals": (
+                None
+                if self.detect_s is None
+                else round(max(0.0, self.detect_s - self.case.onset_s) / per, 2)
+            ),
+            "recover_after_retry_after_intervals": (
+                None
+                if self.recover_s is None
+                else round(max(0.0, self.recover_s - self.case.retry_after_s) / per, 2)
+            ),
             "recover_allowance_s": self.case.recover_s + self.case.retry_after_s,
             "rpm_steady": self.rpm_steady,
             "rpm_fault": self.rpm_fault,
