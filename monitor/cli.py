@@ -51,8 +51,10 @@ def _sim_world(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # No abbreviations: `--api-key KEY` must not be taken for `--api-key-file KEY` (FAULTS S1).
     parser = argparse.ArgumentParser(
         prog="dialnexa-monitor",
+        allow_abbrev=False,
         description="Live terminal monitor for DialNexa calling campaigns. " + KEY_HELP,
     )
     _common(parser)
@@ -67,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     snap = sub.add_parser(
         "snapshot",
+        allow_abbrev=False,
         help="read the data once, print it and exit",
         description="One read of the monitor's data, for scripts. " + KEY_HELP,
     )
@@ -83,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sim = sub.add_parser(
         "sim",
+        allow_abbrev=False,
         help="serve the simulator on 127.0.0.1",
         description="Serve the DialNexa simulator on loopback. The first line on stdout is its "
         "base URL. It accepts the key in DIALNEXA_API_KEY, or 'demo' when that is unset.",
@@ -93,7 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--dialect", default="mixed", help="canonical, mixed (default) or openapi spellings"
     )
 
-    cfg = sub.add_parser("config", help="show where settings come from, or check them")
+    cfg = sub.add_parser(
+        "config", allow_abbrev=False, help="show where settings come from, or check them"
+    )
     _common(cfg, sub=True)
     cfg_sub = cfg.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     cfg_sub.add_parser("path", help="print the config file's path")
