@@ -10,6 +10,7 @@ import pytest
 from textual.widgets import Input, Static
 
 from monitor.api.errors import Unreachable
+from monitor.polling.fetch import Routes
 from monitor.state.store import ApiHealth
 from monitor.ui.app import MonitorApp
 from monitor.ui.screens.call import CallScreen
@@ -50,9 +51,8 @@ async def test_dashboard_has_the_four_panes_titled_as_the_interface_says(
         status = app.screen.query_one(StatusLine)
         assert status.text("status-api") == "API ok"
         assert "next poll 3s" in status.text("status-next")
-        assert "req 34/60" in status.text("status-budget")
-        assert "remaining 112/150" in status.text("status-budget")
-        assert "active 2s" in status.text("status-ages")
+        assert "req 34/60/min · 112 left" in status.text("status-budget")
+        assert "age act 2s · camp 8s · retry 4s · conc 2s" == status.text("status-ages")
 
 
 async def test_the_highlighted_call_stays_highlighted_across_a_poll(make_app: AppFactory) -> None:
@@ -79,9 +79,18 @@ async def test_the_highlighted_call_stays_highlighted_across_a_poll(make_app: Ap
         await pilot.pause()
         await pilot.pause()
         assert table.cursor_key == chosen
-        assert table.cursor_row == index_before - 1
+        # The ended call lingers, marked, so nothing shifts yet ...
+        assert table.cursor_row == index_before
         assert "call_new000000001" in [r.key.value for r in table.ordered_rows]
+        ended = " ".join(c.plain for c in table.get_row("call_d4e5f6a7b8c9"))
+        assert "ended" in ended
+        # ... then goes in one sweep; the cursor stays on its call.
+        engine.clock.advance(31)
+        app.tick_now()
+        await pilot.pause()
         assert "call_d4e5f6a7b8c9" not in [r.key.value for r in table.ordered_rows]
+        assert table.cursor_key == chosen
+        assert table.cursor_row == index_before - 1
         assert engine.selected_call_id == chosen
 
 
@@ -228,6 +237,10 @@ async def test_s_cycles_the_sort_and_it_is_remembered(make_app: AppFactory, tmp_
         await pilot.pause()
         table = app.query_one(ActiveCallsTable)
         first = [r.key.value for r in table.ordered_rows]
+        assert table.sort_label == "arrival"
+        await pilot.press("s")
+        assert table.sort_label == "longest first"
+        assert [r.key.value for r in table.ordered_rows] == first
         await pilot.press("s")
         assert table.sort_label == "newest first"
         assert [r.key.value for r in table.ordered_rows] == list(reversed(first))
@@ -347,7 +360,7 @@ async def test_an_outage_marks_panes_stale_in_words_and_keeps_the_data(
         assert "act STALE 1m37s" in status.text("status-ages")
         pane = app.screen.query_one("#pane-active", Pane)
         assert pane.has_class("stale")
-        assert "STALE 1m37s" in str(pane.border_subtitle)
+        assert "STALE since 09:59:58" in str(pane.border_subtitle)
         assert app.query_one(ActiveCallsTable).row_count == 8
         banner = app.screen.query_one(ApiBanner)
         assert "API UNREACHABLE since 10:00:05" in banner.text
@@ -367,17 +380,18 @@ async def test_rate_limited_and_fallback_routes_in_words(make_app: AppFactory) -
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
         mono = engine.clock.monotonic()
+        engine.routes = Routes(campaign_logs="batch-calls")  # type: ignore[attr-defined]
         engine.store.set_health(ApiHealth(
             state="rate_limited", since=mono, until=mono + 65, used_last_minute=60,
             remaining=0, limit=150, reset_after_s=65,
-            routes="/call-logs unavailable; using /calls?batch_call_id",
         ))
         await pilot.pause()
         status = app.screen.query_one(StatusLine)
         assert status.text("status-api") == (
-            "RATE LIMITED until 10:01:05 · /call-logs unavailable; using /calls?batch_call_id"
+            "RATE LIMITED until 10:01:05 · endpoint unavailable; fallback: campaign calls via "
+            "/batch-calls"
         )
-        assert "rem 0" in status.text("status-budget")
+        assert "API remaining 0/150 · reset 1m05s" in status.text("status-budget")
 
 
 @pytest.mark.parametrize(
@@ -389,7 +403,7 @@ async def test_hostile_names_are_shown_literally(make_app: AppFactory, hostile: 
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
         table = app.query_one(CampaignTable)
-        shown = table.get_row_at(0)[0].plain
+        shown = table.get_row_at(0)[1].plain
         assert "\x1b" not in shown
         expected = hostile.replace("\x1b", "\\x1b")
         assert shown.rstrip("…") in expected or expected.startswith(shown.rstrip("…"))
@@ -467,10 +481,10 @@ async def test_durations_tick_from_the_one_app_clock(make_app: AppFactory) -> No
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         table = app.query_one(ActiveCallsTable)
-        assert table.get_row("call_a1b2c3d4e5f6")[4].plain.strip() == "4:12"
+        assert table.get_row("call_a1b2c3d4e5f6")[0].plain.strip() == "4:12"
         engine.clock.advance(3)
         app.tick_now()
-        assert table.get_row("call_a1b2c3d4e5f6")[4].plain.strip() == "4:15"
+        assert table.get_row("call_a1b2c3d4e5f6")[0].plain.strip() == "4:15"
         # One interval timer on the app; no widget runs its own.
         assert [t.name for t in app._timers] == ["app-clock"]
         for node in app.screen.query("*"):
@@ -485,10 +499,10 @@ async def test_no_tick_mode_leaves_durations_until_new_data(make_app: AppFactory
         table = app.query_one(ActiveCallsTable)
         engine.clock.advance(3)
         app.tick_now()
-        assert table.get_row("call_a1b2c3d4e5f6")[4].plain.strip() == "4:12"
+        assert table.get_row("call_a1b2c3d4e5f6")[0].plain.strip() == "4:12"
         engine.store.record_concurrency(T0, 8)
         await pilot.pause()
-        assert table.get_row("call_a1b2c3d4e5f6")[4].plain.strip() == "4:15"
+        assert table.get_row("call_a1b2c3d4e5f6")[0].plain.strip() == "4:15"
 
 
 async def test_new_and_changed_rows_flash_then_settle(make_app: AppFactory) -> None:

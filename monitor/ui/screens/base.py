@@ -48,6 +48,8 @@ class Frame:
     paused_at: datetime | None
     last_data: datetime | None
     """Wall time of the newest successful fetch, for "showing data from ..."."""
+    fallbacks: str = ""
+    """Documented fallback endpoints in use, in words (empty when none)."""
 
 
 class LiveScreen(Screen[None]):
@@ -148,6 +150,7 @@ class LiveScreen(Screen[None]):
             paused_at=frame.paused_at,
             now=frame.now,
             mono_now=frame.mono,
+            fallbacks=frame.fallbacks,
         )
         self.query_one(ApiBanner).show(
             frame.health, last_data=frame.last_data, now=frame.now, mono_now=frame.mono

@@ -8,6 +8,7 @@ or a campaign.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import ClassVar
 
 from textual import getters, on
@@ -15,7 +16,9 @@ from textual.containers import Grid
 from textual.widget import Widget
 from textual.widgets import DataTable
 
-from monitor.state.views import DashboardView, call_detail
+from monitor.api.vocab import FINAL_STATUSES
+from monitor.state.views import DashboardView, PaneStatus, call_detail
+from monitor.ui.format import STATUS_LABELS
 from monitor.ui.screens.base import Frame, LiveScreen
 from monitor.ui.widgets.active_calls import ActiveCallsTable
 from monitor.ui.widgets.campaign_table import CampaignTable
@@ -87,6 +90,16 @@ class DashboardScreen(LiveScreen):
     def crumbs(self) -> list[str]:
         return ["DialNexa Monitor", "Dashboard"]
 
+    def on_mount(self) -> None:
+        self.active.outcome_of = self._outcome_of
+        super().on_mount()
+
+    def _outcome_of(self, call_id: str) -> str | None:
+        tracked = self.monitor.engine.store.calls.get(call_id)
+        if tracked is None or tracked.call.status not in FINAL_STATUSES:
+            return None
+        return STATUS_LABELS[tracked.call.status]
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Nothing to go back to from the top level: keep "esc Back" out of the footer.
         return action != "go_back"
@@ -99,10 +112,7 @@ class DashboardScreen(LiveScreen):
         self.gauge.show(view.concurrency)
         self.spark.show(view.concurrency, self.monitor.engine.settings.poll.active_calls_s)
         self.wave.show(view.concurrency)
-        for status in view.panes:
-            pane_id = PANE_IDS.get(status.pane)
-            if pane_id:
-                self.query_one(f"#{pane_id}", Pane).set_freshness(status)
+        self._show_freshness(view.panes, frame)
         cursor = self.active.cursor_key
         if cursor is not None and cursor != self.selected_call_id:
             self._select(cursor)
@@ -116,11 +126,19 @@ class DashboardScreen(LiveScreen):
             self.active.tick(frame.now, frame.mono)
             self.campaigns.expire_flash(frame.mono)
             self.timeline.tick(frame.now, frame.mono)
-        for status in frame.panes:
+        self._show_freshness(frame.panes, frame)
+        super().tick(frame)
+
+    def _show_freshness(self, panes: Iterable[PaneStatus], frame: Frame) -> None:
+        for status in panes:
             pane_id = PANE_IDS.get(status.pane)
             if pane_id:
-                self.query_one(f"#{pane_id}", Pane).set_freshness(status)
-        super().tick(frame)
+                since = (
+                    frame.now - timedelta(seconds=status.age_s)
+                    if status.age_s is not None
+                    else None
+                )
+                self.query_one(f"#{pane_id}", Pane).set_freshness(status, since=since)
 
     def _select(self, call_id: str | None) -> None:
         if call_id == self.selected_call_id:

@@ -7,7 +7,7 @@ mark survives NO_COLOR.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import ClassVar
 
@@ -42,13 +42,18 @@ class ActiveCallsTable(LiveTable[ActiveCallRow]):
     """Calls in flight: id, campaign, to-number, state, ticking duration, attempt."""
 
     VIEW_NAME = "dashboard.active"
+    LINGER_S = 30.0
+    REUSE_SLOTS = True
 
     SPECS: ClassVar[tuple[ColumnSpec, ...]] = (
+        # The ticking duration comes first: Textual rewrites a changed line from the left
+        # edge of the widget to the end of the change, so at the left a tick costs ~7 cells a
+        # row, at the right it would cost the whole row.
+        ColumnSpec("dur", "dur", 6, 8, right=True),
         ColumnSpec("id", "call", 8, 18, grow=2),
         ColumnSpec("campaign", "campaign", 6, 24, grow=1),
         ColumnSpec("to", "to", 7, 16, grow=3),
         ColumnSpec("state", "state", 7, 16),
-        ColumnSpec("dur", "dur", 6, 8, right=True),
         ColumnSpec("attempt", "#", 1, 3, right=True),
         ColumnSpec("started", "started", 8, 8, optional=1),
         ColumnSpec("note", "note", 9, 12, optional=2),
@@ -71,12 +76,17 @@ class ActiveCallsTable(LiveTable[ActiveCallRow]):
         super().__init__(ui_state=ui_state, flash=flash, id=id)
         self.now = now
         """The time durations are measured to (the app clock's last tick)."""
+        self._arrivals: dict[str, int] = {}
+        self._next_arrival = 0
+        self.outcome_of: Callable[[str], str | None] = lambda call_id: None
+        """How an ended call turned out, in words (the screen looks it up in the store)."""
 
     def specs(self) -> Sequence[ColumnSpec]:
         return self.SPECS
 
     def sort_modes(self) -> Sequence[SortMode[ActiveCallRow]]:
         return (
+            SortMode("arrival", "arrival", self._arrival_rank),
             SortMode("oldest", "longest first", lambda r: (_started(r), r.id)),
             SortMode("newest", "newest first", lambda r: (_started(r), r.id), reverse=True),
             SortMode("campaign", "campaign", lambda r: (sanitize(r.campaign_name or ""), r.id)),
@@ -87,8 +97,23 @@ class ActiveCallsTable(LiveTable[ActiveCallRow]):
     def row_key(self, item: ActiveCallRow) -> str:
         return item.id
 
+    def _arrival_rank(self, item: ActiveCallRow) -> int:
+        """Calls keep their place and newcomers join at the bottom: rows never jump under
+        the operator's eyes, and a newcomer below the window costs nothing to draw."""
+        rank = self._arrivals.get(item.id)
+        if rank is None:
+            rank = self._arrivals[item.id] = self._next_arrival
+            self._next_arrival += 1
+        return rank
+
     def change_key(self, item: ActiveCallRow) -> object:
-        return (item.changed_at, item.status, item.status_raw, item.attempt, item.campaign_name)
+        # What the row shows (not `changed_at`: any field of the record bumps it).
+        return (item.status, item.status_raw, item.attempt, item.campaign_name, item.to_number)
+
+    def take_slot(self, new_key: str, old_key: str) -> None:
+        rank = self._arrivals.pop(old_key, None)
+        if rank is not None:
+            self._arrivals[new_key] = rank
 
     def duration_cell(self, item: ActiveCallRow) -> Text:
         width = self._width("dur")
@@ -122,6 +147,21 @@ class ActiveCallsTable(LiveTable[ActiveCallRow]):
                 out.append(plain(clock_time(item.started_at), w))
             elif col.key == "note":
                 out.append(plain("long call" if item.long_call else "", w, self.style_of("warn")))
+        return tuple(out)
+
+    def render_gone(self, item: ActiveCallRow) -> tuple[Text, ...]:
+        """A call that just left the active list: "ended" (or its outcome), dimmed, frozen."""
+        muted = self.style_of("muted")
+        outcome = self.outcome_of(item.id) or "ended"
+        out: list[Text] = []
+        for col, text in zip(self.columns_now, self.render_row(item), strict=True):
+            if col.key == "state":
+                text = plain(f"ended: {outcome}" if outcome != "ended" else "ended", col.width)
+            elif col.key == "note":
+                text = plain("ended", col.width)
+            copy = text.copy()
+            copy.stylize(muted)
+            out.append(copy)
         return tuple(out)
 
     def search_text(self, item: ActiveCallRow) -> str:
@@ -172,6 +212,9 @@ class ActiveCallsTable(LiveTable[ActiveCallRow]):
         self.now = now
         self.expire_flash(mono)
         self.tick_column("dur", self.duration_cell)
+        if len(self._arrivals) > 4 * max(64, self.row_count):
+            shown = {row.key.value for row in self.ordered_rows}
+            self._arrivals = {k: v for k, v in self._arrivals.items() if k in shown}
 
     def _width(self, key: str) -> int:
         return next((c.width for c in self.columns_now if c.key == key), 6)

@@ -74,13 +74,12 @@ class ConcurrencyGauge(Widget):
         at_cap = self.cap is not None and self.in_flight >= self.cap
         warn = self.get_component_rich_style("concurrency-gauge--at-cap") if at_cap else ""
         head = Text(no_wrap=True, end="")
-        head.append(f"in flight {self.in_flight}")
         if self.cap is not None:
-            head.append(f" / cap {self.cap}")
+            head.append(f"{self.in_flight}/{self.cap} in flight")
             if at_cap:
                 head.append(" AT CAP", style=warn)
         else:
-            head.append(" (cap unknown)")
+            head.append(f"{self.in_flight} in flight (cap unknown)")
         body = Text(no_wrap=True, end="")
         if self.cap is not None:
             ratio = self.in_flight / self.cap if self.cap else 0.0
@@ -95,7 +94,7 @@ class ConcurrencyGauge(Widget):
         tail.append(str(self.peak), style=self.get_component_rich_style("concurrency-gauge--peak"))
         if self.cap is not None:
             tail.append(f" / {self.cap}")
-        return Text("\n", end="").join([head, body, tail])
+        return Text("\n", no_wrap=True, overflow="ellipsis", end="").join([head, body, tail])
 
 
 class HistorySpark(Widget):
@@ -177,4 +176,4 @@ class RetryWave(Widget):
                 continue
             level = BLOCKS[min(7, max(0, round(bucket.calls / top * 7)))]
             chart.append(level, style=over if bucket.over_cap else "")
-        return Text("\n", end="").join([first, second, chart])
+        return Text("\n", no_wrap=True, overflow="ellipsis", end="").join([first, second, chart])

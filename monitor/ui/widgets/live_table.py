@@ -1,11 +1,13 @@
 """`LiveTable`: a DataTable updated by row key and by diff, never cleared and refilled.
 
 Why not plain `update_cell`: a DataTable repaints its whole visible area on every `update_cell`
-(PERFORMANCE 8.1: ~10 KB per tick at 80x24). Here, cell updates made while `_quiet` is set do
-not repaint the table; the table then repaints only the rows or the column that changed
-(`refresh_row` / `refresh_column`, public DataTable API), so a ticking duration column costs a
-few hundred bytes per second instead of ten thousand. Rows added, removed or reordered still
-repaint the whole table, once per render.
+(PERFORMANCE 8.1: ~10 KB per tick at 80x24). Here, cell updates, row additions, removals and
+sorts made while `_quiet` is set do not repaint the table; the table then repaints only what
+changed: the cells, rows or column (`refresh_coordinate` / `refresh_row` / `refresh_column`,
+public DataTable API), and after a shift only the rows from the first one that moved down to
+the window's end. A ticking duration column then costs a few hundred bytes per second instead
+of ten thousand. Rows whose item left the data may linger a few seconds (`LINGER_S`) and go in
+one sweep, so a busy table shifts (and repaints) rarely.
 
 The cursor follows its row key through every update, so the selection survives every poll.
 Subclasses describe their columns (per available width), rows, sort modes and filter; the base
@@ -15,13 +17,14 @@ class does the diffing, the sorting, the filtering, the "new/changed" flash and 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Self, TypeVar
 
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
+from textual.coordinate import Coordinate
 from textual.geometry import Region
 from textual.message import Message
 from textual.widgets import DataTable
@@ -34,8 +37,6 @@ T = TypeVar("T")
 
 FLASH_S = 3.0
 """How long a new or changed row stays highlighted: long enough to notice at 1 Hz."""
-SCROLLBAR_CELLS = 1
-"""The vertical scrollbar is one cell wide (global.tcss); columns leave room for it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +149,16 @@ class LiveTable(DataTable[Text], Generic[T]):
     VIEW_NAME: ClassVar[str] = "table"
     """The key under which sort and filter are remembered."""
 
+    REUSE_SLOTS: ClassVar[bool] = False
+    """With `LINGER_S`: a new row takes the place of one that has lingered `LINGER_MIN_S`,
+    so the rows below never shift (one row repainted instead of the whole window)."""
+    LINGER_MIN_S: ClassVar[float] = 5.0
+    """How long an ended row shows before a newcomer may take its place."""
+    LINGER_S: ClassVar[float] = 0.0
+    """Rows whose item left the data stay this long (drawn by `render_gone`), then go in one
+    sweep: fewer row shifts, so fewer whole-table repaints, and the operator sees what just
+    ended. 0 removes them at once."""
+
     class PrefsChanged(Message):
         """The sort or filter changed; the pane shows it in its subtitle."""
 
@@ -190,6 +201,9 @@ class LiveTable(DataTable[Text], Generic[T]):
         self._items: dict[str, T] = {}
         self._sources: dict[str, T] = {}
         self._changes: dict[str, object] = {}
+        self._gone: dict[str, float] = {}
+        self._gone_items: dict[str, T] = {}
+        self._gone_drawn: set[str] = set()
         self._base: dict[str, tuple[Text, ...]] = {}
         self._shown: dict[str, tuple[Text, ...]] = {}
         self._flash: dict[str, float] = {}
@@ -229,6 +243,16 @@ class LiveTable(DataTable[Text], Generic[T]):
         """
         return item
 
+    def render_gone(self, item: T) -> tuple[Text, ...]:
+        """A row whose item left the data (while it lingers): dimmed by default."""
+        muted = self.style_of("muted")
+        out = []
+        for text in self.render_row(item):
+            copy = text.copy()
+            copy.stylize(muted)
+            out.append(copy)
+        return tuple(out)
+
     def matches(self, item: T, words: Sequence[str]) -> bool:
         text = self.search_text(item)
         return all(w in text for w in words)
@@ -239,7 +263,20 @@ class LiveTable(DataTable[Text], Generic[T]):
         """Show `items` (in their default order): update changed rows, add new ones, remove
         gone ones, keep the cursor on its row."""
         self._mono = mono
-        self._items = {self.row_key(i): i for i in items}
+        fresh = {self.row_key(i): i for i in items}
+        if self.LINGER_S > 0:
+            for key in self._shown:
+                if key not in fresh and key not in self._gone:
+                    last = self._items.get(key)
+                    if last is not None:
+                        self._gone[key] = mono
+                        self._gone_items[key] = last
+            for key in [k for k in self._gone if k in fresh]:
+                self._revive(key)
+            if self.REUSE_SLOTS:
+                self._reuse_slots(fresh, mono)
+            self._sweep(mono)
+        self._items = fresh
         self._apply(flash=self.flash_enabled and self._synced_once)
         if self._items:
             self._synced_once = True
@@ -247,6 +284,8 @@ class LiveTable(DataTable[Text], Generic[T]):
     def expire_flash(self, mono: float) -> None:
         """Un-highlight rows whose flash has run out (called by the app's clock)."""
         self._mono = mono
+        if self._sweep(mono):
+            self._apply(flash=False)
         done = [k for k, until in self._flash.items() if until <= mono]
         for key in done:
             del self._flash[key]
@@ -266,7 +305,7 @@ class LiveTable(DataTable[Text], Generic[T]):
         changed = 0
         for key, base in self._base.items():
             item = self._items.get(key)
-            if item is None:
+            if item is None or key in self._gone:
                 continue
             new = render(item)
             if same_text(base[index], new):
@@ -290,9 +329,12 @@ class LiveTable(DataTable[Text], Generic[T]):
         return key
 
     def item(self, key: str | None) -> T | None:
-        return None if key is None else self._items.get(key)
+        if key is None:
+            return None
+        return self._items.get(key, self._gone_items.get(key))
 
     def visible_items(self) -> list[T]:
+        """The live rows on screen (filtered, sorted), without the lingering ended ones."""
         return [self._items[k] for k in self._order() if k in self._items]
 
     def move_to_key(self, key: str) -> bool:
@@ -324,8 +366,15 @@ class LiveTable(DataTable[Text], Generic[T]):
         return self.sort_modes()[self.sort_index].label
 
     def describe(self) -> str:
-        """Sort and filter in words, for the pane subtitle (already display-safe)."""
+        """Position, sort and filter in words, for the pane subtitle (display-safe).
+
+        The position ("row 12") stands in for a scrollbar: a busy table's scrollbar thumb would
+        be redrawn whenever the row count changes, i.e. on most polls. The count is left out
+        for the same reason: a new subtitle repaints the whole pane.
+        """
         parts = []
+        if self.row_count > max(1, self.size.height - 1):
+            parts.append(f"row {self.cursor_row + 1}")
         if len(self.sort_modes()) > 1:
             parts.append(f"sort {self.sort_label}")
         if self.filter_text:
@@ -356,13 +405,20 @@ class LiveTable(DataTable[Text], Generic[T]):
         layout: bool = False,
         recompose: bool = False,
     ) -> Self:
-        # While `_quiet`, `update_cell`'s whole-table refresh is dropped: the caller repaints
-        # just the rows or column it changed.
-        if self._quiet and not regions and not layout and not recompose:
+        # While `_quiet`, the whole-table repaint of `update_cell`, `remove_row` and `sort` is
+        # dropped (a layout, if asked for, still happens): the caller repaints just the cells,
+        # rows or column that changed.
+        if self._quiet and not regions and not recompose:
+            if layout:
+                return super().refresh(repaint=False, layout=True)
             return self
         return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
     def on_mount(self) -> None:
+        self._post_prefs()
+
+    def watch_cursor_coordinate(self, old: Coordinate, new: Coordinate) -> None:
+        super().watch_cursor_coordinate(old, new)
         self._post_prefs()
 
     def on_resize(self) -> None:
@@ -375,7 +431,8 @@ class LiveTable(DataTable[Text], Generic[T]):
     # -- internals ----------------------------------------------------------------------------
 
     def _available_width(self) -> int:
-        return max(10, self.size.width - SCROLLBAR_CELLS)
+        # Columns leave room for the vertical scrollbar (one cell, or none: global.tcss).
+        return max(10, self.size.width - self.styles.scrollbar_size_vertical)
 
     def _rebuild_columns(self) -> None:
         columns = allocate(self.specs(), self._available_width())
@@ -393,16 +450,57 @@ class LiveTable(DataTable[Text], Generic[T]):
         self._base.clear()
         self._sources.clear()
         self._changes.clear()
+        self._gone_drawn.clear()
         self._apply(flash=False, cursor=cursor)
 
     def _order(self) -> list[str]:
         words = self.filter_text.lower().split()
-        keys = [k for k, item in self._items.items() if not words or self.matches(item, words)]
+        everything = {**self._items, **self._gone_items}
+        keys = [k for k, item in everything.items() if not words or self.matches(item, words)]
         mode = self.sort_modes()[self.sort_index]
         if mode.key is not None:
             sort_key = mode.key
-            keys.sort(key=lambda k: sort_key(self._items[k]), reverse=mode.reverse)
+            keys.sort(key=lambda k: sort_key(everything[k]), reverse=mode.reverse)
         return keys
+
+    def _item_any(self, key: str) -> T:
+        item = self._items.get(key)
+        return item if item is not None else self._gone_items[key]
+
+    def _revive(self, key: str) -> None:
+        self._gone.pop(key, None)
+        self._gone_items.pop(key, None)
+        self._gone_drawn.discard(key)
+        self._sources.pop(key, None)
+
+    def _reuse_slots(self, fresh: dict[str, T], mono: float) -> None:
+        """Newcomers take the rows of calls that ended a while ago, in place."""
+        newcomers = [k for k in fresh if k not in self._items and k not in self._shown]
+        ripe = sorted(
+            (k for k, at in self._gone.items() if mono - at >= self.LINGER_MIN_S),
+            key=lambda k: self._gone[k],
+        )
+        for new_key, old_key in zip(newcomers, ripe, strict=False):
+            self.take_slot(new_key, old_key)
+            self._revive(old_key)
+
+    def take_slot(self, new_key: str, old_key: str) -> None:
+        """Subclasses with `REUSE_SLOTS`: give `new_key` the sort position of `old_key`."""
+
+    def _sweep(self, mono: float) -> bool:
+        """Once the oldest lingering row has had its time, let every lingering row go."""
+        if not self._gone or mono - min(self._gone.values()) < self.LINGER_S:
+            return False
+        for key in list(self._gone):
+            self._revive(key)
+        return True
+
+    def _forget(self, key: str) -> None:
+        self._base.pop(key, None)
+        self._sources.pop(key, None)
+        self._changes.pop(key, None)
+        self._flash.pop(key, None)
+        self._revive(key)
 
     def _styled(self, key: str, cells: tuple[Text, ...]) -> tuple[Text, ...]:
         if key not in self._flash:
@@ -418,20 +516,37 @@ class LiveTable(DataTable[Text], Generic[T]):
             out.append(copy)
         return tuple(out)
 
-    def _set_row(self, key: str, cells: tuple[Text, ...]) -> None:
+    def _set_row(self, key: str, cells: tuple[Text, ...]) -> list[int]:
+        """Put `cells` in the row without repainting; return the indexes of changed cells."""
         shown = self._shown.get(key)
-        self._quiet = True
-        try:
+        changed: list[int] = []
+        with self._quietly():
             for n, (col, text) in enumerate(zip(self.columns_now, cells, strict=True)):
                 if shown is None or not same_text(shown[n], text):
                     self.update_cell(key, col.key, text)
-        finally:
-            self._quiet = False
+                    changed.append(n)
         self._shown[key] = cells
+        return changed
 
-    def _refresh_key(self, key: str) -> None:
+    @contextlib.contextmanager
+    def _quietly(self) -> Iterator[None]:
+        """Cell and row operations inside do not repaint the whole table (see `refresh`)."""
+        before = self._quiet
+        self._quiet = True
+        try:
+            yield
+        finally:
+            self._quiet = before
+
+    def _refresh_key(self, key: str, columns: Sequence[int] | None = None) -> None:
+        """Repaint the changed cells of one row (the whole row when most of it changed)."""
         with contextlib.suppress(RowDoesNotExist):
-            self.refresh_row(self.get_row_index(key))
+            row = self.get_row_index(key)
+            if columns is None or 2 * len(columns) > len(self.columns_now):
+                self.refresh_row(row)
+            else:
+                for column in columns:
+                    self.refresh_coordinate(Coordinate(row, column))
 
     def _apply(self, *, flash: bool, cursor: str | None = None) -> None:
         if not self.columns_now:
@@ -441,61 +556,81 @@ class LiveTable(DataTable[Text], Generic[T]):
         self._styles.clear()
         cursor_key = cursor if cursor is not None else self.cursor_key
         cursor_row = self.cursor_row
+        before = [row.key.value for row in self.ordered_rows]
         order = self._order()
         wanted = set(order)
-        structural = False
-        changed: list[str] = []
-        for key in [k for k in self._shown if k not in wanted]:
-            self.remove_row(key)
-            del self._shown[key]
-            self._base.pop(key, None)
-            self._sources.pop(key, None)
-            self._changes.pop(key, None)
-            self._flash.pop(key, None)
-            structural = True
+        changed: dict[str, list[int] | None] = {}
         mono = self._mono
-        for key in order:
-            item = self._items[key]
-            old_base = self._base.get(key)
-            if old_base is not None and self._sources.get(key) is item:
-                base = old_base
-            else:
-                base = self.render_row(item)
-                self._sources[key] = item
-            self._base[key] = base
-            if key not in self._shown:
-                self._changes[key] = self.change_key(item)
-                if flash:
-                    self._flash[key] = mono + FLASH_S
-                cells = self._styled(key, base)
-                self.add_row(*cells, key=key)
-                self._shown[key] = cells
-                structural = True
-            elif old_base is None or not same_row(base, old_base):
-                if flash and self._changes.get(key) != self.change_key(item):
-                    self._flash[key] = mono + FLASH_S
-                self._set_row(key, self._styled(key, base))
-                changed.append(key)
-            elif key in self._flash and self._flash[key] <= mono:
-                del self._flash[key]
-                self._set_row(key, base)
-                changed.append(key)
-        for key in order:
-            self._changes[key] = self.change_key(self._items[key])
-        current = [row.key.value for row in self.ordered_rows]
-        if current != order and order:
-            first = self.columns_now[0].key
-            rank = {id(self._shown[k][0]): n for n, k in enumerate(order)}
-            self.sort(first, key=lambda text: rank.get(id(text), 0))
-            structural = True
+        with self._quietly():
+            for key in [k for k in self._shown if k not in wanted]:
+                self.remove_row(key)
+                del self._shown[key]
+                self._forget(key)
+            for key in order:
+                item = self._item_any(key)
+                gone = key in self._gone
+                old_base = self._base.get(key)
+                if old_base is not None and self._sources.get(key) is item and not (
+                    gone and key not in self._gone_drawn
+                ):
+                    base = old_base
+                else:
+                    base = self.render_gone(item) if gone else self.render_row(item)
+                    self._sources[key] = item
+                    if gone:
+                        self._gone_drawn.add(key)
+                self._base[key] = base
+                if key not in self._shown:
+                    self._changes[key] = self.change_key(item)
+                    if flash:
+                        self._flash[key] = mono + FLASH_S
+                    cells = self._styled(key, base)
+                    self.add_row(*cells, key=key)
+                    self._shown[key] = cells
+                elif old_base is None or not same_row(base, old_base):
+                    if flash and not gone and self._changes.get(key) != self.change_key(item):
+                        self._flash[key] = mono + FLASH_S
+                        self._set_row(key, self._styled(key, base))
+                        changed[key] = None
+                    else:
+                        changed[key] = self._set_row(key, self._styled(key, base))
+                elif key in self._flash and self._flash[key] <= mono:
+                    del self._flash[key]
+                    self._set_row(key, base)
+                    changed[key] = None
+            for key in order:
+                self._changes[key] = self.change_key(self._item_any(key))
+            current = [row.key.value for row in self.ordered_rows]
+            if current != order and order:
+                first = self.columns_now[0].key
+                rank = {id(self._shown[k][0]): n for n, k in enumerate(order)}
+                self.sort(first, key=lambda text: rank.get(id(text), 0))
+        # Repaint only the rows whose occupant changed: a row taken over in place (a slot
+        # reused) costs one row; a shift costs from its first row to the window's end; rows
+        # appended below the window cost nothing on the wire.
+        if len(before) == len(order):
+            for a, b in zip(before, order, strict=True):
+                if a != b:
+                    self._refresh_key(b)
+        else:
+            shift = next(
+                (n for n, (a, b) in enumerate(zip(before, order, strict=False)) if a != b),
+                min(len(before), len(order)),
+            )
+            self._refresh_from(shift)
+        for key, columns in changed.items():
+            self._refresh_key(key, columns)
         if cursor_key is not None and cursor_key in self._shown:
             self.move_to_key(cursor_key)
         elif self.row_count and cursor_row >= self.row_count:
             self.move_cursor(row=self.row_count - 1, animate=False)
-        if not structural:
-            for key in changed:
-                self._refresh_key(key)
         self._post_prefs()
+
+    def _refresh_from(self, row_index: int) -> None:
+        top = row_index + (self.header_height if self.show_header else 0)
+        height = max(1, self.virtual_size.height, self.size.height + self.scroll_offset.y) - top
+        self._refresh_region(Region(0, top, max(1, self.virtual_size.width, self.size.width),
+                                    max(1, height)))
 
     def _remember(self) -> None:
         if self.ui_state is not None:

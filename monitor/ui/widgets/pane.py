@@ -1,11 +1,14 @@
 """`Pane`: a bordered, titled box that says how fresh its data is and how it is sorted.
 
 The title is the pane's name exactly as INTERFACE.md spells it. The subtitle carries the sort
-and filter of the table inside, and "STALE 45s" when the data is old: stale data is dimmed
-(`.stale`) and labelled, never blanked (FAULTS commitment 2).
+and filter of the table inside, and "STALE since 10:31:40" when the data is old: stale data is
+dimmed (`.stale`) and labelled, never blanked (FAULTS commitment 2). The subtitle changes
+rarely on purpose: changing it repaints the whole pane.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from textual import on
 from textual.containers import Vertical
@@ -14,7 +17,7 @@ from textual.widget import Widget
 
 from monitor.display import to_display
 from monitor.state.views import PaneStatus
-from monitor.ui.format import span
+from monitor.ui.format import clock_time
 from monitor.ui.widgets.live_table import LiveTable
 
 
@@ -34,7 +37,15 @@ class Pane(Vertical):
         self._fresh = ""
         self._subtitle = ""
 
-    def set_freshness(self, status: PaneStatus | None) -> None:
+    def set_freshness(self, status: PaneStatus | None, *, since: datetime | None = None) -> None:
+        """Mark the pane stale (dimmed, and in words) or fresh.
+
+        Args:
+            status: the pane's freshness from the view.
+            since: wall time of the pane's last good data. The subtitle says "STALE since
+                10:31:40" rather than a ticking age: a new subtitle repaints the whole pane,
+                and the status line already ticks the ages.
+        """
         fresh = ""
         stale = False
         if status is not None:
@@ -42,9 +53,10 @@ class Pane(Vertical):
                 fresh = f"error: {to_display(status.error, 30)}"
                 stale = True
             elif status.stale or status.error:
-                fresh = f"STALE {span(status.age_s)}"
+                fresh = f"STALE since {clock_time(since)}" if since else "STALE"
                 stale = True
-        self.set_class(stale, "stale")
+        if stale != self.has_class("stale"):
+            self.set_class(stale, "stale")
         self._fresh = fresh
         self._update()
 

@@ -167,4 +167,5 @@ class RetryTimeline(Vertical):
         if self._texts.get(widget_id) == text:
             return
         self._texts[widget_id] = text
-        self.query_one(f"#{widget_id}", Static).update(Content(text))
+        # One-line, full-width parts: their size never changes, so no layout pass.
+        self.query_one(f"#{widget_id}", Static).update(Content(text), layout=False)

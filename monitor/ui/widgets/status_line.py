@@ -17,6 +17,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from monitor.display import to_display
+from monitor.polling.fetch import Routes
 from monitor.state.store import ApiHealth
 from monitor.state.views import PaneStatus
 from monitor.ui.format import clock_time, span
@@ -31,6 +32,9 @@ PANE_WORDS = {
 
 STATE_CLASSES = ("state-ok", "state-warn", "state-error")
 
+WIDE = 110
+"""From this width (of the status line) on, the long words; below, the short ones."""
+
 
 def wall_time(mono_at: float | None, now: datetime, mono_now: float) -> datetime | None:
     """A monotonic instant as wall-clock time, relative to the app clock's current reading."""
@@ -39,7 +43,28 @@ def wall_time(mono_at: float | None, now: datetime, mono_now: float) -> datetime
     return now - timedelta(seconds=mono_now - mono_at)
 
 
-def api_words(health: ApiHealth, now: datetime, mono_now: float) -> tuple[str, str]:
+def fallback_words(routes: object) -> str:
+    """Which documented fallbacks are in use, in words; empty while every first choice works.
+
+    The engine learns from 404s which path serves each kind of data (`Routes`); only the
+    departures from the first choice are worth the operator's attention.
+    """
+    if not isinstance(routes, Routes):
+        return ""
+    first = Routes()
+    parts = []
+    if routes.campaign_logs != first.campaign_logs:
+        parts.append(f"campaign calls via /{routes.campaign_logs}")
+    if routes.campaigns != first.campaigns:
+        parts.append(f"campaigns via /{routes.campaigns}")
+    if routes.retries != first.retries:
+        parts.append("retries from the call record only")
+    return "endpoint unavailable; fallback: " + ", ".join(parts) if parts else ""
+
+
+def api_words(
+    health: ApiHealth, now: datetime, mono_now: float, fallbacks: str = ""
+) -> tuple[str, str]:
     """The API's state in words, and its severity class."""
     state = health.state
     since = clock_time(wall_time(health.since, now, mono_now)) if health.since else None
@@ -61,19 +86,28 @@ def api_words(health: ApiHealth, now: datetime, mono_now: float) -> tuple[str, s
         words, level = "API DEGRADED", "state-warn"
     else:
         words, level = f"API {to_display(state, 20)}", "state-warn"
-    if health.routes:
-        words += f" · {to_display(health.routes, 60)}"
+    if fallbacks:
+        words += f" · {to_display(fallbacks, 80)}"
     return words, level
 
 
 def budget_words(health: ApiHealth, *, short: bool) -> str:
-    parts = [f"req {health.used_last_minute}/{health.budget_per_min}" + ("" if short else "/min")]
-    if health.remaining is not None:
-        limit = f"/{health.limit}" if health.limit is not None and not short else ""
-        parts.append(f"{'rem' if short else 'remaining'} {health.remaining}{limit}")
-    if health.reset_after_s is not None:
+    """Our request budget and what the API says is left (X-RateLimit-Remaining)."""
+    if short:
+        parts = [f"req {health.used_last_minute}/{health.budget_per_min}/min"]
+        if health.remaining is not None:
+            parts.append(f"{health.remaining} left")
+    else:
+        parts = [f"requests {health.used_last_minute}/{health.budget_per_min} per min"]
+        if health.remaining is not None:
+            limit = f"/{health.limit}" if health.limit is not None else ""
+            parts.append(f"API remaining {health.remaining}{limit}")
+    # The window's reset only matters when the remaining requests run low; shown always, its
+    # countdown would redraw the line every second.
+    low = health.remaining is not None and health.limit and health.remaining < health.limit / 4
+    if health.reset_after_s is not None and (low or health.remaining == 0):
         parts.append(f"reset {span(health.reset_after_s)}")
-    return " ".join(parts) if short else " · ".join(parts)
+    return " · ".join(parts)
 
 
 def next_poll_words(seconds: float | None) -> str:
@@ -99,8 +133,8 @@ def pane_age_words(panes: Sequence[PaneStatus], width: int) -> str:
             parts.append(f"{name} {value}")
         return ("age " if short else "data age: ") + " · ".join(parts)
 
-    text = render(short=False)
-    return text if len(text) <= width else render(short=True)
+    # The short form on narrow terminals: this line changes every second, and its bytes count.
+    return render(short=False) if width >= WIDE else render(short=True)
 
 
 class StatusLine(Widget):
@@ -134,9 +168,10 @@ class StatusLine(Widget):
         paused_at: datetime | None,
         now: datetime,
         mono_now: float,
+        fallbacks: str = "",
     ) -> None:
         width = self.size.width or 80
-        words, level = api_words(health, now, mono_now)
+        words, level = api_words(health, now, mono_now, fallbacks)
         self._set("status-api", words)
         if level != self._level:
             api = self.query_one("#status-api", Static)
@@ -151,12 +186,7 @@ class StatusLine(Widget):
             self._set("status-next", f"  {next_poll_words(next_poll_s)}")
         else:
             self._set("status-next", "")
-        room = width - len(words) - len(self._texts.get("status-next", "")) - 4
-        full = budget_words(health, short=False)
-        self._set(
-            "status-budget",
-            "  " + (full if len(full) <= room else budget_words(health, short=True)),
-        )
+        self._set("status-budget", "  " + budget_words(health, short=width < WIDE))
         self._set("status-ages", pane_age_words(panes, width))
 
     def text(self, widget_id: str) -> str:
@@ -164,10 +194,13 @@ class StatusLine(Widget):
         return self._texts.get(widget_id, "")
 
     def _set(self, widget_id: str, text: str) -> None:
-        if self._texts.get(widget_id) == text:
+        old = self._texts.get(widget_id)
+        if old == text:
             return
         self._texts[widget_id] = text
-        self.query_one(f"#{widget_id}", Static).update(Content(text))
+        # A layout pass only when the part's width changes ("9s" -> "10s"), not every second.
+        same_width = old is not None and len(old) == len(text)
+        self.query_one(f"#{widget_id}", Static).update(Content(text), layout=not same_width)
 
 
 class ApiBanner(Static):
