@@ -52,7 +52,7 @@ async def test_dashboard_has_the_four_panes_titled_as_the_interface_says(
         assert status.text("status-api") == "API ok"
         assert "next poll 3s" in status.text("status-next")
         assert "req 34/60/min · 112 left" in status.text("status-budget")
-        assert "age act 2s · camp 8s · retry 4s · conc 2s" == status.text("status-ages")
+        assert status.text("status-ages") == "age act 2s · camp 8s · retry 4s · conc 2s"
 
 
 async def test_the_highlighted_call_stays_highlighted_across_a_poll(make_app: AppFactory) -> None:
