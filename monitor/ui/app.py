@@ -50,7 +50,8 @@ MIN_RENDER_INTERVAL_S = 1.0
 """New data is drawn at most this often (on the app clock): a burst of poll results becomes
 one frame, shared with the countdowns."""
 NO_TICK_STATUS_EVERY = 5
-"""With --no-tick, ages and countdowns are redrawn only every this many seconds."""
+"""With --no-tick (slow links), new data, ages and countdowns are drawn only every this many
+seconds: nothing changes on screen in between."""
 ENGINE_RESTART_S = 5.0
 """If the engine ever dies (it should not), it is restarted after this long."""
 
@@ -199,9 +200,11 @@ class MonitorApp(App[int]):
         if self.paused_at is not None:
             return
         self._seconds += 1
+        if not self.tick_enabled and self._seconds % NO_TICK_STATUS_EVERY:
+            return  # --no-tick: one frame every few seconds, data and ages together
         if self._dirty:
             self.render_now()
-        elif self.tick_enabled or self._seconds % NO_TICK_STATUS_EVERY == 0:
+        else:
             self.tick_now()
 
     def frame(self) -> Frame:

@@ -108,6 +108,9 @@ class DashboardScreen(LiveScreen):
         self._frame = frame
         self.active.now = frame.now
         self.active.sync(view.active, frame.mono)
+        if not self.monitor.tick_enabled:
+            # --no-tick: durations move on with the data, every few seconds.
+            self.active.tick_column("dur", self.active.duration_cell)
         self.campaigns.sync(view.campaigns, frame.mono)
         self.gauge.show(view.concurrency)
         self.spark.show(view.concurrency, self.monitor.engine.settings.poll.active_calls_s)

@@ -49,11 +49,13 @@ class ActiveCallsTable(LiveTable[ActiveCallRow]):
         # The ticking duration comes first: Textual rewrites a changed line from the left
         # edge of the widget to the end of the change, so at the left a tick costs ~7 cells a
         # row, at the right it would cost the whole row.
+        # The state changes once or twice a call (dialing, in call): second, for the same
+        # reason.
         ColumnSpec("dur", "dur", 6, 8, right=True),
+        ColumnSpec("state", "state", 7, 16),
         ColumnSpec("id", "call", 8, 18, grow=2),
         ColumnSpec("campaign", "campaign", 6, 24, grow=1),
         ColumnSpec("to", "to", 7, 16, grow=3),
-        ColumnSpec("state", "state", 7, 16),
         ColumnSpec("attempt", "#", 1, 3, right=True),
         ColumnSpec("started", "started", 8, 8, optional=1),
         ColumnSpec("note", "note", 9, 12, optional=2),

@@ -99,11 +99,10 @@ class CampaignTable(LiveTable[CampaignRow]):
         return item.id
 
     def change_key(self, item: CampaignRow) -> object:
-        # Outcomes, not the in-flight figure, which moves on every poll (a flash every poll
-        # would mean nothing, and repaint the rows twice).
-        counts = tuple((k, v) for k, v in item.counts.items() if k != "in_progress")
-        return (item.name, item.status, item.status_raw, item.total, counts,
-                item.connect_rate, item.qualified_rate, item.analysis_pending)
+        # A campaign that appears or changes state flashes; its figures move on most polls
+        # in a busy workspace, and a row flashing every poll would mean nothing (and cost
+        # two whole-row repaints each time).
+        return (item.name, item.status, item.status_raw)
 
     def render_row(self, item: CampaignRow) -> tuple[Text, ...]:
         out: list[Text] = []

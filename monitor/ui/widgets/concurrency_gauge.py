@@ -1,18 +1,22 @@
 """Concurrency: in flight against the cap, the peak, recent history and the coming retry wave.
 
-Three small widgets rather than one, so a new history sample repaints the sparkline's line and
-not the gauge (bytes to the terminal scale with the repainted area, PERFORMANCE 8.1). Each says
-in words what its colour says (AT CAP, OVER CAP), so NO_COLOR loses nothing (FAULTS R7).
+Each line is its own one-line widget, redrawn only when its text changes: Textual repaints a
+widget's whole area when it refreshes, so a gauge drawn by one `render()` would resend all its
+lines whenever the in-flight figure moved (about every poll), where this resends one or two
+(PERFORMANCE 8.1: bytes scale with the repainted area). Every colour repeats what the words
+say (AT CAP, OVER CAP), so NO_COLOR loses nothing (FAULTS R7).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
-from rich.console import RenderableType
+from rich.style import Style
 from rich.text import Text
-from textual.reactive import reactive
-from textual.widget import Widget
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
 
 from monitor.state.derive import WaveBucket
 from monitor.state.views import ConcurrencyView
@@ -22,7 +26,7 @@ BLOCKS = "▁▂▃▄▅▆▇█"
 """Eight levels per cell: the finest a character-cell sparkline can show."""
 
 
-def spark(values: tuple[int, ...], width: int, top: int) -> str:
+def spark(values: Sequence[int], width: int, top: int) -> str:
     """The last `width` values as block characters, scaled to `top`."""
     if width <= 0:
         return ""
@@ -39,8 +43,60 @@ def bar(filled: float, width: int) -> str:
     return "█" * cells + "░" * (width - cells)
 
 
-class ConcurrencyGauge(Widget):
+def line(*parts: str | tuple[str, Style | str]) -> Text:
+    text = Text(no_wrap=True, overflow="ellipsis", end="")
+    for part in parts:
+        if isinstance(part, tuple):
+            text.append(part[0], style=part[1])
+        else:
+            text.append(part)
+    return text
+
+
+class LineStack(Vertical):
+    """A fixed number of one-line widgets, each redrawn only when its text changes."""
+
+    LINES: ClassVar[int] = 1
+
+    DEFAULT_CSS = """
+    LineStack { height: auto; }
+    LineStack > Static { height: 1; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._shown: list[Text | None] = [None] * self.LINES
+
+    def compose(self) -> ComposeResult:
+        for _ in range(self.LINES):
+            yield Static("", markup=False)
+
+    def set_lines(self, lines: Sequence[Text]) -> None:
+        statics = list(self.query_children(Static).results(Static))
+        for n, static in enumerate(statics):
+            text = lines[n] if n < len(lines) else Text("", end="")
+            old = self._shown[n]
+            if old is not None and old.plain == text.plain and old.spans == text.spans:
+                continue
+            self._shown[n] = text
+            static.update(text, layout=False)
+
+    def style_of(self, name: str) -> Style:
+        try:
+            return self.get_component_rich_style(name, partial=True)
+        except Exception:  # not mounted yet
+            return Style()
+
+    @property
+    def cells(self) -> int:
+        """The usable width in cells."""
+        return self.size.width or 30
+
+
+class ConcurrencyGauge(LineStack):
     """In flight against the cap as a bar with numbers, and the peak."""
+
+    LINES = 3
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "concurrency-gauge--bar",
@@ -55,78 +111,42 @@ class ConcurrencyGauge(Widget):
     | `concurrency-gauge--peak` | The peak figure. |
     """
 
-    DEFAULT_CSS = "ConcurrencyGauge { height: 3; }"
-
-    in_flight: reactive[int] = reactive(0)
-    """Calls holding a slot now (dialing or in progress)."""
-    cap: reactive[int | None] = reactive(None)
-    """The workspace cap; None when not configured."""
-    peak: reactive[int] = reactive(0)
-    """The most in flight seen this session."""
-
     def show(self, view: ConcurrencyView) -> None:
-        self.in_flight = view.in_flight
-        self.cap = view.cap
-        self.peak = view.peak
-
-    def render(self) -> RenderableType:
-        width = self.size.width or 30
-        at_cap = self.cap is not None and self.in_flight >= self.cap
-        warn = self.get_component_rich_style("concurrency-gauge--at-cap") if at_cap else ""
-        head = Text(no_wrap=True, end="")
-        if self.cap is not None:
-            head.append(f"{self.in_flight}/{self.cap} in flight")
-            if at_cap:
-                head.append(" AT CAP", style=warn)
-        else:
-            head.append(f"{self.in_flight} in flight (cap unknown)")
-        body = Text(no_wrap=True, end="")
-        if self.cap is not None:
-            ratio = self.in_flight / self.cap if self.cap else 0.0
+        cap = view.cap
+        at_cap = cap is not None and view.in_flight >= cap
+        warn = self.style_of("concurrency-gauge--at-cap") if at_cap else Style()
+        if cap is not None:
+            head = line(f"{view.in_flight}/{cap} in flight", (" AT CAP" if at_cap else "", warn))
+            ratio = view.in_flight / cap if cap else 0.0
             pct = f" {round(ratio * 100)}%"
-            style = warn or self.get_component_rich_style("concurrency-gauge--bar")
-            body.append(bar(min(1.0, ratio), width - len(pct)), style=style)
-            body.append(pct)
+            style = warn if at_cap else self.style_of("concurrency-gauge--bar")
+            body = line((bar(min(1.0, ratio), self.cells - len(pct)), style), pct)
+            tail = line("peak ", (str(view.peak), self.style_of("concurrency-gauge--peak")),
+                        f" / {cap}")
         else:
-            body.append("set concurrency_cap or plan to see the gauge")
-        tail = Text(no_wrap=True, end="")
-        tail.append("peak ")
-        tail.append(str(self.peak), style=self.get_component_rich_style("concurrency-gauge--peak"))
-        if self.cap is not None:
-            tail.append(f" / {self.cap}")
-        return Text("\n", no_wrap=True, overflow="ellipsis", end="").join([head, body, tail])
+            head = line(f"{view.in_flight} in flight (cap unknown)")
+            body = line("set concurrency_cap or plan for a gauge")
+            tail = line("peak ", (str(view.peak), self.style_of("concurrency-gauge--peak")))
+        self.set_lines([head, body, tail])
 
 
-class HistorySpark(Widget):
+class HistorySpark(LineStack):
     """In flight over the last minutes, one cell per sample."""
 
-    DEFAULT_CSS = "HistorySpark { height: 2; }"
-
-    history: reactive[tuple[int, ...]] = reactive(())
-    """In-flight samples, oldest first."""
-    top: reactive[int] = reactive(1)
-    """The value drawn as a full block (the cap, or the highest sample)."""
-    span_s: reactive[float | None] = reactive(None)
-    """Seconds covered by the samples on screen, when known."""
+    LINES = 2
 
     def show(self, view: ConcurrencyView, sample_s: float) -> None:
-        width = max(1, self.size.width or 30)
-        shown = view.history[-width:]
-        self.top = max(view.cap or 0, max(shown, default=0), 1)
-        self.history = shown
-        self.span_s = len(shown) * sample_s if shown else None
-
-    def render(self) -> RenderableType:
-        width = self.size.width or 30
-        label = "history"
-        if self.span_s:
-            label = f"last {span(self.span_s)} (full = {self.top})"
-        line = spark(self.history, width, self.top) if self.history else "no samples yet"
-        return Text(f"{label}\n{line}", no_wrap=True, end="")
+        shown = view.history[-max(1, self.cells):]
+        top = max(view.cap or 0, max(shown, default=0), 1)
+        label = f"last {span(len(shown) * sample_s)} (full = {top})" if shown else "history"
+        chart = spark(shown, self.cells, top) if shown else "no samples yet"
+        self.set_lines([line(label), line(chart)])
 
 
-class RetryWave(Widget):
+class RetryWave(LineStack):
     """Retries falling due per minute, and whether they will push in-flight over the cap."""
+
+    LINES = 3
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"retry-wave--over-cap"}
     """
@@ -135,45 +155,29 @@ class RetryWave(Widget):
     | `retry-wave--over-cap` | Minutes (and words) where retries would exceed the cap. |
     """
 
-    DEFAULT_CSS = "RetryWave { height: 3; }"
-
-    wave: reactive[tuple[WaveBucket, ...]] = reactive(())
-    """Minutes with retries due, soonest first."""
-    peak_bucket: reactive[WaveBucket | None] = reactive(None)
-    cap: reactive[int | None] = reactive(None)
-    hits_cap: reactive[bool] = reactive(False)
-
     def show(self, view: ConcurrencyView) -> None:
-        self.wave = view.wave
-        self.peak_bucket = view.wave_peak
-        self.cap = view.cap
-        self.hits_cap = view.hits_cap
-
-    def render(self) -> RenderableType:
-        width = self.size.width or 30
-        over = self.get_component_rich_style("retry-wave--over-cap")
-        if not self.wave:
-            return Text("retry wave: none due\nin the next hour", no_wrap=True, end="")
-        total = sum(b.calls for b in self.wave)
-        first = Text(no_wrap=True, end="")
-        first.append(f"retry wave: {total} due")
-        if self.hits_cap:
-            first.append(" OVER CAP", style=over)
-        second = Text(no_wrap=True, end="")
-        peak = self.peak_bucket
+        wave: tuple[WaveBucket, ...] = view.wave
+        over = self.style_of("retry-wave--over-cap")
+        if not wave:
+            self.set_lines([line("retry wave: none due"), line("in the next hour")])
+            return
+        total = sum(b.calls for b in wave)
+        first = line(f"retry wave: {total} due", (" OVER CAP" if view.hits_cap else "", over))
+        second = line()
+        peak = view.wave_peak
         if peak is not None:
-            second.append(f"peak {short_time(peak.at)} +{peak.calls}")
-            cap = f"/{self.cap}" if self.cap is not None else ""
-            second.append(f" → {peak.projected}{cap}", style=over if peak.over_cap else "")
+            cap = f"/{view.cap}" if view.cap is not None else ""
+            second = line(f"peak {short_time(peak.at)} +{peak.calls}",
+                          (f" → {peak.projected}{cap}", over if peak.over_cap else ""))
+        start = wave[0].at
+        by_minute = {int((b.at - start).total_seconds() // 60): b for b in wave}
+        top = max(b.calls for b in wave)
         chart = Text(no_wrap=True, end="")
-        start = self.wave[0].at
-        by_minute = {int((b.at - start).total_seconds() // 60): b for b in self.wave}
-        top = max(b.calls for b in self.wave)
-        for minute in range(min(width, 60)):
+        for minute in range(min(self.cells, 60)):
             bucket = by_minute.get(minute)
             if bucket is None:
                 chart.append(" ")
                 continue
             level = BLOCKS[min(7, max(0, round(bucket.calls / top * 7)))]
             chart.append(level, style=over if bucket.over_cap else "")
-        return Text("\n", no_wrap=True, overflow="ellipsis", end="").join([first, second, chart])
+        self.set_lines([first, second, chart])

@@ -28,7 +28,7 @@ from textual.coordinate import Coordinate
 from textual.geometry import Region
 from textual.message import Message
 from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
+from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist, RowKey
 
 from monitor.display import to_display
 from monitor.ui.state_file import UiState, ViewPrefs
@@ -417,6 +417,12 @@ class LiveTable(DataTable[Text], Generic[T]):
     def on_mount(self) -> None:
         self._post_prefs()
 
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        # DataTable recomputes its virtual size after rows come or go, and setting it repaints
+        # the whole table; `_apply` has already repainted exactly the rows that moved.
+        with self._quietly():
+            super()._update_dimensions(new_rows)
+
     def watch_cursor_coordinate(self, old: Coordinate, new: Coordinate) -> None:
         super().watch_cursor_coordinate(old, new)
         self._post_prefs()
@@ -570,9 +576,11 @@ class LiveTable(DataTable[Text], Generic[T]):
                 item = self._item_any(key)
                 gone = key in self._gone
                 old_base = self._base.get(key)
-                if old_base is not None and self._sources.get(key) is item and not (
-                    gone and key not in self._gone_drawn
-                ):
+                source = self._sources.get(key)
+                # View rows are rebuilt on every render: equal data means the cells still hold
+                # (ticking cells are kept current by `tick_column`).
+                same = source is item or (source is not None and source == item)
+                if old_base is not None and same and not (gone and key not in self._gone_drawn):
                     base = old_base
                 else:
                     base = self.render_gone(item) if gone else self.render_row(item)
@@ -608,16 +616,11 @@ class LiveTable(DataTable[Text], Generic[T]):
         # Repaint only the rows whose occupant changed: a row taken over in place (a slot
         # reused) costs one row; a shift costs from its first row to the window's end; rows
         # appended below the window cost nothing on the wire.
-        if len(before) == len(order):
-            for a, b in zip(before, order, strict=True):
-                if a != b:
-                    self._refresh_key(b)
-        else:
-            shift = next(
-                (n for n, (a, b) in enumerate(zip(before, order, strict=False)) if a != b),
-                min(len(before), len(order)),
-            )
-            self._refresh_from(shift)
+        for a, b in zip(before, order, strict=False):
+            if a != b:
+                self._refresh_key(b)
+        if len(before) != len(order):
+            self._refresh_from(min(len(before), len(order)))
         for key, columns in changed.items():
             self._refresh_key(key, columns)
         if cursor_key is not None and cursor_key in self._shown:

@@ -32,7 +32,21 @@ PANE_WORDS = {
 
 STATE_CLASSES = ("state-ok", "state-warn", "state-error")
 
+FIXED_WIDTH_PARTS = frozenset(
+    {"status-next", "status-budget", *(f"status-age-{n}" for n in range(4))}
+)
+"""Parts updated about every second: fixed widths, so an update needs no layout pass."""
+
+BUDGET_EVERY_S = 5.0
+"""How often the request-budget figures are redrawn."""
+
 WIDE = 110
+
+AGE_PARTS = 4
+"""Active calls, campaigns, retries, concurrency."""
+AGE_PART_CELLS = {False: 19, True: 26}
+"""Fixed widths of an age part (" · retry STALE 59m"), narrow and wide: a part that changes
+width would need a layout pass, and a second frame."""
 """From this width (of the status line) on, the long words; below, the short ones."""
 
 
@@ -118,23 +132,37 @@ def next_poll_words(seconds: float | None) -> str:
     return f"next poll {span(seconds)}"
 
 
-def pane_age_words(panes: Sequence[PaneStatus], width: int) -> str:
-    def render(short: bool) -> str:
-        parts = []
-        for p in panes:
-            long_name, short_name = PANE_WORDS.get(p.pane, (p.pane, p.pane))
-            name = short_name if short else long_name
-            if p.age_s is None:
-                value = "error" if p.error else "no data yet"
-            else:
-                value = span(p.age_s)
-                if p.stale or p.error:
-                    value = f"STALE {value}"
-            parts.append(f"{name} {value}")
-        return ("age " if short else "data age: ") + " · ".join(parts)
+def coarse_age(seconds: float) -> str:
+    """An age that changes every few seconds, not every second: "<5s", "<10s", "<30s", "<1m",
+    then minutes ("3m"). Fresh data is fresh whether it is 2 or 4 seconds old; a figure that
+    ticked every second would redraw the line every second for nothing."""
+    for limit in (5, 10, 20, 30, 60):
+        if seconds < limit:
+            return f"<{limit}s" if limit < 60 else "<1m"
+    return f"{int(seconds // 60)}m" if seconds < 3600 else span(seconds)
 
-    # The short form on narrow terminals: this line changes every second, and its bytes count.
-    return render(short=False) if width >= WIDE else render(short=True)
+
+def pane_age_parts(panes: Sequence[PaneStatus], width: int) -> list[str]:
+    """Each pane's age in words ("act <5s", "camp STALE 3m"), short on narrow terminals."""
+    short = width < WIDE
+    parts = []
+    for p in panes:
+        long_name, short_name = PANE_WORDS.get(p.pane, (p.pane, p.pane))
+        name = short_name if short else long_name
+        if p.age_s is None:
+            value = "error" if p.error else "no data yet"
+        elif p.stale or p.error:
+            value = f"STALE {coarse_age(p.age_s)}"
+        else:
+            value = coarse_age(p.age_s)
+        parts.append(f"{name} {value}")
+    return parts
+
+
+def pane_age_words(panes: Sequence[PaneStatus], width: int) -> str:
+    """The whole age line, as the status line shows it."""
+    prefix = "age " if width < WIDE else "data age: "
+    return prefix + " · ".join(pane_age_parts(panes, width))
 
 
 class StatusLine(Widget):
@@ -144,12 +172,18 @@ class StatusLine(Widget):
     StatusLine { height: 2; }
     StatusLine > Horizontal { height: 1; }
     StatusLine Static { width: auto; height: 1; }
+    StatusLine #status-next { width: 17; }
+    StatusLine #status-budget { width: 1fr; }
+
     """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._texts: dict[str, str] = {}
         self._level = ""
+        self._budget_at = -1e9
+        self._wide_ages: bool | None = None
+        self._budget_state = ""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="status-top"):
@@ -157,7 +191,11 @@ class StatusLine(Widget):
             yield Static("", id="status-paused", markup=False)
             yield Static("", id="status-next", markup=False)
             yield Static("", id="status-budget", markup=False)
-        yield Static("", id="status-ages", markup=False)
+        # One widget per pane's age: a change redraws from that part on, not the whole line.
+        with Horizontal(id="status-bottom"):
+            yield Static("", id="status-ages", markup=False)
+            for n in range(AGE_PARTS):
+                yield Static("", id=f"status-age-{n}", markup=False)
 
     def show(
         self,
@@ -186,11 +224,29 @@ class StatusLine(Widget):
             self._set("status-next", f"  {next_poll_words(next_poll_s)}")
         else:
             self._set("status-next", "")
-        self._set("status-budget", "  " + budget_words(health, short=width < WIDE))
-        self._set("status-ages", pane_age_words(panes, width))
+        # The budget moves with every request: redrawn every few seconds, not every second.
+        if mono_now - self._budget_at >= BUDGET_EVERY_S or health.state != self._budget_state:
+            self._budget_at = mono_now
+            self._budget_state = health.state
+            self._set("status-budget", "  " + budget_words(health, short=width < WIDE))
+        wide = width >= WIDE
+        if wide != self._wide_ages:
+            self._wide_ages = wide
+            for n in range(AGE_PARTS):
+                self.query_one(f"#status-age-{n}", Static).styles.width = AGE_PART_CELLS[wide]
+        self._set("status-ages", "data age:" if wide else "age")
+        parts = pane_age_parts(panes, width)[:AGE_PARTS]
+        for n in range(AGE_PARTS):
+            words = parts[n] if n < len(parts) else ""
+            self._set(f"status-age-{n}", (" " if n == 0 else " · ") + words if words else "")
 
     def text(self, widget_id: str) -> str:
-        """What a part currently says (for tests and the help screen)."""
+        """What a part currently says (for tests); "status-ages" is the whole age line."""
+        if widget_id == "status-ages":
+            return "".join(
+                self._texts.get(k, "")
+                for k in ("status-ages", *(f"status-age-{n}" for n in range(AGE_PARTS)))
+            )
         return self._texts.get(widget_id, "")
 
     def _set(self, widget_id: str, text: str) -> None:
@@ -198,9 +254,13 @@ class StatusLine(Widget):
         if old == text:
             return
         self._texts[widget_id] = text
-        # A layout pass only when the part's width changes ("9s" -> "10s"), not every second.
+        # The parts that change every second have fixed widths (see DEFAULT_CSS), so they
+        # never need a layout pass; the others only when their width changes.
+        fixed = widget_id in FIXED_WIDTH_PARTS
         same_width = old is not None and len(old) == len(text)
-        self.query_one(f"#{widget_id}", Static).update(Content(text), layout=not same_width)
+        self.query_one(f"#{widget_id}", Static).update(
+            Content(text), layout=not (fixed or same_width)
+        )
 
 
 class ApiBanner(Static):
