@@ -237,7 +237,11 @@ class MonitorApp(App[int]):
             return
         self._dirty = False
         view = self.engine.view()
-        self._drawn_data = self._drawn_data or bool(self.engine.store.freshness)
+        if not self._drawn_data:
+            # Draw at once until the active calls have been drawn: the first screen with data
+            # should not wait for the clock's next second.
+            active = self.engine.store.freshness.get("active")
+            self._drawn_data = active is not None and active.fetched_at is not None
         self.view = view
         self.renders += 1
         screen = self.live_screen()
@@ -290,10 +294,10 @@ class MonitorApp(App[int]):
         if isinstance(self.screen, HelpScreen):
             return
         groups: list[tuple[str, list[BindingType]]] = [
-            ("", list(self.BINDINGS)),
-            ("", list(LiveScreen.BINDINGS)),
-            ("", list(LiveTable.BINDINGS)),
-            (" (campaign screen)", list(CampaignScreen.BINDINGS)),
+            ("Everywhere", list(self.BINDINGS)),
+            ("On every screen", list(LiveScreen.BINDINGS)),
+            ("In a table", list(LiveTable.BINDINGS)),
+            ("On a campaign's screen", list(CampaignScreen.BINDINGS)),
         ]
         self.push_screen(HelpScreen(groups))
 

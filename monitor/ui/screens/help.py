@@ -44,29 +44,34 @@ def key_label(binding: Binding) -> str:
     return " ".join(KEY_NAMES.get(k, k) for k in binding.key.split(","))
 
 
-def _bindings(groups: Iterable[tuple[str, Iterable[BindingType]]]) -> list[tuple[str, str]]:
+def _rows(bindings: Iterable[BindingType], seen: set[str]) -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = []
-    seen: set[str] = set()
-    for where, bindings in groups:
-        for item in bindings:
-            if not isinstance(item, Binding) or not item.description:
-                continue
-            label = key_label(item)
-            if label in seen:
-                continue
-            seen.add(label)
-            desc = item.tooltip or item.description
-            rows.append((label, f"{desc}{where}"))
+    for item in bindings:
+        if not isinstance(item, Binding) or not item.description:
+            continue
+        label = key_label(item)
+        if label in seen:
+            continue
+        seen.add(label)
+        rows.append((label, item.tooltip or item.description))
     return rows
 
 
 def help_text(groups: Iterable[tuple[str, Iterable[BindingType]]]) -> Text:
+    """Every key by where it works, then the marks; built from the bindings themselves."""
     text = Text(end="")
-    text.append("Keys\n", style="bold underline")
-    for key, what in [*_bindings(groups), *NAVIGATION]:
-        text.append(f"  {key:<20}", style="bold")
-        text.append(f"{what}\n")
-    text.append("\nMarks and words\n", style="bold underline")
+    seen: set[str] = set()
+    sections = [(title, _rows(bindings, seen)) for title, bindings in groups]
+    sections.append(("Moving around", list(NAVIGATION)))
+    for title, rows in sections:
+        if not rows:
+            continue
+        text.append(f"{title}\n", style="bold underline")
+        for key, what in rows:
+            text.append(f"  {key:<20}", style="bold")
+            text.append(f"{what}\n")
+        text.append("\n")
+    text.append("Marks and words\n", style="bold underline")
     for mark, what in LEGEND:
         text.append(f"  {mark:<20}", style="bold")
         text.append(f"{what}\n")

@@ -202,7 +202,7 @@ class CampaignCallsTable(LiveTable[Call]):
         ColumnSpec("to", "to", 7, 16, grow=2),
         ColumnSpec("outcome", "outcome", 9, 16, grow=1),
         ColumnSpec("dur", "dur", 5, 8, right=True),
-        ColumnSpec("placed", "placed", 5, 5),
+        ColumnSpec("placed", "at", 5, 5),
         ColumnSpec("attempt", "#", 1, 3, right=True),
         ColumnSpec("analysis", "analysis", 8, 16),
         ColumnSpec("reason", "end reason", 10, 28, optional=1),

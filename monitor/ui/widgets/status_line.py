@@ -44,9 +44,7 @@ WIDE = 110
 
 AGE_PARTS = 4
 """Active calls, campaigns, retries, concurrency."""
-AGE_PART_CELLS = {False: 19, True: 26}
-"""Fixed widths of an age part (" · retry STALE 59m"), narrow and wide: a part that changes
-width would need a layout pass, and a second frame."""
+
 """From this width (of the status line) on, the long words; below, the short ones."""
 
 
@@ -182,7 +180,7 @@ class StatusLine(Widget):
         self._texts: dict[str, str] = {}
         self._level = ""
         self._budget_at = -1e9
-        self._wide_ages: bool | None = None
+        self._age_widths = [0] * AGE_PARTS
         self._budget_state = ""
 
     def compose(self) -> ComposeResult:
@@ -230,15 +228,17 @@ class StatusLine(Widget):
             self._budget_state = health.state
             self._set("status-budget", "  " + budget_words(health, short=width < WIDE))
         wide = width >= WIDE
-        if wide != self._wide_ages:
-            self._wide_ages = wide
-            for n in range(AGE_PARTS):
-                self.query_one(f"#status-age-{n}", Static).styles.width = AGE_PART_CELLS[wide]
         self._set("status-ages", "data age:" if wide else "age")
         parts = pane_age_parts(panes, width)[:AGE_PARTS]
         for n in range(AGE_PARTS):
             words = parts[n] if n < len(parts) else ""
-            self._set(f"status-age-{n}", (" " if n == 0 else " · ") + words if words else "")
+            text = (" " if n == 0 else " · ") + words if words else ""
+            # Each part only ever widens ("<5s" -> "STALE 3m"): a layout pass then, and none
+            # for the every-few-seconds changes within its width.
+            if len(text) > self._age_widths[n]:
+                self._age_widths[n] = len(text)
+                self.query_one(f"#status-age-{n}", Static).styles.width = len(text)
+            self._set(f"status-age-{n}", text)
 
     def text(self, widget_id: str) -> str:
         """What a part currently says (for tests); "status-ages" is the whole age line."""
@@ -248,6 +248,10 @@ class StatusLine(Widget):
                 for k in ("status-ages", *(f"status-age-{n}" for n in range(AGE_PARTS)))
             )
         return self._texts.get(widget_id, "")
+
+    def on_resize(self) -> None:
+        # Short words replace long ones (or back): the age parts size themselves anew.
+        self._age_widths = [0] * AGE_PARTS
 
     def _set(self, widget_id: str, text: str) -> None:
         old = self._texts.get(widget_id)
