@@ -12,8 +12,10 @@ The app never exits because the API is down: errors become words on the status l
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import signal
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path, PurePath
@@ -98,6 +100,7 @@ class MonitorApp(App[int]):
         closers: Sequence[Callable[[], Awaitable[None]]] = (),
         run_engine: bool = True,
         min_render_interval_s: float = MIN_RENDER_INTERVAL_S,
+        handle_signals: bool = False,
     ) -> None:
         """Args:
         engine: polls the API and owns the store.
@@ -106,7 +109,10 @@ class MonitorApp(App[int]):
         closers: awaited once on the way out (the HTTP client's `aclose`).
         run_engine: start `engine.run()` in a worker (tests that write the store by hand may
             leave it off).
-        min_render_interval_s: new data is drawn at most this often (tests use 0).
+        min_render_interval_s: 0 draws new data at once (tests); otherwise new data waits
+            for the clock's next second.
+        handle_signals: exit cleanly on SIGTERM and SIGHUP (an SSH session dropped), with
+            status 128 + the signal's number; off under tests.
         """
         super().__init__()
         self.engine = engine
@@ -120,6 +126,7 @@ class MonitorApp(App[int]):
         self.renders = 0
         """How many times new data was drawn (tests and benchmarks read it)."""
         self._run_engine = run_engine
+        self._handle_signals = handle_signals
         self._min_render_interval = min_render_interval_s
         self._closers = list(closers)
         self._closed = False
@@ -143,7 +150,20 @@ class MonitorApp(App[int]):
         self.set_interval(1.0, self._on_clock, name="app-clock")
         if self._run_engine:
             self.run_engine()
+        if self._handle_signals:
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGTERM, signal.SIGHUP):
+                with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                    loop.add_signal_handler(signum, self._on_signal, signum)
         self.call_after_refresh(self.render_now)
+
+    def _on_signal(self, signum: int) -> None:
+        log.info("exiting on signal %d", signum)
+        self.call_next(self._quit_with, 128 + signum)
+
+    async def _quit_with(self, status: int) -> None:
+        await self._close()
+        self.exit(return_code=status)
 
     async def on_unmount(self) -> None:
         await self._close()
@@ -288,7 +308,7 @@ class MonitorApp(App[int]):
 
     async def action_quit(self) -> None:
         await self._close()
-        self.exit(0)
+        self.exit(return_code=0)
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

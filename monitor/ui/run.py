@@ -1,7 +1,8 @@
 """`dialnexa-monitor` (the live monitor): settings, client, engine, app; exit codes.
 
 Exit status: 0 when the user quits; 2 for a configuration problem (no key, bad config), with
-one paragraph on stderr and no traceback. The API being down is never a reason to exit.
+one paragraph on stderr and no traceback; 128 + N after signal N (SIGTERM 143, SIGHUP 129: an
+SSH session dropped), after a clean shutdown. The API being down is never a reason to exit.
 Logging goes to a private file (monitor.logs), never to the terminal the UI draws on.
 """
 
@@ -75,6 +76,8 @@ def run_monitor(args: argparse.Namespace) -> int:
 
     client = DialNexaClient(base_url, key, transport=transport)
     engine = Engine(client, settings)
-    app = MonitorApp(engine, ui_state=UiState.load(), closers=[client.aclose])
+    app = MonitorApp(
+        engine, ui_state=UiState.load(), closers=[client.aclose], handle_signals=True
+    )
     app.run()
     return EXIT_OK if app.return_code is None else app.return_code

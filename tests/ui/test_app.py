@@ -303,7 +303,6 @@ async def test_q_quits_with_status_zero_and_stops_the_engine(make_app: AppFactor
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("q")
-        await pilot.pause()
     assert app.return_code == 0
     assert engine.stopped
     assert closed == [True]

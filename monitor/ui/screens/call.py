@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import getters
-from textual.containers import VerticalScroll
+from textual.containers import Container, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -142,22 +142,24 @@ class CallScreen(LiveScreen):
         self._detail: CallDetail | None = None
 
     def compose_body(self) -> Iterable[Widget]:
-        yield Pane(
-            VerticalScroll(
-                Static("", id="call-duration", markup=False),
-                Static("", id="call-fields", markup=False),
-                id="call-scroll",
-            ),
-            title="Call",
-            id="pane-call",
-        )
-        yield Pane(
-            RetryTimeline(
-                table=TimelineTable(ui_state=self.monitor.ui_state, id="call-retry-table")
-            ),
-            title="Retry timeline",
-            id="pane-call-retries",
-        )
+        # Stacked at 80 columns, side by side when wide (drilldown.tcss).
+        with Container(id="call-body"):
+            yield Pane(
+                VerticalScroll(
+                    Static("", id="call-duration", markup=False),
+                    Static("", id="call-fields", markup=False),
+                    id="call-scroll",
+                ),
+                title="Call",
+                id="pane-call",
+            )
+            yield Pane(
+                RetryTimeline(
+                    table=TimelineTable(ui_state=self.monitor.ui_state, id="call-retry-table")
+                ),
+                title="Retry timeline",
+                id="pane-call-retries",
+            )
 
     def crumbs(self) -> list[str]:
         return [*self.trail, f"Call {to_display(self.call_id, 40)}"]
