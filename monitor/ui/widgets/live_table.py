@@ -544,10 +544,23 @@ class LiveTable(DataTable[Text], Generic[T]):
         finally:
             self._quiet = before
 
+    def _window_rows(self) -> tuple[int, int]:
+        """The first and last row indexes the window can show (rows are one line high)."""
+        header = self.header_height if self.show_header else 0
+        first = max(0, self.scroll_offset.y)
+        return first, first + max(1, self.size.height - header)
+
     def _refresh_key(self, key: str, columns: Sequence[int] | None = None) -> None:
-        """Repaint the changed cells of one row (the whole row when most of it changed)."""
+        """Repaint the changed cells of one row (the whole row when most of it changed).
+
+        Rows outside the window are skipped before any region is computed (DataTable's region
+        maths is linear in the row index).
+        """
         with contextlib.suppress(RowDoesNotExist):
             row = self.get_row_index(key)
+            first, last = self._window_rows()
+            if not first <= row <= last:
+                return
             if columns is None or 2 * len(columns) > len(self.columns_now):
                 self.refresh_row(row)
             else:
@@ -588,6 +601,8 @@ class LiveTable(DataTable[Text], Generic[T]):
                     if gone:
                         self._gone_drawn.add(key)
                 self._base[key] = base
+                if base is old_base and key in self._shown and key not in self._flash:
+                    continue  # unchanged: the common case on a big table
                 if key not in self._shown:
                     self._changes[key] = self.change_key(item)
                     if flash:
@@ -610,17 +625,22 @@ class LiveTable(DataTable[Text], Generic[T]):
                 self._changes[key] = self.change_key(self._item_any(key))
             current = [row.key.value for row in self.ordered_rows]
             if current != order and order:
-                first = self.columns_now[0].key
+                sort_column = self.columns_now[0].key
                 rank = {id(self._shown[k][0]): n for n, k in enumerate(order)}
-                self.sort(first, key=lambda text: rank.get(id(text), 0))
+                self.sort(sort_column, key=lambda text: rank.get(id(text), 0))
         # Repaint only the rows whose occupant changed: a row taken over in place (a slot
         # reused) costs one row; a shift costs from its first row to the window's end; rows
         # appended below the window cost nothing on the wire.
-        for a, b in zip(before, order, strict=False):
-            if a != b:
-                self._refresh_key(b)
-        if len(before) != len(order):
-            self._refresh_from(min(len(before), len(order)))
+        first, last = self._window_rows()
+        common = min(len(before), len(order))
+        moved = [n for n in range(first, min(common, last + 1)) if before[n] != order[n]]
+        if len(moved) > 8:
+            self._refresh_from(moved[0])
+        else:
+            for n in moved:
+                self.refresh_row(n)
+        if len(before) != len(order) and common <= last:
+            self._refresh_from(common)
         for key, columns in changed.items():
             self._refresh_key(key, columns)
         if cursor_key is not None and cursor_key in self._shown:
