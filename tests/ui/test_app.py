@@ -418,6 +418,23 @@ async def test_hostile_names_are_shown_literally(make_app: AppFactory, hostile: 
         crumb = static_text(app, "#breadcrumb")
         assert "\x1b" not in crumb
         assert crumb.startswith("Dashboard › Campaign ")
+        await pilot.click("#breadcrumb", offset=(24, 0))
+        await pilot.pause()
+        assert app.is_running
+
+
+async def test_palette_lists_a_hostile_campaign_name_literally(make_app: AppFactory) -> None:
+    engine = make_engine(names={"cmp_spring01": "[@click=app.quit]Priya[/]"})
+    app, _ = make_app(engine)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.press(*"priya")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CampaignScreen)
+        assert app.screen.campaign_id == "cmp_spring01"
         assert app.is_running
 
 
