@@ -46,6 +46,8 @@ def parse_datetime(value: Any) -> datetime | None:
     """
     if value is None or isinstance(value, bool):
         return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, int | float):
         if not math.isfinite(value):
             return None
@@ -286,7 +288,7 @@ class Attempt(ApiModel):
             "attempt": number,
             "outcome": outcome,
             "outcome_raw": outcome_raw,
-            "duration_s": _pick(raw, "duration_sec", "duration_seconds", "duration"),
+            "duration_s": _pick(raw, "duration_sec", "duration_seconds", "duration", "duration_s"),
             "called_at": _pick(raw, "called_at", "timestamp", "created_at", "createdAt"),
             "ended_at": raw.get("ended_at"),
             "call_id": _pick(raw, "call_id", "id"),

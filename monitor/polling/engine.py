@@ -69,6 +69,7 @@ that the list ended (a full last page would leave the sweep incomplete)."""
 ACTIVE_SHARE = 0.6
 """The active sweep may use this share of the budget when it needs several pages."""
 SELECTED_CAP_S = 6.0
+LOOP_FLOOR_S = 0.25
 KEY_PROBE_S = 60.0
 """With the key refused, probe slowly until it works again (FAULTS N13)."""
 FORBIDDEN_RETRY_S = 300.0
@@ -183,7 +184,7 @@ class Engine:
         )
 
     def next_poll_in(self) -> float | None:
-        idle = [j.due for j in self.jobs.values() if j.task is None]
+        idle = [j.due for j in self.jobs.values() if j.task is None and not j.cadence.final]
         if not idle:
             return None
         return max(0.0, min(idle) - self.clock.monotonic())
@@ -287,9 +288,11 @@ class Engine:
                         self.store.health.message,
                         until=self.store.health.until,
                     )
-                idle = [j.due for j in self.jobs.values() if j.task is None]
+                idle = [j.due for j in self.jobs.values() if j.task is None and not j.cadence.final]
                 wait = min(idle, default=now + 5.0) - now
-                await self._sleep_or_wake(min(max(wait, 0.0), 5.0))
+                # A due job that could not start (background slots full, key refused) waits for
+                # a running job to finish, which wakes the loop: never spin on a past due time.
+                await self._sleep_or_wake(min(max(wait, LOOP_FLOOR_S), 5.0))
         finally:
             tasks = [j.task for j in self.jobs.values() if j.task is not None]
             for task in tasks:
@@ -414,7 +417,9 @@ class Engine:
             job.task = asyncio.create_task(self._run_job(job), name=f"poll-{job.key}")
 
     async def _run_job(self, job: Job) -> None:
-        PRIORITY.set(job.priority)
+        # Each campaign's first counts come early, so the first screen is not all dashes.
+        first_counts = job.runs == 0 and job.key.startswith("counts/")
+        PRIORITY.set(min(job.priority, P_FOCUSED) if first_counts else job.priority)
         retry_after: float | None = None
         try:
             changed = await job.poll()

@@ -46,10 +46,15 @@ class Routes:
     """Filter words that the API accepted, after a 400 made us try the other spelling."""
 
     def describe(self) -> str:
-        return (
-            f"campaign calls via /{self.campaign_logs}, campaigns via /{self.campaigns}, "
-            f"retries via {'/call-logs' if self.retries == 'call-logs' else 'the call record'}"
-        )
+        """The fallbacks in use, in words; empty while every documented path answers."""
+        parts = []
+        if self.campaign_logs != "call-logs":
+            parts.append(f"campaign calls via /{self.campaign_logs}")
+        if self.campaigns != "campaigns":
+            parts.append(f"campaigns via /{self.campaigns}")
+        if self.retries != "call-logs":
+            parts.append("retries from the call record only")
+        return ", ".join(parts)
 
 
 ACTIVE_STATUSES = (CallStatus.DIALING, CallStatus.IN_PROGRESS)

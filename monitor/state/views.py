@@ -135,17 +135,27 @@ def campaign_p95(store: Store) -> dict[str, float]:
     return out
 
 
-def is_long_call(call: Call, now: datetime, p95_by_campaign: dict[str, float]) -> bool:
+def is_long_call(
+    call: Call,
+    now: datetime,
+    p95_by_campaign: dict[str, float],
+    *,
+    ringing_s: float | None = None,
+) -> bool:
+    """Ringing too long (measured from when we first saw it dialling, not from when it was
+    queued), or running past its campaign's p95 connected duration."""
+    if call.status is CallStatus.DIALING:
+        return ringing_s is not None and ringing_s > RING_TOO_LONG_S
     if call.created_at is None:
         return False
     elapsed = (now - call.created_at).total_seconds()
-    if call.status is CallStatus.DIALING:
-        return elapsed > RING_TOO_LONG_S
     limit = p95_by_campaign.get(call.campaign_id or "")
     return limit is not None and elapsed > limit
 
 
-def active_rows(store: Store, now: datetime) -> tuple[ActiveCallRow, ...]:
+def active_rows(
+    store: Store, now: datetime, mono_now: float | None = None
+) -> tuple[ActiveCallRow, ...]:
     p95 = campaign_p95(store)
     rows = []
     for tracked in store.in_flight():
@@ -161,7 +171,12 @@ def active_rows(store: Store, now: datetime) -> tuple[ActiveCallRow, ...]:
                 status_raw=c.status_raw,
                 started_at=c.created_at,
                 attempt=c.attempt,
-                long_call=is_long_call(c, now, p95),
+                long_call=is_long_call(
+                    c,
+                    now,
+                    p95,
+                    ringing_s=None if mono_now is None else mono_now - tracked.changed_at,
+                ),
                 changed_at=tracked.changed_at,
             )
         )
@@ -320,7 +335,7 @@ def dashboard_view(
     selected_call_id: str | None = None,
 ) -> DashboardView:
     return DashboardView(
-        active=active_rows(store, now),
+        active=active_rows(store, now, mono_now),
         campaigns=campaign_rows(store, mono_now),
         concurrency=concurrency_view(store, now, cap),
         panes=pane_status(store, mono_now),

@@ -80,13 +80,30 @@ class MonitorApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="quit", tooltip="Quit (exit status 0)"),
         Binding("question_mark", "help", "Help", id="help", tooltip="Every key and mark"),
-        Binding("p", "toggle_pause", "Pause", id="toggle_pause",
-                tooltip="Freeze the view (data keeps being fetched)"),
+        Binding(
+            "p",
+            "toggle_pause",
+            "Pause",
+            id="toggle_pause",
+            tooltip="Freeze the view (data keeps being fetched)",
+        ),
         Binding("r", "refresh_now", "Refresh", id="refresh_now", tooltip="Poll now"),
-        Binding("ctrl+s", "export_csv", "CSV", id="export_csv",
-                tooltip="Export the table on screen to CSV"),
-        Binding("ctrl+p", "command_palette", "Jump", id="command_palette", show=False,
-                tooltip="Command palette: jump to a campaign or call by id", priority=True),
+        Binding(
+            "ctrl+s",
+            "export_csv",
+            "CSV",
+            id="export_csv",
+            tooltip="Export the table on screen to CSV",
+        ),
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "Jump",
+            id="command_palette",
+            show=False,
+            tooltip="Command palette: jump to a campaign or call by id",
+            priority=True,
+        ),
     ]
     COMMANDS = App.COMMANDS | {JumpProvider}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012 (typed by App)
@@ -325,8 +342,11 @@ class MonitorApp(App[int]):
         if self.paused_at is None:
             self.paused_at = self.engine.clock.now()
             self.tick_now()
-            self.notify("Paused: the view is frozen; data is still fetched. p resumes.",
-                        markup=False, timeout=3)
+            self.notify(
+                "Paused: the view is frozen; data is still fetched. p resumes.",
+                markup=False,
+                timeout=3,
+            )
         else:
             self.paused_at = None
             self.render_now()
@@ -345,8 +365,12 @@ class MonitorApp(App[int]):
         try:
             path = export_csv(table.VIEW_NAME, header, rows, when=datetime.now())
         except OSError as exc:
-            self.notify(f"Export failed: {exc.strerror or type(exc).__name__}",
-                        severity="error", markup=False)
+            self.notify(
+                f"Export failed: {exc.strerror or type(exc).__name__}",
+                severity="error",
+                markup=False,
+            )
             return
-        self.notify(f"Exported {len(rows)} rows to {path}", title="CSV export", markup=False,
-                    timeout=8)
+        self.notify(
+            f"Exported {len(rows)} rows to {path}", title="CSV export", markup=False, timeout=8
+        )

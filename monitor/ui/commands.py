@@ -50,8 +50,10 @@ class JumpProvider(Provider):
         out = []
         for cid, state in store.campaigns.items():
             name = state.campaign.name
-            label = f"Campaign {to_display(name, 40)} ({to_display(cid, 40)})" if name else (
-                f"Campaign {to_display(cid, 40)}"
+            label = (
+                f"Campaign {to_display(name, 40)} ({to_display(cid, 40)})"
+                if name
+                else (f"Campaign {to_display(cid, 40)}")
             )
             out.append((cid, label))
         return out
@@ -60,7 +62,9 @@ class JumpProvider(Provider):
         app = self._monitor()
         for cid, label in self._campaigns():
             yield DiscoveryHit(
-                Content(label), partial(app.open_campaign, cid), text=label,
+                Content(label),
+                partial(app.open_campaign, cid),
+                text=label,
                 help="Open the campaign's calls",
             )
 
@@ -71,8 +75,11 @@ class JumpProvider(Provider):
             score = matcher.match(label.lower()) if query else 1.0
             if score > 0:
                 yield Hit(
-                    score, safe_highlight(matcher, label), partial(app.open_campaign, cid),
-                    text=label, help="Open the campaign's calls",
+                    score,
+                    safe_highlight(matcher, label),
+                    partial(app.open_campaign, cid),
+                    text=label,
+                    help="Open the campaign's calls",
                 )
         needle = query.strip().lower()
         if len(needle) < 3:
@@ -85,8 +92,11 @@ class JumpProvider(Provider):
             label = f"Call {to_display(call_id, 60)}"
             score = 1.0 if lowered.startswith(needle) or lowered.endswith(needle) else 0.8
             yield Hit(
-                score, safe_highlight(matcher, label), partial(app.open_call, call_id),
-                text=label, help="Open the call",
+                score,
+                safe_highlight(matcher, label),
+                partial(app.open_call, call_id),
+                text=label,
+                help="Open the call",
             )
             hits += 1
             if hits >= MAX_CALL_HITS:

@@ -154,3 +154,30 @@ async def test_refused_key_shows_key_refused_and_probes_slowly(world) -> None:  
     api.fail_status = None
     await drive(clock, 70)
     assert engine.store.health.state == "ok"
+
+
+async def test_the_loop_sleeps_while_due_jobs_cannot_start(world) -> None:  # type: ignore[no-untyped-def]
+    clock, api, engine = world
+    await drive(clock, 20)
+    api.fail_status = 401  # key refused: every job but the probe is due and held back
+    await drive(clock, 10)
+    turns = 0
+    original = engine._start_due_jobs
+
+    def counting() -> None:
+        nonlocal turns
+        turns += 1
+        original()
+
+    engine._start_due_jobs = counting  # type: ignore[method-assign]
+    await drive(clock, 30)
+    assert turns <= 30 / 0.25 + 10
+
+
+async def test_fallback_words_only_name_fallbacks_in_use() -> None:
+    from monitor.polling.fetch import Routes
+
+    routes = Routes()
+    assert routes.describe() == ""
+    routes.campaigns = "batch-calls"
+    assert routes.describe() == "campaigns via /batch-calls"

@@ -66,8 +66,16 @@ def iso(dt: datetime) -> str:
     return dt.isoformat().replace("+00:00", "Z")
 
 
-def call(id: str, status: str, *, ago: float, campaign: str = "cmp_spring01",
-         to: str = "+14155550100", attempt: int = 1, **extra: Any) -> Call:
+def call(
+    id: str,
+    status: str,
+    *,
+    ago: float,
+    campaign: str = "cmp_spring01",
+    to: str = "+14155550100",
+    attempt: int = 1,
+    **extra: Any,
+) -> Call:
     raw: dict[str, Any] = {
         "id": id,
         "status": status,
@@ -84,8 +92,12 @@ def call(id: str, status: str, *, ago: float, campaign: str = "cmp_spring01",
 
 def campaign(id: str, name: str, status: str = "running", **extra: Any) -> Campaign:
     raw: dict[str, Any] = {
-        "id": id, "name": name, "status": status, "max_concurrent_calls": 10,
-        "retry_config": {"max_retries": 2, "wait_minutes": 5}, "total_leads": 312,
+        "id": id,
+        "name": name,
+        "status": status,
+        "max_concurrent_calls": 10,
+        "retry_config": {"max_retries": 2, "wait_minutes": 5},
+        "total_leads": 312,
     }
     raw.update(extra)
     return Campaign.model_validate(raw)
@@ -103,14 +115,21 @@ def build_store(clock: FakeClock, *, names: dict[str, str] | None = None) -> Sto
             ("cmp_survey03", names.get("cmp_survey03", "NPS survey"), "paused"),
         ]
         for n, (cid, name, status) in enumerate(specs):
-            store.put_campaign(CampaignState(
-                campaign=campaign(cid, name, status),
-                counts={"completed": 120 - 30 * n, "no_answer": 40 + n, "busy": 7 + n,
-                        "failed": 3, "voicemail": 11 - n},
-                total=312 - 50 * n,
-                qualified_rate=0.23 + 0.1 * n,
-                analysis_pending=2 + n,
-            ))
+            store.put_campaign(
+                CampaignState(
+                    campaign=campaign(cid, name, status),
+                    counts={
+                        "completed": 120 - 30 * n,
+                        "no_answer": 40 + n,
+                        "busy": 7 + n,
+                        "failed": 3,
+                        "voicemail": 11 - n,
+                    },
+                    total=312 - 50 * n,
+                    qualified_rate=0.23 + 0.1 * n,
+                    analysis_pending=2 + n,
+                )
+            )
             store.mark_fresh(f"counts/{cid}", mono, interval_s=30)
         active = [
             ("call_a1b2c3d4e5f6", "in_progress", 252, "cmp_spring01", 3),
@@ -124,46 +143,79 @@ def build_store(clock: FakeClock, *, names: dict[str, str] | None = None) -> Sto
         ]
         for n, (cid, status, ago, camp, attempt) in enumerate(active):
             store.upsert_call(
-                call(cid, status, ago=ago, campaign=camp, attempt=attempt,
-                     to=f"+1415555{n:04d}", retry_group_id="call_a0" if n == 0 else None),
+                call(
+                    cid,
+                    status,
+                    ago=ago,
+                    campaign=camp,
+                    attempt=attempt,
+                    to=f"+1415555{n:04d}",
+                    retry_group_id="call_a0" if n == 0 else None,
+                ),
                 mono - 60,
             )
         # Ended calls: retries due in the next minutes (the wave), some analysed.
         for n in range(14):
             store.upsert_call(
-                call(f"call_end{n:04d}", "no_answer" if n % 3 else "completed",
-                     ago=400 + n * 20, campaign="cmp_spring01" if n % 2 else "cmp_winback2",
-                     duration_seconds=0 if n % 3 else 60 + n,
-                     ended_at=iso(T0 - timedelta(seconds=120 + n * 15)),
-                     analysis=None if n % 4 == 0 else {"qualified": n % 2 == 0}),
+                call(
+                    f"call_end{n:04d}",
+                    "no_answer" if n % 3 else "completed",
+                    ago=400 + n * 20,
+                    campaign="cmp_spring01" if n % 2 else "cmp_winback2",
+                    duration_seconds=0 if n % 3 else 60 + n,
+                    ended_at=iso(T0 - timedelta(seconds=120 + n * 15)),
+                    analysis=None if n % 4 == 0 else {"qualified": n % 2 == 0},
+                ),
                 mono - 60,
             )
-        store.put_history(RetryHistory.model_validate({
-            "call_id": "call_a0",
-            "attempts": [
-                {"attempt": 1, "status": "no_answer", "duration": 0,
-                 "called_at": iso(T0 - timedelta(minutes=24))},
-                {"attempt": 2, "status": "busy", "duration": 0,
-                 "called_at": iso(T0 - timedelta(minutes=14))},
-                {"attempt": 3, "status": "in_progress",
-                 "called_at": iso(T0 - timedelta(seconds=252))},
-            ],
-        }))
+        store.put_history(
+            RetryHistory.model_validate(
+                {
+                    "call_id": "call_a0",
+                    "attempts": [
+                        {
+                            "attempt": 1,
+                            "status": "no_answer",
+                            "duration": 0,
+                            "called_at": iso(T0 - timedelta(minutes=24)),
+                        },
+                        {
+                            "attempt": 2,
+                            "status": "busy",
+                            "duration": 0,
+                            "called_at": iso(T0 - timedelta(minutes=14)),
+                        },
+                        {
+                            "attempt": 3,
+                            "status": "in_progress",
+                            "called_at": iso(T0 - timedelta(seconds=252)),
+                        },
+                    ],
+                }
+            )
+        )
         for k in range(60):
             store.record_concurrency(T0 - timedelta(seconds=5 * (60 - k)), 4 + (k * 7) % 9)
         store.mark_fresh("active", mono - 2, interval_s=5)
         store.mark_fresh("endings", mono - 2, interval_s=5)
         store.mark_fresh("retries/call_a1b2c3d4e5f6", mono - 4, interval_s=30)
         store.mark_fresh("campaigns", mono - 8, interval_s=30)
-        store.set_health(ApiHealth(
-            state="ok", used_last_minute=34, budget_per_min=60, limit=150, remaining=112,
-            reset_after_s=41,
-        ))
+        store.set_health(
+            ApiHealth(
+                state="ok",
+                used_last_minute=34,
+                budget_per_min=60,
+                limit=150,
+                remaining=112,
+                reset_after_s=41,
+            )
+        )
     return store
 
 
-def make_engine(*, names: dict[str, str] | None = None, cap: int = 25,
-                tick: bool = True) -> FakeEngine:
+def make_engine(
+    *, names: dict[str, str] | None = None, cap: int = 25, tick: bool = True
+) -> FakeEngine:
     clock = FakeClock(start=T0, monotonic_start=1000.0)
     store = build_store(clock, names=names)
     return FakeEngine(store, clock, Settings(concurrency_cap=cap, tick=tick))
@@ -177,15 +229,25 @@ def outage(engine: FakeEngine, *, age: float = 95.0) -> None:
     with engine.store.batch():
         error = Unreachable("API unreachable (connection refused)", reason="refused")
         engine.store.mark_error("active", error, mono - age + 5)
-        engine.store.set_health(ApiHealth(
-            state="unreachable", message="connection refused", since=mono - age + 5,
-            used_last_minute=6, budget_per_min=60,
-        ))
+        engine.store.set_health(
+            ApiHealth(
+                state="unreachable",
+                message="connection refused",
+                since=mono - age + 5,
+                used_last_minute=6,
+                budget_per_min=60,
+            )
+        )
 
 
 def key_refused(engine: FakeEngine) -> None:
     engine.clock.advance(20)
-    engine.store.set_health(ApiHealth(
-        state="key_refused", message="401 Unauthorized", since=engine.clock.monotonic() - 15,
-        used_last_minute=3, budget_per_min=60,
-    ))
+    engine.store.set_health(
+        ApiHealth(
+            state="key_refused",
+            message="401 Unauthorized",
+            since=engine.clock.monotonic() - 15,
+            used_last_minute=3,
+            budget_per_min=60,
+        )
+    )

@@ -72,8 +72,13 @@ async def test_the_highlighted_call_stays_highlighted_across_a_poll(make_app: Ap
             store.mark_ended("call_d4e5f6a7b8c9", mono)
             store.upsert_call(call("call_new000000001", "dialing", ago=1), mono)
             store.upsert_call(
-                call("call_b2c3d4e5f6a7", "in_progress", ago=95, to="+14155550001",
-                     metadata={"note": "changed"}),
+                call(
+                    "call_b2c3d4e5f6a7",
+                    "in_progress",
+                    ago=95,
+                    to="+14155550001",
+                    metadata={"note": "changed"},
+                ),
                 mono,
             )
         await pilot.pause()
@@ -133,11 +138,21 @@ async def test_enter_drills_into_a_campaign_then_a_call_and_esc_comes_back(
 async def test_enter_on_an_active_call_opens_every_field(make_app: AppFactory) -> None:
     engine = make_engine()
     store = engine.store
-    store.upsert_call(call(
-        "call_d4e5f6a7b8c9", "in_progress", ago=610, campaign="cmp_winback2", attempt=2,
-        to="+14155550003", metadata={"customer_name": "Dana", "tier": ["gold", 3]},
-        recording_url="https://rec.example/abc.mp3", end_reason=None, sentiment="neutral",
-    ), engine.clock.monotonic())
+    store.upsert_call(
+        call(
+            "call_d4e5f6a7b8c9",
+            "in_progress",
+            ago=610,
+            campaign="cmp_winback2",
+            attempt=2,
+            to="+14155550003",
+            metadata={"customer_name": "Dana", "tier": ["gold", 3]},
+            recording_url="https://rec.example/abc.mp3",
+            end_reason=None,
+            sentiment="neutral",
+        ),
+        engine.clock.monotonic(),
+    )
     app, _ = make_app(engine)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
@@ -146,9 +161,17 @@ async def test_enter_on_an_active_call_opens_every_field(make_app: AppFactory) -
         screen = app.screen
         assert isinstance(screen, CallScreen)
         text = static_text(app, "#call-fields")
-        for expected in ("call_d4e5f6a7b8c9", "in call", "Win-back Q4", "+14155550003",
-                         "https://rec.example/abc.mp3", "neutral", "customer_name: Dana",
-                         'tier: ["gold", 3]', "– (call in progress)"):
+        for expected in (
+            "call_d4e5f6a7b8c9",
+            "in call",
+            "Win-back Q4",
+            "+14155550003",
+            "https://rec.example/abc.mp3",
+            "neutral",
+            "customer_name: Dana",
+            'tier: ["gold", 3]',
+            "– (call in progress)",
+        ):
             assert expected in text
         assert static_text(app, "#call-duration").endswith("10:10 (live)")
         engine.clock.advance(2)
@@ -159,14 +182,28 @@ async def test_enter_on_an_active_call_opens_every_field(make_app: AppFactory) -
 async def test_recording_url_only_https_and_never_a_link(make_app: AppFactory) -> None:
     engine = make_engine()
     mono = engine.clock.monotonic()
-    engine.store.upsert_call(call(
-        "call_evilrec00001", "completed", ago=300, recording_url="javascript:alert(1)",
-        ended_at=iso(T0 - timedelta(seconds=200)), duration_seconds=40,
-    ), mono)
-    engine.store.upsert_call(call(
-        "call_goodrec00001", "completed", ago=300, recording_url="https://r.example/x.wav",
-        ended_at=iso(T0 - timedelta(seconds=200)), duration_seconds=40,
-    ), mono)
+    engine.store.upsert_call(
+        call(
+            "call_evilrec00001",
+            "completed",
+            ago=300,
+            recording_url="javascript:alert(1)",
+            ended_at=iso(T0 - timedelta(seconds=200)),
+            duration_seconds=40,
+        ),
+        mono,
+    )
+    engine.store.upsert_call(
+        call(
+            "call_goodrec00001",
+            "completed",
+            ago=300,
+            recording_url="https://r.example/x.wav",
+            ended_at=iso(T0 - timedelta(seconds=200)),
+            duration_seconds=40,
+        ),
+        mono,
+    )
     app, _ = make_app(engine)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
@@ -244,8 +281,9 @@ async def test_s_cycles_the_sort_and_it_is_remembered(make_app: AppFactory, tmp_
         await pilot.press("s")
         assert table.sort_label == "newest first"
         assert [r.key.value for r in table.ordered_rows] == list(reversed(first))
-        assert "sort newest first" in str(app.screen.query_one("#pane-active", Pane)
-                                          .border_subtitle)
+        assert "sort newest first" in str(
+            app.screen.query_one("#pane-active", Pane).border_subtitle
+        )
     state = UiState.load(tmp_path / "state" / "ui-state.json")
     assert state.get("dashboard.active").sort == "newest"
 
@@ -258,8 +296,9 @@ async def test_p_freezes_the_view_and_says_so(make_app: AppFactory) -> None:
         status = app.screen.query_one(StatusLine)
         assert "PAUSED at 10:00:00" in status.text("status-paused")
         renders = app.renders
-        engine.store.upsert_call(call("call_new000000002", "dialing", ago=1),
-                                 engine.clock.monotonic())
+        engine.store.upsert_call(
+            call("call_new000000002", "dialing", ago=1), engine.clock.monotonic()
+        )
         await pilot.pause()
         app._on_clock()
         await pilot.pause()
@@ -286,8 +325,20 @@ async def test_help_lists_every_key(make_app: AppFactory) -> None:
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         text = str(app.screen.query_one("#help-text", Static).render())
-        for key in ("q ", "? ", "p ", "r ", "ctrl+s", "ctrl+p", "enter", "esc", "/ ", "s ",
-                    "j k", "o "):
+        for key in (
+            "q ",
+            "? ",
+            "p ",
+            "r ",
+            "ctrl+s",
+            "ctrl+p",
+            "enter",
+            "esc",
+            "/ ",
+            "s ",
+            "j k",
+            "o ",
+        ):
             assert key in text, key
         await pilot.press("escape")
         assert isinstance(app.screen, DashboardScreen)
@@ -380,10 +431,17 @@ async def test_rate_limited_and_fallback_routes_in_words(make_app: AppFactory) -
         await pilot.pause()
         mono = engine.clock.monotonic()
         engine.routes = Routes(campaign_logs="batch-calls")  # type: ignore[attr-defined]
-        engine.store.set_health(ApiHealth(
-            state="rate_limited", since=mono, until=mono + 65, used_last_minute=60,
-            remaining=0, limit=150, reset_after_s=65,
-        ))
+        engine.store.set_health(
+            ApiHealth(
+                state="rate_limited",
+                since=mono,
+                until=mono + 65,
+                used_last_minute=60,
+                remaining=0,
+                limit=150,
+                reset_after_s=65,
+            )
+        )
         await pilot.pause()
         status = app.screen.query_one(StatusLine)
         assert status.text("status-api") == (
@@ -440,11 +498,18 @@ async def test_palette_lists_a_hostile_campaign_name_literally(make_app: AppFact
 
 async def test_hostile_customer_name_in_metadata_on_the_call_screen(make_app: AppFactory) -> None:
     engine = make_engine()
-    engine.store.upsert_call(call(
-        "call_hostile00001", "completed", ago=100, ended_at=iso(T0),
-        metadata={"customer_name": "[@click=app.quit]Priya[/]", "note": "Ann\x1b[2Jx"},
-        end_reason="ZLEXCOUNT z [b + 3", sentiment="[/]",
-    ), engine.clock.monotonic())
+    engine.store.upsert_call(
+        call(
+            "call_hostile00001",
+            "completed",
+            ago=100,
+            ended_at=iso(T0),
+            metadata={"customer_name": "[@click=app.quit]Priya[/]", "note": "Ann\x1b[2Jx"},
+            end_reason="ZLEXCOUNT z [b + 3",
+            sentiment="[/]",
+        ),
+        engine.clock.monotonic(),
+    )
     app, _ = make_app(engine)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
@@ -461,8 +526,9 @@ async def test_hostile_customer_name_in_metadata_on_the_call_screen(make_app: Ap
 
 async def test_unknown_status_shows_its_raw_value(make_app: AppFactory) -> None:
     engine = make_engine()
-    engine.store.upsert_call(call("call_weird0000001", "[red]FAILED", ago=50),
-                             engine.clock.monotonic())
+    engine.store.upsert_call(
+        call("call_weird0000001", "[red]FAILED", ago=50), engine.clock.monotonic()
+    )
     app, _ = make_app(engine)
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
@@ -476,8 +542,9 @@ async def test_unknown_status_shows_its_raw_value(make_app: AppFactory) -> None:
         assert "UNKNOWN [red]FAILED" in static_text(app, "#call-fields")
 
 
-async def test_ctrl_s_exports_the_focused_table_to_csv(make_app: AppFactory,
-                                                       tmp_path: Path) -> None:
+async def test_ctrl_s_exports_the_focused_table_to_csv(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
     app, _ = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -527,8 +594,9 @@ async def test_new_and_changed_rows_flash_then_settle(make_app: AppFactory) -> N
         await pilot.pause()
         table = app.query_one(ActiveCallsTable)
         assert not table._flash
-        engine.store.upsert_call(call("call_new000000003", "dialing", ago=0),
-                                 engine.clock.monotonic())
+        engine.store.upsert_call(
+            call("call_new000000003", "dialing", ago=0), engine.clock.monotonic()
+        )
         await pilot.pause()
         assert "call_new000000003" in table._flash
         engine.clock.advance(4)

@@ -17,8 +17,15 @@ from tests.ui.conftest import AppFactory
 
 def _args(**kw: Any) -> argparse.Namespace:
     base: dict[str, Any] = {
-        "base_url": None, "profile": None, "api_key_file": None, "demo": False,
-        "scenario": "busy", "seed": 7, "speed": 1.0, "faults": "", "no_tick": False,
+        "base_url": None,
+        "profile": None,
+        "api_key_file": None,
+        "demo": False,
+        "scenario": "busy",
+        "seed": 7,
+        "speed": 1.0,
+        "faults": "",
+        "no_tick": False,
     }
     base.update(kw)
     return argparse.Namespace(**base)

@@ -32,8 +32,7 @@ def test_dashboard(snap_compare: Snap, make_app: AppFactory, size: tuple[int, in
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_campaign_screen(snap_compare: Snap, make_app: AppFactory,
-                         size: tuple[int, int]) -> None:
+def test_campaign_screen(snap_compare: Snap, make_app: AppFactory, size: tuple[int, int]) -> None:
     app, _ = make_app()
 
     async def drill(pilot: Pilot[int]) -> None:
@@ -75,17 +74,20 @@ def test_key_refused(snap_compare: Snap, make_app: AppFactory, size: tuple[int, 
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_unreachable_and_stale(snap_compare: Snap, make_app: AppFactory,
-                               size: tuple[int, int]) -> None:
+def test_unreachable_and_stale(
+    snap_compare: Snap, make_app: AppFactory, size: tuple[int, int]
+) -> None:
     app, run = _errored(make_app, outage)  # type: ignore[misc]
     assert snap_compare(app, terminal_size=size, run_before=run)
 
 
 def test_hostile_names_at_80x24(snap_compare: Snap, make_app: AppFactory) -> None:
-    engine = make_engine(names={
-        "cmp_spring01": "[@click=app.quit]Priya[/]",
-        "cmp_winback2": "Ann\x1b[2J\x1b[1;1HFAKE: API key expired",
-        "cmp_survey03": "\u202eevil.exe ＡＣＭＥ 👩\u200d🔬",
-    })
+    engine = make_engine(
+        names={
+            "cmp_spring01": "[@click=app.quit]Priya[/]",
+            "cmp_winback2": "Ann\x1b[2J\x1b[1;1HFAKE: API key expired",
+            "cmp_survey03": "\u202eevil.exe ＡＣＭＥ 👩\u200d🔬",
+        }
+    )
     app, _ = make_app(engine)
     assert snap_compare(app, terminal_size=(80, 24), run_before=_settle)

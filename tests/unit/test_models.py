@@ -262,3 +262,14 @@ def test_R8_any_json_is_a_page_or_a_bad_payload_never_another_exception(payload:
         parse_retry_history(payload, "call_1")
     except BadPayload:
         pass
+
+
+def test_a_one_attempt_history_from_the_call_record_keeps_time_and_duration() -> None:
+    from monitor.state.derive import history_from_call
+
+    call = Call.model_validate(
+        {"id": "c1", "status": "completed", "duration": 61, "created_at": "2025-01-10T09:30:00Z"}
+    )
+    (attempt,) = history_from_call(call).attempts
+    assert attempt.duration_s == 61
+    assert attempt.called_at == datetime(2025, 1, 10, 9, 30, tzinfo=UTC)

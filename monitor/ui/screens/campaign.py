@@ -52,14 +52,14 @@ def campaign_summary(row: CampaignRow | None, campaign_id: str) -> Text:
         text.append(f" ({to_display(row.status_raw, 30)})")
     if row.stale:
         text.append(f"  STALE {span(row.age_s)}")
-    counts = "  ".join(
-        f"{OUTCOME_LABELS[k]} {count(row.counts.get(k))}" for k in OUTCOME_LABELS
-    )
+    counts = "  ".join(f"{OUTCOME_LABELS[k]} {count(row.counts.get(k))}" for k in OUTCOME_LABELS)
     text.append(f"\n{counts}  in flight {row.in_flight}")
     if row.max_concurrent is not None:
         text.append(f"/{row.max_concurrent}")
-    text.append(f"\ntotal {count(row.total)}  connect rate {rate(row.connect_rate)}"
-                f"  qualified rate {rate(row.qualified_rate)}")
+    text.append(
+        f"\ntotal {count(row.total)}  connect rate {rate(row.connect_rate)}"
+        f"  qualified rate {rate(row.qualified_rate)}"
+    )
     if row.analysis_pending:
         text.append(f"  analysis pending {row.analysis_pending}")
     return text
@@ -70,8 +70,14 @@ class CampaignScreen(LiveScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         # Not in the footer (no room at 80 columns); the pane title and help say it.
-        Binding("o", "cycle_outcome", "Outcome", id="cycle_outcome", show=False,
-                tooltip="Show only calls with one outcome (cycles)"),
+        Binding(
+            "o",
+            "cycle_outcome",
+            "Outcome",
+            id="cycle_outcome",
+            show=False,
+            tooltip="Show only calls with one outcome (cycles)",
+        ),
     ]
 
     calls = getters.query_one(CampaignCallsTable)
@@ -84,8 +90,9 @@ class CampaignScreen(LiveScreen):
         self._summary_plain = ""
 
     def compose_body(self) -> Iterable[Widget]:
-        yield Pane(Static("", id="campaign-summary", markup=False), title="Campaign",
-                   id="pane-campaign")
+        yield Pane(
+            Static("", id="campaign-summary", markup=False), title="Campaign", id="pane-campaign"
+        )
         yield Pane(
             CampaignCallsTable(ui_state=self.monitor.ui_state, id="campaign-calls"),
             title="Calls (o: by outcome)",

@@ -153,9 +153,7 @@ class DashboardScreen(LiveScreen):
 
     def _show_timeline(self, frame: Frame) -> None:
         call_id = self.selected_call_id
-        detail = (
-            call_detail(self.monitor.engine.store, call_id, frame.now) if call_id else None
-        )
+        detail = call_detail(self.monitor.engine.store, call_id, frame.now) if call_id else None
         self.timeline.show(detail, frame.now, frame.mono)
 
     def on_screen_resume(self) -> None:

@@ -121,8 +121,9 @@ class ConcurrencyGauge(LineStack):
             pct = f" {round(ratio * 100)}%"
             style = warn if at_cap else self.style_of("concurrency-gauge--bar")
             body = line((bar(min(1.0, ratio), self.cells - len(pct)), style), pct)
-            tail = line("peak ", (str(view.peak), self.style_of("concurrency-gauge--peak")),
-                        f" / {cap}")
+            tail = line(
+                "peak ", (str(view.peak), self.style_of("concurrency-gauge--peak")), f" / {cap}"
+            )
         else:
             head = line(f"{view.in_flight} in flight (cap unknown)")
             body = line("set concurrency_cap or plan for a gauge")
@@ -136,7 +137,7 @@ class HistorySpark(LineStack):
     LINES = 2
 
     def show(self, view: ConcurrencyView, sample_s: float) -> None:
-        shown = view.history[-max(1, self.cells):]
+        shown = view.history[-max(1, self.cells) :]
         top = max(view.cap or 0, max(shown, default=0), 1)
         label = f"last {span(len(shown) * sample_s)} (full = {top})" if shown else "history"
         chart = spark(shown, self.cells, top) if shown else "no samples yet"
@@ -167,8 +168,10 @@ class RetryWave(LineStack):
         peak = view.wave_peak
         if peak is not None:
             cap = f"/{view.cap}" if view.cap is not None else ""
-            second = line(f"peak {short_time(peak.at)} +{peak.calls}",
-                          (f" → {peak.projected}{cap}", over if peak.over_cap else ""))
+            second = line(
+                f"peak {short_time(peak.at)} +{peak.calls}",
+                (f" → {peak.projected}{cap}", over if peak.over_cap else ""),
+            )
         start = wave[0].at
         by_minute = {int((b.at - start).total_seconds() // 60): b for b in wave}
         top = max(b.calls for b in wave)

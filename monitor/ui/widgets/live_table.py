@@ -652,8 +652,9 @@ class LiveTable(DataTable[Text], Generic[T]):
     def _refresh_from(self, row_index: int) -> None:
         top = row_index + (self.header_height if self.show_header else 0)
         height = max(1, self.virtual_size.height, self.size.height + self.scroll_offset.y) - top
-        self._refresh_region(Region(0, top, max(1, self.virtual_size.width, self.size.width),
-                                    max(1, height)))
+        self._refresh_region(
+            Region(0, top, max(1, self.virtual_size.width, self.size.width), max(1, height))
+        )
 
     def _remember(self) -> None:
         if self.ui_state is not None:

@@ -56,22 +56,11 @@ def wall_time(mono_at: float | None, now: datetime, mono_now: float) -> datetime
 
 
 def fallback_words(routes: object) -> str:
-    """Which documented fallbacks are in use, in words; empty while every first choice works.
-
-    The engine learns from 404s which path serves each kind of data (`Routes`); only the
-    departures from the first choice are worth the operator's attention.
-    """
+    """Which documented fallbacks are in use, in words; empty while every first choice works."""
     if not isinstance(routes, Routes):
         return ""
-    first = Routes()
-    parts = []
-    if routes.campaign_logs != first.campaign_logs:
-        parts.append(f"campaign calls via /{routes.campaign_logs}")
-    if routes.campaigns != first.campaigns:
-        parts.append(f"campaigns via /{routes.campaigns}")
-    if routes.retries != first.retries:
-        parts.append("retries from the call record only")
-    return "endpoint unavailable; fallback: " + ", ".join(parts) if parts else ""
+    words = routes.describe()
+    return f"endpoint unavailable; fallback: {words}" if words else ""
 
 
 def api_words(
