@@ -36,7 +36,7 @@ from monitor.polling.fetch import (
     fetch_retry_config,
     fetch_retry_history,
 )
-from monitor.state.derive import Timeline, build_timeline, connect_rate
+from monitor.state.derive import Timeline, build_timeline, connect_rate, history_from_call
 
 T = TypeVar("T")
 
@@ -168,8 +168,6 @@ async def read_call(
         history = await patiently(lambda: fetch_retry_history(client, routes, call), clock)
     except ApiError as exc:
         report.fail(f"retries/{call.retry_group_id or call.id}", exc)
-        from monitor.state.derive import history_from_call
-
         history = history_from_call(call)
     try:
         config = await patiently(lambda: fetch_retry_config(client, routes, call), clock)

@@ -193,7 +193,6 @@ class DialNexaClient:
         """Awaited before every request: the engine's budget gate plugs in here."""
         self.rate_limit: RateLimitInfo | None = None
         """The most recent rate-limit headers seen."""
-        self.requests_sent = 0
 
     def __repr__(self) -> str:
         return f"DialNexaClient(base_url={self.base_url!r})"
@@ -241,7 +240,6 @@ class DialNexaClient:
             if cached:
                 headers["If-None-Match"] = cached[0]
         for retry in (False, True):
-            self.requests_sent += 1
             answered = False
             try:
                 async with (
@@ -386,12 +384,10 @@ class DialNexaClient:
         message = _message_from(body, status, content_type)
         if 300 <= status < 400:
             target = urlsplit(headers.get("location", "")).hostname or "another location"
-            return self._raise(
-                BadPayload(
-                    f"Unexpected redirect ({status}) to {target}; not followed",
-                    where="redirect",
-                    path=path,
-                )
+            raise BadPayload(
+                f"Unexpected redirect ({status}) to {target}; not followed",
+                where="redirect",
+                path=path,
             )
         if status == 401:
             raise Unauthorized(
@@ -422,10 +418,6 @@ class DialNexaClient:
             path=path,
             retry_after=retry_after,
         )
-
-    @staticmethod
-    def _raise(error: ApiError) -> Any:
-        raise error
 
     @staticmethod
     def _decode(body: bytes, content_type: str, path: str) -> Any:

@@ -138,7 +138,6 @@ class Engine:
         self._wake = asyncio.Event()
         self._waiting: Counter[int] = Counter()
         self._last_prune = self.clock.monotonic()
-        self._health_since: float | None = None
         self._active_pages = 1
         self._recovered = False
         """The API answered again after failing: pollers that were failing go again now."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from monitor.api.client import DialNexaClient
@@ -112,17 +112,7 @@ async def fetch_recent_endings(
 
 def _keep(page: Page[Call], predicate: Callable[[Call], bool]) -> Page[Call]:
     # Servers that ignore the filter still must not mix ended and live calls in a view.
-    kept = tuple(c for c in page.items if predicate(c))
-    return Page(
-        items=kept,
-        page=page.page,
-        limit=page.limit,
-        total=page.total,
-        total_pages=page.total_pages,
-        skipped=page.skipped,
-        skip_reasons=page.skip_reasons,
-        raw_count=page.raw_count,
-    )
+    return replace(page, items=tuple(c for c in page.items if predicate(c)))
 
 
 async def fetch_campaign(client: DialNexaClient, routes: Routes, campaign_id: str) -> Campaign:

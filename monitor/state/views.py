@@ -12,16 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from monitor.api.models import Call, RetryConfig
-from monitor.api.vocab import FINAL_STATUSES, IN_FLIGHT_STATUSES, OUTCOME_COLUMNS, CallStatus
+from monitor.api.vocab import FINAL_STATUSES, OUTCOME_COLUMNS, CallStatus
 from monitor.state.derive import (
     Timeline,
     WaveBucket,
     build_timeline,
     connect_rate,
-    count_outcomes,
     history_from_call,
     pending_retry_eta,
-    qualified_rate,
     retry_wave,
 )
 from monitor.state.store import ApiHealth, Freshness, Store, TrackedCall
@@ -345,12 +343,7 @@ def dashboard_view(
     )
 
 
-def outcome_counts(calls: Iterable[Call]) -> dict[str, int]:
-    return {s.value: n for s, n in count_outcomes(calls).items()}
-
-
 __all__ = [
-    "IN_FLIGHT_STATUSES",
     "ActiveCallRow",
     "CallDetail",
     "CampaignRow",
@@ -363,6 +356,4 @@ __all__ = [
     "campaign_rows",
     "concurrency_view",
     "dashboard_view",
-    "outcome_counts",
-    "qualified_rate",
 ]

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from monitor.logs import ensure_private_dir
+
 APP_NAME = "dialnexa-monitor"
 STATE_DIR_ENV = "DIALNEXA_MONITOR_STATE_DIR"
 STATE_FILE_NAME = "ui-state.json"
@@ -31,13 +33,6 @@ def data_dir(environ: Mapping[str, str] | None = None) -> Path:
     import platformdirs
 
     return platformdirs.user_data_path(APP_NAME, appauthor=False)
-
-
-def ensure_private_dir(path: Path) -> None:
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    with contextlib.suppress(OSError):
-        if path.stat().st_mode & 0o077:
-            path.chmod(0o700)
 
 
 def write_private(path: Path, data: str) -> None:
