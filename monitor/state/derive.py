@@ -159,6 +159,30 @@ def history_from_call(call: Call) -> RetryHistory:
     return RetryHistory(call_id=call.retry_group_id or call.id, attempts=(attempt,))
 
 
+def reconcile(history: RetryHistory, call: Call) -> RetryHistory:
+    """The history with its last attempt brought up to date from the call record.
+
+    The retry history is read on a slower cadence than the call itself: when the call has
+    ended since, its row would still say "in call" beside a "completed" call. The call record
+    is the fresher source for its own attempt, so no request is spent to agree with it.
+    """
+    if not history.attempts or call.status not in FINAL_STATUSES:
+        return history
+    last = history.attempts[-1]
+    same_attempt = last.call_id in (None, call.id) and call.attempt in (None, last.attempt)
+    if last.outcome in FINAL_STATUSES or not same_attempt:
+        return history
+    updated = last.model_copy(
+        update={
+            "outcome": call.status,
+            "outcome_raw": call.status_raw,
+            "duration_s": call.duration_s if call.duration_s is not None else last.duration_s,
+            "ended_at": call.ended_at,
+        }
+    )
+    return history.model_copy(update={"attempts": (*history.attempts[:-1], updated)})
+
+
 # -- counts and rates --------------------------------------------------------------------------
 
 

@@ -20,6 +20,7 @@ from monitor.state.derive import (
     connect_rate,
     history_from_call,
     pending_retry_eta,
+    reconcile,
     retry_wave,
 )
 from monitor.state.store import ApiHealth, Freshness, Store, TrackedCall
@@ -303,6 +304,7 @@ def call_detail(store: Store, call_id: str, now: datetime) -> CallDetail:
     timeline = None
     if call is not None:
         history = store.histories.get(call.retry_group_id or call.id) or history_from_call(call)
+        history = reconcile(history, call)
         timeline = build_timeline(history, retry_config_for(store, call), now)
     fresh = store.freshness.get(f"retries/{call_id}")
     return CallDetail(

@@ -181,3 +181,22 @@ async def test_fallback_words_only_name_fallbacks_in_use() -> None:
     assert routes.describe() == ""
     routes.campaigns = "batch-calls"
     assert routes.describe() == "campaigns via /batch-calls"
+
+
+async def test_the_timeline_agrees_with_the_call_once_it_ends_without_extra_requests(world) -> None:  # type: ignore[no-untyped-def]
+    clock, api, engine = world
+    await drive(clock, 10)
+    engine.select_call("call_5")
+    await drive(clock, 8)
+    reads = len(api.paths("/call-logs/call_5/retries"))
+    assert reads == 1
+    api.ended["call_5"] = call("call_5", status="no_answer", ended_at="2026-11-23T10:00:20Z")
+    del api.active["call_5"]
+    await drive(clock, 12)
+    view = engine.view().selected
+    assert view is not None
+    assert view.call is not None
+    assert view.call.status.value == "no_answer"
+    (row,) = view.timeline.rows  # type: ignore[union-attr]
+    assert row.outcome.value == "no_answer"
+    assert len(api.paths("/call-logs/call_5/retries")) == reads

@@ -273,3 +273,33 @@ def test_a_one_attempt_history_from_the_call_record_keeps_time_and_duration() ->
     (attempt,) = history_from_call(call).attempts
     assert attempt.duration_s == 61
     assert attempt.called_at == datetime(2025, 1, 10, 9, 30, tzinfo=UTC)
+
+
+def test_reconcile_brings_a_lagging_last_attempt_up_to_the_call_record() -> None:
+    from monitor.state.derive import reconcile
+
+    history = parse_retry_history(
+        {
+            "data": [
+                {"attempt": 1, "status": "busy", "called_at": "2025-02-03T08:00:00Z"},
+                {"attempt": 2, "status": "in_progress", "called_at": "2025-02-03T09:00:00Z"},
+            ]
+        },
+        "call_p1",
+    )
+    ended = Call.model_validate(
+        {
+            "id": "call_p2",
+            "status": "completed",
+            "attempt": 2,
+            "duration": 75,
+            "retry_group_id": "call_p1",
+        }
+    )
+    fixed = reconcile(history, ended)
+    assert [a.outcome for a in fixed.attempts] == [CallStatus.BUSY, CallStatus.COMPLETED]
+    assert fixed.attempts[-1].duration_s == 75
+    live = Call.model_validate({"id": "call_p2", "status": "in_progress", "attempt": 2})
+    assert reconcile(history, live) == history
+    other = Call.model_validate({"id": "call_p1", "status": "busy", "attempt": 1})
+    assert reconcile(history, other) == history
