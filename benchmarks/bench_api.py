@@ -30,6 +30,9 @@ from monitor.sim import Simulator
 from monitor.state.store import Store
 
 STAGES = ["dialing", "in_progress", "ended"]
+SELECTED_POLL_S = 6.0
+SELECT_EVERY_S = 15.0
+"""The simulated user moves to another live call this often."""
 
 
 def stage(status: str) -> str:
@@ -90,8 +93,13 @@ def _staleness(
             changed = sim.world.at(t).timestamp() + offset
             if not (start <= changed <= end - 30):
                 continue
-            if only is not None and not (only[call.id][0] <= changed <= only[call.id][1]):
-                continue  # only changes that happened while it was the selected call
+            if only is not None and not (
+                only[call.id][0] <= changed <= only[call.id][1] - SELECTED_POLL_S
+            ):
+                # Only changes that happened while it was the selected call, early enough for
+                # one of its polls to come before the user moved on (after that it is just
+                # another active call).
+                continue
             # Seeing a later stage first also ends the staleness of this one.
             later = STAGES[STAGES.index(stage(status)) :]
             firsts = [seen.first[(call.id, s)] for s in later if (call.id, s) in seen.first]
@@ -144,9 +152,9 @@ async def measure_engine(scenario: str, cap: int | None, minutes: float) -> dict
         if live:
             choice = live[len(live) // 2].call.id
             engine.select_call(choice)
-            selected[choice] = (clock.monotonic(), clock.monotonic() + 30)
-        await _drive(clock, 30)
-        elapsed += 30
+            selected[choice] = (clock.monotonic(), clock.monotonic() + SELECT_EVERY_S)
+        await _drive(clock, SELECT_EVERY_S)
+        elapsed += SELECT_EVERY_S
     end = clock.monotonic()
     rpm, max_window, limited = _rpm(sim, start, end)
     lags = _staleness(sim, clock, seen, start, end)

@@ -10,6 +10,7 @@ ceiling so that the steady state leaves room for the campaigns' own integrations
 
 from __future__ import annotations
 
+import math
 import random
 from collections import deque
 from dataclasses import dataclass, field
@@ -22,8 +23,17 @@ ESSENTIAL = 1
 BACKGROUND = 3
 """Priorities at or above this only spend under the soft share."""
 SOFT_SHARE = 0.6
-"""Share of the ceiling background work may use in any minute (36 of 60 by default)."""
+"""Background work may start only while the minute's total is under this share of the ceiling
+(36 of 60 by default)..."""
+BACKGROUND_FLOOR = 0.1
+"""...except that it always keeps this share for itself (6 a minute by default): under a heavy
+active sweep the campaigns' counts get older, and say so, but never stop."""
 LOW_REMAINING = 0.1
+SELECTED = 0
+"""The priority of the call the user is looking at..."""
+RESERVED_FOR_SELECTED = 3
+"""...which alone may take the minute's last requests, so a saturated minute (1,000 calls in
+flight) never makes it wait for the window to slide."""
 
 
 @dataclass
@@ -39,6 +49,7 @@ class Budget:
     server_remaining: int | None = None
     server_reset_at: float | None = None
     sent: deque[float] = field(default_factory=deque)
+    sent_background: deque[float] = field(default_factory=deque)
 
     def __post_init__(self) -> None:
         self.configured_per_min = self.per_min
@@ -52,8 +63,9 @@ class Budget:
         if now > self.updated:
             self.tokens = min(float(self.burst), self.tokens + (now - self.updated) * self.rate)
             self.updated = now
-        while self.sent and self.sent[0] <= now - WINDOW_S:
-            self.sent.popleft()
+        for sent in (self.sent, self.sent_background):
+            while sent and sent[0] <= now - WINDOW_S:
+                sent.popleft()
 
     def used_last_minute(self, now: float) -> int:
         self._refill(now)
@@ -73,13 +85,31 @@ class Budget:
             return False
         if priority > ESSENTIAL and self._low_remaining(now):
             return False
-        return not (priority >= BACKGROUND and len(self.sent) >= SOFT_SHARE * self.per_min)
+        if priority > SELECTED and len(self.sent) >= self.per_min - self._reserve():
+            return False
+        return priority < BACKGROUND or not self._background_held()
+
+    def _reserve(self) -> int:
+        return min(RESERVED_FOR_SELECTED, int(0.1 * self.per_min))
+
+    def _shares(self) -> tuple[int, int]:
+        """Request counts (at least 1) at which background work is held: total, its own."""
+        return (
+            max(1, math.ceil(SOFT_SHARE * self.per_min)),
+            max(1, math.ceil(BACKGROUND_FLOOR * self.per_min)),
+        )
+
+    def _background_held(self) -> bool:
+        share, floor = self._shares()
+        return len(self.sent) >= share and len(self.sent_background) >= floor
 
     def take(self, now: float, priority: int) -> bool:
         if not self.allowed(now, priority):
             return False
         self.tokens -= 1
         self.sent.append(now)
+        if priority >= BACKGROUND:
+            self.sent_background.append(now)
         if self.server_remaining is not None:
             self.server_remaining = max(0, self.server_remaining - 1)
         return True
@@ -92,13 +122,18 @@ class Budget:
             waits.append(self.paused_until - now)
         if self.tokens < 1:
             waits.append((1 - self.tokens) / self.rate)
-        if self.sent and len(self.sent) >= self.per_min:
-            waits.append(self.sent[len(self.sent) - int(self.per_min)] + WINDOW_S - now)
+        ceiling = self.per_min - (self._reserve() if priority > SELECTED else 0)
+        if self.sent and len(self.sent) >= ceiling:
+            index = max(0, min(len(self.sent) - 1, len(self.sent) - max(1, math.floor(ceiling))))
+            waits.append(self.sent[index] + WINDOW_S - now)
         if priority > ESSENTIAL and self._low_remaining(now) and self.server_reset_at:
             waits.append(self.server_reset_at - now)
-        if priority >= BACKGROUND and self.sent and len(self.sent) >= SOFT_SHARE * self.per_min:
-            index = len(self.sent) - int(SOFT_SHARE * self.per_min)
-            waits.append(self.sent[index] + WINDOW_S - now)
+        if priority >= BACKGROUND and self._background_held():
+            # Held until either the minute's total falls under the share or the floor frees.
+            share, floor = self._shares()
+            total = self.sent[len(self.sent) - share]
+            own = self.sent_background[len(self.sent_background) - floor]
+            waits.append(min(total, own) + WINDOW_S - now)
         return max(waits) + (0.001 if max(waits) > 0 else 0.0)
 
     def observe(self, info: RateLimitInfo | None, now: float) -> None:

@@ -38,7 +38,7 @@ from monitor.api.vocab import FINAL_STATUSES
 from monitor.clock import Clock, SystemClock
 from monitor.config import Settings
 from monitor.polling.budget import BACKGROUND, Budget
-from monitor.polling.cadence import Cadence
+from monitor.polling.cadence import FLOOR_S, Cadence
 from monitor.polling.fetch import (
     Routes,
     campaign_calls_page,
@@ -68,7 +68,11 @@ MAX_QUEUED_PAGES = 5
 that the list ended (a full last page would leave the sweep incomplete)."""
 ACTIVE_SHARE = 0.6
 """The active sweep may use this share of the budget when it needs several pages."""
-SELECTED_CAP_S = 6.0
+SELECTED_CAP_S = 5.0
+"""The selected call is asked for every 5 s, the vendor's floor, unless a listing just read it."""
+SWEEP_JITTER = 0.15
+CAP_VERIFY_S = 30.0
+"""How often a sweep that stopped at the cap reads the next page anyway, to check the cap."""
 LOOP_FLOOR_S = 0.25
 KEY_PROBE_S = 60.0
 """With the key refused, probe slowly until it works again (FAULTS N13)."""
@@ -91,6 +95,8 @@ class Job:
     task: asyncio.Task[None] | None = None
     started: float = -1e9
     runs: int = 0
+    due_hint: float | None = None
+    """Set by a poll that found nothing to do: when it is worth asking again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +144,9 @@ class Engine:
         self._wake = asyncio.Event()
         self._waiting: Counter[int] = Counter()
         self._last_prune = self.clock.monotonic()
-        self._active_pages = 1
+        self._cap_trusted = True
+        """The configured cap holds: a full page of in-flight calls at the cap is all of them."""
+        self._cap_checked = -1e9
         self._recovered = False
         """The API answered again after failing: pollers that were failing go again now."""
         client.before_request = self._gate
@@ -416,9 +424,11 @@ class Engine:
             job.task = asyncio.create_task(self._run_job(job), name=f"poll-{job.key}")
 
     async def _run_job(self, job: Job) -> None:
-        # Each campaign's first counts come early, so the first screen is not all dashes.
+        # Each campaign's first counts come before other campaigns' refreshes, so the first
+        # screen is not all dashes; still background work, so a big workspace's 50 campaigns
+        # (7 requests each) do not crowd out the active sweep.
         first_counts = job.runs == 0 and job.key.startswith("counts/")
-        PRIORITY.set(min(job.priority, P_FOCUSED) if first_counts else job.priority)
+        PRIORITY.set(min(job.priority, P_LISTS) if first_counts else job.priority)
         retry_after: float | None = None
         try:
             changed = await job.poll()
@@ -449,37 +459,58 @@ class Engine:
             now = self.clock.monotonic()
             pause = max(0.0, self.budget.paused_until - now)
             delay = job.cadence.next_delay(self.rng, retry_after=retry_after)
+            if job.key == "active" and not job.cadence.errors:
+                # The sweep's interval runs from its start: a 10-page sweep that waited for
+                # tokens must not push the next one back by its own length.
+                delay = max(FLOOR_S, delay - (now - job.started))
             job.due = now + max(delay, pause)
+            if job.due_hint is not None:
+                job.due = max(now + FLOOR_S, job.due_hint, now + pause)
+                job.due_hint = None
             job.task = None
             self._wake.set()
 
     # -- pollers -------------------------------------------------------------------------------
 
     async def _poll_active(self) -> bool:
-        calls: list[Call] = []
+        store = self.store
+        before = {(t.call.id, t.call.status) for t in store.in_flight()}
+        seen: set[str] = set()
         complete = False
         pages = 0
+        cap = self.settings.concurrency_cap
+        now = self.clock.monotonic()
+        verify = now - self._cap_checked >= CAP_VERIFY_S
         for number in range(1, MAX_ACTIVE_PAGES + 1):
             page = await fetch_active_calls(self.client, page=number)
             pages += 1
-            calls.extend(page.items)
+            now = self.clock.monotonic()
+            # Each page lands as it arrives: on a 1,000-call sweep the first page is not held
+            # back for the whole sweep.
+            with store.batch():
+                for call in page.items:
+                    store.upsert_call(call, now, live_listing=True)
+            seen.update(c.id for c in page.items)
+            if number > 1 and self._cap_trusted and len(seen) > (cap or 0):
+                log.warning("more calls in flight than the configured cap: paging on")
+                self._cap_trusted = False
             if page.is_last or page.raw_count < page.limit:
                 complete = True
                 break
-        now = self.clock.monotonic()
-        store = self.store
-        before = {(t.call.id, t.call.status) for t in store.in_flight()}
+            if self._cap_trusted and cap and len(seen) >= cap and not verify:
+                # A full page at the workspace cap: nothing more can be in flight, so the
+                # (empty) next page is only read now and then to check the cap is right.
+                complete = True
+                break
+        if verify:
+            self._cap_checked = now
         with store.batch():
-            for call in calls:
-                store.upsert_call(call, now, live_listing=True)
-            seen = {c.id for c in calls}
             if complete:
                 for tracked in store.in_flight():
                     if tracked.call.id not in seen:
                         store.mark_ended(tracked.call.id, now)
             store.record_concurrency(self.clock.now(), len(seen))
         after = {(t.call.id, t.call.status) for t in store.in_flight()}
-        self._active_pages = pages
         per_page = 60.0 / max(1.0, ACTIVE_SHARE * self.budget.per_min)
         self.jobs["active"].cadence.rebase(max(self.poll.active_calls_s, pages * per_page))
         return before != after
@@ -582,17 +613,19 @@ class Engine:
 
     async def _poll_selected(self, call_id: str) -> bool:
         tracked = self.store.calls.get(call_id)
-        active = self.store.freshness.get("active")
         now = self.clock.monotonic()
+        # The active sweep's 5 s comes with ±10% jitter: give it that long to read the call
+        # again before spending a request of its own.
+        fresh_for = self.poll.selected_call_s * (1 + SWEEP_JITTER)
         covered = (
-            self._active_pages == 1  # a multi-page sweep reads each call up to its length late
-            and tracked is not None
+            tracked is not None
             and tracked.ended_seen is None
-            and active is not None
-            and (active.age(now) or 0) < self.poll.selected_call_s
+            and now - tracked.last_seen < fresh_for
         )
-        if covered:
-            return False  # the active sweep just read it: no request spent on it
+        if covered and tracked is not None:
+            # A listing read it just now: no request spent on it; ask once that read is old.
+            self.jobs[f"call/{call_id}"].due_hint = tracked.last_seen + fresh_for
+            return False
         call = await self.client.get_call(call_id)
         changed = self.store.upsert_call(call, self.clock.monotonic())
         if call.status in FINAL_STATUSES:

@@ -113,3 +113,21 @@ def test_a_failing_slow_poller_never_retries_sooner_than_its_healthy_interval() 
     for _ in range(5):
         c.failed()
     assert min(c.next_delay(random.Random(i)) for i in range(200)) >= 162.0
+
+
+def test_background_keeps_a_floor_under_a_heavy_essential_load() -> None:
+    """Essential polls alone use more than the soft share: background slows, never stops."""
+    b = Budget(per_min=60, burst=10)
+    background: list[float] = []
+    for tenth in range(0, 6000):
+        now = tenth / 10
+        if tenth % 12 == 0:  # essential: 50 a minute, over the 36 share on its own
+            b.take(now, 1)
+        elif b.take(now, 4):
+            background.append(now)
+    for start in range(60, 540, 30):
+        window = [s for s in background if start <= s < start + 60]
+        assert 1 <= len(window) <= 10, (start, len(window))
+    # And when it is held, the wait points at the moment the floor frees.
+    if not b.allowed(600.0, 4):
+        assert b.wait_s(600.0, 4) > 0

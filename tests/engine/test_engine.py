@@ -200,3 +200,72 @@ async def test_the_timeline_agrees_with_the_call_once_it_ends_without_extra_requ
     (row,) = view.timeline.rows  # type: ignore[union-attr]
     assert row.outcome.value == "no_answer"
     assert len(api.paths("/call-logs/call_5/retries")) == reads
+
+
+def _active_pages(api: FakeApi, since: float, page: int) -> list[float]:
+    return [
+        t
+        for t, _, url in api.log
+        if t >= since and "/calls?" in url and "initiated" in url and f"page={page}&" in url
+    ]
+
+
+async def test_a_full_page_at_the_cap_is_all_calls_in_flight_and_the_cap_is_checked_now_and_then(
+    world,  # type: ignore[no-untyped-def]
+) -> None:
+    clock, api, engine = world
+    # 100 in flight against a cap of 100: the next page can only be empty.
+    engine.settings = engine.settings.model_copy(update={"concurrency_cap": 100})
+    for i in range(100):
+        api.active[f"call_{i}"] = call(f"call_{i}")
+    # A call changes every 5 s, so the sweep keeps its 5 s pace.
+    for step in range(6):
+        api.active["call_0"]["status"] = "initiated" if step % 2 else "in_progress"
+        await drive(clock, 5)
+    t0 = clock.monotonic()
+    for step in range(24):
+        api.active["call_0"]["status"] = "initiated" if step % 2 else "in_progress"
+        await drive(clock, 5)
+    first, second = _active_pages(api, t0, 1), _active_pages(api, t0, 2)
+    assert len(first) >= 18
+    assert 2 <= len(second) <= 6  # only every 30 s, to check the cap
+    assert len(engine.store.in_flight()) == 100
+    # The cap was wrong (a plan upgrade not in the config): page 2 has calls, so it is read
+    # on every sweep from then on and nothing in flight is missed.
+    for i in range(100, 130):
+        api.active[f"call_{i}"] = call(f"call_{i}")
+    await drive(clock, 40)
+    t1 = clock.monotonic()
+    await drive(clock, 60)
+    assert len(_active_pages(api, t1, 2)) >= len(_active_pages(api, t1, 1)) - 1
+    assert len(engine.store.in_flight()) == 130
+    assert engine.view().concurrency.in_flight == 130
+
+
+async def test_the_selected_call_costs_no_request_while_the_active_list_keeps_it_fresh(
+    world,  # type: ignore[no-untyped-def]
+) -> None:
+    clock, api, engine = world
+    # Calls keep changing, so the active sweep keeps its 5 s pace and reads call_4 each time.
+    for step in range(4):
+        api.active["call_0"]["status"] = "initiated" if step % 2 else "in_progress"
+        await drive(clock, 5)
+    engine.select_call("call_4")
+    t0 = clock.monotonic()
+    for step in range(12):
+        api.active["call_0"]["status"] = "initiated" if step % 2 else "in_progress"
+        await drive(clock, 5)
+    # 60 s at 5 s would be 12 requests of its own.
+    assert len([t for t in api.paths("/calls/call_4") if t >= t0]) <= 3
+    # While the world is still, the sweep backs off, and the selected call is asked for itself.
+    t_still = clock.monotonic()
+    await drive(clock, 60)
+    own = [t for t in api.paths("/calls/call_4") if t >= t_still + 30]
+    assert len(own) >= 4
+    # It leaves the list: now it is asked for directly, within the selected call's 6 s.
+    api.ended["call_4"] = call("call_4", status="no_answer", ended_at="2026-11-23T10:01:00Z")
+    del api.active["call_4"]
+    t1 = clock.monotonic()
+    await drive(clock, 8)
+    tracked = engine.store.calls["call_4"]
+    assert tracked.ended_seen is not None and tracked.ended_seen - t1 <= 6.0
