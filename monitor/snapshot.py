@@ -32,11 +32,18 @@ from monitor.display import to_display
 from monitor.polling.engine import Engine
 from monitor.polling.fetch import (
     Routes,
+    campaign_calls_page,
     fetch_campaign_counts,
     fetch_retry_config,
     fetch_retry_history,
 )
-from monitor.state.derive import Timeline, build_timeline, connect_rate, history_from_call
+from monitor.state.derive import (
+    Timeline,
+    build_timeline,
+    connect_rate,
+    history_from_call,
+    qualified_rate,
+)
 
 T = TypeVar("T")
 
@@ -177,24 +184,53 @@ async def read_call(
     report.call["retry_source"] = routes.retries
 
 
+QUALIFIED_PAGES = 5
+"""`--campaign`: the qualified rate is read from the newest 500 completed calls at most."""
+
+
 async def read_campaign(
-    client: DialNexaClient, routes: Routes, campaign_id: str, report: Report, clock: Clock
+    client: DialNexaClient,
+    routes: Routes,
+    campaign_id: str,
+    report: Report,
+    clock: Clock,
+    *,
+    qualified_key: str = "qualified",
 ) -> None:
     try:
         figures = await patiently(lambda: fetch_campaign_counts(client, routes, campaign_id), clock)
     except ApiError as exc:
         report.fail(f"campaign/{campaign_id}", exc)
         return
-    report.campaigns.append(
-        {
-            "id": campaign_id,
-            "total": figures.total,
-            "counts": {s.value: figures.counts.get(s) for s in OUTCOME_COLUMNS},
-            "connect_rate": connect_rate(figures.counts),
-            "qualified_rate": None,
-            "source": routes.campaign_logs,
-        }
-    )
+    row: dict[str, Any] = {
+        "id": campaign_id,
+        "total": figures.total,
+        "counts": {s.value: figures.counts.get(s) for s in OUTCOME_COLUMNS},
+        "connect_rate": connect_rate(figures.counts),
+        "qualified_rate": None,
+        "analysed": 0,
+        "analysis_pending": 0,
+        "source": routes.campaign_logs,
+    }
+    report.campaigns.append(row)
+    # The qualified rate needs each completed call's analysis: page the newest ones.
+    completed: list[Call] = []
+    for number in range(1, QUALIFIED_PAGES + 1):
+        try:
+            page = await patiently(
+                lambda n=number: campaign_calls_page(  # type: ignore[misc]
+                    client, routes, campaign_id, page=n, status="completed"
+                ),
+                clock,
+            )
+        except ApiError as exc:
+            report.fail(f"analysis/{campaign_id}", exc)
+            break
+        completed.extend(page.items)
+        if page.is_last or page.raw_count < page.limit:
+            break
+    rate = qualified_rate(completed, qualified_key)
+    row.update(qualified_rate=rate.rate, analysed=rate.analysed, analysis_pending=rate.pending)
 
 
 async def collect(
@@ -203,13 +239,14 @@ async def collect(
     call_id: str | None,
     campaign_ids: list[str],
     clock: Clock,
+    qualified_key: str = "qualified",
 ) -> Report:
     report = Report(base_url=client.base_url, generated_at=clock.now())
     routes = Routes()
     if call_id:
         await read_call(client, routes, call_id, report, clock)
     for campaign_id in campaign_ids:
-        await read_campaign(client, routes, campaign_id, report, clock)
+        await read_campaign(client, routes, campaign_id, report, clock, qualified_key=qualified_key)
     return report
 
 
@@ -374,7 +411,11 @@ def run_snapshot(args: argparse.Namespace) -> int:
             if args.call is None and not args.campaign:
                 return await read_dashboard(client, settings, clock)
             return await collect(
-                client, call_id=args.call, campaign_ids=list(args.campaign), clock=clock
+                client,
+                call_id=args.call,
+                campaign_ids=list(args.campaign),
+                clock=clock,
+                qualified_key=settings.qualified_key,
             )
 
     report = asyncio.run(main())

@@ -139,7 +139,7 @@ class Engine:
         self.selected_call_id: str | None = None
         self.focused_campaign_id: str | None = None
         self.one_shot = False
-        """`snapshot`: every campaign's counts are wanted once, and no analysis paging."""
+        """`snapshot`: every campaign's counts and a one-page qualified rate are wanted once."""
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()
         self._waiting: Counter[int] = Counter()
@@ -356,8 +356,6 @@ class Engine:
                 self._bind(self._poll_counts, cid),
                 cap_s=300.0,
             )
-            if self.one_shot:
-                continue
             self._add(
                 f"analysis/{cid}",
                 P_FOCUSED if focused else P_ANALYSIS,
@@ -586,10 +584,16 @@ class Engine:
 
     async def _poll_analysis(self, campaign_id: str) -> bool:
         pages = 5 if campaign_id == self.focused_campaign_id else 2
+        # `snapshot` only wants the rate: the newest 100 completed calls, one request.
+        status = "completed" if self.one_shot else None
+        if self.one_shot:
+            pages = 1
         now = self.clock.monotonic()
         changed = False
         for number in range(1, pages + 1):
-            page = await campaign_calls_page(self.client, self.routes, campaign_id, page=number)
+            page = await campaign_calls_page(
+                self.client, self.routes, campaign_id, page=number, status=status
+            )
             with self.store.batch():
                 for call in page.items:
                     if call.campaign_id is None:
