@@ -51,13 +51,6 @@ RATE_LIMIT_WAIT_MAX_S = 30.0
 """`snapshot` waits out one 429 for at most this long (INTERFACE.md)."""
 RETRY_BACKOFF_S = 1.0
 
-NO_KEY_MESSAGE = (
-    "No DialNexa API key found. Set DIALNEXA_API_KEY in the environment, or put the key in a "
-    "file readable only by you (chmod 600) and pass --api-key-file PATH (or set api_key_file in "
-    "the config file; see `dialnexa-monitor config path`). Keys are never accepted as a flag "
-    "because flags show in `ps`. To try the monitor without a key, use --demo."
-)
-
 
 def iso(value: datetime | None) -> str | None:
     if value is None:

@@ -26,10 +26,9 @@ def run_monitor(args: argparse.Namespace) -> int:
     from pydantic import SecretStr
 
     from monitor.api.client import DialNexaClient
-    from monitor.config import ConfigError, load_settings
+    from monitor.config import ConfigError, load_settings, require_api_key
     from monitor.logs import setup_logging
     from monitor.polling.engine import Engine
-    from monitor.snapshot import NO_KEY_MESSAGE
 
     demo = bool(getattr(args, "demo", False))
     overrides: dict[str, Any] = {"base_url": getattr(args, "base_url", None)}
@@ -64,7 +63,10 @@ def run_monitor(args: argparse.Namespace) -> int:
         if settings.concurrency_cap is None:
             settings = settings.model_copy(update={"concurrency_cap": sim.world.cap})
     elif key is None:
-        return _usage(NO_KEY_MESSAGE)
+        try:
+            key = require_api_key(settings)  # the same words as `snapshot` and `config check`
+        except ConfigError as exc:
+            return _usage(str(exc))
 
     try:
         setup_logging(settings)

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from monitor.secrets import KeyringResult
-from monitor.snapshot import NO_KEY_MESSAGE
 from monitor.ui import run as run_module
 from monitor.ui.app import MonitorApp
 from tests.ui.conftest import AppFactory
@@ -47,7 +46,9 @@ def test_no_key_prints_the_one_paragraph_and_exits_2(
     monkeypatch.setattr("monitor.config.keyring_lookup", lambda user: KeyringResult())
     assert run_module.run_monitor(_args()) == 2
     err = capsys.readouterr().err
-    assert NO_KEY_MESSAGE in err
+    # The same paragraph as `snapshot` and `config check`: every way to give a key, and --demo.
+    assert "No API key found." in err
+    assert "DIALNEXA_API_KEY" in err and "--api-key-file" in err and "--demo" in err
     assert "Traceback" not in err
 
 
