@@ -172,7 +172,7 @@ class MonitorApp(App[int]):
             for signum in (signal.SIGTERM, signal.SIGHUP):
                 with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                     loop.add_signal_handler(signum, self._on_signal, signum)
-        self.call_after_refresh(self.render_now)
+        self.call_after_refresh(self.show_latest)
 
     def _on_signal(self, signum: int) -> None:
         log.info("exiting on signal %d", signum)
@@ -288,8 +288,13 @@ class MonitorApp(App[int]):
             screen.show_view(view, self.frame())
 
     def show_latest(self) -> None:
-        """Draw a screen that just appeared: live data, or the frozen view while paused."""
-        if self.paused_at is None or self.view is None:
+        """Draw a screen that just appeared (or came back) with the last view drawn.
+
+        The view is not recomputed here, even if newer data is waiting: a screen switch (Enter,
+        Esc) then costs one frame and no store scan, and the newer data follows on the clock's
+        next second like any other. Only before any view exists is one built.
+        """
+        if self.view is None:
             self.render_now()
             return
         screen = self.live_screen()

@@ -86,14 +86,14 @@ async def test_the_highlighted_call_stays_highlighted_across_a_poll(make_app: Ap
         assert table.cursor_key == chosen
         # The ended call lingers, marked, so nothing shifts yet ...
         assert table.cursor_row == index_before
-        assert "call_new000000001" in [r.key.value for r in table.ordered_rows]
+        assert "call_new000000001" in table.row_keys()
         ended = " ".join(c.plain for c in table.get_row("call_d4e5f6a7b8c9"))
         assert "ended" in ended
         # ... then goes in one sweep; the cursor stays on its call.
         engine.clock.advance(31)
         app.tick_now()
         await pilot.pause()
-        assert "call_d4e5f6a7b8c9" not in [r.key.value for r in table.ordered_rows]
+        assert "call_d4e5f6a7b8c9" not in table.row_keys()
         assert table.cursor_key == chosen
         assert table.cursor_row == index_before - 1
         assert engine.selected_call_id == chosen
@@ -273,14 +273,14 @@ async def test_s_cycles_the_sort_and_it_is_remembered(make_app: AppFactory, tmp_
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         table = app.query_one(ActiveCallsTable)
-        first = [r.key.value for r in table.ordered_rows]
+        first = table.row_keys()
         assert table.sort_label == "arrival"
         await pilot.press("s")
         assert table.sort_label == "longest first"
-        assert [r.key.value for r in table.ordered_rows] == first
+        assert table.row_keys() == first
         await pilot.press("s")
         assert table.sort_label == "newest first"
-        assert [r.key.value for r in table.ordered_rows] == list(reversed(first))
+        assert table.row_keys() == list(reversed(first))
         assert "sort newest first" in str(
             app.screen.query_one("#pane-active", Pane).border_subtitle
         )

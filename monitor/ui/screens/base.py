@@ -65,6 +65,7 @@ class LiveScreen(Screen[None]):
         super().__init__(name=name, id=id)
         self._filter_target: LiveTable[Any] | None = None
         self._crumb = ""
+        self._drawn_view: DashboardView | None = None
         self.ready = False
         """True once composed and mounted: only then does the app feed it."""
 
@@ -120,7 +121,9 @@ class LiveScreen(Screen[None]):
     def on_mount(self) -> None:
         self.ready = True
         self.update_crumb()
-        self.call_after_refresh(self.monitor.show_latest)
+        # Data before the first paint: a new screen arrives in one frame, not an empty frame
+        # followed by a second one with the data.
+        self.monitor.show_latest()
 
     def on_unmount(self) -> None:
         self.ready = False
@@ -138,8 +141,14 @@ class LiveScreen(Screen[None]):
     # -- feeding ------------------------------------------------------------------------------
 
     def show_view(self, view: DashboardView, frame: Frame) -> None:
-        """New data: subclasses draw their body, then call this for the shared parts."""
+        """Draw `view` (unless it is the one already drawn here), then tick the clock parts."""
+        if view is not self._drawn_view:
+            self._drawn_view = view
+            self.draw(view, frame)
         self.tick(frame)
+
+    def draw(self, view: DashboardView, frame: Frame) -> None:
+        """New data: subclasses draw their body."""
 
     def tick(self, frame: Frame) -> None:
         """The app clock's second: countdowns, ages, the banner."""

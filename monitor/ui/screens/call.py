@@ -168,7 +168,7 @@ class CallScreen(LiveScreen):
         self.monitor.engine.select_call(self.call_id)
         super().on_mount()
 
-    def show_view(self, view: DashboardView, frame: Frame) -> None:
+    def draw(self, view: DashboardView, frame: Frame) -> None:
         store = self.monitor.engine.store
         detail = call_detail(store, self.call_id, frame.now)
         self._detail = detail
@@ -182,7 +182,6 @@ class CallScreen(LiveScreen):
             self.query_one("#call-fields", Static).update(fields)
         self.timeline.show(detail, frame.now, frame.mono)
         self._tick_duration(frame)
-        super().show_view(view, frame)
 
     def tick(self, frame: Frame) -> None:
         if self.monitor.tick_enabled:

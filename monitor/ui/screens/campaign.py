@@ -13,7 +13,7 @@ from rich.text import Text
 from textual import getters, on
 from textual.binding import Binding, BindingType
 from textual.widget import Widget
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from monitor.api.vocab import OUTCOME_COLUMNS, CallStatus
 from monitor.display import to_display
@@ -21,6 +21,7 @@ from monitor.state.views import CampaignRow, DashboardView, campaign_calls
 from monitor.ui.format import count, rate, span
 from monitor.ui.screens.base import Frame, LiveScreen
 from monitor.ui.widgets.campaign_table import CampaignCallsTable
+from monitor.ui.widgets.live_table import LiveTable
 from monitor.ui.widgets.pane import Pane
 
 OUTCOME_CYCLE: tuple[str, ...] = (
@@ -117,7 +118,7 @@ class CampaignScreen(LiveScreen):
     def leave(self) -> None:
         self.monitor.engine.focus_campaign(None)
 
-    def show_view(self, view: DashboardView, frame: Frame) -> None:
+    def draw(self, view: DashboardView, frame: Frame) -> None:
         row = next((c for c in view.campaigns if c.id == self.campaign_id), None)
         if row is not None and row.name:
             self.campaign_name = row.name
@@ -128,7 +129,6 @@ class CampaignScreen(LiveScreen):
             self.query_one("#campaign-summary", Static).update(summary)
         store = self.monitor.engine.store
         self.calls.sync(campaign_calls(store, self.campaign_id), frame.mono)
-        super().show_view(view, frame)
 
     def tick(self, frame: Frame) -> None:
         if self.monitor.tick_enabled:
@@ -140,12 +140,12 @@ class CampaignScreen(LiveScreen):
         index = OUTCOME_CYCLE.index(current) if current in OUTCOME_CYCLE else 0
         self.calls.set_filter(OUTCOME_CYCLE[(index + 1) % len(OUTCOME_CYCLE)])
 
-    @on(DataTable.RowHighlighted, "#campaign-calls")
-    def _call_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.row_key.value:
-            self.monitor.engine.select_call(event.row_key.value)
+    @on(LiveTable.RowHighlighted, "#campaign-calls")
+    def _call_highlighted(self, event: LiveTable.RowHighlighted) -> None:
+        if event.key:
+            self.monitor.engine.select_call(event.key)
 
-    @on(DataTable.RowSelected, "#campaign-calls")
-    def _call_chosen(self, event: DataTable.RowSelected) -> None:
-        if event.row_key.value:
-            self.monitor.open_call(event.row_key.value)
+    @on(LiveTable.RowSelected, "#campaign-calls")
+    def _call_chosen(self, event: LiveTable.RowSelected) -> None:
+        if event.key:
+            self.monitor.open_call(event.key)

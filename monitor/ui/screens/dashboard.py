@@ -14,7 +14,6 @@ from typing import ClassVar
 from textual import getters, on
 from textual.containers import Grid
 from textual.widget import Widget
-from textual.widgets import DataTable
 
 from monitor.api.vocab import FINAL_STATUSES
 from monitor.state.views import DashboardView, PaneStatus, call_detail
@@ -23,6 +22,7 @@ from monitor.ui.screens.base import Frame, LiveScreen
 from monitor.ui.widgets.active_calls import ActiveCallsTable
 from monitor.ui.widgets.campaign_table import CampaignTable
 from monitor.ui.widgets.concurrency_gauge import ConcurrencyGauge, HistorySpark, RetryWave
+from monitor.ui.widgets.live_table import LiveTable
 from monitor.ui.widgets.pane import Pane
 from monitor.ui.widgets.retry_timeline import RetryTimeline, TimelineTable
 
@@ -104,7 +104,7 @@ class DashboardScreen(LiveScreen):
         # Nothing to go back to from the top level: keep "esc Back" out of the footer.
         return action != "go_back"
 
-    def show_view(self, view: DashboardView, frame: Frame) -> None:
+    def draw(self, view: DashboardView, frame: Frame) -> None:
         self._frame = frame
         self.active.now = frame.now
         self.active.sync(view.active, frame.mono)
@@ -121,7 +121,6 @@ class DashboardScreen(LiveScreen):
             self._select(cursor)
         else:
             self._show_timeline(frame)
-        super().show_view(view, frame)
 
     def tick(self, frame: Frame) -> None:
         self._frame = frame
@@ -162,21 +161,21 @@ class DashboardScreen(LiveScreen):
         self.monitor.engine.focus_campaign(None)
         self.monitor.show_latest()
 
-    @on(DataTable.RowHighlighted, "#active-calls")
-    def _call_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self._select(event.row_key.value)
+    @on(LiveTable.RowHighlighted, "#active-calls")
+    def _call_highlighted(self, event: LiveTable.RowHighlighted) -> None:
+        self._select(event.key)
 
-    @on(DataTable.RowSelected, "#active-calls")
-    def _call_chosen(self, event: DataTable.RowSelected) -> None:
-        if event.row_key.value:
-            self.monitor.open_call(event.row_key.value)
+    @on(LiveTable.RowSelected, "#active-calls")
+    def _call_chosen(self, event: LiveTable.RowSelected) -> None:
+        if event.key:
+            self.monitor.open_call(event.key)
 
-    @on(DataTable.RowSelected, "#retry-table")
-    def _attempt_chosen(self, event: DataTable.RowSelected) -> None:
+    @on(LiveTable.RowSelected, "#retry-table")
+    def _attempt_chosen(self, event: LiveTable.RowSelected) -> None:
         if self.selected_call_id:
             self.monitor.open_call(self.selected_call_id)
 
-    @on(DataTable.RowSelected, "#campaigns")
-    def _campaign_chosen(self, event: DataTable.RowSelected) -> None:
-        if event.row_key.value:
-            self.monitor.open_campaign(event.row_key.value)
+    @on(LiveTable.RowSelected, "#campaigns")
+    def _campaign_chosen(self, event: LiveTable.RowSelected) -> None:
+        if event.key:
+            self.monitor.open_campaign(event.key)

@@ -215,7 +215,7 @@ class ActiveCallsTable(LiveTable[ActiveCallRow]):
         self.expire_flash(mono)
         self.tick_column("dur", self.duration_cell)
         if len(self._arrivals) > 4 * max(64, self.row_count):
-            shown = {row.key.value for row in self.ordered_rows}
+            shown = set(self.row_keys())
             self._arrivals = {k: v for k, v in self._arrivals.items() if k in shown}
 
     def _width(self, key: str) -> int:

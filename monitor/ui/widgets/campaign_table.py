@@ -225,13 +225,17 @@ class CampaignCallsTable(LiveTable[Call]):
         return item.id
 
     def matches(self, item: Call, words: Sequence[str]) -> bool:
-        text = self.search_text(item)
+        # Outcome words first: they need no text, so `/busy` over 10,000 calls builds none.
+        text: str | None = None
         for word in words:
             outcome = OUTCOME_WORDS.get(word)
             if outcome is not None:
                 if item.status is not outcome:
                     return False
-            elif word not in text:
+                continue
+            if text is None:
+                text = self.cached_search_text(item)
+            if word not in text:
                 return False
         return True
 

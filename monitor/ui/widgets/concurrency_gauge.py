@@ -9,7 +9,7 @@ say (AT CAP, OVER CAP), so NO_COLOR loses nothing (FAULTS R7).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from rich.style import Style
@@ -66,6 +66,12 @@ class LineStack(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._shown: list[Text | None] = [None] * self.LINES
+        self._redraw: Callable[[], None] | None = None
+        """Draws the last data again (the lines are sized to the width: a resize redraws)."""
+
+    def on_resize(self) -> None:
+        if self._redraw is not None:
+            self._redraw()
 
     def compose(self) -> ComposeResult:
         for _ in range(self.LINES):
@@ -112,6 +118,7 @@ class ConcurrencyGauge(LineStack):
     """
 
     def show(self, view: ConcurrencyView) -> None:
+        self._redraw = lambda: self.show(view)
         cap = view.cap
         at_cap = cap is not None and view.in_flight >= cap
         warn = self.style_of("concurrency-gauge--at-cap") if at_cap else Style()
@@ -137,6 +144,7 @@ class HistorySpark(LineStack):
     LINES = 2
 
     def show(self, view: ConcurrencyView, sample_s: float) -> None:
+        self._redraw = lambda: self.show(view, sample_s)
         shown = view.history[-max(1, self.cells) :]
         top = max(view.cap or 0, max(shown, default=0), 1)
         label = f"last {span(len(shown) * sample_s)} (full = {top})" if shown else "history"
@@ -157,6 +165,7 @@ class RetryWave(LineStack):
     """
 
     def show(self, view: ConcurrencyView) -> None:
+        self._redraw = lambda: self.show(view)
         wave: tuple[WaveBucket, ...] = view.wave
         over = self.style_of("retry-wave--over-cap")
         if not wave:

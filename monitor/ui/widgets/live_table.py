@@ -1,34 +1,41 @@
-"""`LiveTable`: a DataTable updated by row key and by diff, never cleared and refilled.
+"""`LiveTable`: a table of live items that draws only its window and repaints only what changed.
 
-Why not plain `update_cell`: a DataTable repaints its whole visible area on every `update_cell`
-(PERFORMANCE 8.1: ~10 KB per tick at 80x24). Here, cell updates, row additions, removals and
-sorts made while `_quiet` is set do not repaint the table; the table then repaints only what
-changed: the cells, rows or column (`refresh_coordinate` / `refresh_row` / `refresh_column`,
-public DataTable API), and after a shift only the rows from the first one that moved down to
-the window's end. A ticking duration column then costs a few hundred bytes per second instead
-of ten thousand. Rows whose item left the data may linger a few seconds (`LINGER_S`) and go in
-one sweep, so a busy table shifts (and repaints) rarely.
+Why not Textual's DataTable: every DataTable row operation is linear in the row count (its
+`remove_row` rebuilds the row index, its cell and row regions are found by summing the heights
+of every row above, and the row order is rebuilt after each change), so a diff applied to a
+big table is quadratic: a campaign with 10,000 calls took tens of seconds to open and to filter.
+Its `update_cell` also repaints the whole visible area (PERFORMANCE 8.1).
 
-The cursor follows its row key through every update, so the selection survives every poll.
-Subclasses describe their columns (per available width), rows, sort modes and filter; the base
-class does the diffing, the sorting, the filtering, the "new/changed" flash and CSV rows.
+Here the table is a Line API widget (`render_line`): the data is a list of row keys in display
+order, and only the rows in the window are ever rendered (lazily, cached per item, so a row
+whose item did not change is not rendered again). After every change (new data, a filter, a
+sort, a cursor move, a ticking column, a flash running out) the window is reconciled: each
+screen line is compared with what was last drawn there, and only the lines, or the cells, that
+differ are repainted. Opening, filtering or sorting 10,000 rows is then a few list operations
+plus one window of rows; a ticking duration costs the cells that changed.
+
+Rows whose item left the data may linger a few seconds (`LINGER_S`) and go in one sweep, so a
+busy table shifts rarely. The cursor follows its row key through every update, so the
+selection survives every poll. Subclasses describe their columns (per available width), rows,
+sort modes and filter; the base class does the ordering, the filtering, the "new/changed"
+flash and CSV rows.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, Self, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.binding import Binding, BindingType
-from textual.coordinate import Coordinate
 from textual.geometry import Region
 from textual.message import Message
-from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist, RowKey
+from textual.strip import Strip
+from textual.widget import Widget
 
 from monitor.display import to_display
 from monitor.ui.state_file import UiState, ViewPrefs
@@ -37,6 +44,8 @@ T = TypeVar("T")
 
 FLASH_S = 3.0
 """How long a new or changed row stays highlighted: long enough to notice at 1 Hz."""
+WHEEL_ROWS = 3
+"""Rows scrolled per mouse-wheel step."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +122,28 @@ def same_row(a: Sequence[Text], b: Sequence[Text]) -> bool:
     return len(a) == len(b) and all(same_text(x, y) for x, y in zip(a, b, strict=True))
 
 
-class LiveTable(DataTable[Text], Generic[T]):
+@dataclass(slots=True)
+class _Rendered(Generic[T]):
+    """A row's cells as last rendered, and what they were rendered from."""
+
+    source: T
+    gone: bool
+    epoch: int
+    """The ticking columns' epoch the cells are current for."""
+    cells: tuple[Text, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Drawn:
+    """What one screen line of the table shows (to repaint only lines that change)."""
+
+    key: str
+    cells: tuple[Text, ...]
+    cursor: bool
+    flash: bool
+
+
+class LiveTable(Widget, Generic[T], can_focus=True):
     """A table of live items, keyed by id, updated in place.
 
     Subclasses implement `specs`, `row_key`, `render_row`, `search_text`, `export_row` and
@@ -124,9 +154,18 @@ class LiveTable(DataTable[Text], Generic[T]):
         Binding("enter", "select_cursor", "Open", id="drill_down", tooltip="Open the row"),
         Binding("j", "cursor_down", "Down", show=False, id="cursor_down_j"),
         Binding("k", "cursor_up", "Up", show=False, id="cursor_up_k"),
+        # No description: the help lists them under "Moving around" in words.
+        Binding("down", "cursor_down", "", show=False),
+        Binding("up", "cursor_up", "", show=False),
+        Binding("pagedown", "page_down", "", show=False),
+        Binding("pageup", "page_up", "", show=False),
+        Binding("home,ctrl+home", "first_row", "", show=False),
+        Binding("end,ctrl+end", "last_row", "", show=False),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "live-table--header",
+        "live-table--cursor",
         "live-table--flash",
         "live-table--warn",
         "live-table--bad",
@@ -136,6 +175,8 @@ class LiveTable(DataTable[Text], Generic[T]):
     """
     | Class | Description |
     | :- | :- |
+    | `live-table--header` | The column labels. |
+    | `live-table--cursor` | The highlighted row. |
     | `live-table--flash` | A row that is new or changed, for a few seconds. |
     | `live-table--warn` | A cell that needs attention (long call, stale). |
     | `live-table--bad` | A failed outcome. |
@@ -143,8 +184,38 @@ class LiveTable(DataTable[Text], Generic[T]):
     | `live-table--muted` | Unknown or pending values. |
     """
 
-    _quiet = False
-    """True while cell updates must not repaint the whole table (see `refresh`)."""
+    DEFAULT_CSS = """
+    LiveTable {
+        height: 1fr;
+        background: $surface;
+        color: $foreground;
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .live-table--cursor {
+                background: $block-cursor-background;
+                color: $block-cursor-foreground;
+                text-style: $block-cursor-text-style;
+            }
+            & > .live-table--header {
+                background-tint: $foreground 5%;
+            }
+        }
+        & > .live-table--header {
+            text-style: bold;
+            background: $panel;
+            color: $foreground;
+        }
+        &:ansi > .live-table--header {
+            background: ansi_bright_blue;
+            color: ansi_default;
+        }
+        & > .live-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+    }
+    """
 
     VIEW_NAME: ClassVar[str] = "table"
     """The key under which sort and filter are remembered."""
@@ -156,8 +227,35 @@ class LiveTable(DataTable[Text], Generic[T]):
     """How long an ended row shows before a newcomer may take its place."""
     LINGER_S: ClassVar[float] = 0.0
     """Rows whose item left the data stay this long (drawn by `render_gone`), then go in one
-    sweep: fewer row shifts, so fewer whole-table repaints, and the operator sees what just
-    ended. 0 removes them at once."""
+    sweep: fewer row shifts, so fewer repaints, and the operator sees what just ended.
+    0 removes them at once."""
+
+    class RowHighlighted(Message):
+        """The cursor is on another row (or the first row appeared)."""
+
+        def __init__(self, table: LiveTable[Any], key: str, index: int) -> None:
+            super().__init__()
+            self.table = table
+            self.key = key
+            """The row's key (the item's id)."""
+            self.index = index
+
+        @property
+        def control(self) -> LiveTable[Any]:
+            return self.table
+
+    class RowSelected(Message):
+        """Enter (or a click on the highlighted row) chose a row."""
+
+        def __init__(self, table: LiveTable[Any], key: str, index: int) -> None:
+            super().__init__()
+            self.table = table
+            self.key = key
+            self.index = index
+
+        @property
+        def control(self) -> LiveTable[Any]:
+            return self.table
 
     class PrefsChanged(Message):
         """The sort or filter changed; the pane shows it in its subtitle."""
@@ -186,9 +284,7 @@ class LiveTable(DataTable[Text], Generic[T]):
         id: the widget id.
         classes: CSS classes.
         """
-        super().__init__(
-            id=id, classes=classes, cursor_type="row", cell_padding=0, zebra_stripes=False
-        )
+        super().__init__(id=id, classes=classes)
         self.ui_state = ui_state
         self.flash_enabled = flash
         prefs = ui_state.get(self.VIEW_NAME) if ui_state else ViewPrefs()
@@ -199,17 +295,29 @@ class LiveTable(DataTable[Text], Generic[T]):
         """Which of `sort_modes()` orders the rows."""
         self.columns_now: list[Column] = []
         self._items: dict[str, T] = {}
-        self._sources: dict[str, T] = {}
-        self._changes: dict[str, object] = {}
         self._gone: dict[str, float] = {}
         self._gone_items: dict[str, T] = {}
-        self._gone_drawn: set[str] = set()
-        self._base: dict[str, tuple[Text, ...]] = {}
-        self._shown: dict[str, tuple[Text, ...]] = {}
+        self._keys: list[str] = []
+        """Row keys in display order (filtered and sorted): the table's rows."""
+        self._pos: dict[str, int] = {}
+        self._seen: dict[str, T] = {}
+        """The items as of the last apply (what "changed" is measured against)."""
         self._flash: dict[str, float] = {}
+        self._rendered: dict[str, _Rendered[T]] = {}
+        self._search: dict[str, tuple[T, str]] = {}
+        self._tickers: dict[str, Callable[[T], Text]] = {}
+        self._tick_epoch = 0
+        self._cursor = 0
+        self._highlighted: str | None = None
+        self._top = 0
+        """Index of the first row in the window."""
+        self._drawn: dict[int, _Drawn | None] = {}
+        """Screen line (0 = first row under the header) -> what it shows."""
+        self._header: tuple[int, tuple[Column, ...]] | None = None
         self._synced_once = False
         self._mono = 0.0
         self._styles: dict[str, Style] = {}
+        self._last_prefs: str | None = None
 
     # -- what subclasses describe ------------------------------------------------------------
 
@@ -254,18 +362,28 @@ class LiveTable(DataTable[Text], Generic[T]):
         return tuple(out)
 
     def matches(self, item: T, words: Sequence[str]) -> bool:
-        text = self.search_text(item)
+        text = self.cached_search_text(item)
         return all(w in text for w in words)
 
     # -- public API -------------------------------------------------------------------------
 
-    def sync(self, items: Iterable[T], mono: float) -> None:
-        """Show `items` (in their default order): update changed rows, add new ones, remove
-        gone ones, keep the cursor on its row."""
+    def sync(self, items: Iterable[T], mono: float, *, flash: bool | None = None) -> None:
+        """Show `items` (in their default order): new rows appear, gone rows go, changed rows
+        are redrawn, the cursor stays on its row.
+
+        Args:
+            items: the table's data, in its default order.
+            mono: the app clock's monotonic time (flashes and lingering rows count from it).
+            flash: False: this is other data, not news (e.g. another call's attempts), so
+                nothing flashes and running flashes stop. None: flash new and changed rows
+                (after the first data).
+        """
         self._mono = mono
         fresh = {self.row_key(i): i for i in items}
+        if flash is False:
+            self._flash.clear()
         if self.LINGER_S > 0:
-            for key in self._shown:
+            for key in self._keys:
                 if key not in fresh and key not in self._gone:
                     last = self._items.get(key)
                     if last is not None:
@@ -277,56 +395,61 @@ class LiveTable(DataTable[Text], Generic[T]):
                 self._reuse_slots(fresh, mono)
             self._sweep(mono)
         self._items = fresh
-        self._apply(flash=self.flash_enabled and self._synced_once)
+        self._apply(flash=self.flash_enabled and self._synced_once and flash is not False)
         if self._items:
             self._synced_once = True
 
     def expire_flash(self, mono: float) -> None:
-        """Un-highlight rows whose flash has run out (called by the app's clock)."""
+        """Un-highlight rows whose flash has run out, let lingering rows go (app clock)."""
         self._mono = mono
         if self._sweep(mono):
             self._apply(flash=False)
+            return
         done = [k for k, until in self._flash.items() if until <= mono]
-        for key in done:
-            del self._flash[key]
-            if key in self._shown:
-                self._set_row(key, self._base[key])
-                self._refresh_key(key)
+        if done:
+            for key in done:
+                del self._flash[key]
+            self._reconcile()
 
     def tick_column(self, column: str, render: Callable[[T], Text]) -> int:
-        """Re-render one column (e.g. a ticking duration) and repaint only that column.
+        """Re-render one column (e.g. a ticking duration); repaint only the cells that changed.
+
+        Rows outside the window are brought up to date when they come into view.
 
         Returns:
-            How many cells changed.
+            How many cells in the window changed.
         """
-        index = next((n for n, c in enumerate(self.columns_now) if c.key == column), None)
-        if index is None:
-            return 0
-        changed = 0
-        for key, base in self._base.items():
-            item = self._items.get(key)
-            if item is None or key in self._gone:
-                continue
-            new = render(item)
-            if same_text(base[index], new):
-                continue
-            row = (*base[:index], new, *base[index + 1 :])
-            self._base[key] = row
-            self._set_row(key, self._styled(key, row))
-            changed += 1
-        if changed:
-            self.refresh_column(index)
-        return changed
+        self._tickers[column] = render
+        self._tick_epoch += 1
+        return self._reconcile()
+
+    @property
+    def row_count(self) -> int:
+        return len(self._keys)
+
+    @property
+    def cursor_row(self) -> int:
+        return self._cursor
 
     @property
     def cursor_key(self) -> str | None:
-        if not self.row_count:
+        if not self._keys:
             return None
-        try:
-            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        except CellDoesNotExist:
-            return None
-        return key
+        return self._keys[min(self._cursor, len(self._keys) - 1)]
+
+    def row_keys(self) -> list[str]:
+        """Every row's key, in display order (lingering rows included)."""
+        return list(self._keys)
+
+    def get_row(self, key: str) -> list[Text]:
+        """The cells of a row as drawn (current, even off screen)."""
+        if key not in self._pos:
+            raise KeyError(key)
+        cells = self._cells(key)
+        return list(self._styled(key, cells) if key in self._flash else cells)
+
+    def get_row_at(self, index: int) -> list[Text]:
+        return self.get_row(self._keys[index])
 
     def item(self, key: str | None) -> T | None:
         if key is None:
@@ -334,16 +457,14 @@ class LiveTable(DataTable[Text], Generic[T]):
         return self._items.get(key, self._gone_items.get(key))
 
     def visible_items(self) -> list[T]:
-        """The live rows on screen (filtered, sorted), without the lingering ended ones."""
-        return [self._items[k] for k in self._order() if k in self._items]
+        """The live rows (filtered, sorted), without the lingering ended ones."""
+        return [self._items[k] for k in self._keys if k in self._items]
 
     def move_to_key(self, key: str) -> bool:
-        try:
-            index = self.get_row_index(key)
-        except RowDoesNotExist:
+        index = self._pos.get(key)
+        if index is None:
             return False
-        if index != self.cursor_row:
-            self.move_cursor(row=index, animate=False)
+        self._move_cursor(index)
         return True
 
     def set_filter(self, text: str) -> None:
@@ -370,11 +491,11 @@ class LiveTable(DataTable[Text], Generic[T]):
 
         The position ("row 12") stands in for a scrollbar: a busy table's scrollbar thumb would
         be redrawn whenever the row count changes, i.e. on most polls. The count is left out
-        for the same reason: a new subtitle repaints the whole pane.
+        for the same reason.
         """
         parts = []
-        if self.row_count > max(1, self.size.height - 1):
-            parts.append(f"row {self.cursor_row + 1}")
+        if self.row_count > self._body_height():
+            parts.append(f"row {self._cursor + 1}")
         if len(self.sort_modes()) > 1:
             parts.append(f"sort {self.sort_label}")
         if self.filter_text:
@@ -386,102 +507,242 @@ class LiveTable(DataTable[Text], Generic[T]):
         return self.export_header(), [self.export_row(i) for i in self.visible_items()]
 
     def style_of(self, name: str) -> Style:
-        """A component class as a Rich style (theme-aware), cached per render pass."""
-        style = self._styles.get(name)
-        if style is None:
-            try:
-                style = self.get_component_rich_style(f"live-table--{name}", partial=True)
-            except Exception:  # not mounted yet: no styles to resolve
-                style = Style()
-            self._styles[name] = style
-        return style
+        """A `live-table--name` component class as a Rich style (theme-aware), cached."""
+        return self._component(f"live-table--{name}", partial=True)
 
-    # -- DataTable plumbing -------------------------------------------------------------------
+    def cached_search_text(self, item: T) -> str:
+        """`search_text`, computed once per item (a filter over 10,000 rows stays cheap)."""
+        key = self.row_key(item)
+        hit = self._search.get(key)
+        if hit is not None and hit[0] is item:
+            return hit[1]
+        text = self.search_text(item)
+        self._search[key] = (item, text)
+        return text
 
-    def refresh(
-        self,
-        *regions: Region,
-        repaint: bool = True,
-        layout: bool = False,
-        recompose: bool = False,
-    ) -> Self:
-        # While `_quiet`, the whole-table repaint of `update_cell`, `remove_row` and `sort` is
-        # dropped (a layout, if asked for, still happens): the caller repaints just the cells,
-        # rows or column that changed.
-        if self._quiet and not regions and not recompose:
-            if layout:
-                return super().refresh(repaint=False, layout=True)
-            return self
-        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+    # -- actions and events -------------------------------------------------------------------
+
+    def action_cursor_down(self) -> None:
+        self._move_cursor(self._cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        self._move_cursor(self._cursor - 1)
+
+    def action_page_down(self) -> None:
+        page = max(1, self._body_height() - 1)
+        self._top = min(self._top + page, max(0, self.row_count - self._body_height()))
+        self._move_cursor(self._cursor + page)
+
+    def action_page_up(self) -> None:
+        page = max(1, self._body_height() - 1)
+        self._top = max(0, self._top - page)
+        self._move_cursor(self._cursor - page)
+
+    def action_first_row(self) -> None:
+        self._move_cursor(0)
+
+    def action_last_row(self) -> None:
+        self._move_cursor(self.row_count - 1)
+
+    def action_select_cursor(self) -> None:
+        key = self.cursor_key
+        if key is not None:
+            self.post_message(self.RowSelected(self, key, self._cursor))
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y < 1:
+            return
+        index = self._top + offset.y - 1
+        if index >= self.row_count:
+            return
+        event.stop()
+        if index == self._cursor:
+            self.action_select_cursor()
+        else:
+            self._move_cursor(index)
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        event.stop()
+        self._scroll_window(WHEEL_ROWS)
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        event.stop()
+        self._scroll_window(-WHEEL_ROWS)
 
     def on_mount(self) -> None:
         self._post_prefs()
 
-    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
-        # DataTable recomputes its virtual size after rows come or go, and setting it repaints
-        # the whole table; `_apply` has already repainted exactly the rows that moved.
-        with self._quietly():
-            super()._update_dimensions(new_rows)
-
-    def watch_cursor_coordinate(self, old: Coordinate, new: Coordinate) -> None:
-        super().watch_cursor_coordinate(old, new)
-        self._post_prefs()
-
     def on_resize(self) -> None:
-        self._rebuild_columns()
+        if not self._rebuild_columns():
+            self._clamp_top()
+            self._drawn.clear()
+            self.refresh()
+        self._post_prefs()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._styles.clear()
+        self._drawn.clear()
+        self._header = None
+        self.refresh()
+
+    # -- rendering ----------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        if y == 0:
+            return self._header_strip(width)
+        line = y - 1
+        index = self._top + line
+        if index >= len(self._keys) or not self.columns_now:
+            self._drawn[line] = None
+            return Strip.blank(width, base)
+        key = self._keys[index]
+        cells = self._cells(key)
+        cursor = index == self._cursor
+        flash = key in self._flash
+        self._drawn[line] = _Drawn(key, cells, cursor, flash)
+        return self._row_strip(self._styled(key, cells) if flash else cells, width, cursor)
+
+    def _header_strip(self, width: int) -> Strip:
+        style = self.rich_style + self._component("live-table--header")
+        self._header = (width, tuple(self.columns_now))
+        segments: list[Segment] = []
+        last = len(self.columns_now) - 1
+        for n, col in enumerate(self.columns_now):
+            label = col.label[: col.width]
+            label = label.rjust(col.width) if col.right else label.ljust(col.width)
+            segments.append(Segment(label if n == last else label + " ", style))
+        return Strip(segments).adjust_cell_length(width, style).simplify()
+
+    def _row_strip(self, cells: Sequence[Text], width: int, cursor: bool) -> Strip:
+        base = self.rich_style
+        post: Style | None = None
+        pre = base
+        if cursor:
+            highlight = self._component("live-table--cursor")
+            pre = base + highlight
+            # The cursor's colour wins over the cells' (as in DataTable); a cell's own
+            # background (a flash) shows through.
+            if highlight.color is not None:
+                post = Style.from_color(highlight.color)
+        console = self.app.console
+        segments: list[Segment] = []
+        last = len(self.columns_now) - 1
+        for n, (text, col) in enumerate(zip(cells, self.columns_now, strict=False)):
+            cell_width = col.width + (0 if n == last else 1)
+            # `Text.render` yields the spans' styles only; the Text's own style goes under them.
+            own = text.style
+            if isinstance(own, str):
+                own = console.get_style(own, default=Style.null()) if own else Style.null()
+            rendered = Segment.apply_style(text.render(console), pre + own, post)
+            segments.extend(Segment.adjust_line_length(list(rendered), cell_width, pre))
+        return Strip(segments).adjust_cell_length(width, pre).simplify()
+
+    def _component(self, name: str, *, partial: bool = False) -> Style:
+        cache_key = f"{name}/{partial}"
+        style = self._styles.get(cache_key)
+        if style is None:
+            try:
+                style = self.get_component_rich_style(name, partial=partial)
+            except Exception:  # not mounted yet: no styles to resolve
+                return Style()
+            self._styles[cache_key] = style
+        return style
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _available_width(self) -> int:
-        # Columns leave room for the vertical scrollbar (one cell, or none: global.tcss).
-        return max(10, self.size.width - self.styles.scrollbar_size_vertical)
+    def _body_height(self) -> int:
+        """Rows the window shows (one line each, under the header)."""
+        return max(1, self.size.height - 1)
 
-    def _rebuild_columns(self) -> None:
-        columns = allocate(self.specs(), self._available_width())
+    def _rebuild_columns(self) -> bool:
+        """Fit the columns to the width; True if they changed (everything is redrawn)."""
+        if not self.size.width:
+            return False
+        columns = allocate(self.specs(), max(10, self.size.width))
         if columns == self.columns_now:
-            return
-        cursor = self.cursor_key
+            return False
         self.columns_now = columns
-        self.clear(columns=True)
-        for n, col in enumerate(columns):
-            gap = 0 if n == len(columns) - 1 else 1
-            label = col.label[: col.width]
-            label = label.rjust(col.width) if col.right else label
-            self.add_column(Text(label, no_wrap=True, end=""), width=col.width + gap, key=col.key)
-        self._shown.clear()
-        self._base.clear()
-        self._sources.clear()
-        self._changes.clear()
-        self._gone_drawn.clear()
-        self._apply(flash=False, cursor=cursor)
+        self._rendered.clear()
+        self._drawn.clear()
+        self._header = None
+        self._styles.clear()
+        self._apply(flash=False)
+        self.refresh()
+        return True
+
+    def _cells(self, key: str) -> tuple[Text, ...]:
+        """The row's cells, rendered only when its item (or a ticking column) changed.
+
+        When a re-render gives the same cells, the old tuple is kept: the window's reconcile
+        compares rows by identity.
+        """
+        item = self._items.get(key)
+        gone = item is None
+        if item is None:
+            item = self._gone_items[key]
+        entry = self._rendered.get(key)
+        if (
+            entry is not None
+            and entry.gone == gone
+            and (entry.source is item or (not gone and entry.source == item))
+        ):
+            if entry.epoch == self._tick_epoch or gone:
+                return entry.cells
+            cells = self._ticked(entry.cells, item)
+        else:
+            cells = self.render_gone(item) if gone else self.render_row(item)
+            if entry is not None and same_row(cells, entry.cells):
+                cells = entry.cells
+        self._rendered[key] = _Rendered(item, gone, self._tick_epoch, cells)
+        return cells
+
+    def _ticked(self, cells: tuple[Text, ...], item: T) -> tuple[Text, ...]:
+        out = cells
+        for n, col in enumerate(self.columns_now):
+            render = self._tickers.get(col.key)
+            if render is None or n >= len(out):
+                continue
+            new = render(item)
+            if not same_text(out[n], new):
+                out = (*out[:n], new, *out[n + 1 :])
+        return out
+
+    def _styled(self, key: str, cells: Sequence[Text]) -> tuple[Text, ...]:
+        flash = self.style_of("flash")
+        out = []
+        last = len(self.columns_now) - 1
+        for n, (text, col) in enumerate(zip(cells, self.columns_now, strict=False)):
+            copy = text.copy()
+            # Fill the gap after the cell too, so the row reads as one highlighted band.
+            copy.align("left", col.width + (0 if n == last else 1))
+            copy.stylize(flash)
+            out.append(copy)
+        return tuple(out)
 
     def _order(self) -> list[str]:
         words = self.filter_text.lower().split()
-        everything = {**self._items, **self._gone_items}
-        keys = [k for k, item in everything.items() if not words or self.matches(item, words)]
+        everything = {**self._items, **self._gone_items} if self._gone_items else self._items
+        if words:
+            keys = [k for k, item in everything.items() if self.matches(item, words)]
+        else:
+            keys = list(everything)
         mode = self.sort_modes()[self.sort_index]
         if mode.key is not None:
             sort_key = mode.key
             keys.sort(key=lambda k: sort_key(everything[k]), reverse=mode.reverse)
         return keys
 
-    def _item_any(self, key: str) -> T:
-        item = self._items.get(key)
-        return item if item is not None else self._gone_items[key]
-
     def _revive(self, key: str) -> None:
         self._gone.pop(key, None)
         self._gone_items.pop(key, None)
-        self._gone_drawn.discard(key)
-        self._sources.pop(key, None)
 
     def _reuse_slots(self, fresh: dict[str, T], mono: float) -> None:
         """Newcomers take the rows of calls that ended a while ago, in place."""
-        newcomers = [k for k in fresh if k not in self._items and k not in self._shown]
+        newcomers = [k for k in fresh if k not in self._items and k not in self._pos]
         ripe = sorted(
             (k for k, at in self._gone.items() if mono - at >= self.LINGER_MIN_S),
             key=lambda k: self._gone[k],
@@ -501,160 +762,142 @@ class LiveTable(DataTable[Text], Generic[T]):
             self._revive(key)
         return True
 
-    def _forget(self, key: str) -> None:
-        self._base.pop(key, None)
-        self._sources.pop(key, None)
-        self._changes.pop(key, None)
-        self._flash.pop(key, None)
-        self._revive(key)
-
-    def _styled(self, key: str, cells: tuple[Text, ...]) -> tuple[Text, ...]:
-        if key not in self._flash:
-            return cells
-        flash = self.style_of("flash")
-        out = []
-        last = len(self.columns_now) - 1
-        for n, (text, col) in enumerate(zip(cells, self.columns_now, strict=True)):
-            copy = text.copy()
-            # Fill the gap after the cell too, so the row reads as one highlighted band.
-            copy.align("left", col.width + (0 if n == last else 1))
-            copy.stylize(flash)
-            out.append(copy)
-        return tuple(out)
-
-    def _set_row(self, key: str, cells: tuple[Text, ...]) -> list[int]:
-        """Put `cells` in the row without repainting; return the indexes of changed cells."""
-        shown = self._shown.get(key)
-        changed: list[int] = []
-        with self._quietly():
-            for n, (col, text) in enumerate(zip(self.columns_now, cells, strict=True)):
-                if shown is None or not same_text(shown[n], text):
-                    self.update_cell(key, col.key, text)
-                    changed.append(n)
-        self._shown[key] = cells
-        return changed
-
-    @contextlib.contextmanager
-    def _quietly(self) -> Iterator[None]:
-        """Cell and row operations inside do not repaint the whole table (see `refresh`)."""
-        before = self._quiet
-        self._quiet = True
-        try:
-            yield
-        finally:
-            self._quiet = before
-
-    def _window_rows(self) -> tuple[int, int]:
-        """The first and last row indexes the window can show (rows are one line high)."""
-        header = self.header_height if self.show_header else 0
-        first = max(0, self.scroll_offset.y)
-        return first, first + max(1, self.size.height - header)
-
-    def _refresh_key(self, key: str, columns: Sequence[int] | None = None) -> None:
-        """Repaint the changed cells of one row (the whole row when most of it changed).
-
-        Rows outside the window are skipped before any region is computed (DataTable's region
-        maths is linear in the row index).
-        """
-        with contextlib.suppress(RowDoesNotExist):
-            row = self.get_row_index(key)
-            first, last = self._window_rows()
-            if not first <= row <= last:
-                return
-            if columns is None or 2 * len(columns) > len(self.columns_now):
-                self.refresh_row(row)
-            else:
-                for column in columns:
-                    self.refresh_coordinate(Coordinate(row, column))
-
-    def _apply(self, *, flash: bool, cursor: str | None = None) -> None:
-        if not self.columns_now:
-            if self.size.width:
-                self._rebuild_columns()
-            return
-        self._styles.clear()
-        cursor_key = cursor if cursor is not None else self.cursor_key
-        cursor_row = self.cursor_row
-        before = [row.key.value for row in self.ordered_rows]
+    def _apply(self, *, flash: bool) -> None:
+        """Recompute the rows (filter, sort), flag news, keep the cursor on its row."""
+        cursor_key = self.cursor_key
         order = self._order()
-        wanted = set(order)
-        changed: dict[str, list[int] | None] = {}
+        pos = dict(zip(order, range(len(order)), strict=True))
         mono = self._mono
-        with self._quietly():
-            for key in [k for k in self._shown if k not in wanted]:
-                self.remove_row(key)
-                del self._shown[key]
-                self._forget(key)
+        for key in [k for k in self._flash if k not in pos or self._flash[k] <= mono]:
+            del self._flash[key]
+        for key in [k for k in self._rendered if k not in pos]:
+            del self._rendered[key]
+        if len(self._search) > 2 * (len(self._items) + len(self._gone_items)) + 256:
+            self._search = {
+                k: v for k, v in self._search.items() if k in self._items or k in self._gone_items
+            }
+        if flash:
+            # News: a row not shown before, or whose `change_key` moved since the last apply.
+            # Without flash nothing is compared: opening or filtering 10,000 rows visits none.
+            shown, seen, change_key = self._pos, self._seen, self.change_key
             for key in order:
-                item = self._item_any(key)
-                gone = key in self._gone
-                old_base = self._base.get(key)
-                source = self._sources.get(key)
-                # View rows are rebuilt on every render: equal data means the cells still hold
-                # (ticking cells are kept current by `tick_column`).
-                same = source is item or (source is not None and source == item)
-                if old_base is not None and same and not (gone and key not in self._gone_drawn):
-                    base = old_base
-                else:
-                    base = self.render_gone(item) if gone else self.render_row(item)
-                    self._sources[key] = item
-                    if gone:
-                        self._gone_drawn.add(key)
-                self._base[key] = base
-                if base is old_base and key in self._shown and key not in self._flash:
-                    continue  # unchanged: the common case on a big table
-                if key not in self._shown:
-                    self._changes[key] = self.change_key(item)
-                    if flash:
-                        self._flash[key] = mono + FLASH_S
-                    cells = self._styled(key, base)
-                    self.add_row(*cells, key=key)
-                    self._shown[key] = cells
-                elif old_base is None or not same_row(base, old_base):
-                    if flash and not gone and self._changes.get(key) != self.change_key(item):
-                        self._flash[key] = mono + FLASH_S
-                        self._set_row(key, self._styled(key, base))
-                        changed[key] = None
-                    else:
-                        changed[key] = self._set_row(key, self._styled(key, base))
-                elif key in self._flash and self._flash[key] <= mono:
-                    del self._flash[key]
-                    self._set_row(key, base)
-                    changed[key] = None
-            for key in order:
-                self._changes[key] = self.change_key(self._item_any(key))
-            current = [row.key.value for row in self.ordered_rows]
-            if current != order and order:
-                sort_column = self.columns_now[0].key
-                rank = {id(self._shown[k][0]): n for n, k in enumerate(order)}
-                self.sort(sort_column, key=lambda text: rank.get(id(text), 0))
-        # Repaint only the rows whose occupant changed: a row taken over in place (a slot
-        # reused) costs one row; a shift costs from its first row to the window's end; rows
-        # appended below the window cost nothing on the wire.
-        first, last = self._window_rows()
-        common = min(len(before), len(order))
-        moved = [n for n in range(first, min(common, last + 1)) if before[n] != order[n]]
-        if len(moved) > 8:
-            self._refresh_from(moved[0])
+                item = self._items.get(key)
+                if item is None:  # lingering: frozen, never news
+                    continue
+                if key not in shown:
+                    self._flash[key] = mono + FLASH_S
+                    continue
+                old = seen.get(key)
+                if old is None or old is item:
+                    continue
+                before, after = change_key(old), change_key(item)
+                if before is not after and before != after:
+                    self._flash[key] = mono + FLASH_S
+        self._seen = self._items
+        self._keys = order
+        self._pos = pos
+        if cursor_key is not None and cursor_key in pos:
+            self._cursor = pos[cursor_key]
         else:
-            for n in moved:
-                self.refresh_row(n)
-        if len(before) != len(order) and common <= last:
-            self._refresh_from(common)
-        for key, columns in changed.items():
-            self._refresh_key(key, columns)
-        if cursor_key is not None and cursor_key in self._shown:
-            self.move_to_key(cursor_key)
-        elif self.row_count and cursor_row >= self.row_count:
-            self.move_cursor(row=self.row_count - 1, animate=False)
+            self._cursor = max(0, min(self._cursor, len(order) - 1))
+        self._follow_cursor()
+        self._reconcile()
+        self._post_highlight()
         self._post_prefs()
 
-    def _refresh_from(self, row_index: int) -> None:
-        top = row_index + (self.header_height if self.show_header else 0)
-        height = max(1, self.virtual_size.height, self.size.height + self.scroll_offset.y) - top
-        self._refresh_region(
-            Region(0, top, max(1, self.virtual_size.width, self.size.width), max(1, height))
-        )
+    def _move_cursor(self, index: int) -> None:
+        if not self._keys:
+            return
+        self._cursor = max(0, min(index, len(self._keys) - 1))
+        self._follow_cursor()
+        self._reconcile()
+        self._post_highlight()
+        self._post_prefs()
+
+    def _follow_cursor(self) -> None:
+        """Scroll the window just enough to show the cursor."""
+        height = self._body_height()
+        if self._cursor < self._top:
+            self._top = self._cursor
+        elif self._cursor >= self._top + height:
+            self._top = self._cursor - height + 1
+        self._clamp_top()
+
+    def _clamp_top(self) -> None:
+        self._top = max(0, min(self._top, len(self._keys) - self._body_height()))
+
+    def _scroll_window(self, rows: int) -> None:
+        before = self._top
+        self._top += rows
+        self._clamp_top()
+        if self._top != before:
+            self._reconcile()
+
+    def _reconcile(self) -> int:
+        """Repaint the lines (or cells) of the window that differ from what was drawn.
+
+        Returns:
+            How many lines or cells were repainted.
+        """
+        if not self.is_mounted or not self.columns_now or not self.size.height:
+            return 0
+        if self._header != (self.size.width, tuple(self.columns_now)):
+            self.refresh(Region(0, 0, self.size.width, 1))
+        repainted = 0
+        keys = self._keys
+        for line in range(self._body_height()):
+            index = self._top + line
+            old = self._drawn.get(line, _UNKNOWN)
+            if index >= len(keys):
+                if old is not None:
+                    self._drawn[line] = None
+                    self._refresh_line(line)
+                    repainted += 1
+                continue
+            key = keys[index]
+            cells = self._cells(key)
+            new = _Drawn(key, cells, index == self._cursor, key in self._flash)
+            if isinstance(old, _Drawn):
+                if old.key == key and old.cells is cells and old.cursor == new.cursor:
+                    if old.flash == new.flash:
+                        continue
+                elif old.key == key and old.cursor == new.cursor and old.flash == new.flash:
+                    changed = [
+                        n
+                        for n, (a, b) in enumerate(zip(old.cells, cells, strict=False))
+                        if not same_text(a, b)
+                    ]
+                    self._drawn[line] = new
+                    if changed and 2 * len(changed) <= len(self.columns_now):
+                        for n in changed:
+                            self._refresh_cell(line, n)
+                        repainted += len(changed)
+                    elif changed:
+                        self._refresh_line(line)
+                        repainted += 1
+                    continue
+            self._drawn[line] = new
+            self._refresh_line(line)
+            repainted += 1
+        return repainted
+
+    def _refresh_line(self, line: int) -> None:
+        self.refresh(Region(0, line + 1, self.size.width, 1))
+
+    def _refresh_cell(self, line: int, column: int) -> None:
+        x = sum(c.width + 1 for c in self.columns_now[:column])
+        col = self.columns_now[column]
+        last = column == len(self.columns_now) - 1
+        width = self.size.width - x if last else col.width + 1
+        self.refresh(Region(x, line + 1, max(1, width), 1))
+
+    def _post_highlight(self) -> None:
+        key = self.cursor_key
+        if key is not None and key != self._highlighted:
+            self._highlighted = key
+            self.post_message(self.RowHighlighted(self, key, self._cursor))
+        elif key is None:
+            self._highlighted = None
 
     def _remember(self) -> None:
         if self.ui_state is not None:
@@ -666,6 +909,10 @@ class LiveTable(DataTable[Text], Generic[T]):
 
     def _post_prefs(self) -> None:
         description = self.describe()
-        if description != getattr(self, "_last_prefs", None):
+        if description != self._last_prefs:
             self._last_prefs = description
             self.post_message(self.PrefsChanged(self, description))
+
+
+_UNKNOWN = object()
+"""A line never drawn (as opposed to drawn empty: None)."""

@@ -114,6 +114,7 @@ class RetryTimeline(Vertical):
         self.table = table
         self.detail: CallDetail | None = None
         """What is shown; None means no call is selected."""
+        self._call_id: str | None = None
         self._texts: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
@@ -133,7 +134,11 @@ class RetryTimeline(Vertical):
             self._line("retry-call", f"call {who}")
             self._line("retry-summary", self.summary_words(detail))
         rows = detail.timeline.rows if detail and detail.timeline else ()
-        self.table.sync(list(enumerate(rows)), mono)
+        # Another call's attempts are not news: only the same call's new attempts flash.
+        call_id = call.id if call else None
+        other = call_id != self._call_id
+        self._call_id = call_id
+        self.table.sync(list(enumerate(rows)), mono, flash=False if other else None)
         self.tick(now, mono)
 
     def summary_words(self, detail: CallDetail) -> str:

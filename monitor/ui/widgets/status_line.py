@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -171,6 +172,8 @@ class StatusLine(Widget):
         self._budget_at = -1e9
         self._age_widths = [0] * AGE_PARTS
         self._budget_state = ""
+        self._last: dict[str, Any] | None = None
+        """The last `show` arguments (a resize draws them again in the new width)."""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="status-top"):
@@ -195,6 +198,15 @@ class StatusLine(Widget):
         mono_now: float,
         fallbacks: str = "",
     ) -> None:
+        self._last = {
+            "health": health,
+            "panes": panes,
+            "next_poll_s": next_poll_s,
+            "paused_at": paused_at,
+            "now": now,
+            "mono_now": mono_now,
+            "fallbacks": fallbacks,
+        }
         width = self.size.width or 80
         words, level = api_words(health, now, mono_now, fallbacks)
         self._set("status-api", words)
@@ -239,8 +251,11 @@ class StatusLine(Widget):
         return self._texts.get(widget_id, "")
 
     def on_resize(self) -> None:
-        # Short words replace long ones (or back): the age parts size themselves anew.
+        # Short words replace long ones (or back): the parts are drawn again, sized anew.
         self._age_widths = [0] * AGE_PARTS
+        self._budget_at = -1e9
+        if self._last is not None:
+            self.show(**self._last)
 
     def _set(self, widget_id: str, text: str) -> None:
         old = self._texts.get(widget_id)
