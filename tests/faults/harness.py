@@ -44,8 +44,37 @@ class Sample:
     campaigns: int
 
 
+class RequestChecks:
+    """Request-discipline checks on the simulator's request log (shared by the engine drills
+    and the screen drills)."""
+
+    sim: Simulator
+
+    def requests_between(self, start: float, end: float) -> list[Any]:
+        return [r for r in self.sim.requests if start <= r.at < end]
+
+    def max_per_minute(self, start: float, end: float) -> int:
+        """The most requests in any sliding minute inside [start, end)."""
+        times = sorted(r.at for r in self.requests_between(start, end))
+        best = 0
+        j = 0
+        for i, t in enumerate(times):
+            while times[j] <= t - 60:
+                j += 1
+            best = max(best, i - j + 1)
+        return best
+
+    def min_gap_same_target(self, start: float, end: float) -> float:
+        """Smallest gap between two requests for the same path and query."""
+        by_target: dict[tuple[str, str], list[float]] = defaultdict(list)
+        for r in self.requests_between(start, end):
+            by_target[(r.path, r.query)].append(r.at)
+        gaps = [b - a for ts in by_target.values() for a, b in itertools.pairwise(sorted(ts))]
+        return min(gaps, default=float("inf"))
+
+
 @dataclass
-class Drill:
+class Drill(RequestChecks):
     clock: FakeClock
     sim: Simulator
     client: DialNexaClient
@@ -128,28 +157,6 @@ class Drill:
     def fresh_since(self, key: str, t: float) -> bool:
         f = self.store.freshness.get(key)
         return f is not None and f.fetched_at is not None and f.fetched_at >= t and f.error is None
-
-    def requests_between(self, start: float, end: float) -> list[Any]:
-        return [r for r in self.sim.requests if start <= r.at < end]
-
-    def max_per_minute(self, start: float, end: float) -> int:
-        """The most requests in any sliding minute inside [start, end)."""
-        times = sorted(r.at for r in self.requests_between(start, end))
-        best = 0
-        j = 0
-        for i, t in enumerate(times):
-            while times[j] <= t - 60:
-                j += 1
-            best = max(best, i - j + 1)
-        return best
-
-    def min_gap_same_target(self, start: float, end: float) -> float:
-        """Smallest gap between two requests for the same path and query."""
-        by_target: dict[tuple[str, str], list[float]] = defaultdict(list)
-        for r in self.requests_between(start, end):
-            by_target[(r.path, r.query)].append(r.at)
-        gaps = [b - a for ts in by_target.values() for a, b in itertools.pairwise(sorted(ts))]
-        return min(gaps, default=float("inf"))
 
     def leaks(self, *texts: str) -> list[str]:
         blob = "\n".join([*self.messages, *texts])
@@ -522,7 +529,7 @@ def _said(drill: Drill, case: Case) -> bool:
 
 
 def retry_after_violations(
-    drill: Drill,
+    drill: RequestChecks,
     start: float,
     end: float,
     seconds: float,
@@ -543,6 +550,26 @@ def retry_after_violations(
                 continue
             bad += 1
     return bad
+
+
+RECOVERY_SLACK_S = 2 * BASE_INTERVAL_S
+"""Slack on every recovery allowance: two active-calls intervals."""
+
+
+def recovery_allowances(engine: Engine, case: Case) -> dict[str, float]:
+    """Simulated seconds after the fault clears by which each resource that has an error (and
+    the active list always) must be fresh again: the poll interval in force for it (the
+    error-backoff cap, or its own healthy interval +10% jitter when longer) plus the honoured
+    Retry-After. Callers add `RECOVERY_SLACK_S`."""
+    allowance: dict[str, float] = {}
+    for k, f in engine.store.freshness.items():
+        if f.error is None:
+            continue
+        job = engine.jobs.get(k)
+        interval = job.cadence.interval_s * 1.1 if job is not None else 0.0
+        allowance[k] = max(case.recover_s, interval) + case.retry_after_s
+    allowance.setdefault("active", case.recover_s + case.retry_after_s)
+    return allowance
 
 
 async def run_case(case: Case, *, log_text: Any = None, seed: int = 7) -> Outcome:
@@ -593,15 +620,8 @@ async def run_case(case: Case, *, log_text: Any = None, seed: int = 7) -> Outcom
         # Each resource that had an error must be fresh again within the poll interval in force
         # for it (the error-backoff cap, or its own healthy interval when that is longer, +10%
         # jitter) plus the honoured Retry-After, plus a couple of active intervals of slack.
-        allowance_by_key = {}
-        for k, f in drill.store.freshness.items():
-            if f.error is None:
-                continue
-            job = drill.engine.jobs.get(k)
-            interval = job.cadence.interval_s * 1.1 if job is not None else 0.0
-            allowance_by_key[k] = max(case.recover_s, interval) + case.retry_after_s
-        allowance_by_key.setdefault("active", case.recover_s + case.retry_after_s)
-        slack = 2 * BASE_INTERVAL_S
+        allowance_by_key = recovery_allowances(drill.engine, case)
+        slack = RECOVERY_SLACK_S
         recovered_at: dict[str, float] = {}
 
         def recovered() -> bool:
