@@ -10,12 +10,14 @@ from typing import Any
 
 import pytest
 from rich.text import Text
+from textual.geometry import Region
 
 from monitor.ui.screens.campaign import CampaignScreen
 from monitor.ui.screens.dashboard import DashboardScreen
 from monitor.ui.widgets.active_calls import ActiveCallsTable
 from monitor.ui.widgets.campaign_table import CampaignCallsTable
 from monitor.ui.widgets.live_table import LiveTable
+from monitor.ui.widgets.pane import Pane
 from tests.ui.conftest import AppFactory
 from tests.ui.fixtures import FakeEngine, call, make_engine
 
@@ -169,3 +171,28 @@ async def test_another_calls_attempts_do_not_flash(make_app: AppFactory) -> None
         await pilot.pause()
         assert timeline.row_count == 3
         assert not timeline._flash
+
+
+async def test_moving_the_cursor_repaints_the_pane_border_line_not_the_pane(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, _ = make_app(big_engine(200))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.open_campaign("cmp_spring01")
+        await pilot.pause()
+        pane = app.screen.query_one("#pane-calls", Pane)
+        await pilot.pause()
+        marked: list[set[Region]] = []
+        set_dirty = pane._set_dirty
+
+        def spy(*regions: Region) -> None:
+            pane._repaint_regions.clear()
+            set_dirty(*regions)
+            marked.append(set(pane._repaint_regions))
+
+        monkeypatch.setattr(pane, "_set_dirty", spy)
+        await pilot.press("down")
+        assert "row 2" in str(pane.border_subtitle)
+        width, height = pane.outer_size
+        assert marked == [{Region(0, height - 1, width, 1)}]

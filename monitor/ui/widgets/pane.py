@@ -9,10 +9,12 @@ rarely on purpose: changing it repaints the whole pane.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Self
 
 from textual import on
 from textual.containers import Vertical
 from textual.content import Content
+from textual.geometry import Region
 from textual.widget import Widget
 
 from monitor.display import to_display
@@ -23,6 +25,9 @@ from monitor.ui.widgets.live_table import LiveTable
 
 class Pane(Vertical):
     """A titled container for one part of a screen."""
+
+    _bottom_only = False
+    """True while the subtitle is being set: its refresh covers the bottom border only."""
 
     def __init__(self, *children: Widget, title: str, id: str | None = None) -> None:
         """Args:
@@ -70,4 +75,26 @@ class Pane(Vertical):
         text = " · ".join(p for p in (self._fresh, self._prefs) if p)
         if text != self._subtitle:
             self._subtitle = text
-            self.border_subtitle = Content(text)
+            # Setting a border subtitle repaints the whole pane (Textual refreshes the widget);
+            # only the bottom border line shows it ("row 12" moves with every key press).
+            self._bottom_only = True
+            try:
+                self.border_subtitle = Content(text)
+            finally:
+                self._bottom_only = False
+
+    def refresh(
+        self,
+        *regions: Region,
+        repaint: bool = True,
+        layout: bool = False,
+        recompose: bool = False,
+    ) -> Self:
+        if self._bottom_only and not (regions or layout or recompose) and self.is_mounted:
+            width, height = self.outer_size
+            if width and height:
+                # Regions are relative to the content area; the border is outside it.
+                offset = self.content_offset
+                bottom = Region(-offset.x, height - 1 - offset.y, width, 1)
+                return super().refresh(bottom, repaint=repaint)
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
