@@ -151,6 +151,8 @@ class MonitorApp(App[int]):
         self._drawn_data = False
         self._seconds = 0
         self._unsubscribe: Callable[[], None] | None = None
+        self._spare_campaign: CampaignScreen | None = None
+        self._spare_call: CallScreen | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -311,11 +313,29 @@ class MonitorApp(App[int]):
 
     # -- navigation ---------------------------------------------------------------------------
 
+    # A campaign's and a call's screen are each kept (installed) after their first use and
+    # reused: Enter then shows an already-mounted screen, drawn with the new campaign or call
+    # before it appears (one frame, no compose), and Esc does not remove it (Textual repaints
+    # the whole screen a second time after removing a popped screen). A second instance is
+    # made only when the kept one is already in the stack (a jump from a call to a call).
+
     def open_campaign(self, campaign_id: str) -> None:
         top = self.live_screen()
         if isinstance(top, CampaignScreen) and top.campaign_id == campaign_id:
             return
-        self.push_screen(CampaignScreen(campaign_id))
+        spare = self._spare_campaign
+        if spare is not None and spare not in self.screen_stack and spare.is_mounted:
+            spare.switch_to(campaign_id)
+            self._draw_hidden(spare)
+            self.push_screen(spare)
+            return
+        # Only the kept screen has the id: a second one in the stack must not clash with it
+        # (Textual refuses duplicate ids: a jump from one campaign to another crashed).
+        screen = CampaignScreen(campaign_id, id=None if spare is not None else "campaign")
+        if spare is None:
+            self._spare_campaign = screen
+            self.install_screen(screen, name="campaign")
+        self.push_screen(screen)
 
     def open_call(self, call_id: str) -> None:
         top = self.live_screen()
@@ -324,7 +344,25 @@ class MonitorApp(App[int]):
         trail = top.crumbs() if top is not None else []
         if trail[:1] == ["DialNexa Monitor"]:
             trail = trail[1:]
-        self.push_screen(CallScreen(call_id, trail=trail))
+        spare = self._spare_call
+        if spare is not None and spare not in self.screen_stack and spare.is_mounted:
+            spare.switch_to(call_id, trail=trail)
+            self._draw_hidden(spare)
+            self.push_screen(spare)
+            return
+        screen = CallScreen(call_id, trail=trail, id=None if spare is not None else "call")
+        if spare is None:
+            self._spare_call = screen
+            self.install_screen(screen, name="call")
+        self.push_screen(screen)
+
+    def _draw_hidden(self, screen: LiveScreen) -> None:
+        """Draw a kept screen before it is shown again (its first frame has its new data)."""
+        if self.view is None:
+            return
+        view = self.view
+        with self.batch_update(), _screen_going_away():
+            screen.show_view(view, self.frame())
 
     # -- actions ------------------------------------------------------------------------------
 

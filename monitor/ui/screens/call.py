@@ -129,12 +129,13 @@ class CallScreen(LiveScreen):
     timeline = getters.query_one(RetryTimeline)
     AUTO_FOCUS: ClassVar[str | None] = "#call-retry-table"
 
-    def __init__(self, call_id: str, *, trail: list[str]) -> None:
+    def __init__(self, call_id: str, *, trail: list[str], id: str | None = "call") -> None:
         """Args:
         call_id: the call to show.
         trail: the breadcrumb of the screen it was opened from (display-safe).
+        id: the screen's id (a second call screen in the stack needs another, or none).
         """
-        super().__init__(id="call")
+        super().__init__(id=id)
         self.call_id = call_id
         self.trail = trail
         self._fields_plain: str | None = None
@@ -167,6 +168,21 @@ class CallScreen(LiveScreen):
     def on_mount(self) -> None:
         self.monitor.engine.select_call(self.call_id)
         super().on_mount()
+
+    def switch_to(self, call_id: str, *, trail: list[str]) -> None:
+        """Show another call (this screen is kept and reused; see `MonitorApp`)."""
+        self.call_id = call_id
+        self.trail = trail
+        self._fields_plain = None
+        self._duration = ""
+        self._detail = None
+        self._drawn_view = None
+        self.query_one("#call-scroll", VerticalScroll).scroll_home(animate=False)
+        self.update_crumb()
+
+    def on_screen_resume(self) -> None:
+        self.monitor.engine.select_call(self.call_id)
+        self.monitor.show_latest()
 
     def draw(self, view: DashboardView, frame: Frame) -> None:
         store = self.monitor.engine.store

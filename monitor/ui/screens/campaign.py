@@ -84,8 +84,12 @@ class CampaignScreen(LiveScreen):
     calls = getters.query_one(CampaignCallsTable)
     AUTO_FOCUS: ClassVar[str | None] = "#campaign-calls"
 
-    def __init__(self, campaign_id: str) -> None:
-        super().__init__(id="campaign")
+    def __init__(self, campaign_id: str, *, id: str | None = "campaign") -> None:
+        """Args:
+        campaign_id: the campaign to show.
+        id: the screen's id (a second campaign screen in the stack needs another, or none).
+        """
+        super().__init__(id=id)
         self.campaign_id = campaign_id
         self.campaign_name: str | None = None
         self._summary_plain = ""
@@ -107,6 +111,15 @@ class CampaignScreen(LiveScreen):
     def on_mount(self) -> None:
         self.monitor.engine.focus_campaign(self.campaign_id)
         super().on_mount()
+
+    def switch_to(self, campaign_id: str) -> None:
+        """Show another campaign (this screen is kept and reused; see `MonitorApp`)."""
+        self.campaign_id = campaign_id
+        self.campaign_name = None
+        self._summary_plain = ""
+        self._drawn_view = None
+        self.calls.clear_rows()
+        self.update_crumb()
 
     def on_screen_resume(self) -> None:
         self.monitor.engine.focus_campaign(self.campaign_id)

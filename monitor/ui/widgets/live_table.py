@@ -399,6 +399,19 @@ class LiveTable(Widget, Generic[T], can_focus=True):
         if self._items:
             self._synced_once = True
 
+    def clear_rows(self) -> None:
+        """Forget every row (the table is about to show other data), cursor to the top."""
+        self._items = {}
+        self._gone.clear()
+        self._gone_items.clear()
+        self._flash.clear()
+        self._seen = {}
+        self._rendered.clear()
+        self._cursor = 0
+        self._top = 0
+        self._synced_once = False
+        self._apply(flash=False)
+
     def expire_flash(self, mono: float) -> None:
         """Un-highlight rows whose flash has run out, let lingering rows go (app clock)."""
         self._mono = mono
