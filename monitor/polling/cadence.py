@@ -8,6 +8,7 @@ with full jitter (reset by the first success), and never sooner than a server's 
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, field
 
@@ -69,5 +70,6 @@ class Cadence:
 
     @property
     def expected_s(self) -> float:
-        """The interval a viewer should expect now (for staleness)."""
-        return self.interval_s
+        """The interval a viewer should expect now (for staleness); infinite for a resource that
+        can no longer change (`final`): it is not polled again, and that is not staleness."""
+        return math.inf if self.final else self.interval_s

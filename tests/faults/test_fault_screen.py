@@ -54,20 +54,14 @@ from tests.faults.test_fault_scenarios import SkewedClock
 
 pytestmark = pytest.mark.timeout(60)
 
-FRESH_PANES = ("active", "campaigns", "concurrency")
-"""Panes whose ages must all be fresh again after a fault (the Retry timeline: see
-`test_screen_a_finished_call_is_not_shown_stale`)."""
+FRESH_PANES = ("active", "campaigns", "retries", "concurrency")
+"""Panes whose ages must all be fresh again after a fault."""
 
 STATUS_LINE_BAD_PAYLOAD_BUG = (
     "monitor/ui/widgets/status_line.py api_words shows a BadPayload health (state 'degraded') "
     "as 'API DEGRADED': the status line does not say what is wrong (FAULTS P1 expects 'Bad "
     "payload from /calls (not JSON)'), and the message reaches no other part of the screen "
     "once the panes have data"
-)
-FINAL_CALL_STALE_BUG = (
-    "monitor/polling/cadence.py Cadence.expected_s ignores `final`: the record of a call that "
-    "ended is not polled again (nothing can change), but its freshness keeps the 5 s interval, "
-    "so 11 s later the Retry timeline and the status line say 'retry STALE' with nothing failing"
 )
 
 
@@ -368,7 +362,6 @@ async def test_screen_N15_the_call_open_on_its_screen_is_deleted(
 # ------------------------------------------------------------------------- freshness
 
 
-@pytest.mark.xfail(strict=True, reason=FINAL_CALL_STALE_BUG)
 async def test_screen_a_finished_call_is_not_shown_stale(logs: pytest.LogCaptureFixture) -> None:
     """Healthy API, the call screen of a call that ends while it is watched: nothing fails, so
     nothing may be marked STALE (FAULTS commitment 2: stale means missed polls; the record of a
@@ -386,7 +379,8 @@ async def test_screen_a_finished_call_is_not_shown_stale(logs: pytest.LogCapture
             if "STALE" in d.status.ages:
                 stale_at.append(d.status.ages)
         assert stale_at == [], f"shown STALE with nothing failing: {stale_at[0]}"
-        assert "STALE" not in d.pane_border("retries") + "".join(d.region_lines("#pane-call"))
+        panes = d.region_lines("#pane-call") + d.region_lines("#pane-call-retries")
+        assert not [line for line in panes if "STALE" in line], panes
         assert d.leaks(logs.text) == []
 
 
