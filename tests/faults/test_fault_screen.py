@@ -57,13 +57,6 @@ pytestmark = pytest.mark.timeout(60)
 FRESH_PANES = ("active", "campaigns", "retries", "concurrency")
 """Panes whose ages must all be fresh again after a fault."""
 
-STATUS_LINE_BAD_PAYLOAD_BUG = (
-    "monitor/ui/widgets/status_line.py api_words shows a BadPayload health (state 'degraded') "
-    "as 'API DEGRADED': the status line does not say what is wrong (FAULTS P1 expects 'Bad "
-    "payload from /calls (not JSON)'), and the message reaches no other part of the screen "
-    "once the panes have data"
-)
-
 
 @pytest.fixture(autouse=True)
 def _utc_and_private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
@@ -170,16 +163,8 @@ SCREEN_CASES = (
         "KEY REFUSED",
         ("API KEY REFUSED", "rejects this key", "Showing data from", "DIALNEXA_API_KEY"),
     ),
-    ScreenCase(
-        CASES_BY_ID["P1"],
-        "BAD DATA FROM API since",
-        marks=(pytest.mark.xfail(strict=True, reason=STATUS_LINE_BAD_PAYLOAD_BUG),),
-    ),
-    ScreenCase(
-        CASES_BY_ID["P3"],
-        "BAD DATA FROM API since",
-        marks=(pytest.mark.xfail(strict=True, reason=STATUS_LINE_BAD_PAYLOAD_BUG),),
-    ),
+    ScreenCase(CASES_BY_ID["P1"], "BAD DATA FROM API since"),
+    ScreenCase(CASES_BY_ID["P3"], "BAD DATA FROM API since"),
 )
 
 

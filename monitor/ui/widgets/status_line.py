@@ -85,7 +85,9 @@ def api_words(
         words = f"API SERVER ERROR since {since}" if since else "API SERVER ERROR"
         level = "state-error"
     elif state == "degraded":
-        words, level = "API DEGRADED", "state-warn"
+        # Set by one thing only: a response that could not be read (BadPayload, FAULTS P1-P3).
+        words = f"BAD DATA FROM API since {since}" if since else "BAD DATA FROM API"
+        level = "state-warn"
     else:
         words, level = f"API {to_display(state, 20)}", "state-warn"
     if fallbacks:
