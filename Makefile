@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: test demo bench lint clean
+.PHONY: test test-long demo bench lint clean
 
 # The venv is rebuilt when missing or when pyproject.toml changed since it was installed.
 $(STAMP): pyproject.toml
@@ -20,6 +20,10 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/pytest -q -n 2
+
+# The engine against the simulator over simulated hours (several minutes; not part of CI).
+test-long: $(STAMP)
+	$(BIN)/pytest -q -m long -n 2 --timeout 1800
 
 demo: $(STAMP)
 	$(BIN)/dialnexa-monitor --demo

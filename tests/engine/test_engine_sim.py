@@ -55,26 +55,62 @@ def per_minute(run: Run, start: float, end: float) -> list[int]:
     return [sum(1 for t in times if s <= t < s + 60) for s in range(int(start), int(end) - 59, 5)]
 
 
-@pytest.mark.timeout(180)
-async def test_busy_scenario_for_20_simulated_minutes() -> None:
-    run = await start("busy")
+@dataclass(frozen=True)
+class Bounds:
+    """What a scenario must meet; the budget and the truth checks are the same for all."""
+
+    steady_per_min: float
+    """Mean requests a minute once warmed up (the issue: 40 at 100 in flight, 60 at 1,000)."""
+    ended_p95_s: float
+    ended_max_s: float
+    counts_settle_s: float
+    """How long the slow pollers need to come round every campaign's counts, world frozen."""
+    never_shown: float = 0.0
+    """Share of ended calls the monitor may never have shown at all."""
+    freeze_settle_s: float = 60.0
+    """World frozen: time for the lists (active, queued) to be read whole once more."""
+
+
+BUSY = Bounds(steady_per_min=40, ended_p95_s=10, ended_max_s=75, counts_settle_s=5 * 60)
+HUGE = Bounds(
+    steady_per_min=60,
+    ended_p95_s=25,
+    ended_max_s=120,
+    counts_settle_s=40 * 60,
+    never_shown=0.025,
+    freeze_settle_s=300,
+)
+
+
+async def run_against_truth(scenario: str, minutes: float, bounds: Bounds) -> None:
+    """Run the engine for `minutes` of simulated time, the user moving between live calls,
+    then check request discipline and freshness, freeze the world and compare with its truth."""
+    run = await start(scenario)
     try:
         t0 = run.clock.monotonic()
+        shown_ended: dict[str, float] = {}
+        """When the store first held each call as ended (noted every minute: it prunes)."""
         await drive(run.clock, 8 * 60)
-        selected = run.engine.store.in_flight()[0].call.id
-        run.engine.select_call(selected)
-        await drive(run.clock, 12 * 60)
+        while run.clock.monotonic() - t0 < minutes * 60:
+            live = run.engine.store.in_flight()
+            if live:
+                run.engine.select_call(live[len(live) // 2].call.id)
+            await drive(run.clock, 60)
+            for cid, tracked in run.engine.store.calls.items():
+                if tracked.ended_seen is not None:
+                    shown_ended.setdefault(cid, tracked.ended_seen)
         end = run.clock.monotonic()
         requests = list(run.sim.requests)
+        if run.sim.requests.total > len(requests):
+            requests = [r for r in requests if r.at >= t0]
 
         # Inside the budget: never more than 60 in any sliding minute; no 429 provoked.
-        windows = per_minute(run, t0, end)
+        windows = per_minute(run, max(t0, requests[0].at), end)
         assert max(windows) <= 60
         assert Counter(r.status for r in requests)[429] == 0
         assert {r.method for r in requests} == {"GET"}
-        # Steady state with ~100 in flight: at most 40 a minute on average.
-        steady = per_minute(run, t0 + 180, end)
-        assert sum(steady) / len(steady) <= 40
+        steady = per_minute(run, max(t0 + 180, requests[0].at), end)
+        assert sum(steady) / len(steady) <= bounds.steady_per_min
 
         # No call id polled faster than once a second.
         by_call: dict[str, list[float]] = {}
@@ -87,32 +123,40 @@ async def test_busy_scenario_for_20_simulated_minutes() -> None:
 
         # Every call that ended is shown ended within a bounded time.
         lags = []
+        never: list[str] = []
         for call in run.sim.world.calls:
-            tracked = run.engine.store.calls.get(call.id)
-            if call.end_t is None or tracked is None:
+            if call.end_t is None:
                 continue
             ended_mono = run.mono_of(call.end_t)
             if not (t0 + 60 < ended_mono < end - 60):
                 continue
-            assert tracked.ended_seen is not None, call.id
-            lags.append(tracked.ended_seen - ended_mono)
+            if call.id in shown_ended:
+                lags.append(shown_ended[call.id] - ended_mono)
+            else:
+                never.append(call.id)
         assert len(lags) > 200
+        # A call placed and ended between two sweeps is seen only if it is on the endings
+        # page (the newest 100 by creation, every 10 s). At 1,000 in flight a queued retry
+        # (created long ago) that fails or is busy within 1-2 s of dialling is on neither:
+        # it is in the campaign's counts but never shown as a row. The API cannot sort by
+        # end time, so about 2% of endings in `huge` are counted but never shown (measured).
+        assert len(never) <= bounds.never_shown * len(lags), never[:5]
         lags.sort()
-        assert lags[int(0.95 * len(lags))] <= 10.0
-        assert lags[-1] <= 75.0  # calls seen only while queued: the queued sweep is slower
+        assert lags[int(0.95 * len(lags))] <= bounds.ended_p95_s
+        assert lags[-1] <= bounds.ended_max_s  # calls seen only while queued: slower sweep
 
         # Freeze the world, let every poller run again, and compare with the truth.
         run.sim.world.sync()
         run.sim.world.speed = 0
         run.engine.refresh_now()
-        await drive(run.clock, 60)
+        await drive(run.clock, bounds.freeze_settle_s)
         truth_in_flight = {c.id for c in run.sim.world.calls_in_flight()}
         shown = {t.call.id for t in run.engine.store.in_flight()}
         assert shown == truth_in_flight
         view = run.engine.view()
         assert view.concurrency.in_flight == len(truth_in_flight)
         queued = [c for c in run.sim.world.calls if c.status == "queued"]
-        assert view.concurrency.queued == len(queued)
+        queued_shown = view.concurrency.queued
         # The retry wave: every retry the world has scheduled, at its minute.
         schedule = run.sim.world.retry_schedule()
         projected = sum(b.calls for b in view.concurrency.wave)
@@ -123,11 +167,17 @@ async def test_busy_scenario_for_20_simulated_minutes() -> None:
         for bucket in view.concurrency.wave[1:]:  # the first minute also holds overdue ones
             assert abs(bucket.calls - truth_minutes.get(bucket.at, 0)) <= 2
         # Counts of every campaign, once the slower pollers have come round.
-        await drive(run.clock, 5 * 60)
+        await drive(run.clock, bounds.counts_settle_s, max_step=5.0)
         view = run.engine.view()
         for row in view.campaigns:
             truth = run.sim.world.outcome_counts(row.id)
             for status in ("completed", "no_answer", "busy", "failed", "voicemail"):
                 assert row.counts[status] == truth.get(status, 0), (row.id, status)
+        assert queued_shown == len(queued)
     finally:
         await run.close()
+
+
+@pytest.mark.timeout(180)
+async def test_busy_scenario_for_20_simulated_minutes() -> None:
+    await run_against_truth("busy", 20, BUSY)
