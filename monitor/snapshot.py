@@ -305,6 +305,7 @@ def dashboard_report(engine: Engine, base_url: str, clock: Clock) -> Report:
         "cap": c.cap,
         "peak": c.peak,
         "queued": c.queued,
+        "retry_wave_partial": c.wave_partial,
         "retry_wave": [
             {"at": iso(b.at), "calls": b.calls, "projected": b.projected, "over_cap": b.over_cap}
             for b in c.wave

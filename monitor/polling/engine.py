@@ -147,6 +147,7 @@ class Engine:
         self._cap_trusted = True
         """The configured cap holds: a full page of in-flight calls at the cap is all of them."""
         self._cap_checked = -1e9
+        self._endings_seen: set[str] = set()
         self._recovered = False
         """The API answered again after failing: pollers that were failing go again now."""
         client.before_request = self._gate
@@ -543,6 +544,14 @@ class Engine:
         with self.store.batch():
             for call in page.items:
                 changed |= self.store.upsert_call(call, now)
+        ids = {c.id for c in page.items}
+        if self._endings_seen and page.raw_count >= page.limit and not ids & self._endings_seen:
+            # A full page with nothing from the last read: more ended in between than a page
+            # holds. Reading them all would take the active sweep's budget (1,000 in flight),
+            # so the retry wave built from the outcomes read says it is a lower bound.
+            self.store.endings_missed_at = now
+            changed = True
+        self._endings_seen = ids
         return changed
 
     async def _poll_campaigns(self) -> bool:

@@ -102,6 +102,9 @@ class Store:
         self.health = ApiHealth()
         self.gone_calls: set[str] = set()
         """Calls the API says no longer exist (404)."""
+        self.endings_missed_at: float | None = None
+        """Last time (monotonic) more calls ended between two reads of the endings list than
+        one page holds: outcomes were missed, so the retry wave is a lower bound."""
         self.version = 0
         self._listeners: list[Callable[[int], None]] = []
         self._depth = 0

@@ -81,6 +81,9 @@ class ConcurrencyView:
     wave_peak: WaveBucket | None
     """The minute of the coming wave with the most retries due."""
     hits_cap: bool
+    wave_partial: bool = False
+    """Outcomes were missed lately (more endings than the budget could read): the wave counts
+    only the retries of calls read, so it is at least this high."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,7 +253,14 @@ def pending_etas(store: Store, now: datetime) -> list[datetime]:
     return etas
 
 
-def concurrency_view(store: Store, now: datetime, cap: int | None) -> ConcurrencyView:
+WAVE_PARTIAL_S = 600.0
+"""The wave is called partial for this long after outcomes were last missed: the retries of
+calls missed then fall due up to a campaign's retry interval later."""
+
+
+def concurrency_view(
+    store: Store, now: datetime, cap: int | None, mono_now: float | None = None
+) -> ConcurrencyView:
     in_flight = len(store.in_flight())
     wave = retry_wave(pending_etas(store, now), now, in_flight=in_flight, cap=cap)
     wave_peak = max(wave, key=lambda b: b.calls, default=None)
@@ -263,6 +273,11 @@ def concurrency_view(store: Store, now: datetime, cap: int | None) -> Concurrenc
         wave=wave,
         wave_peak=wave_peak,
         hits_cap=any(b.over_cap for b in wave),
+        wave_partial=(
+            store.endings_missed_at is not None
+            and mono_now is not None
+            and mono_now - store.endings_missed_at < WAVE_PARTIAL_S
+        ),
     )
 
 
@@ -337,7 +352,7 @@ def dashboard_view(
     return DashboardView(
         active=active_rows(store, now, mono_now),
         campaigns=campaign_rows(store, mono_now),
-        concurrency=concurrency_view(store, now, cap),
+        concurrency=concurrency_view(store, now, cap, mono_now),
         panes=pane_status(store, mono_now),
         health=store.health,
         selected=call_detail(store, selected_call_id, now) if selected_call_id else None,

@@ -53,6 +53,8 @@ async def test_dashboard_snapshot_has_every_campaigns_qualified_rate() -> None:
             await drive(clock, 1)
         report = task.result().to_json()
     assert report["errors"] == []
+    # A small workspace: every ending was read, so the wave is whole.
+    assert report["concurrency"]["retry_wave_partial"] is False
     assert {r["id"] for r in report["campaigns"]} == {c.id for c in sim.world.campaigns}
     for row in report["campaigns"]:
         analysed = [

@@ -269,3 +269,22 @@ async def test_the_selected_call_costs_no_request_while_the_active_list_keeps_it
     await drive(clock, 8)
     tracked = engine.store.calls["call_4"]
     assert tracked.ended_seen is not None and tracked.ended_seen - t1 <= 6.0
+
+
+async def test_more_endings_than_a_page_between_reads_marks_the_retry_wave_partial(
+    world,  # type: ignore[no-untyped-def]
+) -> None:
+    clock, api, engine = world
+    for i in range(30):
+        api.ended[f"call_e{i}"] = call(f"call_e{i}", status="no_answer")
+    await drive(clock, 40)
+    assert engine.view().concurrency.wave_partial is False
+    # 150 calls end between two reads of the endings list (newest first): the page holds
+    # none of what the last read saw, so outcomes were missed.
+    fresh = {f"call_n{i}": call(f"call_n{i}", status="busy") for i in range(150)}
+    api.ended = {**fresh, **api.ended}
+    await drive(clock, 15)
+    assert engine.view().concurrency.wave_partial is True
+    # Ten minutes without missing any: the wave is whole again.
+    await drive(clock, 11 * 60)
+    assert engine.view().concurrency.wave_partial is False

@@ -168,11 +168,16 @@ class RetryWave(LineStack):
         self._redraw = lambda: self.show(view)
         wave: tuple[WaveBucket, ...] = view.wave
         over = self.style_of("retry-wave--over-cap")
+        # "≥": outcomes were missed lately (too many endings to read), so retries are too.
+        at_least = "≥" if view.wave_partial else ""
         if not wave:
-            self.set_lines([line("retry wave: none due"), line("in the next hour")])
+            none = "none seen" if view.wave_partial else "none due"
+            self.set_lines([line(f"retry wave: {none}"), line("in the next hour")])
             return
         total = sum(b.calls for b in wave)
-        first = line(f"retry wave: {total} due", (" OVER CAP" if view.hits_cap else "", over))
+        first = line(
+            f"retry wave: {at_least}{total} due", (" OVER CAP" if view.hits_cap else "", over)
+        )
         second = line()
         peak = view.wave_peak
         if peak is not None:
