@@ -327,15 +327,20 @@ class ScreenDrill(RequestChecks):
         """The lines inside a pane's border."""
         return [line[1:-1] for line in self.region_lines(PANE_IDS[pane])[1:-1]]
 
-    def table_column(self, pane: str, label: str) -> list[str]:
-        """One column of the table in a pane, cell by cell as shown, from its header."""
+    def table_column(self, pane: str, label: str, *, right: bool = False) -> list[str]:
+        """One column of the table in a pane, cell by cell as shown, placed by its header (a
+        `right`-aligned column ends where its label ends)."""
         rows = self.pane_rows(pane)
         header = rows[0]
-        m = re.search(rf"(?<!\S){re.escape(label)}(?!\S)", header)
-        assert m, f"no column {label!r} in {header!r}"
-        start = m.start()
-        nxt = re.search(r"\S", header[m.end() :])
-        end = m.end() + nxt.start() if nxt else len(header)
+        labels = list(re.finditer(r"\S+", header))
+        n = next((i for i, m in enumerate(labels) if m.group() == label), None)
+        assert n is not None, f"no column {label!r} in {header!r}"
+        if right:
+            start = labels[n - 1].end() if n else 0
+            end = labels[n].end()
+        else:
+            start = labels[n].start()
+            end = labels[n + 1].start() if n + 1 < len(labels) else len(header)
         return [cell_slice(row, start, end).strip() for row in rows[1:] if row.strip()]
 
     def active_rows(self) -> dict[str, str]:
