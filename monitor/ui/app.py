@@ -44,9 +44,9 @@ from monitor.ui.widgets.status_line import fallback_words
 
 log = logging.getLogger(__name__)
 
-STYLES_DIR = Path(__file__).resolve().parents[2] / "styles"
-"""`styles/` at the repository root (found from the package: an editable install, which is
-what `make` does, keeps them side by side)."""
+STYLES_DIR = Path(__file__).resolve().parent / "styles"
+"""The TCSS files, inside the package: found the same from a checkout, an editable install or a
+wheel."""
 
 MIN_RENDER_INTERVAL_S = 1.0
 """New data is drawn at most this often (on the app clock): a burst of poll results becomes
