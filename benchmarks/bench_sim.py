@@ -7,9 +7,10 @@ dicts `{"metric", "value", "unit", "target", "scenario"}` for `make bench` to ag
   huge scenario (50 campaigns, 100,000 leads, 1,000 slots). Target < 5 s.
 - a 100-item page: median milliseconds of `GET /calls?limit=100` (and of a filtered campaign
   call-logs page and a deep filtered page) through httpx's in-process transport, on the huge
-  world after that hour, when its indexes are largest. Target < 5 ms, held to the CPU figure
-  (time.process_time per request), which a busy 2-core box does not inflate the way it does
-  wall time; the wall figures are reported beside it. The render-only figure leaves out httpx.
+  world after that hour, when its indexes are largest (200 samples each; 50 with `quick`).
+  Target < 5 ms, held to the CPU figure (time.process_time per request), which a busy 2-core
+  box does not inflate the way it does wall time; the wall figures are reported beside it. The
+  render-only figure leaves out httpx.
 """
 
 from __future__ import annotations
@@ -53,14 +54,14 @@ def _advance_hour(scenario: str) -> tuple[Simulator, float, float]:
 
 
 async def _page_times(
-    sim: Simulator, path: str, params: dict[str, Any]
+    sim: Simulator, path: str, params: dict[str, Any], samples: int = PAGE_SAMPLES
 ) -> tuple[list[float], list[float]]:
     """CPU and wall milliseconds per request."""
     cpu, wall = [], []
     async with sim.client() as client:
         for _ in range(20):
             (await client.get(path, params=params)).raise_for_status()
-        for _ in range(PAGE_SAMPLES):
+        for _ in range(samples):
             start_cpu, start_wall = time.process_time(), time.perf_counter()
             response = await client.get(path, params=params)
             cpu.append((time.process_time() - start_cpu) * 1000)
@@ -69,10 +70,10 @@ async def _page_times(
     return cpu, wall
 
 
-def _render_times(world: World) -> list[float]:
+def _render_times(world: World, samples: int = PAGE_SAMPLES) -> list[float]:
     renderer = Renderer(world, "mixed")
     times = []
-    for _ in range(PAGE_SAMPLES):
+    for _ in range(samples):
         start = time.perf_counter()
         items, total = world.select(limit=100)
         json.dumps(renderer.call_list(items, total, 1, 100), separators=(",", ":"))
@@ -80,7 +81,8 @@ def _render_times(world: World) -> list[float]:
     return times
 
 
-def run() -> list[dict[str, object]]:
+def run(quick: bool = False) -> list[dict[str, object]]:
+    samples = 50 if quick else PAGE_SAMPLES
     figures: list[dict[str, object]] = []
     sim, created, hour = _advance_hour("huge")
     world = sim.world
@@ -103,14 +105,14 @@ def run() -> list[dict[str, object]]:
         ),
     }
     for name, (path, params) in pages.items():
-        cpu, wall = asyncio.run(_page_times(sim, path, params))
+        cpu, wall = asyncio.run(_page_times(sim, path, params, samples))
         p95 = statistics.quantiles(cpu, n=20)[-1]
         figures += [
             _figure(f"serve {name} (median)", statistics.median(cpu), "cpu_ms", "< 5", "huge"),
             _figure(f"serve {name} (p95)", p95, "cpu_ms", "", "huge"),
             _figure(f"serve {name} (median)", statistics.median(wall), "wall_ms", "", "huge"),
         ]
-    render = statistics.median(_render_times(world))
+    render = statistics.median(_render_times(world, samples))
     figures.append(_figure("select + render + encode 100 calls (median)", render, "ms", "", "huge"))
     _, _, busy_hour = _advance_hour("busy")
     figures.append(_figure("advance one simulated hour", busy_hour, "cpu_s", "", "busy"))
@@ -118,7 +120,7 @@ def run() -> list[dict[str, object]]:
 
 
 def main() -> int:
-    figures = run()
+    figures = run(quick="--quick" in sys.argv[1:])
     width = max(len(str(f["metric"])) for f in figures)
     for f in figures:
         target = f" (target {f['target']})" if f["target"] else ""
