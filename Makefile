@@ -28,9 +28,15 @@ test-long: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/dialnexa-monitor --demo
 
-# Every benchmark, one after another (2 cores: a CPU measurement must not share them).
+# Every benchmark: the fake-clock ones two at a time, then the real-time ones alone (2 cores: a
+# CPU or latency measurement must not share them). Under 5 minutes; see benchmarks/README.md.
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
+
+# The reliability soak for a whole simulated day (busy + churn + random faults), tracemalloc on
+# for its last 1.5 simulated hours; capped at 9.5 minutes of wall time.
+soak: $(STAMP)
+	$(BIN)/python -m benchmarks.reliability --soak-only --soak-hours 24 --tracemalloc tail
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
