@@ -15,16 +15,19 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import pty
 import select
 import shutil
 import signal
 import struct
+import subprocess
 import sys
 import tempfile
 import termios
 import time
+import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -371,6 +374,103 @@ def measure_window(child: PtyChild, warmup_s: float, window_s: float) -> WindowR
         rss_end=rss1,
         rss_max=max(rss_max, rss1 or 0) or None,
     )
+
+
+SIM_KEY = "demo"
+"""The key a loopback simulator is started with (through DIALNEXA_API_KEY, never argv)."""
+
+
+class LoopbackSim:
+    """`dialnexa-monitor sim` on 127.0.0.1 in its own process group, so a monitor pointed at it
+    (`--base-url`, key in DIALNEXA_API_KEY) is measured alone: with `--demo` the simulator's
+    world lives and works in the monitor's own process."""
+
+    def __init__(self, scenario: str = "busy", speed: float = 1.0) -> None:
+        self.scenario = scenario
+        self.speed = speed
+        self.proc: subprocess.Popen[str] | None = None
+        self.url: str | None = None
+        self._ps: psutil.Process | None = None
+        self._tmp = tempfile.TemporaryDirectory(prefix="dnx-bench-sim-")
+
+    def start(self, timeout_s: float = 20.0) -> str | None:
+        """Start it; its base URL (the first line it prints), or None if it did not start."""
+        env = isolated_env(Path(self._tmp.name))
+        env["DIALNEXA_API_KEY"] = SIM_KEY
+        argv = monitor_argv(
+            "sim", "--port", "0", "--scenario", self.scenario, "--speed", f"{self.speed:g}"
+        )
+        self.proc = subprocess.Popen(
+            argv,
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            start_new_session=True,
+        )
+        assert self.proc.stdout is not None
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout_s)
+        line = self.proc.stdout.readline().strip() if ready else ""
+        self.url = line if line.startswith("http") else None
+        with contextlib.suppress(psutil.Error):
+            self._ps = psutil.Process(self.proc.pid)
+        return self.url
+
+    def monitor_env(self, cap: int | None = None) -> dict[str, str]:
+        """What a monitor needs beside `--base-url`: the key, and the plan cap `--demo` would
+        take from the simulated world (so both runs poll the same way)."""
+        env = {"DIALNEXA_API_KEY": SIM_KEY}
+        if cap is not None:
+            env["DIALNEXA_CONCURRENCY_CAP"] = str(cap)
+        return env
+
+    def requests(self, limit: int = 500) -> tuple[int, list[int | None]]:
+        """The simulator's request count so far and the statuses of the last `limit` answers
+        (its `/_sim/requests` control path, which is neither logged nor rate limited)."""
+        if self.url is None:
+            return 0, []
+        url = self.url.removesuffix("/v1") + f"/_sim/requests?limit={limit}"
+        req = urllib.request.Request(url, headers={"Authorization": f"Bearer {SIM_KEY}"})
+        try:
+            with urllib.request.urlopen(req, timeout=5) as resp:
+                body = json.loads(resp.read())
+        except (OSError, ValueError):
+            return 0, []
+        return int(body.get("total", 0)), [row.get("status") for row in body.get("data", [])]
+
+    def rss(self) -> int | None:
+        try:
+            return None if self._ps is None else int(self._ps.memory_info().rss)
+        except psutil.Error:
+            return None
+
+    def cpu_seconds(self) -> float | None:
+        try:
+            t = None if self._ps is None else self._ps.cpu_times()
+        except psutil.Error:
+            return None
+        return None if t is None else t.user + t.system
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            for sig in (signal.SIGTERM, signal.SIGKILL):
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.proc.pid, sig)
+                try:
+                    self.proc.wait(timeout=3.0)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+        if self.proc is not None and self.proc.stdout is not None:
+            self.proc.stdout.close()
+        self._tmp.cleanup()
+
+    def __enter__(self) -> LoopbackSim:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
