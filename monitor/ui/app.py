@@ -26,6 +26,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from monitor.state.views import DashboardView, pane_status
@@ -33,7 +34,7 @@ from monitor.ui.commands import JumpProvider
 from monitor.ui.engine_port import EnginePort
 from monitor.ui.export import export_csv
 from monitor.ui.messages import StoreChanged
-from monitor.ui.screens.base import Frame, LiveScreen
+from monitor.ui.screens.base import TRANSITION_WAIT_S, Frame, LiveScreen
 from monitor.ui.screens.call import CallScreen
 from monitor.ui.screens.campaign import CampaignScreen
 from monitor.ui.screens.dashboard import DashboardScreen
@@ -56,6 +57,9 @@ NO_TICK_STATUS_EVERY = 5
 seconds: nothing changes on screen in between."""
 ENGINE_RESTART_S = 5.0
 """If the engine ever dies (it should not), it is restarted after this long."""
+FIRST_FRAME_WAIT_S = 0.5
+"""At start, painting waits for the first active calls (at most this long): one frame with
+data instead of an empty layout, a restyled one and then the data (~30 KB at 80x24 before)."""
 
 
 @contextlib.contextmanager
@@ -153,6 +157,9 @@ class MonitorApp(App[int]):
         self._unsubscribe: Callable[[], None] | None = None
         self._spare_campaign: CampaignScreen | None = None
         self._spare_call: CallScreen | None = None
+        self._hold: contextlib.ExitStack | None = None
+        self._hold_kind = ""
+        self._hold_timer: Timer | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -160,6 +167,7 @@ class MonitorApp(App[int]):
         return DashboardScreen()
 
     def on_mount(self) -> None:
+        self.hold_frames("start", FIRST_FRAME_WAIT_S)
         theme = self.engine.settings.theme
         if theme in self.available_themes:
             self.theme = theme
@@ -281,6 +289,8 @@ class MonitorApp(App[int]):
             # should not wait for the clock's next second.
             active = self.engine.store.freshness.get("active")
             self._drawn_data = active is not None and active.fetched_at is not None
+            if self._drawn_data:
+                self.call_later(self.release_frames, "start")
         self.view = view
         self.renders += 1
         screen = self.live_screen()
@@ -311,13 +321,45 @@ class MonitorApp(App[int]):
         with self.batch_update(), _screen_going_away():
             screen.tick(self.frame())
 
+    # -- frames -------------------------------------------------------------------------------
+
+    def hold_frames(self, kind: str, max_s: float) -> None:
+        """Paint nothing until `release_frames(kind)` (or `max_s`), then one frame.
+
+        Textual paints a screen switch in several frames (the new screen, its restyle, its
+        redrawn parts), each sent whole to the terminal. Holding them in one batch update (the
+        mechanism Textual's own `delay_update` uses for transitions) sends one.
+        """
+        if self._hold is None:
+            self._hold = contextlib.ExitStack()
+            self._hold.enter_context(self.batch_update())
+            self._hold_kind = kind
+        if self._hold_timer is not None:
+            self._hold_timer.stop()
+        self._hold_timer = self.set_timer(max_s, self._release_any, name=f"hold-{kind}")
+
+    def release_frames(self, kind: str) -> None:
+        """End a hold of this kind (a screen switch does not end the wait for first data)."""
+        if self._hold is not None and kind == self._hold_kind:
+            self._release_any()
+
+    def _release_any(self) -> None:
+        if self._hold_timer is not None:
+            self._hold_timer.stop()
+            self._hold_timer = None
+        hold, self._hold = self._hold, None
+        if hold is not None:
+            hold.close()
+            self.screen.refresh()
+
     # -- navigation ---------------------------------------------------------------------------
 
     # A campaign's and a call's screen are each kept (installed) after their first use and
-    # reused: Enter then shows an already-mounted screen, drawn with the new campaign or call
-    # before it appears (one frame, no compose), and Esc does not remove it (Textual repaints
-    # the whole screen a second time after removing a popped screen). A second instance is
-    # made only when the kept one is already in the stack (a jump from a call to a call).
+    # reused: Enter then shows an already-mounted screen (no compose), which draws the new
+    # campaign or call as it resumes, before Textual paints it (one frame), and Esc does not
+    # remove it (Textual repaints the whole screen a second time after removing a popped
+    # screen). A second instance is made only when the kept one is already in the stack (a
+    # jump from a call to a call).
 
     def open_campaign(self, campaign_id: str) -> None:
         top = self.live_screen()
@@ -326,7 +368,7 @@ class MonitorApp(App[int]):
         spare = self._spare_campaign
         if spare is not None and spare not in self.screen_stack and spare.is_mounted:
             spare.switch_to(campaign_id)
-            self._draw_hidden(spare)
+            self.hold_frames("switch", TRANSITION_WAIT_S)
             self.push_screen(spare)
             return
         # Only the kept screen has the id: a second one in the stack must not clash with it
@@ -335,6 +377,7 @@ class MonitorApp(App[int]):
         if spare is None:
             self._spare_campaign = screen
             self.install_screen(screen, name="campaign")
+        self.hold_frames("switch", TRANSITION_WAIT_S)
         self.push_screen(screen)
 
     def open_call(self, call_id: str) -> None:
@@ -347,22 +390,15 @@ class MonitorApp(App[int]):
         spare = self._spare_call
         if spare is not None and spare not in self.screen_stack and spare.is_mounted:
             spare.switch_to(call_id, trail=trail)
-            self._draw_hidden(spare)
+            self.hold_frames("switch", TRANSITION_WAIT_S)
             self.push_screen(spare)
             return
         screen = CallScreen(call_id, trail=trail, id=None if spare is not None else "call")
         if spare is None:
             self._spare_call = screen
             self.install_screen(screen, name="call")
+        self.hold_frames("switch", TRANSITION_WAIT_S)
         self.push_screen(screen)
-
-    def _draw_hidden(self, screen: LiveScreen) -> None:
-        """Draw a kept screen before it is shown again (its first frame has its new data)."""
-        if self.view is None:
-            return
-        view = self.view
-        with self.batch_update(), _screen_going_away():
-            screen.show_view(view, self.frame())
 
     # -- actions ------------------------------------------------------------------------------
 

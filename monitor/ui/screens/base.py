@@ -19,15 +19,19 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from monitor.state.store import ApiHealth
 from monitor.state.views import DashboardView, PaneStatus
+from monitor.ui.widgets.key_bar import KeyBar
 from monitor.ui.widgets.live_table import LiveTable
 from monitor.ui.widgets.status_line import ApiBanner, StatusLine
 
 if TYPE_CHECKING:
     from monitor.ui.app import MonitorApp
+
+TRANSITION_WAIT_S = 0.25
+"""A screen switch paints once the new screen has drawn (at most this long): one frame."""
 
 MIN_WIDTH = 60
 MIN_HEIGHT = 16
@@ -90,7 +94,7 @@ class LiveScreen(Screen[None]):
         bar.cursor_blink = False  # a blinking cursor repaints twice a second, for nothing
         yield bar
         yield StatusLine(id="status")
-        yield Footer(compact=True)
+        yield KeyBar()
         yield Static(
             Content(
                 f"Terminal too small: the monitor needs at least {MIN_WIDTH}x{MIN_HEIGHT}. "
@@ -127,6 +131,10 @@ class LiveScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         self.ready = False
+
+    def on_screen_resume(self) -> None:
+        # Runs after the subclass's handler (which draws): the switch's frame can go now.
+        self.monitor.call_later(self.monitor.release_frames, "switch")
 
     def update_crumb(self) -> None:
         text = CRUMB_SEPARATOR.join(self.crumbs())
@@ -174,6 +182,7 @@ class LiveScreen(Screen[None]):
             return
         if len(self.app.screen_stack) > 1 and self.app.screen is self:
             self.leave()
+            self.monitor.hold_frames("switch", TRANSITION_WAIT_S)
             self.app.pop_screen()
 
     def leave(self) -> None:

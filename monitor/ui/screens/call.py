@@ -141,6 +141,7 @@ class CallScreen(LiveScreen):
         self._fields_plain: str | None = None
         self._duration = ""
         self._detail: CallDetail | None = None
+        self._switched = False
 
     def compose_body(self) -> Iterable[Widget]:
         # Stacked at 80 columns, side by side when wide (drilldown.tcss).
@@ -170,17 +171,24 @@ class CallScreen(LiveScreen):
         super().on_mount()
 
     def switch_to(self, call_id: str, *, trail: list[str]) -> None:
-        """Show another call (this screen is kept and reused; see `MonitorApp`)."""
+        """Show another call when this screen next resumes (it is kept and reused).
+
+        Nothing is drawn here: the screen is not on top yet, and whatever it drew now would be
+        painted once before the full repaint that resuming brings.
+        """
         self.call_id = call_id
         self.trail = trail
-        self._fields_plain = None
-        self._duration = ""
-        self._detail = None
-        self._drawn_view = None
-        self.query_one("#call-scroll", VerticalScroll).scroll_home(animate=False)
-        self.update_crumb()
+        self._switched = True
 
     def on_screen_resume(self) -> None:
+        if self._switched:
+            self._switched = False
+            self._fields_plain = None
+            self._duration = ""
+            self._detail = None
+            self._drawn_view = None
+            self.query_one("#call-scroll", VerticalScroll).scroll_home(animate=False)
+            self.update_crumb()
         self.monitor.engine.select_call(self.call_id)
         self.monitor.show_latest()
 

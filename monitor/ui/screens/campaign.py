@@ -93,6 +93,7 @@ class CampaignScreen(LiveScreen):
         self.campaign_id = campaign_id
         self.campaign_name: str | None = None
         self._summary_plain = ""
+        self._switched = False
 
     def compose_body(self) -> Iterable[Widget]:
         yield Pane(
@@ -113,15 +114,22 @@ class CampaignScreen(LiveScreen):
         super().on_mount()
 
     def switch_to(self, campaign_id: str) -> None:
-        """Show another campaign (this screen is kept and reused; see `MonitorApp`)."""
+        """Show another campaign when this screen next resumes (it is kept and reused).
+
+        Nothing is drawn here: the screen is not on top yet, and whatever it drew now would be
+        painted once before the full repaint that resuming brings.
+        """
         self.campaign_id = campaign_id
         self.campaign_name = None
-        self._summary_plain = ""
-        self._drawn_view = None
-        self.calls.clear_rows()
-        self.update_crumb()
+        self._switched = True
 
     def on_screen_resume(self) -> None:
+        if self._switched:
+            self._switched = False
+            self._summary_plain = ""
+            self._drawn_view = None
+            self.calls.clear_rows()
+            self.update_crumb()
         self.monitor.engine.focus_campaign(self.campaign_id)
         key = self.calls.cursor_key
         if key is not None:

@@ -1,0 +1,95 @@
+"""What reaches the terminal: one frame per screen switch, a key line that repaints only when
+its keys change."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.ui.screens.call import CallScreen
+from monitor.ui.screens.dashboard import DashboardScreen
+from monitor.ui.screens.help import HelpScreen
+from monitor.ui.widgets.key_bar import KeyBar
+from tests.ui.conftest import AppFactory
+from tests.ui.fixtures import make_engine
+
+SIZE = (80, 24)
+
+
+def key_line(bar: KeyBar) -> str:
+    return "".join(segment.text for segment in bar.render_line(0))
+
+
+async def test_the_key_line_names_the_keys_of_the_screen(make_app: AppFactory) -> None:
+    app, _ = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        line = key_line(app.screen.query_one(KeyBar))
+        assert line.startswith("⏎ Open / Filter s Sort q Quit ? Help")
+        assert line.rstrip().endswith("▏^p Jump")
+        assert "esc" not in line  # nothing to go back to from the dashboard
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CallScreen)
+        assert "esc Back" in key_line(app.screen.query_one(KeyBar))
+
+
+async def test_the_key_line_repaints_only_when_its_keys_change(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, _ = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        bar = app.screen.query_one(KeyBar)
+        refreshes: list[object] = []
+        original = bar.refresh
+
+        def counted(*args: object, **kwargs: object) -> object:
+            refreshes.append(args)
+            return original(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(bar, "refresh", counted)
+        await pilot.press("tab", "tab", "shift+tab")  # focus moves: the keys stay the same
+        await pilot.pause()
+        assert refreshes == []
+
+
+async def test_clicking_a_key_presses_it(make_app: AppFactory) -> None:
+    app, _ = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        line = key_line(app.screen.query_one(KeyBar))
+        await pilot.click(KeyBar, offset=(line.index("? Help"), 0))
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+
+
+async def test_painting_waits_for_the_first_data_then_for_each_new_screen(
+    make_app: AppFactory,
+) -> None:
+    engine = make_engine()
+    engine.store.freshness.pop("active")  # no active calls fetched yet
+    app, _ = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app._hold is not None  # nothing painted yet: no data
+        await pilot.pause(0.6)
+        assert app._hold is None  # ... but not for more than half a second
+        app.open_call("call_a1b2c3d4e5f6")
+        assert app._hold is not None
+        await pilot.pause()
+        assert isinstance(app.screen, CallScreen)
+        assert app._hold is None  # the new screen drew: its frame went
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        assert app._hold is None
+        assert [t.name for t in app._timers] == ["app-clock"]
+
+
+async def test_a_screen_switch_never_holds_painting_for_long(make_app: AppFactory) -> None:
+    app, _ = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.hold_frames("switch", 0.25)  # as if a screen never came up
+        await pilot.pause(0.4)
+        assert app._hold is None
