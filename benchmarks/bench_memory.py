@@ -210,6 +210,9 @@ def _build_engine(n_calls: int) -> Any:
         def next_poll_in(self) -> float | None:
             return 5.0
 
+        def api_now(self) -> datetime:
+            return self.clock.now()
+
         def view(self) -> DashboardView:
             return dashboard_view(
                 self.store, now=self.clock.now(), mono_now=self.clock.monotonic(),

@@ -19,6 +19,7 @@ import re
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Final, TypeVar
 from urllib.parse import urlsplit
 
@@ -41,7 +42,7 @@ from monitor.api.errors import (
 )
 from monitor.api.models import Call, Campaign, RetryHistory, parse_retry_history
 from monitor.api.pages import Page, describe_error, parse_page, unwrap
-from monitor.api.ratelimit import RateLimitInfo, parse_rate_limit
+from monitor.api.ratelimit import RateLimitInfo, parse_rate_limit, server_time
 from monitor.clock import Clock, SystemClock
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,8 @@ class ResponseInfo:
     at: float
     """Monotonic time the answer (or failure) arrived."""
     error: ApiError | None = None
+    server_date: datetime | None = None
+    """The server's clock (its `Date` header) when it answered, if it said."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,6 +291,7 @@ class DialNexaClient:
         error: ApiError | None = None
         status: int | None = None
         rate: RateLimitInfo | None = None
+        server_date: datetime | None = None
         if self.before_request is not None:
             await self.before_request(path)
         try:
@@ -309,12 +313,15 @@ class DialNexaClient:
                 ) from None
             rate = parse_rate_limit(headers, self._clock.now())
             self.rate_limit = rate
+            server_date = server_time(headers, None)
             return self._interpret(status, headers, body, path, clean, object_id, rate)
         except ApiError as exc:
             error = exc
             raise
         finally:
-            self._notify(ResponseInfo(path, status, rate, self._clock.monotonic(), error))
+            self._notify(
+                ResponseInfo(path, status, rate, self._clock.monotonic(), error, server_date)
+            )
 
     def _transport_error(self, exc: httpx.HTTPError, path: str) -> ApiError:
         host = urlsplit(self.base_url).hostname or "the API host"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import overload
 
 import httpx
 
@@ -93,7 +94,13 @@ def parse_reset(value: str | None, now: datetime) -> float | None:
     return number
 
 
-def server_time(headers: httpx.Headers, fallback: datetime) -> datetime:
+@overload
+def server_time(headers: httpx.Headers, fallback: datetime) -> datetime: ...
+@overload
+def server_time(headers: httpx.Headers, fallback: None) -> datetime | None: ...
+
+
+def server_time(headers: httpx.Headers, fallback: datetime | None) -> datetime | None:
     """The server's clock from its `Date` header: epoch and HTTP-date values are relative to it,
     so a local clock that is minutes off does not turn a 60 s window into a 5-minute pause."""
     raw = headers.get("date")

@@ -20,6 +20,7 @@ import random
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from monitor.api.client import ID_PATTERN, DialNexaClient, ResponseInfo
 from monitor.api.errors import (
@@ -78,6 +79,7 @@ KEY_PROBE_S = 60.0
 """With the key refused, probe slowly until it works again (FAULTS N13)."""
 FORBIDDEN_RETRY_S = 300.0
 PRUNE_EVERY_S = 60.0
+SKEW_NOTE_S = 60.0
 FINAL_SUMMARIES = frozenset(
     {"completed", "all_retries_exhausted", "voicemail_final", "failed", "ended"}
 )
@@ -148,6 +150,10 @@ class Engine:
         """The configured cap holds: a full page of in-flight calls at the cap is all of them."""
         self._cap_checked = -1e9
         self._endings_seen: set[str] = set()
+        self._api_anchor: tuple[datetime, float] | None = None
+        """The API's clock at a monotonic instant (from `Date`): durations of running calls
+        are measured on it, so a laptop clock minutes off, or stepped, moves none of them."""
+        self._skew_noted = False
         self._recovered = False
         """The API answered again after failing: pollers that were failing go again now."""
         client.before_request = self._gate
@@ -197,10 +203,35 @@ class Engine:
             return None
         return max(0.0, min(idle) - self.clock.monotonic())
 
+    def api_now(self) -> datetime:
+        """Now on the API's clock: its last `Date` carried forward on the monotonic clock."""
+        if self._api_anchor is None:
+            return self.clock.now()
+        date, at = self._api_anchor
+        return date + timedelta(seconds=self.clock.monotonic() - at)
+
+    def _note_server_date(self, date: datetime, at: float) -> None:
+        # `Date` has whole seconds (rounded down): +0.5 s is the best guess, and the anchor
+        # only moves when it is off by more than that rounding, so durations never wobble.
+        estimate = date + timedelta(seconds=0.5)
+        if self._api_anchor is not None:
+            drift = (estimate - self.api_now()).total_seconds() + (self.clock.monotonic() - at)
+            if abs(drift) <= 1.5:
+                return
+        self._api_anchor = (estimate, at)
+        skew = (estimate - self.clock.now()).total_seconds()
+        if abs(skew) > SKEW_NOTE_S and not self._skew_noted:
+            self._skew_noted = True
+            log.warning(
+                "this machine's clock is %.0f s %s the API's: times are shown on the API's",
+                abs(skew),
+                "behind" if skew > 0 else "ahead of",
+            )
+
     def view(self) -> DashboardView:
         return dashboard_view(
             self.store,
-            now=self.clock.now(),
+            now=self.api_now(),
             mono_now=self.clock.monotonic(),
             cap=self.settings.concurrency_cap,
             selected_call_id=self.selected_call_id,
@@ -223,6 +254,8 @@ class Engine:
 
     def _on_response(self, info: ResponseInfo) -> None:
         now = info.at
+        if info.server_date is not None:
+            self._note_server_date(info.server_date, info.at)
         self.budget.observe(info.rate, now)
         error = info.error
         health = self.store.health
@@ -508,7 +541,7 @@ class Engine:
                 for tracked in store.in_flight():
                     if tracked.call.id not in seen:
                         store.mark_ended(tracked.call.id, now)
-            store.record_concurrency(self.clock.now(), len(seen))
+            store.record_concurrency(self.api_now(), len(seen))
         after = {(t.call.id, t.call.status) for t in store.in_flight()}
         per_page = 60.0 / max(1.0, ACTIVE_SHARE * self.budget.per_min)
         self.jobs["active"].cadence.rebase(max(self.poll.active_calls_s, pages * per_page))

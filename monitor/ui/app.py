@@ -257,7 +257,7 @@ class MonitorApp(App[int]):
     def frame(self) -> Frame:
         clock = self.engine.clock
         store = self.engine.store
-        now = clock.now()
+        now = self.engine.api_now()  # running calls' durations on the API's clock (N19)
         mono = clock.monotonic()
         fetched = [f.fetched_at for f in store.freshness.values() if f.fetched_at is not None]
         last_data = now - timedelta(seconds=mono - max(fetched)) if fetched else None
@@ -419,7 +419,7 @@ class MonitorApp(App[int]):
 
     def action_toggle_pause(self) -> None:
         if self.paused_at is None:
-            self.paused_at = self.engine.clock.now()
+            self.paused_at = self.engine.api_now()
             self.tick_now()
             self.notify(
                 "Paused: the view is frozen; data is still fetched. p resumes.",

@@ -7,6 +7,7 @@ looking at), never data.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from monitor.clock import Clock
@@ -36,6 +37,10 @@ class EnginePort(Protocol):
 
     def next_poll_in(self) -> float | None:
         """Seconds until the next request, or None when nothing is scheduled."""
+        ...
+
+    def api_now(self) -> datetime:
+        """Now on the API's clock (its `Date`), for running calls' durations."""
         ...
 
     def view(self) -> DashboardView: ...

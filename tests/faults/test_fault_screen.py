@@ -567,22 +567,12 @@ async def test_screen_N19_local_clock_off_and_jumping(
         assert d.leaks(logs.text) == []
 
 
-DURATIONS_ON_LOCAL_WALL_CLOCK_BUG = (
-    "monitor/ui/format.py elapsed() and the widgets that tick durations (active_calls.py, "
-    "call.py) measure a running call from the API's created_at to the laptop's wall clock: with "
-    "the laptop 5 minutes behind the API every duration shows '–', 5 minutes ahead every one is "
-    "5 minutes too long, and after a wall-clock jump (suspend, NTP step) every running call "
-    "jumps by it (FAULTS N19: durations on a monotonic clock; P11: clock skew noted). A fix "
-    "needs the server's Date offset carried from the client to the view, not one place"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=DURATIONS_ON_LOCAL_WALL_CLOCK_BUG)
 async def test_screen_N19_P11_durations_follow_the_api_clock() -> None:
     """Running calls' durations as the API's clock counts them, whatever the laptop's wall
     clock says: shown (not "–") with the laptop behind, and not moved by a wall-clock jump."""
     clock, sim, key = sim_for()
     local = SkewedClock(clock, -300.0)
+    # (The engine carries the API's `Date` forward on the monotonic clock: bug 7, fixed.)
     async with screen_drill(sim=(clock, sim, key), local_clock=local, warmup_s=45) as d:
         durations = d.table_column("active", "dur", right=True)
         assert any(_seconds(v) > 0 for v in durations), f"no duration shown: {durations}"

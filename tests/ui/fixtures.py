@@ -52,6 +52,9 @@ class FakeEngine:
     def next_poll_in(self) -> float | None:
         return self.next_poll
 
+    def api_now(self) -> datetime:
+        return self.clock.now()
+
     def view(self) -> DashboardView:
         return dashboard_view(
             self.store,

@@ -62,7 +62,7 @@ class DashboardScreen(LiveScreen):
     def compose_body(self) -> Iterable[Widget]:
         app = self.monitor
         state = app.ui_state
-        now = app.engine.clock.now()
+        now = app.engine.api_now()
         with Grid(id="panes"):
             yield Pane(
                 ActiveCallsTable(now=now, ui_state=state, id="active-calls"),
