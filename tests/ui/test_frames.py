@@ -93,3 +93,21 @@ async def test_a_screen_switch_never_holds_painting_for_long(make_app: AppFactor
         app.hold_frames("switch", 0.25)  # as if a screen never came up
         await pilot.pause(0.4)
         assert app._hold is None
+
+
+async def test_the_timeline_follows_the_cursor_in_the_same_frame(make_app: AppFactory) -> None:
+    app, engine = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        before = engine.selected_call_id
+        screen.active.action_cursor_down()  # no await: nothing can be painted in between
+        chosen = screen.active.cursor_key
+        detail = screen.timeline.detail
+        assert detail is not None and detail.call is not None
+        assert detail.call.id == chosen
+        # The engine hears of it once that frame is out (it wakes the poller at once).
+        assert engine.selected_call_id == before
+        await pilot.pause()
+        assert engine.selected_call_id == chosen

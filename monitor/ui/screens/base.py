@@ -133,8 +133,14 @@ class LiveScreen(Screen[None]):
         self.ready = False
 
     def on_screen_resume(self) -> None:
-        # Runs after the subclass's handler (which draws): the switch's frame can go now.
+        # Runs after the subclass's handler (which draws): the switch's frame can go now, and
+        # the engine hears what this screen watches once it is painted (telling it wakes the
+        # poller, whose work would otherwise come before the frame).
         self.monitor.call_later(self.monitor.release_frames, "switch")
+        self.call_after_refresh(self.engine_intent)
+
+    def engine_intent(self) -> None:
+        """Tell the engine what this screen watches (the selected call, the campaign)."""
 
     def update_crumb(self) -> None:
         text = CRUMB_SEPARATOR.join(self.crumbs())

@@ -189,8 +189,10 @@ class CallScreen(LiveScreen):
             self._drawn_view = None
             self.query_one("#call-scroll", VerticalScroll).scroll_home(animate=False)
             self.update_crumb()
-        self.monitor.engine.select_call(self.call_id)
         self.monitor.show_latest()
+
+    def engine_intent(self) -> None:
+        self.monitor.engine.select_call(self.call_id)
 
     def draw(self, view: DashboardView, frame: Frame) -> None:
         store = self.monitor.engine.store

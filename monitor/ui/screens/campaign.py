@@ -130,11 +130,13 @@ class CampaignScreen(LiveScreen):
             self._drawn_view = None
             self.calls.clear_rows()
             self.update_crumb()
+        self.monitor.show_latest()
+
+    def engine_intent(self) -> None:
         self.monitor.engine.focus_campaign(self.campaign_id)
         key = self.calls.cursor_key
         if key is not None:
             self.monitor.engine.select_call(key)
-        self.monitor.show_latest()
 
     def leave(self) -> None:
         self.monitor.engine.focus_campaign(None)

@@ -92,6 +92,8 @@ class DashboardScreen(LiveScreen):
 
     def on_mount(self) -> None:
         self.active.outcome_of = self._outcome_of
+        # The retry timeline follows the cursor in the same frame as the cursor itself.
+        self.active.on_highlight = self._select
         super().on_mount()
 
     def _outcome_of(self, call_id: str) -> str | None:
@@ -146,9 +148,14 @@ class DashboardScreen(LiveScreen):
         if call_id == self.selected_call_id:
             return
         self.selected_call_id = call_id
-        self.monitor.engine.select_call(call_id)
         if self._frame is not None:
             self._show_timeline(self._frame)
+        # The engine fetches the call's history at once: after this frame is painted.
+        self.call_after_refresh(self._tell_engine, call_id)
+
+    def _tell_engine(self, call_id: str | None) -> None:
+        if call_id == self.selected_call_id:
+            self.monitor.engine.select_call(call_id)
 
     def _show_timeline(self, frame: Frame) -> None:
         call_id = self.selected_call_id
@@ -156,14 +163,12 @@ class DashboardScreen(LiveScreen):
         self.timeline.show(detail, frame.now, frame.mono)
 
     def on_screen_resume(self) -> None:
+        self.monitor.show_latest()
+
+    def engine_intent(self) -> None:
         # Back from a drill-down: the engine should watch this screen's selection again.
         self.monitor.engine.select_call(self.selected_call_id)
         self.monitor.engine.focus_campaign(None)
-        self.monitor.show_latest()
-
-    @on(LiveTable.RowHighlighted, "#active-calls")
-    def _call_highlighted(self, event: LiveTable.RowHighlighted) -> None:
-        self._select(event.key)
 
     @on(LiveTable.RowSelected, "#active-calls")
     def _call_chosen(self, event: LiveTable.RowSelected) -> None:

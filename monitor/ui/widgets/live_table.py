@@ -314,6 +314,9 @@ class LiveTable(Widget, Generic[T], can_focus=True):
         self._drawn: dict[int, _Drawn | None] = {}
         """Screen line (0 = first row under the header) -> what it shows."""
         self._header: tuple[int, tuple[Column, ...]] | None = None
+        self.on_highlight: Callable[[str], None] | None = None
+        """Called at once when the cursor lands on another row (before `RowHighlighted` is
+        delivered): what the screen shows beside the table lands in the same frame."""
         self._synced_once = False
         self._mono = 0.0
         self._styles: dict[str, Style] = {}
@@ -908,6 +911,8 @@ class LiveTable(Widget, Generic[T], can_focus=True):
         key = self.cursor_key
         if key is not None and key != self._highlighted:
             self._highlighted = key
+            if self.on_highlight is not None:
+                self.on_highlight(key)
             self.post_message(self.RowHighlighted(self, key, self._cursor))
         elif key is None:
             self._highlighted = None
