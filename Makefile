@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: test test-long demo bench lint clean
+.PHONY: test test-long demo bench soak lint clean
 
 # The venv is rebuilt when missing or when pyproject.toml changed since it was installed.
 $(STAMP): pyproject.toml
