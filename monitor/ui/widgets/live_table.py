@@ -46,6 +46,8 @@ FLASH_S = 3.0
 """How long a new or changed row stays highlighted: long enough to notice at 1 Hz."""
 WHEEL_ROWS = 3
 """Rows scrolled per mouse-wheel step."""
+SEGMENT_CACHE_SIZE = 4096
+"""Rendered cells kept (a few windows' worth); the cache starts afresh beyond that."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,6 +322,9 @@ class LiveTable(Widget, Generic[T], can_focus=True):
         self._synced_once = False
         self._mono = 0.0
         self._styles: dict[str, Style] = {}
+        self._segments: dict[tuple[int, bool, int], tuple[Text, list[Segment]]] = {}
+        """A cell as rendered, by (the Text's identity, cursor row, width): cleared with the
+        styles (the Text is kept in the value, so an id reused after collection misses)."""
         self._last_prefs: str | None = None
 
     # -- what subclasses describe ------------------------------------------------------------
@@ -599,6 +604,7 @@ class LiveTable(Widget, Generic[T], can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._styles.clear()
+        self._segments.clear()
         self._drawn.clear()
         self._header = None
         self.refresh()
@@ -607,7 +613,7 @@ class LiveTable(Widget, Generic[T], can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        base = self.rich_style
+        base = self._base_style()
         if y == 0:
             return self._header_strip(width)
         line = y - 1
@@ -623,7 +629,7 @@ class LiveTable(Widget, Generic[T], can_focus=True):
         return self._row_strip(self._styled(key, cells) if flash else cells, width, cursor)
 
     def _header_strip(self, width: int) -> Strip:
-        style = self.rich_style + self._component("live-table--header")
+        style = self._base_style() + self._component("live-table--header")
         self._header = (width, tuple(self.columns_now))
         segments: list[Segment] = []
         last = len(self.columns_now) - 1
@@ -634,7 +640,7 @@ class LiveTable(Widget, Generic[T], can_focus=True):
         return Strip(segments).adjust_cell_length(width, style).simplify()
 
     def _row_strip(self, cells: Sequence[Text], width: int, cursor: bool) -> Strip:
-        base = self.rich_style
+        base = self._base_style()
         post: Style | None = None
         pre = base
         if cursor:
@@ -645,17 +651,33 @@ class LiveTable(Widget, Generic[T], can_focus=True):
             if highlight.color is not None:
                 post = Style.from_color(highlight.color)
         console = self.app.console
+        cache = self._segments
+        if len(cache) > SEGMENT_CACHE_SIZE:
+            cache.clear()
         segments: list[Segment] = []
         last = len(self.columns_now) - 1
         for n, (text, col) in enumerate(zip(cells, self.columns_now, strict=False)):
             cell_width = col.width + (0 if n == last else 1)
+            # A row redrawn for one ticking cell re-renders that cell only.
+            hit = cache.get((id(text), cursor, cell_width))
+            if hit is not None and hit[0] is text:
+                segments.extend(hit[1])
+                continue
             # `Text.render` yields the spans' styles only; the Text's own style goes under them.
             own = text.style
             if isinstance(own, str):
                 own = console.get_style(own, default=Style.null()) if own else Style.null()
             rendered = Segment.apply_style(text.render(console), pre + own, post)
-            segments.extend(Segment.adjust_line_length(list(rendered), cell_width, pre))
+            fitted = Segment.adjust_line_length(list(rendered), cell_width, pre)
+            cache[(id(text), cursor, cell_width)] = (text, fitted)
+            segments.extend(fitted)
         return Strip(segments).adjust_cell_length(width, pre).simplify()
+
+    def _base_style(self) -> Style:
+        style = self._styles.get("base")
+        if style is None:
+            style = self._styles["base"] = self.rich_style
+        return style
 
     def _component(self, name: str, *, partial: bool = False) -> Style:
         cache_key = f"{name}/{partial}"
@@ -686,6 +708,7 @@ class LiveTable(Widget, Generic[T], can_focus=True):
         self._drawn.clear()
         self._header = None
         self._styles.clear()
+        self._segments.clear()
         self._apply(flash=False)
         self.refresh()
         return True
