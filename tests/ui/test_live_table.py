@@ -196,3 +196,21 @@ async def test_moving_the_cursor_repaints_the_pane_border_line_not_the_pane(
         assert "row 2" in str(pane.border_subtitle)
         width, height = pane.outer_size
         assert marked == [{Region(0, height - 1, width, 1)}]
+
+
+async def test_a_shorter_terminal_keeps_the_cursor_in_view(make_app: AppFactory) -> None:
+    app, _ = make_app(big_engine(200))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        app.open_campaign("cmp_spring01")
+        await pilot.pause()
+        table = app.screen.query_one(CampaignCallsTable)
+        await pilot.press("end", "up", "up")
+        key = table.cursor_key
+        assert key is not None
+        await pilot.resize_terminal(100, 24)
+        await pilot.pause()
+        assert table.cursor_key == key
+        line = table.cursor_row - table._top + 1
+        assert 1 <= line < table.size.height
+        assert key.removeprefix("call_") in table.render_line(line).text

@@ -596,7 +596,7 @@ class LiveTable(Widget, Generic[T], can_focus=True):
 
     def on_resize(self) -> None:
         if not self._rebuild_columns():
-            self._clamp_top()
+            self._follow_cursor()  # a shorter window still shows the cursor
             self._drawn.clear()
             self.refresh()
         self._post_prefs()
