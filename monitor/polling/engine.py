@@ -80,6 +80,7 @@ KEY_PROBE_S = 60.0
 FORBIDDEN_RETRY_S = 300.0
 PRUNE_EVERY_S = 60.0
 SKEW_NOTE_S = 60.0
+CAMPAIGN_GONE_S = 1800.0
 FINAL_SUMMARIES = frozenset(
     {"completed", "all_retries_exhausted", "voicemail_final", "failed", "ended"}
 )
@@ -150,6 +151,8 @@ class Engine:
         """The configured cap holds: a full page of in-flight calls at the cap is all of them."""
         self._cap_checked = -1e9
         self._endings_seen: set[str] = set()
+        self._campaign_missing: dict[str, tuple[float, int]] = {}
+        """Campaigns a complete list left out: since when, and how many lists in a row."""
         self._api_anchor: tuple[datetime, float] | None = None
         """The API's clock at a monotonic instant (from `Date`): durations of running calls
         are measured on it, so a laptop clock minutes off, or stepped, moves none of them."""
@@ -609,10 +612,32 @@ class Engine:
                 campaign = await fetch_campaign(self.client, self.routes, missing)
                 self.store.put_campaign(CampaignState(campaign))
                 changed = True
+            if page.is_last and listed and not wanted:
+                changed |= self._forget_gone_campaigns(listed)
         self.store.freshness["campaigns"] = replace(
             self.store.freshness.get("campaigns") or Freshness(), source=self.routes.campaigns
         )
         return changed
+
+    def _forget_gone_campaigns(self, listed: set[str]) -> bool:
+        """Drop campaigns a complete list has left out for a while (deleted, archived), and
+        their pollers: a day of campaign turnover must not grow the store and the job table.
+        Only after half an hour and three lists: a drifted or half-read list (FAULTS P2, P6)
+        must not wipe what is known."""
+        now = self.clock.monotonic()
+        for cid in listed:
+            self._campaign_missing.pop(cid, None)
+        dropped = False
+        for cid in set(self.store.campaigns) - listed:
+            first, times = self._campaign_missing.get(cid, (now, 0))
+            self._campaign_missing[cid] = (first, times + 1)
+            if times + 1 >= 3 and now - first >= CAMPAIGN_GONE_S:
+                del self._campaign_missing[cid]
+                self.store.drop_campaign(cid)
+                for key in (f"counts/{cid}", f"analysis/{cid}"):
+                    self._drop(key)
+                dropped = True
+        return dropped
 
     async def _poll_counts(self, campaign_id: str) -> bool:
         figures = await fetch_campaign_counts(self.client, self.routes, campaign_id)

@@ -148,6 +148,11 @@ class Store:
         self._changed()
 
     def mark_error(self, resource: str, error: ApiError, now: float) -> None:
+        # Kept for hours on a failing resource: without its traceback, which holds the
+        # frames (and their locals) of the request that failed.
+        error.__traceback__ = None
+        error.__context__ = None
+        error.__cause__ = None
         old = self.freshness.get(resource, Freshness())
         self.freshness[resource] = replace(
             old, error=error, error_since=old.error_since if old.error else now
@@ -252,6 +257,13 @@ class Store:
     def put_campaign(self, state: CampaignState) -> None:
         if self.campaigns.get(state.campaign.id) != state:
             self.campaigns[state.campaign.id] = state
+            self._changed()
+
+    def drop_campaign(self, campaign_id: str) -> None:
+        """A campaign the API no longer lists: forget it and what was known of it."""
+        if self.campaigns.pop(campaign_id, None) is not None:
+            for key in (f"counts/{campaign_id}", f"analysis/{campaign_id}"):
+                self.freshness.pop(key, None)
             self._changed()
 
     def put_history(self, history: RetryHistory) -> None:

@@ -288,3 +288,41 @@ async def test_more_endings_than_a_page_between_reads_marks_the_retry_wave_parti
     # Ten minutes without missing any: the wave is whole again.
     await drive(clock, 11 * 60)
     assert engine.view().concurrency.wave_partial is False
+
+
+async def test_a_campaign_gone_from_the_list_is_dropped_with_its_pollers(world) -> None:  # type: ignore[no-untyped-def]
+    """Campaign turnover over a day must not grow the store and the job table (soak R1)."""
+    clock, api, engine = world
+    await drive(clock, 90)
+    assert {"counts/cmp_b", "analysis/cmp_b"} <= set(engine.jobs)
+    api.campaigns = [c for c in api.campaigns if c["id"] != "cmp_b"]
+    await drive(clock, 20 * 60)
+    # Not at once: a list that leaves it out for a few minutes may be a drifted payload.
+    assert set(engine.store.campaigns) == {"cmp_a", "cmp_b"}
+    await drive(clock, 15 * 60)
+    assert set(engine.store.campaigns) == {"cmp_a"}
+    assert not [k for k in engine.jobs if k.endswith("/cmp_b")]
+    assert not [k for k in engine.store.freshness if k.endswith("/cmp_b")]
+    t0 = clock.monotonic()
+    await drive(clock, 120)
+    assert not [u for t, _, u in api.log if t >= t0 and "cmp_b" in u]
+    assert [r.id for r in engine.view().campaigns] == ["cmp_a"]
+
+
+def test_an_error_kept_on_a_resource_holds_no_frames() -> None:
+    """A resource can fail for hours; its error must not keep the failed request's frames."""
+    from monitor.api.errors import ServerError
+    from monitor.state.store import Store
+
+    def fail() -> None:
+        big = list(range(100_000))  # a local the frame would keep alive
+        raise ServerError(f"API error 503 ({len(big)})", status=503)
+
+    store = Store()
+    with pytest.raises(ServerError) as raised:
+        fail()
+    assert raised.value.__traceback__ is not None
+    store.mark_error("active", raised.value, 1.0)
+    kept = store.freshness["active"].error
+    assert kept is not None and kept.__traceback__ is None and kept.__context__ is None
+    assert "503" in kept.message
