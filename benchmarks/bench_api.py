@@ -148,9 +148,12 @@ async def measure_engine(scenario: str, cap: int | None, minutes: float) -> dict
     selected: dict[str, tuple[float, float]] = {}
     elapsed = 0.0
     while elapsed < minutes * 60:
+        # The user looks at a call that is still ringing (the one about to change: a call
+        # long in progress may not change while it is looked at, and would give no sample).
         live = engine.store.in_flight()
-        if live:
-            choice = live[len(live) // 2].call.id
+        ringing = [t for t in live if t.call.status is not CallStatus.IN_PROGRESS] or live
+        if ringing:
+            choice = ringing[len(ringing) // 2].call.id
             engine.select_call(choice)
             selected[choice] = (clock.monotonic(), clock.monotonic() + SELECT_EVERY_S)
         await _drive(clock, SELECT_EVERY_S)
