@@ -254,6 +254,7 @@ def main(argv: list[str]) -> int:
     }
     (HERE / "results.json").write_text(json.dumps(out, indent=1, default=str) + "\n")
     (HERE / "results.md").write_text(markdown(out))
+    embed_in_readme(markdown(out))
     print(markdown(out))
     for failure in failures:
         print(failure, file=sys.stderr)
@@ -268,6 +269,22 @@ def _fmt(value: Any) -> str:
     if isinstance(value, dict | list):
         return json.dumps(value, separators=(", ", ": ")).replace("|", "\\|")
     return str(value)
+
+
+README = HERE.parent / "README.md"
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def embed_in_readme(table: str) -> None:
+    """The README shows the latest figures: the table goes between its two markers."""
+    if not README.exists():
+        return
+    text = README.read_text(encoding="utf-8")
+    if START not in text or END not in text:
+        return
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    README.write_text(f"{head}{START}\n{table.rstrip()}\n{END}{tail}", encoding="utf-8")
 
 
 def markdown(out: dict[str, Any]) -> str:
