@@ -45,6 +45,7 @@ MASH = (
     "p",
     "r",
     "question_mark",
+    "escape",  # the harness reads the status line between bursts: not under the help
 )
 
 
@@ -155,12 +156,6 @@ async def test_screen_R2_resize_storm_during_an_outage(logs: pytest.LogCaptureFi
 # ------------------------------------------------------------------------- R3: key-mashing
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: Esc does not close the filter bar on the dashboard "
-    "(DashboardScreen.check_action disables go_back, which is what closes the bar), so the "
-    "keys after '/' are typed into the filter and '?' never opens the help",
-)
 async def test_screen_R3_key_mashing_while_answers_are_slow(
     logs: pytest.LogCaptureFixture,
 ) -> None:
