@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: test test-long demo bench soak lint clean
+.PHONY: test test-long demo bench bench-rss10 soak lint clean
 
 # The venv is rebuilt when missing or when pyproject.toml changed since it was installed.
 $(STAMP): pyproject.toml
@@ -32,6 +32,10 @@ demo: $(STAMP)
 # CPU or latency measurement must not share them). Under 5 minutes; see benchmarks/README.md.
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
+
+# The monitor's RSS after 10 real minutes of the huge scenario (about 11 minutes; not in bench).
+bench-rss10: $(STAMP)
+	$(BIN)/python -m benchmarks.bench_rss10
 
 # The reliability soak for a whole simulated day (busy + churn + random faults), tracemalloc on
 # for its last 1.5 simulated hours; capped at 9.5 minutes of wall time.
