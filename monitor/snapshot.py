@@ -16,6 +16,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, TypeVar
 
 import httpx
@@ -211,8 +212,13 @@ async def read_campaign(
     for number in range(1, QUALIFIED_PAGES + 1):
         try:
             page = await patiently(
-                lambda n=number: campaign_calls_page(  # type: ignore[misc]
-                    client, routes, campaign_id, page=n, status="completed"
+                partial(
+                    campaign_calls_page,
+                    client,
+                    routes,
+                    campaign_id,
+                    page=number,
+                    status="completed",
                 ),
                 clock,
             )

@@ -650,11 +650,10 @@ class Engine:
         return new != state
 
     async def _poll_analysis(self, campaign_id: str) -> bool:
-        pages = 5 if campaign_id == self.focused_campaign_id else 2
-        # `snapshot` only wants the rate: the newest 100 completed calls, one request.
-        status = "completed" if self.one_shot else None
+        pages, status = (5 if campaign_id == self.focused_campaign_id else 2), None
         if self.one_shot:
-            pages = 1
+            # `snapshot` only wants the rate: the newest 100 completed calls, one request.
+            pages, status = 1, "completed"
         now = self.clock.monotonic()
         changed = False
         for number in range(1, pages + 1):

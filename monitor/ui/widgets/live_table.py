@@ -232,9 +232,7 @@ class LiveTable(Widget, Generic[T], can_focus=True):
     sweep: fewer row shifts, so fewer repaints, and the operator sees what just ended.
     0 removes them at once."""
 
-    class RowHighlighted(Message):
-        """The cursor is on another row (or the first row appeared)."""
-
+    class _RowMessage(Message):
         def __init__(self, table: LiveTable[Any], key: str, index: int) -> None:
             super().__init__()
             self.table = table
@@ -246,18 +244,11 @@ class LiveTable(Widget, Generic[T], can_focus=True):
         def control(self) -> LiveTable[Any]:
             return self.table
 
-    class RowSelected(Message):
+    class RowHighlighted(_RowMessage):
+        """The cursor is on another row (or the first row appeared)."""
+
+    class RowSelected(_RowMessage):
         """Enter (or a click on the highlighted row) chose a row."""
-
-        def __init__(self, table: LiveTable[Any], key: str, index: int) -> None:
-            super().__init__()
-            self.table = table
-            self.key = key
-            self.index = index
-
-        @property
-        def control(self) -> LiveTable[Any]:
-            return self.table
 
     class PrefsChanged(Message):
         """The sort or filter changed; the pane shows it in its subtitle."""
