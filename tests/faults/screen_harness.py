@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import pytest
+import textual.app
 from rich.cells import cell_len
 from rich.console import Console
 from textual.pilot import Pilot
@@ -435,3 +437,16 @@ async def screen_drill(
             await client.aclose()
     finally:
         await server.stop()
+
+
+def keys_without_idle_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`Pilot.press` waits twice per key for the process to look idle (20 ms each at least, more
+    while anything runs). Here nothing runs between keys but the app (the engine waits on the
+    fake clock), and Pilot then waits for the screen to process every pending message: a few
+    event-loop turns (for the driver to post the key to the app) are enough."""
+
+    async def a_few_turns(min_sleep: float = 0.0, max_sleep: float = 1.0) -> None:
+        for _ in range(4):
+            await asyncio.sleep(0)
+
+    monkeypatch.setattr(textual.app, "wait_for_idle", a_few_turns)

@@ -15,25 +15,22 @@ SVG screenshot, notifications or the logs. See README.md for the case list.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import textual.app
 
 from monitor.sim import ScenarioSpec
 from monitor.sim.model import CampaignSpec, RetryConfig
 from monitor.ui.screens.call import CallScreen
 from monitor.ui.screens.campaign import CampaignScreen
 from monitor.ui.screens.dashboard import DashboardScreen
+from tests.envfix import utc_and_private_dirs
 from tests.faults.harness import (
     BUDGET_PER_MIN,
     CASES_BY_ID,
@@ -47,6 +44,7 @@ from tests.faults.screen_harness import (
     ScreenDrill,
     age_bound,
     foreign_sequences,
+    keys_without_idle_waits,
     screen_drill,
     sim_for,
 )
@@ -58,30 +56,8 @@ FRESH_PANES = ("active", "campaigns", "retries", "concurrency")
 """Panes whose ages must all be fresh again after a fault."""
 
 
-@pytest.fixture(autouse=True)
-def _utc_and_private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Times on screen in UTC (the fake clock's zone); state and logs in the test's tmp dir."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    monkeypatch.setenv("DIALNEXA_MONITOR_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setenv("DIALNEXA_MONITOR_LOG_DIR", str(tmp_path / "logs"))
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    yield
-    time.tzset()
-
-
-@pytest.fixture(autouse=True)
-def _keys_without_idle_waits(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`Pilot.press` waits twice per key for the process to look idle (20 ms each at least, more
-    while anything runs). Here nothing runs between keys but the app (the engine waits on the
-    fake clock), and Pilot then waits for the screen to process every pending message: a few
-    event-loop turns (for the driver to post the key to the app) are enough."""
-
-    async def a_few_turns(min_sleep: float = 0.0, max_sleep: float = 1.0) -> None:
-        for _ in range(4):
-            await asyncio.sleep(0)
-
-    monkeypatch.setattr(textual.app, "wait_for_idle", a_few_turns)
+_utc_and_private_dirs = pytest.fixture(autouse=True)(utc_and_private_dirs)
+_keys_without_idle_waits = pytest.fixture(autouse=True)(keys_without_idle_waits)
 
 
 @pytest.fixture

@@ -11,25 +11,25 @@ client against the simulator over loopback, on a fake clock (`screen_harness.scr
 
 from __future__ import annotations
 
-import asyncio
 import html
 import logging
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import textual.app
 from textual.command import CommandList, CommandPalette
 from textual.widgets import Static
 
 from monitor.ui.screens.dashboard import DashboardScreen
 from monitor.ui.screens.help import HelpScreen
+from tests.envfix import utc_and_private_dirs
 from tests.faults.harness import BUDGET_PER_MIN
-from tests.faults.screen_harness import ScreenDrill, screen_drill
+from tests.faults.screen_harness import ScreenDrill, keys_without_idle_waits, screen_drill
 from tests.leakscan import find_leaks
 
 pytestmark = pytest.mark.timeout(60)
+
+_utc_and_private_dirs = pytest.fixture(autouse=True)(utc_and_private_dirs)
+_keys_without_idle_waits = pytest.fixture(autouse=True)(keys_without_idle_waits)
 
 STORM_SIZES = ((80, 24), (60, 20), (200, 50), (40, 10))
 MASH = (
@@ -47,29 +47,6 @@ MASH = (
     "question_mark",
     "escape",  # the harness reads the status line between bursts: not under the help
 )
-
-
-@pytest.fixture(autouse=True)
-def _utc_and_private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Times in UTC (the fake clock's zone); state, exports and logs in the test's tmp dir."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    monkeypatch.setenv("DIALNEXA_MONITOR_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setenv("DIALNEXA_MONITOR_LOG_DIR", str(tmp_path / "logs"))
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    yield
-    time.tzset()
-
-
-@pytest.fixture(autouse=True)
-def _keys_without_idle_waits(monkeypatch: pytest.MonkeyPatch) -> None:
-    """As in test_fault_screen.py: a few event-loop turns instead of Pilot's idle waits."""
-
-    async def a_few_turns(min_sleep: float = 0.0, max_sleep: float = 1.0) -> None:
-        for _ in range(4):
-            await asyncio.sleep(0)
-
-    monkeypatch.setattr(textual.app, "wait_for_idle", a_few_turns)
 
 
 @pytest.fixture
@@ -212,8 +189,10 @@ async def test_screen_S12_artefacts_carry_no_canary(
         assert took is not None, d.status
 
         await d.pilot.press("ctrl+s")
-        await d.settle(lambda: bool(d.notifications()))
-        files = list((tmp_path / "state" / "exports").glob("*.csv"))
+        exports = tmp_path / "state" / "exports"
+        # Under load the key can still be queued after a few turns: wait for the file itself.
+        await d.settle(lambda: bool(d.notifications()) and any(exports.glob("*.csv")), turns=500)
+        files = list(exports.glob("*.csv"))
         assert len(files) == 1, files
         exported = read_text(files[0])
         assert exported.count("\n") >= 2, exported  # a header and at least one row

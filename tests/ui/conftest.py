@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import os
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,20 +11,10 @@ import pytest
 
 from monitor.ui.app import MonitorApp
 from monitor.ui.state_file import UiState
+from tests.envfix import utc_and_private_dirs
 from tests.ui.fixtures import FakeEngine, make_engine
 
-
-@pytest.fixture(autouse=True)
-def _utc_and_private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Times are shown in the host's zone: pin it, so snapshots match on every machine."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    monkeypatch.setenv("DIALNEXA_MONITOR_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setenv("DIALNEXA_MONITOR_LOG_DIR", str(tmp_path / "logs"))
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    yield
-    time.tzset()
-
+_utc_and_private_dirs = pytest.fixture(autouse=True)(utc_and_private_dirs)
 
 AppFactory = Callable[..., tuple[MonitorApp, FakeEngine]]
 
