@@ -182,12 +182,26 @@ class ScreenDrill(RequestChecks):
     async def step(self, *, draw: bool = True) -> None:
         """One simulated second: the engine's work over real sockets, then the app's clock."""
         await drive(self.clock, 1.0)
+        await self._answers()
+        if draw:
+            await self.draw()
+
+    async def _answers(self) -> None:
+        """Wait (real time, at most `REAL_IO_S`) for the requests on the wire to be answered."""
         for _ in range(6):
             if not self.wire.count:
                 break
             await asyncio.sleep(REAL_IO_S / 6)
-        if draw:
-            await self.draw()
+
+    async def coast(self, seconds: float, *, max_step: float = 30.0) -> None:
+        """Advance simulated time with no frame drawn, from one timer to the next (jumps of at
+        most `max_step`): the engine polls at its own cadence over the socket, the app only
+        queues what changed. For long quiet stretches (an hour of retention) at a fraction of
+        `run_for`'s cost; `draw()` afterwards shows where it got to."""
+        end = self.now + seconds
+        while self.now < end:
+            await drive(self.clock, min(max_step, end - self.now), max_step=max_step)
+            await self._answers()
 
     async def draw(self) -> Reading:
         """The app clock's second: pending data and countdowns drawn; the status line read."""

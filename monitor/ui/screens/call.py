@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -197,6 +198,11 @@ class CallScreen(LiveScreen):
     def draw(self, view: DashboardView, frame: Frame) -> None:
         store = self.monitor.engine.store
         detail = call_detail(store, self.call_id, frame.now)
+        last = self._detail
+        if detail.call is None and last is not None and last.call and last.call.id == self.call_id:
+            # The store dropped it (an ended call is kept an hour, FAULTS R4): keep showing
+            # what was last received, under the "no longer listed" label.
+            detail = replace(detail, call=last.call, timeline=last.timeline)
         self._detail = detail
         name = None
         if detail.call is not None and detail.call.campaign_id:
