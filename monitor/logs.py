@@ -316,6 +316,14 @@ _HANDLER_NAME = "dialnexa-monitor-file"
 _FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
 
+def current_log_file() -> Path | None:
+    """The file `setup_logging` is writing to, or None when it has not been called."""
+    for handler in logging.getLogger().handlers:
+        if handler.get_name() == _HANDLER_NAME and isinstance(handler, logging.FileHandler):
+            return Path(handler.baseFilename)
+    return None
+
+
 def setup_logging(
     settings: Settings,
     *,

@@ -16,11 +16,13 @@ import asyncio
 import contextlib
 import logging
 import signal
+import traceback
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path, PurePath
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -29,6 +31,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
+from monitor.logs import current_log_file, redact
 from monitor.state.views import DashboardView, pane_status
 from monitor.ui.commands import JumpProvider
 from monitor.ui.engine_port import EnginePort
@@ -45,6 +48,8 @@ from monitor.ui.widgets.status_line import fallback_words
 
 log = logging.getLogger(__name__)
 
+_SOURCE_ROOT = Path(__file__).resolve().parents[2]
+"""The directory that holds the `monitor` package (a checkout, or site-packages)."""
 STYLES_DIR = Path(__file__).resolve().parent / "styles"
 """The TCSS files, inside the package: found the same from a checkout, an editable install or a
 wheel."""
@@ -60,6 +65,30 @@ ENGINE_RESTART_S = 5.0
 FIRST_FRAME_WAIT_S = 0.5
 """At start, painting waits for the first active calls (at most this long): one frame with
 data instead of an empty layout, a restyled one and then the data (~30 KB at 80x24 before)."""
+
+
+def crash_report(error: BaseException, log_file: Path | None) -> str:
+    """What the terminal is told when a bug ends the app: the exception's type and where it
+    was raised, never its text or any frame's variables (either could quote the key, a header
+    or a URL with credentials: FAULTS H5, S9)."""
+    frames = traceback.extract_tb(error.__traceback__)
+    where = ""
+    if frames:
+        last = frames[-1]
+        path = Path(last.filename)
+        try:  # relative to the directory holding the package: no home directory shown
+            shown = path.resolve().relative_to(_SOURCE_ROOT).as_posix()
+        except ValueError:
+            shown = path.name
+        where = f" at {shown}:{last.lineno} in {last.name}"
+    details = (
+        f" The full traceback (secrets masked) is in {log_file}." if log_file is not None else ""
+    )
+    report = (
+        f"DialNexa Monitor stopped on an internal error: {type(error).__name__}{where}. "
+        f"This is a bug in the monitor, not a problem with the API or the key.{details}"
+    )
+    return redact(report)
 
 
 @contextlib.contextmanager
@@ -207,6 +236,17 @@ class MonitorApp(App[int]):
                 await closer()
             except Exception:  # closing is best effort; never a traceback on the way out
                 log.warning("closing failed", exc_info=True)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A bug (an exception no handler caught) ends the app, as in Textual, which records it
+        (exit status 1; Pilot re-raises it), but the terminal gets a short report instead of
+        Textual's traceback, which prints every frame's local variables: a local holding the
+        key would be on the screen and in a pasted bug report (FAULTS H5, S9). The whole
+        traceback goes to the log, where the secret filter masks it."""
+        log.critical("internal error, exiting", exc_info=error)
+        shown = len(self._exit_renderables)
+        super()._handle_exception(error)
+        self._exit_renderables[shown:] = [Text(crash_report(error, current_log_file()))]
 
     @work(exclusive=True, group="engine", exit_on_error=False)
     async def run_engine(self) -> None:

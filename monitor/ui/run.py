@@ -2,7 +2,9 @@
 
 Exit status: 0 when the user quits; 2 for a configuration problem (no key, bad config), with
 one paragraph on stderr and no traceback; 128 + N after signal N (SIGTERM 143, SIGHUP 129: an
-SSH session dropped), after a clean shutdown. The API being down is never a reason to exit.
+SSH session dropped), after a clean shutdown; 1 after a bug (an unhandled exception), with a
+one-paragraph report on stderr and the traceback, masked, in the log. The API being down is never
+a reason to exit.
 Logging goes to a private file (monitor.logs), never to the terminal the UI draws on.
 """
 

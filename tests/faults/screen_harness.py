@@ -418,11 +418,14 @@ async def screen_drill(
     transport: Callable[[httpx.AsyncBaseTransport, FakeClock], httpx.AsyncBaseTransport]
     | None = None,
     size: tuple[int, int] = SIZE,
+    expect_exit: bool = False,
 ) -> AsyncIterator[ScreenDrill]:
     """The app on the engine on the client on loopback HTTP, warmed up for `warmup_s`.
 
     `local_clock` is the monitor's clock when it must differ from the server's (skew, N19);
-    `transport` wraps the client's own socket transport (the fake-clock read timeout, N4).
+    `transport` wraps the client's own socket transport (the fake-clock read timeout, N4);
+    `expect_exit`: the drill ends the app (a forced crash, S9), so it is not required to be
+    running at the end (Pilot then re-raises what ended it).
     """
     clock, simulator, key = sim or sim_for(scenario, seed=seed)
     server = Loopback(simulator)
@@ -446,7 +449,8 @@ async def screen_drill(
             await pilot.pause()
             await drill.run_for(warmup_s, draw_every=10)
             yield drill
-            drill.alive()
+            if not expect_exit:
+                drill.alive()
         with contextlib.suppress(Exception):
             await client.aclose()
     finally:
