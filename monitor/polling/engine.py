@@ -26,6 +26,7 @@ from monitor.api.client import ID_PATTERN, DialNexaClient, ResponseInfo
 from monitor.api.errors import (
     ApiError,
     BadPayload,
+    BadRequest,
     Forbidden,
     NotFound,
     RateLimited,
@@ -35,15 +36,18 @@ from monitor.api.errors import (
     Unreachable,
 )
 from monitor.api.models import Call
-from monitor.api.vocab import FINAL_STATUSES
+from monitor.api.pages import Page
+from monitor.api.vocab import FINAL_STATUSES, CallStatus
 from monitor.clock import Clock, SystemClock
 from monitor.config import Settings
 from monitor.polling.budget import BACKGROUND, Budget
 from monitor.polling.cadence import FLOOR_S, Cadence
 from monitor.polling.fetch import (
+    FilterIgnored,
     Routes,
     campaign_calls_page,
     fetch_active_calls,
+    fetch_calls_by_id,
     fetch_campaign,
     fetch_campaign_counts,
     fetch_campaign_list,
@@ -51,6 +55,7 @@ from monitor.polling.fetch import (
     fetch_recent_endings,
     fetch_retry_history,
 )
+from monitor.polling.sweep import PageWidth, SweepOrder
 from monitor.state.derive import qualified_rate, summarise
 from monitor.state.store import ApiHealth, CampaignState, Freshness, Store
 from monitor.state.views import DashboardView, dashboard_view, retry_config_for
@@ -65,8 +70,9 @@ MAX_BACKGROUND_JOBS = 2
 """Background jobs running at once; essential ones always start (they are one per resource)."""
 MAX_ACTIVE_PAGES = 12
 MAX_QUEUED_PAGES = 5
-"""Active calls are read 100 a page; 12 pages cover a 1,000-slot workspace with room to see
-that the list ended (a full last page would leave the sweep incomplete)."""
+"""Listings are read 200 a page (100 where the API cuts there); 12 pages of 100 cover a
+1,000-slot workspace with room to see that the list ended (a full last page would leave the
+sweep incomplete)."""
 ACTIVE_SHARE = 0.6
 """The active sweep may use this share of the budget when it needs several pages."""
 SELECTED_CAP_S = 5.0
@@ -81,6 +87,17 @@ FORBIDDEN_RETRY_S = 300.0
 PRUNE_EVERY_S = 60.0
 SKEW_NOTE_S = 60.0
 CAMPAIGN_GONE_S = 1800.0
+LOOKUP_BATCH = 100
+"""Calls whose state is asked for in one `call_id` request (a page; about 2 KB of URL)."""
+LOOKUP_CHECK_S = 5.0
+LOOKUP_WAIT_S = 60.0
+"""A call that left the lists is looked up once a read of the endings page since then has not
+brought its outcome for free (or after this long, if that page cannot be read), or sooner when
+a full batch is waiting."""
+LOOKUP_TRIES = 3
+QUEUED_RECHECK_S = 90.0
+"""A queued call no listing has shown for this long (the queue is longer than the pages read)
+is looked up: it may have been dialled and ended between two sweeps."""
 FINAL_SUMMARIES = frozenset(
     {"completed", "all_retries_exhausted", "voicemail_final", "failed", "ended"}
 )
@@ -97,6 +114,9 @@ class Job:
     due: float
     task: asyncio.Task[None] | None = None
     started: float = -1e9
+    ended: float = -1e9
+    """When its last run finished: a run asked for early starts a second after that, so no
+    request repeats within a second even when the last one went out at the end of its run."""
     runs: int = 0
     due_hint: float | None = None
     """Set by a poll that found nothing to do: when it is worth asking again."""
@@ -151,6 +171,15 @@ class Engine:
         """The configured cap holds: a full page of in-flight calls at the cap is all of them."""
         self._cap_checked = -1e9
         self._endings_seen: set[str] = set()
+        self._endings_read = -1e9
+        """When the last successful read of the endings page started."""
+        self._outcomes: dict[str, tuple[float, int]] = {}
+        """Calls that left the lists without an outcome: since when, lookups tried."""
+        self.lookups = True
+        """Whether the API honours `call_id` lists (a server that ignores it is told apart)."""
+        self._order: dict[str, bool] = {}
+        self.page_width = PageWidth()
+        """Listings found not to be newest first: nothing is inferred from their pages."""
         self._campaign_missing: dict[str, tuple[float, int]] = {}
         """Campaigns a complete list left out: since when, and how many lists in a row."""
         self._api_anchor: tuple[datetime, float] | None = None
@@ -177,14 +206,14 @@ class Engine:
         for key in (f"counts/{campaign_id}", f"analysis/{campaign_id}"):
             job = self.jobs.get(key)
             if job is not None:
-                job.due = min(job.due, max(self.clock.monotonic(), job.started + 1.0))
+                job.due = min(job.due, max(self.clock.monotonic(), job.ended + FLOOR_S))
         self._wake.set()
 
     def refresh_now(self) -> None:
         """Poll everything as soon as the budget allows (never faster than 1/s per resource)."""
         now = self.clock.monotonic()
         for job in self.jobs.values():
-            job.due = min(job.due, max(now, job.started + 1.0))
+            job.due = min(job.due, max(now, job.ended + FLOOR_S))
             job.cadence.interval_s = job.cadence.base_s
         self._wake.set()
 
@@ -317,6 +346,7 @@ class Engine:
     async def run(self) -> None:
         self._add("active", P_ACTIVE, self.poll.active_calls_s, self._poll_active)
         self._add("endings", P_FOCUSED, 10.0, self._poll_endings)
+        self._add("outcomes", P_ACTIVE, LOOKUP_CHECK_S, self._poll_outcomes)
         self._add("queued", P_LISTS, self.poll.batch_list_s, self._poll_queued)
         self._add("campaigns", P_LISTS, self.poll.batch_list_s, self._poll_campaigns)
         try:
@@ -435,7 +465,7 @@ class Engine:
             self._recovered = False
             for job in self.jobs.values():
                 if job.cadence.errors and job.task is None:
-                    job.due = min(job.due, max(now, job.started + 1.0) + self.rng.uniform(0, 3))
+                    job.due = min(job.due, max(now, job.ended + FLOOR_S) + self.rng.uniform(0, 3))
         background = sum(
             1 for j in self.jobs.values() if j.task is not None and j.priority >= P_LISTS
         )
@@ -492,6 +522,7 @@ class Engine:
         finally:
             job.runs += 1
             now = self.clock.monotonic()
+            job.ended = now
             pause = max(0.0, self.budget.paused_until - now)
             delay = job.cadence.next_delay(self.rng, retry_after=retry_after)
             if job.key == "active" and not job.cadence.errors:
@@ -509,27 +540,34 @@ class Engine:
 
     async def _poll_active(self) -> bool:
         store = self.store
-        before = {(t.call.id, t.call.status) for t in store.in_flight()}
+        live_before = store.in_flight()
+        before = {(t.call.id, t.call.status) for t in live_before}
         seen: set[str] = set()
+        order = SweepOrder(ordered=self._order.get("active", True))
         complete = False
         pages = 0
         cap = self.settings.concurrency_cap
         now = self.clock.monotonic()
         verify = now - self._cap_checked >= CAP_VERIFY_S
+        paging = self.page_width.start()
         for number in range(1, MAX_ACTIVE_PAGES + 1):
-            page = await fetch_active_calls(self.client, page=number)
+            page = await fetch_active_calls(self.client, page=number, limit=paging.limit)
             pages += 1
             now = self.clock.monotonic()
+            order.add_page(c.created_at for c in page.items)
+            seen.update(c.id for c in page.items)
             # Each page lands as it arrives: on a 1,000-call sweep the first page is not held
-            # back for the whole sweep.
+            # back for the whole sweep, nor are the calls it proves ended.
             with store.batch():
                 for call in page.items:
                     store.upsert_call(call, now, live_listing=True)
-            seen.update(c.id for c in page.items)
+                for tracked in live_before:
+                    if tracked.call.id not in seen and order.left_list(tracked.call.created_at):
+                        self._left_lists(tracked.call.id, now)
             if number > 1 and self._cap_trusted and len(seen) > (cap or 0):
                 log.warning("more calls in flight than the configured cap: paging on")
                 self._cap_trusted = False
-            if page.is_last or page.raw_count < page.limit:
+            if paging.done(page.raw_count, page.limit, _said_last(page)):
                 complete = True
                 break
             if self._cap_trusted and cap and len(seen) >= cap and not verify:
@@ -537,57 +575,147 @@ class Engine:
                 # (empty) next page is only read now and then to check the cap is right.
                 complete = True
                 break
+        self._note_order("active", order)
         if verify:
             self._cap_checked = now
         with store.batch():
             if complete:
                 for tracked in store.in_flight():
                     if tracked.call.id not in seen:
-                        store.mark_ended(tracked.call.id, now)
+                        self._left_lists(tracked.call.id, now)
             store.record_concurrency(self.api_now(), len(seen))
         after = {(t.call.id, t.call.status) for t in store.in_flight()}
         per_page = 60.0 / max(1.0, ACTIVE_SHARE * self.budget.per_min)
         self.jobs["active"].cadence.rebase(max(self.poll.active_calls_s, pages * per_page))
         return before != after
 
+    def _note_order(self, listing: str, order: SweepOrder) -> None:
+        if not order.ordered and self._order.get(listing, True):
+            log.info("the %s list is not newest first: ended calls are noticed per sweep", listing)
+            self._order[listing] = False
+
+    def _left_lists(self, call_id: str, now: float) -> None:
+        """A call no listing shows any more: shown ended now, its outcome looked up."""
+        self.store.mark_ended(call_id, now)
+        self._want_outcome(call_id, now)
+
+    def _want_outcome(self, call_id: str, now: float) -> None:
+        if not self.lookups or call_id in self._outcomes:
+            return
+        self._outcomes[call_id] = (now, 0)
+        job = self.jobs.get("outcomes")
+        if job is not None and len(self._outcomes) >= LOOKUP_BATCH and job.task is None:
+            job.due = min(job.due, max(now, job.ended + FLOOR_S))
+            self._wake.set()
+
     async def _poll_queued(self) -> bool:
+        store = self.store
+        queued_before = store.queued()
         calls: list[Call] = []
+        order = SweepOrder(ordered=self._order.get("queued", True))
         complete = False
+        paging = self.page_width.start()
         for number in range(1, MAX_QUEUED_PAGES + 1):
-            page = await fetch_queued_calls(self.client, page=number)
+            page = await fetch_queued_calls(self.client, page=number, limit=paging.limit)
+            order.add_page(c.created_at for c in page.items)
             calls.extend(page.items)
-            if page.is_last or page.raw_count < page.limit:
+            if paging.done(page.raw_count, page.limit, _said_last(page)):
                 complete = True
                 break
+        self._note_order("queued", order)
         now = self.clock.monotonic()
         changed = False
-        with self.store.batch():
+        seen = {c.id for c in calls}
+        with store.batch():
             for call in calls:
-                changed |= self.store.upsert_call(call, now, live_listing=True)
-            if complete:
-                seen = {c.id for c in calls}
-                for tracked in self.store.queued():
-                    if tracked.call.id not in seen and tracked.last_seen < now:
-                        # Neither queued nor (per the active sweep) dialling: it ended.
-                        self.store.mark_ended(tracked.call.id, now)
-                        changed = True
+                changed |= store.upsert_call(call, now, live_listing=True)
+            for tracked in queued_before:
+                cid = tracked.call.id
+                if cid in seen or tracked.ended_seen is not None:
+                    continue
+                if tracked.call.status is not CallStatus.QUEUED or tracked.last_seen >= now:
+                    continue  # the active sweep has it dialling
+                if complete or order.left_list(tracked.call.created_at):
+                    # Neither queued nor (per the active sweep) dialling: it ended.
+                    self._left_lists(cid, now)
+                    changed = True
+                elif now - tracked.last_seen > QUEUED_RECHECK_S:
+                    # Beyond the pages read: still queued, or dialled and ended unseen.
+                    self._want_outcome(cid, now)
+        return changed
+
+    async def _poll_outcomes(self) -> bool:
+        """The state of calls that left the lists unexplained, a page of ids per request."""
+        store = self.store
+        now = self.clock.monotonic()
+        for cid in [
+            cid
+            for cid in self._outcomes
+            if (t := store.calls.get(cid)) is None or t.call.status in FINAL_STATUSES
+        ]:
+            del self._outcomes[cid]  # the endings page or another read brought it
+        job = self.jobs["outcomes"]
+        if not self._outcomes or self.store.health.state != "ok":
+            # Catching up can wait for a healthy API: while it fails, this would only add
+            # requests to a minute that must not grow (FAULTS section 6).
+            job.due_hint = now + LOOKUP_CHECK_S
+            return False
+        ready = [
+            cid
+            for cid, (since, _) in self._outcomes.items()
+            if since < self._endings_read or now - since >= LOOKUP_WAIT_S
+        ]
+        if len(ready) < LOOKUP_BATCH and len(self._outcomes) >= LOOKUP_BATCH:
+            ready = list(self._outcomes)
+        if not ready:
+            job.due_hint = now + LOOKUP_CHECK_S
+            return False
+        ready = sorted(ready, key=lambda cid: self._outcomes[cid][0])[:LOOKUP_BATCH]
+        try:
+            found = await fetch_calls_by_id(self.client, ready)
+        except (FilterIgnored, BadRequest):
+            log.info("the API does not filter calls by id: outcomes come from the endings page")
+            self.lookups = False
+            self._outcomes.clear()
+            job.cadence.final = True
+            return False
+        now = self.clock.monotonic()
+        changed = False
+        with store.batch():
+            for call in found:
+                self._outcomes.pop(call.id, None)
+                # Fresh from the API: if it is still live, the listing missed it (it slid
+                # between two pages) and it is live again.
+                changed |= store.upsert_call(call, now, live_listing=True)
+        for cid in ready:
+            if cid in self._outcomes:
+                since, tries = self._outcomes[cid]
+                if tries + 1 >= LOOKUP_TRIES:
+                    del self._outcomes[cid]
+                else:
+                    self._outcomes[cid] = (since, tries + 1)
+        if len(self._outcomes) >= LOOKUP_BATCH:
+            job.due_hint = now + FLOOR_S
         return changed
 
     async def _poll_endings(self) -> bool:
-        page = await fetch_recent_endings(self.client, self.routes)
+        started = self.clock.monotonic()
+        paging = self.page_width.start()
+        page = await fetch_recent_endings(self.client, self.routes, limit=paging.limit)
         now = self.clock.monotonic()
         changed = False
         with self.store.batch():
             for call in page.items:
                 changed |= self.store.upsert_call(call, now)
         ids = {c.id for c in page.items}
-        if self._endings_seen and page.raw_count >= page.limit and not ids & self._endings_seen:
+        if self._endings_seen and paging.full(page.raw_count) and not ids & self._endings_seen:
             # A full page with nothing from the last read: more ended in between than a page
             # holds. Reading them all would take the active sweep's budget (1,000 in flight),
             # so the retry wave built from the outcomes read says it is a lower bound.
             self.store.endings_missed_at = now
             changed = True
         self._endings_seen = ids
+        self._endings_read = started
         return changed
 
     async def _poll_campaigns(self) -> bool:
@@ -719,3 +847,8 @@ class Engine:
         if summary in FINAL_SUMMARIES:
             self.jobs[f"retries/{call_id}"].cadence.final = True
         return before != history
+
+
+def _said_last(page: Page[Call]) -> bool:
+    """The server said this page is the last (`meta.totalPages`); a short page is judged apart."""
+    return page.total_pages is not None and page.page >= page.total_pages

@@ -9,7 +9,7 @@ the pollers so both read the same way.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -108,6 +108,23 @@ async def fetch_recent_endings(
         routes.voicemail_filter = False
         page = await client.list_calls(limit=limit, statuses=[w for w in words if w != "voicemail"])
     return _keep(page, lambda c: c.status in FINAL_STATUSES)
+
+
+class FilterIgnored(Exception):
+    """The server answered a `call_id` lookup with calls that were not asked for."""
+
+
+async def fetch_calls_by_id(client: DialNexaClient, ids: Sequence[str]) -> tuple[Call, ...]:
+    """The current state of up to a page of known calls, in one request (`call_id` list).
+
+    A server without the filter answers with its newest calls instead: that is
+    `FilterIgnored`, never data. Ids it leaves out are simply not in the result.
+    """
+    wanted = set(ids)
+    page = await client.list_calls(limit=len(ids), call_ids=ids)
+    if any(c.id not in wanted for c in page.items):
+        raise FilterIgnored
+    return page.items
 
 
 def _keep(page: Page[Call], predicate: Callable[[Call], bool]) -> Page[Call]:

@@ -18,6 +18,10 @@ class FakeApi:
     ended: dict[str, dict[str, Any]] = field(default_factory=dict)
     campaigns: list[dict[str, Any]] = field(default_factory=list)
     fail_status: int | None = None
+    filters_by_id: bool = True
+    page_cap: int = 200
+    """Rows a page at most, cut without a word (a bare array has no `meta.limit`)."""
+    """Whether `/calls` honours `call_id` (else it answers as if the filter were not there)."""
     fail_headers: dict[str, str] = field(default_factory=dict)
     log: list[tuple[float, str, str]] = field(default_factory=list)
     """(monotonic time, method, path with query)."""
@@ -43,10 +47,14 @@ class FakeApi:
             "X-RateLimit-Remaining": "140",
             "X-RateLimit-Reset": "60",
         }
+        if path == "/calls" and q.get("call_id") and self.filters_by_id:
+            wanted = q["call_id"].split(",")
+            rows = [r for cid in wanted if (r := self.active.get(cid) or self.ended.get(cid))]
+            return httpx.Response(200, json=rows, headers=headers)
         if path == "/calls":
             words = set((q.get("status") or "").split(","))
             rows = list(self.active.values()) if "initiated" in words else list(self.ended.values())
-            page, limit = int(q.get("page", 1)), int(q.get("limit", 20))
+            page, limit = int(q.get("page", 1)), min(int(q.get("limit", 20)), self.page_cap)
             return httpx.Response(
                 200, json=rows[(page - 1) * limit : page * limit], headers=headers
             )

@@ -202,6 +202,18 @@ async def test_the_timeline_agrees_with_the_call_once_it_ends_without_extra_requ
     assert len(api.paths("/call-logs/call_5/retries")) == reads
 
 
+async def keep_changing(clock: FakeClock, api: FakeApi, seconds: float) -> None:
+    """Replace one live call with a new one every 2 s, so that every sweep (5 s apart, give or
+    take its jitter) finds a change and keeps its base pace."""
+    end = clock.monotonic() + seconds
+    while clock.monotonic() < end:
+        for cid in [c for c in api.active if c.startswith("call_x")]:
+            del api.active[cid]
+        fresh = f"call_x{int(clock.monotonic() * 10)}"
+        api.active[fresh] = call(fresh)
+        await drive(clock, min(2.0, end - clock.monotonic()))
+
+
 def _active_pages(api: FakeApi, since: float, page: int) -> list[float]:
     return [
         t
@@ -216,30 +228,26 @@ async def test_a_full_page_at_the_cap_is_all_calls_in_flight_and_the_cap_is_chec
     clock, api, engine = world
     # 100 in flight against a cap of 100: the next page can only be empty.
     engine.settings = engine.settings.model_copy(update={"concurrency_cap": 100})
-    for i in range(100):
+    for i in range(99):
         api.active[f"call_{i}"] = call(f"call_{i}")
-    # A call changes every 5 s, so the sweep keeps its 5 s pace.
-    for step in range(6):
-        api.active["call_0"]["status"] = "initiated" if step % 2 else "in_progress"
-        await drive(clock, 5)
+    # One call is replaced every 2 s, so the sweep keeps its 5 s pace.
+    await keep_changing(clock, api, 30)
     t0 = clock.monotonic()
-    for step in range(24):
-        api.active["call_0"]["status"] = "initiated" if step % 2 else "in_progress"
-        await drive(clock, 5)
+    await keep_changing(clock, api, 120)
     first, second = _active_pages(api, t0, 1), _active_pages(api, t0, 2)
     assert len(first) >= 18
     assert 2 <= len(second) <= 6  # only every 30 s, to check the cap
     assert len(engine.store.in_flight()) == 100
     # The cap was wrong (a plan upgrade not in the config): page 2 has calls, so it is read
     # on every sweep from then on and nothing in flight is missed.
-    for i in range(100, 130):
+    for i in range(100, 230):  # more than a page (200)
         api.active[f"call_{i}"] = call(f"call_{i}")
     await drive(clock, 40)
     t1 = clock.monotonic()
     await drive(clock, 60)
     assert len(_active_pages(api, t1, 2)) >= len(_active_pages(api, t1, 1)) - 1
-    assert len(engine.store.in_flight()) == 130
-    assert engine.view().concurrency.in_flight == 130
+    assert len(engine.store.in_flight()) == 230
+    assert engine.view().concurrency.in_flight == 230
 
 
 async def test_the_selected_call_costs_no_request_while_the_active_list_keeps_it_fresh(
@@ -247,14 +255,12 @@ async def test_the_selected_call_costs_no_request_while_the_active_list_keeps_it
 ) -> None:
     clock, api, engine = world
     # Calls keep changing, so the active sweep keeps its 5 s pace and reads call_4 each time.
-    for step in range(4):
-        api.active["call_0"]["status"] = "initiated" if step % 2 else "in_progress"
-        await drive(clock, 5)
+    await keep_changing(clock, api, 20)
     engine.select_call("call_4")
     t0 = clock.monotonic()
-    for step in range(12):
-        api.active["call_0"]["status"] = "initiated" if step % 2 else "in_progress"
-        await drive(clock, 5)
+    await keep_changing(clock, api, 60)
+    for cid in [c for c in api.active if c.startswith("call_x")]:
+        del api.active[cid]
     # 60 s at 5 s would be 12 requests of its own.
     assert len([t for t in api.paths("/calls/call_4") if t >= t0]) <= 3
     # While the world is still, the sweep backs off, and the selected call is asked for itself.
@@ -279,9 +285,9 @@ async def test_more_endings_than_a_page_between_reads_marks_the_retry_wave_parti
         api.ended[f"call_e{i}"] = call(f"call_e{i}", status="no_answer")
     await drive(clock, 40)
     assert engine.view().concurrency.wave_partial is False
-    # 150 calls end between two reads of the endings list (newest first): the page holds
-    # none of what the last read saw, so outcomes were missed.
-    fresh = {f"call_n{i}": call(f"call_n{i}", status="busy") for i in range(150)}
+    # 250 calls end between two reads of the endings list (newest first, 200 a page): the
+    # page holds none of what the last read saw, so outcomes were missed.
+    fresh = {f"call_n{i}": call(f"call_n{i}", status="busy") for i in range(250)}
     api.ended = {**fresh, **api.ended}
     await drive(clock, 15)
     assert engine.view().concurrency.wave_partial is True
@@ -326,3 +332,77 @@ def test_an_error_kept_on_a_resource_holds_no_frames() -> None:
     kept = store.freshness["active"].error
     assert kept is not None and kept.__traceback__ is None and kept.__context__ is None
     assert "503" in kept.message
+
+
+def _lookups(api: FakeApi, since: float = 0.0) -> list[str]:
+    return [u for t, _, u in api.log if t >= since and "call_id=" in u]
+
+
+async def test_calls_that_leave_the_list_unexplained_get_their_outcome_in_one_lookup(
+    world,  # type: ignore[no-untyped-def]
+) -> None:
+    clock, api, engine = world
+    # The endings page (newest 200) is full of other campaigns' calls: it cannot explain
+    # the two calls of cmp_a that are about to end.
+    api.ended = {
+        f"call_n{i}": call(f"call_n{i}", status="busy", campaign="cmp_b") for i in range(250)
+    }
+    await drive(clock, 30)
+    assert _lookups(api) == []  # nothing unexplained yet: no request spent
+    assert sum(b.calls for b in engine.view().concurrency.wave) == 0
+    for cid, outcome in (("call_3", "no_answer"), ("call_7", "busy")):
+        del api.active[cid]
+        api.ended[cid] = call(cid, status=outcome, ended_at="2026-11-23T10:00:40Z")
+    t0 = clock.monotonic()
+    await drive(clock, 8)
+    # Shown ended as soon as the sweep misses them, outcome still unknown...
+    assert engine.store.calls["call_3"].ended_seen is not None
+    assert engine.store.calls["call_3"].call.status.value == "in_progress"
+    await drive(clock, 20)
+    # ...then both outcomes in a single request, and both retries in the wave (10 min later).
+    (lookup,) = _lookups(api, t0)
+    assert "call_id=call_3%2Ccall_7" in lookup or "call_id=call_7%2Ccall_3" in lookup
+    assert engine.store.calls["call_3"].call.status.value == "no_answer"
+    assert engine.store.calls["call_7"].call.status.value == "busy"
+    wave = engine.view().concurrency.wave
+    assert [(b.at.strftime("%H:%M"), b.calls) for b in wave] == [("10:10", 2)]
+    await drive(clock, 120)
+    assert len(_lookups(api, t0)) == 1  # explained calls are not asked for again
+
+
+async def test_a_server_that_ignores_the_call_id_filter_costs_one_request(
+    world,  # type: ignore[no-untyped-def]
+) -> None:
+    clock, api, engine = world
+    api.filters_by_id = False
+    api.ended = {
+        f"call_n{i}": call(f"call_n{i}", status="busy", campaign="cmp_b") for i in range(250)
+    }
+    await drive(clock, 30)
+    del api.active["call_3"]
+    api.ended["call_3"] = call("call_3", status="no_answer")
+    await drive(clock, 180)
+    # It answered with calls nobody asked for: none of them taken as call_3's state.
+    assert len(_lookups(api)) == 1
+    assert engine.lookups is False
+    tracked = engine.store.calls["call_3"]
+    assert tracked.ended_seen is not None
+    assert tracked.call.status.value == "in_progress"  # the outcome stays unknown, not wrong
+    assert "call_n0" in engine.store.calls  # (from the endings page, as before)
+
+
+async def test_a_server_that_cuts_pages_at_100_is_read_whole_at_100_a_page(world) -> None:  # type: ignore[no-untyped-def]
+    clock, api, engine = world
+    api.page_cap = 100  # the reference site's maximum, where the OpenAPI allows 200
+    engine.settings = engine.settings.model_copy(update={"concurrency_cap": 300})
+    for i in range(250):
+        api.active[f"call_{i}"] = call(f"call_{i}")
+    await drive(clock, 60)
+    # Nothing in flight taken for ended because page 1 came back "short".
+    assert len(engine.store.in_flight()) == 250
+    assert all(t.ended_seen is None for t in engine.store.calls.values())
+    assert engine.page_width.honoured is False
+    t0 = clock.monotonic()
+    await drive(clock, 30)
+    sweeps = [u for t, _, u in api.log if t >= t0 and "initiated" in u]
+    assert sweeps and all("limit=100&" in u for u in sweeps)  # learnt: no 200 asked again

@@ -357,14 +357,22 @@ async def test_screen_P5_T17_drifted_statuses(logs: pytest.LogCaptureFixture) ->
         t0 = d.now
         d.sim.faults.enable("P5")
         shown: list[str] = []
-        for _ in range(12):
+
+        def undocumented() -> bool:
+            # A campaign status the vendor documents nowhere: "?" and the raw value, or
+            # "unknown" when the raw value is empty.
+            return any(c == "unknown" or (c.startswith("?") and len(c) > 1) for c in shown)
+
+        # The drifted value depends on how many answers came before (6 in 8 are undocumented
+        # words): the campaigns list is read every 30 s, so up to four reads.
+        for _ in range(24):
             await d.run_for(5, draw_every=5)
             assert d.status.api.startswith("API ok"), d.status
             shown.extend(d.table_column("campaigns", "status"))
+            if undocumented():
+                break
         await d.responsive()
-        # A campaign status the vendor documents nowhere: "?" and the raw value, or "unknown"
-        # when the raw value is empty.
-        assert any(c == "unknown" or (c.startswith("?") and len(c) > 1) for c in shown), shown
+        assert undocumented(), shown
         assert d.max_per_minute(t0, d.now) <= steady + 5
         d.sim.faults.disable("P5")
         t_clear = d.now
