@@ -95,6 +95,7 @@ LOOKUP_WAIT_S = 60.0
 brought its outcome for free (or after this long, if that page cannot be read), or sooner when
 a full batch is waiting."""
 LOOKUP_TRIES = 3
+LOOKUP_BEHIND_S = 120.0
 QUEUED_RECHECK_S = 90.0
 """A queued call no listing has shown for this long (the queue is longer than the pages read)
 is looked up: it may have been dialled and ended between two sweeps."""
@@ -671,6 +672,9 @@ class Engine:
             job.due_hint = now + LOOKUP_CHECK_S
             return False
         ready = sorted(ready, key=lambda cid: self._outcomes[cid][0])[:LOOKUP_BATCH]
+        if now - self._outcomes[ready[0]][0] > LOOKUP_BEHIND_S:
+            # The lookups are not keeping up with the endings: the wave misses some retries.
+            store.endings_missed_at = now
         try:
             found = await fetch_calls_by_id(self.client, ready)
         except (FilterIgnored, BadRequest):
@@ -708,10 +712,14 @@ class Engine:
             for call in page.items:
                 changed |= self.store.upsert_call(call, now)
         ids = {c.id for c in page.items}
-        if self._endings_seen and paging.full(page.raw_count) and not ids & self._endings_seen:
+        overflow = (
+            self._endings_seen and paging.full(page.raw_count) and not ids & self._endings_seen
+        )
+        if overflow and not self.lookups:
             # A full page with nothing from the last read: more ended in between than a page
-            # holds. Reading them all would take the active sweep's budget (1,000 in flight),
-            # so the retry wave built from the outcomes read says it is a lower bound.
+            # holds, and this API cannot be asked for them by id. Reading them all would take
+            # the active sweep's budget (1,000 in flight), so the retry wave built from the
+            # outcomes read says it is a lower bound.
             self.store.endings_missed_at = now
             changed = True
         self._endings_seen = ids

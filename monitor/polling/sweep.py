@@ -1,16 +1,17 @@
-"""What a half-read listing already proves: pure, no IO.
+"""What a half-read listing already proves, and how wide its pages are: pure, no IO.
 
-`GET /calls` answers newest first (by creation). Once pages 1..k of a sweep are in, every call
-created between the oldest on page k-1 and the newest on page 1 should have been on them: a
-known live call in that range that was not listed has left the list (it ended, or was dialled
-out of the queue). That lets a 10-page sweep at 1,000 in flight say so after the page that
-covered the call, not only at the end of the sweep.
+`GET /calls` answers newest first (by creation). A page is a consistent slice of that order at
+the moment it was read: every call listed then and created strictly between the page's first
+and last rows was on it. So a call known to be in flight when a sweep began, created inside the
+span of a page just read and not on it (nor on any page before), had left the list by then: it
+ended. That lets a 5-page sweep at 1,000 in flight say so after the page that covered the call,
+not only at the end of the sweep.
 
-Page k-1, not k: while the pages are read, calls ending ahead of a row shift it towards the
-front, so a row at the very end of page k may have slid onto page k-1 just after that was read.
-A wrong inference costs little (the `call_id` lookup that follows revives the call), but one
-page of margin makes it rare. If the server does not order by creation after all, no inference
-is made for the rest of the session.
+Spans, not ranges across pages: between two pages, calls dialled out of the queue (created
+earlier, listed only now) and calls ending move rows either way, so page 2 may well start newer
+than page 1 ended. If a page itself is not newest first, nothing is inferred for the rest of
+the session. A wrong inference would cost little (the `call_id` lookup that follows revives
+the call).
 """
 
 from __future__ import annotations
@@ -25,38 +26,31 @@ from monitor.api.client import CALLS_PAGE_SIZE, MAX_PAGE_SIZE
 @dataclass
 class SweepOrder:
     ordered: bool = True
-    """False once any page broke the newest-first order: then nothing is inferred."""
-    newest: datetime | None = None
-    bounds: list[datetime | None] = field(default_factory=list)
-    """The oldest creation time on each page read (None for a page without one)."""
-    _last: datetime | None = None
+    """False once a page broke the newest-first order: then nothing is inferred."""
+    spans: list[tuple[datetime, datetime]] = field(default_factory=list)
+    """Each page's (last, first) creation times."""
 
     def add_page(self, created: Iterable[datetime | None]) -> None:
-        oldest: datetime | None = None
+        """A page's rows' creation times, in the order given."""
+        first: datetime | None = None
+        last: datetime | None = None
         for at in created:
             if at is None:
                 continue
-            if self._last is not None and at > self._last:
+            if last is not None and at > last:
                 self.ordered = False
-            if self.newest is None:
-                self.newest = at
-            self._last = at
-            oldest = at
-        self.bounds.append(oldest)
-
-    def covered(self) -> tuple[datetime, datetime] | None:
-        """The creation times `(after, up_to]` that the pages read so far fully cover."""
-        if not self.ordered or len(self.bounds) < 2 or self.newest is None:
-            return None
-        after = self.bounds[-2]
-        if after is None:
-            return None
-        return after, self.newest
+            if first is None:
+                first = at
+            last = at
+        if first is not None and last is not None and last < first:
+            self.spans.append((last, first))
 
     def left_list(self, created_at: datetime | None) -> bool:
-        """Whether a call created then, not listed so far this sweep, has left the list."""
-        span = self.covered()
-        return span is not None and created_at is not None and span[0] < created_at <= span[1]
+        """Whether a call created then, live and listed before, not on the pages read so far
+        this sweep, has left the list."""
+        if not self.ordered or created_at is None:
+            return False
+        return any(low < created_at < high for low, high in self.spans)
 
 
 NARROW = MAX_PAGE_SIZE

@@ -286,10 +286,22 @@ async def test_more_endings_than_a_page_between_reads_marks_the_retry_wave_parti
     await drive(clock, 40)
     assert engine.view().concurrency.wave_partial is False
     # 250 calls end between two reads of the endings list (newest first, 200 a page): the
-    # page holds none of what the last read saw, so outcomes were missed.
+    # page holds none of what the last read saw. The calls that were listed are looked up
+    # by id, so no outcome is missed and the wave stays whole.
     fresh = {f"call_n{i}": call(f"call_n{i}", status="busy") for i in range(250)}
     api.ended = {**fresh, **api.ended}
     await drive(clock, 15)
+    assert engine.view().concurrency.wave_partial is False
+    # An API without the `call_id` filter (learnt at the first lookup)...
+    api.filters_by_id = False
+    del api.active["call_9"]
+    api.ended["call_9"] = call("call_9", status="no_answer")
+    await drive(clock, 90)
+    assert engine.lookups is False
+    # ...has outcomes missed when more end between two reads than a page holds.
+    more = {f"call_m{i}": call(f"call_m{i}", status="busy") for i in range(250)}
+    api.ended = {**more, **api.ended}
+    await drive(clock, 35)  # the endings page backs off to 30 s while nothing changes
     assert engine.view().concurrency.wave_partial is True
     # Ten minutes without missing any: the wave is whole again.
     await drive(clock, 11 * 60)

@@ -1,4 +1,5 @@
-"""What a half-read newest-first listing proves about the calls it has not shown."""
+"""What a half-read newest-first listing proves about the calls it has not shown, and how
+wide a page of `/calls` is."""
 
 from __future__ import annotations
 
@@ -13,44 +14,40 @@ def at(minutes: float) -> datetime:
     return T0 + timedelta(minutes=minutes)
 
 
-def test_one_page_proves_nothing_two_pages_prove_the_first() -> None:
+def test_a_call_inside_a_page_span_and_not_on_it_has_left_the_list() -> None:
     order = SweepOrder()
     order.add_page([at(10), at(9), at(8)])
-    assert order.covered() is None
-    assert not order.left_list(at(9.5))
-    order.add_page([at(8), at(7), at(6)])  # the repeat: a row slid back onto page 2
-    # Only page 1's span: a row at the end of page 2 may still slide onto page 1.
-    assert order.covered() == (at(8), at(10))
     assert order.left_list(at(9.5))
-    assert order.left_list(at(10))
-    assert not order.left_list(at(8))  # the boundary itself: not proven
-    assert not order.left_list(at(6.5))  # on the page just read: not yet
-    assert not order.left_list(at(11))  # created after the sweep began
+    assert not order.left_list(at(10))  # the edges: a neighbour with the same time may be it
+    assert not order.left_list(at(8))
+    assert not order.left_list(at(7))  # not read yet
+    assert not order.left_list(at(11))  # created after the page was read
     assert not order.left_list(None)
-    order.add_page([at(5)])
-    assert order.left_list(at(6.5))
+    # Page 2 starts newer than page 1 ended (calls dialled out of the queue meanwhile):
+    # each page proves its own span.
+    order.add_page([at(8.5), at(6), at(5)])
+    assert order.ordered
+    assert order.left_list(at(7)) and order.left_list(at(8.2))
+    assert not order.left_list(at(5))
 
 
-def test_a_listing_out_of_order_proves_nothing_for_the_rest_of_the_sweep() -> None:
+def test_a_page_out_of_order_proves_nothing_for_the_rest_of_the_sweep() -> None:
     order = SweepOrder()
     order.add_page([at(10), at(9)])
-    order.add_page([at(9.5), at(7)])
-    order.add_page([at(6)])
+    order.add_page([at(7), at(9.5), at(6)])
     assert not order.ordered
-    assert order.covered() is None
+    assert not order.left_list(at(9.7))
     assert not order.left_list(at(8))
 
 
-def test_rows_without_a_creation_time_are_skipped_and_a_page_of_them_bounds_nothing() -> None:
+def test_rows_without_a_creation_time_are_skipped_and_one_row_spans_nothing() -> None:
     order = SweepOrder()
     order.add_page([None, at(10), None, at(9)])
+    assert order.left_list(at(9.5))
     order.add_page([None, None])
-    assert order.ordered
-    assert order.covered() == (at(9), at(10))
     order.add_page([at(8)])
-    assert order.covered() is None  # page 2 had no bound
-    order.add_page([at(7)])
-    assert order.covered() == (at(8), at(10))
+    order.add_page([at(7), at(7)])
+    assert order.spans == [(at(9), at(10))]
 
 
 def test_a_server_that_honours_200_a_page_is_read_200_a_page() -> None:
