@@ -516,10 +516,15 @@ class Engine:
             elif isinstance(exc, NotFound) and job.key.startswith(("call/", "retries/")):
                 self.store.mark_gone(job.key.split("/", 1)[1])
                 job.cadence.final = True
-        except Exception:
+        except Exception as exc:
             # A bug in a poller must not stop the others or the app (FAULTS S9).
             log.exception("poller %s failed", job.key)
             job.cadence.failed()
+            # The type only on screen: an exception's text could quote anything it touched.
+            self.store.note_internal_error(
+                f"Internal error while reading {job.key.split('/')[0]} ({type(exc).__name__}):"
+                " a bug in the monitor, details in its log. Retrying; other data keeps updating."
+            )
         finally:
             job.runs += 1
             now = self.clock.monotonic()

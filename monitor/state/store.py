@@ -101,6 +101,9 @@ class Store:
         self.peak = 0
         self.health = ApiHealth()
         self.gone_calls: set[str] = set()
+        self.internal_errors = 0
+        self.internal_error: str | None = None
+        """The last bug of the monitor's own (a poller raised), in words for the screen."""
         """Calls the API says no longer exist (404)."""
         self.endings_missed_at: float | None = None
         """Last time (monotonic) more calls ended between two reads of the endings list than
@@ -206,6 +209,11 @@ class Store:
             tracked.ended_seen = now
             tracked.changed_at = now
             self._changed()
+
+    def note_internal_error(self, message: str) -> None:
+        self.internal_errors += 1
+        self.internal_error = message
+        self._changed()
 
     def mark_gone(self, call_id: str) -> None:
         if call_id not in self.gone_calls:

@@ -182,6 +182,7 @@ class MonitorApp(App[int]):
         self._closed = False
         self._dirty = True
         self._drawn_data = False
+        self._internal_told: str | None = None
         self._seconds = 0
         self._unsubscribe: Callable[[], None] | None = None
         self._spare_campaign: CampaignScreen | None = None
@@ -278,6 +279,11 @@ class MonitorApp(App[int]):
         # (each frame has a fixed cost on the wire); only the very first data is drawn at
         # once, for a fast first screen. Tests set the interval to 0 to draw at once.
         self._dirty = True
+        bug = self.engine.store.internal_error
+        if bug is not None and bug != self._internal_told:
+            # Once per distinct bug, not at every retry of the poller that hit it.
+            self._internal_told = bug
+            self.notify(bug, severity="error", markup=False, timeout=15)
         if self.paused_at is not None:
             return
         if self._min_render_interval <= 0 or not self._drawn_data:
