@@ -121,6 +121,8 @@ class MonitorApp(App[int]):
             tooltip="Freeze the view (data keeps being fetched)",
         ),
         Binding("r", "refresh_now", "Refresh", id="refresh_now", tooltip="Poll now"),
+        # Textual's own ctrl+c only says how to quit; in a terminal Ctrl+C means stop (FAULTS R6).
+        Binding("ctrl+c", "interrupt", show=False, id="interrupt"),
         Binding(
             "ctrl+s",
             "export_csv",
@@ -161,8 +163,8 @@ class MonitorApp(App[int]):
             leave it off).
         min_render_interval_s: 0 draws new data at once (tests); otherwise new data waits
             for the clock's next second.
-        handle_signals: exit cleanly on SIGTERM and SIGHUP (an SSH session dropped), with
-            status 128 + the signal's number; off under tests.
+        handle_signals: exit cleanly on SIGTERM, SIGHUP (an SSH session dropped) and SIGINT,
+            with status 128 + the signal's number; off under tests.
         """
         super().__init__()
         self.engine = engine
@@ -209,7 +211,7 @@ class MonitorApp(App[int]):
             self.run_engine()
         if self._handle_signals:
             loop = asyncio.get_running_loop()
-            for signum in (signal.SIGTERM, signal.SIGHUP):
+            for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
                 with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                     loop.add_signal_handler(signum, self._on_signal, signum)
         self.call_after_refresh(self.show_latest)
@@ -451,6 +453,10 @@ class MonitorApp(App[int]):
     async def action_quit(self) -> None:
         await self._close()
         self.exit(return_code=0)
+
+    async def action_interrupt(self) -> None:
+        """Ctrl+C: a clean exit with SIGINT's status, 130 (the terminal sends it as a key)."""
+        await self._quit_with(128 + signal.SIGINT)
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
