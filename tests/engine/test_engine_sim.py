@@ -76,9 +76,12 @@ BUSY = Bounds(steady_per_min=40, ended_p95_s=10, ended_max_s=75, counts_settle_s
 HUGE = Bounds(
     steady_per_min=60,
     ended_p95_s=25,
-    ended_max_s=120,
+    # A queued call dialled and ended between two active sweeps is noticed when the queue is
+    # read again, and with 1,000 in flight that background sweep (4-5 pages) comes round every
+    # few minutes; its outcome then comes by id within seconds.
+    ended_max_s=360,
     counts_settle_s=40 * 60,
-    never_shown=0.025,
+    never_shown=0.01,
     freeze_settle_s=300,
 )
 
@@ -134,11 +137,11 @@ async def run_against_truth(scenario: str, minutes: float, bounds: Bounds) -> No
             else:
                 never.append(call.id)
         assert len(lags) > 200
-        # A call placed and ended between two sweeps is seen only if it is on the endings
-        # page (the newest 100 by creation, every 10 s). At 1,000 in flight a queued retry
-        # (created long ago) that fails or is busy within 1-2 s of dialling is on neither:
-        # it is in the campaign's counts but never shown as a row. The API cannot sort by
-        # end time, so about 2% of endings in `huge` are counted but never shown (measured).
+        # A call placed and ended between two sweeps, never listed as queued either, is seen
+        # only if it is on the endings page (the newest 200 by creation, every 10 s). At 1,000
+        # in flight a call queued and dialled between two reads of the queue that fails or is
+        # busy within seconds is on none of them: it is in the campaign's counts but never
+        # shown as a row (the API cannot sort by end time; under 1% in `huge`, measured).
         assert len(never) <= bounds.never_shown * len(lags), never[:5]
         lags.sort()
         assert lags[int(0.95 * len(lags))] <= bounds.ended_p95_s
@@ -171,7 +174,10 @@ async def run_against_truth(scenario: str, minutes: float, bounds: Bounds) -> No
             run.sim.world.at(p.due_t).replace(second=0, microsecond=0) for p in schedule
         )
         for bucket in view.concurrency.wave[1:]:  # the first minute also holds overdue ones
-            assert abs(bucket.calls - truth_minutes.get(bucket.at, 0)) <= 2
+            # Within 2, or 3% of a big minute: the retries of calls never listed at all (see
+            # `never` above: under 1% overall, a few more in some minutes) cannot be projected.
+            truth = truth_minutes.get(bucket.at, 0)
+            assert abs(bucket.calls - truth) <= max(2, 3 * truth // 100), (bucket, truth)
         # Counts of every campaign, once the slower pollers have come round.
         await drive(run.clock, bounds.counts_settle_s, max_step=5.0)
         view = run.engine.view()
