@@ -676,7 +676,9 @@ class Engine:
         if not ready:
             job.due_hint = now + LOOKUP_CHECK_S
             return False
-        ready = sorted(ready, key=lambda cid: self._outcomes[cid][0])[:LOOKUP_BATCH]
+        # Oldest first already: ids join the dict as they leave the lists, and a retry
+        # updates an entry in place.
+        ready = ready[:LOOKUP_BATCH]
         if now - self._outcomes[ready[0]][0] > LOOKUP_BEHIND_S:
             # The lookups are not keeping up with the endings: the wave misses some retries.
             store.endings_missed_at = now
