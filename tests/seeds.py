@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
-SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+from tests.shared import shared_path
 
 
 def seed_text(prefix: str) -> str:
-    (path,) = SEEDS.glob(f"{prefix}_*.txt")
+    (path,) = shared_path("seeds").glob(f"{prefix}_*.txt")
     return path.read_text(encoding="utf-8")
 
 
