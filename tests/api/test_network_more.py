@@ -16,6 +16,7 @@ import pytest
 from monitor.api.client import DialNexaClient
 from monitor.api.errors import ApiError, Timeout, Unreachable
 from tests.leakscan import assert_no_leak, make_canary
+from tests.timing import generous
 
 
 def _assert_worded(error: ApiError, key: str) -> None:
@@ -68,7 +69,7 @@ async def test_N3_a_listener_that_never_accepts_times_out_connecting() -> None:
         started = time.monotonic()
         with pytest.raises(Timeout, match="^Timed out connecting to 127.0.0.1$") as info:
             await client.list_calls()
-        assert time.monotonic() - started < 2.5
+        assert time.monotonic() - started < generous(1.0)  # the 0.5 s connect timeout, not a hang
         _assert_worded(info.value, key)
         await client.aclose()
 
@@ -155,7 +156,7 @@ async def test_N17_a_self_signed_certificate_is_refused_in_words(tmp_path: Path,
         started = time.monotonic()
         with pytest.raises(Unreachable) as info:
             await client.list_calls()
-        assert time.monotonic() - started < 5
+        assert time.monotonic() - started < generous(2.0)  # refused at the handshake, not a hang
         assert info.value.reason == "tls"
         assert str(info.value) == f"TLS verification failed for {host}"
         _assert_worded(info.value, key)

@@ -126,9 +126,9 @@ def test_world_invariants(spec: ScenarioSpec, seed: int) -> None:
             assert nxt.due_t == prev.end_t + retry.wait_minutes * 60
             queueing = nxt.dial_t - nxt.due_t
             assert queueing >= 0
-            ring_and_talk = prev.end_t - prev.dial_t
-            gap = nxt.dial_t - prev.dial_t
-            assert gap == ring_and_talk + retry.wait_minutes * 60 + queueing
+            assert prev.end_t >= prev.dial_t, "an attempt ends after it was dialled"
+            # So the gap between two dials is at least the wait (vendor: fixed, from the end).
+            assert nxt.dial_t - prev.dial_t >= retry.wait_minutes * 60
         last = attempts[-1]
         if len(attempts) < retry.max_retries + 1:
             assert not retryable(last.status, retry), "a retryable end with attempts left retries"
