@@ -150,12 +150,14 @@ def history_from_call(call: Call) -> RetryHistory:
     attempt = Attempt(
         attempt=call.attempt or 1,
         outcome=call.status,
-        outcome_raw=call.status_raw,
         duration_s=call.duration_s,
         called_at=call.created_at,
         ended_at=call.ended_at,
         call_id=call.id,
     )
+    # Attempt's validator re-reads the raw word from `outcome` (the canonical one here): put back
+    # the word the API sent, which an `unknown` outcome is shown by.
+    attempt = attempt.model_copy(update={"outcome_raw": call.status_raw})
     return RetryHistory(call_id=call.retry_group_id or call.id, attempts=(attempt,))
 
 
