@@ -124,7 +124,9 @@ class Budget:
             waits.append((1 - self.tokens) / self.rate)
         ceiling = self.per_min - (self._reserve() if priority > SELECTED else 0)
         if self.sent and len(self.sent) >= ceiling:
-            index = max(0, min(len(self.sent) - 1, len(self.sent) - max(1, math.floor(ceiling))))
+            # Allowed again once fewer than `ceiling` remain: when the request at this index
+            # leaves (ceil, not floor: a ceiling of 1.5 lets 2 through, so 2 of 3 must stay).
+            index = max(0, min(len(self.sent) - 1, len(self.sent) - max(1, math.ceil(ceiling))))
             waits.append(self.sent[index] + WINDOW_S - now)
         if priority > ESSENTIAL and self._low_remaining(now) and self.server_reset_at:
             waits.append(self.server_reset_at - now)
