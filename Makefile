@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: test test-long demo bench bench-rss10 soak lint clean
+.PHONY: test test-long demo bench bench-rss10 soak lint clean mutation
 
 # The venv is rebuilt when missing or when pyproject.toml changed since it was installed.
 $(STAMP): pyproject.toml
@@ -42,5 +42,16 @@ bench-rss10: $(STAMP)
 soak: $(STAMP)
 	$(BIN)/python -m benchmarks.reliability --soak-only --soak-hours 24 --tracemalloc tail
 
+# Mutation testing of the pure layers (pyproject's [tool.mutmut]: which modules, which tests), a
+# few minutes on 2 cores; writes benchmarks/mutation.md (score and survivors). Not in `make test`.
+$(VENV)/.mutation-stamp: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,mutation]'
+	@touch $@
+
+mutation: $(VENV)/.mutation-stamp
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 2 > mutants.log 2>&1 || (tail -40 mutants.log; exit 1)
+	$(BIN)/python -m benchmarks.mutation
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache mutants mutants.log
