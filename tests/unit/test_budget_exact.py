@@ -271,3 +271,21 @@ def test_a_429_with_nothing_to_go_by_backs_off_2_4_8_to_60s_with_20pct_jitter() 
     stale = Budget()
     stale.observe(info(reset=5), 0.0)
     assert stale.rate_limited(10.0, None, Edge(False)) == 1.6
+
+
+def test_a_plan_cut_below_what_was_sent_waits_for_the_newest_to_leave() -> None:
+    """Three sent, then the server's limit of 1 plans 0.5 a minute: nothing more until all
+    three have left the minute, i.e. the newest (t=2) at 62."""
+    b = Budget()
+    for t in (0.0, 1.0, 2.0):
+        assert b.take(t, SELECTED)
+    b.observe(info(limit=1), 3.0)
+    assert not b.allowed(61.0, SELECTED)
+    assert b.wait_s(3.0, SELECTED) == 59.001
+    assert b.allowed(62.0, SELECTED)
+
+
+def test_a_reset_due_this_instant_is_no_guide_for_a_429() -> None:
+    b = Budget()
+    b.observe(info(reset=10), 0.0)
+    assert b.rate_limited(10.0, None, Edge(False)) == 1.6  # the backoff, not a 0 s pause

@@ -541,3 +541,32 @@ def test_pending_retry_eta_only_for_a_retryable_outcome_with_known_settings(
     status: str, settings: RetryConfig | None, expected: datetime | None
 ) -> None:
     assert pending_retry_eta(call(status, attempt=1, ended_at=at(0)), settings) == expected
+
+
+def test_a_gap_of_zero_or_under_a_second_is_a_gap_not_an_anomaly() -> None:
+    history = RetryHistory(
+        call_id="c",
+        attempts=(
+            attempt(1, "busy", called_at=at(0)),
+            attempt(2, "busy", called_at=at(0)),
+            attempt(3, "busy", called_at=at(0, 0.4)),
+        ),
+    )
+    rows = build_timeline(history, GUIDE, at(1)).rows
+    assert [(r.gap_s, r.flags) for r in rows] == [(None, ()), (0, ()), (0, ())]
+
+
+def test_qualified_rate_reads_past_calls_that_did_not_connect() -> None:
+    calls = [
+        call("no_answer"),
+        call("completed", analysis={"q": True}),
+        call("busy"),
+        call("completed"),
+    ]
+    assert qualified_rate(calls, "q") == QualifiedFigures(1.0, 1, 1)
+
+
+def test_retry_wave_minutes_start_on_the_minute_whatever_the_microseconds() -> None:
+    now = at(0, 30.5)
+    wave = retry_wave([at(0, 59.75), at(1, 0.25), at(-3, 0.5)], now, in_flight=0, cap=None)
+    assert [(b.at, b.calls) for b in wave] == [(at(0), 2), (at(1), 1)]

@@ -176,3 +176,9 @@ def test_a_reason_names_at_most_three_fields_with_their_path() -> None:
         [{"id": "cmp", "attempt_stages": [{"total": 3}]}], Campaign.model_validate, page=1, limit=5
     )
     assert nested.skip_reasons == {"attempt_stages.0.depth: Field required": 1}
+
+
+def test_without_a_path_the_words_say_the_api() -> None:
+    with pytest.raises(BadPayload) as exc:
+        parse_page(7, str, page=1, limit=1)
+    assert str(exc.value) == "Bad payload from the API: expected a list or an object"

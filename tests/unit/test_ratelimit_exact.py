@@ -94,3 +94,8 @@ def test_without_a_date_header_our_clock_reads_an_epoch_reset() -> None:
     info = parse_rate_limit(headers, NOW)
     assert info.reset_after_s == 42.0
     assert info.retry_after == RetryAfter(20.0, clamped=False)
+
+
+def test_a_server_clock_in_another_zone_is_the_same_instant() -> None:
+    zoned = server_time(httpx.Headers({"Date": "Mon, 23 Nov 2026 11:05:00 +0100"}), None)
+    assert zoned == NOW + timedelta(minutes=5)
