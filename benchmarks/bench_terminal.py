@@ -16,6 +16,8 @@ box has two cores and the harness uses one).
   "DialNexa Monitor › Dashboard". Also reported: key → first byte after it (keys are pressed
   after 150 ms without output, so those bytes are the answer). Repeated through a token
   bucket at 16 KB/s and 4 KB/s (slow SSH link).
+* Exit (FAULTS R6): SIGTERM, SIGHUP, SIGINT, each sent to a fresh `--demo` once its screen
+  shows data, timed until the process is reaped (`make test` only checks it does not hang).
 
 Run: `python -m benchmarks.bench_terminal [--quick]` prints the metric dicts as JSON.
 """
@@ -23,7 +25,9 @@ Run: `python -m benchmarks.bench_terminal [--quick]` prints the metric dicts as 
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -383,6 +387,35 @@ def bench_keys(quick: bool) -> list[dict[str, object]]:
     return out
 
 
+EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+
+
+def bench_exit() -> list[dict[str, object]]:
+    """FAULTS R6's second: a signal sent once data is on screen → the process reaped (the
+    real-pty drill in `make test` only checks that the exit does not hang)."""
+    took: dict[str, float] = {}
+    for sig in EXIT_SIGNALS:
+        with PtyChild(monitor_argv("--demo"), cols=80, rows=24, emulate=True) as child:
+            if child.wait_until(partial(_has_data, child), 15.0) is None:
+                continue
+            child.wait_quiet(0.2, 2.0)
+            sent = time.monotonic()
+            os.kill(child.pid, sig)
+            deadline = sent + 10.0
+            while not child._reap() and time.monotonic() < deadline:
+                child.pump(0.005)
+            if child.exited:
+                took[sig.name] = time.monotonic() - sent
+    values = list(took.values())
+    return [
+        metric("exit.on_signal.max", max(values) if values else None, "s", target="<= 1 s",
+               scenario="busy 80x24",
+               note="signal sent once the screen shows data → process reaped; "
+                    + ", ".join(f"{k} {v:.2f} s" for k, v in took.items())
+                    + f"; {len(EXIT_SIGNALS) - len(values)} not measured"),
+    ]  # fmt: skip
+
+
 def _opt(v: float | None) -> str:
     return "–" if v is None else f"{v:.1f}"
 
@@ -395,6 +428,7 @@ def run(quick: bool = False) -> list[dict[str, object]]:
         ("cost", partial(bench_cost, 8.0 if quick else 12.0)),
         ("startup", partial(bench_startup, 1 if quick else 3)),
         ("keys", partial(bench_keys, quick)),
+        ("exit", bench_exit),
     ):
         t_part = time.monotonic()
         results += part()

@@ -280,8 +280,8 @@ def test_a_plan_cut_below_what_was_sent_waits_for_the_newest_to_leave() -> None:
     for t in (0.0, 1.0, 2.0):
         assert b.take(t, SELECTED)
     b.observe(info(limit=1), 3.0)
-    assert not b.allowed(61.0, SELECTED)
     assert b.wait_s(3.0, SELECTED) == 59.001
+    assert not b.allowed(61.0, SELECTED)
     assert b.allowed(62.0, SELECTED)
 
 
