@@ -2,7 +2,8 @@
 
 mutmut (configured in pyproject's `[tool.mutmut]`) leaves its verdicts in `mutants/**/*.meta`
 and every mutant as a function beside the original in `mutants/**/*.py`; this reads both and
-writes benchmarks/mutation.md (the report the README cites) and benchmarks/mutation.json.
+writes benchmarks/mutation.md (the report the README cites) and benchmarks/mutation.json (which
+`make bench` adds to benchmarks/results beside the other figures).
 
 A mutant that no test can kill because it does not change behaviour (an equivalent mutant) is
 listed in EQUIVALENT with why; the score is killed / (all - equivalent). A mutant whose function
@@ -14,9 +15,11 @@ from __future__ import annotations
 import ast
 import difflib
 import json
+import subprocess
 import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -167,6 +170,8 @@ def markdown(summary: dict[str, object], mutants: list[Mutant]) -> str:
         "the unit tests listed in pyproject's `[tool.mutmut]`. Score = killed / (mutants -",
         "equivalent); a mutant no selected test reaches counts against the score.",
         "",
+        f"Run {summary.get('date', '')} at commit {summary.get('commit', '?')}.",
+        "",
         f"**Score: {_pct(summary['score'])}** ({summary.get('killed', 0)} killed of "
         f"{summary.get('total', 0)} mutants, {summary.get('equivalent', 0)} equivalent, "
         f"{summary.get('survived', 0)} survived, {summary.get('no tests', 0)} not reached).",
@@ -192,12 +197,47 @@ def markdown(summary: dict[str, object], mutants: list[Mutant]) -> str:
     return "\n".join(out) + "\n"
 
 
+def _commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+            capture_output=True, text=True, timeout=10, check=False,
+        )  # fmt: skip
+    except OSError:
+        return "?"
+    return out.stdout.strip() or "?"
+
+
+def metric_row() -> dict[str, object] | None:
+    """The last `make mutation`'s score as a `make bench` result row (None if never run)."""
+    path = HERE / "mutation.json"
+    if not path.is_file():
+        return None
+    s = json.loads(path.read_text())
+    score = s.get("score")
+    return {
+        "metric": "mutation.score",
+        "value": None if score is None else round(100 * score, 1),
+        "unit": "%",
+        "target": ">= 90 %",
+        "baseline": None,
+        "baseline_value": None,
+        "scenario": "pure layers",
+        "date": s.get("date", ""),
+        "note": f"`make mutation` at commit {s.get('commit', '?')}: {s.get('killed', 0)} killed "
+        f"of {s.get('total', 0)} mutants, {s.get('equivalent', 0)} equivalent, "
+        f"{s.get('survived', 0)} survived (benchmarks/mutation.md)",
+    }
+
+
 def main() -> int:
     if not MUTANTS.is_dir():
         print("no mutants/ folder: run `make mutation`", file=sys.stderr)
         return 2
     mutants = collect()
     summary = summarise(mutants)
+    summary["date"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    summary["commit"] = _commit()
     (HERE / "mutation.json").write_text(json.dumps(summary, indent=1) + "\n")
     (HERE / "mutation.md").write_text(markdown(summary, mutants), encoding="utf-8")
     print(f"mutation score {_pct(summary['score'])}: see benchmarks/mutation.md")

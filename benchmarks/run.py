@@ -194,6 +194,11 @@ def rows_of(jobs: list[Job], date: str) -> tuple[list[dict[str, Any]], list[str]
             rows.append(("reliability", figures))
         except Exception:
             failures.append(f"reliability: combining failed\n{traceback.format_exc(limit=3)}")
+    from benchmarks.mutation import metric_row  # the last `make mutation`, if any
+
+    mutation = metric_row()
+    if mutation is not None:
+        rows.append(("mutation", [mutation]))
     for module, module_rows in rows:
         for row in module_rows:
             row.setdefault("date", date)
