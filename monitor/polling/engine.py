@@ -57,7 +57,7 @@ from monitor.polling.fetch import (
 )
 from monitor.polling.sweep import PageWidth, SweepOrder
 from monitor.state.derive import qualified_rate, summarise
-from monitor.state.store import ApiHealth, CampaignState, Freshness, Store
+from monitor.state.store import ApiHealth, Freshness, Store
 from monitor.state.views import DashboardView, dashboard_view, retry_config_for
 
 log = logging.getLogger(__name__)
@@ -566,7 +566,7 @@ class Engine:
             # back for the whole sweep, nor are the calls it proves ended.
             with store.batch():
                 for call in page.items:
-                    store.upsert_call(call, now, live_listing=True)
+                    store.upsert_call(call, now, live_listing=True, source="in-flight list")
                 for tracked in live_before:
                     if tracked.call.id not in seen and order.left_list(tracked.call.created_at):
                         self._left_lists(tracked.call.id, now)
@@ -634,7 +634,7 @@ class Engine:
         seen = {c.id for c in calls}
         with store.batch():
             for call in calls:
-                changed |= store.upsert_call(call, now, live_listing=True)
+                changed |= store.upsert_call(call, now, live_listing=True, source="queued list")
             for tracked in queued_before:
                 cid = tracked.call.id
                 if cid in seen or tracked.ended_seen is not None:
@@ -697,7 +697,9 @@ class Engine:
                 self._outcomes.pop(call.id, None)
                 # Fresh from the API: if it is still live, the listing missed it (it slid
                 # between two pages) and it is live again.
-                changed |= store.upsert_call(call, now, live_listing=True)
+                changed |= store.upsert_call(
+                    call, now, live_listing=True, source="lookup by id"
+                )
         for cid in ready:
             if cid in self._outcomes:
                 since, tries = self._outcomes[cid]
@@ -717,7 +719,7 @@ class Engine:
         changed = False
         with self.store.batch():
             for call in page.items:
-                changed |= self.store.upsert_call(call, now)
+                changed |= self.store.upsert_call(call, now, source="endings list")
         ids = {c.id for c in page.items}
         overflow = (
             self._endings_seen and paging.full(page.raw_count) and not ids & self._endings_seen
@@ -747,13 +749,10 @@ class Engine:
                     log.warning("campaign with an invalid id left out")
                     continue
                 listed.add(campaign.id)
-                state = self.store.campaigns.get(campaign.id)
-                new = replace(state, campaign=campaign) if state else CampaignState(campaign)
-                changed |= new != state
-                self.store.put_campaign(new)
+                changed |= self.store.upsert_campaign(campaign)
             for missing in sorted(wanted - listed - set(self.store.campaigns)):
                 campaign = await fetch_campaign(self.client, self.routes, missing)
-                self.store.put_campaign(CampaignState(campaign))
+                self.store.upsert_campaign(campaign)
                 changed = True
             if page.is_last and listed and not wanted:
                 changed |= self._forget_gone_campaigns(listed)
@@ -806,8 +805,9 @@ class Engine:
             with self.store.batch():
                 for call in page.items:
                     if call.campaign_id is None:
+                        # The path of the read says the campaign.
                         call = call.model_copy(update={"campaign_id": campaign_id})
-                    changed |= self.store.upsert_call(call, now)
+                    changed |= self.store.upsert_call(call, now, source="campaign call logs")
             if page.is_last or page.raw_count < page.limit:
                 break
         state = self.store.campaigns.get(campaign_id)
@@ -840,7 +840,7 @@ class Engine:
             self.jobs[f"call/{call_id}"].due_hint = tracked.last_seen + fresh_for
             return False
         call = await self.client.get_call(call_id)
-        changed = self.store.upsert_call(call, self.clock.monotonic())
+        changed = self.store.upsert_call(call, self.clock.monotonic(), source="call record")
         if call.status in FINAL_STATUSES:
             self.jobs[f"call/{call_id}"].cadence.final = True
         return changed
@@ -854,7 +854,7 @@ class Engine:
         config = retry_config_for(self.store, call)
         if config is None and call.campaign_id and call.campaign_id not in self.store.campaigns:
             campaign = await fetch_campaign(self.client, self.routes, call.campaign_id)
-            self.store.put_campaign(CampaignState(campaign))
+            self.store.upsert_campaign(campaign)
             config = campaign.retry_config
         before = self.store.histories.get(history.call_id)
         self.store.put_history(history)
