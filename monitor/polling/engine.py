@@ -36,7 +36,7 @@ from monitor.api.errors import (
     Unreachable,
 )
 from monitor.api.models import Call
-from monitor.api.pages import Page
+from monitor.api.pages import Page, ReadNote
 from monitor.api.vocab import FINAL_STATUSES, CallStatus
 from monitor.clock import Clock, SystemClock
 from monitor.config import Settings
@@ -191,6 +191,7 @@ class Engine:
         """The API answered again after failing: pollers that were failing go again now."""
         client.before_request = self._gate
         client.listeners.append(self._on_response)
+        client.read_listeners.append(self._on_read)
 
     # -- intents --------------------------------------------------------------------------
 
@@ -216,6 +217,15 @@ class Engine:
         for job in self.jobs.values():
             job.due = min(job.due, max(now, job.ended + FLOOR_S))
             job.cadence.interval_s = job.cadence.base_s
+        self._wake.set()
+
+    def retry_now(self, keys: list[str]) -> None:
+        """Run these jobs again as soon as the budget allows (`snapshot`'s one retry)."""
+        now = self.clock.monotonic()
+        for key in keys:
+            job = self.jobs.get(key)
+            if job is not None:
+                job.due = min(job.due, max(now, job.ended + FLOOR_S))
         self._wake.set()
 
     def stop(self) -> None:
@@ -293,6 +303,7 @@ class Engine:
         error = info.error
         health = self.store.health
         if error is None:
+            self.store.last_good_read = now
             self.budget.succeeded()
             state, message = "ok", ""
             if health.state != "ok":
@@ -316,6 +327,9 @@ class Engine:
         if health.state == state == "rate_limited" and error is None:
             return
         self._set_health(state, message)
+
+    def _on_read(self, note: ReadNote) -> None:
+        self.store.note_read(note, self.clock.monotonic())
 
     def _set_health(self, state: str, message: str, *, until: float | None = None) -> None:
         now = self.clock.monotonic()
@@ -416,6 +430,8 @@ class Engine:
     def _sync_jobs(self) -> None:
         """Make the set of jobs match what exists and what the user is looking at."""
         for cid in list(self.store.campaigns):
+            if not ID_PATTERN.fullmatch(cid):
+                continue  # shown from the list; its counts cannot be asked for (see campaigns)
             focused = cid == self.focused_campaign_id or self.one_shot
             self._add(
                 f"counts/{cid}",
@@ -606,7 +622,7 @@ class Engine:
         self._want_outcome(call_id, now)
 
     def _want_outcome(self, call_id: str, now: float) -> None:
-        if not self.lookups or call_id in self._outcomes:
+        if not self.lookups or call_id in self._outcomes or not ID_PATTERN.fullmatch(call_id):
             return
         self._outcomes[call_id] = (now, 0)
         job = self.jobs.get("outcomes")
@@ -739,15 +755,16 @@ class Engine:
         page = await fetch_campaign_list(self.client, self.routes)
         wanted = set(self.settings.campaigns)
         changed = False
+        unusable = 0
         with self.store.batch():
             listed = set()
             for campaign in page.items:
                 if wanted and campaign.id not in wanted:
                     continue
                 if not ID_PATTERN.fullmatch(campaign.id):
-                    # It could never go into a URL: leave it out rather than poll it for ever.
-                    log.warning("campaign with an invalid id left out")
-                    continue
+                    # It could never go into a URL: shown from the list, its counts never
+                    # asked for, and said so (status line, `snapshot` errors).
+                    unusable += 1
                 listed.add(campaign.id)
                 changed |= self.store.upsert_campaign(campaign)
             for missing in sorted(wanted - listed - set(self.store.campaigns)):
@@ -756,6 +773,9 @@ class Engine:
                 changed = True
             if page.is_last and listed and not wanted:
                 changed |= self._forget_gone_campaigns(listed)
+            if unusable:
+                reason = {"id not usable in a request: counts not read": unusable}
+                self._on_read(ReadNote(f"/{self.routes.campaigns} (ids)", unread=reason))
         self.store.freshness["campaigns"] = replace(
             self.store.freshness.get("campaigns") or Freshness(), source=self.routes.campaigns
         )

@@ -128,8 +128,15 @@ async def fetch_calls_by_id(client: DialNexaClient, ids: Sequence[str]) -> tuple
 
 
 def _keep(page: Page[Call], predicate: Callable[[Call], bool]) -> Page[Call]:
-    # Servers that ignore the filter still must not mix ended and live calls in a view.
-    return replace(page, items=tuple(c for c in page.items if predicate(c)))
+    # Servers that ignore the filter still must not mix ended and live calls in a view. A
+    # row that says no status is kept: the filter is all it tells, and the store's merge
+    # keeps the status an earlier read gave (the OpenAPI requires only `id`).
+    return replace(
+        page,
+        items=tuple(
+            c for c in page.items if predicate(c) or "status" not in c.model_fields_set
+        ),
+    )
 
 
 async def fetch_campaign(client: DialNexaClient, routes: Routes, campaign_id: str) -> Campaign:

@@ -15,6 +15,7 @@ from typing import Any
 
 from monitor.api.models import Attempt, Call, RetryConfig, RetryHistory
 from monitor.api.vocab import FINAL_STATUSES, IN_FLIGHT_STATUSES, OUTCOME_COLUMNS, CallStatus
+from monitor.state.calltime import seconds_between, shifted
 
 OVERDUE_AFTER = timedelta(minutes=2)
 """A retry this late may be waiting for a slot or calling hours: say "overdue", not -3:12."""
@@ -102,8 +103,8 @@ def build_timeline(history: RetryHistory, config: RetryConfig | None, now: datet
                 flags.append("duplicate attempt")
             elif attempt.attempt > prev.attempt + 1:
                 flags.append(f"missing attempt {prev.attempt + 1}")
-            if attempt.called_at and prev.called_at:
-                seconds = (attempt.called_at - prev.called_at).total_seconds()
+            seconds = seconds_between(prev.called_at, attempt.called_at)
+            if seconds is not None:
                 if seconds < 0:
                     flags.append("time out of order")
                 else:
@@ -129,12 +130,11 @@ def build_timeline(history: RetryHistory, config: RetryConfig | None, now: datet
         left = max(0, config.max_retries + 1 - history.attempts[-1].attempt)
     if summary == "pending" and config is not None and config.wait_minutes is not None:
         last = history.attempts[-1]
-        anchor = last.ended_at or (
-            last.called_at + timedelta(seconds=last.duration_s or 0) if last.called_at else None
-        )
-        if anchor is not None:
-            eta = anchor + timedelta(minutes=config.wait_minutes)
-    overdue = eta is not None and now - eta > OVERDUE_AFTER
+        # `shifted`: a year-9999 attempt or a wait of 1e12 minutes is no ETA, not a crash.
+        anchor = last.ended_at or shifted(last.called_at, seconds=last.duration_s or 0)
+        eta = shifted(anchor, minutes=config.wait_minutes)
+    late = seconds_between(eta, now)
+    overdue = late is not None and late > OVERDUE_AFTER.total_seconds()
     return Timeline(
         call_id=history.call_id,
         rows=tuple(rows),
@@ -287,7 +287,7 @@ def retry_wave(
     Overdue retries (ETA already past) land in the current minute: they are waiting for a slot.
     """
     start = now.replace(second=0, microsecond=0)
-    end = start + timedelta(minutes=minutes)
+    end = shifted(start, minutes=minutes) or datetime.max.replace(tzinfo=start.tzinfo)
     per_minute: Counter[datetime] = Counter()
     for eta in etas:
         bucket = max(start, eta.replace(second=0, microsecond=0))
@@ -312,7 +312,4 @@ def pending_retry_eta(call: Call, config: RetryConfig | None) -> datetime | None
         return None
     if (call.attempt or 1) >= config.max_retries + 1:
         return None
-    anchor = call.ended_at or call.created_at
-    if anchor is None:
-        return None
-    return anchor + timedelta(minutes=config.wait_minutes)
+    return shifted(call.ended_at or call.created_at, minutes=config.wait_minutes)

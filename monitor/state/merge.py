@@ -8,7 +8,9 @@ campaign ("in flight 1", then "in flight 0"). The rule, for calls and campaigns 
 
 - a field the later read did not carry (absent, or `null`) keeps its last known value;
 - a field the later read carried wins, changed or not;
-- fields that only make sense together (a status and the word it was read from) move together.
+- fields that only make sense together (a status and the word it was read from) move together;
+- what describes the read itself (`unread`: fields it had but could not read) is the later
+  read's, so a value kept from an earlier read is not flagged for that read's sake.
 
 "Carried" is the model's `model_fields_set`: the models' `before` validators hand pydantic only
 the fields the read had a value for, so a default is never mistaken for a reading.
@@ -27,9 +29,13 @@ COUPLED: tuple[frozenset[str], ...] = (frozenset({"status", "status_raw"}),)
 not sit beside the raw word of an earlier, different status."""
 
 
+PER_READ = frozenset({"unread"})
+"""Fields that describe one read, not the record: always the later read's."""
+
+
 def carried(record: BaseModel) -> set[str]:
     """The fields this read carried a value for (coupled fields count as one)."""
-    fields = set(record.model_fields_set)
+    fields = set(record.model_fields_set) | (PER_READ & set(type(record).model_fields))
     for group in COUPLED:
         if fields & group:
             fields |= group & set(type(record).model_fields)

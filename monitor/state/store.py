@@ -18,6 +18,7 @@ from datetime import datetime
 
 from monitor.api.errors import ApiError
 from monitor.api.models import Call, Campaign, RetryHistory
+from monitor.api.pages import ReadNote
 from monitor.api.vocab import FINAL_STATUSES, IN_FLIGHT_STATUSES, CallStatus
 from monitor.state.merge import merge_record
 
@@ -25,6 +26,8 @@ ENDED_CALL_RETENTION_S = 3600.0
 """Ended calls stay an hour (recent endings, retry wave, campaign drill-down), then go."""
 MAX_CALLS = 50_000
 MAX_HISTORIES = 256
+MAX_READ_NOTES = 64
+"""Paths whose last read left something out, kept for the status line and `snapshot`."""
 CONCURRENCY_SAMPLES = 720
 """One sample per active-calls refresh, ~5 s apart: an hour of history."""
 
@@ -112,6 +115,12 @@ class Store:
         self.endings_missed_at: float | None = None
         """Last time (monotonic) more calls ended between two reads of the endings list than
         one page holds: outcomes were missed, so the retry wave is a lower bound."""
+        self.read_notes: OrderedDict[str, tuple[ReadNote, float]] = OrderedDict()
+        """Per path, the last read that left rows out or had unreadable fields, and when
+        (monotonic): shown on the status line and in `snapshot`, never only in a log."""
+        self.last_good_read: float | None = None
+        """Monotonic time of the last answer the API gave with data (2xx or 304); None while
+        none ever came. "Showing data from T" is this, never a poller's mere run."""
         self.version = 0
         self._listeners: list[Callable[[int], None]] = []
         self._depth = 0
@@ -227,6 +236,13 @@ class Store:
             tracked.ended_seen = now
             tracked.changed_at = now
             self._changed()
+
+    def note_read(self, note: ReadNote, now: float) -> None:
+        self.read_notes[note.path] = (note, now)
+        self.read_notes.move_to_end(note.path)
+        while len(self.read_notes) > MAX_READ_NOTES:
+            self.read_notes.popitem(last=False)
+        self._changed()
 
     def note_internal_error(self, message: str) -> None:
         self.internal_errors += 1

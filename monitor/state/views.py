@@ -84,6 +84,12 @@ class ConcurrencyView:
     wave_partial: bool = False
     """Outcomes were missed lately (more endings than the budget could read): the wave counts
     only the retries of calls read, so it is at least this high."""
+    unknown: str | None = None
+    """Why the calls in flight (and so the peak) are not known: no list of them was ever read.
+    None once one was; until then the figures above are no reading, never zeros to show."""
+    queued_unknown: str | None = None
+    wave_unknown: str | None = None
+    """Why the retry wave is not known (no list of ended calls read yet): not "none due"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,6 +271,9 @@ def concurrency_view(
     wave = retry_wave(pending_etas(store, now), now, in_flight=in_flight, cap=cap)
     wave_peak = max(wave, key=lambda b: b.calls, default=None)
     return ConcurrencyView(
+        unknown=unread_reason(store, "active", "calls in flight"),
+        queued_unknown=unread_reason(store, "queued", "queued calls"),
+        wave_unknown=unread_reason(store, "endings", "ended calls"),
         in_flight=in_flight,
         cap=cap,
         peak=max(store.peak, in_flight),
@@ -279,6 +288,19 @@ def concurrency_view(
             and mono_now - store.endings_missed_at < WAVE_PARTIAL_S
         ),
     )
+
+
+def unread_reason(store: Store, resource: str, what: str) -> str | None:
+    """None once `resource` has been read; else why not, in words (unknown is not zero)."""
+    fresh = store.freshness.get(resource)
+    if fresh is not None and fresh.fetched_at is not None:
+        return None
+    error = fresh.error if fresh is not None else None
+    if error is not None:
+        return f"no list of {what} read yet: {error.message}"
+    if store.health.state != "ok" and store.health.message:
+        return f"no list of {what} read yet: {store.health.message}"
+    return f"no list of {what} read yet"
 
 
 def pane_status(store: Store, mono_now: float) -> tuple[PaneStatus, ...]:
