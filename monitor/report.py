@@ -39,6 +39,8 @@ class Report:
     concurrency: dict[str, Any] | None = None
     errors: list[dict[str, str]] = field(default_factory=list)
     notes: list[dict[str, str]] = field(default_factory=list)
+    dashboard: bool = False
+    """The whole dashboard: `active_calls` is printed even when not known (null)."""
 
     def fail(self, resource: str, error: ApiError) -> None:
         self.errors.append({"resource": resource, "kind": error.kind, "message": error.message})
@@ -70,7 +72,7 @@ class Report:
         if self.call is not None:
             out["call"] = self.call
         out["campaigns"] = self.campaigns  # always there, [] when none (INTERFACE.md)
-        if self.active_calls is not None:
+        if self.active_calls is not None or self.dashboard:
             out["active_calls"] = self.active_calls
         if self.concurrency is not None:
             out["concurrency"] = self.concurrency

@@ -142,7 +142,7 @@ async def read_dashboard(
 
 def dashboard_report(engine: Engine, base_url: str, clock: Clock) -> Report:
     view = engine.view()
-    report = Report(base_url=base_url, generated_at=clock.now())
+    report = Report(base_url=base_url, generated_at=clock.now(), dashboard=True)
     c = view.concurrency
     for row in view.campaigns:
         report.campaigns.append(

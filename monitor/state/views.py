@@ -290,6 +290,25 @@ def concurrency_view(
     )
 
 
+READ_NOTE_WINDOW_S = 600.0
+"""Reads that left something out are mentioned on the status line for this long."""
+
+
+def read_words(store: Store, mono_now: float) -> str:
+    """What recent reads left out or could not read, in a few words for the status line."""
+    left_out = unread = 0
+    for note, at in store.read_notes.values():
+        if mono_now - at <= READ_NOTE_WINDOW_S:
+            left_out += note.skipped
+            unread += sum(note.unread.values())
+    parts = []
+    if left_out:
+        parts.append(f"{left_out} row{'s' * (left_out != 1)} unreadable, left out")
+    if unread:
+        parts.append(f"{unread} value{'s' * (unread != 1)} unreadable, shown –")
+    return ", ".join(parts)
+
+
 def unread_reason(store: Store, resource: str, what: str) -> str | None:
     """None once `resource` has been read; else why not, in words (unknown is not zero)."""
     fresh = store.freshness.get(resource)
