@@ -117,9 +117,7 @@ CALL = {
 
 
 @pytest.mark.parametrize("status", [401, 400, 500])
-def test_key_echoed_in_error_message_is_masked(
-    serve: Callable[[Script], str], status: int
-) -> None:
+def test_key_echoed_in_error_message_is_masked(serve: Callable[[Script], str], status: int) -> None:
     def echo(path: str, query: dict[str, list[str]], auth: str) -> Answer:
         return body(status, {"statusCode": status, "message": f"refused: {auth} ({KEY})"})
 
@@ -177,7 +175,7 @@ def test_retry_after_superscript_two_is_rate_limiting(serve: Callable[[Script], 
 
 
 def test_metadata_nested_990_deep(serve: Callable[[Script], str]) -> None:
-    deep = ('{"id": "call_1", "status": "completed", "metadata": ' + "[" * 990 + "]" * 990 + "}")
+    deep = '{"id": "call_1", "status": "completed", "metadata": ' + "[" * 990 + "]" * 990 + "}"
 
     def nested(path: str, query: dict[str, list[str]], auth: str) -> Answer:
         if path == "/calls/call_1":
