@@ -262,6 +262,9 @@ class RetryHistory(ApiModel):
     attempts: tuple[Attempt, ...] = ()
     skipped: int = 0
     """Rows that could not be read and were left out."""
+    source: str = "call-logs"
+    """`call-logs` (the retries endpoint), or `call-record`: no history of its own (a 404,
+    or no such endpoint), one attempt from the call record."""
 
 
 class AttemptStage(ApiModel):

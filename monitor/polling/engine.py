@@ -56,7 +56,7 @@ from monitor.polling.fetch import (
     fetch_retry_history,
 )
 from monitor.polling.sweep import PageWidth, SweepOrder
-from monitor.state.derive import qualified_rate, summarise
+from monitor.state.derive import history_from_call, qualified_rate, summarise
 from monitor.state.store import ApiHealth, Freshness, Store
 from monitor.state.views import DashboardView, dashboard_view, retry_config_for
 
@@ -529,9 +529,12 @@ class Engine:
                 retry_after = KEY_PROBE_S
             elif isinstance(exc, Forbidden):
                 retry_after = FORBIDDEN_RETRY_S
-            elif isinstance(exc, NotFound) and job.key.startswith(("call/", "retries/")):
+            elif isinstance(exc, NotFound) and job.key.startswith("call/"):
+                # Only the record's 404 says the call is gone; its history's alone does not.
                 self.store.mark_gone(job.key.split("/", 1)[1])
                 job.cadence.final = True
+            elif isinstance(exc, NotFound) and job.key.startswith("retries/"):
+                job.cadence.final = True  # neither record nor history: nothing to poll
         except Exception as exc:
             # A bug in a poller must not stop the others or the app (FAULTS S9).
             log.exception("poller %s failed", job.key)
@@ -866,11 +869,22 @@ class Engine:
         return changed
 
     async def _poll_retries(self, call_id: str) -> bool:
+        # The call record and its retry history are independent reads (API sheet 3.2, 3.6).
         tracked = self.store.calls.get(call_id)
         if tracked is None:
-            return False  # the call itself arrives first
+            if call_id not in self.store.gone_calls:
+                return False  # the call itself arrives first
+            # The record is gone (404) but its history may not be: show what there is.
+            history = await self.client.get_retries(call_id)
+            before = self.store.histories.get(history.call_id)
+            self.store.put_history(history)
+            return before != history
         call = tracked.call
-        history = await fetch_retry_history(self.client, self.routes, call)
+        try:
+            history = await fetch_retry_history(self.client, self.routes, call)
+        except NotFound:
+            # A call that exists with no history of its own: one attempt, from its record.
+            history = history_from_call(call)
         config = retry_config_for(self.store, call)
         if config is None and call.campaign_id and call.campaign_id not in self.store.campaigns:
             campaign = await fetch_campaign(self.client, self.routes, call.campaign_id)

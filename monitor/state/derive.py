@@ -156,7 +156,9 @@ def history_from_call(call: Call) -> RetryHistory:
         ended_at=call.ended_at,
         call_id=call.id,
     )
-    return RetryHistory(call_id=call.retry_group_id or call.id, attempts=(attempt,))
+    return RetryHistory(
+        call_id=call.retry_group_id or call.id, attempts=(attempt,), source="call-record"
+    )
 
 
 def reconcile(history: RetryHistory, call: Call) -> RetryHistory:

@@ -109,6 +109,9 @@ class CallDetail:
     listed: bool
     """Still in the store's recent calls (R4: "no longer listed" when False)."""
     retries_error: str | None
+    retry_source: str | None = None
+    """Where the timeline came from: `call-logs` (the retry history) or `call-record` (no
+    history of its own: one attempt from the record); None with no timeline."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -358,10 +361,16 @@ def call_detail(store: Store, call_id: str, now: datetime) -> CallDetail:
     tracked: TrackedCall | None = store.calls.get(call_id)
     call = tracked.call if tracked else None
     timeline = None
+    source = None
     if call is not None:
-        history = store.histories.get(call.retry_group_id or call.id) or history_from_call(call)
-        history = reconcile(history, call)
+        stored = store.histories.get(call.retry_group_id or call.id)
+        source = stored.source if stored is not None else None  # None: not read yet
+        history = reconcile(stored or history_from_call(call), call)
         timeline = build_timeline(history, retry_config_for(store, call), now)
+    elif (alone := store.histories.get(call_id)) is not None and alone.attempts:
+        # The record could not be read (404) but the history could: it is shown.
+        source = alone.source
+        timeline = build_timeline(alone, None, now)
     fresh = store.freshness.get(f"retries/{call_id}")
     return CallDetail(
         call=call,
@@ -369,6 +378,7 @@ def call_detail(store: Store, call_id: str, now: datetime) -> CallDetail:
         gone=call_id in store.gone_calls,
         listed=tracked is not None,
         retries_error=fresh.error.message if fresh and fresh.error else None,
+        retry_source=source,
     )
 
 

@@ -463,3 +463,82 @@ async def test_later_reads_without_batch_id_keep_dialling_calls_in_their_campaig
         await settle()
         task.cancel()
         await client.aclose()
+
+
+async def _engine_on(handle: Any, clock: FakeClock) -> tuple[Engine, asyncio.Task[None], Any]:
+    client = DialNexaClient("http://x/v1", "k", transport=httpx.MockTransport(handle), clock=clock)
+    engine = Engine(client, Settings(concurrency_cap=25), clock=clock, rng=random.Random(3))
+    return engine, asyncio.create_task(engine.run()), client
+
+
+async def test_a_404_on_the_call_record_still_shows_its_retry_history() -> None:
+    """Issue 15: the record and the history are independent reads (the seed's second retries
+    example answers for a call whose record is gone)."""
+    clock = FakeClock()
+    api = FakeApi(clock)
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/call-logs/call_old/retries":
+            rows = [
+                {
+                    "attempt": 1,
+                    "status": "busy",
+                    "duration_sec": 0,
+                    "called_at": "2026-11-23T08:00:00Z",
+                },
+                {
+                    "attempt": 2,
+                    "status": "completed",
+                    "duration_sec": 75,
+                    "called_at": "2026-11-23T09:00:00Z",
+                },
+            ]
+            return httpx.Response(200, json={"data": rows})
+        return api.handle(request)
+
+    engine, task, client = await _engine_on(handle, clock)
+    try:
+        engine.select_call("call_old")
+        await drive(clock, 20)
+        from monitor.state.views import call_detail
+
+        detail = call_detail(engine.store, "call_old", clock.now())
+        assert detail.gone and detail.call is None
+        assert detail.timeline is not None
+        assert [r.outcome.value for r in detail.timeline.rows] == ["busy", "completed"]
+        assert detail.timeline.summary == "completed"
+        assert detail.retry_source == "call-logs"
+    finally:
+        engine.stop()
+        await settle()
+        task.cancel()
+        await client.aclose()
+
+
+async def test_a_404_on_the_retry_history_of_a_call_that_exists_is_one_attempt_not_gone() -> None:
+    clock = FakeClock()
+    api = FakeApi(clock)
+    api.ended["call_one"] = call("call_one", status="busy", campaign=None, duration=0)  # type: ignore[arg-type]
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/retries"):
+            body = {"statusCode": 404, "message": "Call not found", "error": "Not Found"}
+            return httpx.Response(404, json=body)
+        return api.handle(request)
+
+    engine, task, client = await _engine_on(handle, clock)
+    try:
+        engine.select_call("call_one")
+        await drive(clock, 20)
+        from monitor.state.views import call_detail
+
+        detail = call_detail(engine.store, "call_one", clock.now())
+        assert not detail.gone and detail.call is not None
+        assert detail.retries_error is None
+        assert detail.retry_source == "call-record"
+        assert detail.timeline is not None and len(detail.timeline.rows) == 1
+    finally:
+        engine.stop()
+        await settle()
+        task.cancel()
+        await client.aclose()

@@ -266,3 +266,54 @@ async def test_list_rows_left_out_are_counted_in_snapshot_errors() -> None:
         report = await collect(client, call_id=None, campaign_ids=["cmp_a"], clock=clock)
     left_out = [e for e in report.errors if e["kind"] == "bad_payload"]
     assert left_out and all("2 rows left out" in e["message"] for e in left_out)
+
+
+# -- call record and retry history are independent reads -----------------------------------
+
+
+async def test_snapshot_404_on_the_record_with_a_retry_history_present_shows_the_history() -> None:
+    def gone(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/retries"):
+            rows = [
+                {
+                    "attempt": 1,
+                    "status": "busy",
+                    "duration_sec": 0,
+                    "called_at": "2025-02-03T08:00:00Z",
+                },
+                {
+                    "attempt": 2,
+                    "status": "completed",
+                    "duration_sec": 75,
+                    "called_at": "2025-02-03T09:00:00Z",
+                },
+            ]
+            return httpx.Response(200, json={"data": rows})
+        return httpx.Response(404, json={"statusCode": 404, "message": "Call not found"})
+
+    clock = FakeClock()
+    async with client_for(gone, clock) as client:
+        report = await collect(client, call_id="call_p1", campaign_ids=[], clock=clock)
+    assert report.call is not None
+    assert report.call["id"] == "call_p1"
+    assert [a["outcome"] for a in report.call["attempts"]] == ["busy", "completed"]
+    assert report.call["summary_status"] == "completed"
+    assert report.call["retry_source"] == "call-logs"
+    assert [(e["resource"], e["kind"]) for e in report.errors] == [("call/call_p1", "not_found")]
+
+
+async def test_snapshot_404_on_the_history_of_a_call_that_exists_is_one_attempt() -> None:
+    def no_history(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/retries"):
+            return httpx.Response(404, json={"statusCode": 404, "message": "Call not found"})
+        return httpx.Response(
+            200, json={"id": "call_1", "status": "busy", "created_at": "2026-11-23T09:00:00Z"}
+        )
+
+    clock = FakeClock()
+    async with client_for(no_history, clock) as client:
+        report = await collect(client, call_id="call_1", campaign_ids=[], clock=clock)
+    assert report.errors == []
+    assert report.call is not None
+    assert report.call["retry_source"] == "call-record"
+    assert [a["outcome"] for a in report.call["attempts"]] == ["busy"]

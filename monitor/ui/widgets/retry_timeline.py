@@ -156,6 +156,8 @@ class RetryTimeline(Vertical):
             parts.append("no longer listed")
         if detail.retries_error:
             parts.append(f"history: {to_display(detail.retries_error, 40)}")
+        elif detail.retry_source == "call-record" and timeline is not None:
+            parts.append("no retry history: the call record alone")
         return " · ".join(parts)
 
     def tick(self, now: datetime, mono: float) -> None:
