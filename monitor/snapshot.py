@@ -32,11 +32,17 @@ from monitor.polling.fetch import (
 )
 from monitor.report import Report, iso
 from monitor.snapshot_call import patiently, read_call
-from monitor.snapshot_dashboard import active_calls_json, concurrency_json, retry_failed_once
+from monitor.snapshot_dashboard import (
+    active_calls_json,
+    concurrency_json,
+    counts_not_read,
+    retry_failed_once,
+)
 from monitor.state.derive import (
     connect_rate,
     qualified_rate,
 )
+from monitor.state.notes import count_flags
 
 T = TypeVar("T")
 
@@ -60,10 +66,13 @@ async def read_campaign(
     except ApiError as exc:
         report.fail(f"campaign/{campaign_id}", exc)
         return
+    counts = {s.value: figures.counts.get(s) for s in OUTCOME_COLUMNS}
     row: dict[str, Any] = {
         "id": campaign_id,
         "total": figures.total,
-        "counts": {s.value: figures.counts.get(s) for s in OUTCOME_COLUMNS},
+        "contact_list_size": None,  # the campaign record is not read here
+        "flags": list(count_flags(counts, figures.total)),
+        "counts": counts,
         "connect_rate": connect_rate(figures.counts),
         "qualified_rate": None,
         "analysed": 0,
@@ -71,6 +80,7 @@ async def read_campaign(
         "source": routes.campaign_logs,
     }
     report.campaigns.append(row)
+    counts_not_read(report, campaign_id, counts)
     # The qualified rate needs each completed call's analysis: page the newest ones.
     completed: list[Call] = []
     for number in range(1, QUALIFIED_PAGES + 1):
@@ -151,13 +161,18 @@ def dashboard_report(engine: Engine, base_url: str, clock: Clock) -> Report:
                 "name": row.name,
                 "status": row.status,
                 "total": row.total,
+                "contact_list_size": row.contacts,
                 "counts": row.counts,
                 "connect_rate": row.connect_rate,
                 "qualified_rate": row.qualified_rate,
                 "in_flight": None if c.unknown else row.in_flight,
                 "max_concurrent_calls": row.max_concurrent,
+                "flags": list(row.count_flags),
             }
         )
+        state = engine.store.campaigns.get(row.id)
+        if state is not None and state.counts:  # read: a null in them is the API's silence
+            counts_not_read(report, row.id, row.counts)
     report.active_calls = active_calls_json(engine, view.now) if not c.unknown else None
     report.concurrency = concurrency_json(c)
     for note, _ in engine.store.read_notes.values():

@@ -13,8 +13,9 @@ from typing import Any
 
 from monitor.clock import Clock
 from monitor.polling.engine import Engine
-from monitor.report import iso
+from monitor.report import Report, iso
 from monitor.state.calltime import call_clock
+from monitor.state.notes import FINAL_OUTCOMES
 from monitor.state.views import ConcurrencyView
 
 RETRY_WAIT_MAX_S = 30.0
@@ -82,3 +83,16 @@ def concurrency_json(c: ConcurrencyView) -> dict[str, Any]:
         ],
         "unknown_reason": "; ".join(reasons) or None,
     }
+
+
+def counts_not_read(report: Report, campaign_id: str, counts: dict[str, int | None]) -> None:
+    """A count that could not be read is null, and said in `errors` (not a silent null)."""
+    missing = [k for k in FINAL_OUTCOMES if counts.get(k) is None]
+    if missing:
+        report.errors.append(
+            {
+                "resource": f"counts/{campaign_id}",
+                "kind": "bad_payload",
+                "message": f"the API gave no count for {', '.join(missing)}",
+            }
+        )

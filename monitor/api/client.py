@@ -13,7 +13,6 @@ it is in no URL, no log line of httpx's, and no message of ours.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 from collections import OrderedDict
@@ -40,6 +39,7 @@ from monitor.api.errors import (
     Unauthorized,
     Unreachable,
 )
+from monitor.api.jsonlimit import MAX_JSON_DEPTH, loads_limited
 from monitor.api.models import Call, Campaign, RetryHistory, parse_retry_history
 from monitor.api.pages import Page, ReadNote, describe_error, parse_page, unwrap
 from monitor.api.ratelimit import RateLimitInfo, parse_rate_limit, server_time
@@ -115,40 +115,6 @@ def check_id(value: str, what: str = "id") -> str:
     if not ID_PATTERN.fullmatch(value):
         raise BadPayload(f"Refused an invalid {what} (not a plain identifier)", where=what)
     return value
-
-
-MAX_JSON_DEPTH = 64
-"""Deeper JSON is refused as a bad payload: the vendor's records nest about 5 deep, and a
-payload 990 deep would exhaust the stack of whatever walks it next (printing it, copying it)."""
-
-_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
-
-
-def json_depth(text: str) -> int:
-    """How deep the JSON text nests (brackets outside strings), at C speed for the scans."""
-    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
-        return 0  # cannot be deeper than the limit: no scan
-    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
-    depth = deepest = 0
-    for ch in brackets:
-        if ch in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        else:
-            depth -= 1
-    return deepest
-
-
-def loads_limited(text: str) -> Any:
-    """`json.loads` that refuses nesting past `MAX_JSON_DEPTH` (a `ValueError`), and never
-    raises anything else on any text."""
-    if json_depth(text) > MAX_JSON_DEPTH:
-        raise ValueError("nested too deep")
-    try:
-        return json.loads(text)
-    except RecursionError:
-        raise ValueError("nested too deep") from None
 
 
 def _message_from(body: bytes, status: int, content_type: str) -> str:

@@ -23,6 +23,7 @@ from monitor.state.derive import (
     reconcile,
     retry_wave,
 )
+from monitor.state.notes import count_flags, unread_reason
 from monitor.state.store import ApiHealth, Freshness, Store, TrackedCall
 
 RING_TOO_LONG_S = 60.0
@@ -58,6 +59,8 @@ class CampaignRow:
     status: str
     status_raw: str | None
     total: int | None
+    """Calls placed in the campaign (its call logs' total); None when not read. Never the
+    contact list's size, which is `contacts` (API sheet 3.8: two counters, two names)."""
     counts: dict[str, int | None]
     in_flight: int
     connect_rate: float | None
@@ -66,6 +69,10 @@ class CampaignRow:
     max_concurrent: int | None
     age_s: float | None
     stale: bool
+    contacts: int | None = None
+    """Recipients loaded into the campaign (`total_leads`, `total_records`, ...)."""
+    count_flags: tuple[str, ...] = ()
+    """Why the counts cannot all be true (or are not known), in words."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +219,9 @@ def campaign_rows(store: Store, mono_now: float) -> tuple[CampaignRow, ...]:
                 name=state.campaign.name,
                 status=state.campaign.status.value,
                 status_raw=state.campaign.status_raw,
-                total=state.total if state.total is not None else state.campaign.total,
+                total=state.total,
+                contacts=state.campaign.total,
+                count_flags=count_flags(counts, state.total) if state.counts else (),
                 counts={s.value: counts.get(s.value) for s in OUTCOME_COLUMNS},
                 in_flight=in_flight.get(cid, 0),
                 connect_rate=connect_rate(typed),
@@ -291,38 +300,6 @@ def concurrency_view(
             and mono_now - store.endings_missed_at < WAVE_PARTIAL_S
         ),
     )
-
-
-READ_NOTE_WINDOW_S = 600.0
-"""Reads that left something out are mentioned on the status line for this long."""
-
-
-def read_words(store: Store, mono_now: float) -> str:
-    """What recent reads left out or could not read, in a few words for the status line."""
-    left_out = unread = 0
-    for note, at in store.read_notes.values():
-        if mono_now - at <= READ_NOTE_WINDOW_S:
-            left_out += note.skipped
-            unread += sum(note.unread.values())
-    parts = []
-    if left_out:
-        parts.append(f"{left_out} row{'s' * (left_out != 1)} unreadable, left out")
-    if unread:
-        parts.append(f"{unread} value{'s' * (unread != 1)} unreadable, shown –")
-    return ", ".join(parts)
-
-
-def unread_reason(store: Store, resource: str, what: str) -> str | None:
-    """None once `resource` has been read; else why not, in words (unknown is not zero)."""
-    fresh = store.freshness.get(resource)
-    if fresh is not None and fresh.fetched_at is not None:
-        return None
-    error = fresh.error if fresh is not None else None
-    if error is not None:
-        return f"no list of {what} read yet: {error.message}"
-    if store.health.state != "ok" and store.health.message:
-        return f"no list of {what} read yet: {store.health.message}"
-    return f"no list of {what} read yet"
 
 
 def pane_status(store: Store, mono_now: float) -> tuple[PaneStatus, ...]:

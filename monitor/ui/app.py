@@ -32,7 +32,8 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from monitor.logs import current_log_file, redact
-from monitor.state.views import DashboardView, pane_status, read_words
+from monitor.state.notes import read_words
+from monitor.state.views import DashboardView, pane_status
 from monitor.ui.commands import JumpProvider
 from monitor.ui.engine_port import EnginePort
 from monitor.ui.export import export_csv
