@@ -22,7 +22,7 @@ from monitor.api.vocab import CallStatus
 from monitor.clock import Clock
 from monitor.polling.fetch import Routes, fetch_retry_config
 from monitor.report import Report, iso
-from monitor.state.calltime import call_clock
+from monitor.state.calltime import call_clock, live_duration
 from monitor.state.derive import Timeline, build_timeline, history_from_call, reconcile
 
 T = TypeVar("T")
@@ -60,12 +60,14 @@ async def patiently(read: Callable[[], Awaitable[T]], clock: Clock) -> T:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def attempts_json(timeline: Timeline) -> list[dict[str, Any]]:
+def attempts_json(timeline: Timeline, now: datetime) -> list[dict[str, Any]]:
     return [
         {
             "attempt": row.attempt,
             "outcome": row.outcome.value,
-            "duration_s": row.duration_s,
+            # The attempt in flight: since placed, the call's own clock (as `duration_s` above).
+            "duration_s": live_duration(row.called_at, now)[0] if row.live else row.duration_s,
+            **({"duration_label": "since placed"} if row.live else {}),
             "called_at": iso(row.called_at),
             "gap_s": row.gap_s,
             **({"flags": list(row.flags)} if row.flags else {}),
@@ -95,7 +97,7 @@ def call_json(call: Call, timeline: Timeline, now: datetime) -> dict[str, Any]:
         "attempt": call.attempt,
         "retry_group_id": call.retry_group_id,
         "summary_status": timeline.summary,
-        "attempts": attempts_json(timeline),
+        "attempts": attempts_json(timeline, now),
         "next_retry_at": iso(timeline.next_retry_at),
         "next_retry_overdue": timeline.overdue,
         "attempts_left": timeline.attempts_left,
@@ -109,7 +111,7 @@ def call_json(call: Call, timeline: Timeline, now: datetime) -> dict[str, Any]:
     return out
 
 
-def history_only_json(call_id: str, timeline: Timeline) -> dict[str, Any]:
+def history_only_json(call_id: str, timeline: Timeline, now: datetime) -> dict[str, Any]:
     """The call record could not be read (404) but its retry history could: the history, and
     nulls (not known) where only the record could say."""
     rows = timeline.rows
@@ -123,7 +125,7 @@ def history_only_json(call_id: str, timeline: Timeline) -> dict[str, Any]:
         "created_at": iso(last.called_at) if last else None,
         "ended_at": None,
         "summary_status": timeline.summary,
-        "attempts": attempts_json(timeline),
+        "attempts": attempts_json(timeline, now),
         "next_retry_at": iso(timeline.next_retry_at),
         "next_retry_overdue": timeline.overdue,
         "attempts_left": timeline.attempts_left,
@@ -195,7 +197,7 @@ async def read_call(
         if history is None or not history.attempts:
             return
         timeline = build_timeline(history, None, clock.now())
-        report.call = history_only_json(call_id, timeline)
+        report.call = history_only_json(call_id, timeline, clock.now())
         report.call["retry_source"] = source
         return
     try:

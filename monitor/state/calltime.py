@@ -83,15 +83,29 @@ def time_flags(placed_at: datetime | None, ended_at: datetime | None, now: datet
     return flags
 
 
+def live_duration(placed_at: datetime | None, now: datetime) -> tuple[int | None, tuple[str, ...]]:
+    """Seconds since placed, for a call in flight, and what is wrong with it if anything.
+
+    The one formula for a ticking duration: Active calls, the retry timeline's live row, the
+    call screen, the CSV export and `snapshot` all call it with the call record's `created_at`
+    and the app's one clock. A flagged time has no duration (None), never 1.8e9 s.
+    """
+    flags = time_flags(placed_at, None, now)
+    elapsed = seconds_between(placed_at, now)
+    if elapsed is not None and not flags and elapsed > MAX_SANE_S:
+        flags.append("over a day")
+    if elapsed is None or flags:
+        return None, tuple(flags)
+    return max(0, round(elapsed)), ()
+
+
 def call_clock(call: Call, now: datetime) -> CallClock:
     """The call's times and the one duration every view shows for it."""
     live = call.status not in FINAL_STATUSES and call.ended_at is None
     flags = time_flags(call.created_at, call.ended_at, now)
     if live:
-        elapsed = seconds_between(call.created_at, now)
-        if elapsed is not None and not flags and elapsed > MAX_SANE_S:
-            flags.append("over a day")
-        duration = None if elapsed is None or flags else max(0, round(elapsed))
+        duration, live_flags = live_duration(call.created_at, now)
+        flags = list(live_flags)
         label = "since placed"
     else:
         duration = call.duration_s

@@ -49,6 +49,9 @@ class TimelineRow:
     """Seconds since the previous attempt was placed."""
     flags: tuple[str, ...] = ()
     """"duplicate attempt", "missing attempt N", "time out of order" (P17)."""
+    live: bool = False
+    """The attempt in flight now: its duration ticks since placed (`calltime.live_duration`),
+    the same clock as the call everywhere else, not the attempt row's stale figure."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +123,7 @@ def build_timeline(history: RetryHistory, config: RetryConfig | None, now: datet
                 called_at=attempt.called_at,
                 gap_s=gap,
                 flags=tuple(flags),
+                live=attempt is history.attempts[-1] and attempt.outcome in IN_FLIGHT_STATUSES,
             )
         )
         prev = attempt
@@ -168,11 +172,29 @@ def reconcile(history: RetryHistory, call: Call) -> RetryHistory:
     ended since, its row would still say "in call" beside a "completed" call. The call record
     is the fresher source for its own attempt, so no request is spent to agree with it.
     """
-    if not history.attempts or call.status not in FINAL_STATUSES:
+    if not history.attempts:
         return history
     last = history.attempts[-1]
     same_attempt = last.call_id in (None, call.id) and call.attempt in (None, last.attempt)
-    if last.outcome in FINAL_STATUSES or not same_attempt:
+    if not same_attempt:
+        return history
+    if (
+        call.status in IN_FLIGHT_STATUSES
+        and call.ended_at is None
+        and last.outcome not in FINAL_STATUSES  # else a new attempt the history lacks yet
+    ):
+        # One clock per call: the live attempt is placed when the call record says, and its
+        # duration ticks from there (`TimelineRow.live`), as in Active calls and the call screen.
+        live = last.model_copy(
+            update={
+                "outcome": call.status,
+                "outcome_raw": call.status_raw,
+                "called_at": call.created_at or last.called_at,
+                "duration_s": None,
+            }
+        )
+        return history.model_copy(update={"attempts": (*history.attempts[:-1], live)})
+    if call.status not in FINAL_STATUSES or last.outcome in FINAL_STATUSES:
         return history
     updated = last.model_copy(
         update={
