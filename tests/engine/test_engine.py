@@ -542,3 +542,42 @@ async def test_a_404_on_the_retry_history_of_a_call_that_exists_is_one_attempt_n
         await settle()
         task.cancel()
         await client.aclose()
+
+
+async def test_showing_data_from_is_the_last_good_answer_not_a_pollers_run(world) -> None:  # type: ignore[no-untyped-def]
+    """Issue 15: during an outage the lookups' poller still "runs" (it has nothing to ask), so
+    the freshest `fetched_at` moved on; the time of the last good reading must not."""
+    clock, api, engine = world
+    await drive(clock, 30)
+    last_good = engine.store.last_good_read
+    assert last_good is not None and clock.monotonic() - last_good < 15
+    api.fail_status = 503
+    await drive(clock, 90)
+    assert engine.store.last_good_read == pytest.approx(last_good, abs=6)
+    newest_run = max(f.fetched_at or 0 for f in engine.store.freshness.values())
+    assert newest_run > engine.store.last_good_read  # what the banner used to show
+
+
+async def test_rows_left_out_and_unreadable_values_reach_the_store_for_the_status_line() -> None:
+    clock = FakeClock()
+    api = FakeApi(clock)
+    api.active["call_ok"] = call("call_ok")
+    api.active["call_odd"] = call("call_odd", duration="abc")
+    api.active["x"] = {"status": "in_progress"}  # no id: left out
+
+    engine, task, client = await _engine_on(api.handle, clock)
+    try:
+        await drive(clock, 10)
+        from monitor.state.notes import read_words
+
+        assert "call_odd" in engine.store.calls  # kept, its duration not known
+        assert engine.store.calls["call_odd"].call.duration_s is None
+        assert read_words(engine.store, clock.monotonic()) == (
+            "1 row unreadable, left out, 1 value unreadable, shown –"
+        )
+        assert read_words(engine.store, clock.monotonic() + 3600) == ""
+    finally:
+        engine.stop()
+        await settle()
+        task.cancel()
+        await client.aclose()
