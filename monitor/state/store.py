@@ -66,6 +66,8 @@ class TrackedCall:
     campaign_source: str | None = None
     """Which read last said the call's campaign (`in-flight list`, `call record`, ...), so
     the call screen can say where the membership came from; None while no read has said."""
+    last_source: str | None = None
+    """The last read of the call, whatever it said."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +201,7 @@ class Store:
         if tracked is None:
             tracked = TrackedCall(call, first_seen=now, last_seen=now, changed_at=now)
             tracked.campaign_source = source if said_campaign else None
+            tracked.last_source = source
             if call.status in FINAL_STATUSES:
                 tracked.ended_seen = now
             self.calls[call.id] = tracked
@@ -213,6 +216,7 @@ class Store:
             tracked.ended_seen = None
             changed = True
         tracked.last_seen = now
+        tracked.last_source = source
         merged = merge_record(tracked.call, call)
         if merged is not tracked.call:
             tracked.call = merged

@@ -117,6 +117,9 @@ class CallDetail:
     """Still in the store's recent calls (R4: "no longer listed" when False)."""
     retries_error: str | None
     retry_source: str | None = None
+    campaign_from: str | None = None
+    """The read that gave the campaign, when the last read of the call did not say it (the
+    call screen: "campaign from the in-flight list"); None when the last read said it."""
     """Where the timeline came from: `call-logs` (the retry history) or `call-record` (no
     history of its own: one attempt from the record); None with no timeline."""
 
@@ -356,6 +359,11 @@ def call_detail(store: Store, call_id: str, now: datetime) -> CallDetail:
         listed=tracked is not None,
         retries_error=fresh.error.message if fresh and fresh.error else None,
         retry_source=source,
+        campaign_from=(
+            tracked.campaign_source
+            if tracked is not None and tracked.campaign_source != tracked.last_source
+            else None
+        ),
     )
 
 

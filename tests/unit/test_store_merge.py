@@ -110,3 +110,21 @@ def test_merging_an_identical_read_notifies_nobody() -> None:
     store.subscribe(heard.append)
     assert not store.upsert_call(read(id="c1", status="in-progress", batch_id="b1"), 2.0)
     assert heard == []
+
+
+def test_the_call_screen_says_which_read_gave_a_campaign_the_last_read_left_out() -> None:
+    from datetime import UTC, datetime
+
+    from monitor.state.views import call_detail
+    from monitor.ui.screens.call import call_fields
+
+    now = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    store = Store()
+    store.upsert_call(
+        read(id="c1", status="in-progress", batch_id="b1"), 1.0, source="in-flight list"
+    )
+    assert call_detail(store, "c1", now).campaign_from is None  # the last read said it
+    store.upsert_call(read(id="c1", status="in-progress"), 2.0, source="call record")
+    detail = call_detail(store, "c1", now)
+    assert detail.campaign_from == "in-flight list"
+    assert "b1  (from the in-flight list)" in call_fields(detail, None).plain

@@ -86,6 +86,9 @@ def call_fields(detail: CallDetail, campaign_name: str | None) -> Text:
     campaign = to_display(call.campaign_id) if call.campaign_id else DASH
     if campaign_name:
         campaign = f"{to_display(campaign_name)}  ({campaign})"
+    if detail.campaign_from and call.campaign_id:
+        # Merged, not replaced: the last read left the campaign out; say which read gave it.
+        campaign += f"  (from the {detail.campaign_from})"
     _field(text, "campaign", campaign)
     _field(text, "to", to_display(call.to_number) if call.to_number else DASH)
     _field(text, "from", to_display(call.from_number) if call.from_number else DASH)
