@@ -1,32 +1,26 @@
 """`dialnexa-monitor snapshot`: one read of the monitor's data, printed, for scripts.
 
-The JSON is a contract (INTERFACE.md): fields may be added, never renamed. It is written with
-`ensure_ascii=True`, so no byte of an API string (ESC, C1, bidi) can act on the terminal it is
-printed to, and the API's strings survive exactly as received for whoever parses them.
-Exit status: 0 everything requested was read; 1 some could not be (the JSON still prints, with
-`errors`); 2 usage or configuration error, one paragraph on stderr.
+The JSON is a contract (INTERFACE.md): fields may be added, never renamed; `monitor.report`
+writes it, strictly valid whatever the API sent. Exit status: 0 everything requested was read;
+1 some could not be (the JSON still prints, with `errors`); 2 usage or configuration error, one
+paragraph on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from functools import partial
 from typing import Any, TypeVar
 
 import httpx
 from pydantic import SecretStr
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
-from monitor.api.client import DialNexaClient, check_id
-from monitor.api.errors import ApiError, BadPayload, RateLimited
+from monitor.api.client import ID_PATTERN, DialNexaClient, check_id
+from monitor.api.errors import ApiError, BadPayload
 from monitor.api.models import Call
-from monitor.api.vocab import OUTCOME_COLUMNS, CallStatus
+from monitor.api.vocab import OUTCOME_COLUMNS
 from monitor.clock import Clock, SystemClock
 from monitor.config import ConfigError, Settings, require_api_key, settings_from_args
 from monitor.display import to_display
@@ -35,147 +29,23 @@ from monitor.polling.fetch import (
     Routes,
     campaign_calls_page,
     fetch_campaign_counts,
-    fetch_retry_config,
-    fetch_retry_history,
+)
+from monitor.report import Report, iso
+from monitor.snapshot_call import patiently, read_call
+from monitor.snapshot_dashboard import (
+    active_calls_json,
+    concurrency_json,
+    counts_not_read,
+    retry_failed_once,
 )
 from monitor.state.derive import (
-    Timeline,
-    build_timeline,
     connect_rate,
-    history_from_call,
     qualified_rate,
 )
+from monitor.state.notes import count_flags
 
 T = TypeVar("T")
 
-RATE_LIMIT_WAIT_MAX_S = 30.0
-"""`snapshot` waits out one 429 for at most this long (INTERFACE.md)."""
-RETRY_BACKOFF_S = 1.0
-
-
-def iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-@dataclass
-class Report:
-    base_url: str
-    generated_at: datetime
-    call: dict[str, Any] | None = None
-    campaigns: list[dict[str, Any]] = field(default_factory=list)
-    active_calls: list[dict[str, Any]] | None = None
-    concurrency: dict[str, Any] | None = None
-    errors: list[dict[str, str]] = field(default_factory=list)
-
-    def fail(self, resource: str, error: ApiError) -> None:
-        self.errors.append({"resource": resource, "kind": error.kind, "message": error.message})
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "generated_at": iso(self.generated_at),
-            "base_url": self.base_url,
-        }
-        if self.call is not None:
-            out["call"] = self.call
-        if self.campaigns:
-            out["campaigns"] = self.campaigns
-        if self.active_calls is not None:
-            out["active_calls"] = self.active_calls
-        if self.concurrency is not None:
-            out["concurrency"] = self.concurrency
-        out["errors"] = self.errors
-        return out
-
-
-def _retryable(exc: BaseException) -> bool:
-    return isinstance(exc, ApiError) and exc.transient
-
-
-def _wait(state: RetryCallState) -> float:
-    exc = state.outcome.exception() if state.outcome else None
-    if isinstance(exc, RateLimited):
-        return min(exc.retry_after or RETRY_BACKOFF_S * 2, RATE_LIMIT_WAIT_MAX_S)
-    retry_after = getattr(exc, "retry_after", None)
-    if isinstance(retry_after, int | float):
-        return min(float(retry_after), RATE_LIMIT_WAIT_MAX_S)
-    return RETRY_BACKOFF_S
-
-
-async def patiently(read: Callable[[], Awaitable[T]], clock: Clock) -> T:
-    """One more try after a 429 (its Retry-After, ≤ 30 s), a 5xx or a timeout; then give up."""
-    async for attempt in AsyncRetrying(
-        stop=stop_after_attempt(2),
-        retry=retry_if_exception(_retryable),
-        wait=_wait,
-        sleep=clock.sleep,
-        reraise=True,
-    ):
-        with attempt:
-            return await read()
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def call_json(call: Call, timeline: Timeline) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": call.id,
-        "status": call.status.value,
-        "duration_s": call.duration_s,
-        "campaign_id": call.campaign_id,
-        "to_number": call.to_number,
-        "from_number": call.from_number,
-        "created_at": iso(call.created_at),
-        "ended_at": iso(call.ended_at),
-        "metadata": call.metadata,
-        "end_reason": call.end_reason,
-        "sentiment": call.sentiment,
-        "recording_url": call.recording_url,
-        "analysis": call.analysis,
-        "attempt": call.attempt,
-        "retry_group_id": call.retry_group_id,
-        "summary_status": timeline.summary,
-        "attempts": [
-            {
-                "attempt": row.attempt,
-                "outcome": row.outcome.value,
-                "duration_s": row.duration_s,
-                "called_at": iso(row.called_at),
-                "gap_s": row.gap_s,
-                **({"flags": list(row.flags)} if row.flags else {}),
-                **({"outcome_raw": row.outcome_raw} if row.outcome is CallStatus.UNKNOWN else {}),
-            }
-            for row in timeline.rows
-        ],
-        "next_retry_at": iso(timeline.next_retry_at),
-        "next_retry_overdue": timeline.overdue,
-        "attempts_left": timeline.attempts_left,
-    }
-    if call.status is CallStatus.UNKNOWN or not call.status_documented:
-        out["status_raw"] = call.status_raw
-    return out
-
-
-async def read_call(
-    client: DialNexaClient, routes: Routes, call_id: str, report: Report, clock: Clock
-) -> None:
-    resource = f"call/{call_id}"
-    try:
-        call = await patiently(lambda: client.get_call(call_id), clock)
-    except ApiError as exc:
-        report.fail(resource, exc)
-        return
-    try:
-        history = await patiently(lambda: fetch_retry_history(client, routes, call), clock)
-    except ApiError as exc:
-        report.fail(f"retries/{call.retry_group_id or call.id}", exc)
-        history = history_from_call(call)
-    try:
-        config = await patiently(lambda: fetch_retry_config(client, routes, call), clock)
-    except ApiError:
-        config = None  # without settings the summary says "ended" rather than guess
-    report.call = call_json(call, build_timeline(history, config, clock.now()))
-    report.call["retry_source"] = routes.retries
 
 
 QUALIFIED_PAGES = 5
@@ -196,10 +66,13 @@ async def read_campaign(
     except ApiError as exc:
         report.fail(f"campaign/{campaign_id}", exc)
         return
+    counts = {s.value: figures.counts.get(s) for s in OUTCOME_COLUMNS}
     row: dict[str, Any] = {
         "id": campaign_id,
         "total": figures.total,
-        "counts": {s.value: figures.counts.get(s) for s in OUTCOME_COLUMNS},
+        "contact_list_size": None,  # the campaign record is not read here
+        "flags": list(count_flags(counts, figures.total)),
+        "counts": counts,
         "connect_rate": connect_rate(figures.counts),
         "qualified_rate": None,
         "analysed": 0,
@@ -207,6 +80,7 @@ async def read_campaign(
         "source": routes.campaign_logs,
     }
     report.campaigns.append(row)
+    counts_not_read(report, campaign_id, counts)
     # The qualified rate needs each completed call's analysis: page the newest ones.
     completed: list[Call] = []
     for number in range(1, QUALIFIED_PAGES + 1):
@@ -241,6 +115,7 @@ async def collect(
     qualified_key: str = "qualified",
 ) -> Report:
     report = Report(base_url=client.base_url, generated_at=clock.now())
+    client.read_listeners.append(report.read_note)  # rows left out are errors, not a log line
     routes = Routes()
     if call_id:
         await read_call(client, routes, call_id, report, clock)
@@ -268,6 +143,7 @@ async def read_dashboard(
     try:
         while not engine.round_complete() and clock.monotonic() - started < deadline_s:
             await clock.sleep(0.05)
+        await retry_failed_once(engine, clock, started + deadline_s)
     finally:
         engine.stop()
         await task
@@ -276,7 +152,8 @@ async def read_dashboard(
 
 def dashboard_report(engine: Engine, base_url: str, clock: Clock) -> Report:
     view = engine.view()
-    report = Report(base_url=base_url, generated_at=clock.now())
+    report = Report(base_url=base_url, generated_at=clock.now(), dashboard=True)
+    c = view.concurrency
     for row in view.campaigns:
         report.campaigns.append(
             {
@@ -284,39 +161,31 @@ def dashboard_report(engine: Engine, base_url: str, clock: Clock) -> Report:
                 "name": row.name,
                 "status": row.status,
                 "total": row.total,
+                "contact_list_size": row.contacts,
                 "counts": row.counts,
                 "connect_rate": row.connect_rate,
                 "qualified_rate": row.qualified_rate,
-                "in_flight": row.in_flight,
+                "in_flight": None if c.unknown else row.in_flight,
                 "max_concurrent_calls": row.max_concurrent,
+                "flags": list(row.count_flags),
             }
         )
-    now = view.now
-    report.active_calls = [
-        {
-            "id": r.id,
-            "status": r.status.value,
-            "campaign_id": r.campaign_id,
-            "to_number": r.to_number,
-            "attempt": r.attempt,
-            "duration_s": (
-                max(0, round((now - r.started_at).total_seconds())) if r.started_at else None
-            ),
-        }
-        for r in view.active
-    ]
-    c = view.concurrency
-    report.concurrency = {
-        "in_flight": c.in_flight,
-        "cap": c.cap,
-        "peak": c.peak,
-        "queued": c.queued,
-        "retry_wave_partial": c.wave_partial,
-        "retry_wave": [
-            {"at": iso(b.at), "calls": b.calls, "projected": b.projected, "over_cap": b.over_cap}
-            for b in c.wave
-        ],
-    }
+        state = engine.store.campaigns.get(row.id)
+        if state is not None and state.counts:  # read: a null in them is the API's silence
+            counts_not_read(report, row.id, row.counts)
+    report.active_calls = active_calls_json(engine, view.now) if not c.unknown else None
+    report.concurrency = concurrency_json(c)
+    for note, _ in engine.store.read_notes.values():
+        report.read_note(note)
+    for row in view.campaigns:
+        if not ID_PATTERN.fullmatch(row.id):
+            report.errors.append(
+                {
+                    "resource": f"counts/{row.id}",
+                    "kind": "bad_payload",
+                    "message": "the campaign's id cannot be used in a request: counts not read",
+                }
+            )
     for key, fresh in sorted(engine.store.freshness.items()):
         if fresh.error is not None:
             report.fail(key, fresh.error)
@@ -422,7 +291,7 @@ def run_snapshot(args: argparse.Namespace) -> int:
     if args.format == "table":
         print(render_table(report))
     else:
-        print(json.dumps(report.to_json(), indent=2, ensure_ascii=True))
+        print(report.to_json_text())
     for err in report.errors:
         print(f"snapshot: {err['resource']}: {to_display(err['message'], 300)}", file=sys.stderr)
     return 1 if report.errors else 0

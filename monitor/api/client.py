@@ -13,7 +13,6 @@ it is in no URL, no log line of httpx's, and no message of ours.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 from collections import OrderedDict
@@ -40,9 +39,11 @@ from monitor.api.errors import (
     Unauthorized,
     Unreachable,
 )
+from monitor.api.jsonlimit import MAX_JSON_DEPTH, loads_limited
 from monitor.api.models import Call, Campaign, RetryHistory, parse_retry_history
-from monitor.api.pages import Page, describe_error, parse_page, unwrap
+from monitor.api.pages import Page, ReadNote, describe_error, parse_page, unwrap
 from monitor.api.ratelimit import RateLimitInfo, parse_rate_limit, server_time
+from monitor.api.scrub import Scrubber
 from monitor.clock import Clock, SystemClock
 
 log = logging.getLogger(__name__)
@@ -120,7 +121,7 @@ def _message_from(body: bytes, status: int, content_type: str) -> str:
     """The vendor's `message` (a string or a list joined with "; "), else a short excerpt."""
     text = body.decode("utf-8", errors="replace").strip()
     try:
-        data = json.loads(text) if text else None
+        data = loads_limited(text) if text else None
     except ValueError:
         data = None
     if isinstance(data, dict):
@@ -176,6 +177,7 @@ class DialNexaClient:
         max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
         key = SecretStr(api_key) if isinstance(api_key, str) else api_key
+        self._scrub = Scrubber(key)
         self.base_url = base_url.rstrip("/")
         self._clock: Clock = clock or SystemClock()
         self._deadline = deadline_s
@@ -199,6 +201,8 @@ class DialNexaClient:
         """Awaited before every request: the engine's budget gate plugs in here."""
         self.rate_limit: RateLimitInfo | None = None
         """The most recent rate-limit headers seen."""
+        self.read_listeners: list[Callable[[ReadNote], None]] = []
+        """Called when a read left rows out or kept records with unreadable fields."""
 
     def __repr__(self) -> str:
         return f"DialNexaClient(base_url={self.base_url!r})"
@@ -384,14 +388,14 @@ class DialNexaClient:
             self._etags.move_to_end(cache_key)
             return self._etags[cache_key][1]
         if 200 <= status < 300:
-            payload = self._decode(body, content_type, path)
+            payload = self._decode(body, path, self._scrub)
             etag = headers.get("etag")
             if cache_key and etag:
                 self._etags[cache_key] = (etag, payload)
                 while len(self._etags) > 64:
                     self._etags.popitem(last=False)
             return payload
-        message = _message_from(body, status, content_type)
+        message = self._scrub.text(_message_from(body, status, content_type))
         if 300 <= status < 400:
             target = urlsplit(headers.get("location", "")).hostname or "another location"
             raise BadPayload(
@@ -430,13 +434,19 @@ class DialNexaClient:
         )
 
     @staticmethod
-    def _decode(body: bytes, content_type: str, path: str) -> Any:
-        text = body.decode("utf-8", errors="replace")
+    def _decode(body: bytes, path: str, scrub: Scrubber) -> Any:
+        text = scrub.text(body.decode("utf-8", errors="replace"))
         if not text.strip():
             raise BadPayload(f"Bad payload from {path} (empty body)", where="body", path=path)
         try:
-            return json.loads(text)
-        except ValueError:
+            return loads_limited(text)
+        except ValueError as exc:
+            if str(exc) == "nested too deep":
+                raise BadPayload(
+                    f"Bad payload from {path} (JSON nested deeper than {MAX_JSON_DEPTH})",
+                    where="body",
+                    path=path,
+                ) from None
             what = "an HTML page" if text.lstrip().startswith("<") else "invalid or truncated"
             raise BadPayload(
                 f"Bad payload from {path} (not JSON: {what})", where="body", path=path
@@ -447,13 +457,25 @@ class DialNexaClient:
     def _one(self, model: type[T], payload: Any, path: str) -> T:
         payload = unwrap(payload)
         try:
-            return model.model_validate(payload)  # type: ignore[attr-defined, no-any-return]
+            record: T = model.model_validate(payload)  # type: ignore[attr-defined]
         except ValidationError as exc:
             raise BadPayload(
                 f"Bad payload from {path}: {describe_error(exc)}",
                 where=describe_error(exc),
                 path=path,
             ) from None
+        unread = getattr(record, "unread", ())
+        if unread:
+            self._tell_read(ReadNote(path, unread=dict.fromkeys(unread, 1)))
+        return record
+
+    def _tell_read(self, note: ReadNote) -> None:
+        log.warning("%s: %s", note.path, note.words())
+        for listener in list(self.read_listeners):
+            try:
+                listener(note)
+            except Exception:  # a listener's bug must not break the request path
+                log.exception("read listener failed")
 
     @staticmethod
     def _limit(limit: int, maximum: int = MAX_PAGE_SIZE) -> int:
@@ -561,8 +583,10 @@ class DialNexaClient:
         result = parse_page(
             payload, model.model_validate, page=page, limit=limit, key=lambda m: m.id, path=path
         )
-        if result.skipped:
-            log.warning("%s: %d rows skipped (%s)", path, result.skipped, result.skip_reasons)
+        if result.skipped or result.unread:
+            self._tell_read(
+                ReadNote(path, result.skipped, result.skip_reasons, dict(result.unread))
+            )
         return result
 
 

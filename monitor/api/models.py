@@ -1,8 +1,11 @@
 """Pydantic models that read every documented spelling and hold the canonical one.
 
 Each model's `before` validator maps the vendor's spellings (API sheet sections 3 and 13) onto
-canonical field names; the typed fields then read what can be read (a duration sent as "145")
-and reject what cannot, naming the field and never echoing its value (`hide_input_in_errors`).
+canonical field names and reads each with its reader (`monitor.api.fields`): what can be read is
+("145" seconds), what cannot is "not known" and named in `unread`, so only a record without an
+id is refused; errors name the field, never its value (`hide_input_in_errors`). Only the fields
+a read had a value for reach pydantic, so `model_fields_set` is what the read said (the store
+merges by it). The OpenAPI requires only `id` of a call: a call without a status is `unknown`.
 Strings from the API are kept exactly as received: making them safe to show is the display
 layer's job (`monitor.display`), done where text meets a terminal.
 """
@@ -12,10 +15,27 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from monitor.api.fields import (
+    Count,
+    Duration,
+    FreeForm,
+    Readers,
+    RequiredId,
+    Text,
+    Timestamp,
+    read_count,
+    read_duration,
+    read_fields,
+    read_mapping,
+    read_number_of,
+    read_text,
+    read_timestamp,
+)
+from monitor.api.fields import pick as _pick
 from monitor.api.vocab import (
     DOCUMENTED_CALL_WORDS,
     CallStatus,
@@ -24,118 +44,6 @@ from monitor.api.vocab import (
     classify_container_status,
     fold,
 )
-
-MAX_DURATION_S = 7 * 24 * 3600
-"""No call lasts a week: above this a duration is a unit error or garbage, not data (P4)."""
-
-
-def _pick(raw: Mapping[str, Any], *names: str) -> Any:
-    """The first of `names` present with a non-null value."""
-    for name in names:
-        value = raw.get(name)
-        if value is not None:
-            return value
-    return None
-
-
-def parse_datetime(value: Any) -> datetime | None:
-    """Lenient timestamp reading (P11): ISO 8601 with or without ms/zone, epoch s or ms.
-
-    Unreadable values ("Invalid Date", out-of-range epochs) read as "not known" rather than
-    failing the whole record: a call with a bad timestamp is still worth showing, with a dash.
-    """
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, int | float):
-        if not math.isfinite(value):
-            return None
-        seconds = value / 1000 if abs(value) > 100_000_000_000 else value
-        try:
-            return datetime.fromtimestamp(seconds, tz=UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
-    if isinstance(value, str):
-        text = value.strip()
-        if not text:
-            return None
-        if text.endswith(("z", "Z")):
-            text = text[:-1] + "+00:00"
-        try:
-            parsed = datetime.fromisoformat(text)
-        except ValueError:
-            return None
-        if parsed.tzinfo is None:
-            return parsed.replace(tzinfo=UTC)
-        try:
-            return parsed.astimezone(UTC)
-        except (OverflowError, ValueError):
-            return None
-    return None
-
-
-def _duration(value: Any) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise ValueError("not a number of seconds")
-    if isinstance(value, str):
-        try:
-            value = float(value.strip())
-        except ValueError:
-            raise ValueError("not a number of seconds") from None
-    if not isinstance(value, int | float) or not math.isfinite(value):
-        raise ValueError("not a number of seconds")
-    if value < 0 or value > MAX_DURATION_S:
-        raise ValueError("duration out of range")
-    return round(value)
-
-
-def _count(value: Any) -> int | None:
-    """Counters: a negative or unreadable count is unknown, not an error (P9)."""
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    if not math.isfinite(number) or number < 0:
-        return None
-    return int(number)
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    raise ValueError("expected text")
-
-
-def _mapping(value: Any) -> dict[str, Any] | None:
-    """Free-form objects (metadata, analysis): a wrong type is treated as absent."""
-    return dict(value) if isinstance(value, dict) else None
-
-
-Duration = Annotated[int | None, BeforeValidator(_duration)]
-Count = Annotated[int | None, BeforeValidator(_count)]
-Text = Annotated[str | None, BeforeValidator(_text)]
-Timestamp = Annotated[datetime | None, BeforeValidator(parse_datetime)]
-FreeForm = Annotated[dict[str, Any] | None, BeforeValidator(_mapping)]
-
-
-def _required_id(value: Any) -> str:
-    if isinstance(value, str) and value.strip():
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    raise ValueError("missing or not an id")
-
-
-RequiredId = Annotated[str, BeforeValidator(_required_id)]
 
 
 class ApiModel(BaseModel):
@@ -174,21 +82,54 @@ class RetryConfig(ApiModel):
         return out
 
 
-def _status_fields(raw: Mapping[str, Any], *status_names: str) -> tuple[CallStatus, str | None]:
+def _status_fields(
+    raw: Mapping[str, Any], *status_names: str
+) -> tuple[CallStatus | None, str | None]:
+    """The canonical status and the raw word; (None, None) when the read said neither a status
+    nor an end reason (the model's default, `unknown`, then stands, and a merge keeps the
+    status an earlier read gave)."""
     status = _pick(raw, *status_names)
     status_text = status if isinstance(status, str) else None
     reason = _pick(raw, "end_reason", "disconnection_reason")
     reason_text = reason if isinstance(reason, str) else None
     if status_text is None and reason_text is None:
-        raise ValueError("status missing")
+        return None, None
     return classify_call_status(status_text, reason_text), status_text
+
+
+_CALL_READERS: Readers = {
+    "duration_s": read_duration,
+    "created_at": read_timestamp,
+    "ended_at": read_timestamp,
+    "analysis": read_mapping,
+    "metadata": read_mapping,
+    "attempt": read_number_of,
+    "retry": read_mapping,
+    **dict.fromkeys(
+        (
+            "log_id",
+            "to_number",
+            "from_number",
+            "agent_id",
+            "campaign_id",
+            "end_reason",
+            "recording_url",
+            "sentiment",
+            "direction",
+            "retry_group_id",
+            "summary_status",
+        ),
+        read_text,
+    ),
+}
 
 
 class Call(ApiModel):
     """One dial attempt as a call record (GET /calls, /calls/{id}, call logs, batch call logs)."""
 
     id: RequiredId
-    status: CallStatus
+    status: CallStatus = CallStatus.UNKNOWN
+    """`unknown` also when the read said no status at all (the OpenAPI requires only `id`)."""
     status_raw: str | None = None
     """The word the API sent, kept beside the canonical one."""
     log_id: Text = None
@@ -212,6 +153,8 @@ class Call(ApiModel):
     """The first attempt's call id, linking every attempt of one retry series."""
     retry: RetryConfig | None = None
     summary_status: Text = None
+    unread: tuple[str, ...] = ()
+    """Fields this read had but could not be read (shown as not known, never as a value)."""
 
     @property
     def status_documented(self) -> bool:
@@ -232,42 +175,45 @@ class Call(ApiModel):
         campaign = _pick(raw, "campaign_id", "campaignId", "batch_id", "batch_call_id")
         if campaign is None and raw.get("category") == "batch":
             campaign = raw.get("category_id")
-        metadata = raw.get("metadata")
-        retry = raw.get("retry")
-        return {
-            "id": ident,
-            "status": status,
-            "status_raw": status_raw,
-            "log_id": log_id,
-            "to_number": _pick(raw, "to_phone_number", "to_number", "phone_number"),
-            "from_number": _pick(raw, "from_phone_number", "from_number"),
-            "created_at": _pick(
-                raw, "created_at", "createdAt", "called_time", "initiated_at", "called_at"
-            ),
-            "ended_at": _pick(raw, "ended_at", "endedAt"),
-            "duration_s": _pick(
-                raw, "duration_seconds", "duration_sec", "duration", "duration_in_seconds"
-            ),
-            "agent_id": _pick(raw, "agent_id", "agentId"),
-            "campaign_id": campaign,
-            "end_reason": _pick(raw, "end_reason", "disconnection_reason"),
-            "recording_url": _pick(raw, "recording_url", "recording_sas_url"),
-            "sentiment": raw.get("sentiment"),
-            "direction": _pick(raw, "call_direction", "direction"),
-            "analysis": _pick(raw, "analysis", "post_call_analysis", "postcallanalysis"),
-            "metadata": metadata if isinstance(metadata, dict) else {},
-            "attempt": _pick(raw, "attempt", "attempt_number", "retry_attempt"),
-            "retry_group_id": _pick(raw, "retry_group_id", "parent_call_id"),
-            "retry": retry if isinstance(retry, dict) else None,
-            "summary_status": _pick(raw, "summary_status", "retry_summary_status"),
-        }
+        fields = read_fields(
+            {
+                "status": status,
+                "status_raw": status_raw,
+                "log_id": log_id,
+                "to_number": _pick(raw, "to_phone_number", "to_number", "phone_number"),
+                "from_number": _pick(raw, "from_phone_number", "from_number"),
+                "created_at": _pick(
+                    raw, "created_at", "createdAt", "called_time", "initiated_at", "called_at"
+                ),
+                "ended_at": _pick(raw, "ended_at", "endedAt"),
+                "duration_s": _pick(
+                    raw, "duration_seconds", "duration_sec", "duration", "duration_in_seconds"
+                ),
+                "agent_id": _pick(raw, "agent_id", "agentId"),
+                "campaign_id": campaign,
+                "end_reason": _pick(raw, "end_reason", "disconnection_reason"),
+                "recording_url": _pick(raw, "recording_url", "recording_sas_url"),
+                "sentiment": raw.get("sentiment"),
+                "direction": _pick(raw, "call_direction", "direction"),
+                "analysis": _pick(raw, "analysis", "post_call_analysis", "postcallanalysis"),
+                "metadata": raw.get("metadata"),
+                "attempt": _pick(raw, "attempt", "attempt_number", "retry_attempt"),
+                "retry_group_id": _pick(raw, "retry_group_id", "parent_call_id"),
+                "retry": raw.get("retry"),
+                "summary_status": _pick(raw, "summary_status", "retry_summary_status"),
+            },
+            _CALL_READERS,
+        )
+        if ident is not None:
+            fields["id"] = ident  # read by `RequiredId`, which refuses the record without one
+        return fields
 
 
 class Attempt(ApiModel):
     """One row of a call's retry history."""
 
     attempt: int
-    outcome: CallStatus
+    outcome: CallStatus = CallStatus.UNKNOWN
     outcome_raw: str | None = None
     duration_s: Duration = None
     """Connected seconds; None means the API did not say (not zero)."""
@@ -281,18 +227,32 @@ class Attempt(ApiModel):
         if not isinstance(raw, Mapping):
             raise ValueError("an attempt must be a JSON object")
         outcome, outcome_raw = _status_fields(raw, "status", "outcome")
-        number = _count(_pick(raw, "attempt", "attempt_number"))
+        number = read_count(_pick(raw, "attempt", "attempt_number"))
         if number is None:
             raise ValueError("attempt number missing")
-        return {
-            "attempt": number,
-            "outcome": outcome,
-            "outcome_raw": outcome_raw,
-            "duration_s": _pick(raw, "duration_sec", "duration_seconds", "duration", "duration_s"),
-            "called_at": _pick(raw, "called_at", "timestamp", "created_at", "createdAt"),
-            "ended_at": raw.get("ended_at"),
-            "call_id": _pick(raw, "call_id", "id"),
-        }
+        fields = read_fields(
+            {
+                "outcome": outcome,
+                "outcome_raw": outcome_raw,
+                "duration_s": _pick(
+                    raw, "duration_sec", "duration_seconds", "duration", "duration_s"
+                ),
+                "called_at": _pick(raw, "called_at", "timestamp", "created_at", "createdAt"),
+                "ended_at": raw.get("ended_at"),
+                "call_id": _pick(raw, "call_id", "id"),
+            },
+            _ATTEMPT_READERS,
+        )
+        fields.pop("unread", None)
+        return {"attempt": number, **fields}
+
+
+_ATTEMPT_READERS: Readers = {
+    "duration_s": read_duration,
+    "called_at": read_timestamp,
+    "ended_at": read_timestamp,
+    "call_id": read_text,
+}
 
 
 class RetryHistory(ApiModel):
@@ -302,12 +262,29 @@ class RetryHistory(ApiModel):
     attempts: tuple[Attempt, ...] = ()
     skipped: int = 0
     """Rows that could not be read and were left out."""
+    source: str = "call-logs"
+    """`call-logs` (the retries endpoint), or `call-record`: no history of its own (a 404,
+    or no such endpoint), one attempt from the call record."""
 
 
 class AttemptStage(ApiModel):
-    depth: int
+    depth: Count = None
     attempted: Count = None
     total: Count = None
+
+
+_CAMPAIGN_READERS: Readers = {
+    "name": read_text,
+    "agent_id": read_text,
+    "from_number": read_text,
+    "max_concurrent_calls": read_number_of,
+    "created_at": read_timestamp,
+    "scheduled_at": read_timestamp,
+    "total": read_number_of,
+    "completed": read_number_of,
+    "failed": read_number_of,
+    "pending": read_number_of,
+}
 
 
 class Campaign(ApiModel):
@@ -329,6 +306,8 @@ class Campaign(ApiModel):
     failed: Count = None
     pending: Count = None
     attempt_stages: tuple[AttemptStage, ...] = ()
+    unread: tuple[str, ...] = ()
+    """Fields this read had but could not be read (shown as not known, never as a value)."""
 
     @model_validator(mode="before")
     @classmethod
@@ -341,25 +320,34 @@ class Campaign(ApiModel):
             retries = raw.get("number_of_retries")
             retry = {"max_retries": retries} if retries is not None else None
         stages = raw.get("attempt_stages")
-        return {
-            "id": raw.get("id"),
-            "name": _pick(raw, "name", "title"),
-            "status": classify_container_status(status if isinstance(status, str) else None),
-            "status_raw": status if isinstance(status, str) else None,
-            "agent_id": raw.get("agent_id"),
-            "from_number": _pick(raw, "from_phone_number", "from_number"),
-            "max_concurrent_calls": raw.get("max_concurrent_calls"),
-            "retry_config": retry,
-            "created_at": _pick(raw, "created_at", "createdAt"),
-            "scheduled_at": raw.get("scheduled_at"),
-            "total": _pick(raw, "total_leads", "total_calls", "total_records", "total_lead_count"),
-            "completed": _pick(raw, "completed_calls", "completed", "picked_up_calls"),
-            "failed": _pick(raw, "failed_calls", "failed"),
-            "pending": raw.get("pending_calls"),
-            "attempt_stages": [s for s in stages if isinstance(s, dict)]
-            if isinstance(stages, list)
-            else [],
-        }
+        fields = read_fields(
+            {
+                "name": _pick(raw, "name", "title"),
+                "status": classify_container_status(status) if isinstance(status, str) else None,
+                "status_raw": status if isinstance(status, str) else None,
+                "agent_id": raw.get("agent_id"),
+                "from_number": _pick(raw, "from_phone_number", "from_number"),
+                "max_concurrent_calls": raw.get("max_concurrent_calls"),
+                "retry_config": retry,
+                "created_at": _pick(raw, "created_at", "createdAt"),
+                "scheduled_at": raw.get("scheduled_at"),
+                "total": _pick(
+                    raw, "total_leads", "total_calls", "total_records", "total_lead_count"
+                ),
+                "completed": _pick(raw, "completed_calls", "completed", "picked_up_calls"),
+                "failed": _pick(raw, "failed_calls", "failed"),
+                "pending": raw.get("pending_calls"),
+                # Never used for a figure: rows that are not objects are left out, not fatal.
+                "attempt_stages": [s for s in stages if isinstance(s, dict)]
+                if isinstance(stages, list)
+                else None,
+            },
+            _CAMPAIGN_READERS,
+        )
+        ident = raw.get("id")
+        if ident is not None:
+            fields["id"] = ident
+        return fields
 
 
 def parse_retry_history(payload: Any, requested_id: str) -> RetryHistory:

@@ -1,9 +1,10 @@
 """Every pagination variant the vendor documents (API sheet section 4), read one way.
 
 Items may sit under `data`, `items`, `callLogs` or be the bare root array; the total under
-`meta.total`, `meta.totalItems`, `total` or `count`; the page count may be missing. Rows that
-cannot be read are dropped and counted, so one bad row never costs the whole page (P4, P6);
-duplicates are dropped so counts are never doubled (P13).
+`meta.total`, `meta.totalItems`, `total` or `count`; the page count may be missing. A row with
+an id is kept even with fields that cannot be read (they are counted in `unread`); rows that
+cannot be read at all (no id, not an object) are dropped and counted, so one bad row never costs
+the whole page (P4, P6); duplicates are dropped so counts are never doubled (P13).
 """
 
 from __future__ import annotations
@@ -35,12 +36,38 @@ class Page(Generic[T]):
     skip_reasons: Mapping[str, int] = field(default_factory=dict)
     raw_count: int = 0
     """Rows the server sent on this page, before any were dropped (to detect a short page)."""
+    unread: Mapping[str, int] = field(default_factory=dict)
+    """Rows kept with a field that could not be read, by field name (shown as not known)."""
 
     @property
     def is_last(self) -> bool:
         if self.total_pages is not None:
             return self.page >= self.total_pages
         return self.raw_count < self.limit
+
+
+@dataclass(frozen=True, slots=True)
+class ReadNote:
+    """What one read left out or could not read: told to the store, the status line and
+    `snapshot` (never only to a log)."""
+
+    path: str
+    skipped: int = 0
+    """Rows left out (no id, not an object, a duplicate)."""
+    reasons: Mapping[str, int] = field(default_factory=dict)
+    unread: Mapping[str, int] = field(default_factory=dict)
+    """Records kept with a field that could not be read, by field name."""
+
+    def words(self) -> str:
+        parts = []
+        if self.skipped:
+            why = "; ".join(sorted(self.reasons))[:160]
+            parts.append(f"{self.skipped} row{'s' * (self.skipped != 1)} left out ({why})")
+        if self.unread:
+            rows = sum(self.unread.values())
+            names = ", ".join(sorted(self.unread))[:120]
+            parts.append(f"{rows} unreadable field value{'s' * (rows != 1)} ({names})")
+        return "; ".join(parts)
 
 
 def unwrap(payload: Any) -> Any:
@@ -132,6 +159,7 @@ def parse_page(
 
     items: list[T] = []
     reasons: Counter[str] = Counter()
+    unread: Counter[str] = Counter()
     seen: set[str] = set()
     for row in rows:
         try:
@@ -148,6 +176,8 @@ def parse_page(
                 reasons["duplicate id"] += 1
                 continue
             seen.add(ident)
+        for name in getattr(item, "unread", ()):
+            unread[name] += 1
         items.append(item)
     return Page(
         items=tuple(items),
@@ -158,4 +188,5 @@ def parse_page(
         skipped=sum(reasons.values()),
         skip_reasons=dict(reasons),
         raw_count=len(rows),
+        unread=dict(unread),
     )

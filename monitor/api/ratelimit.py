@@ -7,6 +7,7 @@ values fall back to our own backoff rather than a hot loop (N10).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -40,6 +41,28 @@ class RateLimitInfo:
     retry_after: RetryAfter | None
 
 
+def parse_number(value: object) -> float | None:
+    """A finite number from a header or a field, else None; never raises.
+
+    `float` reads every Unicode decimal digit ("٣٠"), and says `inf` for "1e400"; a digit that
+    is not a decimal ("²", which `str.isdigit` accepts and `int` refuses) is not a number.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        number = float(value) if not isinstance(value, int) or abs(value) < 2**1023 else None
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except (ValueError, OverflowError):
+            return None
+    else:
+        return None
+    if number is None or not math.isfinite(number):
+        return None
+    return number
+
+
 def parse_retry_after(value: str | None, now: datetime) -> RetryAfter | None:
     """Parse `Retry-After`; None means "not usable, use our own backoff"."""
     if value is None:
@@ -47,8 +70,11 @@ def parse_retry_after(value: str | None, now: datetime) -> RetryAfter | None:
     text = value.strip()
     if not text:
         return None
-    if text.isdigit():
-        seconds = float(int(text))
+    number = parse_number(text) if text.isdecimal() else None
+    if number is not None:
+        seconds = number
+    elif any(ch.isdigit() for ch in text) and not any(ch.isalpha() for ch in text):
+        return None  # "²", "-5", "1.5e3": not delay-seconds, not a date
     else:
         try:
             when = parsedate_to_datetime(text)
@@ -58,7 +84,10 @@ def parse_retry_after(value: str | None, now: datetime) -> RetryAfter | None:
             return None
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
-        seconds = (when - now).total_seconds()
+        try:
+            seconds = (when - now).total_seconds()
+        except (OverflowError, TypeError):
+            return None
         if seconds < RETRY_AFTER_MIN_S:
             return RetryAfter(RETRY_AFTER_MIN_S, clamped=True)
     if seconds > RETRY_AFTER_MAX_S:
@@ -69,25 +98,16 @@ def parse_retry_after(value: str | None, now: datetime) -> RetryAfter | None:
 
 
 def _int_header(headers: httpx.Headers, name: str) -> int | None:
-    raw = headers.get(name)
-    if raw is None:
-        return None
-    try:
-        value = int(float(raw.strip()))
-    except ValueError:
-        return None
-    return value if value >= 0 else None
+    number = parse_number(headers.get(name))
+    if number is None or number < 0 or number >= 2**53:
+        return None  # "1e400", "NaN", "-1", absurd: not a limit to plan a budget on
+    return int(number)
 
 
 def parse_reset(value: str | None, now: datetime) -> float | None:
     """Seconds until the window resets, from either documented form of `X-RateLimit-Reset`."""
-    if value is None:
-        return None
-    try:
-        number = float(value.strip())
-    except ValueError:
-        return None
-    if number != number or number < 0:  # NaN or negative
+    number = parse_number(value)
+    if number is None or number < 0:
         return None
     if number > EPOCH_THRESHOLD:
         return max(0.0, number - now.timestamp())
@@ -109,7 +129,9 @@ def server_time(headers: httpx.Headers, fallback: datetime | None) -> datetime |
             when = parsedate_to_datetime(raw)
         except (TypeError, ValueError, IndexError, OverflowError):
             return fallback
-        if when is not None:
+        # A `Date` outside any plausible clock (year 9999) would overflow every time
+        # measured from it: the local clock is the better guess then.
+        if when is not None and 2000 <= when.year <= 9000:
             return when if when.tzinfo else when.replace(tzinfo=UTC)
     return fallback
 

@@ -36,7 +36,7 @@ from monitor.api.errors import (
     Unreachable,
 )
 from monitor.api.models import Call
-from monitor.api.pages import Page
+from monitor.api.pages import Page, ReadNote
 from monitor.api.vocab import FINAL_STATUSES, CallStatus
 from monitor.clock import Clock, SystemClock
 from monitor.config import Settings
@@ -56,8 +56,8 @@ from monitor.polling.fetch import (
     fetch_retry_history,
 )
 from monitor.polling.sweep import PageWidth, SweepOrder
-from monitor.state.derive import qualified_rate, summarise
-from monitor.state.store import ApiHealth, CampaignState, Freshness, Store
+from monitor.state.derive import history_from_call, qualified_rate, summarise
+from monitor.state.store import ApiHealth, Freshness, Store
 from monitor.state.views import DashboardView, dashboard_view, retry_config_for
 
 log = logging.getLogger(__name__)
@@ -191,6 +191,7 @@ class Engine:
         """The API answered again after failing: pollers that were failing go again now."""
         client.before_request = self._gate
         client.listeners.append(self._on_response)
+        client.read_listeners.append(self._on_read)
 
     # -- intents --------------------------------------------------------------------------
 
@@ -216,6 +217,15 @@ class Engine:
         for job in self.jobs.values():
             job.due = min(job.due, max(now, job.ended + FLOOR_S))
             job.cadence.interval_s = job.cadence.base_s
+        self._wake.set()
+
+    def retry_now(self, keys: list[str]) -> None:
+        """Run these jobs again as soon as the budget allows (`snapshot`'s one retry)."""
+        now = self.clock.monotonic()
+        for key in keys:
+            job = self.jobs.get(key)
+            if job is not None:
+                job.due = min(job.due, max(now, job.ended + FLOOR_S))
         self._wake.set()
 
     def stop(self) -> None:
@@ -293,6 +303,7 @@ class Engine:
         error = info.error
         health = self.store.health
         if error is None:
+            self.store.last_good_read = now
             self.budget.succeeded()
             state, message = "ok", ""
             if health.state != "ok":
@@ -316,6 +327,9 @@ class Engine:
         if health.state == state == "rate_limited" and error is None:
             return
         self._set_health(state, message)
+
+    def _on_read(self, note: ReadNote) -> None:
+        self.store.note_read(note, self.clock.monotonic())
 
     def _set_health(self, state: str, message: str, *, until: float | None = None) -> None:
         now = self.clock.monotonic()
@@ -416,6 +430,8 @@ class Engine:
     def _sync_jobs(self) -> None:
         """Make the set of jobs match what exists and what the user is looking at."""
         for cid in list(self.store.campaigns):
+            if not ID_PATTERN.fullmatch(cid):
+                continue  # shown from the list; its counts cannot be asked for (see campaigns)
             focused = cid == self.focused_campaign_id or self.one_shot
             self._add(
                 f"counts/{cid}",
@@ -513,9 +529,12 @@ class Engine:
                 retry_after = KEY_PROBE_S
             elif isinstance(exc, Forbidden):
                 retry_after = FORBIDDEN_RETRY_S
-            elif isinstance(exc, NotFound) and job.key.startswith(("call/", "retries/")):
+            elif isinstance(exc, NotFound) and job.key.startswith("call/"):
+                # Only the record's 404 says the call is gone; its history's alone does not.
                 self.store.mark_gone(job.key.split("/", 1)[1])
                 job.cadence.final = True
+            elif isinstance(exc, NotFound) and job.key.startswith("retries/"):
+                job.cadence.final = True  # neither record nor history: nothing to poll
         except Exception as exc:
             # A bug in a poller must not stop the others or the app (FAULTS S9).
             log.exception("poller %s failed", job.key)
@@ -566,7 +585,7 @@ class Engine:
             # back for the whole sweep, nor are the calls it proves ended.
             with store.batch():
                 for call in page.items:
-                    store.upsert_call(call, now, live_listing=True)
+                    store.upsert_call(call, now, live_listing=True, source="in-flight list")
                 for tracked in live_before:
                     if tracked.call.id not in seen and order.left_list(tracked.call.created_at):
                         self._left_lists(tracked.call.id, now)
@@ -606,7 +625,7 @@ class Engine:
         self._want_outcome(call_id, now)
 
     def _want_outcome(self, call_id: str, now: float) -> None:
-        if not self.lookups or call_id in self._outcomes:
+        if not self.lookups or call_id in self._outcomes or not ID_PATTERN.fullmatch(call_id):
             return
         self._outcomes[call_id] = (now, 0)
         job = self.jobs.get("outcomes")
@@ -634,7 +653,7 @@ class Engine:
         seen = {c.id for c in calls}
         with store.batch():
             for call in calls:
-                changed |= store.upsert_call(call, now, live_listing=True)
+                changed |= store.upsert_call(call, now, live_listing=True, source="queued list")
             for tracked in queued_before:
                 cid = tracked.call.id
                 if cid in seen or tracked.ended_seen is not None:
@@ -697,7 +716,9 @@ class Engine:
                 self._outcomes.pop(call.id, None)
                 # Fresh from the API: if it is still live, the listing missed it (it slid
                 # between two pages) and it is live again.
-                changed |= store.upsert_call(call, now, live_listing=True)
+                changed |= store.upsert_call(
+                    call, now, live_listing=True, source="lookup by id"
+                )
         for cid in ready:
             if cid in self._outcomes:
                 since, tries = self._outcomes[cid]
@@ -717,7 +738,7 @@ class Engine:
         changed = False
         with self.store.batch():
             for call in page.items:
-                changed |= self.store.upsert_call(call, now)
+                changed |= self.store.upsert_call(call, now, source="endings list")
         ids = {c.id for c in page.items}
         overflow = (
             self._endings_seen and paging.full(page.raw_count) and not ids & self._endings_seen
@@ -737,26 +758,27 @@ class Engine:
         page = await fetch_campaign_list(self.client, self.routes)
         wanted = set(self.settings.campaigns)
         changed = False
+        unusable = 0
         with self.store.batch():
             listed = set()
             for campaign in page.items:
                 if wanted and campaign.id not in wanted:
                     continue
                 if not ID_PATTERN.fullmatch(campaign.id):
-                    # It could never go into a URL: leave it out rather than poll it for ever.
-                    log.warning("campaign with an invalid id left out")
-                    continue
+                    # It could never go into a URL: shown from the list, its counts never
+                    # asked for, and said so (status line, `snapshot` errors).
+                    unusable += 1
                 listed.add(campaign.id)
-                state = self.store.campaigns.get(campaign.id)
-                new = replace(state, campaign=campaign) if state else CampaignState(campaign)
-                changed |= new != state
-                self.store.put_campaign(new)
+                changed |= self.store.upsert_campaign(campaign)
             for missing in sorted(wanted - listed - set(self.store.campaigns)):
                 campaign = await fetch_campaign(self.client, self.routes, missing)
-                self.store.put_campaign(CampaignState(campaign))
+                self.store.upsert_campaign(campaign)
                 changed = True
             if page.is_last and listed and not wanted:
                 changed |= self._forget_gone_campaigns(listed)
+            if unusable:
+                reason = {"id not usable in a request: counts not read": unusable}
+                self._on_read(ReadNote(f"/{self.routes.campaigns} (ids)", unread=reason))
         self.store.freshness["campaigns"] = replace(
             self.store.freshness.get("campaigns") or Freshness(), source=self.routes.campaigns
         )
@@ -806,8 +828,9 @@ class Engine:
             with self.store.batch():
                 for call in page.items:
                     if call.campaign_id is None:
+                        # The path of the read says the campaign.
                         call = call.model_copy(update={"campaign_id": campaign_id})
-                    changed |= self.store.upsert_call(call, now)
+                    changed |= self.store.upsert_call(call, now, source="campaign call logs")
             if page.is_last or page.raw_count < page.limit:
                 break
         state = self.store.campaigns.get(campaign_id)
@@ -840,21 +863,32 @@ class Engine:
             self.jobs[f"call/{call_id}"].due_hint = tracked.last_seen + fresh_for
             return False
         call = await self.client.get_call(call_id)
-        changed = self.store.upsert_call(call, self.clock.monotonic())
+        changed = self.store.upsert_call(call, self.clock.monotonic(), source="call record")
         if call.status in FINAL_STATUSES:
             self.jobs[f"call/{call_id}"].cadence.final = True
         return changed
 
     async def _poll_retries(self, call_id: str) -> bool:
+        # The call record and its retry history are independent reads (API sheet 3.2, 3.6).
         tracked = self.store.calls.get(call_id)
         if tracked is None:
-            return False  # the call itself arrives first
+            if call_id not in self.store.gone_calls:
+                return False  # the call itself arrives first
+            # The record is gone (404) but its history may not be: show what there is.
+            history = await self.client.get_retries(call_id)
+            before = self.store.histories.get(history.call_id)
+            self.store.put_history(history)
+            return before != history
         call = tracked.call
-        history = await fetch_retry_history(self.client, self.routes, call)
+        try:
+            history = await fetch_retry_history(self.client, self.routes, call)
+        except NotFound:
+            # A call that exists with no history of its own: one attempt, from its record.
+            history = history_from_call(call)
         config = retry_config_for(self.store, call)
         if config is None and call.campaign_id and call.campaign_id not in self.store.campaigns:
             campaign = await fetch_campaign(self.client, self.routes, call.campaign_id)
-            self.store.put_campaign(CampaignState(campaign))
+            self.store.upsert_campaign(campaign)
             config = campaign.retry_config
         before = self.store.histories.get(history.call_id)
         self.store.put_history(history)

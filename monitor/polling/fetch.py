@@ -128,8 +128,15 @@ async def fetch_calls_by_id(client: DialNexaClient, ids: Sequence[str]) -> tuple
 
 
 def _keep(page: Page[Call], predicate: Callable[[Call], bool]) -> Page[Call]:
-    # Servers that ignore the filter still must not mix ended and live calls in a view.
-    return replace(page, items=tuple(c for c in page.items if predicate(c)))
+    # Servers that ignore the filter still must not mix ended and live calls in a view. A
+    # row that says no status is kept: the filter is all it tells, and the store's merge
+    # keeps the status an earlier read gave (the OpenAPI requires only `id`).
+    return replace(
+        page,
+        items=tuple(
+            c for c in page.items if predicate(c) or "status" not in c.model_fields_set
+        ),
+    )
 
 
 async def fetch_campaign(client: DialNexaClient, routes: Routes, campaign_id: str) -> Campaign:
@@ -196,7 +203,9 @@ async def _status_total(
     if status is None:
         page = await campaign_calls_page(client, routes, campaign_id, limit=1)
         return page.total
-    dialect = "calls" if routes.campaign_logs == "calls" else "logs"
+    # `/batch-calls/{id}` takes "the same filters as GET /calls" (API sheet 3.8): the OpenAPI
+    # enum as a comma list; only the reference site's call-logs paths take hyphen forms.
+    dialect = "logs" if routes.campaign_logs == "call-logs" else "calls"
     candidates = [routes.status_spelling[status]] if status in routes.status_spelling else []
     candidates += [",".join(status_filter_words(status, dialect=dialect)), status.value]
     for word in dict.fromkeys(candidates):
@@ -220,11 +229,19 @@ class CampaignCounts:
 async def fetch_campaign_counts(
     client: DialNexaClient, routes: Routes, campaign_id: str
 ) -> CampaignCounts:
-    """Per-outcome totals with `limit=1` requests: the cheapest documented count (3.5)."""
+    """Per-outcome totals with `limit=1` requests: the cheapest documented count (3.5).
+
+    The calls placed are read first (that read finds the route); when the outcomes read after
+    it add up past it, it is read once more: every call counted with an outcome was placed by
+    then, so outcomes still past it are impossible (flagged), not a race between the reads.
+    """
     total = await _status_total(client, routes, campaign_id, None)
     counts: dict[CallStatus, int | None] = {}
     for status in OUTCOME_COLUMNS:
         counts[status] = await _status_total(client, routes, campaign_id, status)
+    finals = sum(n or 0 for s, n in counts.items() if s in FINAL_STATUSES)
+    if total is not None and finals > total:
+        total = await _status_total(client, routes, campaign_id, None)
     return CampaignCounts(campaign_id=campaign_id, total=total, counts=counts)
 
 

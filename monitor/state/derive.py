@@ -15,6 +15,7 @@ from typing import Any
 
 from monitor.api.models import Attempt, Call, RetryConfig, RetryHistory
 from monitor.api.vocab import FINAL_STATUSES, IN_FLIGHT_STATUSES, OUTCOME_COLUMNS, CallStatus
+from monitor.state.calltime import seconds_between, shifted
 
 OVERDUE_AFTER = timedelta(minutes=2)
 """A retry this late may be waiting for a slot or calling hours: say "overdue", not -3:12."""
@@ -48,6 +49,9 @@ class TimelineRow:
     """Seconds since the previous attempt was placed."""
     flags: tuple[str, ...] = ()
     """"duplicate attempt", "missing attempt N", "time out of order" (P17)."""
+    live: bool = False
+    """The attempt in flight now: its duration ticks since placed (`calltime.live_duration`),
+    the same clock as the call everywhere else, not the attempt row's stale figure."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,8 +106,8 @@ def build_timeline(history: RetryHistory, config: RetryConfig | None, now: datet
                 flags.append("duplicate attempt")
             elif attempt.attempt > prev.attempt + 1:
                 flags.append(f"missing attempt {prev.attempt + 1}")
-            if attempt.called_at and prev.called_at:
-                seconds = (attempt.called_at - prev.called_at).total_seconds()
+            seconds = seconds_between(prev.called_at, attempt.called_at)
+            if seconds is not None:
                 if seconds < 0:
                     flags.append("time out of order")
                 else:
@@ -119,6 +123,7 @@ def build_timeline(history: RetryHistory, config: RetryConfig | None, now: datet
                 called_at=attempt.called_at,
                 gap_s=gap,
                 flags=tuple(flags),
+                live=attempt is history.attempts[-1] and attempt.outcome in IN_FLIGHT_STATUSES,
             )
         )
         prev = attempt
@@ -129,12 +134,11 @@ def build_timeline(history: RetryHistory, config: RetryConfig | None, now: datet
         left = max(0, config.max_retries + 1 - history.attempts[-1].attempt)
     if summary == "pending" and config is not None and config.wait_minutes is not None:
         last = history.attempts[-1]
-        anchor = last.ended_at or (
-            last.called_at + timedelta(seconds=last.duration_s or 0) if last.called_at else None
-        )
-        if anchor is not None:
-            eta = anchor + timedelta(minutes=config.wait_minutes)
-    overdue = eta is not None and now - eta > OVERDUE_AFTER
+        # `shifted`: a year-9999 attempt or a wait of 1e12 minutes is no ETA, not a crash.
+        anchor = last.ended_at or shifted(last.called_at, seconds=last.duration_s or 0)
+        eta = shifted(anchor, minutes=config.wait_minutes)
+    late = seconds_between(eta, now)
+    overdue = late is not None and late > OVERDUE_AFTER.total_seconds()
     return Timeline(
         call_id=history.call_id,
         rows=tuple(rows),
@@ -155,10 +159,12 @@ def history_from_call(call: Call) -> RetryHistory:
         ended_at=call.ended_at,
         call_id=call.id,
     )
-    # Attempt's validator re-reads the raw word from `outcome` (the canonical one here): put back
-    # the word the API sent, which an `unknown` outcome is shown by.
+    # Attempt's validator may re-read the raw word from `outcome` (the canonical one here): put
+    # back the word the API sent, which an `unknown` outcome is shown by.
     attempt = attempt.model_copy(update={"outcome_raw": call.status_raw})
-    return RetryHistory(call_id=call.retry_group_id or call.id, attempts=(attempt,))
+    return RetryHistory(
+        call_id=call.retry_group_id or call.id, attempts=(attempt,), source="call-record"
+    )
 
 
 def reconcile(history: RetryHistory, call: Call) -> RetryHistory:
@@ -168,11 +174,29 @@ def reconcile(history: RetryHistory, call: Call) -> RetryHistory:
     ended since, its row would still say "in call" beside a "completed" call. The call record
     is the fresher source for its own attempt, so no request is spent to agree with it.
     """
-    if not history.attempts or call.status not in FINAL_STATUSES:
+    if not history.attempts:
         return history
     last = history.attempts[-1]
     same_attempt = last.call_id in (None, call.id) and call.attempt in (None, last.attempt)
-    if last.outcome in FINAL_STATUSES or not same_attempt:
+    if not same_attempt:
+        return history
+    if (
+        call.status in IN_FLIGHT_STATUSES
+        and call.ended_at is None
+        and last.outcome not in FINAL_STATUSES  # else a new attempt the history lacks yet
+    ):
+        # One clock per call: the live attempt is placed when the call record says, and its
+        # duration ticks from there (`TimelineRow.live`), as in Active calls and the call screen.
+        live = last.model_copy(
+            update={
+                "outcome": call.status,
+                "outcome_raw": call.status_raw,
+                "called_at": call.created_at or last.called_at,
+                "duration_s": None,
+            }
+        )
+        return history.model_copy(update={"attempts": (*history.attempts[:-1], live)})
+    if call.status not in FINAL_STATUSES or last.outcome in FINAL_STATUSES:
         return history
     updated = last.model_copy(
         update={
@@ -289,7 +313,7 @@ def retry_wave(
     Overdue retries (ETA already past) land in the current minute: they are waiting for a slot.
     """
     start = now.replace(second=0, microsecond=0)
-    end = start + timedelta(minutes=minutes)
+    end = shifted(start, minutes=minutes) or datetime.max.replace(tzinfo=start.tzinfo)
     per_minute: Counter[datetime] = Counter()
     for eta in etas:
         bucket = max(start, eta.replace(second=0, microsecond=0))
@@ -314,7 +338,4 @@ def pending_retry_eta(call: Call, config: RetryConfig | None) -> datetime | None
         return None
     if (call.attempt or 1) >= config.max_retries + 1:
         return None
-    anchor = call.ended_at or call.created_at
-    if anchor is None:
-        return None
-    return anchor + timedelta(minutes=config.wait_minutes)
+    return shifted(call.ended_at or call.created_at, minutes=config.wait_minutes)

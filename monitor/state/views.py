@@ -23,6 +23,7 @@ from monitor.state.derive import (
     reconcile,
     retry_wave,
 )
+from monitor.state.notes import count_flags, unread_reason
 from monitor.state.store import ApiHealth, Freshness, Store, TrackedCall
 
 RING_TOO_LONG_S = 60.0
@@ -58,6 +59,8 @@ class CampaignRow:
     status: str
     status_raw: str | None
     total: int | None
+    """Calls placed in the campaign (its call logs' total); None when not read. Never the
+    contact list's size, which is `contacts` (API sheet 3.8: two counters, two names)."""
     counts: dict[str, int | None]
     in_flight: int
     connect_rate: float | None
@@ -66,6 +69,10 @@ class CampaignRow:
     max_concurrent: int | None
     age_s: float | None
     stale: bool
+    contacts: int | None = None
+    """Recipients loaded into the campaign (`total_leads`, `total_records`, ...)."""
+    count_flags: tuple[str, ...] = ()
+    """Why the counts cannot all be true (or are not known), in words."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +91,12 @@ class ConcurrencyView:
     wave_partial: bool = False
     """Outcomes were missed lately (more endings than the budget could read): the wave counts
     only the retries of calls read, so it is at least this high."""
+    unknown: str | None = None
+    """Why the calls in flight (and so the peak) are not known: no list of them was ever read.
+    None once one was; until then the figures above are no reading, never zeros to show."""
+    queued_unknown: str | None = None
+    wave_unknown: str | None = None
+    """Why the retry wave is not known (no list of ended calls read yet): not "none due"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +116,12 @@ class CallDetail:
     listed: bool
     """Still in the store's recent calls (R4: "no longer listed" when False)."""
     retries_error: str | None
+    retry_source: str | None = None
+    campaign_from: str | None = None
+    """The read that gave the campaign, when the last read of the call did not say it (the
+    call screen: "campaign from the in-flight list"); None when the last read said it."""
+    """Where the timeline came from: `call-logs` (the retry history) or `call-record` (no
+    history of its own: one attempt from the record); None with no timeline."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,7 +222,9 @@ def campaign_rows(store: Store, mono_now: float) -> tuple[CampaignRow, ...]:
                 name=state.campaign.name,
                 status=state.campaign.status.value,
                 status_raw=state.campaign.status_raw,
-                total=state.total if state.total is not None else state.campaign.total,
+                total=state.total,
+                contacts=state.campaign.total,
+                count_flags=count_flags(counts, state.total) if state.counts else (),
                 counts={s.value: counts.get(s.value) for s in OUTCOME_COLUMNS},
                 in_flight=in_flight.get(cid, 0),
                 connect_rate=connect_rate(typed),
@@ -265,6 +286,9 @@ def concurrency_view(
     wave = retry_wave(pending_etas(store, now), now, in_flight=in_flight, cap=cap)
     wave_peak = max(wave, key=lambda b: b.calls, default=None)
     return ConcurrencyView(
+        unknown=unread_reason(store, "active", "calls in flight"),
+        queued_unknown=unread_reason(store, "queued", "queued calls"),
+        wave_unknown=unread_reason(store, "endings", "ended calls"),
         in_flight=in_flight,
         cap=cap,
         peak=max(store.peak, in_flight),
@@ -317,10 +341,16 @@ def call_detail(store: Store, call_id: str, now: datetime) -> CallDetail:
     tracked: TrackedCall | None = store.calls.get(call_id)
     call = tracked.call if tracked else None
     timeline = None
+    source = None
     if call is not None:
-        history = store.histories.get(call.retry_group_id or call.id) or history_from_call(call)
-        history = reconcile(history, call)
+        stored = store.histories.get(call.retry_group_id or call.id)
+        source = stored.source if stored is not None else None  # None: not read yet
+        history = reconcile(stored or history_from_call(call), call)
         timeline = build_timeline(history, retry_config_for(store, call), now)
+    elif (alone := store.histories.get(call_id)) is not None and alone.attempts:
+        # The record could not be read (404) but the history could: it is shown.
+        source = alone.source
+        timeline = build_timeline(alone, None, now)
     fresh = store.freshness.get(f"retries/{call_id}")
     return CallDetail(
         call=call,
@@ -328,6 +358,12 @@ def call_detail(store: Store, call_id: str, now: datetime) -> CallDetail:
         gone=call_id in store.gone_calls,
         listed=tracked is not None,
         retries_error=fresh.error.message if fresh and fresh.error else None,
+        retry_source=source,
+        campaign_from=(
+            tracked.campaign_source
+            if tracked is not None and tracked.campaign_source != tracked.last_source
+            else None
+        ),
     )
 
 

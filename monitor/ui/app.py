@@ -32,6 +32,7 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from monitor.logs import current_log_file, redact
+from monitor.state.notes import read_words
 from monitor.state.views import DashboardView, pane_status
 from monitor.ui.commands import JumpProvider
 from monitor.ui.engine_port import EnginePort
@@ -307,8 +308,10 @@ class MonitorApp(App[int]):
         store = self.engine.store
         now = self.engine.api_now()  # running calls' durations on the API's clock (N19)
         mono = clock.monotonic()
-        fetched = [f.fetched_at for f in store.freshness.values() if f.fetched_at is not None]
-        last_data = now - timedelta(seconds=mono - max(fetched)) if fetched else None
+        # The last answer with data, not a poller's last run: a run with nothing to ask for
+        # (lookups while the API fails) must not move "showing data from" on.
+        good = store.last_good_read
+        last_data = now - timedelta(seconds=mono - good) if good is not None else None
         return Frame(
             now=now,
             mono=mono,
@@ -317,7 +320,14 @@ class MonitorApp(App[int]):
             next_poll_s=self.engine.next_poll_in(),
             paused_at=self.paused_at,
             last_data=last_data,
-            fallbacks=fallback_words(getattr(self.engine, "routes", None)),
+            fallbacks=" · ".join(
+                w
+                for w in (
+                    fallback_words(getattr(self.engine, "routes", None)),
+                    read_words(store, mono),
+                )
+                if w
+            ),
         )
 
     def live_screen(self) -> LiveScreen | None:

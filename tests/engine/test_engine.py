@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import random
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
 
 from monitor.api.client import DialNexaClient
@@ -418,3 +420,164 @@ async def test_a_server_that_cuts_pages_at_100_is_read_whole_at_100_a_page(world
     await drive(clock, 30)
     sweeps = [u for t, _, u in api.log if t >= t0 and "initiated" in u]
     assert sweeps and all("limit=100&" in u for u in sweeps)  # learnt: no 200 asked again
+
+
+async def test_later_reads_without_batch_id_keep_dialling_calls_in_their_campaign() -> None:
+    """FAULTS "merge": `/calls` and `/calls/{id}` rows that leave out the campaign (the OpenAPI
+    requires only `id`) must not take a dialling call out of its campaign's in-flight count."""
+    clock = FakeClock()
+    api = FakeApi(clock)
+    api.campaigns = [{"id": "cmp_a", "name": "Renewals", "status": "running"}]
+    for i in range(3):
+        api.active[f"call_{i}"] = call(f"call_{i}", status="initiated")
+    bare = False
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        response = api.handle(request)
+        if not bare or not request.url.path.startswith("/v1/calls"):
+            return response
+        body = json.loads(response.content)
+        rows = body if isinstance(body, list) else [body]
+        for row in rows:
+            if isinstance(row, dict):
+                row.pop("campaign_id", None)
+        return httpx.Response(response.status_code, json=body, headers=response.headers)
+
+    client = DialNexaClient("http://x/v1", "k", transport=httpx.MockTransport(handle), clock=clock)
+    engine = Engine(client, Settings(concurrency_cap=25), clock=clock, rng=random.Random(3))
+    task = asyncio.create_task(engine.run())
+    try:
+        await drive(clock, 30)
+        assert [(r.id, r.in_flight) for r in engine.view().campaigns] == [("cmp_a", 3)]
+        bare = True
+        engine.select_call("call_1")
+        t0 = clock.monotonic()
+        for _ in range(6):
+            await drive(clock, 10)
+            assert [(r.id, r.in_flight) for r in engine.view().campaigns] == [("cmp_a", 3)]
+        assert [t for t in api.paths("/calls?") if t > t0]  # the bare list was read
+        assert engine.store.calls["call_1"].call.campaign_id == "cmp_a"
+        assert engine.store.calls["call_1"].campaign_source == "in-flight list"
+    finally:
+        engine.stop()
+        await settle()
+        task.cancel()
+        await client.aclose()
+
+
+async def _engine_on(handle: Any, clock: FakeClock) -> tuple[Engine, asyncio.Task[None], Any]:
+    client = DialNexaClient("http://x/v1", "k", transport=httpx.MockTransport(handle), clock=clock)
+    engine = Engine(client, Settings(concurrency_cap=25), clock=clock, rng=random.Random(3))
+    return engine, asyncio.create_task(engine.run()), client
+
+
+async def test_a_404_on_the_call_record_still_shows_its_retry_history() -> None:
+    """Issue 15: the record and the history are independent reads (the seed's second retries
+    example answers for a call whose record is gone)."""
+    clock = FakeClock()
+    api = FakeApi(clock)
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/call-logs/call_old/retries":
+            rows = [
+                {
+                    "attempt": 1,
+                    "status": "busy",
+                    "duration_sec": 0,
+                    "called_at": "2026-11-23T08:00:00Z",
+                },
+                {
+                    "attempt": 2,
+                    "status": "completed",
+                    "duration_sec": 75,
+                    "called_at": "2026-11-23T09:00:00Z",
+                },
+            ]
+            return httpx.Response(200, json={"data": rows})
+        return api.handle(request)
+
+    engine, task, client = await _engine_on(handle, clock)
+    try:
+        engine.select_call("call_old")
+        await drive(clock, 20)
+        from monitor.state.views import call_detail
+
+        detail = call_detail(engine.store, "call_old", clock.now())
+        assert detail.gone and detail.call is None
+        assert detail.timeline is not None
+        assert [r.outcome.value for r in detail.timeline.rows] == ["busy", "completed"]
+        assert detail.timeline.summary == "completed"
+        assert detail.retry_source == "call-logs"
+    finally:
+        engine.stop()
+        await settle()
+        task.cancel()
+        await client.aclose()
+
+
+async def test_a_404_on_the_retry_history_of_a_call_that_exists_is_one_attempt_not_gone() -> None:
+    clock = FakeClock()
+    api = FakeApi(clock)
+    api.ended["call_one"] = call("call_one", status="busy", campaign=None, duration=0)  # type: ignore[arg-type]
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/retries"):
+            body = {"statusCode": 404, "message": "Call not found", "error": "Not Found"}
+            return httpx.Response(404, json=body)
+        return api.handle(request)
+
+    engine, task, client = await _engine_on(handle, clock)
+    try:
+        engine.select_call("call_one")
+        await drive(clock, 20)
+        from monitor.state.views import call_detail
+
+        detail = call_detail(engine.store, "call_one", clock.now())
+        assert not detail.gone and detail.call is not None
+        assert detail.retries_error is None
+        assert detail.retry_source == "call-record"
+        assert detail.timeline is not None and len(detail.timeline.rows) == 1
+    finally:
+        engine.stop()
+        await settle()
+        task.cancel()
+        await client.aclose()
+
+
+async def test_showing_data_from_is_the_last_good_answer_not_a_pollers_run(world) -> None:  # type: ignore[no-untyped-def]
+    """Issue 15: during an outage the lookups' poller still "runs" (it has nothing to ask), so
+    the freshest `fetched_at` moved on; the time of the last good reading must not."""
+    clock, api, engine = world
+    await drive(clock, 30)
+    last_good = engine.store.last_good_read
+    assert last_good is not None and clock.monotonic() - last_good < 15
+    api.fail_status = 503
+    await drive(clock, 90)
+    assert engine.store.last_good_read == pytest.approx(last_good, abs=6)
+    newest_run = max(f.fetched_at or 0 for f in engine.store.freshness.values())
+    assert newest_run > engine.store.last_good_read  # what the banner used to show
+
+
+async def test_rows_left_out_and_unreadable_values_reach_the_store_for_the_status_line() -> None:
+    clock = FakeClock()
+    api = FakeApi(clock)
+    api.active["call_ok"] = call("call_ok")
+    api.active["call_odd"] = call("call_odd", duration="abc")
+    api.active["x"] = {"status": "in_progress"}  # no id: left out
+
+    engine, task, client = await _engine_on(api.handle, clock)
+    try:
+        await drive(clock, 10)
+        from monitor.state.notes import read_words
+
+        assert "call_odd" in engine.store.calls  # kept, its duration not known
+        assert engine.store.calls["call_odd"].call.duration_s is None
+        assert read_words(engine.store, clock.monotonic()) == (
+            "1 row unreadable, left out, 1 value unreadable, shown –"
+        )
+        assert read_words(engine.store, clock.monotonic() + 3600) == ""
+    finally:
+        engine.stop()
+        await settle()
+        task.cancel()
+        await client.aclose()

@@ -203,6 +203,7 @@ def build_store(clock: FakeClock, *, names: dict[str, str] | None = None) -> Sto
         store.mark_fresh("endings", mono - 2, interval_s=5)
         store.mark_fresh("retries/call_a1b2c3d4e5f6", mono - 4, interval_s=30)
         store.mark_fresh("campaigns", mono - 8, interval_s=30)
+        store.last_good_read = mono  # the newest answer with data (the counts, above)
         store.set_health(
             ApiHealth(
                 state="ok",

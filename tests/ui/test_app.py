@@ -173,10 +173,10 @@ async def test_enter_on_an_active_call_opens_every_field(make_app: AppFactory) -
             "– (call in progress)",
         ):
             assert expected in text
-        assert static_text(app, "#call-duration").endswith("10:10 (live)")
+        assert static_text(app, "#call-duration").endswith("10:10 since placed (live)")
         engine.clock.advance(2)
         app.tick_now()
-        assert static_text(app, "#call-duration").endswith("10:12 (live)")
+        assert static_text(app, "#call-duration").endswith("10:12 since placed (live)")
 
 
 async def test_recording_url_only_https_and_never_a_link(make_app: AppFactory) -> None:

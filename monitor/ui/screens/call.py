@@ -22,12 +22,12 @@ from textual.widgets import Static
 from monitor.api.models import Call
 from monitor.api.vocab import IN_FLIGHT_STATUSES
 from monitor.display import to_display
+from monitor.state.calltime import call_clock
 from monitor.state.views import CallDetail, DashboardView, call_detail
 from monitor.ui.format import (
     DASH,
     clock_duration,
     date_time,
-    elapsed,
     safe_https_url,
     status_label,
 )
@@ -86,6 +86,9 @@ def call_fields(detail: CallDetail, campaign_name: str | None) -> Text:
     campaign = to_display(call.campaign_id) if call.campaign_id else DASH
     if campaign_name:
         campaign = f"{to_display(campaign_name)}  ({campaign})"
+    if detail.campaign_from and call.campaign_id:
+        # Merged, not replaced: the last read left the campaign out; say which read gave it.
+        campaign += f"  (from the {detail.campaign_from})"
     _field(text, "campaign", campaign)
     _field(text, "to", to_display(call.to_number) if call.to_number else DASH)
     _field(text, "from", to_display(call.from_number) if call.from_number else DASH)
@@ -117,11 +120,15 @@ def call_fields(detail: CallDetail, campaign_name: str | None) -> Text:
 
 
 def duration_line(call: Call | None, now: datetime) -> str:
+    """The call's one clock (`calltime.call_clock`), labelled: since placed while live,
+    connected (the API's figure) once ended; a time that cannot be true is flagged."""
     if call is None:
         return ""
-    if call.status in IN_FLIGHT_STATUSES:
-        return f"{'duration':<{LABEL_WIDTH}}{clock_duration(elapsed(call.created_at, now))} (live)"
-    return f"{'duration':<{LABEL_WIDTH}}{clock_duration(call.duration_s)}"
+    clock = call_clock(call, now)
+    flags = f"  ! {', '.join(clock.flags)}" if clock.flags else ""
+    live = " (live)" if clock.live else ""
+    words = f"{clock_duration(clock.duration_s)} {clock.label}{live}"
+    return f"{'duration':<{LABEL_WIDTH}}{words}{flags}"
 
 
 class CallScreen(LiveScreen):

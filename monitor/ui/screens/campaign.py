@@ -58,9 +58,11 @@ def campaign_summary(row: CampaignRow | None, campaign_id: str) -> Text:
     if row.max_concurrent is not None:
         text.append(f"/{row.max_concurrent}")
     text.append(
-        f"\ntotal {count(row.total)}  connect rate {rate(row.connect_rate)}"
-        f"  qualified rate {rate(row.qualified_rate)}"
+        f"\ncalls placed {count(row.total)}  contact list {count(row.contacts)}"
+        f"  connect rate {rate(row.connect_rate)}  qualified rate {rate(row.qualified_rate)}"
     )
+    if row.count_flags:
+        text.append(f"\n! counts cannot all be true: {'; '.join(row.count_flags)}")
     if row.analysis_pending:
         text.append(f"  analysis pending {row.analysis_pending}")
     return text

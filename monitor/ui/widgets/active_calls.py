@@ -16,13 +16,13 @@ from rich.text import Text
 
 from monitor.api.vocab import CallStatus
 from monitor.display import sanitize
+from monitor.state.calltime import live_duration
 from monitor.state.views import ActiveCallRow
 from monitor.ui.format import (
     DASH,
     cell,
     clock_duration,
     clock_time,
-    elapsed,
     plain,
     short_id,
     status_label,
@@ -119,7 +119,12 @@ class ActiveCallsTable(LiveTable[ActiveCallRow]):
 
     def duration_cell(self, item: ActiveCallRow) -> Text:
         width = self._width("dur")
-        text = clock_duration(elapsed(item.started_at, self.now))
+        # The one clock (`calltime.live_duration`): a placed time that cannot be true (1970,
+        # year 1, the future) is flagged "?", never shown as 1.8e9 seconds.
+        seconds, flags = live_duration(item.started_at, self.now)
+        if flags:
+            return plain("?!".rjust(width), width, self.style_of("warn"))
+        text = clock_duration(seconds)
         if item.long_call:
             return plain((text + "!").rjust(width), width, self.style_of("warn"))
         return plain(text.rjust(width), width)
@@ -148,7 +153,10 @@ class ActiveCallsTable(LiveTable[ActiveCallRow]):
             elif col.key == "started":
                 out.append(plain(clock_time(item.started_at), w))
             elif col.key == "note":
-                out.append(plain("long call" if item.long_call else "", w, self.style_of("warn")))
+                # A placed time that cannot be true (the words in full: `snapshot`'s flags).
+                flags = live_duration(item.started_at, self.now)[1]
+                note = "bad time" if flags else "long call" if item.long_call else ""
+                out.append(plain(note, w, self.style_of("warn")))
         return tuple(out)
 
     def render_gone(self, item: ActiveCallRow) -> tuple[Text, ...]:
@@ -195,7 +203,7 @@ class ActiveCallsTable(LiveTable[ActiveCallRow]):
         )
 
     def export_row(self, item: ActiveCallRow) -> tuple[str, ...]:
-        seconds = elapsed(item.started_at, self.now)
+        seconds = live_duration(item.started_at, self.now)[0]
         return (
             item.id,
             item.campaign_id or "",
@@ -204,7 +212,7 @@ class ActiveCallsTable(LiveTable[ActiveCallRow]):
             item.status.value,
             item.status_raw or "",
             item.started_at.isoformat() if item.started_at else "",
-            str(int(seconds)) if seconds is not None else "",
+            str(seconds) if seconds is not None else "",
             str(item.attempt or ""),
             "yes" if item.long_call else "",
         )

@@ -77,7 +77,8 @@ class CampaignTable(LiveTable[CampaignRow]):
         ColumnSpec("failed", "fail", 4, 5, right=True, optional=2),
         ColumnSpec("voicemail", "vm", 4, 5, right=True, optional=3),
         ColumnSpec("pending", "anl.pend", 8, 8, right=True, optional=4),
-        ColumnSpec("total", "total", 5, 7, right=True, optional=5),
+        # Calls placed (the call logs' total), never the contact list's size (API sheet 3.8).
+        ColumnSpec("total", "calls", 5, 7, right=True, optional=5),
         ColumnSpec("cap", "max", 4, 5, right=True, optional=6),
     )
 
@@ -128,7 +129,11 @@ class CampaignTable(LiveTable[CampaignRow]):
             elif key == "pending":
                 out.append(plain(str(item.analysis_pending).rjust(w), w, muted))
             elif key == "total":
-                out.append(plain(count(item.total).rjust(w), w, muted))
+                if item.count_flags:  # counts that cannot all be true: marked, not as read
+                    flagged = (count(item.total) + "!").rjust(w)
+                    out.append(plain(flagged, w, self.style_of("warn")))
+                else:
+                    out.append(plain(count(item.total).rjust(w), w, muted))
             elif key == "cap":
                 out.append(plain(count(item.max_concurrent).rjust(w), w, muted))
         return tuple(out)

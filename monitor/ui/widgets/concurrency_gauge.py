@@ -120,6 +120,13 @@ class ConcurrencyGauge(LineStack):
     def show(self, view: ConcurrencyView) -> None:
         self._redraw = lambda: self.show(view)
         cap = view.cap
+        if view.unknown is not None:
+            # No list of calls in flight was ever read: no figure to show, and no zero.
+            of = f" / {cap}" if cap is not None else ""
+            peak = f"peak {view.peak}{of}" if view.history else f"peak –{of}"
+            what = f"–/{cap} in flight" if cap is not None else "– in flight"
+            self.set_lines([line(what), line(view.unknown), line(peak)])
+            return
         at_cap = cap is not None and view.in_flight >= cap
         warn = self.style_of("concurrency-gauge--at-cap") if at_cap else Style()
         if cap is not None:
@@ -170,6 +177,9 @@ class RetryWave(LineStack):
         over = self.style_of("retry-wave--over-cap")
         # "≥": outcomes were missed lately (too many endings to read), so retries are too.
         at_least = "≥" if view.wave_partial else ""
+        if view.wave_unknown is not None:
+            self.set_lines([line("retry wave: –"), line(view.wave_unknown)])
+            return
         if not wave:
             none = "none seen" if view.wave_partial else "none due"
             self.set_lines([line(f"retry wave: {none}"), line("in the next hour")])

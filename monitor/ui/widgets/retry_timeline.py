@@ -17,6 +17,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from monitor.display import to_display
+from monitor.state.calltime import live_duration
 from monitor.state.derive import TimelineRow
 from monitor.state.views import CallDetail
 from monitor.ui.format import (
@@ -43,7 +44,9 @@ class TimelineTable(LiveTable[tuple[int, TimelineRow]]):
         ColumnSpec("attempt", "#", 2, 3, right=True),
         ColumnSpec("outcome", "outcome", 8, 16, grow=1),
         ColumnSpec("dur", "dur", 5, 7, right=True),
-        ColumnSpec("placed", "when", 5, 8, grow=2),
+        # "placed": when the attempt was dialled (API sheet 3.6 `called_at`, the call
+        # record's `created_at`); "dur": connected seconds, or since placed while live.
+        ColumnSpec("placed", "placed", 5, 8, grow=2),
         ColumnSpec("gap", "gap", 5, 7, right=True),
         ColumnSpec("flags", "notes", 10, 30, optional=1),
     )
@@ -66,7 +69,7 @@ class TimelineTable(LiveTable[tuple[int, TimelineRow]]):
             elif key == "outcome":
                 out.append(plain(status_label(row.outcome, row.outcome_raw), w))
             elif key == "dur":
-                out.append(plain(clock_duration(row.duration_s).rjust(w), w))
+                out.append(self.duration_cell(item))
             elif key == "placed":
                 when = clock_time(row.called_at) if w >= 8 else short_time(row.called_at)
                 out.append(plain(when, w))
@@ -75,6 +78,20 @@ class TimelineTable(LiveTable[tuple[int, TimelineRow]]):
             elif key == "flags":
                 out.append(plain(", ".join(row.flags), w, self.style_of("warn")))
         return tuple(out)
+
+    now: datetime | None = None
+    """The app clock's last tick: a live attempt's duration is measured to it."""
+
+    def seconds(self, row: TimelineRow) -> int | None:
+        """Connected seconds; for the live attempt, since placed: the call's own clock, as in
+        Active calls and on the call screen."""
+        if not row.live:
+            return row.duration_s
+        return live_duration(row.called_at, self.now)[0] if self.now else None
+
+    def duration_cell(self, item: tuple[int, TimelineRow]) -> Text:
+        w = next((c.width for c in self.columns_now if c.key == "dur"), 5)
+        return plain(clock_duration(self.seconds(item[1])).rjust(w), w)
 
     def search_text(self, item: tuple[int, TimelineRow]) -> str:
         row = item[1]
@@ -89,11 +106,19 @@ class TimelineTable(LiveTable[tuple[int, TimelineRow]]):
             str(row.attempt),
             row.outcome.value,
             row.outcome_raw or "",
-            "" if row.duration_s is None else str(row.duration_s),
+            _num(
+                live_duration(row.called_at, self.now)[0]
+                if row.live and self.now
+                else row.duration_s
+            ),
             row.called_at.isoformat() if row.called_at else "",
             "" if row.gap_s is None else str(row.gap_s),
             "; ".join(row.flags),
         )
+
+
+def _num(value: int | None) -> str:
+    return "" if value is None else str(value)
 
 
 class RetryTimeline(Vertical):
@@ -125,6 +150,7 @@ class RetryTimeline(Vertical):
 
     def show(self, detail: CallDetail | None, now: datetime, mono: float) -> None:
         self.detail = detail
+        self.table.now = now
         call = detail.call if detail else None
         if detail is None:
             self._line("retry-call", NO_SELECTION)
@@ -156,10 +182,15 @@ class RetryTimeline(Vertical):
             parts.append("no longer listed")
         if detail.retries_error:
             parts.append(f"history: {to_display(detail.retries_error, 40)}")
+        elif detail.retry_source == "call-record" and timeline is not None:
+            parts.append("no retry history: the call record alone")
         return " · ".join(parts)
 
     def tick(self, now: datetime, mono: float) -> None:
-        """The ETA counts down with the app clock."""
+        """The ETA counts down with the app clock; a live attempt's duration ticks."""
+        self.table.now = now
+        if self.detail and self.detail.timeline and any(r.live for r in self.detail.timeline.rows):
+            self.table.tick_column("dur", self.table.duration_cell)
         timeline = self.detail.timeline if self.detail else None
         if timeline is None or timeline.next_retry_at is None:
             self._line("retry-eta", "" if timeline is None else "next retry: none scheduled")

@@ -286,7 +286,7 @@ class ApiBanner(Static):
     ) -> None:
         text = ""
         since = clock_time(wall_time(health.since, now, mono_now)) if health.since else None
-        last = f" Showing data from {clock_time(last_data)}." if last_data else ""
+        last = f" Showing data from {clock_time(last_data)}." if last_data else " No data yet."
         if health.state == "key_refused":
             text = (
                 "API KEY REFUSED: the API rejects this key (401/403); nothing new will arrive "

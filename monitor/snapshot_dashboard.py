@@ -1,0 +1,98 @@
+"""The whole-dashboard `snapshot`: its JSON parts, and its one retry of what failed.
+
+`--call` and `--campaign` retry a 429, a 5xx or a timeout once (INTERFACE.md); the dashboard
+reads through the engine, so after its first round the jobs whose last run failed that way are
+run once more, within the snapshot's deadline. Figures with no reading are null with the
+reason (`unknown_reason`), never zeros: "0 in flight" is a reading, and there was none.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from monitor.clock import Clock
+from monitor.polling.engine import Engine
+from monitor.report import Report, iso
+from monitor.state.calltime import call_clock
+from monitor.state.notes import FINAL_OUTCOMES
+from monitor.state.views import ConcurrencyView
+
+RETRY_WAIT_MAX_S = 30.0
+"""The retry waits this long at most (a 429's Retry-After included), as `--call` does."""
+
+
+async def retry_failed_once(engine: Engine, clock: Clock, deadline: float) -> None:
+    store = engine.store
+    failed = {
+        key: job.runs
+        for key, job in engine.jobs.items()
+        if (fresh := store.freshness.get(key)) is not None
+        and fresh.error is not None
+        and fresh.error.transient
+    }
+    if not failed:
+        return
+    engine.retry_now(list(failed))
+    until = min(deadline, clock.monotonic() + RETRY_WAIT_MAX_S)
+    while clock.monotonic() < until and any(
+        (job := engine.jobs.get(key)) is not None and job.runs <= runs
+        for key, runs in failed.items()
+    ):
+        await clock.sleep(0.05)
+
+
+def active_calls_json(engine: Engine, now: datetime) -> list[dict[str, Any]]:
+    """Calls in flight, each timed by its one clock (`monitor.state.calltime`)."""
+    out = []
+    for row in engine.view().active:
+        tracked = engine.store.calls.get(row.id)
+        if tracked is None:
+            continue
+        clock = call_clock(tracked.call, now)
+        entry: dict[str, Any] = {
+            "id": row.id,
+            "status": row.status.value,
+            "campaign_id": row.campaign_id,
+            "campaign_source": tracked.campaign_source,
+            "to_number": row.to_number,
+            "attempt": row.attempt,
+            "created_at": iso(clock.placed_at),
+            "duration_s": clock.duration_s,
+            "duration_label": clock.label,
+        }
+        if clock.flags:
+            entry["flags"] = list(clock.flags)
+        out.append(entry)
+    return out
+
+
+def concurrency_json(c: ConcurrencyView) -> dict[str, Any]:
+    reasons = [r for r in (c.unknown, c.queued_unknown, c.wave_unknown) if r]
+    return {
+        "in_flight": None if c.unknown else c.in_flight,
+        "cap": c.cap,
+        "peak": None if c.unknown and not c.history else c.peak,
+        "queued": None if c.queued_unknown else c.queued,
+        "retry_wave_partial": c.wave_partial,
+        "retry_wave": None
+        if c.wave_unknown
+        else [
+            {"at": iso(b.at), "calls": b.calls, "projected": b.projected, "over_cap": b.over_cap}
+            for b in c.wave
+        ],
+        "unknown_reason": "; ".join(reasons) or None,
+    }
+
+
+def counts_not_read(report: Report, campaign_id: str, counts: dict[str, int | None]) -> None:
+    """A count that could not be read is null, and said in `errors` (not a silent null)."""
+    missing = [k for k in FINAL_OUTCOMES if counts.get(k) is None]
+    if missing:
+        report.errors.append(
+            {
+                "resource": f"counts/{campaign_id}",
+                "kind": "bad_payload",
+                "message": f"the API gave no count for {', '.join(missing)}",
+            }
+        )

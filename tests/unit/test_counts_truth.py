@@ -1,0 +1,96 @@
+"""Counts that cannot be true are flagged, two totals have two names, and `/batch-calls/{id}`
+is asked in the vocabulary API sheet 3.8 gives it (issue 15, point 7)."""
+
+from __future__ import annotations
+
+import httpx
+
+from monitor.api.client import DialNexaClient
+from monitor.api.models import Campaign
+from monitor.clock import FakeClock
+from monitor.polling.fetch import Routes, fetch_campaign_counts
+from monitor.snapshot import collect
+from monitor.state.notes import count_flags
+from monitor.state.store import CampaignState, Store
+from monitor.state.views import campaign_rows
+
+
+def counts(**given: int | None) -> dict[str, int | None]:
+    base: dict[str, int | None] = dict.fromkeys(
+        ("completed", "no_answer", "busy", "failed", "voicemail", "in_progress"), 0
+    )
+    return {**base, **given}
+
+
+def test_outcomes_adding_up_past_the_calls_placed_are_flagged() -> None:
+    assert count_flags(counts(completed=30, no_answer=20), 40) == (
+        "outcomes add up to 50, over 40 calls placed",
+    )
+
+
+def test_completed_over_calls_placed_is_flagged() -> None:
+    assert count_flags(counts(completed=41), 40) == ("completed 41 over 40 calls placed",)
+
+
+def test_negative_and_unknown_counts_are_flagged() -> None:
+    assert count_flags(counts(busy=-1, failed=None), 10) == (
+        "negative count",
+        "not known: failed",
+    )
+
+
+def test_calls_in_flight_do_not_count_against_the_calls_placed() -> None:
+    # In flight comes from the active list, read later than the campaign's total.
+    assert count_flags(counts(completed=30, in_progress=20), 40) == ()
+
+
+def test_contact_list_size_and_calls_placed_have_two_names() -> None:
+    store = Store()
+    campaign = Campaign.model_validate({"id": "b1", "total_records": 200})
+    store.put_campaign(CampaignState(campaign))
+    (row,) = campaign_rows(store, 0.0)
+    assert (row.total, row.contacts) == (None, 200)  # never 200 as "calls placed"
+    store.put_campaign(CampaignState(campaign, counts={"completed": 5}, total=38))
+    (row,) = campaign_rows(store, 0.0)
+    assert (row.total, row.contacts) == (38, 200)
+
+
+async def test_batch_calls_are_asked_in_the_calls_vocabulary() -> None:
+    asked: list[str] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path.startswith("/v1/call-logs"):
+            return httpx.Response(404, json={"message": f"Cannot GET {path}"})
+        asked.append(request.url.params.get("status", ""))
+        return httpx.Response(200, json={"callLogs": [], "total": 3, "page": 1, "limit": 1})
+
+    clock = FakeClock()
+    routes = Routes()
+    async with DialNexaClient(
+        "http://x/v1", "k" * 20, transport=httpx.MockTransport(handle), clock=clock
+    ) as client:
+        figures = await fetch_campaign_counts(client, routes, "b1")
+    assert routes.campaign_logs == "batch-calls"
+    assert "no_answer,did_not_pick" in asked and "no-answer" not in asked
+    assert "received,in_progress" in asked and "in-progress" not in asked
+    assert figures.total == 3
+
+
+async def test_snapshot_flags_impossible_counts_and_says_which_count_was_not_read() -> None:
+    def handle(request: httpx.Request) -> httpx.Response:
+        status = request.url.params.get("status")
+        total = {None: 40, "completed": 45, "busy": None}.get(status, 1)
+        meta = {"page": 1, "limit": 1} | ({"total": total} if total is not None else {})
+        return httpx.Response(200, json={"data": [], "meta": meta})
+
+    clock = FakeClock()
+    async with DialNexaClient(
+        "http://x/v1", "k" * 20, transport=httpx.MockTransport(handle), clock=clock
+    ) as client:
+        report = await collect(client, call_id=None, campaign_ids=["cmp_a"], clock=clock)
+    (row,) = report.campaigns
+    assert row["total"] == 40 and row["contact_list_size"] is None
+    assert row["flags"] == ["completed 45 over 40 calls placed", "not known: busy"]
+    assert {"resource": "counts/cmp_a", "kind": "bad_payload"}.items() <= report.errors[0].items()
+    assert "busy" in report.errors[0]["message"]
