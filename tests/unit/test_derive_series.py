@@ -295,7 +295,6 @@ def test_reconcile_keeps_the_known_duration_when_the_call_has_none() -> None:
 @pytest.mark.parametrize(
     "record",
     [
-        call("in_progress", attempt=2),  # the call is not final yet
         call("completed", attempt=3),  # another attempt's record
         Call.model_validate({"id": "call_9", "status": "completed"}),  # another call
     ],
@@ -304,6 +303,24 @@ def test_reconcile_leaves_the_history_when_the_call_is_not_its_final_last_attemp
     record: Call,
 ) -> None:
     assert reconcile(ringing_history(), record) == ringing_history()
+
+
+def test_reconcile_puts_the_live_attempt_on_the_call_records_clock() -> None:
+    # One clock per call (issue 15): while the call is in flight, its attempt is placed when the
+    # call record says and its duration ticks from there (no stale connected seconds).
+    record = call("ringing", attempt=2, created_at="2026-11-23T10:01:00Z")
+    updated = reconcile(ringing_history(), record)
+    assert updated.attempts[0] == ringing_history().attempts[0]
+    live = updated.attempts[1]
+    assert (live.outcome, live.outcome_raw, live.called_at, live.duration_s) == (
+        S.DIALING,  # ringing holds a slot as dialling does (API sheet section 10)
+        "ringing",
+        at(1),
+        None,
+    )
+    # Without a placed time on the record, the history's own stays.
+    bare = reconcile(ringing_history(), call("in_progress", attempt=2)).attempts[1]
+    assert (bare.outcome, bare.called_at, bare.duration_s) == (S.IN_PROGRESS, None, None)
 
 
 def test_reconcile_never_rewrites_a_final_attempt_or_an_empty_history() -> None:
