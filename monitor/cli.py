@@ -65,6 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-tick", action="store_true", help="do not tick durations every second (slow links)"
     )
+    parser.add_argument(
+        "--reset-view",
+        action="store_true",
+        help="start with every table's default sort and no filter (forgets the saved ones)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     snap = sub.add_parser(

@@ -44,6 +44,7 @@ from monitor.ui.screens.dashboard import DashboardScreen
 from monitor.ui.screens.help import HelpScreen
 from monitor.ui.state_file import UiState
 from monitor.ui.widgets.live_table import LiveTable
+from monitor.ui.widgets.pane import Pane
 from monitor.ui.widgets.status_line import fallback_words
 
 log = logging.getLogger(__name__)
@@ -215,6 +216,48 @@ class MonitorApp(App[int]):
                 with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                     loop.add_signal_handler(signum, self._on_signal, signum)
         self.call_after_refresh(self.show_latest)
+        self.call_after_refresh(self.tell_restored_view)
+
+    def tell_restored_view(self) -> None:
+        """Say plainly which saved filters and sorts this launch restored (htop and k9s show
+        a filter where it acts; a filter typed yesterday must not pass for missing calls)."""
+        screen = self.live_screen()
+        parts: list[str] = []
+        if screen is not None and screen.ready:
+            for table in screen.tables():
+                words = table.restored_words()
+                if words:
+                    pane = next((a for a in table.ancestors if isinstance(a, Pane)), None)
+                    parts.append(f"{pane.title if pane else table.VIEW_NAME}: {words}")
+        campaigns = sum(1 for name in self.ui_state.saved() if "@" in name)
+        if campaigns:
+            plural = "s" if campaigns > 1 else ""
+            parts.append(f"filters on the calls of {campaigns} campaign{plural}")
+        if parts:
+            self.notify(
+                "Restored from the last run: "
+                + "; ".join(parts)
+                + ". c clears every filter and sort (or start with --reset-view).",
+                title="Saved view",
+                severity="warning",
+                markup=False,
+                timeout=12,
+            )
+
+    def reset_view(self) -> None:
+        """Every table back to its default sort and no filter; the saved state forgotten."""
+        screens = {*self.screen_stack, self._spare_campaign, self._spare_call}
+        for screen in screens:
+            if isinstance(screen, LiveScreen) and screen.is_mounted:
+                for table in screen.tables():
+                    table.reset_prefs()
+                screen.refresh_bindings()
+        self.ui_state.reset()
+        self.notify(
+            "View reset: every table's filter and sort are back to their defaults.",
+            markup=False,
+            timeout=4,
+        )
 
     def _on_signal(self, signum: int) -> None:
         log.info("exiting on signal %d", signum)

@@ -80,6 +80,9 @@ def run_monitor(args: argparse.Namespace) -> int:
 
     client = DialNexaClient(base_url, key, transport=transport)
     engine = Engine(client, settings)
-    app = MonitorApp(engine, ui_state=UiState.load(), closers=[client.aclose], handle_signals=True)
+    ui_state = UiState.load()
+    if getattr(args, "reset_view", False):
+        ui_state.reset()
+    app = MonitorApp(engine, ui_state=ui_state, closers=[client.aclose], handle_signals=True)
     app.run()
     return EXIT_OK if app.return_code is None else app.return_code
