@@ -15,31 +15,27 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from monitor.logs import ensure_private_dir
+from monitor.paths import APP_NAME, STATE_DIR_ENV, STATE_FILE_NAME, data_dir
 
-APP_NAME = "dialnexa-monitor"
-STATE_DIR_ENV = "DIALNEXA_MONITOR_STATE_DIR"
-STATE_FILE_NAME = "ui-state.json"
+__all__ = [
+    "APP_NAME",
+    "STATE_DIR_ENV",
+    "STATE_FILE_NAME",
+    "UiState",
+    "ViewPrefs",
+    "data_dir",
+    "write_private",
+]
+
 MAX_FILTER_CHARS = 200
 """A filter longer than this is not something anyone typed on purpose."""
 MAX_VIEWS = 100
 """Per-campaign filters are kept under their own names; at most this many views are kept."""
-
-
-def data_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """Where the UI keeps its state and exports."""
-    env = os.environ if environ is None else environ
-    override = env.get(STATE_DIR_ENV)
-    if override:
-        return Path(override).expanduser()
-    import platformdirs
-
-    return platformdirs.user_data_path(APP_NAME, appauthor=False)
 
 
 def write_private(path: Path, data: str) -> None:
