@@ -33,6 +33,9 @@ from monitor.ui.widgets.live_table import ColumnSpec, LiveTable, SortMode
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
+SHORT_OUTCOMES = {"no answer": "n/a", "completed": "done", "voicemail": "vm", "cancelled": "cancel"}
+"""An outcome in a narrow state column: the words of the Campaigns pane's headers."""
+
 
 def _started(row: ActiveCallRow) -> datetime:
     return row.started_at or _EPOCH
@@ -182,7 +185,10 @@ class ActiveCallsTable(LiveTable[ActiveCallRow]):
             if col.key == "dur":
                 text = plain("ended".rjust(col.width), col.width)
             elif col.key == "state":
-                text = plain(outcome or "ended", col.width)
+                word = outcome or "ended"
+                if len(word) > col.width:  # the Campaigns columns' words (help's legend)
+                    word = SHORT_OUTCOMES.get(word, word)
+                text = plain(word, col.width)
             elif col.key == "note":
                 text = plain("ended", col.width)
             copy = text.copy()
