@@ -114,7 +114,7 @@ def _campaign_lines(campaigns: Sequence[Mapping[str, Any]], dashboard: bool) -> 
         row = [to_display(c.get("name") or DASH, 32), to_display(c["id"], 24)]
         if dashboard:
             status = to_display(str(c.get("status") or DASH), 12)
-            if status in ("waiting", "paused") and (c.get("in_flight") or 0) > 0:
+            if status in ("waiting", "draft") and (c.get("in_flight") or 0) > 0:
                 status += "!"  # idle per the API, yet calls in flight (as on screen)
             row += [status, _num(c.get("in_flight")), _num(c.get("max_concurrent_calls"))]
         row += [_num(c.get("total")), *(_num(counts.get(s.value)) for s in OUTCOME_COLUMNS)]

@@ -51,8 +51,9 @@ OUTCOME_WORDS: dict[str, CallStatus] = {
 """Filter words that mean "this outcome exactly" rather than "contains this text"."""
 
 
-IDLE_STATUSES = frozenset({"waiting", "paused", "draft", "completed", "cancelled", "failed"})
-"""Campaign statuses under which no call should be in flight."""
+IDLE_STATUSES = frozenset({"waiting", "draft"})
+"""Campaign statuses under which no call should be in flight. Not `paused` nor `completed`:
+calls placed before the pause or the end finish normally, so live calls there are expected."""
 
 
 def idle_with_calls(row: CampaignRow) -> bool:

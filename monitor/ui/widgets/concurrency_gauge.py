@@ -160,9 +160,10 @@ class HistorySpark(LineStack):
         self._redraw = lambda: self.show(view, sample_s)
         shown = view.history[-max(1, self.cells) :]
         top = max(view.cap or 0, max(shown, default=0), 1)
-        label = f"last {span(len(shown) * sample_s)} (full = {top})" if shown else "history"
+        last = f"last {span(len(shown) * sample_s)}"
+        label = fit(self.cells, line(f"{last} (full = {top})"), line(last)) if shown else None
         chart = spark(shown, self.cells, top) if shown else "no samples yet"
-        self.set_lines([line(label), line(chart)])
+        self.set_lines([label or line("history"), line(chart)])
 
 
 class RetryWave(LineStack):
