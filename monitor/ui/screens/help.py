@@ -3,6 +3,7 @@ legend of every column, mark and gauge (htop's F1 and k9s's `?` carry both)."""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable
 from typing import ClassVar
 
@@ -124,8 +125,26 @@ def _rows(bindings: Iterable[BindingType], seen: set[str]) -> list[tuple[str, st
     return rows
 
 
-def help_text(groups: Iterable[tuple[str, Iterable[BindingType]]]) -> Text:
-    """Every key by where it works, then the marks; built from the bindings themselves."""
+KEY_COLUMN = 26
+"""Cells before a key's description (two of indent, the key, padding)."""
+
+
+def _entry(text: Text, key: str, what: str, width: int) -> None:
+    """One key or mark and its meaning; a long meaning wraps under itself, not under the key."""
+    text.append(f"  {key:<{KEY_COLUMN - 3}} ", style="bold")
+    lines = textwrap.wrap(what, max(20, width - KEY_COLUMN)) or [""]
+    text.append(lines[0] + "\n")
+    for more in lines[1:]:
+        text.append(" " * KEY_COLUMN + more + "\n")
+
+
+def help_text(groups: Iterable[tuple[str, Iterable[BindingType]]], width: int = 100) -> Text:
+    """Every key by where it works, then the marks; built from the bindings themselves.
+
+    Args:
+        groups: (where, bindings) pairs.
+        width: the cells available; descriptions wrap to it with a hanging indent.
+    """
     text = Text(end="")
     seen: set[str] = set()
     sections = [(title, _rows(bindings, seen)) for title, bindings in groups]
@@ -135,14 +154,12 @@ def help_text(groups: Iterable[tuple[str, Iterable[BindingType]]]) -> Text:
             continue
         text.append(f"{title}\n", style="bold underline")
         for key, what in rows:
-            text.append(f"  {key:<24}", style="bold")
-            text.append(f"{what}\n")
+            _entry(text, key, what, width)
         text.append("\n")
     for legend_title, legend_rows in LEGEND_SECTIONS:
         text.append(f"{legend_title}\n", style="bold underline")
         for mark, what in legend_rows:
-            text.append(f"  {mark:<24}", style="bold")
-            text.append(f"{what}\n")
+            _entry(text, mark, what, width)
         text.append("\n")
     text.append("esc, q or ? closes this help; j/k or the arrows scroll it.", style="italic")
     return text
@@ -170,6 +187,12 @@ class HelpScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#help-body").border_title = "Help"
+
+    def on_resize(self) -> None:
+        # Wrapped to the box's width, with a hanging indent under each description.
+        width = self.query_one("#help-body", VerticalScroll).scrollable_content_region.width
+        if width:
+            self.query_one("#help-text", Static).update(help_text(self.groups, width))
 
     def action_scroll(self, way: str) -> None:
         body = self.query_one("#help-body", VerticalScroll)

@@ -185,7 +185,7 @@ class ActiveCallsTable(LiveTable[ActiveCallRow]):
             if col.key == "dur":
                 text = plain("ended".rjust(col.width), col.width)
             elif col.key == "state":
-                word = outcome or "ended"
+                word = outcome or DASH  # "ended" is in the dur column; outcome not read yet
                 if len(word) > col.width:  # the Campaigns columns' words (help's legend)
                     word = SHORT_OUTCOMES.get(word, word)
                 text = plain(word, col.width)
