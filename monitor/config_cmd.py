@@ -100,7 +100,8 @@ def run_config(
         print(f"Configuration error: {exc}", file=err)
         if action == "show":
             # The paths do not depend on the settings: still useful while the file is wrong.
-            _paths(environ, out, config_file=None)
+            # On stderr: stdout stays empty on an error (scripts read it as the answer).
+            _paths(environ, err, config_file=None)
             print(
                 f"To run without the config file meanwhile: {CONFIG_PATH_ENV}=/dev/null "
                 "dialnexa-monitor ... (--demo ignores a broken file by itself).",

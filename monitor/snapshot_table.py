@@ -79,7 +79,7 @@ def columns(header: Sequence[str], rows: Sequence[Sequence[str]], right: set[int
 def _call_lines(call: Mapping[str, Any]) -> list[str]:
     lines = [
         f"Call {to_display(call['id'], 40)}  status {call['status']}  "
-        f"duration {_duration(call.get('duration_s'))}  "
+        f"duration {_num(call.get('duration_s'))} s  "
         f"summary {call.get('summary_status') or DASH}"
     ]
     rows = []
@@ -191,7 +191,7 @@ def _concurrency_lines(conc: Mapping[str, Any]) -> list[str]:
 
 def render_table(report: Report) -> str:
     """The report as text for people (see the module's docstring)."""
-    at = report.generated_at.isoformat().replace("+00:00", "Z")
+    at = report.generated_at.replace(microsecond=0).isoformat().replace("+00:00", "Z")
     lines = [f"DialNexa snapshot at {at} from {to_display(report.base_url, 120)}"]
     if report.call:
         lines += ["", *_call_lines(report.call)]

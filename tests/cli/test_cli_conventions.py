@@ -127,7 +127,8 @@ def test_config_show_names_every_problem_and_still_prints_the_paths(
     assert "request_budget_per_min" in err and "tick" in err  # the wrong values too
     assert "DIALNEXA_MONITOR_CONFIG=/dev/null" in err  # how to run without it meanwhile
     assert "Traceback" not in err
-    out = done.stdout
+    assert done.stdout == ""  # an error: nothing on stdout; the files are on stderr
+    out = err
     assert str(config) in out
     assert str(tmp_path / "logs" / "monitor.log") in out
     assert str(tmp_path / "state" / "ui-state.json") in out

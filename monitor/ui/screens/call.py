@@ -79,8 +79,9 @@ def call_fields(detail: CallDetail, campaign_name: str | None) -> Text:
     if call is None:
         text.append("No data for this call yet.\n")
         return text
-    # What an operator asks first comes first (how it went, who, when): at 80x24 the pane
-    # shows about eight lines, and `j` scrolls to the rest.
+    # What an operator asks first comes first (which call, how it went, who, when): at 80x24
+    # the pane shows about eight lines, and `j` scrolls to the rest.
+    _field(text, "id", to_display(call.id))
     status = status_label(call.status, call.status_raw)
     if call.status_raw and call.status_raw != call.status.value:
         status += f"  (API: {to_display(call.status_raw, 40)})"
@@ -95,7 +96,6 @@ def call_fields(detail: CallDetail, campaign_name: str | None) -> Text:
     _field(text, "ended", date_time(call.ended_at))
     _field(text, "attempt", str(call.attempt) if call.attempt is not None else DASH)
     _field(text, "sentiment", to_display(call.sentiment) if call.sentiment else DASH)
-    _field(text, "id", to_display(call.id))
     _field(text, "from", to_display(call.from_number) if call.from_number else DASH)
     _field(text, "retry group", to_display(call.retry_group_id) if call.retry_group_id else DASH)
     _field(text, "agent", to_display(call.agent_id) if call.agent_id else DASH)
