@@ -290,8 +290,7 @@ class LiveScreen(Screen[None]):
         bar = self.query_one("#filter-bar", Input)
         bar.value = target.filter_text
         bar.add_class("-open")
-        bar.focus()
-        self.refresh_bindings()
+        bar.focus()  # the focus change republishes the keys (the footer's "esc Cancel")
 
     def action_cycle_sort(self) -> None:
         target = self.key_target()
@@ -334,5 +333,4 @@ class LiveScreen(Screen[None]):
         target = self._filter_target
         self._filter_target = None
         if target is not None:
-            target.focus()
-        self.refresh_bindings()
+            target.focus()  # republishes the keys too

@@ -180,10 +180,12 @@ class HelpScreen(ModalScreen[None]):
         """
         super().__init__(id="help")
         self.groups = groups
+        self._width = 0
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body"):
-            yield Static(help_text(self.groups), id="help-text", markup=False)
+            # Filled on the first resize, at the box's width: built once, not twice.
+            yield Static("", id="help-text", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#help-body").border_title = "Help"
@@ -191,7 +193,8 @@ class HelpScreen(ModalScreen[None]):
     def on_resize(self) -> None:
         # Wrapped to the box's width, with a hanging indent under each description.
         width = self.query_one("#help-body", VerticalScroll).scrollable_content_region.width
-        if width:
+        if width and width != self._width:
+            self._width = width
             self.query_one("#help-text", Static).update(help_text(self.groups, width))
 
     def action_scroll(self, way: str) -> None:
