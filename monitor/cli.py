@@ -9,13 +9,24 @@ importing Textual.
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from monitor import __version__
+
 EXIT_OK = 0
 EXIT_PARTIAL = 1
 EXIT_USAGE = 2
+EXIT_PIPE = 128 + signal.SIGPIPE
+"""The reader of our output went away (`config show | head -2`): what a shell reports for a
+program that SIGPIPE ended, without the traceback."""
+
+SCENARIOS = ("small", "busy", "huge")
+"""The simulator's scenarios (monitor.sim.scenarios.SCENARIOS; a test keeps them equal), here
+so argparse refuses a wrong one with exit 2 before anything is imported."""
 
 KEY_HELP = (
     "The API key is read from DIALNEXA_API_KEY, from a key file (--api-key-file or api_key_file "
@@ -42,7 +53,9 @@ def _common(parser: argparse.ArgumentParser, *, sub: bool = False) -> None:
 
 
 def _sim_world(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--scenario", default="busy", help="small, busy (default) or huge")
+    parser.add_argument(
+        "--scenario", default="busy", choices=SCENARIOS, help="small, busy (default) or huge"
+    )
     parser.add_argument("--seed", type=int, default=7, help="random seed (same seed, same history)")
     parser.add_argument("--speed", type=float, default=1.0, help="simulated seconds per second")
     parser.add_argument(
@@ -57,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
         allow_abbrev=False,
         description="Live terminal monitor for DialNexa calling campaigns. " + KEY_HELP,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     _common(parser)
     parser.add_argument(
         "--demo", action="store_true", help="monitor the embedded simulator; no key needed"
@@ -64,6 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
     _sim_world(parser)
     parser.add_argument(
         "--no-tick", action="store_true", help="do not tick durations every second (slow links)"
+    )
+    parser.add_argument(
+        "--reset-view",
+        action="store_true",
+        help="start with every table's default sort and no filter (forgets the saved ones)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -109,6 +128,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; every path ends with a status, never a traceback for a closed pipe."""
+    try:
+        status = _main(argv)
+        sys.stdout.flush()  # here, not at the interpreter's exit, where it cannot be caught
+        return status
+    except BrokenPipeError:
+        # The idiom of the Python docs (signal module, "Note on SIGPIPE"): stdout's reader is
+        # gone; point stdout at /dev/null so the interpreter's final flush does not raise
+        # again, and exit as a SIGPIPE'd program would. SIG_DFL for SIGPIPE is not used: it
+        # would kill the simulator's server whenever a client hung up.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_PIPE
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -465,37 +465,67 @@ def _suggest(name: str, valid: tuple[str, ...]) -> str:
 
 
 def _check_table(
-    layer: _FileLayer, table: Mapping[str, Any], prefix: tuple[str, ...], *, top: bool
+    layer: _FileLayer,
+    table: Mapping[str, Any],
+    prefix: tuple[str, ...],
+    *,
+    top: bool,
+    problems: list[str] | None = None,
 ) -> None:
-    """Refuse unknown names and key-like entries in one settings table (top level or profile)."""
+    """Refuse unknown names and key-like entries in one settings table (top level or profile).
+
+    With `problems`, every problem is added there (the caller reports them all at once, as a
+    compiler does); without, the first one raises.
+    """
+    found: list[str] = []
+    try:
+        _check_names(layer, table, prefix, top=top, found=found)
+    finally:
+        if problems is not None:
+            problems.extend(found)
+    if found and problems is None:
+        raise ConfigError(found[0])
+
+
+def _check_names(
+    layer: _FileLayer,
+    table: Mapping[str, Any],
+    prefix: tuple[str, ...],
+    *,
+    top: bool,
+    found: list[str],
+) -> None:
     section = f" in [{'.'.join(prefix)}]" if prefix else ""
     allowed = SETTABLE + (("default_profile", "profiles") if top else ())
     for name, value in table.items():
         where = _place(layer, (*prefix, name))
         if name.lower() in _KEYLIKE_NAMES:
-            raise ConfigError(
+            found.append(
                 f"{where}: the config file must not contain the API key ({name}{section}). "
                 "Config files get copied and versioned; keys must not. Delete that line, then "
                 "put the key in a file only you can read (chmod 600) and name it with "
                 f'api_key_file = "…", or set {API_KEY_ENV}.'
             )
+            continue
         if name not in allowed:
             hint = _suggest(name, allowed)
             if not top and name in ("default_profile", "profiles"):
                 hint = f" {name} belongs at the top of the file, not inside a profile."
-            raise ConfigError(
+            found.append(
                 f"{where}: unknown setting {name!r}{section}.{hint} Valid settings: "
                 f"{', '.join(allowed)}."
             )
+            continue
         if name == "poll":
             if not isinstance(value, dict):
-                raise ConfigError(
+                found.append(
                     f"{where}: poll must be a section ([poll] with one cadence per line), not a "
                     "single value."
                 )
+                continue
             for sub in value:
                 if sub not in POLL_FIELDS:
-                    raise ConfigError(
+                    found.append(
                         f"{_place(layer, (*prefix, 'poll', sub))}: unknown setting "
                         f"{sub!r} in [{'.'.join((*prefix, 'poll'))}].{_suggest(sub, POLL_FIELDS)}"
                         f" Valid cadences: {', '.join(POLL_FIELDS)}."
@@ -720,7 +750,7 @@ def _select_profile(
     return chosen, origin
 
 
-def _check_profiles(layer: _FileLayer) -> None:
+def _check_profiles(layer: _FileLayer, problems: list[str] | None = None) -> None:
     raw = layer.data.get("profiles", {})
     if not isinstance(raw, dict):
         raise ConfigError(
@@ -733,7 +763,7 @@ def _check_profiles(layer: _FileLayer) -> None:
                 f"{_place(layer, ('profiles', name))}: profile {name!r} must be a section "
                 f"([profiles.{name}] followed by its settings), not a single value."
             )
-        _check_table(layer, table, ("profiles", name), top=False)
+        _check_table(layer, table, ("profiles", name), top=False, problems=problems)
 
 
 def _resolve_key(
@@ -822,8 +852,13 @@ def load_settings(
     layer = _read_config_file(path, uid=uid)
     if not layer.exists and env.get(CONFIG_PATH_ENV):
         notes.append(f"{CONFIG_PATH_ENV} names {path}, which does not exist; using defaults.")
-    _check_table(layer, layer.data, (), top=True)
-    _check_profiles(layer)
+    # Every problem of the file at once (not one per run): names first, then values.
+    problems: list[str] = []
+    _check_table(layer, layer.data, (), top=True, problems=problems)
+    _check_profiles(layer, problems)
+    if problems:
+        problems += _value_problems(layer, profile, env)
+        raise ConfigError(joined_problems(problems))
     chosen, profile_origin = _select_profile(layer, profile, env)
 
     file_values, file_origins = _file_values(layer, chosen)
@@ -934,6 +969,31 @@ def load_settings(
         )
     except ValidationError as exc:
         raise ConfigError(_validation_message(exc, origins)) from None
+
+
+def joined_problems(problems: list[str]) -> str:
+    """One paragraph for one problem; numbered when there are several."""
+    if len(problems) == 1:
+        return problems[0]
+    listed = " ".join(f"({n}) {p}" for n, p in enumerate(problems, 1))
+    return f"{len(problems)} problems in the configuration: {listed}"
+
+
+def _value_problems(layer: _FileLayer, profile: str | None, env: Mapping[str, str]) -> list[str]:
+    """The file's wrong values, checked with its unknown names left out (best effort: a file
+    whose structure is broken gives what it can)."""
+    try:
+        chosen, _origin = _select_profile(layer, profile, env)
+        values, origins = _file_values(layer, chosen)
+        values = {k: v for k, v in values.items() if k in SETTABLE}
+        if isinstance(values.get("poll"), dict):
+            values["poll"] = {k: v for k, v in values["poll"].items() if k in POLL_FIELDS}
+        Settings(**values)
+    except ValidationError as exc:
+        return [_validation_message(exc, origins).split(" Fix the value")[0]]
+    except Exception:  # the structure problems already said what is wrong
+        return []
+    return []
 
 
 def _is_loopback(url: str) -> bool:

@@ -16,6 +16,7 @@ import asyncio
 import sys
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from monitor.config import (
@@ -90,12 +91,22 @@ def run_config(
         settings = settings_from_args(args, environ=environ, keyring=keyring)
         if action == "show":
             _show(settings, out)
+            _paths(environ, out, config_file=settings.config_file)
             _notes(settings, err)
             return EXIT_OK
         if action == "check":
             return _check(settings, transport, out, err)
     except ConfigError as exc:
         print(f"Configuration error: {exc}", file=err)
+        if action == "show":
+            # The paths do not depend on the settings: still useful while the file is wrong.
+            # On stderr: stdout stays empty on an error (scripts read it as the answer).
+            _paths(environ, err, config_file=None)
+            print(
+                f"To run without the config file meanwhile: {CONFIG_PATH_ENV}=/dev/null "
+                "dialnexa-monitor ... (--demo ignores a broken file by itself).",
+                file=err,
+            )
         return EXIT_CONFIG
     print(f"Unknown config action {action!r}; use path, show or check.", file=err)
     return EXIT_CONFIG
@@ -173,6 +184,28 @@ def _show(settings: Settings, out: TextIO) -> None:
     for line in lines:
         # Belt and braces: nothing above should hold the key, and now nothing can.
         print(redact(line, secrets, mask_tail=False).rstrip(), file=out)
+
+
+def _paths(environ: Mapping[str, str] | None, out: TextIO, *, config_file: Path | None) -> None:
+    """Every file the monitor reads or writes: config, log, saved view state, CSV exports."""
+    import os
+
+    from monitor.logs import LOG_FILE_NAME, log_dir
+    from monitor.paths import EXPORTS_DIR_NAME, STATE_FILE_NAME, data_dir
+
+    env = os.environ if environ is None else environ
+    config = config_file or config_path(env)
+    exists = "" if config.is_file() else "  (does not exist: defaults)"
+    rows = [
+        ("config file", f"{config}{exists}"),
+        ("log file", str(log_dir(env) / LOG_FILE_NAME)),
+        ("view state", f"{data_dir(env) / STATE_FILE_NAME}  (saved sorts and filters)"),
+        ("CSV exports", f"{data_dir(env) / EXPORTS_DIR_NAME}/  (ctrl+s)"),
+    ]
+    print("", file=out)
+    print("files", file=out)
+    for name, value in rows:
+        print(f"  {name:<12} {_printable(value)}", file=out)
 
 
 def _notes(settings: Settings, err: TextIO) -> None:

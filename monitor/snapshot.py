@@ -201,47 +201,6 @@ def dashboard_report(engine: Engine, base_url: str, clock: Clock) -> Report:
     return report
 
 
-def render_table(report: Report) -> str:
-    """A human summary; every API string goes through `to_display`."""
-    lines = [f"DialNexa snapshot at {iso(report.generated_at)} from {report.base_url}"]
-    if report.call:
-        c = report.call
-        lines.append("")
-        lines.append(
-            f"Call {to_display(c['id'], 40)}  status {c['status']}  "
-            f"duration {c['duration_s'] if c['duration_s'] is not None else '–'} s  "
-            f"summary {c['summary_status'] or '–'}"
-        )
-        lines.append(f"  {'#':>2}  {'outcome':<12} {'dur s':>6}  {'placed at':<20}  {'gap':>8}")
-        for a in c["attempts"]:
-            gap = "–" if a["gap_s"] is None else f"{a['gap_s'] // 60}m{a['gap_s'] % 60:02d}s"
-            lines.append(
-                f"  {a['attempt']:>2}  {a['outcome']:<12} "
-                f"{a['duration_s'] if a['duration_s'] is not None else '–':>6}  "
-                f"{a['called_at'] or '–':<20}  {gap:>8}"
-            )
-        if c["next_retry_at"]:
-            lines.append(f"  next retry ≈ {c['next_retry_at']}")
-    if report.campaigns:
-        lines.append("")
-        header = "  ".join(f"{s.value:>11}" for s in OUTCOME_COLUMNS)
-        lines.append(f"{'campaign':<24} {'total':>7}  {header}  connect")
-        for row in report.campaigns:
-            counts = "  ".join(
-                f"{'?' if row['counts'][s.value] is None else row['counts'][s.value]:>11}"
-                for s in OUTCOME_COLUMNS
-            )
-            rate = row["connect_rate"]
-            total = "?" if row["total"] is None else row["total"]
-            lines.append(
-                f"{to_display(row['id'], 24):<24} {total:>7}  {counts}  "
-                f"{'—' if rate is None else f'{rate:.0%}'}"
-            )
-    for err in report.errors:
-        lines.append(f"error: {to_display(err['resource'], 60)}: {to_display(err['message'], 200)}")
-    return "\n".join(lines)
-
-
 def _usage(message: str) -> int:
     print(message, file=sys.stderr)
     return 2
@@ -289,6 +248,8 @@ def run_snapshot(args: argparse.Namespace) -> int:
 
     report = asyncio.run(main())
     if args.format == "table":
+        from monitor.snapshot_table import render_table
+
         print(render_table(report))
     else:
         print(report.to_json_text())

@@ -17,14 +17,14 @@ import contextlib
 import logging
 import signal
 import traceback
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path, PurePath
 from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
 from textual.screen import Screen
@@ -36,7 +36,7 @@ from monitor.state.notes import read_words
 from monitor.state.views import DashboardView, pane_status
 from monitor.ui.commands import JumpProvider
 from monitor.ui.engine_port import EnginePort
-from monitor.ui.export import export_csv
+from monitor.ui.export import export_csv, save_screenshot
 from monitor.ui.messages import StoreChanged
 from monitor.ui.screens.base import TRANSITION_WAIT_S, Frame, LiveScreen
 from monitor.ui.screens.call import CallScreen
@@ -45,6 +45,7 @@ from monitor.ui.screens.dashboard import DashboardScreen
 from monitor.ui.screens.help import HelpScreen
 from monitor.ui.state_file import UiState
 from monitor.ui.widgets.live_table import LiveTable
+from monitor.ui.widgets.pane import Pane
 from monitor.ui.widgets.status_line import fallback_words
 
 log = logging.getLogger(__name__)
@@ -154,6 +155,7 @@ class MonitorApp(App[int]):
         run_engine: bool = True,
         min_render_interval_s: float = MIN_RENDER_INTERVAL_S,
         handle_signals: bool = False,
+        startup_notes: Sequence[str] = (),
     ) -> None:
         """Args:
         engine: polls the API and owns the store.
@@ -166,6 +168,8 @@ class MonitorApp(App[int]):
             for the clock's next second.
         handle_signals: exit cleanly on SIGTERM, SIGHUP (an SSH session dropped) and SIGINT,
             with status 128 + the signal's number; off under tests.
+        startup_notes: said once in a notification after the first frame (a config file
+            that `--demo` ignored).
         """
         super().__init__()
         self.engine = engine
@@ -182,6 +186,7 @@ class MonitorApp(App[int]):
         self._handle_signals = handle_signals
         self._min_render_interval = min_render_interval_s
         self._closers = list(closers)
+        self._startup_notes = list(startup_notes)
         self._closed = False
         self._dirty = True
         self._drawn_data = False
@@ -216,6 +221,50 @@ class MonitorApp(App[int]):
                 with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                     loop.add_signal_handler(signum, self._on_signal, signum)
         self.call_after_refresh(self.show_latest)
+        self.call_after_refresh(self.tell_restored_view)
+        for note in self._startup_notes:
+            self.notify(note, severity="warning", markup=False, timeout=15)
+
+    def tell_restored_view(self) -> None:
+        """Say plainly which saved filters and sorts this launch restored (htop and k9s show
+        a filter where it acts; a filter typed yesterday must not pass for missing calls)."""
+        screen = self.live_screen()
+        parts: list[str] = []
+        if screen is not None and screen.ready:
+            for table in screen.tables():
+                words = table.restored_words()
+                if words:
+                    pane = next((a for a in table.ancestors if isinstance(a, Pane)), None)
+                    parts.append(f"{pane.title if pane else table.VIEW_NAME}: {words}")
+        campaigns = sum(1 for name in self.ui_state.saved() if "@" in name)
+        if campaigns:
+            plural = "s" if campaigns > 1 else ""
+            parts.append(f"filters on the calls of {campaigns} campaign{plural}")
+        if parts:
+            self.notify(
+                "Restored from the last run: "
+                + "; ".join(parts)
+                + ". c clears every filter and sort (or start with --reset-view).",
+                title="Saved view",
+                severity="warning",
+                markup=False,
+                timeout=12,
+            )
+
+    def reset_view(self) -> None:
+        """Every table back to its default sort and no filter; the saved state forgotten."""
+        screens = {*self.screen_stack, self._spare_campaign, self._spare_call}
+        for screen in screens:
+            if isinstance(screen, LiveScreen) and screen.is_mounted:
+                for table in screen.tables():
+                    table.reset_prefs()
+                screen.refresh_bindings()
+        self.ui_state.reset()
+        self.notify(
+            "View reset: every table's filter and sort are back to their defaults.",
+            markup=False,
+            timeout=4,
+        )
 
     def _on_signal(self, signum: int) -> None:
         log.info("exiting on signal %d", signum)
@@ -495,6 +544,32 @@ class MonitorApp(App[int]):
     def action_refresh_now(self) -> None:
         self.engine.refresh_now()
         self.notify("Refreshing now.", markup=False, timeout=2)
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        for command in super().get_system_commands(screen):
+            if command.title == "Screenshot":
+                yield SystemCommand(
+                    "Screenshot",
+                    "Save an SVG of the screen in the exports folder (config show lists it)",
+                    # After the palette has closed, so it is not in the picture.
+                    lambda: self.set_timer(0.1, self.action_screenshot_svg),
+                )
+            else:
+                yield command
+
+    def action_screenshot_svg(self) -> None:
+        try:
+            path = save_screenshot(self.export_screenshot(), when=datetime.now())
+        except OSError as exc:
+            where = f" ({exc.filename})" if exc.filename else ""
+            self.notify(
+                f"Screenshot not saved: {exc.strerror or type(exc).__name__}{where}",
+                title="Screenshot",
+                severity="error",
+                markup=False,
+            )
+            return
+        self.notify(f"Saved to {path}", title="Screenshot", markup=False, timeout=8)
 
     def action_export_csv(self) -> None:
         screen = self.live_screen()

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from monitor.display import sanitize
+from monitor.paths import EXPORTS_DIR_NAME
 from monitor.ui.state_file import data_dir, write_private
 
 _PHONE = re.compile(r"^[+-]?[\d\s().-]+$")
@@ -46,7 +47,7 @@ def export_csv(
     directory: Path | None = None,
 ) -> Path:
     """Write the rows to `<data dir>/exports/<view>-<time>.csv` (mode 0600); return the path."""
-    folder = (directory or data_dir()) / "exports"
+    folder = (directory or data_dir()) / EXPORTS_DIR_NAME
     safe_view = re.sub(r"[^A-Za-z0-9_.-]", "_", view)
     path = folder / f"{safe_view}-{when.strftime('%Y%m%d-%H%M%S')}.csv"
     n = 1
@@ -54,4 +55,20 @@ def export_csv(
         n += 1
         path = folder / f"{safe_view}-{when.strftime('%Y%m%d-%H%M%S')}-{n}.csv"
     write_private(path, to_csv(header, rows))
+    return path
+
+
+def save_screenshot(svg: str, *, when: datetime, directory: Path | None = None) -> Path:
+    """Write an SVG screenshot beside the CSV exports (mode 0600); return the path.
+
+    Textual's own command saves to ~/Downloads, which a jump host seldom has, and then says
+    only "Failed to save screenshot"; here the place is the one `config show` lists.
+    """
+    folder = (directory or data_dir()) / EXPORTS_DIR_NAME
+    path = folder / f"screenshot-{when.strftime('%Y%m%d-%H%M%S')}.svg"
+    n = 1
+    while path.exists():
+        n += 1
+        path = folder / f"screenshot-{when.strftime('%Y%m%d-%H%M%S')}-{n}.svg"
+    write_private(path, svg)
     return path

@@ -36,15 +36,36 @@ def run_monitor(args: argparse.Namespace) -> int:
     overrides: dict[str, Any] = {"base_url": getattr(args, "base_url", None)}
     if getattr(args, "no_tick", False):
         overrides["tick"] = False
-    try:
-        settings = load_settings(
+    import os
+
+    from monitor.config import CONFIG_PATH_ENV, Settings
+
+    notes: list[str] = []
+
+    def load(environ: dict[str, str] | None = None) -> Settings:
+        return load_settings(
             overrides=overrides,
             profile=getattr(args, "profile", None),
             api_key_file=getattr(args, "api_key_file", None),
             load_key=not demo,
+            environ=environ,
         )
+
+    try:
+        settings = load()
     except ConfigError as exc:
-        return _usage(str(exc))
+        if not demo:
+            return _usage(
+                f"{exc} To run without the config file meanwhile: {CONFIG_PATH_ENV}=/dev/null "
+                "dialnexa-monitor"
+            )
+        # The demo needs nothing from the file: a broken one is said, then left out.
+        notes.append(f"--demo: the config file is ignored: {exc}")
+        print(notes[-1], file=sys.stderr)
+        try:
+            settings = load({**os.environ, CONFIG_PATH_ENV: os.devnull})
+        except ConfigError as again:
+            return _usage(str(again))
 
     transport = None
     base_url = settings.base_url
@@ -80,6 +101,15 @@ def run_monitor(args: argparse.Namespace) -> int:
 
     client = DialNexaClient(base_url, key, transport=transport)
     engine = Engine(client, settings)
-    app = MonitorApp(engine, ui_state=UiState.load(), closers=[client.aclose], handle_signals=True)
+    ui_state = UiState.load()
+    if getattr(args, "reset_view", False):
+        ui_state.reset()
+    app = MonitorApp(
+        engine,
+        ui_state=ui_state,
+        closers=[client.aclose],
+        handle_signals=True,
+        startup_notes=notes,
+    )
     app.run()
     return EXIT_OK if app.return_code is None else app.return_code

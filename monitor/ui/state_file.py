@@ -1,5 +1,10 @@
 """Remembered UI preferences: the sort and filter of each table, across restarts.
 
+Sorts are kept per kind of table (how one likes to look at calls); a filter per table shown
+(the campaign screen's filter is kept per campaign: a call id typed for one campaign means
+nothing in another). The app says what it restored at launch; `--reset-view` and the `c` key
+forget it all.
+
 A small JSON file in the user data directory (`DIALNEXA_MONITOR_STATE_DIR` overrides it, for
 tests), written atomically with mode 0600 in a 0700 directory. A missing, unreadable or
 malformed file means "defaults"; it is never an error the user has to deal with.
@@ -10,29 +15,27 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from monitor.logs import ensure_private_dir
+from monitor.paths import APP_NAME, STATE_DIR_ENV, STATE_FILE_NAME, data_dir
 
-APP_NAME = "dialnexa-monitor"
-STATE_DIR_ENV = "DIALNEXA_MONITOR_STATE_DIR"
-STATE_FILE_NAME = "ui-state.json"
+__all__ = [
+    "APP_NAME",
+    "STATE_DIR_ENV",
+    "STATE_FILE_NAME",
+    "UiState",
+    "ViewPrefs",
+    "data_dir",
+    "write_private",
+]
+
 MAX_FILTER_CHARS = 200
 """A filter longer than this is not something anyone typed on purpose."""
-
-
-def data_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """Where the UI keeps its state and exports."""
-    env = os.environ if environ is None else environ
-    override = env.get(STATE_DIR_ENV)
-    if override:
-        return Path(override).expanduser()
-    import platformdirs
-
-    return platformdirs.user_data_path(APP_NAME, appauthor=False)
+MAX_VIEWS = 100
+"""Per-campaign filters are kept under their own names; at most this many views are kept."""
 
 
 def write_private(path: Path, data: str) -> None:
@@ -56,6 +59,12 @@ class ViewPrefs:
     sort: str | None = None
     """The sort mode's name; None means the table's default."""
     filter: str = ""
+    reverse: bool = False
+    """The sort mode's order turned around (`S`)."""
+
+    @property
+    def is_default(self) -> bool:
+        return self.sort is None and not self.filter and not self.reverse
 
 
 class UiState:
@@ -79,9 +88,26 @@ class UiState:
         return self._views.get(view, ViewPrefs())
 
     def set(self, view: str, prefs: ViewPrefs) -> None:
-        if self._views.get(view) == prefs:
+        if self._views.get(view, ViewPrefs()) == prefs:
             return
-        self._views[view] = prefs
+        if prefs.is_default:
+            # Defaults are not kept: per-campaign filters would otherwise pile up.
+            self._views.pop(view, None)
+        else:
+            self._views[view] = prefs
+        if len(self._views) > MAX_VIEWS:
+            # The oldest entries first (dicts keep insertion order); sorts are re-set often.
+            for name in list(self._views)[: len(self._views) - MAX_VIEWS]:
+                del self._views[name]
+        self.save()
+
+    def saved(self) -> dict[str, ViewPrefs]:
+        """Every view whose preferences differ from the defaults."""
+        return {k: v for k, v in self._views.items() if not v.is_default}
+
+    def reset(self) -> None:
+        """Forget every view's sort and filter (the `--reset-view` flag and the `c` key)."""
+        self._views.clear()
         self.save()
 
     def save(self) -> None:
@@ -90,8 +116,8 @@ class UiState:
         payload = {
             "version": 1,
             "views": {
-                name: {"sort": p.sort, "filter": p.filter}
-                for name, p in sorted(self._views.items())
+                name: {"sort": p.sort, "filter": p.filter, "reverse": p.reverse}
+                for name, p in self._views.items()
             },
         }
         # Best effort: a read-only home must not stop the monitor.
@@ -112,5 +138,6 @@ def _parse(raw: Any) -> dict[str, ViewPrefs]:
         out[name] = ViewPrefs(
             sort=sort if isinstance(sort, str) else None,
             filter=text[:MAX_FILTER_CHARS] if isinstance(text, str) else "",
+            reverse=entry.get("reverse") is True,
         )
     return out

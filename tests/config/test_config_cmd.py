@@ -77,7 +77,7 @@ def test_show_lists_every_setting_with_its_origin(ws: Workspace, canary: str) ->
     lines = out.splitlines()
     assert lines[0] == f"config file  {ws.config}"
     assert lines[1] == f"profile      eu  (file {ws.config}:2)"
-    rows = {line.split()[0]: line for line in lines[3:]}
+    rows = {line.split()[0]: line for line in lines[3 : lines.index("", 3)]}
     assert rows["base_url"].split()[1:] == ["https://flag.example.com/v1", "flag", "--base-url"]
     assert rows["api_key"].split()[1:] == [f"…{canary[-4:]}", "env", "DIALNEXA_API_KEY"]
     assert rows["theme"].split()[1:] == ["nord", "env", "DIALNEXA_THEME"]

@@ -38,8 +38,8 @@ from rich.cells import cell_len
 
 from benchmarks.pty_harness import PtyChild
 
-BORDERS = frozenset("│╭╮╰╯")
-"""A pane's vertical edges and corners (Textual's round border)."""
+BORDERS = frozenset("│╭╮╰╯┃┏┓┗┛")
+"""A pane's vertical edges and corners (Textual's round border; heavy for the focused pane)."""
 
 SEQUENCE = re.compile(
     r"\x1b\[[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]"  # CSI

@@ -419,7 +419,11 @@ def _hostile_world() -> ScenarioSpec:
 
 def _framed(lines: list[str]) -> bool:
     """Every line of a pane starts and ends with its border: no column pushed out of line."""
-    return all(line[:1] in ("╭", "│", "╰") and line[-1:] in ("╮", "│", "╯") for line in lines)
+    # Light borders, or the heavy ones of the focused pane.
+    return all(
+        line[:1] in ("╭", "│", "╰", "┏", "┃", "┗") and line[-1:] in ("╮", "│", "╯", "┓", "┃", "┛")
+        for line in lines
+    )
 
 
 async def test_screen_T1_T16_hostile_names_are_shown_literally(

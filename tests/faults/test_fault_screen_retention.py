@@ -72,8 +72,9 @@ def timeline_rows(d: ScreenDrill) -> list[str]:
 
 
 def timeline_summary(d: ScreenDrill) -> str:
+    # The pane's first line (its "call ..." line repeats the breadcrumb and is hidden).
     lines = [line[1:-1].strip() for line in d.region_lines("#pane-call-retries")[1:-1]]
-    return lines[1] if len(lines) > 1 else ""
+    return lines[0] if lines else ""
 
 
 async def coast_until(

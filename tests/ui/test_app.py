@@ -51,7 +51,8 @@ async def test_dashboard_has_the_four_panes_titled_as_the_interface_says(
         status = app.screen.query_one(StatusLine)
         assert status.text("status-api") == "API ok"
         assert "next poll 3s" in status.text("status-next")
-        assert "req 34/60/min · 112 left" in status.text("status-budget")
+        # Readable at 80 columns: whole words, not "req 34/60/min · 112 left".
+        assert "requests 34/60 per min · API allows 112 of 150 more" in status.text("status-budget")
         assert status.text("status-ages") == "age act <5s · camp <10s · retry <5s · conc <5s"
 
 
@@ -239,7 +240,9 @@ async def test_filter_narrows_the_focused_table_and_is_remembered(
         assert table.row_count == 3
         assert all("Win-back" in row for row in plain_rows(table))
         pane = app.screen.query_one("#pane-active", Pane)
-        assert "filter win-back" in str(pane.border_subtitle)
+        assert str(pane.border_title).startswith("Active calls")
+        assert " /win-back " in str(pane.border_title)  # the filter in the title, reversed
+        assert str(pane.border_subtitle).startswith("1/3")
     state = UiState.load(tmp_path / "state" / "ui-state.json")
     assert state.get("dashboard.active").filter == "win-back"
     again, _ = make_app(ui_state=state)
@@ -278,14 +281,17 @@ async def test_s_cycles_the_sort_and_it_is_remembered(make_app: AppFactory, tmp_
         await pilot.press("s")
         assert table.sort_label == "longest first"
         assert table.row_keys() == first
-        await pilot.press("s")
-        assert table.sort_label == "newest first"
+        await pilot.press("S")  # shift+s: the same column the other way round
+        assert table.sort_label == "longest first, reversed"
         assert table.row_keys() == list(reversed(first))
-        assert "sort newest first" in str(
+        assert "sort longest first, reversed" in str(
             app.screen.query_one("#pane-active", Pane).border_subtitle
         )
+        await pilot.press("s")
+        assert table.sort_label == "state"
     state = UiState.load(tmp_path / "state" / "ui-state.json")
-    assert state.get("dashboard.active").sort == "newest"
+    assert state.get("dashboard.active").sort == "state"
+    assert not state.get("dashboard.active").reverse
 
 
 async def test_p_freezes_the_view_and_says_so(make_app: AppFactory) -> None:
@@ -448,7 +454,9 @@ async def test_rate_limited_and_fallback_routes_in_words(make_app: AppFactory) -
             "RATE LIMITED until 10:01:05 · endpoint unavailable; fallback: campaign calls via "
             "/batch-calls"
         )
-        assert "API remaining 0/150 · reset 1m05s" in status.text("status-budget")
+        # The state's words leave little room: the budget shortens, the reset stays.
+        assert "60/60 req/min" in status.text("status-budget")
+        assert "reset 1m05s" in status.text("status-budget")
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ async def test_the_key_line_names_the_keys_of_the_screen(make_app: AppFactory) -
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         line = key_line(app.screen.query_one(KeyBar))
-        assert line.startswith("⏎ Open / Filter s Sort q Quit ? Help")
+        assert line.startswith("⏎ Open j/k Move tab Pane / Filter s Sort q Quit ? Help")
         assert line.rstrip().endswith("▏^p Jump")
         assert "esc" not in line  # nothing to go back to from the dashboard
         await pilot.press("enter")

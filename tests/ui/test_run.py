@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import Any
 
@@ -52,15 +53,53 @@ def test_no_key_prints_the_one_paragraph_and_exits_2(
     assert "Traceback" not in err
 
 
-def test_a_bad_config_file_exits_2_without_a_traceback(
+def test_a_bad_config_file_exits_2_and_says_how_to_run_without_it(
     clean_env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     clean_env.write_text("poll = [not toml\n", encoding="utf-8")
     clean_env.chmod(0o600)
-    assert run_module.run_monitor(_args(demo=True)) == 2
+    assert run_module.run_monitor(_args()) == 2
     err = capsys.readouterr().err
     assert str(clean_env) in err
+    assert "DIALNEXA_MONITOR_CONFIG=/dev/null dialnexa-monitor" in err
     assert "Traceback" not in err
+
+
+def test_a_bad_config_file_does_not_stop_the_demo(
+    clean_env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clean_env.write_text("poll = [not toml\n", encoding="utf-8")
+    clean_env.chmod(0o600)
+    seen: dict[str, Any] = {}
+
+    def fake_run(self: MonitorApp, *a: Any, **kw: Any) -> None:
+        seen["notes"] = list(self._startup_notes)
+        self._return_code = 0
+
+    monkeypatch.setattr(MonitorApp, "run", fake_run)
+    assert run_module.run_monitor(_args(demo=True)) == 0
+    err = capsys.readouterr().err
+    assert "--demo: the config file is ignored" in err and str(clean_env) in err
+    assert seen["notes"] and "ignored" in seen["notes"][0]  # said on screen too
+
+
+def test_reset_view_forgets_the_saved_view_before_the_app_starts(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from monitor.ui.state_file import UiState, ViewPrefs
+
+    path = Path(os.environ["DIALNEXA_MONITOR_STATE_DIR"]) / "ui-state.json"
+    UiState(path).set("dashboard.active", ViewPrefs(filter="win-back"))
+    seen: dict[str, Any] = {}
+
+    def fake_run(self: MonitorApp, *a: Any, **kw: Any) -> None:
+        seen["saved"] = self.ui_state.saved()
+        self._return_code = 0
+
+    monkeypatch.setattr(MonitorApp, "run", fake_run)
+    assert run_module.run_monitor(_args(demo=True, reset_view=True)) == 0
+    assert seen["saved"] == {}
+    assert UiState.load(path).saved() == {}
 
 
 def test_demo_wires_the_simulator_with_its_cap_and_no_tick(

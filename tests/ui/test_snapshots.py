@@ -1,4 +1,4 @@
-"""Snapshots at 80x24 and 160x48: dashboard, campaign screen, call screen, error states.
+"""Snapshots at 80x24, 60x20 and 200x50: dashboard, campaign screen, call screen, error states.
 
 Fixed store data and a frozen FakeClock; the app clock's ticks then change nothing, so each
 SVG is deterministic. Regenerate with `pytest tests/ui/test_snapshots.py --snapshot-update`,
@@ -15,7 +15,12 @@ from textual.pilot import Pilot
 from tests.ui.conftest import AppFactory
 from tests.ui.fixtures import FakeEngine, key_refused, make_engine, outage
 
-SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48")]
+SIZES = [
+    pytest.param((80, 24), id="80x24"),
+    pytest.param((60, 20), id="60x20"),
+    pytest.param((200, 50), id="200x50"),
+]
+"""The sizes a desk operator's terminal has: the default, a split pane, a big screen."""
 
 Snap = Callable[..., bool]
 

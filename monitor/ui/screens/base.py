@@ -60,14 +60,51 @@ class LiveScreen(Screen[None]):
     """A screen fed by the app's clock and the store."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "go_back", "Back", id="go_back", tooltip="Back to the previous level"),
+        Binding(
+            "tab",
+            "next_pane",
+            "Pane",
+            id="next_pane",
+            tooltip="Next pane (shift+tab: previous); the focused pane has a heavy border",
+        ),
+        Binding(
+            "escape",
+            "go_back",
+            "Back",
+            id="go_back",
+            tooltip="Cancel the filter being typed; else clear the table's filter; else go back",
+        ),
         Binding("slash", "filter", "Filter", id="filter", tooltip="Filter the focused table"),
-        Binding("s", "cycle_sort", "Sort", id="cycle_sort", tooltip="Cycle the table's sort"),
+        Binding(
+            "s",
+            "cycle_sort",
+            "Sort",
+            id="cycle_sort",
+            tooltip="Sort the focused table by the next column (the cursor goes to the top)",
+        ),
+        Binding(
+            "S",
+            "reverse_sort",
+            "Reverse",
+            id="reverse_sort",
+            show=False,
+            tooltip="Reverse the focused table's sort (shift+s)",
+        ),
+        Binding(
+            "c",
+            "reset_view",
+            "Reset view",
+            id="reset_view",
+            show=False,
+            tooltip="Clear every table's filter and sort, and the saved ones (--reset-view)",
+        ),
     ]
 
     def __init__(self, *, name: str | None = None, id: str | None = None) -> None:
         super().__init__(name=name, id=id)
         self._filter_target: LiveTable[Any] | None = None
+        self._filter_before = ""
+        """The filter when `/` opened the bar: Esc puts it back."""
         self._crumb = ""
         self._drawn_view: DashboardView | None = None
         self.ready = False
@@ -181,10 +218,59 @@ class LiveScreen(Screen[None]):
 
     # -- actions ------------------------------------------------------------------------------
 
+    def key_target(self) -> LiveTable[Any] | None:
+        """The table `/`, `s` and `S` act on: the focused one (the screen's main table when
+        nothing has focus); None when the focused pane is not a table."""
+        focused = self.focused
+        if isinstance(focused, LiveTable):
+            return focused
+        if focused is None:
+            tables = self.tables()
+            return tables[0] if tables else None
+        return None
+
+    def _no_table_here(self, what: str) -> None:
+        self.notify(
+            f"Nothing to {what} in this pane: tab moves to a table.", markup=False, timeout=3
+        )
+
+    def filter_open(self) -> bool:
+        return self.query_one("#filter-bar", Input).has_class("-open")
+
+    def escape_clears(self) -> bool:
+        """Esc would clear a filter (the bar is closed and the focused table has one)."""
+        target = self.key_target()
+        return not self.filter_open() and target is not None and bool(target.filter_text)
+
+    def key_description(self, action: str, description: str) -> str:
+        """The footer's word for a key here (Esc: Cancel, Clear filter or Back)."""
+        if action == "go_back":
+            if self.filter_open():
+                return "Cancel"
+            if self.escape_clears():
+                return "Clear filter"
+        return description
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next_pane":
+            # One focusable pane: Tab has nowhere to go, so the footer does not offer it.
+            return len(self.focus_chain) > 1
+        return True
+
     def action_go_back(self) -> None:
-        bar = self.query_one("#filter-bar", Input)
-        if bar.has_class("-open"):
+        if self.filter_open():
+            # Esc cancels the edit (readline, k9s): the filter before `/` comes back, unsaved.
+            target = self._filter_target
+            if target is not None:
+                target.set_filter(self._filter_before, save=False)
             self._close_filter()
+            return
+        target = self.key_target()
+        if target is not None and target.filter_text:
+            # A second Esc clears the filter (k9s), before it goes back a level.
+            target.set_filter("")
+            self.notify("Filter cleared.", markup=False, timeout=2)
+            self.refresh_bindings()
             return
         if len(self.app.screen_stack) > 1 and self.app.screen is self:
             self.leave()
@@ -195,32 +281,50 @@ class LiveScreen(Screen[None]):
         """Called before the screen is popped: tell the engine what is no longer watched."""
 
     def action_filter(self) -> None:
-        target = self.export_target()
+        target = self.key_target()
         if target is None:
+            self._no_table_here("filter")
             return
         self._filter_target = target
+        self._filter_before = target.filter_text
         bar = self.query_one("#filter-bar", Input)
         bar.value = target.filter_text
         bar.add_class("-open")
-        bar.focus()
+        bar.focus()  # the focus change republishes the keys (the footer's "esc Cancel")
 
     def action_cycle_sort(self) -> None:
-        target = self.export_target()
+        target = self.key_target()
         if target is None:
+            self._no_table_here("sort")
             return
         if len(target.sort_modes()) < 2:
-            self.notify("This table has one order only.", markup=False, timeout=2)
+            self.notify("This table has one order only; S reverses it.", markup=False, timeout=2)
             return
         target.cycle_sort()
+
+    def action_reverse_sort(self) -> None:
+        target = self.key_target()
+        if target is None:
+            self._no_table_here("sort")
+            return
+        target.reverse_sort()
+
+    def action_next_pane(self) -> None:
+        self.focus_next()
+
+    def action_reset_view(self) -> None:
+        self.monitor.reset_view()
 
     @on(Input.Changed, "#filter-bar")
     def _filter_changed(self, event: Input.Changed) -> None:
         if self._filter_target is not None:
-            self._filter_target.set_filter(event.value)
+            self._filter_target.set_filter(event.value, save=False)
 
     @on(Input.Submitted, "#filter-bar")
     def _filter_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if self._filter_target is not None:
+            self._filter_target.set_filter(event.value.strip())  # Enter keeps it (saved)
         self._close_filter()
 
     def _close_filter(self) -> None:
@@ -229,4 +333,4 @@ class LiveScreen(Screen[None]):
         target = self._filter_target
         self._filter_target = None
         if target is not None:
-            target.focus()
+            target.focus()  # republishes the keys too

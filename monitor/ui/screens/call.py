@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import getters
+from textual.binding import Binding, BindingType
 from textual.containers import Container, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Static
@@ -78,11 +79,14 @@ def call_fields(detail: CallDetail, campaign_name: str | None) -> Text:
     if call is None:
         text.append("No data for this call yet.\n")
         return text
+    # What an operator asks first comes first (which call, how it went, who, when): at 80x24
+    # the pane shows about eight lines, and `j` scrolls to the rest.
     _field(text, "id", to_display(call.id))
     status = status_label(call.status, call.status_raw)
     if call.status_raw and call.status_raw != call.status.value:
         status += f"  (API: {to_display(call.status_raw, 40)})"
     _field(text, "status", status)
+    _field(text, "end reason", to_display(call.end_reason) if call.end_reason else DASH)
     campaign = to_display(call.campaign_id) if call.campaign_id else DASH
     if campaign_name:
         campaign = f"{to_display(campaign_name)}  ({campaign})"
@@ -91,15 +95,14 @@ def call_fields(detail: CallDetail, campaign_name: str | None) -> Text:
         campaign += f"  (from the {detail.campaign_from})"
     _field(text, "campaign", campaign)
     _field(text, "to", to_display(call.to_number) if call.to_number else DASH)
-    _field(text, "from", to_display(call.from_number) if call.from_number else DASH)
     _field(text, "placed", date_time(call.created_at))
     _field(text, "ended", date_time(call.ended_at))
     _field(text, "attempt", str(call.attempt) if call.attempt is not None else DASH)
+    _field(text, "sentiment", to_display(call.sentiment) if call.sentiment else DASH)
+    _field(text, "from", to_display(call.from_number) if call.from_number else DASH)
     _field(text, "retry group", to_display(call.retry_group_id) if call.retry_group_id else DASH)
     _field(text, "agent", to_display(call.agent_id) if call.agent_id else DASH)
     _field(text, "direction", to_display(call.direction) if call.direction else DASH)
-    _field(text, "end reason", to_display(call.end_reason) if call.end_reason else DASH)
-    _field(text, "sentiment", to_display(call.sentiment) if call.sentiment else DASH)
     url = safe_https_url(call.recording_url)
     if url:
         _field(text, "recording", url)
@@ -131,11 +134,44 @@ def duration_line(call: Call | None, now: datetime) -> str:
     return f"{'duration':<{LABEL_WIDTH}}{words}{flags}"
 
 
+class FieldsScroll(VerticalScroll):
+    """The call's fields: j/k and the arrows scroll them (as in a pager), and the pane's
+    border says how much is below."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j,down", "line(1)", "Move", key_display="j/k", id="fields_down"),
+        Binding("k,up", "line(-1)", "Up", show=False, id="fields_up"),
+        Binding("enter", "noop", "", show=False),
+    ]
+
+    def action_line(self, lines: int) -> None:
+        # Unanimated: three quick presses move three lines (an animation would swallow two).
+        self.scroll_relative(y=lines, animate=False)
+
+    def action_noop(self) -> None:
+        """Enter in the fields does nothing (it must not reach the screen's Open)."""
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        self.show_position()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.show_position)
+
+    def show_position(self) -> None:
+        below = max(0, round(self.max_scroll_y - self.scroll_y))
+        words = f"↓{below} more lines (j)" if below else ""
+        pane = self.parent
+        if isinstance(pane, Pane):
+            pane.set_position(words)
+
+
 class CallScreen(LiveScreen):
     """One call, everything about it."""
 
     timeline = getters.query_one(RetryTimeline)
-    AUTO_FOCUS: ClassVar[str | None] = "#call-retry-table"
+    AUTO_FOCUS: ClassVar[str | None] = "#call-scroll"
+    """The fields first: `j` scrolls them; tab goes to the attempts."""
 
     def __init__(self, call_id: str, *, trail: list[str], id: str | None = "call") -> None:
         """Args:
@@ -155,7 +191,7 @@ class CallScreen(LiveScreen):
         # Stacked at 80 columns, side by side when wide (drilldown.tcss).
         with Container(id="call-body"):
             yield Pane(
-                VerticalScroll(
+                FieldsScroll(
                     Static("", id="call-duration", markup=False),
                     Static("", id="call-fields", markup=False),
                     id="call-scroll",
@@ -219,6 +255,7 @@ class CallScreen(LiveScreen):
         if fields.plain != self._fields_plain:
             self._fields_plain = fields.plain
             self.query_one("#call-fields", Static).update(fields)
+            self.call_after_refresh(self.query_one(FieldsScroll).show_position)
         self.timeline.show(detail, frame.now, frame.mono)
         self._tick_duration(frame)
 

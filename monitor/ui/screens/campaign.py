@@ -27,11 +27,12 @@ from monitor.ui.widgets.pane import Pane
 OUTCOME_CYCLE: tuple[str, ...] = (
     "",
     *(s.value for s in OUTCOME_COLUMNS if s is not CallStatus.IN_PROGRESS),
+    CallStatus.QUEUED.value,
     CallStatus.DIALING.value,
     CallStatus.IN_PROGRESS.value,
     CallStatus.UNKNOWN.value,
 )
-"""What `o` steps through: all calls, then one outcome at a time."""
+"""What `o` steps through: all calls, then one outcome (or state) at a time."""
 
 OUTCOME_LABELS = {
     "completed": "done",
@@ -72,14 +73,12 @@ class CampaignScreen(LiveScreen):
     """One campaign's calls."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        # Not in the footer (no room at 80 columns); the pane title and help say it.
         Binding(
             "o",
             "cycle_outcome",
             "Outcome",
             id="cycle_outcome",
-            show=False,
-            tooltip="Show only calls with one outcome (cycles)",
+            tooltip="Show only calls with one outcome or state (cycles; queued included)",
         ),
     ]
 
@@ -103,7 +102,7 @@ class CampaignScreen(LiveScreen):
         )
         yield Pane(
             CampaignCallsTable(ui_state=self.monitor.ui_state, id="campaign-calls"),
-            title="Calls (o: by outcome)",
+            title="Calls",
             id="pane-calls",
         )
 
@@ -113,6 +112,8 @@ class CampaignScreen(LiveScreen):
 
     def on_mount(self) -> None:
         self.monitor.engine.focus_campaign(self.campaign_id)
+        # Each campaign keeps its own filter: a call id typed for one means nothing in another.
+        self.calls.set_scope(self.campaign_id)
         super().on_mount()
 
     def switch_to(self, campaign_id: str) -> None:
@@ -131,6 +132,7 @@ class CampaignScreen(LiveScreen):
             self._summary_plain = ""
             self._drawn_view = None
             self.calls.clear_rows()
+            self.calls.set_scope(self.campaign_id)
             self.update_crumb()
         self.monitor.show_latest()
 
@@ -161,9 +163,12 @@ class CampaignScreen(LiveScreen):
         super().tick(frame)
 
     def action_cycle_outcome(self) -> None:
+        # The highlighted call stays highlighted (and scrolled into view) if it has the
+        # outcome; otherwise the cursor is on the first row.
         current = self.calls.filter_text.strip().lower()
         index = OUTCOME_CYCLE.index(current) if current in OUTCOME_CYCLE else 0
         self.calls.set_filter(OUTCOME_CYCLE[(index + 1) % len(OUTCOME_CYCLE)])
+        self.refresh_bindings()  # Esc now clears the outcome filter: the footer says so
 
     @on(LiveTable.RowHighlighted, "#campaign-calls")
     def _call_highlighted(self, event: LiveTable.RowHighlighted) -> None:

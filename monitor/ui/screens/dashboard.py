@@ -105,10 +105,10 @@ class DashboardScreen(LiveScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Nothing to go back to from the top level: keep "esc Back" out of the footer; but
         # Esc still closes an open filter bar (FAULTS R3 drill: it kept the focus, and every
-        # later key was typed into the filter).
+        # later key was typed into the filter), and clears a filter in force.
         if action == "go_back":
-            return self.query_one("#filter-bar").has_class("-open")
-        return True
+            return self.filter_open() or self.escape_clears()
+        return super().check_action(action, parameters)
 
     def draw(self, view: DashboardView, frame: Frame) -> None:
         self._frame = frame

@@ -33,6 +33,9 @@ from monitor.ui.widgets.live_table import ColumnSpec, LiveTable, SortMode
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
+SHORT_OUTCOMES = {"no answer": "n/a", "completed": "done", "voicemail": "vm", "cancelled": "cancel"}
+"""An outcome in a narrow state column: the words of the Campaigns pane's headers."""
+
 
 def _started(row: ActiveCallRow) -> datetime:
     return row.started_at or _EPOCH
@@ -88,12 +91,31 @@ class ActiveCallsTable(LiveTable[ActiveCallRow]):
 
     def sort_modes(self) -> Sequence[SortMode[ActiveCallRow]]:
         return (
+            # One mode per column (k9s, htop); `S` turns the current one around.
             SortMode("arrival", "arrival", self._arrival_rank),
-            SortMode("oldest", "longest first", lambda r: (_started(r), r.id)),
-            SortMode("newest", "newest first", lambda r: (_started(r), r.id), reverse=True),
-            SortMode("campaign", "campaign", lambda r: (sanitize(r.campaign_name or ""), r.id)),
-            SortMode("state", "state", lambda r: (r.status.value, _started(r), r.id)),
-            SortMode("attempt", "attempt", lambda r: (-(r.attempt or 1), _started(r), r.id)),
+            SortMode(
+                "oldest",
+                "longest first",
+                lambda r: (_started(r), r.id),
+                column="dur",
+                ascending=False,
+            ),
+            SortMode(
+                "state", "state", lambda r: (r.status.value, _started(r), r.id), column="state"
+            ),
+            SortMode(
+                "campaign",
+                "campaign",
+                lambda r: (sanitize(r.campaign_name or "").lower(), r.id),
+                column="campaign",
+            ),
+            SortMode(
+                "attempt",
+                "attempt",
+                lambda r: (-(r.attempt or 1), _started(r), r.id),
+                column="attempt",
+                ascending=False,
+            ),
         )
 
     def row_key(self, item: ActiveCallRow) -> str:
@@ -160,13 +182,21 @@ class ActiveCallsTable(LiveTable[ActiveCallRow]):
         return tuple(out)
 
     def render_gone(self, item: ActiveCallRow) -> tuple[Text, ...]:
-        """A call that just left the active list: "ended" (or its outcome), dimmed, frozen."""
+        """A call that just left the active list, for `LINGER_S`: "ended" where the duration
+        was (no long-call "!": it is over), its outcome where the state was, dimmed, frozen.
+        It stays a moment so the operator sees how it ended (htop shows exiting processes the
+        same way), then goes with the others in one sweep."""
         muted = self.style_of("muted")
-        outcome = self.outcome_of(item.id) or "ended"
+        outcome = self.outcome_of(item.id)
         out: list[Text] = []
         for col, text in zip(self.columns_now, self.render_row(item), strict=True):
-            if col.key == "state":
-                text = plain(f"ended: {outcome}" if outcome != "ended" else "ended", col.width)
+            if col.key == "dur":
+                text = plain("ended".rjust(col.width), col.width)
+            elif col.key == "state":
+                word = outcome or DASH  # "ended" is in the dur column; outcome not read yet
+                if len(word) > col.width:  # the Campaigns columns' words (help's legend)
+                    word = SHORT_OUTCOMES.get(word, word)
+                text = plain(word, col.width)
             elif col.key == "note":
                 text = plain("ended", col.width)
             copy = text.copy()
@@ -175,16 +205,15 @@ class ActiveCallsTable(LiveTable[ActiveCallRow]):
         return tuple(out)
 
     def search_text(self, item: ActiveCallRow) -> str:
+        # What the row shows, nothing hidden: `/q` must not match a campaign id or
+        # "in_progress" that no column displays.
         return " ".join(
             sanitize(v).lower()
             for v in (
                 item.id,
-                item.campaign_name or "",
-                item.campaign_id or "",
+                item.campaign_name or item.campaign_id or "",
                 item.to_number or "",
                 status_label(item.status, item.status_raw),
-                item.status.value,
-                "long" if item.long_call else "",
             )
         )
 

@@ -6,7 +6,6 @@ Also `CampaignCallsTable`, the campaign screen's list of calls, filterable by ou
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import ClassVar
 
 from rich.style import Style
@@ -51,7 +50,15 @@ OUTCOME_WORDS: dict[str, CallStatus] = {
 }
 """Filter words that mean "this outcome exactly" rather than "contains this text"."""
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+IDLE_STATUSES = frozenset({"waiting", "draft"})
+"""Campaign statuses under which no call should be in flight. Not `paused` nor `completed`:
+calls placed before the pause or the end finish normally, so live calls there are expected."""
+
+
+def idle_with_calls(row: CampaignRow) -> bool:
+    """A campaign the API calls idle (waiting, paused...) with calls in flight all the same."""
+    return row.status in IDLE_STATUSES and row.in_flight > 0
 
 
 def _rate_key(value: float | None) -> float:
@@ -88,12 +95,50 @@ class CampaignTable(LiveTable[CampaignRow]):
     def sort_modes(self) -> Sequence[SortMode[CampaignRow]]:
         return (
             SortMode("default", "as listed"),
-            SortMode("name", "name", lambda r: (sanitize(r.name or r.id).lower(), r.id)),
-            SortMode("live", "in flight", lambda r: (r.in_flight, r.id), reverse=True),
             SortMode(
-                "connect", "connect rate", lambda r: (_rate_key(r.connect_rate), r.id), reverse=True
+                "live",
+                "in flight",
+                lambda r: (r.in_flight, r.id),
+                reverse=True,
+                column="live",
+                ascending=False,
             ),
-            SortMode("status", "status", lambda r: (r.status, r.id)),
+            SortMode(
+                "name", "name", lambda r: (sanitize(r.name or r.id).lower(), r.id), column="name"
+            ),
+            SortMode("status", "status", lambda r: (r.status, r.id), column="status"),
+            SortMode(
+                "completed",
+                "done",
+                lambda r: (r.counts.get("completed") or -1, r.id),
+                reverse=True,
+                column="completed",
+                ascending=False,
+            ),
+            SortMode(
+                "no_answer",
+                "no answer",
+                lambda r: (r.counts.get("no_answer") or -1, r.id),
+                reverse=True,
+                column="no_answer",
+                ascending=False,
+            ),
+            SortMode(
+                "connect",
+                "connect rate",
+                lambda r: (_rate_key(r.connect_rate), r.id),
+                reverse=True,
+                column="connect",
+                ascending=False,
+            ),
+            SortMode(
+                "qualified",
+                "qualified rate",
+                lambda r: (_rate_key(r.qualified_rate), r.id),
+                reverse=True,
+                column="qualified",
+                ascending=False,
+            ),
         )
 
     def row_key(self, item: CampaignRow) -> str:
@@ -117,6 +162,12 @@ class CampaignTable(LiveTable[CampaignRow]):
                 word = item.status if w >= 7 else CONTAINER_SHORT.get(item.status, item.status)
                 if item.status == "unknown" and item.status_raw:
                     word = f"?{sanitize(item.status_raw)}"
+                if idle_with_calls(item):
+                    # The API says waiting (or paused...) while calls are still in flight:
+                    # "!" says it without colour (the help's legend explains it).
+                    word = (word if len(word) < w else CONTAINER_SHORT[item.status]) + "!"
+                    out.append(plain(word, w, self.style_of("warn")))
+                    continue
                 out.append(plain(word, w, muted))
             elif key == "live":
                 out.append(plain(str(item.in_flight).rjust(w), w, muted))
@@ -139,9 +190,9 @@ class CampaignTable(LiveTable[CampaignRow]):
         return tuple(out)
 
     def search_text(self, item: CampaignRow) -> str:
+        # The name (the id where there is none) and the status: what the row shows.
         return " ".join(
-            sanitize(v).lower()
-            for v in (item.id, item.name or "", item.status, item.status_raw or "")
+            sanitize(v).lower() for v in (item.name or item.id, item.status, item.status_raw or "")
         )
 
     def export_header(self) -> tuple[str, ...]:
@@ -203,14 +254,16 @@ class CampaignCallsTable(LiveTable[Call]):
     VIEW_NAME = "campaign.calls"
 
     SPECS: ClassVar[tuple[ColumnSpec, ...]] = (
-        ColumnSpec("id", "call", 8, 18, grow=3),
+        # A whole call id (12 characters after `call_`) before any optional column.
+        ColumnSpec("id", "call", 12, 18, grow=3),
         ColumnSpec("to", "to", 7, 16, grow=2),
         ColumnSpec("outcome", "outcome", 9, 16, grow=1),
         ColumnSpec("dur", "dur", 5, 8, right=True),
         ColumnSpec("placed", "at", 5, 5),
         ColumnSpec("attempt", "#", 1, 3, right=True),
         ColumnSpec("analysis", "analysis", 8, 16),
-        ColumnSpec("reason", "end reason", 10, 28, optional=1),
+        # Wide enough for "user_did_not_pick_up" whole, or not shown (the call screen has it).
+        ColumnSpec("reason", "end reason", 20, 28, optional=1),
         ColumnSpec("sentiment", "sentiment", 9, 12, optional=2),
     )
 
@@ -219,15 +272,36 @@ class CampaignCallsTable(LiveTable[Call]):
 
     def sort_modes(self) -> Sequence[SortMode[Call]]:
         return (
-            SortMode("newest", "newest first"),
-            SortMode("oldest", "oldest first", lambda c: (c.created_at or _EPOCH, c.id)),
-            SortMode("outcome", "outcome", lambda c: (c.status.value, c.id)),
-            SortMode("duration", "longest", lambda c: (c.duration_s or 0, c.id), reverse=True),
-            SortMode("attempt", "attempt", lambda c: (c.attempt or 1, c.id), reverse=True),
+            SortMode("newest", "newest first", column="placed", ascending=False),
+            SortMode("outcome", "outcome", lambda c: (c.status.value, c.id), column="outcome"),
+            SortMode(
+                "duration",
+                "longest",
+                lambda c: (c.duration_s or 0, c.id),
+                reverse=True,
+                column="dur",
+                ascending=False,
+            ),
+            SortMode(
+                "attempt",
+                "attempt",
+                lambda c: (c.attempt or 1, c.id),
+                reverse=True,
+                column="attempt",
+                ascending=False,
+            ),
         )
 
     def row_key(self, item: Call) -> str:
         return item.id
+
+    def empty_message(self) -> str:
+        words = self.filter_text.lower().split()
+        if len(words) == 1 and words[0] in OUTCOME_WORDS:
+            label = status_label(OUTCOME_WORDS[words[0]], None)
+            return f"no matches: no {label} calls (o: next outcome, esc: all calls)"
+        message = super().empty_message()
+        return message or "no calls of this campaign seen yet"
 
     def matches(self, item: Call, words: Sequence[str]) -> bool:
         # Outcome words first: they need no text, so `/busy` over 10,000 calls builds none.
@@ -284,7 +358,6 @@ class CampaignCallsTable(LiveTable[Call]):
                 item.to_number or "",
                 item.status.value,
                 status_label(item.status, item.status_raw),
-                item.end_reason or "",
                 analysis_words(item),
             )
         )

@@ -43,6 +43,15 @@ def bar(filled: float, width: int) -> str:
     return "█" * cells + "░" * (width - cells)
 
 
+def fit(width: int, *choices: Text) -> Text:
+    """The first of `choices` (longest wording first) that fits `width` cells: the words that
+    matter ("AT CAP", a time) are never the part cut off on a narrow pane."""
+    for text in choices:
+        if text.cell_len <= width:
+            return text
+    return choices[-1]
+
+
 def line(*parts: str | tuple[str, Style | str]) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis", end="")
     for part in parts:
@@ -130,14 +139,18 @@ class ConcurrencyGauge(LineStack):
         at_cap = cap is not None and view.in_flight >= cap
         warn = self.style_of("concurrency-gauge--at-cap") if at_cap else Style()
         if cap is not None:
-            head = line(f"{view.in_flight}/{cap} in flight", (" AT CAP" if at_cap else "", warn))
+            flag = (" AT CAP" if at_cap else "", warn)
+            head = fit(
+                self.cells,
+                line(f"{view.in_flight}/{cap} in flight", flag),
+                line(f"{view.in_flight}/{cap}", flag),
+            )
             ratio = view.in_flight / cap if cap else 0.0
             pct = f" {round(ratio * 100)}%"
             style = warn if at_cap else self.style_of("concurrency-gauge--bar")
             body = line((bar(min(1.0, ratio), self.cells - len(pct)), style), pct)
-            tail = line(
-                "peak ", (str(view.peak), self.style_of("concurrency-gauge--peak")), f" / {cap}"
-            )
+            peak = (str(view.peak), self.style_of("concurrency-gauge--peak"))
+            tail = fit(self.cells, line("peak in flight ", peak, f"/{cap}"), line("peak ", peak))
         else:
             head = line(f"{view.in_flight} in flight (cap unknown)")
             body = line("set concurrency_cap or plan for a gauge")
@@ -154,9 +167,10 @@ class HistorySpark(LineStack):
         self._redraw = lambda: self.show(view, sample_s)
         shown = view.history[-max(1, self.cells) :]
         top = max(view.cap or 0, max(shown, default=0), 1)
-        label = f"last {span(len(shown) * sample_s)} (full = {top})" if shown else "history"
+        last = f"last {span(len(shown) * sample_s)}"
+        label = fit(self.cells, line(f"{last} (full = {top})"), line(last)) if shown else None
         chart = spark(shown, self.cells, top) if shown else "no samples yet"
-        self.set_lines([line(label), line(chart)])
+        self.set_lines([label or line("history"), line(chart)])
 
 
 class RetryWave(LineStack):
@@ -185,16 +199,24 @@ class RetryWave(LineStack):
             self.set_lines([line(f"retry wave: {none}"), line("in the next hour")])
             return
         total = sum(b.calls for b in wave)
-        first = line(
-            f"retry wave: {at_least}{total} due", (" OVER CAP" if view.hits_cap else "", over)
+        flag = (" OVER CAP" if view.hits_cap else "", over)
+        # The window is said: retries due within the next hour (`derive.retry_wave`).
+        first = fit(
+            self.cells,
+            line(f"retry wave: {at_least}{total} due in 1h", flag),
+            line(f"retries 1h: {at_least}{total}", flag),
+            line(f"{at_least}{total} due", flag),
         )
         second = line()
         peak = view.wave_peak
         if peak is not None:
             cap = f"/{view.cap}" if view.cap is not None else ""
-            second = line(
-                f"peak {short_time(peak.at)} +{peak.calls}",
-                (f" → {peak.projected}{cap}", over if peak.over_cap else ""),
+            projected = (f" → {peak.projected}{cap}", over if peak.over_cap else "")
+            second = fit(
+                self.cells,
+                line(f"peak {short_time(peak.at)} +{peak.calls}", projected),
+                line(f"{short_time(peak.at)} +{peak.calls}", projected),
+                line(f"{short_time(peak.at)}", projected),
             )
         start = wave[0].at
         by_minute = {int((b.at - start).total_seconds() // 60): b for b in wave}

@@ -23,6 +23,23 @@ from textual.widget import Widget
 Item = tuple[str, str, str, bool]
 """(key, key as shown, description, enabled)."""
 
+DROP_FIRST: tuple[str, ...] = (
+    "app.export_csv",
+    "export_csv",
+    "app.refresh_now",
+    "refresh_now",
+    "app.toggle_pause",
+    "toggle_pause",
+    "command_palette",
+    "app.command_palette",
+    "cycle_sort",
+    "select_cursor",
+    "app.quit",
+    "quit",
+)
+"""When the keys do not fit, these go first (in this order); `?` help, which lists them all,
+stays, and so do the ways to move (tab, j/k, esc) that a newcomer needs first."""
+
 
 class KeyBar(Widget, can_focus=False):
     """One line of keys for the screen it is on."""
@@ -64,6 +81,7 @@ class KeyBar(Widget, can_focus=False):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._items: tuple[Item, ...] = ()
+        self._actions: tuple[str, ...] = ()
         self._palette: Item | None = None
         self._spans: list[tuple[int, int, str]] = []
         """(start, end, key): where each key is on the line, for clicks."""
@@ -82,6 +100,8 @@ class KeyBar(Widget, can_focus=False):
         items: list[Item] = []
         palette: Item | None = None
         seen: set[str] = set()
+        actions: list[str] = []
+        describe = getattr(screen, "key_description", None)
         for _node, binding, enabled, _tooltip in screen.active_bindings.values():
             if binding.key == app.COMMAND_PALETTE_BINDING and app.ENABLE_COMMAND_PALETTE:
                 palette = (binding.key, app.get_key_display(binding), binding.description, enabled)
@@ -89,11 +109,37 @@ class KeyBar(Widget, can_focus=False):
             if not binding.show or binding.action in seen:
                 continue
             seen.add(binding.action)
-            items.append((binding.key, app.get_key_display(binding), binding.description, enabled))
+            description = binding.description
+            if callable(describe):
+                description = describe(binding.action, description)
+            items.append((binding.key, app.get_key_display(binding), description, enabled))
+            actions.append(binding.action)
         if tuple(items) != self._items or palette != self._palette:
             self._items = tuple(items)
+            self._actions = tuple(actions)
             self._palette = palette
             self.refresh()
+
+    def fitted(self, width: int) -> tuple[list[Item], Item | None]:
+        """The keys that fit in `width` cells: the least needed go first (`DROP_FIRST`), the
+        command palette's key before the last of them, rather than a key cut in half."""
+        items = list(zip(self._actions, self._items, strict=True))
+        palette = self._palette
+
+        def needed() -> int:
+            total = sum(cell_len(i[1]) + cell_len(i[2]) + 2 for _a, i in items)
+            if palette is not None:
+                total += cell_len(palette[1]) + cell_len(palette[2]) + 3
+            return total
+
+        for action in DROP_FIRST:
+            if needed() <= width:
+                break
+            if action.endswith("command_palette"):
+                palette = None
+                continue
+            items = [(a, i) for a, i in items if a != action]
+        return [i for _a, i in items], palette
 
     def render(self) -> Text:
         width = self.size.width
@@ -102,15 +148,16 @@ class KeyBar(Widget, can_focus=False):
         dim = Style(dim=True)
         text = Text(no_wrap=True, overflow="crop", end="")
         spans: list[tuple[int, int, str]] = []
-        for key, shown, description, enabled in self._items:
+        items, palette = self.fitted(width)
+        for key, shown, description, enabled in items:
             start = text.cell_len
             off = Style() if enabled else dim
             text.append(shown, key_style + off)
             text.append(f" {description}", description_style + off)
             spans.append((start, text.cell_len, key))
             text.append(" ")
-        if self._palette is not None:
-            key, shown, description, _enabled = self._palette
+        if palette is not None:
+            key, shown, description, _enabled = palette
             right = f"▏{shown} {description} "  # one cell of room at the end, as Footer has
             pad = width - text.cell_len - cell_len(right)
             if pad >= 0:

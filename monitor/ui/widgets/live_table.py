@@ -84,6 +84,10 @@ class SortMode(Generic[T]):
     key: Callable[[T], Any] | None = None
     """None keeps the order the data came in."""
     reverse: bool = False
+    column: str | None = None
+    """The column this mode sorts by: its header carries ▲ (ascending) or ▼ (descending)."""
+    ascending: bool = True
+    """How that column's values run in this mode (before `S` turns it around)."""
 
 
 def allocate(specs: Sequence[ColumnSpec], width: int) -> list[Column]:
@@ -145,6 +149,13 @@ class _Drawn:
     flash: bool
 
 
+@dataclass(frozen=True, slots=True)
+class _Message:
+    """An empty table's first line says why it is empty ("no matches for ...")."""
+
+    text: str
+
+
 class LiveTable(Widget, Generic[T], can_focus=True):
     """A table of live items, keyed by id, updated in place.
 
@@ -154,7 +165,8 @@ class LiveTable(Widget, Generic[T], can_focus=True):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select_cursor", "Open", id="drill_down", tooltip="Open the row"),
-        Binding("j", "cursor_down", "Down", show=False, id="cursor_down_j"),
+        # Shown in the footer as one item, "j/k Move" (htop's and k9s's footers name them too).
+        Binding("j", "cursor_down", "Move", key_display="j/k", id="cursor_down_j"),
         Binding("k", "cursor_up", "Up", show=False, id="cursor_up_k"),
         # No description: the help lists them under "Moving around" in words.
         Binding("down", "cursor_down", "", show=False),
@@ -251,13 +263,15 @@ class LiveTable(Widget, Generic[T], can_focus=True):
         """Enter (or a click on the highlighted row) chose a row."""
 
     class PrefsChanged(Message):
-        """The sort or filter changed; the pane shows it in its subtitle."""
+        """The position, sort or filter changed; the pane shows them on its border."""
 
-        def __init__(self, table: LiveTable[Any], description: str) -> None:
+        def __init__(self, table: LiveTable[Any], description: str, filter_text: str) -> None:
             super().__init__()
             self.table = table
             self.description = description
-            """e.g. "sort newest · filter busy"."""
+            """e.g. "3/100 ↓92 · sort newest"."""
+            self.filter_text = filter_text
+            """The filter in force (the pane's title shows it, where it cannot be missed)."""
 
         @property
         def control(self) -> LiveTable[Any]:
@@ -281,11 +295,15 @@ class LiveTable(Widget, Generic[T], can_focus=True):
         self.ui_state = ui_state
         self.flash_enabled = flash
         prefs = ui_state.get(self.VIEW_NAME) if ui_state else ViewPrefs()
+        self.scope: str | None = None
+        """What the filter is kept for within `VIEW_NAME` (a campaign's id); None: the table."""
         self.filter_text = prefs.filter
         """What `/` typed: rows whose text contains every word (case-insensitive)."""
         names = [m.name for m in self.sort_modes()]
         self.sort_index = names.index(prefs.sort) if prefs.sort in names else 0
         """Which of `sort_modes()` orders the rows."""
+        self.sort_reversed = prefs.reverse
+        """`S` turned the sort mode's order around."""
         self.columns_now: list[Column] = []
         self._items: dict[str, T] = {}
         self._gone: dict[str, float] = {}
@@ -304,9 +322,9 @@ class LiveTable(Widget, Generic[T], can_focus=True):
         self._highlighted: str | None = None
         self._top = 0
         """Index of the first row in the window."""
-        self._drawn: dict[int, _Drawn | None] = {}
+        self._drawn: dict[int, _Drawn | _Message | None] = {}
         """Screen line (0 = first row under the header) -> what it shows."""
-        self._header: tuple[int, tuple[Column, ...]] | None = None
+        self._header: tuple[int, tuple[Column, ...], str] | None = None
         self.on_highlight: Callable[[str], None] | None = None
         """Called at once when the cursor lands on another row (before `RowHighlighted` is
         delivered): what the screen shows beside the table lands in the same frame."""
@@ -316,7 +334,9 @@ class LiveTable(Widget, Generic[T], can_focus=True):
         self._segments: dict[tuple[int, bool, int], tuple[Text, list[Segment]]] = {}
         """A cell as rendered, by (the Text's identity, cursor row, width): cleared with the
         styles (the Text is kept in the value, so an id reused after collection misses)."""
-        self._last_prefs: str | None = None
+        self._last_prefs: tuple[str, str] | None = None
+        self._keep_cursor = True
+        """False while a sort is applied: the cursor stays on the first row."""
 
     # -- what subclasses describe ------------------------------------------------------------
 
@@ -363,6 +383,12 @@ class LiveTable(Widget, Generic[T], can_focus=True):
     def matches(self, item: T, words: Sequence[str]) -> bool:
         text = self.cached_search_text(item)
         return all(w in text for w in words)
+
+    def empty_message(self) -> str:
+        """What an empty table says on its first line (a blank table explains nothing)."""
+        if self.filter_text.strip():
+            return f"no matches for {to_display(self.filter_text, 30)!r} (esc clears)"
+        return ""
 
     # -- public API -------------------------------------------------------------------------
 
@@ -479,39 +505,100 @@ class LiveTable(Widget, Generic[T], can_focus=True):
         self._move_cursor(index)
         return True
 
-    def set_filter(self, text: str) -> None:
-        if text == self.filter_text:
-            return
-        self.filter_text = text
-        self._apply(flash=False)
-        self._remember()
+    def set_filter(self, text: str, *, save: bool = True) -> None:
+        """Filter the rows. `save=False` while the filter is being typed: only Enter keeps
+        it (Esc puts the previous one back, and nothing half-typed is remembered)."""
+        if text != self.filter_text:
+            before = self.cursor_key
+            self.filter_text = text
+            self._apply(flash=False)
+            if before is not None and before not in self._pos:
+                # The highlighted row is filtered out: start from the top, not mid-list.
+                self._top = 0
+                self._move_cursor(0)
+        if save:
+            self._remember()
+        else:
+            self._post_prefs()
+
+    def set_scope(self, scope: str | None) -> None:
+        """Show the filter kept for `scope` (another campaign's calls: its own filter)."""
+        self.scope = scope
+        prefs = self.ui_state.get(self.filter_key) if self.ui_state else ViewPrefs()
+        self.set_filter(prefs.filter if scope is not None else self.filter_text, save=False)
+
+    @property
+    def filter_key(self) -> str:
+        """Where the filter is remembered: the table's view name, or one per scope."""
+        return self.VIEW_NAME if self.scope is None else f"{self.VIEW_NAME}@{self.scope}"
 
     def cycle_sort(self) -> str:
-        """Next sort mode; returns its label."""
+        """Next sort mode (in its own order); returns its label.
+
+        The cursor goes to the first row (k9s's choice): a sort is asked for to see the top
+        of the list, not the middle where the highlighted call happens to land.
+        """
         modes = self.sort_modes()
         self.sort_index = (self.sort_index + 1) % len(modes)
-        self._apply(flash=False)
-        self._remember()
+        self.sort_reversed = False
+        self._sorted_to_top()
         return modes[self.sort_index].label
+
+    def reverse_sort(self) -> str:
+        """The same sort the other way round (htop's "invert"); returns its label."""
+        self.sort_reversed = not self.sort_reversed
+        self._sorted_to_top()
+        return self.sort_label
+
+    def reset_prefs(self) -> None:
+        """Default sort, no filter (nothing is saved: the caller forgets the saved state)."""
+        self.sort_index = 0
+        self.sort_reversed = False
+        self.filter_text = ""
+        self._sorted_to_top()
+
+    def _sorted_to_top(self) -> None:
+        self._cursor = 0
+        self._top = 0
+        self._apply_order_only()
+        self._remember()
+
+    def _apply_order_only(self) -> None:
+        keep, self._keep_cursor = self._keep_cursor, False
+        try:
+            self._apply(flash=False)
+        finally:
+            self._keep_cursor = keep
 
     @property
     def sort_label(self) -> str:
-        return self.sort_modes()[self.sort_index].label
+        label = self.sort_modes()[self.sort_index].label
+        return f"{label}, reversed" if self.sort_reversed else label
+
+    @property
+    def sort_descending(self) -> bool:
+        """The sort key runs backwards (the mode's own `reverse`, turned around by `S`)."""
+        return self.sort_modes()[self.sort_index].reverse != self.sort_reversed
 
     def describe(self) -> str:
-        """Position, sort and filter in words, for the pane subtitle (display-safe).
+        """Position and sort in words, for the pane's bottom border (display-safe).
 
-        The position ("row 12") stands in for a scrollbar: a busy table's scrollbar thumb would
-        be redrawn whenever the row count changes, i.e. on most polls. The count is left out
-        for the same reason.
+        "3/100 ↓92": row 3 of 100, and 92 rows below the pane's edge (a pane holding more
+        than it shows says so). It stands in for a scrollbar, whose thumb would be redrawn
+        whenever the row count changes; this repaints the border line only.
         """
         parts = []
-        if self.row_count > self._body_height():
-            parts.append(f"row {self._cursor + 1}")
-        if len(self.sort_modes()) > 1:
+        count = self.row_count
+        if count:
+            position = f"{self._cursor + 1}/{count}"
+            below = count - (self._top + self._body_height())
+            if below > 0:
+                position += f" ↓{below}"
+            if self._top > 0:
+                position += f" ↑{self._top}"
+            parts.append(position)
+        if len(self.sort_modes()) > 1 or self.sort_reversed:
             parts.append(f"sort {self.sort_label}")
-        if self.filter_text:
-            parts.append(f"filter {to_display(self.filter_text, 24)}")
         return " · ".join(parts)
 
     def export_rows(self) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
@@ -610,6 +697,14 @@ class LiveTable(Widget, Generic[T], can_focus=True):
         line = y - 1
         index = self._top + line
         if index >= len(self._keys) or not self.columns_now:
+            message = self.empty_message() if line == 0 and not self._keys else ""
+            if message:
+                self._drawn[line] = _Message(message)
+                muted = self.style_of("muted")
+                text = Text(f" {message}", style=muted, no_wrap=True, overflow="ellipsis", end="")
+                text.truncate(width, overflow="ellipsis")
+                segments = list(Segment.apply_style(text.render(self.app.console), base))
+                return Strip(segments).adjust_cell_length(width, base)
             self._drawn[line] = None
             return Strip.blank(width, base)
         key = self._keys[index]
@@ -619,13 +714,26 @@ class LiveTable(Widget, Generic[T], can_focus=True):
         self._drawn[line] = _Drawn(key, cells, cursor, flash)
         return self._row_strip(self._styled(key, cells) if flash else cells, width, cursor)
 
+    def _sort_mark(self) -> str:
+        """Which column is sorted and which way, for the header: "dur▼"."""
+        modes = self.sort_modes()
+        mode = modes[self.sort_index]
+        if mode.column is None or (len(modes) < 2 and not self.sort_reversed):
+            return ""
+        return f"{mode.column}:{'▲' if mode.ascending != self.sort_reversed else '▼'}"
+
     def _header_strip(self, width: int) -> Strip:
         style = self._base_style() + self._component("live-table--header")
-        self._header = (width, tuple(self.columns_now))
+        mark = self._sort_mark()
+        self._header = (width, tuple(self.columns_now), mark)
+        sorted_column, _, arrow = mark.partition(":")
         segments: list[Segment] = []
         last = len(self.columns_now) - 1
         for n, col in enumerate(self.columns_now):
-            label = col.label[: col.width]
+            label = col.label
+            if col.key == sorted_column:
+                label = label[: max(0, col.width - 1)] + arrow
+            label = label[: col.width]
             label = label.rjust(col.width) if col.right else label.ljust(col.width)
             segments.append(Segment(label if n == last else label + " ", style))
         return Strip(segments).adjust_cell_length(width, style).simplify()
@@ -763,7 +871,9 @@ class LiveTable(Widget, Generic[T], can_focus=True):
         mode = self.sort_modes()[self.sort_index]
         if mode.key is not None:
             sort_key = mode.key
-            keys.sort(key=lambda k: sort_key(everything[k]), reverse=mode.reverse)
+            keys.sort(key=lambda k: sort_key(everything[k]), reverse=self.sort_descending)
+        elif self.sort_reversed:
+            keys.reverse()
         return keys
 
     def _revive(self, key: str) -> None:
@@ -826,7 +936,7 @@ class LiveTable(Widget, Generic[T], can_focus=True):
         self._seen = self._items
         self._keys = order
         self._pos = pos
-        if cursor_key is not None and cursor_key in pos:
+        if self._keep_cursor and cursor_key is not None and cursor_key in pos:
             self._cursor = pos[cursor_key]
         else:
             self._cursor = max(0, min(self._cursor, len(order) - 1))
@@ -871,13 +981,19 @@ class LiveTable(Widget, Generic[T], can_focus=True):
         """
         if not self.is_mounted or not self.columns_now or not self.size.height:
             return 0
-        if self._header != (self.size.width, tuple(self.columns_now)):
+        if self._header != (self.size.width, tuple(self.columns_now), self._sort_mark()):
             self.refresh(Region(0, 0, self.size.width, 1))
         repainted = 0
         keys = self._keys
+        message = self.empty_message() if not keys else ""
         for line in range(self._body_height()):
             index = self._top + line
             old = self._drawn.get(line, _UNKNOWN)
+            if line == 0 and message:
+                if old != _Message(message):
+                    self._refresh_line(line)
+                    repainted += 1
+                continue
             if index >= len(keys):
                 if old is not None:
                     self._drawn[line] = None
@@ -932,18 +1048,32 @@ class LiveTable(Widget, Generic[T], can_focus=True):
             self._highlighted = None
 
     def _remember(self) -> None:
-        if self.ui_state is not None:
-            self.ui_state.set(
-                self.VIEW_NAME,
-                ViewPrefs(sort=self.sort_modes()[self.sort_index].name, filter=self.filter_text),
-            )
+        state = self.ui_state
+        if state is not None:
+            sort = self.sort_modes()[self.sort_index].name if self.sort_index else None
+            if self.scope is None:
+                state.set(
+                    self.VIEW_NAME, ViewPrefs(sort, self.filter_text, reverse=self.sort_reversed)
+                )
+            else:
+                state.set(self.VIEW_NAME, ViewPrefs(sort, "", self.sort_reversed))
+                state.set(self.filter_key, ViewPrefs(filter=self.filter_text))
         self._post_prefs()
 
+    def restored_words(self) -> str:
+        """The sort and filter this table was built with, if not the defaults ("" if so)."""
+        parts = []
+        if self.sort_index or self.sort_reversed:
+            parts.append(f"sort {self.sort_label}")
+        if self.filter_text:
+            parts.append(f"filter {to_display(self.filter_text, 30)!r}")
+        return ", ".join(parts)
+
     def _post_prefs(self) -> None:
-        description = self.describe()
+        description = (self.describe(), self.filter_text)
         if description != self._last_prefs:
             self._last_prefs = description
-            self.post_message(self.PrefsChanged(self, description))
+            self.post_message(self.PrefsChanged(self, *description))
 
 
 _UNKNOWN = object()

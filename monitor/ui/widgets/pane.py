@@ -1,7 +1,8 @@
 """`Pane`: a bordered, titled box that says how fresh its data is and how it is sorted.
 
-The title is the pane's name exactly as INTERFACE.md spells it. The subtitle carries the sort
-and filter of the table inside, and "STALE since 10:31:40" when the data is old: stale data is
+The title is the pane's name exactly as INTERFACE.md spells it, followed by the filter in force
+(k9s's `</text>`, here ` /text ` in reverse video). The subtitle carries the position ("3/100
+↓92") and sort of the table inside, and "STALE since 10:31:40" when the data is old: stale data is
 dimmed (`.stale`) and labelled, never blanked (FAULTS commitment 2). The subtitle changes
 rarely on purpose: changing it repaints the whole pane.
 """
@@ -39,6 +40,7 @@ class Pane(Vertical):
         self.border_title = Content(title)
         self.title = title
         self._prefs = ""
+        self._filter = ""
         self._fresh = ""
         self._subtitle = ""
 
@@ -69,7 +71,26 @@ class Pane(Vertical):
     def _prefs_changed(self, event: LiveTable.PrefsChanged) -> None:
         event.stop()
         self._prefs = event.description
+        self._show_filter(event.filter_text)
         self._update()
+
+    def set_position(self, words: str) -> None:
+        """Position words for a pane that holds no table (the call's fields: "↓12 more")."""
+        self._prefs = words
+        self._update()
+
+    def _show_filter(self, text: str) -> None:
+        """A filter in force is in the title, in reverse video: rows hidden by a filter typed
+        yesterday must not look like rows that do not exist (NO_COLOR keeps reverse)."""
+        if text == self._filter:
+            return
+        self._filter = text
+        if text:
+            self.border_title = Content.assemble(
+                self.title, " ", (f" /{to_display(text, 24)} ", "reverse")
+            )
+        else:
+            self.border_title = Content(self.title)
 
     def _update(self) -> None:
         text = " · ".join(p for p in (self._fresh, self._prefs) if p)

@@ -30,9 +30,11 @@ from monitor.ui.format import (
     span,
     status_label,
 )
-from monitor.ui.widgets.live_table import ColumnSpec, LiveTable
+from monitor.ui.widgets.live_table import ColumnSpec, LiveTable, SortMode
 
-NO_SELECTION = "No call selected: highlight a call in Active calls."
+NO_SELECTION = "No call selected"
+NO_SELECTION_HINT = "(highlight one in Active calls)"
+"""Two short lines: the hint must not be cut at 60 or 80 columns."""
 
 
 class TimelineTable(LiveTable[tuple[int, TimelineRow]]):
@@ -41,18 +43,23 @@ class TimelineTable(LiveTable[tuple[int, TimelineRow]]):
     VIEW_NAME = "retry.timeline"
 
     SPECS: ClassVar[tuple[ColumnSpec, ...]] = (
+        # At 60 columns the pane is ~22 cells: the attempt, its outcome and its time always
+        # show whole ("22:1" was a time cut short); duration and gap join as room allows.
         ColumnSpec("attempt", "#", 2, 3, right=True),
-        ColumnSpec("outcome", "outcome", 8, 16, grow=1),
-        ColumnSpec("dur", "dur", 5, 7, right=True),
+        ColumnSpec("outcome", "outcome", 7, 16, grow=1),
+        ColumnSpec("dur", "dur", 5, 7, right=True, optional=1),
         # "placed": when the attempt was dialled (API sheet 3.6 `called_at`, the call
         # record's `created_at`); "dur": connected seconds, or since placed while live.
-        ColumnSpec("placed", "placed", 5, 8, grow=2),
-        ColumnSpec("gap", "gap", 5, 7, right=True),
-        ColumnSpec("flags", "notes", 10, 30, optional=1),
+        ColumnSpec("placed", "placed", 6, 8, grow=2),
+        ColumnSpec("gap", "gap", 5, 7, right=True, optional=2),
+        ColumnSpec("flags", "notes", 10, 30, optional=3),
     )
 
     def specs(self) -> Sequence[ColumnSpec]:
         return self.SPECS
+
+    def sort_modes(self) -> Sequence[SortMode[tuple[int, TimelineRow]]]:
+        return (SortMode("attempt", "attempt", column="attempt"),)
 
     def row_key(self, item: tuple[int, TimelineRow]) -> str:
         return f"a{item[0]}"
@@ -95,7 +102,8 @@ class TimelineTable(LiveTable[tuple[int, TimelineRow]]):
 
     def search_text(self, item: tuple[int, TimelineRow]) -> str:
         row = item[1]
-        return f"{row.attempt} {row.outcome.value} {' '.join(row.flags)}".lower()
+        label = status_label(row.outcome, row.outcome_raw)
+        return f"{row.attempt} {label} {' '.join(row.flags)}".lower()
 
     def export_header(self) -> tuple[str, ...]:
         return ("attempt", "outcome", "outcome_raw", "duration_s", "called_at", "gap_s", "flags")
@@ -154,7 +162,7 @@ class RetryTimeline(Vertical):
         call = detail.call if detail else None
         if detail is None:
             self._line("retry-call", NO_SELECTION)
-            self._line("retry-summary", "")
+            self._line("retry-summary", NO_SELECTION_HINT)
         else:
             who = to_display(call.id) if call else "(call not in view)"
             self._line("retry-call", f"call {who}")

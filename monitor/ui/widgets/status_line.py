@@ -38,6 +38,9 @@ FIXED_WIDTH_PARTS = frozenset(
 )
 """Parts updated about every second: fixed widths, so an update needs no layout pass."""
 
+NEXT_WIDTH = 17
+"""Cells kept for "  next poll 12s" (fixed, so its countdown needs no layout pass)."""
+
 BUDGET_EVERY_S = 5.0
 """How often the request-budget figures are redrawn."""
 
@@ -95,23 +98,35 @@ def api_words(
     return words, level
 
 
-def budget_words(health: ApiHealth, *, short: bool) -> str:
-    """Our request budget and what the API says is left (X-RateLimit-Remaining)."""
-    if short:
-        parts = [f"req {health.used_last_minute}/{health.budget_per_min}/min"]
-        if health.remaining is not None:
-            parts.append(f"{health.remaining} left")
-    else:
-        parts = [f"requests {health.used_last_minute}/{health.budget_per_min} per min"]
-        if health.remaining is not None:
-            limit = f"/{health.limit}" if health.limit is not None else ""
-            parts.append(f"API remaining {health.remaining}{limit}")
+def budget_words(health: ApiHealth, *, short: bool = False, room: int | None = None) -> str:
+    """Our request budget and what the API says is left (X-RateLimit-Remaining), in words.
+
+    With `room`, the longest wording that fits in that many cells: "requests 34/60 per min ·
+    API allows 112 more" at 80 columns, down to "34/60 req/min" at 60 (htop and btop also
+    shorten labels before they cut them). `short` picks the shortest-but-one (tests).
+    """
+    used = f"{health.used_last_minute}/{health.budget_per_min}"
+    left = health.remaining
+    limit = f" of {health.limit}" if health.limit is not None else ""
     # The window's reset only matters when the remaining requests run low; shown always, its
     # countdown would redraw the line every second.
-    low = health.remaining is not None and health.limit and health.remaining < health.limit / 4
-    if health.reset_after_s is not None and (low or health.remaining == 0):
-        parts.append(f"reset {span(health.reset_after_s)}")
-    return " · ".join(parts)
+    low = left is not None and health.limit and left < health.limit / 4
+    reset = ""
+    if health.reset_after_s is not None and (low or left == 0):
+        reset = f" · reset {span(health.reset_after_s)}"
+    known = left is not None
+    choices = [
+        f"requests {used} per min" + (f" · API allows {left}{limit} more" if known else ""),
+        f"requests {used}/min" + (f" · API: {left} left" if known else ""),
+        f"{used} req/min" + (f" · API {left} left" if known else ""),
+        f"{used} req/min",
+    ]
+    if room is None:
+        return (choices[2] if short else choices[0]) + reset
+    for text in choices:
+        if len(text) + len(reset) <= room:
+            return text + reset
+    return choices[-1] + reset
 
 
 def next_poll_words(seconds: float | None) -> str:
@@ -162,7 +177,7 @@ class StatusLine(Widget):
     StatusLine { height: 2; }
     StatusLine > Horizontal { height: 1; }
     StatusLine Static { width: auto; height: 1; }
-    StatusLine #status-next { width: 17; }
+    StatusLine #status-next { width: 17; }  /* NEXT_WIDTH */
     StatusLine #status-budget { width: 1fr; }
 
     """
@@ -217,19 +232,29 @@ class StatusLine(Widget):
             api.remove_class(*STATE_CLASSES)
             api.add_class(level)
             self._level = level
-        self._set(
-            "status-paused",
-            f"  PAUSED at {clock_time(paused_at)} (p resumes)" if paused_at else "",
-        )
+        paused = ""
+        if paused_at is not None:
+            paused = f"  PAUSED at {clock_time(paused_at)}, p resumes"
+            if len(words) + len(paused) + 2 > width:
+                paused = "  PAUSED, p resumes"
+        self._set("status-paused", paused)
+        # While paused nothing is drawn, so the next poll is no news: its room goes to the
+        # words around it (the pause must not be cut off at 80 columns).
+        next_part = self.query_one("#status-next", Static)
+        if next_part.display != (paused_at is None):
+            next_part.display = paused_at is None
         if paused_at is None:
             self._set("status-next", f"  {next_poll_words(next_poll_s)}")
         else:
             self._set("status-next", "")
         # The budget moves with every request: redrawn every few seconds, not every second.
-        if mono_now - self._budget_at >= BUDGET_EVERY_S or health.state != self._budget_state:
+        budget_state = f"{health.state}/{paused_at is None}/{len(words)}"
+        if mono_now - self._budget_at >= BUDGET_EVERY_S or budget_state != self._budget_state:
             self._budget_at = mono_now
-            self._budget_state = health.state
-            self._set("status-budget", "  " + budget_words(health, short=width < WIDE))
+            self._budget_state = budget_state
+            used = len(words) + len(paused) + (NEXT_WIDTH if paused_at is None else 0)
+            room = width - 2 - used - 2
+            self._set("status-budget", "  " + budget_words(health, room=room))
         wide = width >= WIDE
         self._set("status-ages", "data age:" if wide else "age")
         parts = pane_age_parts(panes, width)[:AGE_PARTS]
