@@ -60,8 +60,8 @@ soak: $(TEST_STAMP)
 
 # Mutation testing of the pure layers (pyproject's [tool.mutmut]: which modules, which tests), a
 # few minutes on 2 cores; writes benchmarks/mutation.md (score and survivors). Not in `make test`.
-$(VENV)/.mutation-stamp: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[test,mutation]'
+$(VENV)/.mutation-stamp: $(TEST_STAMP)
+	@$(call INSTALL,-e '.[test,mutation]')
 	@touch $@
 
 mutation: $(VENV)/.mutation-stamp

@@ -30,7 +30,7 @@ from monitor.polling.fetch import (
     campaign_calls_page,
     fetch_campaign_counts,
 )
-from monitor.report import Report, iso
+from monitor.report import Report
 from monitor.snapshot_call import patiently, read_call
 from monitor.snapshot_dashboard import (
     active_calls_json,

@@ -17,7 +17,7 @@ from monitor.api.vocab import OUTCOME_COLUMNS
 from monitor.display import to_display
 
 if TYPE_CHECKING:
-    from monitor.snapshot import Report
+    from monitor.report import Report
 
 DASH = "–"
 WAVE_WINDOW = "the next hour"

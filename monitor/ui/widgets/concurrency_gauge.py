@@ -132,9 +132,9 @@ class ConcurrencyGauge(LineStack):
         if view.unknown is not None:
             # No list of calls in flight was ever read: no figure to show, and no zero.
             of = f" / {cap}" if cap is not None else ""
-            peak = f"peak {view.peak}{of}" if view.history else f"peak –{of}"
+            peak_text = f"peak {view.peak}{of}" if view.history else f"peak –{of}"
             what = f"–/{cap} in flight" if cap is not None else "– in flight"
-            self.set_lines([line(what), line(view.unknown), line(peak)])
+            self.set_lines([line(what), line(view.unknown), line(peak_text)])
             return
         at_cap = cap is not None and view.in_flight >= cap
         warn = self.style_of("concurrency-gauge--at-cap") if at_cap else Style()
