@@ -166,7 +166,9 @@ async def test_each_campaign_keeps_its_own_filter(make_app: AppFactory, tmp_path
         await pilot.pause()
         table = app.screen.query_one(CampaignCallsTable)
         assert table.filter_text == "no_answer"
-        assert " /no_answer " in screen_lines(app)[6]  # the Calls pane's title
+        # The Calls pane has the focus: its title sits on a heavy border.
+        titles = [line for line in screen_lines(app) if "Calls" in line and "━" in line]
+        assert len(titles) == 1 and " /no_answer " in titles[0]  # the Calls pane's title
 
 
 # -- 2. the legend and the status line -------------------------------------------------------
