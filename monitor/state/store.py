@@ -19,6 +19,7 @@ from datetime import datetime
 from monitor.api.errors import ApiError
 from monitor.api.models import Call, Campaign, RetryHistory
 from monitor.api.vocab import FINAL_STATUSES, IN_FLIGHT_STATUSES, CallStatus
+from monitor.state.tally import Tally
 
 ENDED_CALL_RETENTION_S = 3600.0
 """Ended calls stay an hour (recent endings, retry wave, campaign drill-down), then go."""
@@ -108,6 +109,8 @@ class Store:
         self.endings_missed_at: float | None = None
         """Last time (monotonic) more calls ended between two reads of the endings list than
         one page holds: outcomes were missed, so the retry wave is a lower bound."""
+        self.tally = Tally()
+        """Each campaign's counts, kept from the endings the pollers read (`tally`)."""
         self.version = 0
         self._listeners: list[Callable[[int], None]] = []
         self._depth = 0
@@ -132,6 +135,10 @@ class Store:
                 self.version += 1
                 for listener in list(self._listeners):
                     listener(self.version)
+
+    def touch(self) -> None:
+        """Something read outside the store's own records changed (the tally's counts)."""
+        self._changed()
 
     def _changed(self) -> None:
         self._dirty = True
