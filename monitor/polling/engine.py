@@ -199,6 +199,9 @@ class Engine:
         self.page_width = PageWidth()
         """Listings found not to be newest first: nothing is inferred from their pages."""
         self._campaign_missing: dict[str, tuple[float, int]] = {}
+        self._campaign_page_next = 2
+        self._campaign_rotation: set[str] = set()
+        """Campaigns listed on the pages read since the rotation last reached the end."""
         """Campaigns a complete list left out: since when, and how many lists in a row."""
         self._api_anchor: tuple[datetime, float] | None = None
         """The API's clock at a monotonic instant (from `Date`): durations of running calls
@@ -811,12 +814,21 @@ class Engine:
         return changed
 
     async def _poll_campaigns(self) -> bool:
-        page = await fetch_campaign_list(self.client, self.routes)
+        """The list's first page (the newest campaigns) every run, and one further page in
+        rotation when there are more: a workspace with 400 campaigns costs 2 requests a run,
+        not 5, and every page is read within a few runs."""
+        first = await fetch_campaign_list(self.client, self.routes)
+        pages = [first]
+        if not first.is_last and first.items:
+            number = self._campaign_page_next
+            more = await fetch_campaign_list(self.client, self.routes, page=number)
+            pages.append(more)
+            self._campaign_page_next = 2 if more.is_last or not more.items else number + 1
         wanted = set(self.settings.campaigns)
         changed = False
         with self.store.batch():
             listed = set()
-            for campaign in page.items:
+            for campaign in (c for page in pages for c in page.items):
                 if wanted and campaign.id not in wanted:
                     continue
                 if not ID_PATTERN.fullmatch(campaign.id):
@@ -832,8 +844,11 @@ class Engine:
                 campaign = await fetch_campaign(self.client, self.routes, missing)
                 self.store.put_campaign(CampaignState(campaign))
                 changed = True
-            if page.is_last and listed and not wanted:
-                changed |= self._forget_gone_campaigns(listed)
+            self._campaign_rotation |= listed
+            if pages[-1].is_last and self._campaign_rotation and not wanted:
+                # Every page read since the rotation began: a whole list.
+                changed |= self._forget_gone_campaigns(self._campaign_rotation)
+                self._campaign_rotation = set()
         self.store.freshness["campaigns"] = replace(
             self.store.freshness.get("campaigns") or Freshness(), source=self.routes.campaigns
         )

@@ -224,7 +224,7 @@ def campaign_rows(store: Store, mono_now: float) -> tuple[CampaignRow, ...]:
                 max_concurrent=state.campaign.max_concurrent_calls,
                 age_s=fresh.age(mono_now),
                 stale=fresh.is_stale(mono_now) or fresh.error is not None,
-                history_filling=tally is not None and tally.filling,
+                history_filling=tally.filling if tally is not None else not state.counts,
                 since_start=(
                     {s: tally.since_start(s) for s in COUNTED_VALUES} if tally is not None else None
                 ),
