@@ -138,7 +138,7 @@ async def test_an_ending_never_seen_is_corrected_by_reconciliation_and_reported(
                 tally.campaigns[c].reconciled_at is not None,
                 tally.campaigns[c].reconciled_at or 0,
                 order.index(c),
-            ),  # noqa: E501
+            ),
         )
         since = tally.campaigns[victim].baseline_at["completed"]
         hidden: list[str] = []
@@ -153,11 +153,10 @@ async def test_an_ending_never_seen_is_corrected_by_reconciliation_and_reported(
                 and ended is not None
                 and ended > since
                 and call.id not in tally.campaigns[victim].endings
-            ):
-                if call.id in hidden or len(hidden) < 3:
-                    if call.id not in hidden:
-                        hidden.append(call.id)
-                    return False
+            ) and (call.id in hidden or len(hidden) < 3):
+                if call.id not in hidden:
+                    hidden.append(call.id)
+                return False
             return observe(call, seen_at)  # type: ignore[arg-type]
 
         tally.observe = blind  # type: ignore[method-assign]
@@ -167,7 +166,6 @@ async def test_an_ending_never_seen_is_corrected_by_reconciliation_and_reported(
         world = run.sim.world
         world.sync()
         assert row.counts["completed"] is not None
-        t = tally.campaigns[victim]
         assert row.counts["completed"] <= world.outcome_counts(victim)["completed"] - 3
         # Reconciliation comes round (one campaign every 90 s, 8 campaigns) and is judged.
         await drive(run.clock, 8 * 90 + 240, max_step=2.0)
