@@ -38,6 +38,7 @@ from monitor.polling.fetch import (
     fetch_retry_config,
     fetch_retry_history,
 )
+from monitor.polling.oneshot import dashboard_round
 from monitor.state.derive import (
     Timeline,
     build_timeline,
@@ -68,6 +69,8 @@ class Report:
     active_calls: list[dict[str, Any]] | None = None
     concurrency: dict[str, Any] | None = None
     errors: list[dict[str, str]] = field(default_factory=list)
+    counts_attribution: dict[str, int] | None = None
+    """Endings seen this round and how many could be given to a campaign (whole dashboard)."""
 
     def fail(self, resource: str, error: ApiError) -> None:
         self.errors.append({"resource": resource, "kind": error.kind, "message": error.message})
@@ -85,6 +88,8 @@ class Report:
             out["active_calls"] = self.active_calls
         if self.concurrency is not None:
             out["concurrency"] = self.concurrency
+        if self.counts_attribution is not None:
+            out["counts_attribution"] = self.counts_attribution
         out["errors"] = self.errors
         return out
 
@@ -249,29 +254,26 @@ async def collect(
     return report
 
 
-DASHBOARD_DEADLINE_S = 120.0
-"""A whole-dashboard snapshot reads every campaign's counts once, paced by the rate budget."""
-
-
 async def read_dashboard(
     client: DialNexaClient,
     settings: Settings,
     clock: Clock,
     *,
-    deadline_s: float = DASHBOARD_DEADLINE_S,
+    wait: bool = False,
+    deadline_s: float | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Report:
-    """One round of every poller, through the same engine as the live monitor."""
-    engine = Engine(client, settings, clock=clock)
-    engine.one_shot = True
-    task = asyncio.create_task(engine.run())
-    started = clock.monotonic()
-    try:
-        while not engine.round_complete() and clock.monotonic() - started < deadline_s:
-            await clock.sleep(0.05)
-    finally:
-        engine.stop()
-        await task
-    return dashboard_report(engine, client.base_url, clock)
+    """One round of the dashboard through the same engine as the live monitor (the polling
+    layer's `dashboard_round`); what it could not read is in `errors`."""
+    result = await dashboard_round(
+        client, settings, clock, wait=wait, deadline_s=deadline_s, progress=progress
+    )
+    report = dashboard_report(result.engine, client.base_url, clock)
+    for key, error in sorted(result.errors.items()):
+        report.fail(key, error)
+    for key, why in sorted(result.missing.items()):
+        report.errors.append({"resource": key, "kind": "timeout", "message": why})
+    return report
 
 
 def dashboard_report(engine: Engine, base_url: str, clock: Clock) -> Report:
@@ -287,8 +289,22 @@ def dashboard_report(engine: Engine, base_url: str, clock: Clock) -> Report:
                 "counts": row.counts,
                 "connect_rate": row.connect_rate,
                 "qualified_rate": row.qualified_rate,
+                "analysis_pending": row.analysis_pending,
                 "in_flight": row.in_flight,
                 "max_concurrent_calls": row.max_concurrent,
+                # Counts: the API's totals at one read plus every ending seen since; null
+                # where that history is not read yet (`since_start` is exact meanwhile).
+                "history_filling": row.history_filling,
+                "since_start": row.since_start,
+                "last_correction": (
+                    None
+                    if row.correction is None
+                    else {
+                        "at": iso(row.correction.at),
+                        "status": row.correction.status,
+                        "by": row.correction.by,
+                    }
+                ),
             }
         )
     now = view.now
@@ -320,15 +336,11 @@ def dashboard_report(engine: Engine, base_url: str, clock: Clock) -> Report:
     for key, fresh in sorted(engine.store.freshness.items()):
         if fresh.error is not None:
             report.fail(key, fresh.error)
-    for key, job in sorted(engine.jobs.items()):
-        if job.runs == 0 and key not in engine.store.freshness:
-            report.errors.append(
-                {
-                    "resource": key,
-                    "kind": "timeout",
-                    "message": "not read within the snapshot's time (rate budget)",
-                }
-            )
+    attribution = engine.store.tally.attribution
+    report.counts_attribution = {
+        "endings_seen": attribution.endings,
+        "attributed": attribution.attributed,
+    }
     return report
 
 
@@ -373,6 +385,10 @@ def render_table(report: Report) -> str:
     return "\n".join(lines)
 
 
+def _progress(message: str) -> None:
+    print(f"snapshot: {message}", file=sys.stderr, flush=True)
+
+
 def _usage(message: str) -> int:
     print(message, file=sys.stderr)
     return 2
@@ -409,7 +425,10 @@ def run_snapshot(args: argparse.Namespace) -> int:
         clock = SystemClock()
         async with DialNexaClient(base_url, key, transport=transport, clock=clock) as client:
             if args.call is None and not args.campaign:
-                return await read_dashboard(client, settings, clock)
+                wait = bool(getattr(args, "wait", False))
+                return await read_dashboard(
+                    client, settings, clock, wait=wait, progress=_progress if wait else None
+                )
             return await collect(
                 client,
                 call_id=args.call,

@@ -78,12 +78,46 @@ class Counts:
         tally = self.engine.store.tally.campaign(campaign_id)
         return [s for s in tally.missing() if (campaign_id, s) not in self.unavailable]
 
+    def adopt(self, campaign_id: str) -> None:
+        """A campaign created after the monitor started has no history to read: every one
+        of its endings is in the stream, so its counts start at 0 when it was created."""
+        tally = self.engine.store.tally
+        state = self.engine.store.campaigns.get(campaign_id)
+        created = state.campaign.created_at if state is not None else None
+        if created is None or tally.started_at is None or created <= tally.started_at:
+            return
+        counts = tally.campaign(campaign_id)
+        for status in counts.missing():
+            counts.set_baseline(status, 0, created)
+
+    def needs_total(self, campaign_id: str) -> bool:
+        """The list gave no total for it (some payloads leave the counters out)."""
+        state = self.engine.store.campaigns.get(campaign_id)
+        return (
+            state is not None
+            and state.campaign.total is None
+            and state.total is None
+            and (campaign_id, "total") not in self.unavailable
+        )
+
+    async def read_total(self, campaign_id: str) -> bool:
+        """All of a campaign's call records (`limit=1`), where the list has no counter."""
+        engine = self.engine
+        total = await status_total(engine.client, engine.routes, campaign_id, None)
+        state = engine.store.campaigns.get(campaign_id)
+        if total is None:
+            self.unavailable.add((campaign_id, "total"))
+            return False
+        if state is not None:
+            engine.store.put_campaign(replace(state, total=total))
+        return True
+
     def next_baseline(self) -> str | None:
         """The focused campaign, then those on screen, then the rest, in list order."""
         order = [self.engine.focused_campaign_id or "", *self.on_screen(), *self._campaign_ids()]
         present = set(self._campaign_ids())
         for cid in order:
-            if cid in present and self.missing(cid):
+            if cid in present and (self.missing(cid) or self.needs_total(cid)):
                 return cid
         return None
 
@@ -131,7 +165,8 @@ class Counts:
         if cid is None:
             job.due_hint = self.engine.clock.monotonic() + 5.0
             return False
-        changed = await self.read_totals(cid, self.missing(cid))
+        changed = await self.read_total(cid) if self.needs_total(cid) else False
+        changed |= await self.read_totals(cid, self.missing(cid))
         if self.next_baseline() is not None:
             job.due_hint = self.engine.clock.monotonic()
         return changed
@@ -147,6 +182,9 @@ class Counts:
         tally = tallies[cid]
         statuses = [s.value for s in COUNTED if (cid, s.value) not in self.unavailable]
         changed = await self.read_totals(cid, statuses)
+        state = engine.store.campaigns.get(cid)
+        if state is not None and state.campaign.total is None:
+            changed |= await self.read_total(cid)
         tally.reconciled_at = engine.api_now()
         return changed
 

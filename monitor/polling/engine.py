@@ -840,6 +840,8 @@ class Engine:
                 new = replace(state, campaign=campaign) if state else CampaignState(campaign)
                 changed |= new != state
                 self.store.put_campaign(new)
+                if state is None:
+                    self.counts.adopt(campaign.id)
             for missing in sorted(wanted - listed - set(self.store.campaigns)):
                 campaign = await fetch_campaign(self.client, self.routes, missing)
                 self.store.put_campaign(CampaignState(campaign))

