@@ -164,7 +164,6 @@ async def dashboard_round(
                 "qualified rate not read in one round within the rate budget; --wait reads it"
             )
     for key in LISTS:
-        job = engine.jobs.get(key)
-        if job is None or job.runs == 0:
+        if key not in engine.jobs or engine.jobs[key].runs == 0:
             result.missing[key] = "not read within the snapshot's time (rate budget)"
     return result
