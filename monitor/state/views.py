@@ -215,9 +215,8 @@ def campaign_rows(store: Store, mono_now: float) -> tuple[CampaignRow, ...]:
                 name=state.campaign.name,
                 status=state.campaign.status.value,
                 status_raw=state.campaign.status_raw,
-                # The list's counter is read every half minute; a total read by count is
-                # only where the list has none.
-                total=state.campaign.total if state.campaign.total is not None else state.total,
+                # A total read by count only where the list has no counter (`Counts.read_total`).
+                total=state.total if state.total is not None else state.campaign.total,
                 counts={s.value: counts.get(s.value) for s in OUTCOME_COLUMNS},
                 in_flight=in_flight.get(cid, 0),
                 connect_rate=connect_rate(typed),
