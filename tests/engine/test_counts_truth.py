@@ -208,3 +208,35 @@ async def test_an_ending_never_seen_is_corrected_by_reconciliation_and_reported(
         assert ours <= truth.at(victim, "completed", world.t)
     finally:
         await run.close()
+
+
+@pytest.mark.timeout(120)
+async def test_busy_qualified_rate_fills_within_a_minute_with_pending_analyses() -> None:
+    run = await start("busy")
+    try:
+        await drive(run.clock, 60)
+        world = run.sim.world
+        world.sync()
+        rows = {r.id: r for r in run.engine.view().campaigns}
+        assert len(rows) == 8
+        for campaign in world.campaigns:
+            analysed = [c for c in world.calls if c.campaign is campaign and c.analysis]
+            completed = [c for c in analysed if c.status == "completed"]
+            row = rows[campaign.id]
+            if completed:
+                assert row.qualified_rate is not None, campaign.name
+                assert 0.0 <= row.qualified_rate <= 1.0
+        # Analyses not read yet are counted apart, never as "not qualified": each is a
+        # completed call whose analysis is still to come or arrived within the last minute.
+        pending = [
+            t.call.id
+            for t in run.engine.store.calls.values()
+            if t.call.status.value == "completed" and t.call.analysis is None
+        ]
+        assert sum(r.analysis_pending for r in rows.values()) == len(pending) > 0
+        for cid in pending:
+            call = world.call(cid)
+            assert call is not None and call.status == "completed"
+            assert call.analysis is None or world.t - call.analysis_t <= 60
+    finally:
+        await run.close()
