@@ -115,6 +115,12 @@ def _text(value: Any) -> str | None:
     raise ValueError("expected text")
 
 
+def _carried(fields: dict[str, Any]) -> dict[str, Any]:
+    """Only the fields the read had a value for: pydantic then records exactly those in
+    `model_fields_set`, which is what the store merges by (`monitor.state.merge`)."""
+    return {name: value for name, value in fields.items() if value is not None}
+
+
 def _mapping(value: Any) -> dict[str, Any] | None:
     """Free-form objects (metadata, analysis): a wrong type is treated as absent."""
     return dict(value) if isinstance(value, dict) else None
@@ -234,33 +240,35 @@ class Call(ApiModel):
             campaign = raw.get("category_id")
         metadata = raw.get("metadata")
         retry = raw.get("retry")
-        return {
-            "id": ident,
-            "status": status,
-            "status_raw": status_raw,
-            "log_id": log_id,
-            "to_number": _pick(raw, "to_phone_number", "to_number", "phone_number"),
-            "from_number": _pick(raw, "from_phone_number", "from_number"),
-            "created_at": _pick(
-                raw, "created_at", "createdAt", "called_time", "initiated_at", "called_at"
-            ),
-            "ended_at": _pick(raw, "ended_at", "endedAt"),
-            "duration_s": _pick(
-                raw, "duration_seconds", "duration_sec", "duration", "duration_in_seconds"
-            ),
-            "agent_id": _pick(raw, "agent_id", "agentId"),
-            "campaign_id": campaign,
-            "end_reason": _pick(raw, "end_reason", "disconnection_reason"),
-            "recording_url": _pick(raw, "recording_url", "recording_sas_url"),
-            "sentiment": raw.get("sentiment"),
-            "direction": _pick(raw, "call_direction", "direction"),
-            "analysis": _pick(raw, "analysis", "post_call_analysis", "postcallanalysis"),
-            "metadata": metadata if isinstance(metadata, dict) else {},
-            "attempt": _pick(raw, "attempt", "attempt_number", "retry_attempt"),
-            "retry_group_id": _pick(raw, "retry_group_id", "parent_call_id"),
-            "retry": retry if isinstance(retry, dict) else None,
-            "summary_status": _pick(raw, "summary_status", "retry_summary_status"),
-        }
+        return _carried(
+            {
+                "id": ident,
+                "status": status,
+                "status_raw": status_raw,
+                "log_id": log_id,
+                "to_number": _pick(raw, "to_phone_number", "to_number", "phone_number"),
+                "from_number": _pick(raw, "from_phone_number", "from_number"),
+                "created_at": _pick(
+                    raw, "created_at", "createdAt", "called_time", "initiated_at", "called_at"
+                ),
+                "ended_at": _pick(raw, "ended_at", "endedAt"),
+                "duration_s": _pick(
+                    raw, "duration_seconds", "duration_sec", "duration", "duration_in_seconds"
+                ),
+                "agent_id": _pick(raw, "agent_id", "agentId"),
+                "campaign_id": campaign,
+                "end_reason": _pick(raw, "end_reason", "disconnection_reason"),
+                "recording_url": _pick(raw, "recording_url", "recording_sas_url"),
+                "sentiment": raw.get("sentiment"),
+                "direction": _pick(raw, "call_direction", "direction"),
+                "analysis": _pick(raw, "analysis", "post_call_analysis", "postcallanalysis"),
+                "metadata": metadata if isinstance(metadata, dict) else None,
+                "attempt": _pick(raw, "attempt", "attempt_number", "retry_attempt"),
+                "retry_group_id": _pick(raw, "retry_group_id", "parent_call_id"),
+                "retry": retry if isinstance(retry, dict) else None,
+                "summary_status": _pick(raw, "summary_status", "retry_summary_status"),
+            }
+        )
 
 
 class Attempt(ApiModel):
@@ -341,25 +349,29 @@ class Campaign(ApiModel):
             retries = raw.get("number_of_retries")
             retry = {"max_retries": retries} if retries is not None else None
         stages = raw.get("attempt_stages")
-        return {
-            "id": raw.get("id"),
-            "name": _pick(raw, "name", "title"),
-            "status": classify_container_status(status if isinstance(status, str) else None),
-            "status_raw": status if isinstance(status, str) else None,
-            "agent_id": raw.get("agent_id"),
-            "from_number": _pick(raw, "from_phone_number", "from_number"),
-            "max_concurrent_calls": raw.get("max_concurrent_calls"),
-            "retry_config": retry,
-            "created_at": _pick(raw, "created_at", "createdAt"),
-            "scheduled_at": raw.get("scheduled_at"),
-            "total": _pick(raw, "total_leads", "total_calls", "total_records", "total_lead_count"),
-            "completed": _pick(raw, "completed_calls", "completed", "picked_up_calls"),
-            "failed": _pick(raw, "failed_calls", "failed"),
-            "pending": raw.get("pending_calls"),
-            "attempt_stages": [s for s in stages if isinstance(s, dict)]
-            if isinstance(stages, list)
-            else [],
-        }
+        return _carried(
+            {
+                "id": raw.get("id"),
+                "name": _pick(raw, "name", "title"),
+                "status": classify_container_status(status) if isinstance(status, str) else None,
+                "status_raw": status if isinstance(status, str) else None,
+                "agent_id": raw.get("agent_id"),
+                "from_number": _pick(raw, "from_phone_number", "from_number"),
+                "max_concurrent_calls": raw.get("max_concurrent_calls"),
+                "retry_config": retry,
+                "created_at": _pick(raw, "created_at", "createdAt"),
+                "scheduled_at": raw.get("scheduled_at"),
+                "total": _pick(
+                    raw, "total_leads", "total_calls", "total_records", "total_lead_count"
+                ),
+                "completed": _pick(raw, "completed_calls", "completed", "picked_up_calls"),
+                "failed": _pick(raw, "failed_calls", "failed"),
+                "pending": raw.get("pending_calls"),
+                "attempt_stages": [s for s in stages if isinstance(s, dict)]
+                if isinstance(stages, list)
+                else None,
+            }
+        )
 
 
 def parse_retry_history(payload: Any, requested_id: str) -> RetryHistory:

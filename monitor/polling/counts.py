@@ -202,7 +202,7 @@ class Counts:
                     if call.campaign_id is None:
                         call = call.model_copy(update={"campaign_id": campaign_id})
                     store.tally.remember(call, campaign_id)
-                    changed |= engine.take(call, now)
+                    changed |= engine.take(call, now, source="campaign call logs")
             if page.is_last or page.raw_count < page.limit:
                 break
         self.update_qualified([campaign_id])

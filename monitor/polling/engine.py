@@ -56,7 +56,7 @@ from monitor.polling.fetch import (
 )
 from monitor.polling.sweep import PageWidth, SweepOrder
 from monitor.state.derive import summarise
-from monitor.state.store import ApiHealth, CampaignState, Freshness, Store
+from monitor.state.store import ApiHealth, Freshness, Store
 from monitor.state.views import DashboardView, dashboard_view, retry_config_for
 
 log = logging.getLogger(__name__)
@@ -628,7 +628,7 @@ class Engine:
             # back for the whole sweep, nor are the calls it proves ended.
             with store.batch():
                 for call in page.items:
-                    self.take(call, now, live_listing=True)
+                    self.take(call, now, live_listing=True, source="in-flight list")
                 for tracked in live_before:
                     if tracked.call.id not in seen and order.left_list(tracked.call.created_at):
                         self._left_lists(tracked.call.id, now)
@@ -657,12 +657,18 @@ class Engine:
         self.jobs["active"].cadence.rebase(max(self.poll.active_calls_s, pages * per_page))
         return before != after
 
-    def take(self, call: Call, now: float, *, live_listing: bool = False) -> bool:
-        """A call as any poller read it: into the store, and its ending (if it ended) into
-        its campaign's counts, once per attempt whichever read brought it."""
-        changed = self.store.upsert_call(call, now, live_listing=live_listing)
-        if call.status in FINAL_STATUSES:
-            changed |= self.store.tally.observe(call, self.api_instant())
+    def take(
+        self, call: Call, now: float, *, live_listing: bool = False, source: str = "calls"
+    ) -> bool:
+        """A call as any poller read it: into the store (merged with what earlier reads
+        said), and its ending (if it ended) into its campaign's counts, once per attempt
+        whichever read brought it. The merged record is counted: a read that leaves the
+        campaign out still counts for the campaign an earlier read named."""
+        changed = self.store.upsert_call(call, now, live_listing=live_listing, source=source)
+        tracked = self.store.calls.get(call.id)
+        merged = tracked.call if tracked is not None else call
+        if merged.status in FINAL_STATUSES:
+            changed |= self.store.tally.observe(merged, self.api_instant())
         return changed
 
     def _note_order(self, listing: str, order: SweepOrder) -> None:
@@ -704,7 +710,7 @@ class Engine:
         seen = {c.id for c in calls}
         with store.batch():
             for call in calls:
-                changed |= self.take(call, now, live_listing=True)
+                changed |= self.take(call, now, live_listing=True, source="queued list")
             for tracked in queued_before:
                 cid = tracked.call.id
                 if cid in seen or tracked.ended_seen is not None:
@@ -767,7 +773,7 @@ class Engine:
                 self._outcomes.pop(call.id, None)
                 # Fresh from the API: if it is still live, the listing missed it (it slid
                 # between two pages) and it is live again.
-                changed |= self.take(call, now, live_listing=True)
+                changed |= self.take(call, now, live_listing=True, source="lookup by id")
         for cid in ready:
             if cid in self._outcomes:
                 since, tries = self._outcomes[cid]
@@ -787,7 +793,7 @@ class Engine:
         changed = False
         with self.store.batch():
             for call in page.items:
-                changed |= self.take(call, now)
+                changed |= self.take(call, now, source="endings list")
         ids = {c.id for c in page.items}
         overflow = (
             self._endings_seen and paging.full(page.raw_count) and not ids & self._endings_seen
@@ -836,15 +842,13 @@ class Engine:
                     log.warning("campaign with an invalid id left out")
                     continue
                 listed.add(campaign.id)
-                state = self.store.campaigns.get(campaign.id)
-                new = replace(state, campaign=campaign) if state else CampaignState(campaign)
-                changed |= new != state
-                self.store.put_campaign(new)
-                if state is None:
+                new = self.store.campaigns.get(campaign.id) is None
+                changed |= self.store.upsert_campaign(campaign)
+                if new:
                     self.counts.adopt(campaign.id)
             for missing in sorted(wanted - listed - set(self.store.campaigns)):
                 campaign = await fetch_campaign(self.client, self.routes, missing)
-                self.store.put_campaign(CampaignState(campaign))
+                self.store.upsert_campaign(campaign)
                 changed = True
             self._campaign_rotation |= listed
             if pages[-1].is_last and self._campaign_rotation and not wanted:
@@ -891,7 +895,7 @@ class Engine:
             self.jobs[f"call/{call_id}"].due_hint = tracked.last_seen + fresh_for
             return False
         call = await self.client.get_call(call_id)
-        changed = self.take(call, self.clock.monotonic())
+        changed = self.take(call, self.clock.monotonic(), source="call record")
         if call.status in FINAL_STATUSES:
             self.jobs[f"call/{call_id}"].cadence.final = True
         return changed
@@ -905,7 +909,7 @@ class Engine:
         config = retry_config_for(self.store, call)
         if config is None and call.campaign_id and call.campaign_id not in self.store.campaigns:
             campaign = await fetch_campaign(self.client, self.routes, call.campaign_id)
-            self.store.put_campaign(CampaignState(campaign))
+            self.store.upsert_campaign(campaign)
             config = campaign.retry_config
         before = self.store.histories.get(history.call_id)
         self.store.put_history(history)

@@ -19,6 +19,7 @@ from datetime import datetime
 from monitor.api.errors import ApiError
 from monitor.api.models import Call, Campaign, RetryHistory
 from monitor.api.vocab import FINAL_STATUSES, IN_FLIGHT_STATUSES, CallStatus
+from monitor.state.merge import merge_record
 from monitor.state.tally import Tally
 
 ENDED_CALL_RETENTION_S = 3600.0
@@ -60,6 +61,9 @@ class TrackedCall:
     ended_seen: float | None = None
     """When we first learnt it had ended (disappeared from the active list or a final status)."""
     changed_at: float = 0.0
+    campaign_source: str | None = None
+    """Which read last said the call's campaign (`in-flight list`, `call record`, ...), so
+    the call screen can say where the membership came from; None while no read has said."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,38 +180,48 @@ class Store:
 
     # -- calls ------------------------------------------------------------------------------
 
-    def upsert_call(self, call: Call, now: float, *, live_listing: bool = False) -> bool:
-        """Record a call; True when anything about it changed.
+    def upsert_call(
+        self, call: Call, now: float, *, live_listing: bool = False, source: str = "calls"
+    ) -> bool:
+        """Merge one read of a call into what is known; True when anything about it changed.
+
+        Merged, never replaced (`monitor.state.merge`): a field this read did not carry keeps
+        its last known value (a `/calls/{id}` answer without `batch_id` leaves the call in its
+        campaign), a field it carried wins. `source` names the read, kept for the campaign.
 
         `live_listing`: it comes from a list of live calls (the active or queued sweep), which
         outranks an earlier guess that it had ended (it only moved from queued to dialling).
         """
+        said_campaign = "campaign_id" in call.model_fields_set
         tracked = self.calls.get(call.id)
-        if (
-            live_listing
-            and tracked is not None
-            and tracked.ended_seen is not None
-            and call.status not in FINAL_STATUSES
-        ):
-            tracked.ended_seen = None
-            tracked.changed_at = now
         if tracked is None:
-            self.calls[call.id] = TrackedCall(call, first_seen=now, last_seen=now, changed_at=now)
+            tracked = TrackedCall(call, first_seen=now, last_seen=now, changed_at=now)
+            tracked.campaign_source = source if said_campaign else None
             if call.status in FINAL_STATUSES:
-                self.calls[call.id].ended_seen = now
+                tracked.ended_seen = now
+            self.calls[call.id] = tracked
             self._changed()
             return True
+        changed = False
+        if live_listing and tracked.ended_seen is not None and call.status not in FINAL_STATUSES:
+            tracked.ended_seen = None
+            changed = True
         tracked.last_seen = now
-        if tracked.call == call:
-            return False
-        if call.analysis is None and tracked.call.analysis is not None:
-            call = call.model_copy(update={"analysis": tracked.call.analysis})
-        tracked.call = call
-        tracked.changed_at = now
-        if call.status in FINAL_STATUSES and tracked.ended_seen is None:
+        merged = merge_record(tracked.call, call)
+        if merged is not tracked.call:
+            tracked.call = merged
+            changed = True
+        if said_campaign:
+            # The latest read that said the campaign is its source (no notification: the
+            # campaign shown is the same).
+            tracked.campaign_source = source
+        if merged.status in FINAL_STATUSES and tracked.ended_seen is None:
             tracked.ended_seen = now
-        self._changed()
-        return True
+            changed = True
+        if changed:
+            tracked.changed_at = now
+            self._changed()
+        return changed
 
     def mark_ended(self, call_id: str, now: float) -> None:
         """A call left the active list: it ended, whatever its outcome turns out to be."""
@@ -270,9 +284,20 @@ class Store:
     # -- campaigns and histories ------------------------------------------------------------
 
     def put_campaign(self, state: CampaignState) -> None:
-        if self.campaigns.get(state.campaign.id) != state:
+        """Store a campaign's figures; its record is merged into the one known (never a
+        later read's missing field over an earlier read's value)."""
+        old = self.campaigns.get(state.campaign.id)
+        if old is not None and old.campaign is not state.campaign:
+            state = replace(state, campaign=merge_record(old.campaign, state.campaign))
+        if old != state:
             self.campaigns[state.campaign.id] = state
             self._changed()
+
+    def upsert_campaign(self, campaign: Campaign) -> bool:
+        """Merge one read of a campaign record, its figures kept; True when anything changed."""
+        old = self.campaigns.get(campaign.id)
+        self.put_campaign(replace(old, campaign=campaign) if old else CampaignState(campaign))
+        return self.campaigns[campaign.id] != old
 
     def drop_campaign(self, campaign_id: str) -> None:
         """A campaign the API no longer lists: forget it and what was known of it."""

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import random
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
 
 from monitor.api.client import DialNexaClient
@@ -419,3 +421,46 @@ async def test_a_server_that_cuts_pages_at_100_is_read_whole_at_100_a_page(world
     await drive(clock, 30)
     sweeps = [u for t, _, u in api.log if t >= t0 and "initiated" in u]
     assert sweeps and all("limit=100&" in u for u in sweeps)  # learnt: no 200 asked again
+
+
+async def test_later_reads_without_batch_id_keep_dialling_calls_in_their_campaign() -> None:
+    """FAULTS "merge": `/calls` and `/calls/{id}` rows that leave out the campaign (the OpenAPI
+    requires only `id`) must not take a dialling call out of its campaign's in-flight count."""
+    clock = FakeClock()
+    api = FakeApi(clock)
+    api.campaigns = [{"id": "cmp_a", "name": "Renewals", "status": "running"}]
+    for i in range(3):
+        api.active[f"call_{i}"] = call(f"call_{i}", status="initiated")
+    bare = False
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        response = api.handle(request)
+        if not bare or not request.url.path.startswith("/v1/calls"):
+            return response
+        body = json.loads(response.content)
+        rows = body if isinstance(body, list) else [body]
+        for row in rows:
+            if isinstance(row, dict):
+                row.pop("campaign_id", None)
+        return httpx.Response(response.status_code, json=body, headers=response.headers)
+
+    client = DialNexaClient("http://x/v1", "k", transport=httpx.MockTransport(handle), clock=clock)
+    engine = Engine(client, Settings(concurrency_cap=25), clock=clock, rng=random.Random(3))
+    task = asyncio.create_task(engine.run())
+    try:
+        await drive(clock, 30)
+        assert [(r.id, r.in_flight) for r in engine.view().campaigns] == [("cmp_a", 3)]
+        bare = True
+        engine.select_call("call_1")
+        t0 = clock.monotonic()
+        for _ in range(6):
+            await drive(clock, 10)
+            assert [(r.id, r.in_flight) for r in engine.view().campaigns] == [("cmp_a", 3)]
+        assert [t for t in api.paths("/calls?") if t > t0]  # the bare list was read
+        assert engine.store.calls["call_1"].call.campaign_id == "cmp_a"
+        assert engine.store.calls["call_1"].campaign_source == "in-flight list"
+    finally:
+        engine.stop()
+        await settle()
+        task.cancel()
+        await client.aclose()

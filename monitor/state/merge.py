@@ -1,0 +1,52 @@
+"""Records are merged, never replaced.
+
+The API answers about one call from several reads (the in-flight list, the endings list, a
+lookup by id, `/calls/{id}`, a campaign's call logs), and they do not all carry the same fields:
+the OpenAPI call schema requires only `id`, and `/calls/{id}` may leave out `batch_id` that the
+list read gave. Replacing the record with each read would take a dialling call out of its
+campaign ("in flight 1", then "in flight 0"). The rule, for calls and campaigns alike:
+
+- a field the later read did not carry (absent, or `null`) keeps its last known value;
+- a field the later read carried wins, changed or not;
+- fields that only make sense together (a status and the word it was read from) move together.
+
+"Carried" is the model's `model_fields_set`: the models' `before` validators hand pydantic only
+the fields the read had a value for, so a default is never mistaken for a reading.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from pydantic import BaseModel
+
+M = TypeVar("M", bound=BaseModel)
+
+COUPLED: tuple[frozenset[str], ...] = (frozenset({"status", "status_raw"}),)
+"""Fields taken from the later read together: a status derived from an end reason alone must
+not sit beside the raw word of an earlier, different status."""
+
+
+def carried(record: BaseModel) -> set[str]:
+    """The fields this read carried a value for (coupled fields count as one)."""
+    fields = set(record.model_fields_set)
+    for group in COUPLED:
+        if fields & group:
+            fields |= group & set(type(record).model_fields)
+    return fields
+
+
+def merge_record(old: M, new: M) -> M:
+    """`old` updated with what `new` carried; `old` itself when nothing changes.
+
+    The result remembers the union of what both reads carried, so a third read that leaves a
+    field out still keeps the value the first one gave.
+    """
+    update = {
+        name: getattr(new, name)
+        for name in carried(new)
+        if getattr(new, name) != getattr(old, name)
+    }
+    if not update:
+        return old
+    return old.model_copy(update=update)
