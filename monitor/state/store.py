@@ -207,7 +207,8 @@ class Store:
             tracked.ended_seen = None
             changed = True
         tracked.last_seen = now
-        merged = merge_record(tracked.call, call)
+        # Equal values (the common case: an unchanged call in a sweep) merge to the same record.
+        merged = tracked.call if tracked.call == call else merge_record(tracked.call, call)
         if merged is not tracked.call:
             tracked.call = merged
             changed = True
