@@ -44,8 +44,10 @@ FOCUS_S = 15.0
 FOCUS_FIRST_PAGES = 5
 VISIBLE_DEFAULT = 12
 """Campaigns treated as on screen when the UI has not said (the first rows of the list)."""
-VISIBLE_BASELINE_S = 60.0
-"""For this long after start, the on-screen campaigns' baselines go before background work."""
+FILL_SHARE = 0.55
+"""History of campaigns off screen is read only while the minute's requests are under this
+share of the budget (33 of 60): it fills from what the live panes leave, so the requests a
+minute stay flat in the number of campaigns while it fills."""
 
 
 class Counts:
@@ -128,9 +130,7 @@ class Counts:
         focused = self.engine.focused_campaign_id
         if focused and focused in self.engine.store.campaigns and self.missing(focused):
             return True
-        if self.engine.clock.monotonic() - self.started > VISIBLE_BASELINE_S:
-            return False
-        return any(self.missing(cid) for cid in self.on_screen())
+        return any(self.missing(cid) or self.needs_total(cid) for cid in self.on_screen())
 
     def filling(self) -> list[str]:
         """Campaigns whose history (baseline) is not read yet."""
@@ -160,10 +160,16 @@ class Counts:
         return changed
 
     async def poll_baseline(self) -> bool:
+        engine = self.engine
         cid = self.next_baseline()
-        job = self.engine.jobs["baseline"]
+        job = engine.jobs["baseline"]
+        now = engine.clock.monotonic()
         if cid is None:
-            job.due_hint = self.engine.clock.monotonic() + 5.0
+            job.due_hint = now + 5.0
+            return False
+        budget = engine.budget
+        if not self.urgent() and budget.used_last_minute(now) >= FILL_SHARE * budget.per_min:
+            job.due_hint = now + 5.0
             return False
         changed = await self.read_total(cid) if self.needs_total(cid) else False
         changed |= await self.read_totals(cid, self.missing(cid))
@@ -213,7 +219,8 @@ class Counts:
         job = self.engine.jobs["backfill"]
         if not ids:
             return False
-        fresh = [c for c in ids if c not in self._backfilled]
+        # The first pass, quick, for the campaigns on screen; the rest in the slow rotation.
+        fresh = [c for c in self.on_screen() if c not in self._backfilled]
         if fresh:
             cid = fresh[0]
         else:

@@ -63,6 +63,8 @@ log = logging.getLogger(__name__)
 
 PRIORITY: contextvars.ContextVar[int] = contextvars.ContextVar("poll_priority", default=BACKGROUND)
 """The priority of the job making the current request (read by the budget gate)."""
+CURRENT_JOB: contextvars.ContextVar[Job | None] = contextvars.ContextVar("poll_job", default=None)
+"""The job making the current request, so the gate can raise it as its data ages."""
 
 P_SELECTED, P_ACTIVE, P_FOCUSED, P_LISTS, P_OTHERS, P_ANALYSIS = 0, 1, 2, 3, 4, 5
 MAX_BACKGROUND_JOBS = 2
@@ -323,9 +325,15 @@ class Engine:
     # -- the budget gate and response accounting -------------------------------------------
 
     async def _gate(self, path: str) -> None:
-        priority = PRIORITY.get()
+        job = CURRENT_JOB.get()
         while True:
             now = self.clock.monotonic()
+            # Re-derived while it waits: a request that began as background work is raised
+            # once its pane nears its promised age (the budget's soft share must not hold the
+            # campaign list past its target while the focused campaign spends the minute).
+            priority = (
+                PRIORITY.get() if job is None else min(PRIORITY.get(), self._priority(job, now))
+            )
             higher_waiting = any(n for p, n in self._waiting.items() if p < priority)
             if not higher_waiting and self.budget.take(now, priority):
                 SENT_AT.set(now)
@@ -557,6 +565,7 @@ class Engine:
 
     async def _run_job(self, job: Job) -> None:
         PRIORITY.set(self._priority(job, self.clock.monotonic()))
+        CURRENT_JOB.set(job)
         retry_after: float | None = None
         try:
             changed = await job.poll()
