@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RECONCILE_S = 90.0
-"""One campaign's totals read again this often (5 requests: about 3 a minute)."""
+"""One campaign's totals read again this often (5 requests, one every 18 s: 3 a minute)."""
 BACKFILL_FIRST_S = 4.0
 """Backfill pace until every campaign has had its first page (qualified rate within a minute
 on `busy`), then BACKFILL_S."""
@@ -62,6 +62,8 @@ class Counts:
         self._backfilled: set[str] = set()
         self._next_backfill = 0
         self._focus_pages_read: set[str] = set()
+        self._reconciling: list[tuple[str, str]] = []
+        """The reconciliation under way: (campaign, status) reads still to make."""
         self.started = engine.clock.monotonic()
 
     # -- which campaign next ---------------------------------------------------------------
@@ -161,6 +163,8 @@ class Counts:
 
     async def poll_baseline(self) -> bool:
         engine = self.engine
+        if not self._healthy("baseline"):
+            return False
         cid = self.next_baseline()
         job = engine.jobs["baseline"]
         now = engine.clock.monotonic()
@@ -177,21 +181,45 @@ class Counts:
             job.due_hint = self.engine.clock.monotonic()
         return changed
 
-    async def poll_reconcile(self) -> bool:
+    def _healthy(self, job_key: str) -> bool:
+        """Catching up (history, reconciliation, backfill) waits for a healthy API: while it
+        fails, these would only add requests to a minute that must not grow (FAULTS 6)."""
         engine = self.engine
-        tallies = engine.store.tally.campaigns
-        ready = [cid for cid in self._campaign_ids() if cid in tallies and not tallies[cid].filling]
-        if not ready:
+        if engine.store.health.state == "ok":
+            return True
+        engine.jobs[job_key].due_hint = engine.clock.monotonic() + 5.0
+        return False
+
+    async def poll_reconcile(self) -> bool:
+        """One status of one campaign per run (RECONCILE_S / 5 apart): no burst of five."""
+        engine = self.engine
+        if not self._healthy("reconcile"):
             return False
-        epoch = engine.api_now().replace(year=1970, month=1, day=1)
-        cid = min(ready, key=lambda c: tallies[c].reconciled_at or epoch)
-        tally = tallies[cid]
-        statuses = [s.value for s in COUNTED if (cid, s.value) not in self.unavailable]
-        changed = await self.read_totals(cid, statuses)
-        state = engine.store.campaigns.get(cid)
-        if state is not None and state.campaign.total is None:
-            changed |= await self.read_total(cid)
-        tally.reconciled_at = engine.api_now()
+        tallies = engine.store.tally.campaigns
+        if not self._reconciling:
+            ready = [
+                cid for cid in self._campaign_ids() if cid in tallies and not tallies[cid].filling
+            ]
+            if not ready:
+                return False
+            epoch = engine.api_now().replace(year=1970, month=1, day=1)
+            cid = min(ready, key=lambda c: tallies[c].reconciled_at or epoch)
+            self._reconciling = [
+                (cid, s.value) for s in COUNTED if (cid, s.value) not in self.unavailable
+            ]
+            state = engine.store.campaigns.get(cid)
+            if state is not None and state.campaign.total is None:
+                self._reconciling.append((cid, "total"))
+        cid, status = self._reconciling.pop(0)
+        if cid not in tallies:
+            self._reconciling = []
+            return False
+        if status == "total":
+            changed = await self.read_total(cid)
+        else:
+            changed = await self.read_totals(cid, [status])
+        if not self._reconciling:
+            tallies[cid].reconciled_at = engine.api_now()
         return changed
 
     async def read_listing(self, campaign_id: str, pages: int, status: str | None) -> bool:
@@ -215,6 +243,8 @@ class Counts:
         return changed
 
     async def poll_backfill(self) -> bool:
+        if not self._healthy("backfill"):
+            return False
         ids = self._campaign_ids()
         job = self.engine.jobs["backfill"]
         if not ids:

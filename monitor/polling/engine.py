@@ -57,6 +57,7 @@ from monitor.polling.fetch import (
 from monitor.polling.sweep import PageWidth, SweepOrder
 from monitor.state.derive import summarise
 from monitor.state.store import ApiHealth, Freshness, Store
+from monitor.state.tally import COUNTED
 from monitor.state.views import DashboardView, dashboard_view, retry_config_for
 
 log = logging.getLogger(__name__)
@@ -411,7 +412,13 @@ class Engine:
         self._add("queued", P_LISTS, self.poll.batch_list_s, self._poll_queued)
         self._add("campaigns", P_LISTS, self.poll.batch_list_s, self._poll_campaigns)
         self._add("baseline", P_LISTS, FLOOR_S, self.counts.poll_baseline)
-        self._add("reconcile", P_OTHERS, RECONCILE_S, self.counts.poll_reconcile, cap_s=RECONCILE_S)
+        self._add(
+            "reconcile",
+            P_OTHERS,
+            RECONCILE_S / len(COUNTED),
+            self.counts.poll_reconcile,
+            cap_s=RECONCILE_S / len(COUNTED),
+        )
         self._add("backfill", P_ANALYSIS, BACKFILL_FIRST_S, self.counts.poll_backfill)
         for key, target in TARGET_AGE_S.items():
             if key in self.jobs:
@@ -822,7 +829,8 @@ class Engine:
                 correction.status,
                 correction.by,
             )
-            changed = True
+            # Shown, not a reason to read the endings faster.
+            self.store.touch()
         # Analyses arrive on calls this page reads again (the newest endings): the qualified
         # rate moves with them, at no cost of its own.
         self.counts.update_qualified()

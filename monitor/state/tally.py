@@ -262,7 +262,11 @@ class Tally:
             return False
         if first or self.unattributed.pop(key, None) is not None:
             self.attribution.attributed += 1
-        return self.campaign(campaign_id).observe(key, call.status.value, ended_at)
+        tally = self.campaign(campaign_id)
+        known = tally.endings.get(key)
+        if call.ended_at is None and known is not None and known[0] == call.status.value:
+            return False  # no end time of its own: the first sighting stands for it
+        return tally.observe(key, call.status.value, ended_at)
 
     def settle(self, now: datetime) -> list[tuple[str, Correction]]:
         return [(cid, c) for cid, t in self.campaigns.items() for c in t.settle(now)]
