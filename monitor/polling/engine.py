@@ -114,6 +114,8 @@ TARGET_AGE_S = {
 """The age each pane's data promises (README, "How it polls"): active calls and concurrency
 (active, endings), campaigns (campaigns list, endings), the focused campaign's listing, the
 selected call and its retries."""
+URGENT_ROOM = 0.75
+"""History of the campaigns on screen is urgent only while the minute is under this share."""
 TARGET_SHARE = 0.6
 """A job whose data is older than this share of its target goes before the others."""
 FINAL_SUMMARIES = frozenset(
@@ -561,7 +563,11 @@ class Engine:
         """A job's priority now: raised when its pane is near its promised age, and for the
         history (baseline) of the campaigns on screen early in the run."""
         if job.key == "baseline":
-            return P_FOCUSED if self.counts.urgent() else job.priority
+            # The on-screen campaigns' history goes early while the minute has room; when the
+            # active sweep fills it (1,000 in flight) it is background work, so the endings
+            # behind every count and the concurrency are never held for it.
+            roomy = self.budget.used_last_minute(now) < URGENT_ROOM * self.budget.per_min
+            return P_FOCUSED if roomy and self.counts.urgent() else job.priority
         if job.target_s is None or job.priority <= P_ACTIVE:
             return job.priority
         fresh = self.store.freshness.get(job.key)
