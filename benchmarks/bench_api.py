@@ -55,9 +55,11 @@ class RecordingStore(Store):
         super().__init__()
         self.seen = seen
 
-    def upsert_call(self, call: Call, now: float, *, live_listing: bool = False) -> bool:
+    def upsert_call(
+        self, call: Call, now: float, *, live_listing: bool = False, source: str = "calls"
+    ) -> bool:
         self.seen.note(call.id, call.status, now)
-        return super().upsert_call(call, now, live_listing=live_listing)
+        return super().upsert_call(call, now, live_listing=live_listing, source=source)
 
     def mark_ended(self, call_id: str, now: float) -> None:
         self.seen.first.setdefault((call_id, "ended"), now)

@@ -65,7 +65,10 @@ def _shows_data(child: PtyChild) -> bool:
 
 
 def _day_run(
-    argv: list[str], extra: dict[str, str], warmup_s: float, day_wall: float,
+    argv: list[str],
+    extra: dict[str, str],
+    warmup_s: float,
+    day_wall: float,
     sim: LoopbackSim | None,
 ) -> tuple[list[tuple[float, int]], tuple[int | None, int | None]] | None:
     """RSS samples over `day_wall` seconds after warm-up; None if no data ever showed."""
@@ -102,23 +105,39 @@ def bench_rss_day(speed: float, warmup_s: float) -> list[dict[str, object]]:
         url = sim.start()
         if url is not None:
             how = "monitor against `dialnexa-monitor sim` on loopback (separate process)"
-            result = _day_run(monitor_argv("--base-url", url), {"DIALNEXA_API_KEY": SIM_KEY},
-                              warmup_s, day_wall, sim)
+            result = _day_run(
+                monitor_argv("--base-url", url),
+                {"DIALNEXA_API_KEY": SIM_KEY},
+                warmup_s,
+                day_wall,
+                sim,
+            )
     finally:
         sim.stop()
     if result is None:
         why = f"no data on screen within {DATA_WAIT_S:.0f} s" if how else "it did not start"
-        how = (f"--demo, in-process simulator (loopback sim: {why}): RSS includes the "
-               "simulated world's own memory")
+        how = (
+            f"--demo, in-process simulator (loopback sim: {why}): RSS includes the "
+            "simulated world's own memory"
+        )
         result = _day_run(
-            monitor_argv("--demo", "--scenario", "huge", "--speed", f"{speed:g}"), {},
-            warmup_s, day_wall, None,
+            monitor_argv("--demo", "--scenario", "huge", "--speed", f"{speed:g}"),
+            {},
+            warmup_s,
+            day_wall,
+            None,
         )
     took = time.monotonic() - t_begin
     if result is None or len(result[0]) < 2:
         return [
-            metric("memory.rss_growth_24h_sim", None, "%", target="< 10%", scenario=scenario,
-                   note=f"no data on screen or no RSS samples; {how}"),
+            metric(
+                "memory.rss_growth_24h_sim",
+                None,
+                "%",
+                target="< 10%",
+                scenario=scenario,
+                note=f"no data on screen or no RSS samples; {how}",
+            ),
         ]
     samples, sim_rss = result
     start, end = samples[0][1], samples[-1][1]
@@ -126,8 +145,9 @@ def bench_rss_day(speed: float, warmup_s: float) -> list[dict[str, object]]:
     growth = 100.0 * (end - start) / start
     sim_note = ""
     if sim_rss[0] is not None and sim_rss[1] is not None:
-        sim_note = (f"; the simulator process itself went {_mb(sim_rss[0]):.1f} → "
-                    f"{_mb(sim_rss[1]):.1f} MiB")
+        sim_note = (
+            f"; the simulator process itself went {_mb(sim_rss[0]):.1f} → {_mb(sim_rss[1]):.1f} MiB"
+        )
     note = (
         f"{how}; {day_wall:.0f} s wall at --speed {speed:g} = 24 simulated hours, after "
         f"{warmup_s:.0f} s warm-up; monitor RSS {_mb(start):.1f} → {_mb(end):.1f} MiB "
@@ -136,11 +156,17 @@ def bench_rss_day(speed: float, warmup_s: float) -> list[dict[str, object]]:
         f"world lived a day; bench took {took:.0f} s"
     )
     return [
-        metric("memory.rss_huge_day_end", _mb(end), "MiB", target="< 200 MiB",
-               scenario=scenario,
-               note=f"monitor RSS after 24 simulated hours of the huge scenario; {note}"),
-        metric("memory.rss_growth_24h_sim", growth, "%", target="< 10%", scenario=scenario,
-               note=note),
+        metric(
+            "memory.rss_huge_day_end",
+            _mb(end),
+            "MiB",
+            target="< 200 MiB",
+            scenario=scenario,
+            note=f"monitor RSS after 24 simulated hours of the huge scenario; {note}",
+        ),
+        metric(
+            "memory.rss_growth_24h_sim", growth, "%", target="< 10%", scenario=scenario, note=note
+        ),
     ]
 
 
@@ -159,9 +185,11 @@ def _build_engine(n_calls: int) -> Any:
     store = Store()
     mono = clock.monotonic()
     with store.batch():
-        store.put_campaign(CampaignState(
-            Campaign.model_validate({"id": CAMPAIGN_ID, "name": "X", "status": "running"})
-        ))
+        store.put_campaign(
+            CampaignState(
+                Campaign.model_validate({"id": CAMPAIGN_ID, "name": "X", "status": "running"})
+            )
+        )
         for i in range(n_calls):
             status = STATUSES[i % len(STATUSES)]
             created = t_end - timedelta(seconds=3 * (n_calls - i))
@@ -176,8 +204,9 @@ def _build_engine(n_calls: int) -> Any:
                 "agent_id": "agent_7",
             }
             if status not in ("in_progress", "queued"):
-                raw["ended_at"] = (created + timedelta(seconds=40)).isoformat().replace(
-                    "+00:00", "Z")
+                raw["ended_at"] = (
+                    (created + timedelta(seconds=40)).isoformat().replace("+00:00", "Z")
+                )
                 raw["duration_s"] = 40
             store.upsert_call(Call.model_validate(raw), mono)
         for resource in ("active", "endings", "campaigns", f"calls/{CAMPAIGN_ID}"):
@@ -215,8 +244,11 @@ def _build_engine(n_calls: int) -> Any:
 
         def view(self) -> DashboardView:
             return dashboard_view(
-                self.store, now=self.clock.now(), mono_now=self.clock.monotonic(),
-                cap=self.settings.concurrency_cap, selected_call_id=self.selected_call_id,
+                self.store,
+                now=self.clock.now(),
+                mono_now=self.clock.monotonic(),
+                cap=self.settings.concurrency_cap,
+                selected_call_id=self.selected_call_id,
             )
 
     return BenchEngine()
@@ -305,7 +337,11 @@ def _scale_in_subprocess(n_calls: int, timeout_s: float) -> dict[str, Any] | Non
         try:
             proc = subprocess.run(
                 [sys.executable, "-m", "benchmarks.bench_memory", "--scale-child", str(n_calls)],
-                cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout_s,
+                cwd=REPO,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=timeout_s,
                 check=False,
             )
         except subprocess.TimeoutExpired:
@@ -317,9 +353,9 @@ def _scale_in_subprocess(n_calls: int, timeout_s: float) -> dict[str, Any] | Non
     return result
 
 
-def _scale_metrics(res: dict[str, Any], n_calls: int, took: float, extra: str) -> list[
-    dict[str, object]
-]:
+def _scale_metrics(
+    res: dict[str, Any], n_calls: int, took: float, extra: str
+) -> list[dict[str, object]]:
     scenario = f"{n_calls} calls of one campaign, headless run_test 200x50"
     common = (
         f"pilot.pause() baseline {res.get('pause_s', 0) * 1000:.1f} ms subtracted once; "
@@ -331,15 +367,30 @@ def _scale_metrics(res: dict[str, Any], n_calls: int, took: float, extra: str) -
         return None if v is None else float(v) * 1000
 
     return [
-        metric("scale.campaign_screen_open", ms("open_s"), "ms", target="< 300 ms",
-               scenario=scenario,
-               note=f"push CampaignScreen → its table holds all {res.get('rows')} rows "
-                    f"({res.get('open_pauses')} pauses); {common}"),
-        metric("scale.campaign_filter_outcome", ms("filter_outcome_s"), "ms", scenario=scenario,
-               note=f"set_filter('busy') → {res.get('filter_outcome_rows')} rows shown; "
-                    f"clearing it again took {ms('unfilter_s') or 0:.0f} ms; {common}"),
-        metric("scale.campaign_filter_text", ms("filter_text_s"), "ms", scenario=scenario,
-               note=f"set_filter(<one call id>) → {res.get('filter_text_rows')} row(s); {common}"),
+        metric(
+            "scale.campaign_screen_open",
+            ms("open_s"),
+            "ms",
+            target="< 300 ms",
+            scenario=scenario,
+            note=f"push CampaignScreen → its table holds all {res.get('rows')} rows "
+            f"({res.get('open_pauses')} pauses); {common}",
+        ),
+        metric(
+            "scale.campaign_filter_outcome",
+            ms("filter_outcome_s"),
+            "ms",
+            scenario=scenario,
+            note=f"set_filter('busy') → {res.get('filter_outcome_rows')} rows shown; "
+            f"clearing it again took {ms('unfilter_s') or 0:.0f} ms; {common}",
+        ),
+        metric(
+            "scale.campaign_filter_text",
+            ms("filter_text_s"),
+            "ms",
+            scenario=scenario,
+            note=f"set_filter(<one call id>) → {res.get('filter_text_rows')} row(s); {common}",
+        ),
     ]
 
 
@@ -350,12 +401,27 @@ def bench_scale(n_calls: int, probe_calls: int, timeout_s: float) -> list[dict[s
     try:
         probe = _scale_in_subprocess(probe_calls, timeout_s)
     except (RuntimeError, ValueError) as exc:  # the UI is young: report, never crash the run
-        return [metric("scale.campaign_screen_open", None, "ms", target="< 300 ms",
-                       scenario=scenario, note=f"failed: {exc}")]
+        return [
+            metric(
+                "scale.campaign_screen_open",
+                None,
+                "ms",
+                target="< 300 ms",
+                scenario=scenario,
+                note=f"failed: {exc}",
+            )
+        ]
     if probe is None:
-        return [metric("scale.campaign_screen_open", None, "ms", target="< 300 ms",
-                       scenario=scenario,
-                       note=f"{probe_calls} calls did not finish within {timeout_s:.0f} s")]
+        return [
+            metric(
+                "scale.campaign_screen_open",
+                None,
+                "ms",
+                target="< 300 ms",
+                scenario=scenario,
+                note=f"{probe_calls} calls did not finish within {timeout_s:.0f} s",
+            )
+        ]
     worst = max(float(probe.get(k) or 0) for k in ("open_s", "filter_outcome_s", "filter_text_s"))
     probe_note = (
         f"; at {probe_calls} calls: open {probe.get('open_s', 0) * 1000:.0f} ms, "
@@ -366,22 +432,38 @@ def bench_scale(n_calls: int, probe_calls: int, timeout_s: float) -> list[dict[s
     if worst * n_calls / probe_calls > timeout_s / 4:
         took = time.monotonic() - t
         return [
-            {**m, "value": None, "scenario": scenario,
-             "note": f"not run at {n_calls} calls: {probe_calls} calls already took "
-                     f"{worst:.1f} s for one step (linear extrapolation > {timeout_s / 4:.0f} s)"
-                     f"{probe_note}; bench took {took:.0f} s"}
+            {
+                **m,
+                "value": None,
+                "scenario": scenario,
+                "note": f"not run at {n_calls} calls: {probe_calls} calls already took "
+                f"{worst:.1f} s for one step (linear extrapolation > {timeout_s / 4:.0f} s)"
+                f"{probe_note}; bench took {took:.0f} s",
+            }
             for m in _scale_metrics(probe, probe_calls, took, "")
         ]
     try:
         full = _scale_in_subprocess(n_calls, timeout_s)
     except (RuntimeError, ValueError) as exc:
-        return [metric("scale.campaign_screen_open", None, "ms", target="< 300 ms",
-                       scenario=scenario, note=f"failed: {exc}{probe_note}")]
+        return [
+            metric(
+                "scale.campaign_screen_open",
+                None,
+                "ms",
+                target="< 300 ms",
+                scenario=scenario,
+                note=f"failed: {exc}{probe_note}",
+            )
+        ]
     took = time.monotonic() - t
     if full is None:
         return [
-            {**m, "value": None, "scenario": scenario,
-             "note": f"{n_calls} calls did not finish within {timeout_s:.0f} s{probe_note}"}
+            {
+                **m,
+                "value": None,
+                "scenario": scenario,
+                "note": f"{n_calls} calls did not finish within {timeout_s:.0f} s{probe_note}",
+            }
             for m in _scale_metrics(probe, probe_calls, took, "")
         ]
     return _scale_metrics(full, n_calls, took, probe_note)

@@ -232,13 +232,23 @@ def bench_startup(runs: int) -> list[dict[str, object]]:
                 data.append(t_data - child.started)
     note = f"median of {runs} runs, busy scenario, 80x24, fork → event seen by the harness"
     return [
-        metric("startup.first_frame", percentile(first, 50), "s", scenario="busy 80x24",
-               note=f"{note}; first byte on the pty (runs: {_fmt(first)})"),
-        metric("startup.first_data", percentile(data, 50), "s", target="<= 1.5 s",
-               scenario="busy 80x24",
-               note=f"{note}; first time the emulated screen (pyte) shows an active-call row "
-                    f"(a masked phone '…' + 4 digits) (runs: {_fmt(data)}; "
-                    f"{runs - len(data)} timed out at 15 s)"),
+        metric(
+            "startup.first_frame",
+            percentile(first, 50),
+            "s",
+            scenario="busy 80x24",
+            note=f"{note}; first byte on the pty (runs: {_fmt(first)})",
+        ),
+        metric(
+            "startup.first_data",
+            percentile(data, 50),
+            "s",
+            target="<= 1.5 s",
+            scenario="busy 80x24",
+            note=f"{note}; first time the emulated screen (pyte) shows an active-call row "
+            f"(a masked phone '…' + 4 digits) (runs: {_fmt(data)}; "
+            f"{runs - len(data)} timed out at 15 s)",
+        ),
     ]
 
 
@@ -322,9 +332,7 @@ def _key_session(
                 run.byte_ms[name].append((later[0] - t0) * 1000)
             if t1 is None:
                 run.unanswered += 1
-                run.stopped = (
-                    f"'{name}' not visible within {key_timeout:.0f} s; stopped there"
-                )
+                run.stopped = f"'{name}' not visible within {key_timeout:.0f} s; stopped there"
                 break
             run.screen_ms[name].append((t1 - t0) * 1000)
             child.pump_for(spacing_s)
@@ -346,8 +354,11 @@ def bench_keys(quick: bool) -> list[dict[str, object]]:
     for label, rate, target in links:
         budget = (15.0 if quick else 25.0) if rate is None else (12.0 if quick else 16.0)
         with PtyChild(
-            monitor_argv("--demo", "--scenario", "huge"), cols=80, rows=24,
-            emulate=True, link_rate=rate,
+            monitor_argv("--demo", "--scenario", "huge"),
+            cols=80,
+            rows=24,
+            emulate=True,
+            link_rate=rate,
         ) as child:
             run = _key_session(child, cycles, 0.5, budget, local=rate is None)
         all_ms = [v for vs in run.screen_ms.values() for v in vs]
@@ -360,30 +371,44 @@ def bench_keys(quick: bool) -> list[dict[str, object]]:
         for name in KEYS:
             vals = run.screen_ms[name]
             bytes_vals = run.byte_ms[name]
-            out.append(metric(
-                f"keys.{name}.p50.{label}", percentile(vals, 50), "ms",
-                scenario=f"huge 80x24 {label}",
-                note=f"{common}; key → effect on the emulated screen; n={len(vals)}",
-            ))
-            out.append(metric(
-                f"keys.{name}.p95.{label}", percentile(vals, 95), "ms",
-                target=target or None, scenario=f"huge 80x24 {label}",
-                note=(
-                    f"{common}; key → effect on the emulated screen; n={len(vals)}; "
-                    f"key → first byte p50/p95 "
-                    f"{_opt(percentile(bytes_vals, 50))}/{_opt(percentile(bytes_vals, 95))} ms"
-                ),
-            ))
+            out.append(
+                metric(
+                    f"keys.{name}.p50.{label}",
+                    percentile(vals, 50),
+                    "ms",
+                    scenario=f"huge 80x24 {label}",
+                    note=f"{common}; key → effect on the emulated screen; n={len(vals)}",
+                )
+            )
+            out.append(
+                metric(
+                    f"keys.{name}.p95.{label}",
+                    percentile(vals, 95),
+                    "ms",
+                    target=target or None,
+                    scenario=f"huge 80x24 {label}",
+                    note=(
+                        f"{common}; key → effect on the emulated screen; n={len(vals)}; "
+                        f"key → first byte p50/p95 "
+                        f"{_opt(percentile(bytes_vals, 50))}/{_opt(percentile(bytes_vals, 95))} ms"
+                    ),
+                )
+            )
         if rate is None:
-            out.append(metric(
-                "memory.rss_huge_live", _mb(run.rss_end), "MiB", target="< 200 MiB",
-                scenario="huge 80x24 --speed 1",
-                note=(
-                    f"RSS at the end of the local key session: {run.wall_s + WARMUP_S:.0f} s "
-                    "of the huge scenario in real time (the issue asks for 10 min; see "
-                    "bench_memory for a simulated day at high speed)"
-                ),
-            ))
+            out.append(
+                metric(
+                    "memory.rss_huge_live",
+                    _mb(run.rss_end),
+                    "MiB",
+                    target="< 200 MiB",
+                    scenario="huge 80x24 --speed 1",
+                    note=(
+                        f"RSS at the end of the local key session: {run.wall_s + WARMUP_S:.0f} s "
+                        "of the huge scenario in real time (the issue asks for 10 min; see "
+                        "bench_memory for a simulated day at high speed)"
+                    ),
+                )
+            )
     return out
 
 

@@ -73,6 +73,7 @@ def jobs_for(only: list[str], soak_hours: float | None, soak_wall: float | None)
     jobs = [
         Job("reliability.soak", "reliability", "soak_part", FAKE, soak_timeout, soak_kwargs),
         Job("bench_api", "bench_api", "run", FAKE),
+        Job("bench_counts", "bench_counts", "run", FAKE),
         Job("reliability.drills", "reliability", "drills_part", FAKE),
         Job("bench_sim", "bench_sim", "run", FAKE),
         Job("bench_terminal", "bench_terminal", "run", REAL),

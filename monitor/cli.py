@@ -99,6 +99,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     snap.add_argument("--format", choices=["json", "table"], default="json")
     snap.add_argument(
+        "--wait",
+        action="store_true",
+        help="whole dashboard: read every campaign's history within the rate budget, however "
+        "long it takes (progress on stderr), instead of one round",
+    )
+    snap.add_argument(
         "--demo", action="store_true", help="read the embedded simulator instead of the API"
     )
     _sim_world(snap)

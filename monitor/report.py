@@ -41,6 +41,8 @@ class Report:
     notes: list[dict[str, str]] = field(default_factory=list)
     dashboard: bool = False
     """The whole dashboard: `active_calls` is printed even when not known (null)."""
+    counts_attribution: dict[str, int] | None = None
+    """Endings seen this round and how many could be given to a campaign (whole dashboard)."""
 
     def fail(self, resource: str, error: ApiError) -> None:
         self.errors.append({"resource": resource, "kind": error.kind, "message": error.message})
@@ -76,6 +78,8 @@ class Report:
             out["active_calls"] = self.active_calls
         if self.concurrency is not None:
             out["concurrency"] = self.concurrency
+        if self.counts_attribution is not None:
+            out["counts_attribution"] = self.counts_attribution
         out["errors"] = self.errors
         return out
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Callable
 from functools import partial
 from typing import Any, TypeVar
 
@@ -30,13 +31,13 @@ from monitor.polling.fetch import (
     campaign_calls_page,
     fetch_campaign_counts,
 )
-from monitor.report import Report
+from monitor.polling.oneshot import dashboard_round
+from monitor.report import Report, iso
 from monitor.snapshot_call import patiently, read_call
 from monitor.snapshot_dashboard import (
     active_calls_json,
     concurrency_json,
     counts_not_read,
-    retry_failed_once,
 )
 from monitor.state.derive import (
     connect_rate,
@@ -124,30 +125,26 @@ async def collect(
     return report
 
 
-DASHBOARD_DEADLINE_S = 120.0
-"""A whole-dashboard snapshot reads every campaign's counts once, paced by the rate budget."""
-
-
 async def read_dashboard(
     client: DialNexaClient,
     settings: Settings,
     clock: Clock,
     *,
-    deadline_s: float = DASHBOARD_DEADLINE_S,
+    wait: bool = False,
+    deadline_s: float | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Report:
-    """One round of every poller, through the same engine as the live monitor."""
-    engine = Engine(client, settings, clock=clock)
-    engine.one_shot = True
-    task = asyncio.create_task(engine.run())
-    started = clock.monotonic()
-    try:
-        while not engine.round_complete() and clock.monotonic() - started < deadline_s:
-            await clock.sleep(0.05)
-        await retry_failed_once(engine, clock, started + deadline_s)
-    finally:
-        engine.stop()
-        await task
-    return dashboard_report(engine, client.base_url, clock)
+    """One round of the dashboard through the same engine as the live monitor (the polling
+    layer's `dashboard_round`); what it could not read is in `errors`."""
+    result = await dashboard_round(
+        client, settings, clock, wait=wait, deadline_s=deadline_s, progress=progress
+    )
+    report = dashboard_report(result.engine, client.base_url, clock)
+    for key, error in sorted(result.errors.items()):
+        report.fail(key, error)
+    for key, why in sorted(result.missing.items()):
+        report.errors.append({"resource": key, "kind": "timeout", "message": why})
+    return report
 
 
 def dashboard_report(engine: Engine, base_url: str, clock: Clock) -> Report:
@@ -165,9 +162,23 @@ def dashboard_report(engine: Engine, base_url: str, clock: Clock) -> Report:
                 "counts": row.counts,
                 "connect_rate": row.connect_rate,
                 "qualified_rate": row.qualified_rate,
+                "analysis_pending": row.analysis_pending,
                 "in_flight": None if c.unknown else row.in_flight,
                 "max_concurrent_calls": row.max_concurrent,
                 "flags": list(row.count_flags),
+                # Counts: the API's totals at one read plus every ending seen since; null
+                # where that history is not read yet (`since_start` is exact meanwhile).
+                "history_filling": row.history_filling,
+                "since_start": row.since_start,
+                "last_correction": (
+                    None
+                    if row.correction is None
+                    else {
+                        "at": iso(row.correction.at),
+                        "status": row.correction.status,
+                        "by": row.correction.by,
+                    }
+                ),
             }
         )
         state = engine.store.campaigns.get(row.id)
@@ -189,16 +200,16 @@ def dashboard_report(engine: Engine, base_url: str, clock: Clock) -> Report:
     for key, fresh in sorted(engine.store.freshness.items()):
         if fresh.error is not None:
             report.fail(key, fresh.error)
-    for key, job in sorted(engine.jobs.items()):
-        if job.runs == 0 and key not in engine.store.freshness:
-            report.errors.append(
-                {
-                    "resource": key,
-                    "kind": "timeout",
-                    "message": "not read within the snapshot's time (rate budget)",
-                }
-            )
+    attribution = engine.store.tally.attribution
+    report.counts_attribution = {
+        "endings_seen": attribution.endings,
+        "attributed": attribution.attributed,
+    }
     return report
+
+
+def _progress(message: str) -> None:
+    print(f"snapshot: {message}", file=sys.stderr, flush=True)
 
 
 def _usage(message: str) -> int:
@@ -237,7 +248,10 @@ def run_snapshot(args: argparse.Namespace) -> int:
         clock = SystemClock()
         async with DialNexaClient(base_url, key, transport=transport, clock=clock) as client:
             if args.call is None and not args.campaign:
-                return await read_dashboard(client, settings, clock)
+                wait = bool(getattr(args, "wait", False))
+                return await read_dashboard(
+                    client, settings, clock, wait=wait, progress=_progress if wait else None
+                )
             return await collect(
                 client,
                 call_id=args.call,

@@ -1,9 +1,10 @@
 """The whole-dashboard `snapshot`: its JSON parts, and its one retry of what failed.
 
 `--call` and `--campaign` retry a 429, a 5xx or a timeout once (INTERFACE.md); the dashboard
-reads through the engine, so after its first round the jobs whose last run failed that way are
-run once more, within the snapshot's deadline. Figures with no reading are null with the
-reason (`unknown_reason`), never zeros: "0 in flight" is a reading, and there was none.
+reads through the engine, whose one-shot round (`monitor.polling.oneshot`) runs the lists whose
+last run failed that way once more, within the snapshot's deadline. Figures with no reading
+are null with the reason (`unknown_reason`), never zeros: "0 in flight" is a reading, and there
+was none.
 """
 
 from __future__ import annotations
@@ -11,35 +12,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from monitor.clock import Clock
 from monitor.polling.engine import Engine
 from monitor.report import Report, iso
 from monitor.state.calltime import call_clock
 from monitor.state.notes import FINAL_OUTCOMES
 from monitor.state.views import ConcurrencyView
-
-RETRY_WAIT_MAX_S = 30.0
-"""The retry waits this long at most (a 429's Retry-After included), as `--call` does."""
-
-
-async def retry_failed_once(engine: Engine, clock: Clock, deadline: float) -> None:
-    store = engine.store
-    failed = {
-        key: job.runs
-        for key, job in engine.jobs.items()
-        if (fresh := store.freshness.get(key)) is not None
-        and fresh.error is not None
-        and fresh.error.transient
-    }
-    if not failed:
-        return
-    engine.retry_now(list(failed))
-    until = min(deadline, clock.monotonic() + RETRY_WAIT_MAX_S)
-    while clock.monotonic() < until and any(
-        (job := engine.jobs.get(key)) is not None and job.runs <= runs
-        for key, runs in failed.items()
-    ):
-        await clock.sleep(0.05)
 
 
 def active_calls_json(engine: Engine, now: datetime) -> list[dict[str, Any]]:

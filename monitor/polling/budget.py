@@ -10,12 +10,16 @@ ceiling so that the steady state leaves room for the campaigns' own integrations
 
 from __future__ import annotations
 
+import contextvars
 import math
 import random
 from collections import deque
 from dataclasses import dataclass, field
 
 from monitor.api.ratelimit import RateLimitInfo
+
+SENT_AT: contextvars.ContextVar[float] = contextvars.ContextVar("sent_at", default=-1e18)
+"""Monotonic time the current task's last request passed the budget gate (was sent)."""
 
 WINDOW_S = 60.0
 ESSENTIAL = 1

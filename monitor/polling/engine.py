@@ -20,7 +20,7 @@ import random
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from monitor.api.client import ID_PATTERN, DialNexaClient, ResponseInfo
 from monitor.api.errors import (
@@ -40,30 +40,32 @@ from monitor.api.pages import Page, ReadNote
 from monitor.api.vocab import FINAL_STATUSES, CallStatus
 from monitor.clock import Clock, SystemClock
 from monitor.config import Settings
-from monitor.polling.budget import BACKGROUND, Budget
+from monitor.polling.budget import BACKGROUND, SENT_AT, Budget
 from monitor.polling.cadence import FLOOR_S, Cadence
+from monitor.polling.counts import BACKFILL_FIRST_S, FOCUS_S, RECONCILE_S, Counts
 from monitor.polling.fetch import (
     FilterIgnored,
     Routes,
-    campaign_calls_page,
     fetch_active_calls,
     fetch_calls_by_id,
     fetch_campaign,
-    fetch_campaign_counts,
     fetch_campaign_list,
     fetch_queued_calls,
     fetch_recent_endings,
     fetch_retry_history,
 )
 from monitor.polling.sweep import PageWidth, SweepOrder
-from monitor.state.derive import history_from_call, qualified_rate, summarise
+from monitor.state.derive import history_from_call, summarise
 from monitor.state.store import ApiHealth, Freshness, Store
+from monitor.state.tally import COUNTED
 from monitor.state.views import DashboardView, dashboard_view, retry_config_for
 
 log = logging.getLogger(__name__)
 
 PRIORITY: contextvars.ContextVar[int] = contextvars.ContextVar("poll_priority", default=BACKGROUND)
 """The priority of the job making the current request (read by the budget gate)."""
+CURRENT_JOB: contextvars.ContextVar[Job | None] = contextvars.ContextVar("poll_job", default=None)
+"""The job making the current request, so the gate can raise it as its data ages."""
 
 P_SELECTED, P_ACTIVE, P_FOCUSED, P_LISTS, P_OTHERS, P_ANALYSIS = 0, 1, 2, 3, 4, 5
 MAX_BACKGROUND_JOBS = 2
@@ -99,6 +101,23 @@ LOOKUP_BEHIND_S = 120.0
 QUEUED_RECHECK_S = 90.0
 """A queued call no listing has shown for this long (the queue is longer than the pages read)
 is looked up: it may have been dialled and ended between two sweeps."""
+TARGET_AGE_S = {
+    "active": 15.0,
+    "endings": 30.0,
+    "outcomes": 60.0,
+    "campaigns": 60.0,
+    "queued": 120.0,
+    "focus": 30.0,
+    "call": 10.0,
+    "retries": 60.0,
+}
+"""The age each pane's data promises (README, "How it polls"): active calls and concurrency
+(active, endings), campaigns (campaigns list, endings), the focused campaign's listing, the
+selected call and its retries."""
+URGENT_ROOM = 0.75
+"""History of the campaigns on screen is urgent only while the minute is under this share."""
+TARGET_SHARE = 0.6
+"""A job whose data is older than this share of its target goes before the others."""
 FINAL_SUMMARIES = frozenset(
     {"completed", "all_retries_exhausted", "voicemail_final", "failed", "ended"}
 )
@@ -121,6 +140,9 @@ class Job:
     runs: int = 0
     due_hint: float | None = None
     """Set by a poll that found nothing to do: when it is worth asking again."""
+    target_s: float | None = None
+    """The age its pane promises: a job whose data is older than most of this goes before
+    everything but the selected call, so no pane starves while the budget has room."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,13 +204,21 @@ class Engine:
         self.page_width = PageWidth()
         """Listings found not to be newest first: nothing is inferred from their pages."""
         self._campaign_missing: dict[str, tuple[float, int]] = {}
+        self._campaign_page_next = 2
+        self._campaign_rotation: set[str] = set()
+        """Campaigns listed on the pages read since the rotation last reached the end."""
         """Campaigns a complete list left out: since when, and how many lists in a row."""
         self._api_anchor: tuple[datetime, float] | None = None
         """The API's clock at a monotonic instant (from `Date`): durations of running calls
         are measured on it, so a laptop clock minutes off, or stepped, moves none of them."""
+        self._offset: tuple[float, float] | None = None
+        """Bounds on (API epoch seconds - monotonic), narrowed by every `Date` (whole seconds,
+        rounded down) at a different sub-second phase: the instant a count was read, to the
+        tens of milliseconds, so an ending at that instant is neither missed nor counted twice."""
         self._skew_noted = False
         self._recovered = False
         """The API answered again after failing: pollers that were failing go again now."""
+        self.counts = Counts(self)
         client.before_request = self._gate
         client.listeners.append(self._on_response)
         client.read_listeners.append(self._on_read)
@@ -205,11 +235,16 @@ class Engine:
         if campaign_id == self.focused_campaign_id:
             return
         self.focused_campaign_id = campaign_id
-        for key in (f"counts/{campaign_id}", f"analysis/{campaign_id}"):
-            job = self.jobs.get(key)
-            if job is not None:
-                job.due = min(job.due, max(self.clock.monotonic(), job.ended + FLOOR_S))
+        # Its header counts are live from the endings stream; its listing (focus/<id>) is
+        # added by _sync_jobs, due at once, and its history (if missing) read first.
+        baseline = self.jobs.get("baseline")
+        if baseline is not None:
+            baseline.due = min(baseline.due, max(self.clock.monotonic(), baseline.ended + FLOOR_S))
         self._wake.set()
+
+    def show_campaigns(self, campaign_ids: tuple[str, ...] | None) -> None:
+        """The campaigns on screen, in screen order: their history is read first."""
+        self.counts.visible = campaign_ids
 
     def refresh_now(self) -> None:
         """Poll everything as soon as the budget allows (never faster than 1/s per resource)."""
@@ -253,7 +288,27 @@ class Engine:
         date, at = self._api_anchor
         return date + timedelta(seconds=self.clock.monotonic() - at)
 
+    def api_instant(self, mono: float | None = None) -> datetime:
+        """Now (or the monotonic instant `mono`) on the API's clock, as precisely as the
+        `Date`s seen allow (for counts)."""
+        now = self.clock.monotonic()
+        at = now if mono is None else mono
+        if self._offset is None:
+            return self.api_now() - timedelta(seconds=now - at)
+        lo, hi = self._offset
+        return datetime.fromtimestamp(at + (lo + hi) / 2, UTC)
+
+    def _narrow_offset(self, date: datetime, at: float) -> None:
+        lo, hi = date.timestamp() - at, date.timestamp() + 1 - at
+        if self._offset is not None:
+            old_lo, old_hi = self._offset
+            if max(lo, old_lo) < min(hi, old_hi):
+                lo, hi = max(lo, old_lo), min(hi, old_hi)
+            # else: the API's clock stepped, or the latency widened it: start again from here.
+        self._offset = (lo, hi)
+
     def _note_server_date(self, date: datetime, at: float) -> None:
+        self._narrow_offset(date, at)
         # `Date` has whole seconds (rounded down): +0.5 s is the best guess, and the anchor
         # only moves when it is off by more than that rounding, so durations never wobble.
         estimate = date + timedelta(seconds=0.5)
@@ -283,11 +338,18 @@ class Engine:
     # -- the budget gate and response accounting -------------------------------------------
 
     async def _gate(self, path: str) -> None:
-        priority = PRIORITY.get()
+        job = CURRENT_JOB.get()
         while True:
             now = self.clock.monotonic()
+            # Re-derived while it waits: a request that began as background work is raised
+            # once its pane nears its promised age (the budget's soft share must not hold the
+            # campaign list past its target while the focused campaign spends the minute).
+            priority = (
+                PRIORITY.get() if job is None else min(PRIORITY.get(), self._priority(job, now))
+            )
             higher_waiting = any(n for p, n in self._waiting.items() if p < priority)
             if not higher_waiting and self.budget.take(now, priority):
+                SENT_AT.set(now)
                 return
             self._waiting[priority] += 1
             try:
@@ -299,6 +361,7 @@ class Engine:
         now = info.at
         if info.server_date is not None:
             self._note_server_date(info.server_date, info.at)
+        self.store.tally.start(self.api_instant())
         self.budget.observe(info.rate, now)
         error = info.error
         health = self.store.health
@@ -364,6 +427,18 @@ class Engine:
         self._add("outcomes", P_ACTIVE, LOOKUP_CHECK_S, self._poll_outcomes)
         self._add("queued", P_LISTS, self.poll.batch_list_s, self._poll_queued)
         self._add("campaigns", P_LISTS, self.poll.batch_list_s, self._poll_campaigns)
+        self._add("baseline", P_LISTS, FLOOR_S, self.counts.poll_baseline)
+        self._add(
+            "reconcile",
+            P_OTHERS,
+            RECONCILE_S / len(COUNTED),
+            self.counts.poll_reconcile,
+            cap_s=RECONCILE_S / len(COUNTED),
+        )
+        self._add("backfill", P_ANALYSIS, BACKFILL_FIRST_S, self.counts.poll_backfill)
+        for key, target in TARGET_AGE_S.items():
+            if key in self.jobs:
+                self.jobs[key].target_s = target
         try:
             while not self._stop.is_set():
                 self._sync_jobs()
@@ -372,6 +447,7 @@ class Engine:
                 if now - self._last_prune > PRUNE_EVERY_S:
                     self._last_prune = now
                     self.store.prune(now)
+                    self.store.tally.fold(self.api_instant())
                     self._set_health(
                         self.store.health.state,
                         self.store.health.message,
@@ -429,28 +505,20 @@ class Engine:
 
     def _sync_jobs(self) -> None:
         """Make the set of jobs match what exists and what the user is looking at."""
-        for cid in list(self.store.campaigns):
-            if not ID_PATTERN.fullmatch(cid):
-                continue  # shown from the list; its counts cannot be asked for (see campaigns)
-            focused = cid == self.focused_campaign_id or self.one_shot
-            self._add(
-                f"counts/{cid}",
-                P_FOCUSED if focused else P_OTHERS,
-                self.poll.campaign_counts_s if focused else 2 * self.poll.campaign_counts_s,
-                self._bind(self._poll_counts, cid),
-                cap_s=300.0,
-            )
-            self._add(
-                f"analysis/{cid}",
-                P_FOCUSED if focused else P_ANALYSIS,
-                30.0 if focused else self.poll.analysis_s,
-                self._bind(self._poll_analysis, cid),
-                cap_s=600.0,
-            )
         wanted: set[str] = set()
+        focused = self.focused_campaign_id
+        if focused and focused in self.store.campaigns:
+            wanted.add(f"focus/{focused}")
+            self._add(
+                f"focus/{focused}",
+                P_FOCUSED,
+                FOCUS_S,
+                self._bind(self.counts.poll_focus, focused),
+                cap_s=FOCUS_S,
+            ).target_s = TARGET_AGE_S["focus"]
         if self.selected_call_id:
             cid = self.selected_call_id
-            wanted = {f"call/{cid}", f"retries/{cid}"}
+            wanted |= {f"call/{cid}", f"retries/{cid}"}
             self._add(
                 f"call/{cid}",
                 P_SELECTED,
@@ -458,15 +526,15 @@ class Engine:
                 lambda: self._poll_selected(cid),
                 # The call the user is looking at stays within the vendor's 5-10 s.
                 cap_s=max(self.poll.selected_call_s, SELECTED_CAP_S),
-            )
+            ).target_s = TARGET_AGE_S["call"]
             self._add(
                 f"retries/{cid}",
                 P_SELECTED,
                 self.poll.retries_s,
                 lambda: self._poll_retries(cid),
-                cap_s=120.0,
-            )
-        for key in [k for k in self.jobs if k.startswith(("call/", "retries/"))]:
+                cap_s=TARGET_AGE_S["retries"] / 2,
+            ).target_s = TARGET_AGE_S["retries"]
+        for key in [k for k in self.jobs if k.startswith(("call/", "retries/", "focus/"))]:
             if key not in wanted:
                 self._drop(key)
 
@@ -492,25 +560,39 @@ class Engine:
                 for j in self.jobs.values()
                 if j.task is None and j.due <= now and not j.cadence.final
             ),
-            key=lambda j: (j.priority, j.due),
+            key=lambda j: (self._priority(j, now), j.due),
         )
         if self.store.health.state == "key_refused":
             # One slow probe is enough to notice a fixed key; the rest would only be refused.
             due = [j for j in due if j.key == "active"]
         for job in due:
-            if job.priority >= P_LISTS:
+            if self._priority(job, now) >= P_LISTS:
                 if background >= MAX_BACKGROUND_JOBS:
                     continue
                 background += 1
             job.started = now
             job.task = asyncio.create_task(self._run_job(job), name=f"poll-{job.key}")
 
+    def _priority(self, job: Job, now: float) -> int:
+        """A job's priority now: raised when its pane is near its promised age, and for the
+        history (baseline) of the campaigns on screen early in the run."""
+        if job.key == "baseline":
+            # The on-screen campaigns' history goes early while the minute has room; when the
+            # active sweep fills it (1,000 in flight) it is background work, so the endings
+            # behind every count and the concurrency are never held for it.
+            roomy = self.budget.used_last_minute(now) < URGENT_ROOM * self.budget.per_min
+            return P_FOCUSED if roomy and self.counts.urgent() else job.priority
+        if job.target_s is None or job.priority <= P_ACTIVE:
+            return job.priority
+        fresh = self.store.freshness.get(job.key)
+        age = None if fresh is None else fresh.age(now)
+        if age is not None and age > TARGET_SHARE * job.target_s:
+            return P_ACTIVE
+        return job.priority
+
     async def _run_job(self, job: Job) -> None:
-        # Each campaign's first counts come before other campaigns' refreshes, so the first
-        # screen is not all dashes; still background work, so a big workspace's 50 campaigns
-        # (7 requests each) do not crowd out the active sweep.
-        first_counts = job.runs == 0 and job.key.startswith("counts/")
-        PRIORITY.set(min(job.priority, P_LISTS) if first_counts else job.priority)
+        PRIORITY.set(self._priority(job, self.clock.monotonic()))
+        CURRENT_JOB.set(job)
         retry_after: float | None = None
         try:
             changed = await job.poll()
@@ -585,7 +667,7 @@ class Engine:
             # back for the whole sweep, nor are the calls it proves ended.
             with store.batch():
                 for call in page.items:
-                    store.upsert_call(call, now, live_listing=True, source="in-flight list")
+                    self.take(call, now, live_listing=True, source="in-flight list")
                 for tracked in live_before:
                     if tracked.call.id not in seen and order.left_list(tracked.call.created_at):
                         self._left_lists(tracked.call.id, now)
@@ -613,6 +695,20 @@ class Engine:
         per_page = 60.0 / max(1.0, ACTIVE_SHARE * self.budget.per_min)
         self.jobs["active"].cadence.rebase(max(self.poll.active_calls_s, pages * per_page))
         return before != after
+
+    def take(
+        self, call: Call, now: float, *, live_listing: bool = False, source: str = "calls"
+    ) -> bool:
+        """A call as any poller read it: into the store (merged with what earlier reads
+        said), and its ending (if it ended) into its campaign's counts, once per attempt
+        whichever read brought it. The merged record is counted: a read that leaves the
+        campaign out still counts for the campaign an earlier read named."""
+        changed = self.store.upsert_call(call, now, live_listing=live_listing, source=source)
+        tracked = self.store.calls.get(call.id)
+        merged = tracked.call if tracked is not None else call
+        if merged.status in FINAL_STATUSES:
+            changed |= self.store.tally.observe(merged, self.api_instant())
+        return changed
 
     def _note_order(self, listing: str, order: SweepOrder) -> None:
         if not order.ordered and self._order.get(listing, True):
@@ -653,7 +749,7 @@ class Engine:
         seen = {c.id for c in calls}
         with store.batch():
             for call in calls:
-                changed |= store.upsert_call(call, now, live_listing=True, source="queued list")
+                changed |= self.take(call, now, live_listing=True, source="queued list")
             for tracked in queued_before:
                 cid = tracked.call.id
                 if cid in seen or tracked.ended_seen is not None:
@@ -716,9 +812,7 @@ class Engine:
                 self._outcomes.pop(call.id, None)
                 # Fresh from the API: if it is still live, the listing missed it (it slid
                 # between two pages) and it is live again.
-                changed |= store.upsert_call(
-                    call, now, live_listing=True, source="lookup by id"
-                )
+                changed |= self.take(call, now, live_listing=True, source="lookup by id")
         for cid in ready:
             if cid in self._outcomes:
                 since, tries = self._outcomes[cid]
@@ -738,7 +832,7 @@ class Engine:
         changed = False
         with self.store.batch():
             for call in page.items:
-                changed |= self.store.upsert_call(call, now, source="endings list")
+                changed |= self.take(call, now, source="endings list")
         ids = {c.id for c in page.items}
         overflow = (
             self._endings_seen and paging.full(page.raw_count) and not ids & self._endings_seen
@@ -752,16 +846,36 @@ class Engine:
             changed = True
         self._endings_seen = ids
         self._endings_read = started
+        for _, correction in self.store.tally.settle(self.api_instant()):
+            log.info(
+                "reconciliation: a campaign's %s count was off by %+d",
+                correction.status,
+                correction.by,
+            )
+            # Shown, not a reason to read the endings faster.
+            self.store.touch()
+        # Analyses arrive on calls this page reads again (the newest endings): the qualified
+        # rate moves with them, at no cost of its own.
+        self.counts.update_qualified()
         return changed
 
     async def _poll_campaigns(self) -> bool:
-        page = await fetch_campaign_list(self.client, self.routes)
+        """The list's first page (the newest campaigns) every run, and one further page in
+        rotation when there are more: a workspace with 400 campaigns costs 2 requests a run,
+        not 5, and every page is read within a few runs."""
+        first = await fetch_campaign_list(self.client, self.routes)
+        pages = [first]
+        if not first.is_last and first.items:
+            number = self._campaign_page_next
+            more = await fetch_campaign_list(self.client, self.routes, page=number)
+            pages.append(more)
+            self._campaign_page_next = 2 if more.is_last or not more.items else number + 1
         wanted = set(self.settings.campaigns)
         changed = False
         unusable = 0
         with self.store.batch():
             listed = set()
-            for campaign in page.items:
+            for campaign in (c for page in pages for c in page.items):
                 if wanted and campaign.id not in wanted:
                     continue
                 if not ID_PATTERN.fullmatch(campaign.id):
@@ -769,13 +883,21 @@ class Engine:
                     # asked for, and said so (status line, `snapshot` errors).
                     unusable += 1
                 listed.add(campaign.id)
+                new = self.store.campaigns.get(campaign.id) is None
                 changed |= self.store.upsert_campaign(campaign)
+                if new and ID_PATTERN.fullmatch(campaign.id):
+                    # An id that cannot go in a URL is shown from the list; its counts cannot
+                    # be asked for (see `unusable` below).
+                    self.counts.adopt(campaign.id)
             for missing in sorted(wanted - listed - set(self.store.campaigns)):
                 campaign = await fetch_campaign(self.client, self.routes, missing)
                 self.store.upsert_campaign(campaign)
                 changed = True
-            if page.is_last and listed and not wanted:
-                changed |= self._forget_gone_campaigns(listed)
+            self._campaign_rotation |= listed
+            if pages[-1].is_last and self._campaign_rotation and not wanted:
+                # Every page read since the rotation began: a whole list.
+                changed |= self._forget_gone_campaigns(self._campaign_rotation)
+                self._campaign_rotation = set()
             if unusable:
                 reason = {"id not usable in a request: counts not read": unusable}
                 self._on_read(ReadNote(f"/{self.routes.campaigns} (ids)", unread=reason))
@@ -799,53 +921,9 @@ class Engine:
             if times + 1 >= 3 and now - first >= CAMPAIGN_GONE_S:
                 del self._campaign_missing[cid]
                 self.store.drop_campaign(cid)
-                for key in (f"counts/{cid}", f"analysis/{cid}"):
-                    self._drop(key)
+                self.store.tally.drop(cid)
                 dropped = True
         return dropped
-
-    async def _poll_counts(self, campaign_id: str) -> bool:
-        figures = await fetch_campaign_counts(self.client, self.routes, campaign_id)
-        state = self.store.campaigns.get(campaign_id)
-        if state is None:
-            return False
-        counts = {s.value: n for s, n in figures.counts.items()}
-        new = replace(state, counts=counts, total=figures.total)
-        self.store.put_campaign(new)
-        return new != state
-
-    async def _poll_analysis(self, campaign_id: str) -> bool:
-        pages, status = (5 if campaign_id == self.focused_campaign_id else 2), None
-        if self.one_shot:
-            # `snapshot` only wants the rate: the newest 100 completed calls, one request.
-            pages, status = 1, "completed"
-        now = self.clock.monotonic()
-        changed = False
-        for number in range(1, pages + 1):
-            page = await campaign_calls_page(
-                self.client, self.routes, campaign_id, page=number, status=status
-            )
-            with self.store.batch():
-                for call in page.items:
-                    if call.campaign_id is None:
-                        # The path of the read says the campaign.
-                        call = call.model_copy(update={"campaign_id": campaign_id})
-                    changed |= self.store.upsert_call(call, now, source="campaign call logs")
-            if page.is_last or page.raw_count < page.limit:
-                break
-        state = self.store.campaigns.get(campaign_id)
-        if state is not None:
-            calls = [t.call for t in self.store.calls.values() if t.call.campaign_id == campaign_id]
-            figures = qualified_rate(calls, self.settings.qualified_key)
-            self.store.put_campaign(
-                replace(
-                    state,
-                    qualified_rate=figures.rate,
-                    analysed=figures.analysed,
-                    analysis_pending=figures.pending,
-                )
-            )
-        return changed
 
     async def _poll_selected(self, call_id: str) -> bool:
         tracked = self.store.calls.get(call_id)
@@ -863,7 +941,7 @@ class Engine:
             self.jobs[f"call/{call_id}"].due_hint = tracked.last_seen + fresh_for
             return False
         call = await self.client.get_call(call_id)
-        changed = self.store.upsert_call(call, self.clock.monotonic(), source="call record")
+        changed = self.take(call, self.clock.monotonic(), source="call record")
         if call.status in FINAL_STATUSES:
             self.jobs[f"call/{call_id}"].cadence.final = True
         return changed

@@ -142,7 +142,64 @@ def huge() -> ScenarioSpec:
     )
 
 
-SCENARIOS = {"small": small, "busy": busy, "huge": huge}
+def many(n: int, cap: int = 1000) -> ScenarioSpec:
+    """`n` campaigns with turnover, for counts that must stay flat in the number of campaigns.
+
+    The campaigns' own caps add up to twice the plan's, so dials queue at every size; leads are
+    sized so that campaigns complete within 10-40 simulated minutes, and with churn each one
+    that ends is run again as a new campaign 3 minutes later and retired an hour after it ended
+    (the list keeps changing, as a busy ops desk's does).
+    """
+    per = max(3, -(-2 * cap // n))
+    specs = []
+    for i in range(n):
+        specs.append(
+            CampaignSpec(
+                name="",
+                leads=max(20, int(per * (8 + (i % 5) * 6))),
+                max_concurrent_calls=per,
+                retry=RetryConfig(
+                    max_retries=i % 3, wait_minutes=(2, 3, 5)[i % 3], retry_on_voicemail=i % 2 == 0
+                ),
+                mix=_mix(0.30 + (i % 4) * 0.05, 0.35, 0.10, 0.12, 0.05),
+                start_at=0.0 if i % 7 else 60.0 * (i % 11),
+                agent=i % 5,
+                country_code="+91" if i % 3 == 0 else "+1",
+                talk_median_s=40.0 + (i % 5) * 10,
+                qualified_rate=0.2 + (i % 4) * 0.1,
+            )
+        )
+    return ScenarioSpec(
+        name=f"many{n}",
+        workspace_cap=cap,
+        campaigns=tuple(specs),
+        warmup_s=60.0,
+        queue_depth=5,
+        churn=True,
+        description=f"{n} campaigns with turnover, {cap} slots",
+    )
+
+
+def many8() -> ScenarioSpec:
+    return many(8)
+
+
+def many50() -> ScenarioSpec:
+    return many(50)
+
+
+def many200() -> ScenarioSpec:
+    return many(200)
+
+
+SCENARIOS = {
+    "small": small,
+    "busy": busy,
+    "huge": huge,
+    "many8": many8,
+    "many50": many50,
+    "many200": many200,
+}
 
 
 def get_scenario(name: str) -> ScenarioSpec:

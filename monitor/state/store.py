@@ -21,6 +21,7 @@ from monitor.api.models import Call, Campaign, RetryHistory
 from monitor.api.pages import ReadNote
 from monitor.api.vocab import FINAL_STATUSES, IN_FLIGHT_STATUSES, CallStatus
 from monitor.state.merge import merge_record
+from monitor.state.tally import Tally
 
 ENDED_CALL_RETENTION_S = 3600.0
 """Ended calls stay an hour (recent endings, retry wave, campaign drill-down), then go."""
@@ -123,6 +124,8 @@ class Store:
         self.last_good_read: float | None = None
         """Monotonic time of the last answer the API gave with data (2xx or 304); None while
         none ever came. "Showing data from T" is this, never a poller's mere run."""
+        self.tally = Tally()
+        """Each campaign's counts, kept from the endings the pollers read (`tally`)."""
         self.version = 0
         self._listeners: list[Callable[[int], None]] = []
         self._depth = 0
@@ -147,6 +150,10 @@ class Store:
                 self.version += 1
                 for listener in list(self._listeners):
                     listener(self.version)
+
+    def touch(self) -> None:
+        """Something read outside the store's own records changed (the tally's counts)."""
+        self._changed()
 
     def _changed(self) -> None:
         self._dirty = True

@@ -25,6 +25,7 @@ from monitor.state.derive import (
 )
 from monitor.state.notes import count_flags, unread_reason
 from monitor.state.store import ApiHealth, Freshness, Store, TrackedCall
+from monitor.state.tally import COUNTED_VALUES, Correction
 
 RING_TOO_LONG_S = 60.0
 """A call still dialling after a minute is stuck, or ringing out: worth a mark."""
@@ -73,6 +74,12 @@ class CampaignRow:
     """Recipients loaded into the campaign (`total_leads`, `total_records`, ...)."""
     count_flags: tuple[str, ...] = ()
     """Why the counts cannot all be true (or are not known), in words."""
+    history_filling: bool = False
+    """Some outcome's total from before the monitor started is not read yet: that count is
+    unknown (None), and `since_start` holds the exact count of endings since start."""
+    since_start: dict[str, int] | None = None
+    correction: Correction | None = None
+    """The last reconciliation that found a count off (API minus ours), if any."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,9 +218,14 @@ def campaign_rows(store: Store, mono_now: float) -> tuple[CampaignRow, ...]:
         key = tracked.call.campaign_id or ""
         in_flight[key] = in_flight.get(key, 0) + 1
     rows = []
+    live = _worst_freshness(store, ("endings", "campaigns"))
     for cid, state in store.campaigns.items():
-        fresh = store.freshness.get(f"counts/{cid}", Freshness())
+        tally = store.tally.campaigns.get(cid)
+        fresh = store.freshness.get(f"counts/{cid}") or live
         counts = dict(state.counts)
+        if tally is not None:
+            # Live: the API's total at its baseline plus every ending seen since.
+            counts.update({s: tally.count(s) for s in COUNTED_VALUES})
         counts[CallStatus.IN_PROGRESS.value] = in_flight.get(cid, counts.get("in_progress"))
         typed = {CallStatus(k): v for k, v in counts.items() if k in CallStatus._value2member_map_}
         rows.append(
@@ -233,9 +245,26 @@ def campaign_rows(store: Store, mono_now: float) -> tuple[CampaignRow, ...]:
                 max_concurrent=state.campaign.max_concurrent_calls,
                 age_s=fresh.age(mono_now),
                 stale=fresh.is_stale(mono_now) or fresh.error is not None,
+                history_filling=tally.filling if tally is not None else not state.counts,
+                since_start=(
+                    {s: tally.since_start(s) for s in COUNTED_VALUES} if tally is not None else None
+                ),
+                correction=tally.corrections[-1] if tally and tally.corrections else None,
             )
         )
     return tuple(rows)
+
+
+def _worst_freshness(store: Store, keys: Iterable[str]) -> Freshness:
+    """The oldest of several resources (never fetched counts as missing, not as fresh)."""
+    found = [f for k in keys if (f := store.freshness.get(k)) is not None]
+    if not found:
+        return Freshness()
+    if any(f.fetched_at is None for f in found):
+        return next(f for f in found if f.fetched_at is None)
+    worst = min(found, key=lambda f: f.fetched_at or 0.0)
+    error = next((f for f in found if f.error is not None), None)
+    return worst if error is None else error
 
 
 def retry_config_for(store: Store, call: Call) -> RetryConfig | None:
@@ -322,7 +351,8 @@ def pane_status(store: Store, mono_now: float) -> tuple[PaneStatus, ...]:
                 error = fresh.error.message
         return PaneStatus("", max(ages) if ages else None, stale, error)
 
-    counts = [k for k in store.freshness if k.startswith(("counts/", "campaigns"))]
+    # Counts are live from the endings stream; the list brings names, states and totals.
+    counts = [k for k in store.freshness if k.startswith(("counts/", "campaigns", "endings"))]
     retries = [k for k in store.freshness if k.startswith(("retries/", "call/"))]
     groups = {
         "active": ["active"],

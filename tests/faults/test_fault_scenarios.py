@@ -110,7 +110,10 @@ async def test_ROUTE404_endpoint_disappears_mid_session() -> None:
             lambda: (
                 d.engine.routes.campaigns == "batch-calls"
                 and d.fresh_since("campaigns", t0)
-                and all(d.fresh_since(f"counts/{c}", t0) for c in campaigns_before)
+                # Counts' reads (history, reconciliation) and listings on the fallback too.
+                and d.engine.routes.campaign_logs != "call-logs"
+                and d.fresh_since("reconcile", t0)
+                and d.fresh_since("backfill", t0)
             ),
             180,
         )
@@ -250,7 +253,10 @@ async def test_P20_N11_epoch_reset_with_local_clock_off_by_minutes(skew_s: float
 async def test_N19_wall_clock_jumps_change_no_age_and_cause_no_burst() -> None:
     d = await start_drill("small")
     try:
-        steady = d.max_per_minute(d.now - 60, d.now)
+        # Steady: the busiest minute of three (the campaigns' counts are read in small steps
+        # now, reconciliation and backfill, so one minute alone varies by a few requests).
+        await d.run_for(120)
+        steady = d.max_per_minute(d.now - 180, d.now)
         for jump in (3600.0, -7200.0):
             d.clock.jump_wall(jump)
             t0 = d.now

@@ -107,7 +107,9 @@ async def test_screen_S9_a_poller_raises_with_the_key_loaded(
         assert min(gaps) >= 1.0, f"retried in a hot loop: {gaps}"
         assert len([t for t in calls if t >= d.now - 60]) <= 12, calls
         assert d.status.api.startswith("API ok"), "a bug in the monitor is not the API's health"
-        assert not d.age_of("active")[0] and not d.age_of("campaigns")[0], d.status
+        # The campaigns' counts ride on the endings too (issue 14): only the active list
+        # is untouched by this poller's bug.
+        assert not d.age_of("active")[0], d.status
         assert "STALE" in d.pane_border("concurrency"), d.pane_border("concurrency")
         await d.responsive()
         assert isinstance(d.app.screen, DashboardScreen)

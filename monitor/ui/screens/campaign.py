@@ -66,6 +66,21 @@ def campaign_summary(row: CampaignRow | None, campaign_id: str) -> Text:
         text.append(f"\n! counts cannot all be true: {'; '.join(row.count_flags)}")
     if row.analysis_pending:
         text.append(f"  analysis pending {row.analysis_pending}")
+    if row.history_filling and row.since_start is not None:
+        since = "  ".join(
+            f"{OUTCOME_LABELS[k]} +{row.since_start.get(k, 0)}"
+            for k in OUTCOME_LABELS
+            if row.counts.get(k) is None
+        )
+        text.append(
+            f"\nhistory filling (totals from before start not read yet); since start: {since}"
+        )
+    if row.correction is not None:
+        c = row.correction
+        text.append(
+            f"\nreconciled {c.at.strftime('%H:%M:%S')}: {OUTCOME_LABELS.get(c.status, c.status)}"
+            f" corrected by {c.by:+d} to the API's total"
+        )
     return text
 
 

@@ -172,7 +172,14 @@ class CampaignTable(LiveTable[CampaignRow]):
             elif key == "live":
                 out.append(plain(str(item.in_flight).rjust(w), w, muted))
             elif key in ("completed", "no_answer", "busy", "failed", "voicemail"):
-                out.append(plain(count(item.counts.get(key)).rjust(w), w, muted))
+                value = item.counts.get(key)
+                if value is None and item.since_start is not None:
+                    # History filling: the total from before the monitor started is not read
+                    # yet; "+N" is the exact count since start (not STALE, not a total).
+                    fill = f"+{item.since_start.get(key, 0)}"
+                    out.append(plain(fill.rjust(w), w, self.style_of("muted")))
+                else:
+                    out.append(plain(count(value).rjust(w), w, muted))
             elif key == "connect":
                 out.append(plain(rate(item.connect_rate).rjust(w), w, muted))
             elif key == "qualified":

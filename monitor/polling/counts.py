@@ -1,0 +1,308 @@
+"""The campaigns' counts and qualified rates at a cost flat in the number of campaigns.
+
+Counts are kept by `monitor.state.tally` from the endings the engine reads anyway; what costs
+requests here is only what that cannot give:
+
+- `baseline`: each campaign's per-outcome totals, read once when it is first seen (history
+  from before the monitor started). The campaigns on screen first, quickly, then the rest in
+  the background; at `huge` the active sweep leaves little, so the history fills slowly and
+  says so ("history filling"), while the counts since start are exact from the first minute.
+- `reconcile`: one campaign every RECONCILE_S, round-robin, its totals read again; a count
+  that had drifted is corrected and the correction kept for the screen and `snapshot`.
+- `backfill`: one page of one campaign's newest completed calls at a time, round-robin, for
+  the analyses behind the qualified rate and the call -> campaign links of the endings stream;
+  the focused campaign's own listing (`focus/<id>`) runs more often.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from monitor.api.models import Call
+from monitor.api.vocab import CallStatus
+from monitor.polling.budget import SENT_AT
+from monitor.polling.fetch import campaign_calls_page, status_total
+from monitor.state.derive import is_qualified
+from monitor.state.tally import COUNTED
+
+if TYPE_CHECKING:
+    from monitor.polling.engine import Engine
+
+log = logging.getLogger(__name__)
+
+RECONCILE_S = 90.0
+"""One campaign's totals read again this often (5 requests, one every 18 s: 3 a minute)."""
+BACKFILL_FIRST_S = 4.0
+"""Backfill pace until every campaign has had its first page (qualified rate within a minute
+on `busy`), then BACKFILL_S."""
+BACKFILL_S = 30.0
+FOCUS_S = 15.0
+FOCUS_FIRST_PAGES = 5
+VISIBLE_DEFAULT = 12
+"""Campaigns treated as on screen when the UI has not said (the first rows of the list)."""
+FILL_SHARE = 0.55
+"""History of campaigns off screen is read only while the minute's requests are under this
+share of the budget (33 of 60): it fills from what the live panes leave, so the requests a
+minute stay flat in the number of campaigns while it fills."""
+
+
+class Counts:
+    """The count-keeping pollers of one engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.visible: tuple[str, ...] | None = None
+        """Campaigns on screen, in screen order (the UI's intent); None: not said."""
+        self.unavailable: set[tuple[str, str]] = set()
+        """(campaign, status) totals this API cannot give (no total on that source)."""
+        self._backfilled: set[str] = set()
+        self._next_backfill = 0
+        self._focus_pages_read: set[str] = set()
+        self._reconciling: list[tuple[str, str]] = []
+        """The reconciliation under way: (campaign, status) reads still to make."""
+        self.started = engine.clock.monotonic()
+
+    # -- which campaign next ---------------------------------------------------------------
+
+    def _campaign_ids(self) -> list[str]:
+        return list(self.engine.store.campaigns)
+
+    def on_screen(self) -> list[str]:
+        known = self._campaign_ids()
+        if self.visible is None:
+            return known[:VISIBLE_DEFAULT]
+        present = set(known)
+        return [c for c in self.visible if c in present]
+
+    def missing(self, campaign_id: str) -> list[str]:
+        tally = self.engine.store.tally.campaign(campaign_id)
+        return [s for s in tally.missing() if (campaign_id, s) not in self.unavailable]
+
+    def adopt(self, campaign_id: str) -> None:
+        """A campaign created after the monitor started has no history to read: every one
+        of its endings is in the stream, so its counts start at 0 when it was created."""
+        tally = self.engine.store.tally
+        state = self.engine.store.campaigns.get(campaign_id)
+        created = state.campaign.created_at if state is not None else None
+        if created is None or tally.started_at is None or created <= tally.started_at:
+            return
+        counts = tally.campaign(campaign_id)
+        for status in counts.missing():
+            counts.set_baseline(status, 0, created)
+
+    def needs_total(self, campaign_id: str) -> bool:
+        """The list gave no total for it (some payloads leave the counters out)."""
+        state = self.engine.store.campaigns.get(campaign_id)
+        return (
+            state is not None
+            and state.campaign.total is None
+            and state.total is None
+            and (campaign_id, "total") not in self.unavailable
+        )
+
+    async def read_total(self, campaign_id: str) -> bool:
+        """All of a campaign's call records (`limit=1`), where the list has no counter."""
+        engine = self.engine
+        total = await status_total(engine.client, engine.routes, campaign_id, None)
+        state = engine.store.campaigns.get(campaign_id)
+        if total is None:
+            self.unavailable.add((campaign_id, "total"))
+            return False
+        if state is not None:
+            engine.store.put_campaign(replace(state, total=total))
+        return True
+
+    def next_baseline(self) -> str | None:
+        """The focused campaign, then those on screen, then the rest, in list order."""
+        order = [self.engine.focused_campaign_id or "", *self.on_screen(), *self._campaign_ids()]
+        present = set(self._campaign_ids())
+        for cid in order:
+            if cid in present and (self.missing(cid) or self.needs_total(cid)):
+                return cid
+        return None
+
+    def urgent(self) -> bool:
+        """An on-screen campaign (or the focused one) has no history yet, early in the run."""
+        if self.engine.one_shot:
+            return True
+        focused = self.engine.focused_campaign_id
+        if focused and focused in self.engine.store.campaigns and self.missing(focused):
+            return True
+        return any(self.missing(cid) or self.needs_total(cid) for cid in self.on_screen())
+
+    def filling(self) -> list[str]:
+        """Campaigns whose history (baseline) is not read yet."""
+        return [cid for cid in self._campaign_ids() if self.missing(cid)]
+
+    # -- reads -------------------------------------------------------------------------------
+
+    async def read_totals(self, campaign_id: str, statuses: Iterable[str]) -> bool:
+        """Per-status totals of one campaign, each noted at the API instant it was read."""
+        engine = self.engine
+        changed = False
+        for status in statuses:
+            total = await status_total(
+                engine.client, engine.routes, campaign_id, CallStatus(status)
+            )
+            # The instant the API counted: between the request leaving (after the budget
+            # gate, however long it waited there) and its answer.
+            received = engine.clock.monotonic()
+            sent = min(SENT_AT.get(), received)
+            if total is None:
+                self.unavailable.add((campaign_id, status))
+                continue
+            at = engine.api_instant((sent + received) / 2)
+            engine.store.tally.campaign(campaign_id).set_baseline(status, total, at)
+            engine.store.touch()
+            changed = True
+        return changed
+
+    async def poll_baseline(self) -> bool:
+        engine = self.engine
+        if not self._healthy("baseline"):
+            return False
+        cid = self.next_baseline()
+        job = engine.jobs["baseline"]
+        now = engine.clock.monotonic()
+        if cid is None:
+            job.due_hint = now + 5.0
+            return False
+        budget = engine.budget
+        if not self.urgent() and budget.used_last_minute(now) >= FILL_SHARE * budget.per_min:
+            job.due_hint = now + 5.0
+            return False
+        changed = await self.read_total(cid) if self.needs_total(cid) else False
+        changed |= await self.read_totals(cid, self.missing(cid))
+        if self.next_baseline() is not None:
+            job.due_hint = self.engine.clock.monotonic()
+        return changed
+
+    def _healthy(self, job_key: str) -> bool:
+        """Catching up (history, reconciliation, backfill) waits for a healthy API: while it
+        fails, these would only add requests to a minute that must not grow (FAULTS 6)."""
+        engine = self.engine
+        if engine.store.health.state == "ok":
+            return True
+        engine.jobs[job_key].due_hint = engine.clock.monotonic() + 5.0
+        return False
+
+    async def poll_reconcile(self) -> bool:
+        """One status of one campaign per run (RECONCILE_S / 5 apart): no burst of five."""
+        engine = self.engine
+        if not self._healthy("reconcile"):
+            return False
+        tallies = engine.store.tally.campaigns
+        if not self._reconciling:
+            ready = [
+                cid for cid in self._campaign_ids() if cid in tallies and not tallies[cid].filling
+            ]
+            if not ready:
+                return False
+            epoch = engine.api_now().replace(year=1970, month=1, day=1)
+            cid = min(ready, key=lambda c: tallies[c].reconciled_at or epoch)
+            self._reconciling = [
+                (cid, s.value) for s in COUNTED if (cid, s.value) not in self.unavailable
+            ]
+            state = engine.store.campaigns.get(cid)
+            if state is not None and state.campaign.total is None:
+                self._reconciling.append((cid, "total"))
+        cid, status = self._reconciling.pop(0)
+        if cid not in tallies:
+            self._reconciling = []
+            return False
+        if status == "total":
+            changed = await self.read_total(cid)
+        else:
+            changed = await self.read_totals(cid, [status])
+        if not self._reconciling:
+            tallies[cid].reconciled_at = engine.api_now()
+        return changed
+
+    async def read_listing(self, campaign_id: str, pages: int, status: str | None) -> bool:
+        engine = self.engine
+        store = engine.store
+        changed = False
+        for number in range(1, pages + 1):
+            page = await campaign_calls_page(
+                engine.client, engine.routes, campaign_id, page=number, status=status
+            )
+            now = engine.clock.monotonic()
+            with store.batch():
+                for call in page.items:
+                    if call.campaign_id is None:
+                        call = call.model_copy(update={"campaign_id": campaign_id})
+                    store.tally.remember(call, campaign_id)
+                    changed |= engine.take(call, now, source="campaign call logs")
+            if page.is_last or page.raw_count < page.limit:
+                break
+        self.update_qualified([campaign_id])
+        return changed
+
+    async def poll_backfill(self) -> bool:
+        if not self._healthy("backfill"):
+            return False
+        ids = self._campaign_ids()
+        job = self.engine.jobs["backfill"]
+        if not ids:
+            return False
+        # The first pass, quick, for the campaigns on screen; the rest in the slow rotation.
+        fresh = [c for c in self.on_screen() if c not in self._backfilled]
+        if fresh:
+            cid = fresh[0]
+        else:
+            self._next_backfill %= len(ids)
+            cid = ids[self._next_backfill]
+            self._next_backfill += 1
+        changed = await self.read_listing(cid, 1, "completed")
+        self._backfilled.add(cid)
+        job.cadence.rebase(BACKFILL_FIRST_S if len(fresh) > 1 else BACKFILL_S)
+        job.cadence.interval_s = job.cadence.base_s
+        return changed
+
+    async def poll_focus(self, campaign_id: str) -> bool:
+        """The focused campaign's own listing: its calls table, analyses and links."""
+        first = campaign_id not in self._focus_pages_read
+        changed = await self.read_listing(campaign_id, FOCUS_FIRST_PAGES if first else 1, None)
+        self._focus_pages_read.add(campaign_id)
+        return changed
+
+    # -- the qualified rate --------------------------------------------------------------------
+
+    def update_qualified(self, campaign_ids: Iterable[str] | None = None) -> None:
+        """Qualified rate and pending analyses from the completed calls the store holds."""
+        engine = self.engine
+        store = engine.store
+        wanted = set(store.campaigns if campaign_ids is None else campaign_ids)
+        analysed: Counter[str] = Counter()
+        qualified: Counter[str] = Counter()
+        pending: Counter[str] = Counter()
+        key = engine.settings.qualified_key
+        for tracked in store.calls.values():
+            call: Call = tracked.call
+            cid = call.campaign_id
+            if cid not in wanted or call.status is not CallStatus.COMPLETED:
+                continue
+            assert cid is not None
+            if call.analysis is None:
+                pending[cid] += 1
+            else:
+                analysed[cid] += 1
+                qualified[cid] += is_qualified(call.analysis, key)
+        with store.batch():
+            for cid in wanted:
+                state = store.campaigns.get(cid)
+                if state is None:
+                    continue
+                n = analysed[cid]
+                store.put_campaign(
+                    replace(
+                        state,
+                        qualified_rate=qualified[cid] / n if n else None,
+                        analysed=n,
+                        analysis_pending=pending[cid],
+                    )
+                )
