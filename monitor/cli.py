@@ -24,7 +24,7 @@ EXIT_PIPE = 128 + signal.SIGPIPE
 """The reader of our output went away (`config show | head -2`): what a shell reports for a
 program that SIGPIPE ended, without the traceback."""
 
-SCENARIOS = ("small", "busy", "huge")
+SCENARIOS = ("small", "busy", "huge", "many8", "many50", "many200")
 """The simulator's scenarios (monitor.sim.scenarios.SCENARIOS; a test keeps them equal), here
 so argparse refuses a wrong one with exit 2 before anything is imported."""
 
@@ -54,7 +54,10 @@ def _common(parser: argparse.ArgumentParser, *, sub: bool = False) -> None:
 
 def _sim_world(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--scenario", default="busy", choices=SCENARIOS, help="small, busy (default) or huge"
+        "--scenario",
+        default="busy",
+        choices=SCENARIOS,
+        help="small, busy (default), huge, or many8/many50/many200 (that many campaigns)",
     )
     parser.add_argument("--seed", type=int, default=7, help="random seed (same seed, same history)")
     parser.add_argument("--speed", type=float, default=1.0, help="simulated seconds per second")

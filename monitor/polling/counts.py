@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from monitor.api.client import ID_PATTERN
 from monitor.api.models import Call
 from monitor.api.vocab import CallStatus
 from monitor.polling.budget import SENT_AT
@@ -69,7 +70,9 @@ class Counts:
     # -- which campaign next ---------------------------------------------------------------
 
     def _campaign_ids(self) -> list[str]:
-        return list(self.engine.store.campaigns)
+        # A campaign whose id cannot go in a URL is shown from the list, its counts never asked
+        # for (the engine says so once): every read below would fail on it, run after run.
+        return [cid for cid in self.engine.store.campaigns if ID_PATTERN.fullmatch(cid)]
 
     def on_screen(self) -> list[str]:
         known = self._campaign_ids()
@@ -95,17 +98,17 @@ class Counts:
             counts.set_baseline(status, 0, created)
 
     def needs_total(self, campaign_id: str) -> bool:
-        """The list gave no total for it (some payloads leave the counters out)."""
+        """Its calls placed are not read yet. The list's counters (`total_records`, ...) are
+        the contact list's size, not the calls placed (issue 15): only the call logs say."""
         state = self.engine.store.campaigns.get(campaign_id)
         return (
             state is not None
-            and state.campaign.total is None
             and state.total is None
             and (campaign_id, "total") not in self.unavailable
         )
 
     async def read_total(self, campaign_id: str) -> bool:
-        """All of a campaign's call records (`limit=1`), where the list has no counter."""
+        """All of a campaign's call records (`limit=1`): its calls placed."""
         engine = self.engine
         total = await status_total(engine.client, engine.routes, campaign_id, None)
         state = engine.store.campaigns.get(campaign_id)
@@ -208,8 +211,8 @@ class Counts:
                 (cid, s.value) for s in COUNTED if (cid, s.value) not in self.unavailable
             ]
             state = engine.store.campaigns.get(cid)
-            if state is not None and state.campaign.total is None:
-                self._reconciling.append((cid, "total"))
+            if state is not None and (cid, "total") not in self.unavailable:
+                self._reconciling.append((cid, "total"))  # calls placed, from the call logs
         cid, status = self._reconciling.pop(0)
         if cid not in tallies:
             self._reconciling = []
