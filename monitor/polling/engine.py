@@ -103,7 +103,7 @@ QUEUED_RECHECK_S = 90.0
 is looked up: it may have been dialled and ended between two sweeps."""
 TARGET_AGE_S = {
     "active": 15.0,
-    "endings": 30.0,
+    "endings": 20.0,
     "outcomes": 60.0,
     "campaigns": 60.0,
     "queued": 120.0,
