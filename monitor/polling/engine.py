@@ -822,6 +822,10 @@ class Engine:
                     self._outcomes[cid] = (since, tries + 1)
         if len(self._outcomes) >= LOOKUP_BATCH:
             job.due_hint = now + FLOOR_S
+        if changed:
+            # Completed calls (and their analyses) arrive here as well as on the endings page:
+            # the qualified rate and `analysis pending` count them at once.
+            self.counts.update_qualified()
         return changed
 
     async def _poll_endings(self) -> bool:
