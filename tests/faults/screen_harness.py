@@ -47,11 +47,14 @@ from monitor.ui.widgets.status_line import AGE_PARTS, ApiBanner, StatusLine
 from tests.drive import drive
 from tests.faults.harness import BUDGET_PER_MIN, RequestChecks
 from tests.leakscan import find_leaks, make_canary
+from tests.timing import load_factor
 
 SIZE = (80, 24)
-REAL_IO_S = 0.003
-"""Longest real wait per simulated second for answers over loopback (as test_fault_loopback);
-the drill stops waiting as soon as no request is in flight."""
+REAL_IO_S = 0.05
+"""Longest real wait per simulated second for answers over loopback, on an idle machine (times
+the load: `tests.timing`); the drill stops waiting as soon as no request is in flight. At 3 ms
+a loaded box let simulated seconds pass with answers still on the wire, and a healthy pane
+went STALE in the drill (issue 23: no flaky timing in `make test`)."""
 PANE_WORDS = {"active": "act", "campaigns": "camp", "retries": "retry", "concurrency": "conc"}
 """The panes' names in the status line's age part at 80 columns."""
 PANE_IDS = {
@@ -188,10 +191,10 @@ class ScreenDrill(RequestChecks):
 
     async def _answers(self) -> None:
         """Wait (real time, at most `REAL_IO_S`) for the requests on the wire to be answered."""
-        for _ in range(6):
+        for _ in range(round(REAL_IO_S * load_factor() / 0.001)):
             if not self.wire.count:
                 break
-            await asyncio.sleep(REAL_IO_S / 6)
+            await asyncio.sleep(0.001)
 
     async def coast(self, seconds: float, *, max_step: float = 30.0) -> None:
         """Advance simulated time with no frame drawn, from one timer to the next (jumps of at
