@@ -60,8 +60,10 @@ soak: $(TEST_STAMP)
 
 # Mutation testing of the pure layers (pyproject's [tool.mutmut]: which modules, which tests), a
 # few minutes on 2 cores; writes benchmarks/mutation.md (score and survivors). Not in `make test`.
+# In a variable: a literal comma would split $(call)'s argument.
+MUTATION_EXTRAS := -e '.[test,mutation]'
 $(VENV)/.mutation-stamp: $(TEST_STAMP)
-	@$(call INSTALL,-e '.[test,mutation]')
+	@$(call INSTALL,$(MUTATION_EXTRAS))
 	@touch $@
 
 mutation: $(VENV)/.mutation-stamp
