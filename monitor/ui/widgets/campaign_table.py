@@ -65,6 +65,11 @@ def _rate_key(value: float | None) -> float:
     return -1.0 if value is None or value != value else value
 
 
+def _count_key(value: int | None) -> int:
+    """Unknown below every reading, 0 included (`or -1` sorted a read 0 with the unknown)."""
+    return -1 if value is None else value
+
+
 class CampaignTable(LiveTable[CampaignRow]):
     """One row per campaign."""
 
@@ -110,7 +115,7 @@ class CampaignTable(LiveTable[CampaignRow]):
             SortMode(
                 "completed",
                 "done",
-                lambda r: (r.counts.get("completed") or -1, r.id),
+                lambda r: (_count_key(r.counts.get("completed")), r.id),
                 reverse=True,
                 column="completed",
                 ascending=False,
@@ -118,7 +123,7 @@ class CampaignTable(LiveTable[CampaignRow]):
             SortMode(
                 "no_answer",
                 "no answer",
-                lambda r: (r.counts.get("no_answer") or -1, r.id),
+                lambda r: (_count_key(r.counts.get("no_answer")), r.id),
                 reverse=True,
                 column="no_answer",
                 ascending=False,
