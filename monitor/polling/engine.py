@@ -189,6 +189,10 @@ class Engine:
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()
         self._waiting: Counter[int] = Counter()
+        # When each job's last request went out, kept after the job is dropped: a call left
+        # and opened again while its answer is still on the wire (Esc, Enter on a slow API)
+        # must not ask for the same thing again within a second (FAULTS N18, R3).
+        self._last_sent: dict[str, float] = {}
         self._last_prune = self.clock.monotonic()
         self._cap_trusted = True
         """The configured cap holds: a full page of in-flight calls at the cap is all of them."""
@@ -350,6 +354,8 @@ class Engine:
             higher_waiting = any(n for p, n in self._waiting.items() if p < priority)
             if not higher_waiting and self.budget.take(now, priority):
                 SENT_AT.set(now)
+                if job is not None:
+                    self._last_sent[job.key] = now
                 return
             self._waiting[priority] += 1
             try:
@@ -491,8 +497,10 @@ class Engine:
     ) -> Job:
         job = self.jobs.get(key)
         if job is None:
+            now = self.clock.monotonic()
             cadence = Cadence(base_s=base_s, cap_s=cap_s or max(base_s, self.poll.max_backoff_s))
-            job = Job(key, priority, cadence, poll, due=self.clock.monotonic())
+            due = max(now, self._last_sent.get(key, -1e9) + FLOOR_S)
+            job = Job(key, priority, cadence, poll, due=due)
             self.jobs[key] = job
         job.priority = priority
         return job
@@ -502,6 +510,10 @@ class Engine:
         if job is not None and job.task is not None:
             job.task.cancel()
         self.store.freshness.pop(key, None)
+        if len(self._last_sent) > 256:
+            # Only the last second matters; the selections of a long day must not pile up.
+            horizon = self.clock.monotonic() - FLOOR_S
+            self._last_sent = {k: t for k, t in self._last_sent.items() if t > horizon}
 
     def _sync_jobs(self) -> None:
         """Make the set of jobs match what exists and what the user is looking at."""
@@ -598,7 +610,10 @@ class Engine:
             changed = await job.poll()
             job.cadence.succeeded(changed=changed)
             self.store.mark_fresh(
-                job.key, self.clock.monotonic(), interval_s=job.cadence.expected_s
+                job.key,
+                self.clock.monotonic(),
+                interval_s=job.cadence.expected_s,
+                promise_s=job.target_s,
             )
         except asyncio.CancelledError:
             raise

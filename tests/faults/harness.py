@@ -66,11 +66,21 @@ class RequestChecks:
 
     def min_gap_same_target(self, start: float, end: float) -> float:
         """Smallest gap between two requests for the same path and query."""
+        return self.closest_same_target(start, end)[0]
+
+    def closest_same_target(self, start: float, end: float) -> tuple[float, str, list[float]]:
+        """The smallest gap between two requests for the same path and query, that target and
+        every time it was asked (so that a failure names what was repeated)."""
         by_target: dict[tuple[str, str], list[float]] = defaultdict(list)
         for r in self.requests_between(start, end):
             by_target[(r.path, r.query)].append(r.at)
-        gaps = [b - a for ts in by_target.values() for a, b in itertools.pairwise(sorted(ts))]
-        return min(gaps, default=float("inf"))
+        best: tuple[float, str, list[float]] = (float("inf"), "", [])
+        for (path, query), times in by_target.items():
+            ts = sorted(times)
+            for a, b in itertools.pairwise(ts):
+                if b - a < best[0]:
+                    best = (b - a, f"{path}?{query}", ts)
+        return best
 
 
 @dataclass

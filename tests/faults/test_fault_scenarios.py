@@ -140,6 +140,29 @@ async def test_N18_one_endpoint_slow_others_fine() -> None:
         await d.close()
 
 
+async def test_N18_a_call_left_and_opened_again_while_its_answer_is_slow() -> None:
+    """Esc then Enter on the same call while its record takes 4 s: the first request is still
+    on the wire, so opening the call again must not send the same request within a second
+    (CI found 0.32 s in the key-mashing drill)."""
+    d = await start_drill("small")
+    try:
+        call_id = next(iter(d.store.calls))
+        d.sim.faults.enable("slow", delay=4)
+        t0 = d.now
+        for _ in range(6):
+            d.engine.select_call(call_id)
+            await d.run_for(0.3, every=0.1)
+            d.engine.select_call(None)
+            await d.run_for(0.1, every=0.1)
+        d.engine.select_call(call_id)
+        await d.run_for(10)
+        gap, target, times = d.closest_same_target(t0, d.now)
+        assert gap >= 1.0, (target, [round(t - t0, 2) for t in times])
+        assert any(r.path == f"/v1/calls/{call_id}" for r in d.requests_between(t0, d.now))
+    finally:
+        await d.close()
+
+
 async def test_N18_everything_slow_under_the_read_timeout() -> None:
     clock = FakeClock()
     key = make_canary()
