@@ -40,7 +40,11 @@ class Freshness:
     fetched_at: float | None = None
     """Monotonic time of the last good fetch; None means never."""
     expected_interval_s: float = 5.0
-    """How often it should refresh now: ages past twice this are "stale"."""
+    """How often it should refresh now: two missed polls make it "stale"..."""
+    promise_s: float | None = None
+    """...unless its pane promises a longer age (README, "How it polls"): the scheduler may
+    run a poller late while the data is still inside its promise, and STALE then would cry
+    wolf (the 10-minute campaign-screen drill saw it at ages under the promise)."""
     error: ApiError | None = None
     error_since: float | None = None
     """Monotonic time of the first error in the current run of errors."""
@@ -52,7 +56,10 @@ class Freshness:
 
     def is_stale(self, now: float) -> bool:
         age = self.age(now)
-        return age is not None and age > 2 * self.expected_interval_s + 1
+        limit = 2 * self.expected_interval_s + 1
+        if self.promise_s is not None:
+            limit = max(limit, self.promise_s)
+        return age is not None and age > limit
 
 
 @dataclass(slots=True)
@@ -164,11 +171,20 @@ class Store:
     # -- freshness ------------------------------------------------------------------------
 
     def mark_fresh(
-        self, resource: str, now: float, *, interval_s: float, source: str | None = None
+        self,
+        resource: str,
+        now: float,
+        *,
+        interval_s: float,
+        source: str | None = None,
+        promise_s: float | None = None,
     ) -> None:
         old = self.freshness.get(resource, Freshness())
         self.freshness[resource] = Freshness(
-            fetched_at=now, expected_interval_s=interval_s, source=source or old.source
+            fetched_at=now,
+            expected_interval_s=interval_s,
+            source=source or old.source,
+            promise_s=promise_s,
         )
         self._changed()
 
