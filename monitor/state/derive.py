@@ -177,8 +177,7 @@ def reconcile(history: RetryHistory, call: Call) -> RetryHistory:
     if not history.attempts:
         return history
     last = history.attempts[-1]
-    same_attempt = last.call_id in (None, call.id) and call.attempt in (None, last.attempt)
-    if not same_attempt:
+    if not _is_records_attempt(history, call):
         return history
     if (
         call.status in IN_FLIGHT_STATUSES
@@ -196,17 +195,49 @@ def reconcile(history: RetryHistory, call: Call) -> RetryHistory:
             }
         )
         return history.model_copy(update={"attempts": (*history.attempts[:-1], live)})
-    if call.status not in FINAL_STATUSES or last.outcome in FINAL_STATUSES:
+    if call.status not in FINAL_STATUSES:
         return history
+    if last.outcome in FINAL_STATUSES:
+        # The history's outcome stands; it only gains what its row left out (the first
+        # documented shape has no duration), and keeps the clock it had while live: the
+        # record's placed time, so the row does not jump when the call ends.
+        filled = last.model_copy(
+            update={
+                "called_at": call.created_at or last.called_at,
+                "duration_s": last.duration_s if last.duration_s is not None else call.duration_s,
+                "ended_at": last.ended_at or call.ended_at,
+            }
+        )
+        if filled == last:
+            return history
+        return history.model_copy(update={"attempts": (*history.attempts[:-1], filled)})
     updated = last.model_copy(
         update={
             "outcome": call.status,
             "outcome_raw": call.status_raw,
+            "called_at": call.created_at or last.called_at,
             "duration_s": call.duration_s if call.duration_s is not None else last.duration_s,
             "ended_at": call.ended_at,
         }
     )
     return history.model_copy(update={"attempts": (*history.attempts[:-1], updated)})
+
+
+def _is_records_attempt(history: RetryHistory, call: Call) -> bool:
+    """Whether the call record is the history's last attempt.
+
+    An id or an attempt number on either side decides. With neither (the documented shapes
+    rarely carry them), the record is the last attempt's unless it was created before the
+    attempt ahead of it was placed: then it is an earlier attempt's record, the parent's (the
+    retries path id is the first attempt), as in the seed's series.
+    """
+    last = history.attempts[-1]
+    if last.call_id is not None or call.attempt is not None:
+        return last.call_id in (None, call.id) and call.attempt in (None, last.attempt)
+    if len(history.attempts) < 2 or call.created_at is None:
+        return True
+    before = history.attempts[-2].called_at
+    return before is None or call.created_at > before
 
 
 # -- counts and rates --------------------------------------------------------------------------

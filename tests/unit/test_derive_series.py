@@ -332,6 +332,57 @@ def test_reconcile_never_rewrites_a_final_attempt_or_an_empty_history() -> None:
     assert reconcile(bare, call("busy")).attempts[0].outcome is S.BUSY
 
 
+def test_an_ended_attempt_keeps_the_records_clock_and_gains_its_duration() -> None:
+    # Issue 15, found on --demo: the call screen said "1:26 connected, placed 09:53:06" while
+    # its timeline row said "– 09:53:59": the retries endpoint's first shape has no duration,
+    # and the row jumped from the record's placed time (while live) to its own when it ended.
+    history = RetryHistory(
+        call_id="call_parent",
+        attempts=(
+            attempt(1, "no_answer", called_at=at(0)),
+            attempt(2, "completed", called_at=at(30, 53)),
+        ),
+    )
+    record = call(
+        "completed", created_at=at(30, 6), duration_seconds=86, ended_at="2026-11-23T10:32:40Z"
+    )
+    first, last = reconcile(history, record).attempts
+    assert first == history.attempts[0]
+    assert (last.outcome, last.called_at, last.duration_s) == (S.COMPLETED, at(30, 6), 86)
+    assert last.ended_at == at(32, 40)
+    # A duration the history read stands; its outcome too (the history is the series' word).
+    said = RetryHistory(
+        call_id="c", attempts=(attempt(1, "busy", called_at=at(0), duration_sec=0),)
+    )
+    (only,) = reconcile(said, call("completed", created_at=at(0), duration_seconds=40)).attempts
+    assert (only.outcome, only.duration_s) == (S.BUSY, 0)
+
+
+def test_the_parents_record_is_not_taken_for_a_later_attempt() -> None:
+    # The retries path id is the first attempt's: a record created before the last attempt's
+    # predecessor was placed is the parent's, whatever its status (the seed's series).
+    history = RetryHistory(
+        call_id="call_p1",
+        attempts=(
+            attempt(1, "no_answer", timestamp=at(0)),
+            attempt(2, "completed", timestamp=at(60)),
+        ),
+    )
+    parent = call("completed", created_at=at(0), duration_seconds=75)
+    assert reconcile(history, parent) == history
+    live_parent = call("in_progress", created_at=at(0))
+    assert reconcile(
+        RetryHistory(
+            call_id="p",
+            attempts=(
+                attempt(1, "busy", called_at=at(0)),
+                attempt(2, "in_progress", called_at=at(30)),
+            ),
+        ),
+        live_parent,
+    ).attempts[1].called_at == at(30)
+
+
 def test_a_gap_of_zero_or_under_a_second_is_a_gap_not_an_anomaly() -> None:
     history = RetryHistory(
         call_id="c",
