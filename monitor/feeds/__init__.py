@@ -1,0 +1,1 @@
+"""Feeds: sources and sinks of snapshots."""
