@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from monitor.secrets import KeyringResult
+from monitor.config.secrets import KeyringResult
 from monitor.ui import run as run_module
 from monitor.ui.app import MonitorApp
 from tests.ui.conftest import AppFactory
