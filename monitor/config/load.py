@@ -88,52 +88,19 @@ def load_settings(
         raise ConfigError(joined_problems(problems))
     chosen, profile_origin = choose_profile(document, profile, env)
 
-    layers: list[FileTableSource | EnvironmentSource] = [FileTableSource(Settings, document)]
-    if chosen is not None:
-        layers.append(ProfileSource(Settings, document, chosen))
-    layers.append(EnvironmentSource(Settings, env))
-    flags = FlagLayer(given, api_key_file)
-    origins: Origins = {}
-    for layer in (*layers, flags):  # lowest first: a higher layer's origin replaces a lower's
-        origins.update(layer.origins)
-    try:
-        settings = Settings.from_layers(
-            {
-                **flags.values,
-                "profile": chosen,
-                "config_file": path if document.exists else None,
-            },
-            tuple(reversed(layers)),
-        )
-    except ValidationError as exc:
-        raise ConfigError(
-            base_url_message(exc, origins) or validation_message(exc, origins)
-        ) from None
-
-    if programmatic_key is not None:
-        key = programmatic_key
-        if not isinstance(key, SecretStr):
-            key = SecretStr(str(key))
-        found = FoundKey(key, "override", "override")
-    elif load_key:
-        found = find_key(
-            settings,
-            environ=env,
-            flag_key_file=api_key_file.expanduser() if api_key_file is not None else None,
-            origins=origins,
-            lookup=keyring if keyring is not None else keyring_lookup,
-        )
-        if found.note:
-            notes.append(found.note)
-    else:
-        found = FoundKey(None, origin="not loaded")
-
-    for name in SETTABLE:
-        if name == "poll":
-            for sub in POLL_FIELDS:
-                origins.setdefault(f"poll.{sub}", "default")
-        else:
-            origins.setdefault(name, "default")
+    settings, origins = _layered_settings(document, chosen, env, given, api_key_file)
+    found = _key(
+        settings,
+        programmatic_key,
+        load_key=load_key,
+        environ=env,
+        flag_key_file=api_key_file,
+        origins=origins,
+        lookup=keyring if keyring is not None else keyring_lookup,
+    )
+    if found.note:
+        notes.append(found.note)
+    origins = {**_DEFAULT_ORIGINS, **origins}
     origins["api_key"] = found.origin
     origins["profile"] = profile_origin
 
@@ -151,6 +118,66 @@ def load_settings(
             "origins": origins,
             "notes": tuple(notes),
         }
+    )
+
+
+_DEFAULT_ORIGINS: Mapping[str, str] = {
+    **{name: "default" for name in SETTABLE if name != "poll"},
+    **{f"poll.{sub}": "default" for sub in POLL_FIELDS},
+}
+"""Every user-settable value's origin when no layer sets it."""
+
+
+def _layered_settings(
+    document: ConfigDocument,
+    profile: str | None,
+    env: Mapping[str, str],
+    given: Mapping[str, Any],
+    api_key_file: Path | None,
+) -> tuple[Settings, Origins]:
+    """The settings from the flags over the environment over the profile over the file, and
+    where each value came from."""
+    layers: list[FileTableSource | EnvironmentSource] = [FileTableSource(Settings, document)]
+    if profile is not None:
+        layers.append(ProfileSource(Settings, document, profile))
+    layers.append(EnvironmentSource(Settings, env))
+    flags = FlagLayer(given, api_key_file)
+    origins: Origins = {}
+    for layer in (*layers, flags):  # lowest first: a higher layer's origin replaces a lower's
+        origins.update(layer.origins)
+    derived = {"profile": profile, "config_file": document.path if document.exists else None}
+    try:
+        settings = Settings.from_layers({**flags.values, **derived}, tuple(reversed(layers)))
+    except ValidationError as exc:
+        raise ConfigError(
+            base_url_message(exc, origins) or validation_message(exc, origins)
+        ) from None
+    return settings, origins
+
+
+def _key(
+    settings: Settings,
+    programmatic_key: object,
+    *,
+    load_key: bool,
+    environ: Mapping[str, str],
+    flag_key_file: Path | None,
+    origins: Mapping[str, str],
+    lookup: KeyringLookup,
+) -> FoundKey:
+    if programmatic_key is not None:
+        key = programmatic_key
+        if not isinstance(key, SecretStr):
+            key = SecretStr(str(key))
+        return FoundKey(key, "override", "override")
+    if not load_key:
+        return FoundKey(None, origin="not loaded")
+    return find_key(
+        settings,
+        environ=environ,
+        flag_key_file=flag_key_file.expanduser() if flag_key_file is not None else None,
+        origins=origins,
+        lookup=lookup,
     )
 
 
