@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
@@ -32,12 +32,14 @@ from pydantic_settings import (
     SettingsError,
     TomlConfigSettingsSource,
 )
-from pydantic_settings.sources import ConfigFileSourceType
 
 from monitor.config.errors import flag_name, suggest
 from monitor.config.file import ConfigDocument
 from monitor.config.file_checks import TOP_ONLY
 from monitor.config.settings import ENV_PREFIX, PLAN_CAPS, POLL_FIELDS, SETTABLE, ConfigError
+
+if TYPE_CHECKING:
+    from pydantic_settings.sources import ConfigFileSourceType
 
 Origins = dict[str, str]
 """Where each value came from, by dotted name: "file PATH:LINE", "env NAME", "flag --NAME"."""
