@@ -165,7 +165,7 @@ def _main(argv: Sequence[str] | None) -> int:
 
             return run_sim(args)
         if args.command == "config":
-            from monitor.config_cmd import run_config
+            from monitor.config.command import run_config
 
             return run_config(args)
         from monitor.ui.run import run_monitor

@@ -31,7 +31,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from monitor.logs import current_log_file, redact
+from monitor.config.logs import current_log_file, redact
 from monitor.state.notes import read_words
 from monitor.state.views import DashboardView, pane_status
 from monitor.ui.commands import JumpProvider

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from monitor.config.paths import EXPORTS_DIR_NAME
 from monitor.display import sanitize
-from monitor.paths import EXPORTS_DIR_NAME
 from monitor.ui.state_file import data_dir, write_private
 
 _PHONE = re.compile(r"^[+-]?[\d\s().-]+$")

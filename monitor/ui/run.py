@@ -5,7 +5,7 @@ one paragraph on stderr and no traceback; 128 + N after signal N (SIGTERM 143, S
 SSH session dropped), after a clean shutdown; 1 after a bug (an unhandled exception), with a
 one-paragraph report on stderr and the traceback, masked, in the log. The API being down is never
 a reason to exit.
-Logging goes to a private file (monitor.logs), never to the terminal the UI draws on.
+Logging goes to a private file (monitor.config.logs), never to the terminal the UI draws on.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def run_monitor(args: argparse.Namespace) -> int:
 
     from monitor.api.client import DialNexaClient
     from monitor.config import ConfigError, load_settings, require_api_key
-    from monitor.logs import setup_logging
+    from monitor.config.logs import setup_logging
     from monitor.polling.engine import Engine
 
     demo = bool(getattr(args, "demo", False))

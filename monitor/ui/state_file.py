@@ -19,8 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from monitor.logs import ensure_private_dir
-from monitor.paths import APP_NAME, STATE_DIR_ENV, STATE_FILE_NAME, data_dir
+from monitor.config.paths import (
+    APP_NAME,
+    STATE_DIR_ENV,
+    STATE_FILE_NAME,
+    data_dir,
+    ensure_private_dir,
+)
 
 __all__ = [
     "APP_NAME",

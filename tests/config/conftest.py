@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.secrets import KeyringResult
+from monitor.config.secrets import KeyringResult
 from tests.leakscan import make_canary
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from monitor.cli import build_parser
 from monitor.config import load_settings
-from monitor.config_cmd import run_config
+from monitor.config.command import run_config
 from tests.config.conftest import Workspace, no_keyring
 from tests.leakscan import assert_no_leak
 

@@ -13,7 +13,7 @@ from monitor.config import (
     load_settings,
     validate_base_url,
 )
-from monitor.secrets import FileIdentity
+from monitor.config.secrets import FileIdentity
 from tests.config.conftest import Workspace, no_keyring
 from tests.leakscan import assert_no_leak
 

@@ -10,7 +10,7 @@ import pytest
 from pydantic import SecretStr
 
 from monitor.config import ConfigError, Settings, load_settings, require_api_key
-from monitor.secrets import (
+from monitor.config.secrets import (
     FileIdentity,
     KeyringResult,
     SecretError,

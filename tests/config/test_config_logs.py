@@ -15,14 +15,14 @@ from hypothesis import strategies as st
 from pydantic import SecretStr
 
 from monitor.config import Settings
-from monitor.logs import (
+from monitor.config.logs import (
     LOG_FILE_NAME,
     PrivateRotatingFileHandler,
     SecretFilter,
-    log_dir,
     redact,
     setup_logging,
 )
+from monitor.config.paths import log_dir
 from tests.leakscan import assert_no_leak, make_canary
 
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from monitor.secrets import child_environ
+from monitor.config.secrets import child_environ
 from tests.config.conftest import Workspace
 from tests.leakscan import assert_no_leak
 

@@ -52,7 +52,7 @@ KEY_SHAPES = {
         r"(?!\[redacted\])[^&\s#\"']{4,}"
     ),
 }
-"""Independent of `monitor.logs`'s masking patterns: the scan must not share the code it
+"""Independent of `monitor.config.logs`'s masking patterns: the scan must not share the code it
 checks."""
 
 SKIP_DIRS = {".venv", ".git", "node_modules", ".mypy_cache", ".ruff_cache", ".pytest_cache"}

@@ -34,7 +34,7 @@ from pydantic import SecretStr
 
 import monitor.polling.engine as engine_module
 from monitor.config import Settings
-from monitor.logs import MASK, SecretFilter, setup_logging
+from monitor.config.logs import MASK, SecretFilter, setup_logging
 from monitor.ui.screens.dashboard import DashboardScreen
 from tests.envfix import utc_and_private_dirs
 from tests.faults.screen_harness import keys_without_idle_waits, screen_drill, sim_for

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from monitor.secrets import KeyringResult
+from monitor.config.secrets import KeyringResult
 from monitor.ui import run as run_module
 from monitor.ui.app import MonitorApp
 from tests.ui.conftest import AppFactory
@@ -44,7 +44,7 @@ def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_no_key_prints_the_one_paragraph_and_exits_2(
     clean_env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("monitor.config.keyring_lookup", lambda user: KeyringResult())
+    monkeypatch.setattr("monitor.config.load.keyring_lookup", lambda user: KeyringResult())
     assert run_module.run_monitor(_args()) == 2
     err = capsys.readouterr().err
     # The same paragraph as `snapshot` and `config check`: every way to give a key, and --demo.

@@ -13,24 +13,26 @@ traceback), matching the rest of the CLI.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from monitor.config import (
+from monitor.config.key import require_api_key
+from monitor.config.load import settings_from_args
+from monitor.config.logs import LOG_FILE_NAME, redact
+from monitor.config.paths import (
     CONFIG_PATH_ENV,
-    EXAMPLE_CONFIG,
-    POLL_FIELDS,
-    ConfigError,
-    Settings,
+    EXPORTS_DIR_NAME,
+    STATE_FILE_NAME,
     config_path,
-    require_api_key,
-    settings_from_args,
+    data_dir,
+    log_dir,
 )
-from monitor.logs import redact
-from monitor.secrets import KeyringLookup, key_tail
+from monitor.config.secrets import KeyringLookup, key_tail
+from monitor.config.settings import EXAMPLE_CONFIG, POLL_FIELDS, ConfigError, Settings
 
 if TYPE_CHECKING:
     import httpx
@@ -113,8 +115,6 @@ def run_config(
 
 
 def _path(environ: Mapping[str, str] | None, out: TextIO, err: TextIO) -> int:
-    import os
-
     env = os.environ if environ is None else environ
     path = config_path(env)
     # The path alone on stdout, so `$(dialnexa-monitor config path)` works in scripts.
@@ -188,11 +188,6 @@ def _show(settings: Settings, out: TextIO) -> None:
 
 def _paths(environ: Mapping[str, str] | None, out: TextIO, *, config_file: Path | None) -> None:
     """Every file the monitor reads or writes: config, log, saved view state, CSV exports."""
-    import os
-
-    from monitor.logs import LOG_FILE_NAME, log_dir
-    from monitor.paths import EXPORTS_DIR_NAME, STATE_FILE_NAME, data_dir
-
     env = os.environ if environ is None else environ
     config = config_file or config_path(env)
     exists = "" if config.is_file() else "  (does not exist: defaults)"

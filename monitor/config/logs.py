@@ -24,19 +24,16 @@ import logging
 import logging.handlers
 import os
 import re
-import stat
 import sys
 import traceback
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from monitor.config import Settings
+from monitor.config.paths import ensure_private_dir, log_dir
 
-APP_NAME = "dialnexa-monitor"
-LOG_DIR_ENV = "DIALNEXA_MONITOR_LOG_DIR"
-"""Overrides the log directory (tests, or hosts where the home directory is shared)."""
+if TYPE_CHECKING:
+    from monitor.config.settings import Settings
 
 LOG_FILE_NAME = "monitor.log"
 MAX_LOG_BYTES = 1024 * 1024
@@ -273,29 +270,6 @@ class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
         finally:
             self.release()
         super().close()
-
-
-def log_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """Where logs go: `DIALNEXA_MONITOR_LOG_DIR`, else platformdirs' user log directory."""
-    env = os.environ if environ is None else environ
-    override = env.get(LOG_DIR_ENV)
-    if override:
-        return Path(override).expanduser()
-    import platformdirs
-
-    return platformdirs.user_log_path(APP_NAME, appauthor=False)
-
-
-def ensure_private_dir(path: Path) -> None:
-    """Create `path` as 0700, tightening it if it already exists and is ours."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    try:
-        st = path.stat()
-        getuid = getattr(os, "geteuid", None)
-        if (getuid is None or st.st_uid == getuid()) and stat.S_IMODE(st.st_mode) & 0o077:
-            path.chmod(0o700)
-    except OSError:  # pragma: no cover - read-only or foreign directory: the open will say
-        pass
 
 
 def _writes_to_terminal(handler: logging.Handler) -> bool:

@@ -9,7 +9,7 @@ The keyring is an optional extra. A headless host has no backend and `keyring` r
 `NoKeyringError` (FAULTS H9); that, and `keyring` not being installed at all, become one calm
 note rather than a traceback.
 
-Everything here raises `SecretError` with a one-paragraph message; `monitor.config` turns it
+Everything here raises `SecretError` with a one-paragraph message; `monitor.config.key` turns it
 into a `ConfigError` without adding anything (it is already user-facing).
 """
 
