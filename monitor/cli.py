@@ -136,8 +136,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+ESCDELAY_MS = "25"
+"""How long a lone Esc waits to be told from the start of an escape sequence: htop's 25 ms
+(it calls ncurses' set_escdelay(25)) where Textual's default is 100 ms, which made Esc the
+slowest key (p95 158 ms, issue 21). A key's bytes cross SSH in one packet, so a sequence split
+over 25 ms is rare; a user who sees one can set ESCDELAY (milliseconds) higher."""
+
+
+def tune_terminal_environment(environ: dict[str, str] | os._Environ[str] = os.environ) -> None:
+    """Before Textual is imported (it reads ESCDELAY once, at import): the monitor's Esc delay
+    unless the user chose one."""
+    environ.setdefault("ESCDELAY", ESCDELAY_MS)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; every path ends with a status, never a traceback for a closed pipe."""
+    tune_terminal_environment()
     try:
         status = _main(argv)
         sys.stdout.flush()  # here, not at the interpreter's exit, where it cannot be caught
