@@ -39,7 +39,7 @@ from monitor.api.models import Call
 from monitor.api.pages import Page, ReadNote
 from monitor.api.vocab import FINAL_STATUSES, CallStatus
 from monitor.clock import Clock, SystemClock
-from monitor.config import Settings
+from monitor.config import PollSettings, Settings
 from monitor.polling.budget import BACKGROUND, SENT_AT, Budget
 from monitor.polling.cadence import FLOOR_S, Cadence
 from monitor.polling.counts import BACKFILL_FIRST_S, FOCUS_S, RECONCILE_S, Counts
@@ -145,17 +145,6 @@ class Job:
     everything but the selected call, so no pane starves while the budget has room."""
 
 
-@dataclass(frozen=True, slots=True)
-class PollDefaults:
-    active_calls_s: float = 5.0
-    selected_call_s: float = 5.0
-    max_backoff_s: float = 30.0
-    campaign_counts_s: float = 30.0
-    retries_s: float = 30.0
-    batch_list_s: float = 30.0
-    analysis_s: float = 180.0
-
-
 class Engine:
     """Polls the API within the budget and keeps the store current; never raises on API errors.
 
@@ -178,7 +167,7 @@ class Engine:
         self.store = store or Store()
         self.routes = Routes()
         self.rng = rng or random.Random()
-        self.poll = getattr(settings, "poll", None) or PollDefaults()
+        self.poll: PollSettings = settings.poll
         self.budget = Budget(per_min=float(settings.request_budget_per_min))
         self.budget.updated = self.clock.monotonic()
         self.jobs: dict[str, Job] = {}
@@ -421,7 +410,6 @@ class Engine:
                     else None
                 ),
                 budget_per_min=int(self.budget.per_min),
-                routes=self.routes.describe(),
             )
         )
 
