@@ -122,8 +122,7 @@ async def dashboard_round(
         bursting = True
         # One read of each list is the snapshot's; polling them again (and the background
         # pollers) would only compete with the campaigns' figures for the burst.
-        for job in engine.jobs.values():
-            job.cadence.final = True
+        engine.scheduler.finish()
         campaigns = list(engine.store.campaigns)
         # Every campaign's total first (one request where the list left it out), then the
         # histories, then the qualified rates.

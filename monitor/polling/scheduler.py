@@ -183,6 +183,11 @@ class Scheduler:
             job.hurry(now)
             self._wake.set()
 
+    def finish(self) -> None:
+        """No job runs again once its current run ends (a one-shot round read what it wanted)."""
+        for job in self.jobs.values():
+            job.cadence.final = True
+
     def next_poll_in(self) -> float | None:
         idle = [j.due for j in self.jobs.values() if j.task is None and not j.cadence.final]
         if not idle:
