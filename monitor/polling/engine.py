@@ -152,7 +152,7 @@ class Engine:
             max_backoff_s=self.poll.max_backoff_s,
         )
         self.jobs: dict[str, Job] = self.scheduler.jobs
-        self.health = Health(
+        self._health = Health(
             store=self.store,
             budget=self.budget,
             clock=self.clock,
@@ -321,7 +321,7 @@ class Engine:
             self.server_clock.note(info.server_date, info.at)
         self.store.tally.start(self.api_instant())
         self.budget.observe(info.rate, info.at)
-        self.health.observe(info)
+        self._health.observe(info)
 
     def _on_read(self, note: ReadNote) -> None:
         self.store.note_read(note, self.clock.monotonic())
@@ -329,7 +329,7 @@ class Engine:
     def _prune(self, now: float) -> None:
         self.store.prune(now)
         self.store.tally.fold(self.api_instant())
-        self.health.refresh()
+        self._health.refresh()
 
     # -- the loop ----------------------------------------------------------------------------
 

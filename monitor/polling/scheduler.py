@@ -80,6 +80,15 @@ class Job:
         self.due = min(self.due, max(now, self.ended + FLOOR_S))
 
 
+@dataclass
+class Chore:
+    """Housekeeping the loop does every so often (no request, no job)."""
+
+    every_s: float
+    run: Callable[[float], None]
+    last: float
+
+
 class Scheduler:
     """Runs jobs as they fall due, within the budget; never raises on API errors."""
 
@@ -107,7 +116,7 @@ class Scheduler:
         self._last_sent: dict[str, float] = {}
         self._recovered = False
         """The API answered again after failing: pollers that were failing go again now."""
-        self._chores: list[tuple[float, Callable[[float], None], list[float]]] = []
+        self._chores: list[Chore] = []
 
     # -- what runs ---------------------------------------------------------------------------
 
@@ -143,7 +152,7 @@ class Scheduler:
 
     def every(self, seconds: float, chore: Callable[[float], None]) -> None:
         """Run `chore(now)` from the loop every `seconds` (first after `seconds`)."""
-        self._chores.append((seconds, chore, [self.clock.monotonic()]))
+        self._chores.append(Chore(seconds, chore, last=self.clock.monotonic()))
 
     # -- when it runs --------------------------------------------------------------------------
 
@@ -240,10 +249,10 @@ class Scheduler:
                 sync()
                 self._start_due_jobs()
                 now = self.clock.monotonic()
-                for every_s, chore, last in self._chores:
-                    if now - last[0] > every_s:
-                        last[0] = now
-                        chore(now)
+                for chore in self._chores:
+                    if now - chore.last > chore.every_s:
+                        chore.last = now
+                        chore.run(now)
                 idle = [j.due for j in self.jobs.values() if j.task is None and not j.cadence.final]
                 wait = min(idle, default=now + 5.0) - now
                 # A due job that could not start (background slots full, key refused) waits for
