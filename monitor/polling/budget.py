@@ -47,7 +47,6 @@ class Budget:
     tokens: float = field(init=False)
     updated: float = 0.0
     paused_until: float = 0.0
-    pause_reason: str = ""
     consecutive_429: int = 0
     server_limit: int | None = None
     server_remaining: int | None = None
@@ -165,7 +164,6 @@ class Budget:
             pause = min(60.0, 2.0 * 2 ** (self.consecutive_429 - 1)) * rng.uniform(0.8, 1.2)
         pause = max(1.0, pause)
         self.paused_until = max(self.paused_until, now + pause)
-        self.pause_reason = "rate limited"
         return pause
 
     def succeeded(self) -> None:

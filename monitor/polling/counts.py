@@ -18,20 +18,21 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
-from monitor.api.client import ID_PATTERN
+from monitor.api.client import ID_PATTERN, DialNexaClient
 from monitor.api.models import Call
 from monitor.api.vocab import CallStatus
-from monitor.polling.budget import SENT_AT
-from monitor.polling.fetch import campaign_calls_page, status_total
+from monitor.clock import Clock
+from monitor.polling.budget import SENT_AT, Budget
+from monitor.polling.fetch import Routes, campaign_calls_page, status_total
+from monitor.polling.intake import Intake
+from monitor.polling.scheduler import Job
+from monitor.polling.serverclock import ServerClock
 from monitor.state.derive import is_qualified
+from monitor.state.store import Store
 from monitor.state.tally import COUNTED
-
-if TYPE_CHECKING:
-    from monitor.polling.engine import Engine
 
 log = logging.getLogger(__name__)
 
@@ -49,15 +50,42 @@ FILL_SHARE = 0.55
 """History of campaigns off screen is read only while the minute's requests are under this
 share of the budget (33 of 60): it fills from what the live panes leave, so the requests a
 minute stay flat in the number of campaigns while it fills."""
+URGENT_ROOM = 0.75
+"""History of the campaigns on screen is urgent only while the minute is under this share."""
 
 
 class Counts:
-    """The count-keeping pollers of one engine."""
+    """The count-keeping pollers (`baseline`, `reconcile`, `backfill`, `focus/<id>`): own the
+    campaigns on screen, the focused one, and what each still has to read."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(
+        self,
+        *,
+        client: DialNexaClient,
+        routes: Routes,
+        store: Store,
+        clock: Clock,
+        server_clock: ServerClock,
+        budget: Budget,
+        intake: Intake,
+        qualified_key: Callable[[], str],
+        one_shot: bool = False,
+    ) -> None:
+        self.client = client
+        self.routes = routes
+        self.store = store
+        self.clock = clock
+        self.server_clock = server_clock
+        self.budget = budget
+        self.intake = intake
+        self.qualified_key = qualified_key
+        """The analysis field that says a call qualified, read at each update (settings)."""
+        self.one_shot = one_shot
+        """`snapshot`'s single round: every campaign's history is wanted now."""
         self.visible: tuple[str, ...] | None = None
         """Campaigns on screen, in screen order (the UI's intent); None: not said."""
+        self.focused: str | None = None
+        """The campaign the user has opened (the UI's intent): its history is read first."""
         self.unavailable: set[tuple[str, str]] = set()
         """(campaign, status) totals this API cannot give (no total on that source)."""
         self._backfilled: set[str] = set()
@@ -65,14 +93,14 @@ class Counts:
         self._focus_pages_read: set[str] = set()
         self._reconciling: list[tuple[str, str]] = []
         """The reconciliation under way: (campaign, status) reads still to make."""
-        self.started = engine.clock.monotonic()
+        self.started = clock.monotonic()
 
     # -- which campaign next ---------------------------------------------------------------
 
     def _campaign_ids(self) -> list[str]:
         # A campaign whose id cannot go in a URL is shown from the list, its counts never asked
-        # for (the engine says so once): every read below would fail on it, run after run.
-        return [cid for cid in self.engine.store.campaigns if ID_PATTERN.fullmatch(cid)]
+        # for (the campaign list says so once): every read below would fail on it, run after run.
+        return [cid for cid in self.store.campaigns if ID_PATTERN.fullmatch(cid)]
 
     def on_screen(self) -> list[str]:
         known = self._campaign_ids()
@@ -82,14 +110,14 @@ class Counts:
         return [c for c in self.visible if c in present]
 
     def missing(self, campaign_id: str) -> list[str]:
-        tally = self.engine.store.tally.campaign(campaign_id)
+        tally = self.store.tally.campaign(campaign_id)
         return [s for s in tally.missing() if (campaign_id, s) not in self.unavailable]
 
     def adopt(self, campaign_id: str) -> None:
         """A campaign created after the monitor started has no history to read: every one
         of its endings is in the stream, so its counts start at 0 when it was created."""
-        tally = self.engine.store.tally
-        state = self.engine.store.campaigns.get(campaign_id)
+        tally = self.store.tally
+        state = self.store.campaigns.get(campaign_id)
         created = state.campaign.created_at if state is not None else None
         if created is None or tally.started_at is None or created <= tally.started_at:
             return
@@ -100,7 +128,7 @@ class Counts:
     def needs_total(self, campaign_id: str) -> bool:
         """Its calls placed are not read yet. The list's counters (`total_records`, ...) are
         the contact list's size, not the calls placed (issue 15): only the call logs say."""
-        state = self.engine.store.campaigns.get(campaign_id)
+        state = self.store.campaigns.get(campaign_id)
         return (
             state is not None
             and state.total is None
@@ -109,19 +137,18 @@ class Counts:
 
     async def read_total(self, campaign_id: str) -> bool:
         """All of a campaign's call records (`limit=1`): its calls placed."""
-        engine = self.engine
-        total = await status_total(engine.client, engine.routes, campaign_id, None)
-        state = engine.store.campaigns.get(campaign_id)
+        total = await status_total(self.client, self.routes, campaign_id, None)
+        state = self.store.campaigns.get(campaign_id)
         if total is None:
             self.unavailable.add((campaign_id, "total"))
             return False
         if state is not None:
-            engine.store.put_campaign(replace(state, total=total))
+            self.store.put_campaign(replace(state, total=total))
         return True
 
     def next_baseline(self) -> str | None:
         """The focused campaign, then those on screen, then the rest, in list order."""
-        order = [self.engine.focused_campaign_id or "", *self.on_screen(), *self._campaign_ids()]
+        order = [self.focused or "", *self.on_screen(), *self._campaign_ids()]
         present = set(self._campaign_ids())
         for cid in order:
             if cid in present and (self.missing(cid) or self.needs_total(cid)):
@@ -130,10 +157,10 @@ class Counts:
 
     def urgent(self) -> bool:
         """An on-screen campaign (or the focused one) has no history yet, early in the run."""
-        if self.engine.one_shot:
+        if self.one_shot:
             return True
-        focused = self.engine.focused_campaign_id
-        if focused and focused in self.engine.store.campaigns and self.missing(focused):
+        focused = self.focused
+        if focused and focused in self.store.campaigns and self.missing(focused):
             return True
         return any(self.missing(cid) or self.needs_total(cid) for cid in self.on_screen())
 
@@ -145,72 +172,77 @@ class Counts:
 
     async def read_totals(self, campaign_id: str, statuses: Iterable[str]) -> bool:
         """Per-status totals of one campaign, each noted at the API instant it was read."""
-        engine = self.engine
         changed = False
         for status in statuses:
-            total = await status_total(
-                engine.client, engine.routes, campaign_id, CallStatus(status)
-            )
+            total = await status_total(self.client, self.routes, campaign_id, CallStatus(status))
             # The instant the API counted: between the request leaving (after the budget
             # gate, however long it waited there) and its answer.
-            received = engine.clock.monotonic()
+            received = self.clock.monotonic()
             sent = min(SENT_AT.get(), received)
             if total is None:
                 self.unavailable.add((campaign_id, status))
                 continue
-            at = engine.api_instant((sent + received) / 2)
-            engine.store.tally.campaign(campaign_id).set_baseline(status, total, at)
-            engine.store.touch()
+            at = self.server_clock.api_instant((sent + received) / 2)
+            self.store.tally.campaign(campaign_id).set_baseline(status, total, at)
+            self.store.touch()
             changed = True
         return changed
 
-    async def poll_baseline(self) -> bool:
-        engine = self.engine
-        if not self._healthy("baseline"):
+    async def poll_baseline(self, job: Job) -> bool:
+        if not self._healthy(job):
             return False
         cid = self.next_baseline()
-        job = engine.jobs["baseline"]
-        now = engine.clock.monotonic()
+        now = self.clock.monotonic()
         if cid is None:
             job.due_hint = now + 5.0
             return False
-        budget = engine.budget
+        budget = self.budget
         if not self.urgent() and budget.used_last_minute(now) >= FILL_SHARE * budget.per_min:
             job.due_hint = now + 5.0
             return False
         changed = await self.read_total(cid) if self.needs_total(cid) else False
         changed |= await self.read_totals(cid, self.missing(cid))
         if self.next_baseline() is not None:
-            job.due_hint = self.engine.clock.monotonic()
+            job.due_hint = self.clock.monotonic()
         return changed
 
-    def _healthy(self, job_key: str) -> bool:
+    def baseline_rank(self, usual: int, urgent: int) -> Callable[[float], int]:
+        """The baseline's rank at an instant: `urgent` for the on-screen campaigns' history
+        while the minute has room, else `usual`. When the active sweep fills the minute
+        (1,000 in flight) it is background work, so the endings behind every count and the
+        concurrency are never held for it."""
+
+        def rank(now: float) -> int:
+            roomy = self.budget.used_last_minute(now) < URGENT_ROOM * self.budget.per_min
+            return urgent if roomy and self.urgent() else usual
+
+        return rank
+
+    def _healthy(self, job: Job) -> bool:
         """Catching up (history, reconciliation, backfill) waits for a healthy API: while it
         fails, these would only add requests to a minute that must not grow (FAULTS 6)."""
-        engine = self.engine
-        if engine.store.health.state == "ok":
+        if self.store.health.state == "ok":
             return True
-        engine.jobs[job_key].due_hint = engine.clock.monotonic() + 5.0
+        job.due_hint = self.clock.monotonic() + 5.0
         return False
 
-    async def poll_reconcile(self) -> bool:
+    async def poll_reconcile(self, job: Job) -> bool:
         """One status of one campaign per run (RECONCILE_S / 5 apart): no burst of five."""
-        engine = self.engine
-        if not self._healthy("reconcile"):
+        if not self._healthy(job):
             return False
-        tallies = engine.store.tally.campaigns
+        tallies = self.store.tally.campaigns
         if not self._reconciling:
             ready = [
                 cid for cid in self._campaign_ids() if cid in tallies and not tallies[cid].filling
             ]
             if not ready:
                 return False
-            epoch = engine.api_now().replace(year=1970, month=1, day=1)
+            epoch = self.server_clock.api_now().replace(year=1970, month=1, day=1)
             cid = min(ready, key=lambda c: tallies[c].reconciled_at or epoch)
             self._reconciling = [
                 (cid, s.value) for s in COUNTED if (cid, s.value) not in self.unavailable
             ]
-            state = engine.store.campaigns.get(cid)
+            state = self.store.campaigns.get(cid)
             if state is not None and (cid, "total") not in self.unavailable:
                 self._reconciling.append((cid, "total"))  # calls placed, from the call logs
         cid, status = self._reconciling.pop(0)
@@ -222,34 +254,32 @@ class Counts:
         else:
             changed = await self.read_totals(cid, [status])
         if not self._reconciling:
-            tallies[cid].reconciled_at = engine.api_now()
+            tallies[cid].reconciled_at = self.server_clock.api_now()
         return changed
 
     async def read_listing(self, campaign_id: str, pages: int, status: str | None) -> bool:
-        engine = self.engine
-        store = engine.store
+        store = self.store
         changed = False
         for number in range(1, pages + 1):
             page = await campaign_calls_page(
-                engine.client, engine.routes, campaign_id, page=number, status=status
+                self.client, self.routes, campaign_id, page=number, status=status
             )
-            now = engine.clock.monotonic()
+            now = self.clock.monotonic()
             with store.batch():
                 for call in page.items:
                     if call.campaign_id is None:
                         call = call.model_copy(update={"campaign_id": campaign_id})
                     store.tally.remember(call, campaign_id)
-                    changed |= engine.take(call, now, source="campaign call logs")
+                    changed |= self.intake.take(call, now, source="campaign call logs")
             if page.is_last or page.raw_count < page.limit:
                 break
         self.update_qualified([campaign_id])
         return changed
 
-    async def poll_backfill(self) -> bool:
-        if not self._healthy("backfill"):
+    async def poll_backfill(self, job: Job) -> bool:
+        if not self._healthy(job):
             return False
         ids = self._campaign_ids()
-        job = self.engine.jobs["backfill"]
         if not ids:
             return False
         # The first pass, quick, for the campaigns on screen; the rest in the slow rotation.
@@ -266,7 +296,7 @@ class Counts:
         job.cadence.interval_s = job.cadence.base_s
         return changed
 
-    async def poll_focus(self, campaign_id: str) -> bool:
+    async def poll_focus(self, campaign_id: str, job: Job) -> bool:
         """The focused campaign's own listing: its calls table, analyses and links."""
         first = campaign_id not in self._focus_pages_read
         changed = await self.read_listing(campaign_id, FOCUS_FIRST_PAGES if first else 1, None)
@@ -277,13 +307,12 @@ class Counts:
 
     def update_qualified(self, campaign_ids: Iterable[str] | None = None) -> None:
         """Qualified rate and pending analyses from the completed calls the store holds."""
-        engine = self.engine
-        store = engine.store
+        store = self.store
         wanted = set(store.campaigns if campaign_ids is None else campaign_ids)
         analysed: Counter[str] = Counter()
         qualified: Counter[str] = Counter()
         pending: Counter[str] = Counter()
-        key = engine.settings.qualified_key
+        key = self.qualified_key()
         for tracked in store.calls.values():
             call: Call = tracked.call
             cid = call.campaign_id

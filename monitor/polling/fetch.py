@@ -133,9 +133,7 @@ def _keep(page: Page[Call], predicate: Callable[[Call], bool]) -> Page[Call]:
     # keeps the status an earlier read gave (the OpenAPI requires only `id`).
     return replace(
         page,
-        items=tuple(
-            c for c in page.items if predicate(c) or "status" not in c.model_fields_set
-        ),
+        items=tuple(c for c in page.items if predicate(c) or "status" not in c.model_fields_set),
     )
 
 

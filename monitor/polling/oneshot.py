@@ -20,7 +20,8 @@ from monitor.api.client import DialNexaClient
 from monitor.api.errors import ApiError
 from monitor.clock import Clock
 from monitor.config import Settings
-from monitor.polling.engine import P_FOCUSED, PRIORITY, Engine
+from monitor.polling.engine import Engine
+from monitor.polling.scheduler import P_FOCUSED, PRIORITY
 
 ROUND_S = 6.0
 """A round's deadline without `--wait` (the issue's targets: 3 s on busy, 10 s on huge)."""
@@ -87,8 +88,7 @@ async def dashboard_round(
     deadline_s: float | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Round:
-    engine = Engine(client, settings, clock=clock)
-    engine.one_shot = True
+    engine = Engine(client, settings, clock=clock, one_shot=True)
     result = Round(engine)
     started = clock.monotonic()
     limit = deadline_s if deadline_s is not None else (WAIT_S if wait else ROUND_S)
@@ -122,8 +122,7 @@ async def dashboard_round(
         bursting = True
         # One read of each list is the snapshot's; polling them again (and the background
         # pollers) would only compete with the campaigns' figures for the burst.
-        for job in engine.jobs.values():
-            job.cadence.final = True
+        engine.scheduler.finish()
         campaigns = list(engine.store.campaigns)
         # Every campaign's total first (one request where the list left it out), then the
         # histories, then the qualified rates.
@@ -171,8 +170,6 @@ async def dashboard_round(
         if key not in engine.jobs or engine.jobs[key].runs == 0:
             result.missing[key] = "not read within the snapshot's time (rate budget)"
     return result
-
-
 
 
 async def retry_failed_once(engine: Engine, clock: Clock, deadline: float) -> None:

@@ -20,17 +20,6 @@ from monitor.state.calltime import seconds_between, shifted
 OVERDUE_AFTER = timedelta(minutes=2)
 """A retry this late may be waiting for a slot or calling hours: say "overdue", not -3:12."""
 
-SUMMARY_STATUSES = (
-    "completed",
-    "all_retries_exhausted",
-    "voicemail_final",
-    "failed",
-    "pending",
-    "in_progress",
-    "ended",
-)
-"""`ended`: the series stopped but the retry settings are unknown, so we do not guess why."""
-
 _RETRYABLE = {
     CallStatus.NO_ANSWER: "retry_on_no_answer",
     CallStatus.BUSY: "retry_on_busy",
@@ -245,17 +234,6 @@ def _is_records_attempt(history: RetryHistory, call: Call) -> bool:
 
 def empty_counts() -> dict[CallStatus, int]:
     return dict.fromkeys(OUTCOME_COLUMNS, 0)
-
-
-def count_outcomes(calls: Iterable[Call]) -> dict[CallStatus, int]:
-    """Counts by canonical outcome; `in_progress` here means any attempt still in flight."""
-    counts = empty_counts()
-    tally = Counter(
-        CallStatus.IN_PROGRESS if c.status in IN_FLIGHT_STATUSES else c.status for c in calls
-    )
-    for status in OUTCOME_COLUMNS:
-        counts[status] = tally.get(status, 0)
-    return counts
 
 
 def connect_rate(counts: Mapping[CallStatus, int | None]) -> float | None:

@@ -65,7 +65,6 @@ class Freshness:
 @dataclass(slots=True)
 class TrackedCall:
     call: Call
-    first_seen: float
     last_seen: float
     """Monotonic time of the last listing that included it (for in-flight calls)."""
     ended_seen: float | None = None
@@ -103,7 +102,6 @@ class ApiHealth:
     remaining: int | None = None
     reset_after_s: float | None = None
     budget_per_min: int = 60
-    routes: str = ""
 
 
 class Store:
@@ -118,7 +116,6 @@ class Store:
         self.peak = 0
         self.health = ApiHealth()
         self.gone_calls: set[str] = set()
-        self.internal_errors = 0
         self.internal_error: str | None = None
         """The last bug of the monitor's own (a poller raised), in words for the screen."""
         """Calls the API says no longer exist (404)."""
@@ -222,7 +219,7 @@ class Store:
         said_campaign = "campaign_id" in call.model_fields_set
         tracked = self.calls.get(call.id)
         if tracked is None:
-            tracked = TrackedCall(call, first_seen=now, last_seen=now, changed_at=now)
+            tracked = TrackedCall(call, last_seen=now, changed_at=now)
             tracked.campaign_source = source if said_campaign else None
             tracked.last_source = source
             if call.status in FINAL_STATUSES:
@@ -273,7 +270,6 @@ class Store:
         self._changed()
 
     def note_internal_error(self, message: str) -> None:
-        self.internal_errors += 1
         self.internal_error = message
         self._changed()
 

@@ -172,14 +172,14 @@ async def test_the_loop_sleeps_while_due_jobs_cannot_start(world) -> None:  # ty
     api.fail_status = 401  # key refused: every job but the probe is due and held back
     await drive(clock, 10)
     turns = 0
-    original = engine._start_due_jobs
+    original = engine.scheduler._start_due_jobs
 
     def counting() -> None:
         nonlocal turns
         turns += 1
         original()
 
-    engine._start_due_jobs = counting  # type: ignore[method-assign]
+    engine.scheduler._start_due_jobs = counting  # type: ignore[method-assign]
     await drive(clock, 30)
     assert turns <= 30 / 0.25 + 10
 

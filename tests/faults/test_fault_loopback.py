@@ -68,7 +68,7 @@ async def test_N1_connection_refused_for_30s_then_back_on_the_same_port(
 
 
 RESET_RETRY_BUG_FIXED = (
-    "monitor/api/client.py DialNexaClient._send retries every httpx.RemoteProtocolError at once "
+    "monitor/api/transport.py _send retries every httpx.RemoteProtocolError at once "
     "(meant for a stale pooled connection, N6), including a connection dropped mid-body after "
     "the headers (N7/N22 over a real socket): every request during the fault is sent twice at "
     "the same instant (0 s apart, same path and query), 40 requests a minute vs 27 steady"

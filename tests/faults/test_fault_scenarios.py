@@ -89,7 +89,7 @@ async def test_ROUTE404_missing_endpoint_from_the_start_uses_the_fallback() -> N
     try:
         assert d.engine.routes.campaigns == "batch-calls"
         assert d.engine.routes.campaign_logs != "call-logs"
-        assert "/batch-calls" in d.store.health.routes
+        assert "/batch-calls" in d.engine.routes.describe()
         assert d.store.freshness["campaigns"].source == "batch-calls"
         assert d.store.campaigns and d.store.calls
         assert d.store.health.state == "ok"
@@ -118,7 +118,7 @@ async def test_ROUTE404_endpoint_disappears_mid_session() -> None:
             180,
         )
         assert took is not None
-        assert "/batch-calls" in d.store.health.routes
+        assert "/batch-calls" in d.engine.routes.describe()
         assert campaigns_before <= set(d.store.campaigns)
     finally:
         await d.close()

@@ -32,7 +32,7 @@ from typing import Any, NoReturn
 import pytest
 from pydantic import SecretStr
 
-import monitor.polling.engine as engine_module
+import monitor.polling.endings as endings_module
 from monitor.config import Settings
 from monitor.config.logs import MASK, SecretFilter, setup_logging
 from monitor.ui.screens.dashboard import DashboardScreen
@@ -88,13 +88,13 @@ async def test_screen_S9_a_poller_raises_with_the_key_loaded(
         assert d.status.api.startswith("API ok"), d.status
         assert not d.age_of("concurrency")[0], d.status
         calls: list[float] = []
-        healthy = engine_module.fetch_recent_endings
+        healthy = endings_module.fetch_recent_endings
 
         async def endings_bug(*args: Any, **kwargs: Any) -> NoReturn:
             calls.append(d.now)
             _bug(key, "endings poller")
 
-        monkeypatch.setattr(engine_module, "fetch_recent_endings", endings_bug)
+        monkeypatch.setattr(endings_module, "fetch_recent_endings", endings_bug)
         t0 = d.now
         interval = d.store.freshness["endings"].expected_interval_s
         # Stale once two intervals are missed (+1 s), as after any failing poll.
@@ -114,7 +114,7 @@ async def test_screen_S9_a_poller_raises_with_the_key_loaded(
         await d.responsive()
         assert isinstance(d.app.screen, DashboardScreen)
 
-        monkeypatch.setattr(engine_module, "fetch_recent_endings", healthy)
+        monkeypatch.setattr(endings_module, "fetch_recent_endings", healthy)
         back = await d.until(lambda: not d.age_of("concurrency")[0], 60, draw_every=2)
         assert back is not None, f"not fresh after the bug was gone: {d.status}"
         assert calls[0] >= t0
@@ -180,7 +180,7 @@ async def test_screen_S9_a_poller_bug_is_named_on_screen(
         async def endings_bug(*args: Any, **kwargs: Any) -> NoReturn:
             _bug(key, "endings poller")
 
-        monkeypatch.setattr(engine_module, "fetch_recent_endings", endings_bug)
+        monkeypatch.setattr(endings_module, "fetch_recent_endings", endings_bug)
         await d.run_for(25, draw_every=5)
         shown = "\n".join([d.look(), d.notifications(), d.status.api, d.status.ages])
         assert re.search(r"(?i)\berror\b", shown), shown

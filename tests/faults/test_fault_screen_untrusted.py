@@ -93,7 +93,7 @@ def misbehaving() -> tuple[dict[str, Misbehave], Wrap]:
 
 def survived(d: ScreenDrill) -> None:
     d.alive()
-    assert d.store.internal_errors == 0, d.store.internal_error
+    assert d.store.internal_error is None, d.store.internal_error
     assert "bug in the monitor" not in d.notifications()
     assert not d.leaks(), "a fragment of the key is on the screen"
 

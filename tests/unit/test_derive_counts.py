@@ -16,7 +16,6 @@ from monitor.state.derive import (
     QualifiedFigures,
     WaveBucket,
     connect_rate,
-    count_outcomes,
     empty_counts,
     is_qualified,
     pending_retry_eta,
@@ -32,21 +31,6 @@ def test_empty_counts_are_every_column_at_zero() -> None:
     counts = empty_counts()
     assert list(counts) == list(OUTCOME_COLUMNS)
     assert set(counts.values()) == {0}
-
-
-def test_counts_by_canonical_outcome_with_ringing_as_in_progress() -> None:
-    statuses = ["completed"] * 3 + ["no_answer", "did_not_pick", "busy", "voicemail", "failed"]
-    statuses += ["ringing", "in_progress", "answered", "created", "cancelled", "retry_expired"]
-    counts = count_outcomes(call(s) for s in statuses)
-    assert counts == {
-        S.COMPLETED: 3,
-        S.NO_ANSWER: 2,
-        S.BUSY: 1,
-        S.FAILED: 1,
-        S.VOICEMAIL: 1,
-        S.IN_PROGRESS: 3,
-    }
-    assert count_outcomes([]) == empty_counts()
 
 
 def test_connect_rate_is_completed_over_final_attempts() -> None:

@@ -1,0 +1,121 @@
+"""The active sweep: every call in flight, page by page, and the calls that left the list.
+
+Each page lands as it arrives. A call an ordered listing no longer shows has ended (its outcome
+is looked up); a full page at the workspace's concurrency cap ends the sweep, the next page
+being read now and then only to check the cap. The sweep's pace widens with its page count so
+that it keeps to a share of the budget (1,000 calls in flight is 5-10 pages).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from monitor.api.client import DialNexaClient
+from monitor.clock import Clock
+from monitor.polling.budget import Budget
+from monitor.polling.fetch import fetch_active_calls
+from monitor.polling.intake import Intake, said_last, still_ordered
+from monitor.polling.lookups import Lookups
+from monitor.polling.scheduler import Job
+from monitor.polling.serverclock import ServerClock
+from monitor.polling.sweep import PageWidth, SweepOrder
+from monitor.state.store import Store
+
+log = logging.getLogger(__name__)
+
+MAX_ACTIVE_PAGES = 12
+"""Listings are read 200 a page (100 where the API cuts there); 12 pages of 100 cover a
+1,000-slot workspace with room to see that the list ended (a full last page would leave the
+sweep incomplete)."""
+ACTIVE_SHARE = 0.6
+"""The active sweep may use this share of the budget when it needs several pages."""
+CAP_VERIFY_S = 30.0
+"""How often a sweep that stopped at the cap reads the next page anyway, to check the cap."""
+
+
+class ActiveSweep:
+    """The `active` poller: owns what it learnt about the cap and the listing's order."""
+
+    def __init__(
+        self,
+        *,
+        client: DialNexaClient,
+        store: Store,
+        clock: Clock,
+        server_clock: ServerClock,
+        budget: Budget,
+        intake: Intake,
+        lookups: Lookups,
+        page_width: PageWidth,
+        cap: Callable[[], int | None],
+        every_s: float,
+    ) -> None:
+        self.client = client
+        self.store = store
+        self.clock = clock
+        self.server_clock = server_clock
+        self.budget = budget
+        self.intake = intake
+        self.lookups = lookups
+        self.page_width = page_width
+        self.cap = cap
+        """The configured concurrency cap, read at each sweep (settings may be replaced)."""
+        self.every_s = every_s
+        """The configured pace (`poll.active_calls_s`), widened for many pages."""
+        self._cap_trusted = True
+        """The configured cap holds: a full page of in-flight calls at the cap is all of them."""
+        self._cap_checked = -1e9
+        self._ordered = True
+        """The listing has looked newest first so far."""
+
+    async def poll(self, job: Job) -> bool:
+        store = self.store
+        live_before = store.in_flight()
+        before = {(t.call.id, t.call.status) for t in live_before}
+        seen: set[str] = set()
+        order = SweepOrder(ordered=self._ordered)
+        complete = False
+        pages = 0
+        cap = self.cap()
+        now = self.clock.monotonic()
+        verify = now - self._cap_checked >= CAP_VERIFY_S
+        paging = self.page_width.start()
+        for number in range(1, MAX_ACTIVE_PAGES + 1):
+            page = await fetch_active_calls(self.client, page=number, limit=paging.limit)
+            pages += 1
+            now = self.clock.monotonic()
+            order.add_page(c.created_at for c in page.items)
+            seen.update(c.id for c in page.items)
+            # Each page lands as it arrives: on a 1,000-call sweep the first page is not held
+            # back for the whole sweep, nor are the calls it proves ended.
+            with store.batch():
+                for call in page.items:
+                    self.intake.take(call, now, live_listing=True, source="in-flight list")
+                for tracked in live_before:
+                    if tracked.call.id not in seen and order.left_list(tracked.call.created_at):
+                        self.lookups.left_lists(tracked.call.id, now)
+            if number > 1 and self._cap_trusted and len(seen) > (cap or 0):
+                log.warning("more calls in flight than the configured cap: paging on")
+                self._cap_trusted = False
+            if paging.done(page.raw_count, page.limit, said_last(page)):
+                complete = True
+                break
+            if self._cap_trusted and cap and len(seen) >= cap and not verify:
+                # A full page at the workspace cap: nothing more can be in flight, so the
+                # (empty) next page is only read now and then to check the cap is right.
+                complete = True
+                break
+        self._ordered = still_ordered("active", order, self._ordered)
+        if verify:
+            self._cap_checked = now
+        with store.batch():
+            if complete:
+                for tracked in store.in_flight():
+                    if tracked.call.id not in seen:
+                        self.lookups.left_lists(tracked.call.id, now)
+            store.record_concurrency(self.server_clock.api_now(), len(seen))
+        after = {(t.call.id, t.call.status) for t in store.in_flight()}
+        per_page = 60.0 / max(1.0, ACTIVE_SHARE * self.budget.per_min)
+        job.cadence.rebase(max(self.every_s, pages * per_page))
+        return before != after

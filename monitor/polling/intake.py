@@ -1,0 +1,55 @@
+"""How a call any poller read enters the store, and what the listings' order teaches.
+
+Shared by the pollers that read calls (active and queued sweeps, lookups, endings, the selected
+call, the campaigns' listings): each read is merged with what earlier reads said, and an ending
+is counted once per attempt, whichever read brought it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from monitor.api.models import Call
+from monitor.api.pages import Page
+from monitor.api.vocab import FINAL_STATUSES
+from monitor.polling.serverclock import ServerClock
+from monitor.polling.sweep import SweepOrder
+from monitor.state.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class Intake:
+    """Puts calls into the store and their endings into their campaigns' counts."""
+
+    def __init__(self, store: Store, server_clock: ServerClock) -> None:
+        self.store = store
+        self.server_clock = server_clock
+
+    def take(
+        self, call: Call, now: float, *, live_listing: bool = False, source: str = "calls"
+    ) -> bool:
+        """A call as any poller read it: into the store (merged with what earlier reads
+        said), and its ending (if it ended) into its campaign's counts, once per attempt
+        whichever read brought it. The merged record is counted: a read that leaves the
+        campaign out still counts for the campaign an earlier read named."""
+        changed = self.store.upsert_call(call, now, live_listing=live_listing, source=source)
+        tracked = self.store.calls.get(call.id)
+        merged = tracked.call if tracked is not None else call
+        if merged.status in FINAL_STATUSES:
+            changed |= self.store.tally.observe(merged, self.server_clock.api_instant())
+        return changed
+
+
+def still_ordered(listing: str, order: SweepOrder, believed: bool) -> bool:
+    """Whether a listing is still believed newest first after this sweep (said once when not:
+    nothing is then inferred from its pages)."""
+    if not order.ordered and believed:
+        log.info("the %s list is not newest first: ended calls are noticed per sweep", listing)
+        return False
+    return believed
+
+
+def said_last(page: Page[Call]) -> bool:
+    """The server said this page is the last (`meta.totalPages`); a short page is judged apart."""
+    return page.total_pages is not None and page.page >= page.total_pages

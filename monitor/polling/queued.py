@@ -1,0 +1,83 @@
+"""The queued sweep: calls waiting for a slot, and the queued calls that left the list.
+
+A queued call neither listed again nor (per the active sweep) dialling has ended; one beyond
+the pages read for a while may have been dialled and ended between two sweeps, so its state is
+looked up.
+"""
+
+from __future__ import annotations
+
+from monitor.api.client import DialNexaClient
+from monitor.api.models import Call
+from monitor.api.vocab import CallStatus
+from monitor.clock import Clock
+from monitor.polling.fetch import fetch_queued_calls
+from monitor.polling.intake import Intake, said_last, still_ordered
+from monitor.polling.lookups import Lookups
+from monitor.polling.scheduler import Job
+from monitor.polling.sweep import PageWidth, SweepOrder
+from monitor.state.store import Store
+
+MAX_QUEUED_PAGES = 5
+QUEUED_RECHECK_S = 90.0
+"""A queued call no listing has shown for this long (the queue is longer than the pages read)
+is looked up: it may have been dialled and ended between two sweeps."""
+
+
+class QueuedSweep:
+    """The `queued` poller: owns what it learnt about the listing's order."""
+
+    def __init__(
+        self,
+        *,
+        client: DialNexaClient,
+        store: Store,
+        clock: Clock,
+        intake: Intake,
+        lookups: Lookups,
+        page_width: PageWidth,
+    ) -> None:
+        self.client = client
+        self.store = store
+        self.clock = clock
+        self.intake = intake
+        self.lookups = lookups
+        self.page_width = page_width
+        self._ordered = True
+        """The listing has looked newest first so far."""
+
+    async def poll(self, job: Job) -> bool:
+        store = self.store
+        queued_before = store.queued()
+        calls: list[Call] = []
+        order = SweepOrder(ordered=self._ordered)
+        complete = False
+        paging = self.page_width.start()
+        for number in range(1, MAX_QUEUED_PAGES + 1):
+            page = await fetch_queued_calls(self.client, page=number, limit=paging.limit)
+            order.add_page(c.created_at for c in page.items)
+            calls.extend(page.items)
+            if paging.done(page.raw_count, page.limit, said_last(page)):
+                complete = True
+                break
+        self._ordered = still_ordered("queued", order, self._ordered)
+        now = self.clock.monotonic()
+        changed = False
+        seen = {c.id for c in calls}
+        with store.batch():
+            for call in calls:
+                changed |= self.intake.take(call, now, live_listing=True, source="queued list")
+            for tracked in queued_before:
+                cid = tracked.call.id
+                if cid in seen or tracked.ended_seen is not None:
+                    continue
+                if tracked.call.status is not CallStatus.QUEUED or tracked.last_seen >= now:
+                    continue  # the active sweep has it dialling
+                if complete or order.left_list(tracked.call.created_at):
+                    # Neither queued nor (per the active sweep) dialling: it ended.
+                    self.lookups.left_lists(cid, now)
+                    changed = True
+                elif now - tracked.last_seen > QUEUED_RECHECK_S:
+                    # Beyond the pages read: still queued, or dialled and ended unseen.
+                    self.lookups.want(cid, now)
+        return changed

@@ -1,0 +1,364 @@
+"""The scheduler: jobs, their due times and priorities, the budget gate and the wake event.
+
+It knows no resource. A `Job` is a key, a rank, a pure `Cadence` and a poll function; the loop
+starts jobs as they fall due, most important first, and every request they make passes the
+budget gate (`DialNexaClient.before_request`), which grants tokens to the most important waiter
+first. What a job fetches, and what it does about an error of its own, is its poller's business
+(`Job.on_error`, `Job.due_hint`); the scheduler only records each run's freshness or error on
+the store under the job's key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import logging
+import random
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+
+from monitor.api.errors import ApiError, Forbidden, RateLimited, ServerError, Unauthorized
+from monitor.clock import Clock
+from monitor.polling.budget import BACKGROUND, SENT_AT, Budget
+from monitor.polling.cadence import FLOOR_S, Cadence
+from monitor.state.store import Store
+
+log = logging.getLogger(__name__)
+
+PRIORITY: contextvars.ContextVar[int] = contextvars.ContextVar("poll_priority", default=BACKGROUND)
+"""The priority of the job making the current request (read by the budget gate)."""
+CURRENT_JOB: contextvars.ContextVar[Job | None] = contextvars.ContextVar("poll_job", default=None)
+"""The job making the current request, so the gate can raise it as its data ages."""
+
+P_SELECTED, P_ACTIVE, P_FOCUSED, P_LISTS, P_OTHERS, P_ANALYSIS = 0, 1, 2, 3, 4, 5
+"""Ranks, most important first: the user's focus, the live view, then background work (from
+P_LISTS on). A pane near its promised age is raised to P_ACTIVE."""
+MAX_BACKGROUND_JOBS = 2
+"""Background jobs running at once; essential ones always start (they are one per resource)."""
+LOOP_FLOOR_S = 0.25
+KEY_PROBE_S = 60.0
+"""With the key refused, probe slowly until it works again (FAULTS N13)."""
+FORBIDDEN_RETRY_S = 300.0
+TARGET_SHARE = 0.6
+"""A job whose data is older than this share of its target goes before the others."""
+
+
+@dataclass(eq=False)
+class Job:
+    key: str
+    """Also the store's freshness key for what it fetches."""
+    priority: int
+    cadence: Cadence
+    poll: Callable[[Job], Awaitable[bool]]
+    """Fetches and writes the store; returns whether anything changed. Given its own job, so
+    it can say when it is worth asking again (`due_hint`) or that it is done (`cadence.final`)."""
+    due: float
+    task: asyncio.Task[None] | None = None
+    started: float = -1e9
+    ended: float = -1e9
+    """When its last run finished: a run asked for early starts a second after that, so no
+    request repeats within a second even when the last one went out at the end of its run."""
+    runs: int = 0
+    due_hint: float | None = None
+    """Set by a poll that found nothing to do: when it is worth asking again."""
+    target_s: float | None = None
+    """The age its pane promises: a job whose data is older than most of this goes before
+    everything but the selected call, so no pane starves while the budget has room."""
+    rank_now: Callable[[float], int] | None = None
+    """Its rank at a given instant, when the poller decides it (instead of `target_s`)."""
+    on_error: Callable[[Job, ApiError], None] | None = None
+    """Told of an API error of its own (a 404 that ends a poller's work, say)."""
+    probe: bool = False
+    """Runs while the key is refused: one slow probe notices a fixed key."""
+    from_start: bool = False
+    """Its interval runs from its start, not its end (a sweep of many pages)."""
+
+    def hurry(self, now: float) -> None:
+        """Due as soon as possible, but never within a second of its last run."""
+        self.due = min(self.due, max(now, self.ended + FLOOR_S))
+
+
+@dataclass
+class Chore:
+    """Housekeeping the loop does every so often (no request, no job)."""
+
+    every_s: float
+    run: Callable[[float], None]
+    last: float
+
+
+class Scheduler:
+    """Runs jobs as they fall due, within the budget; never raises on API errors."""
+
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        budget: Budget,
+        store: Store,
+        rng: random.Random,
+        max_backoff_s: float,
+    ) -> None:
+        self.clock = clock
+        self.budget = budget
+        self.store = store
+        self.rng = rng
+        self.max_backoff_s = max_backoff_s
+        self.jobs: dict[str, Job] = {}
+        self._stop = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._waiting: Counter[int] = Counter()
+        # When each job's last request went out, kept after the job is dropped: a call left
+        # and opened again while its answer is still on the wire (Esc, Enter on a slow API)
+        # must not ask for the same thing again within a second (FAULTS N18, R3).
+        self._last_sent: dict[str, float] = {}
+        self._recovered = False
+        """The API answered again after failing: pollers that were failing go again now."""
+        self._chores: list[Chore] = []
+
+    # -- what runs ---------------------------------------------------------------------------
+
+    def add(
+        self,
+        key: str,
+        priority: int,
+        base_s: float,
+        poll: Callable[[Job], Awaitable[bool]],
+        *,
+        cap_s: float | None = None,
+    ) -> Job:
+        """The job under `key`, added if new (due at once, or a second after its last request)."""
+        job = self.jobs.get(key)
+        if job is None:
+            now = self.clock.monotonic()
+            cadence = Cadence(base_s=base_s, cap_s=cap_s or max(base_s, self.max_backoff_s))
+            due = max(now, self._last_sent.get(key, -1e9) + FLOOR_S)
+            job = Job(key, priority, cadence, poll, due=due)
+            self.jobs[key] = job
+        job.priority = priority
+        return job
+
+    def drop(self, key: str) -> None:
+        job = self.jobs.pop(key, None)
+        if job is not None and job.task is not None:
+            job.task.cancel()
+        self.store.freshness.pop(key, None)
+        if len(self._last_sent) > 256:
+            # Only the last second matters; the selections of a long day must not pile up.
+            horizon = self.clock.monotonic() - FLOOR_S
+            self._last_sent = {k: t for k, t in self._last_sent.items() if t > horizon}
+
+    def every(self, seconds: float, chore: Callable[[float], None]) -> None:
+        """Run `chore(now)` from the loop every `seconds` (first after `seconds`)."""
+        self._chores.append(Chore(seconds, chore, last=self.clock.monotonic()))
+
+    # -- when it runs --------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    def recovered(self) -> None:
+        """The API answers again: jobs that were failing go again soon (spread, not a storm)."""
+        self._recovered = True
+        self._wake.set()
+
+    def refresh_now(self) -> None:
+        """Every job as soon as the budget allows, at its base pace again."""
+        now = self.clock.monotonic()
+        for job in self.jobs.values():
+            job.hurry(now)
+            job.cadence.interval_s = job.cadence.base_s
+        self._wake.set()
+
+    def retry_now(self, keys: Iterable[str]) -> None:
+        """These jobs again as soon as the budget allows (never within a second of a run)."""
+        now = self.clock.monotonic()
+        for key in keys:
+            job = self.jobs.get(key)
+            if job is not None:
+                job.hurry(now)
+        self._wake.set()
+
+    def hurry_idle(self, key: str, now: float) -> None:
+        """This job sooner, if it exists and is not running (a running one reschedules itself)."""
+        job = self.jobs.get(key)
+        if job is not None and job.task is None:
+            job.hurry(now)
+            self._wake.set()
+
+    def finish(self) -> None:
+        """No job runs again once its current run ends (a one-shot round read what it wanted)."""
+        for job in self.jobs.values():
+            job.cadence.final = True
+
+    def next_poll_in(self) -> float | None:
+        idle = [j.due for j in self.jobs.values() if j.task is None and not j.cadence.final]
+        if not idle:
+            return None
+        return max(0.0, min(idle) - self.clock.monotonic())
+
+    def priority(self, job: Job, now: float) -> int:
+        """A job's rank now: its poller's say, or raised when its pane nears its promised age."""
+        if job.rank_now is not None:
+            return job.rank_now(now)
+        if job.target_s is None or job.priority <= P_ACTIVE:
+            return job.priority
+        fresh = self.store.freshness.get(job.key)
+        age = None if fresh is None else fresh.age(now)
+        if age is not None and age > TARGET_SHARE * job.target_s:
+            return P_ACTIVE
+        return job.priority
+
+    # -- the budget gate -----------------------------------------------------------------------
+
+    async def gate(self, path: str) -> None:
+        """Awaited before every request: returns when the budget grants it a token."""
+        job = CURRENT_JOB.get()
+        while True:
+            now = self.clock.monotonic()
+            # Re-derived while it waits: a request that began as background work is raised
+            # once its pane nears its promised age (the budget's soft share must not hold the
+            # campaign list past its target while the focused campaign spends the minute).
+            priority = (
+                PRIORITY.get() if job is None else min(PRIORITY.get(), self.priority(job, now))
+            )
+            higher_waiting = any(n for p, n in self._waiting.items() if p < priority)
+            if not higher_waiting and self.budget.take(now, priority):
+                SENT_AT.set(now)
+                if job is not None:
+                    self._last_sent[job.key] = now
+                return
+            self._waiting[priority] += 1
+            try:
+                await self.clock.sleep(max(0.05, self.budget.wait_s(now, priority)))
+            finally:
+                self._waiting[priority] -= 1
+
+    # -- the loop ----------------------------------------------------------------------------
+
+    async def run(self, sync: Callable[[], None]) -> None:
+        """Start jobs as they fall due until `stop()`; `sync` adds and drops jobs each turn."""
+        try:
+            while not self._stop.is_set():
+                sync()
+                self._start_due_jobs()
+                now = self.clock.monotonic()
+                for chore in self._chores:
+                    if now - chore.last > chore.every_s:
+                        chore.last = now
+                        chore.run(now)
+                idle = [j.due for j in self.jobs.values() if j.task is None and not j.cadence.final]
+                wait = min(idle, default=now + 5.0) - now
+                # A due job that could not start (background slots full, key refused) waits for
+                # a running job to finish, which wakes the loop: never spin on a past due time.
+                await self._sleep_or_wake(min(max(wait, LOOP_FLOOR_S), 5.0))
+        finally:
+            tasks = [j.task for j in self.jobs.values() if j.task is not None]
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(BaseException):
+                    await task
+
+    async def _sleep_or_wake(self, seconds: float) -> None:
+        if self._wake.is_set():
+            self._wake.clear()
+            await asyncio.sleep(0)
+            return
+        sleeper = asyncio.ensure_future(self.clock.sleep(seconds))
+        waker = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+            waker.cancel()
+            self._wake.clear()
+
+    def _start_due_jobs(self) -> None:
+        now = self.clock.monotonic()
+        if self._recovered:
+            # Failing pollers waited at their healthy pace (no storm); the API is back, so
+            # they refresh now, spread over a few seconds and paced by the budget.
+            self._recovered = False
+            for job in self.jobs.values():
+                if job.cadence.errors and job.task is None:
+                    job.due = min(job.due, max(now, job.ended + FLOOR_S) + self.rng.uniform(0, 3))
+        background = sum(
+            1 for j in self.jobs.values() if j.task is not None and j.priority >= P_LISTS
+        )
+        due = sorted(
+            (
+                j
+                for j in self.jobs.values()
+                if j.task is None and j.due <= now and not j.cadence.final
+            ),
+            key=lambda j: (self.priority(j, now), j.due),
+        )
+        if self.store.health.state == "key_refused":
+            # One slow probe is enough to notice a fixed key; the rest would only be refused.
+            due = [j for j in due if j.probe]
+        for job in due:
+            if self.priority(job, now) >= P_LISTS:
+                if background >= MAX_BACKGROUND_JOBS:
+                    continue
+                background += 1
+            job.started = now
+            job.task = asyncio.create_task(self._run_job(job), name=f"poll-{job.key}")
+
+    async def _run_job(self, job: Job) -> None:
+        PRIORITY.set(self.priority(job, self.clock.monotonic()))
+        CURRENT_JOB.set(job)
+        retry_after: float | None = None
+        try:
+            changed = await job.poll(job)
+            job.cadence.succeeded(changed=changed)
+            self.store.mark_fresh(
+                job.key,
+                self.clock.monotonic(),
+                interval_s=job.cadence.expected_s,
+                promise_s=job.target_s,
+            )
+        except asyncio.CancelledError:
+            raise
+        except ApiError as exc:
+            job.cadence.failed()
+            self.store.mark_error(job.key, exc, self.clock.monotonic())
+            if isinstance(exc, RateLimited | ServerError) and exc.retry_after:
+                retry_after = exc.retry_after
+            if isinstance(exc, Unauthorized):
+                retry_after = KEY_PROBE_S
+            elif isinstance(exc, Forbidden):
+                retry_after = FORBIDDEN_RETRY_S
+            elif job.on_error is not None:
+                job.on_error(job, exc)
+        except Exception as exc:
+            # A bug in a poller must not stop the others or the app (FAULTS S9).
+            log.exception("poller %s failed", job.key)
+            job.cadence.failed()
+            # The type only on screen: an exception's text could quote anything it touched.
+            self.store.note_internal_error(
+                f"Internal error while reading {job.key.split('/')[0]} ({type(exc).__name__}):"
+                " a bug in the monitor, details in its log. Retrying; other data keeps updating."
+            )
+        finally:
+            job.runs += 1
+            now = self.clock.monotonic()
+            job.ended = now
+            pause = max(0.0, self.budget.paused_until - now)
+            delay = job.cadence.next_delay(self.rng, retry_after=retry_after)
+            if job.from_start and not job.cadence.errors:
+                # The interval runs from its start: a 10-page sweep that waited for tokens
+                # must not push the next one back by its own length.
+                delay = max(FLOOR_S, delay - (now - job.started))
+            job.due = now + max(delay, pause)
+            if job.due_hint is not None:
+                job.due = max(now + FLOOR_S, job.due_hint, now + pause)
+                job.due_hint = None
+            job.task = None
+            self._wake.set()
