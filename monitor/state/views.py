@@ -24,6 +24,7 @@ from monitor.state.derive import (
     retry_wave,
 )
 from monitor.state.notes import count_flags, unread_reason
+from monitor.state.records import CallRecord, record_of
 from monitor.state.store import ApiHealth, Freshness, Store, TrackedCall
 from monitor.state.tally import COUNTED_VALUES, Correction
 
@@ -116,7 +117,7 @@ class PaneStatus:
 
 @dataclass(frozen=True, slots=True)
 class CallDetail:
-    call: Call | None
+    call: CallRecord | None
     timeline: Timeline | None
     gone: bool
     """The API says the call no longer exists (404)."""
@@ -383,7 +384,7 @@ def call_detail(store: Store, call_id: str, now: datetime) -> CallDetail:
         timeline = build_timeline(alone, None, now)
     fresh = store.freshness.get(f"retries/{call_id}")
     return CallDetail(
-        call=call,
+        call=record_of(call) if call is not None else None,
         timeline=timeline,
         gone=call_id in store.gone_calls,
         listed=tracked is not None,
@@ -397,9 +398,9 @@ def call_detail(store: Store, call_id: str, now: datetime) -> CallDetail:
     )
 
 
-def campaign_calls(store: Store, campaign_id: str) -> tuple[Call, ...]:
+def campaign_calls(store: Store, campaign_id: str) -> tuple[CallRecord, ...]:
     """Every known call of one campaign, newest first (the campaign screen's table)."""
-    calls = [t.call for t in store.calls.values() if t.call.campaign_id == campaign_id]
+    calls = [record_of(t.call) for t in store.calls.values() if t.call.campaign_id == campaign_id]
     epoch = datetime.min.replace(tzinfo=None)
     calls.sort(
         key=lambda c: c.created_at.replace(tzinfo=None) if c.created_at else epoch, reverse=True
