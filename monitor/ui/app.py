@@ -1,11 +1,15 @@
-"""`MonitorApp`: the engine in a worker, the store's changes coalesced, one clock for the screen.
+"""`MonitorApp`: a feed of snapshots in, one snapshot on screen, one clock for the screen.
 
-Data path: the engine (a worker, `exit_on_error=False`) writes the store; the store's
-subscribe callback posts `StoreChanged`, which replaces any pending one; the app renders the
-newest view at most about once a second (`MIN_RENDER_INTERVAL_S`), inside one batch update.
-Time path: one `set_interval` on the app ticks every second; it flushes pending data and lets
-the screen on top move its countdowns (durations, ages, the retry ETA). No widget has a timer
-of its own, and nothing animates, so a quiet screen sends almost nothing to the terminal.
+Data path: the feed (its `run` in a worker, `exit_on_error=False`) says when new data is
+there; that posts `StoreChanged`, which replaces any pending one; the app takes the newest
+snapshot (`feed.snapshot()`) at most about once a second (`MIN_RENDER_INTERVAL_S`) and sets
+its one reactive, `snapshot`, inside one batch update; `watch_snapshot` feeds the screen on
+top. Time path: one `set_interval` on the app ticks every second; it takes pending data, or
+the same data with the clock read again (`feed.latest()`), and the screen on top moves its
+countdowns (durations, ages, the retry ETA). No widget has a timer of its own, and nothing
+animates, so a quiet screen sends almost nothing to the terminal. The app never reads the
+store or the engine: snapshots in, intents (`select_call`, `focus_campaign`, `refresh_now`)
+out, and only the app talks to the feed.
 
 The app never exits because the API is down: errors become words on the status line.
 """
@@ -18,7 +22,7 @@ import logging
 import signal
 import traceback
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path, PurePath
 from typing import ClassVar
 
@@ -27,15 +31,15 @@ from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from monitor.logs import current_log_file, redact
-from monitor.state.notes import read_words
-from monitor.state.views import DashboardView, pane_status
+from monitor.state.snapshot import MonitorSnapshot
 from monitor.ui.commands import JumpProvider
-from monitor.ui.engine_port import EnginePort
+from monitor.ui.engine_port import Feed
 from monitor.ui.export import export_csv, save_screenshot
 from monitor.ui.messages import StoreChanged
 from monitor.ui.screens.base import TRANSITION_WAIT_S, Frame, LiveScreen
@@ -46,7 +50,6 @@ from monitor.ui.screens.help import HelpScreen
 from monitor.ui.state_file import UiState
 from monitor.ui.widgets.live_table import LiveTable
 from monitor.ui.widgets.pane import Pane
-from monitor.ui.widgets.status_line import fallback_words
 
 log = logging.getLogger(__name__)
 
@@ -145,12 +148,18 @@ class MonitorApp(App[int]):
     COMMANDS = App.COMMANDS | {JumpProvider}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012 (typed by App)
 
+    snapshot: reactive[MonitorSnapshot | None] = reactive(
+        None, always_update=True, init=False, repaint=False
+    )
+    """The snapshot on screen: set once per new snapshot (or second), inside a batch update."""
+
     def __init__(
         self,
-        engine: EnginePort,
+        feed: Feed,
         *,
         ui_state: UiState | None = None,
-        tick: bool | None = None,
+        tick: bool = True,
+        theme: str | None = None,
         closers: Sequence[Callable[[], Awaitable[None]]] = (),
         run_engine: bool = True,
         min_render_interval_s: float = MIN_RENDER_INTERVAL_S,
@@ -158,11 +167,12 @@ class MonitorApp(App[int]):
         startup_notes: Sequence[str] = (),
     ) -> None:
         """Args:
-        engine: polls the API and owns the store.
+        feed: the snapshots to show, and where the user's intents go.
         ui_state: remembered sort and filter (None: in memory only).
-        tick: tick durations every second; defaults to `engine.settings.tick`.
+        tick: tick durations every second (settings' `tick`; off with --no-tick).
+        theme: the Textual theme to start with (settings' `theme`); None keeps the default.
         closers: awaited once on the way out (the HTTP client's `aclose`).
-        run_engine: start `engine.run()` in a worker (tests that write the store by hand may
+        run_engine: start `feed.run()` in a worker (tests that write the store by hand may
             leave it off).
         min_render_interval_s: 0 draws new data at once (tests); otherwise new data waits
             for the clock's next second.
@@ -172,14 +182,13 @@ class MonitorApp(App[int]):
             that `--demo` ignored).
         """
         super().__init__()
-        self.engine = engine
+        self.feed = feed
         self.ui_state = ui_state if ui_state is not None else UiState(None)
-        self.tick_enabled = engine.settings.tick if tick is None else tick
+        self.tick_enabled = tick
         """Per-second duration and countdown updates (off with --no-tick)."""
         self.paused_at: datetime | None = None
         """When the view was frozen with `p`; None while live."""
-        self.view: DashboardView | None = None
-        """The last view drawn."""
+        self._theme = theme
         self.renders = 0
         """How many times new data was drawn (tests and benchmarks read it)."""
         self._run_engine = run_engine
@@ -206,12 +215,13 @@ class MonitorApp(App[int]):
 
     def on_mount(self) -> None:
         self.hold_frames("start", FIRST_FRAME_WAIT_S)
-        theme = self.engine.settings.theme
-        if theme in self.available_themes:
-            self.theme = theme
+        theme = self._theme
+        if theme is None or theme in self.available_themes:
+            if theme is not None:
+                self.theme = theme
         else:
             self.notify(f"Unknown theme {theme!r}; using {self.theme}.", markup=False)
-        self._unsubscribe = self.engine.store.subscribe(self._store_changed)
+        self._unsubscribe = self.feed.subscribe(self._store_changed)
         self.set_interval(1.0, self._on_clock, name="app-clock")
         if self._run_engine:
             self.run_engine()
@@ -283,7 +293,7 @@ class MonitorApp(App[int]):
         self._closed = True
         if self._unsubscribe is not None:
             self._unsubscribe()
-        self.engine.stop()
+        self.feed.stop()
         for closer in self._closers:
             try:
                 await closer()
@@ -303,7 +313,7 @@ class MonitorApp(App[int]):
 
     @work(exclusive=True, group="engine", exit_on_error=False)
     async def run_engine(self) -> None:
-        await self.engine.run()
+        await self.feed.run()
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
@@ -323,6 +333,7 @@ class MonitorApp(App[int]):
     # -- data and time ------------------------------------------------------------------------
 
     def _store_changed(self, version: int) -> None:
+        # Called by the feed (from the engine's task): a message, so the app's loop draws.
         self.post_message(StoreChanged(version))
 
     @on(StoreChanged)
@@ -331,15 +342,17 @@ class MonitorApp(App[int]):
         # (each frame has a fixed cost on the wire); only the very first data is drawn at
         # once, for a fast first screen. Tests set the interval to 0 to draw at once.
         self._dirty = True
-        bug = self.engine.store.internal_error
-        if bug is not None and bug != self._internal_told:
-            # Once per distinct bug, not at every retry of the poller that hit it.
-            self._internal_told = bug
-            self.notify(bug, severity="error", markup=False, timeout=15)
         if self.paused_at is not None:
             return
         if self._min_render_interval <= 0 or not self._drawn_data:
             self.render_now()
+
+    def _tell_bug(self, snap: MonitorSnapshot) -> None:
+        bug = snap.internal_error
+        if bug is not None and bug != self._internal_told:
+            # Once per distinct bug, not at every retry of the poller that hit it.
+            self._internal_told = bug
+            self.notify(bug, severity="error", markup=False, timeout=15)
 
     def _on_clock(self) -> None:
         if self.paused_at is not None:
@@ -352,31 +365,21 @@ class MonitorApp(App[int]):
         else:
             self.tick_now()
 
-    def frame(self) -> Frame:
-        clock = self.engine.clock
-        store = self.engine.store
-        now = self.engine.api_now()  # running calls' durations on the API's clock (N19)
-        mono = clock.monotonic()
-        # The last answer with data, not a poller's last run: a run with nothing to ask for
-        # (lookups while the API fails) must not move "showing data from" on.
-        good = store.last_good_read
-        last_data = now - timedelta(seconds=mono - good) if good is not None else None
+    def current(self) -> MonitorSnapshot:
+        """The snapshot on screen; before the first, the feed's latest."""
+        return self.snapshot if self.snapshot is not None else self.feed.latest()
+
+    def frame(self, snap: MonitorSnapshot) -> Frame:
+        """The clock part of `snap`, with the app's own pause."""
         return Frame(
-            now=now,
-            mono=mono,
-            health=store.health,
-            panes=pane_status(store, mono),
-            next_poll_s=self.engine.next_poll_in(),
+            now=snap.now,
+            mono=snap.mono,
+            health=snap.health,
+            panes=snap.panes,
+            next_poll_s=snap.next_poll_s,
             paused_at=self.paused_at,
-            last_data=last_data,
-            fallbacks=" · ".join(
-                w
-                for w in (
-                    fallback_words(getattr(self.engine, "routes", None)),
-                    read_words(store, mono),
-                )
-                if w
-            ),
+            last_data=snap.last_data,
+            fallbacks=snap.fallbacks,
         )
 
     def live_screen(self) -> LiveScreen | None:
@@ -385,48 +388,62 @@ class MonitorApp(App[int]):
                 return screen
         return None
 
+    def _show(self, snap: MonitorSnapshot) -> None:
+        """Set the one reactive (its watcher feeds the screen on top), in one batch update."""
+        with self.batch_update(), _screen_going_away():
+            self.snapshot = snap
+
+    def watch_snapshot(self, snap: MonitorSnapshot | None) -> None:
+        screen = self.live_screen()
+        if snap is None or screen is None or not screen.ready or self._closed:
+            return
+        screen.show_snapshot(snap, self.frame(snap))
+
     def render_now(self) -> None:
         """Draw the newest data on the screen on top (ignores the rate limit, not the pause)."""
         if self.paused_at is not None or self._closed:
             return
         self._dirty = False
-        view = self.engine.view()
+        snap = self.feed.snapshot()
+        self._tell_bug(snap)
         if not self._drawn_data:
             # Draw at once until the active calls have been drawn: the first screen with data
             # should not wait for the clock's next second.
-            active = self.engine.store.freshness.get("active")
-            self._drawn_data = active is not None and active.fetched_at is not None
+            self._drawn_data = snap.data.active_read
             if self._drawn_data:
                 self.call_later(self.release_frames, "start")
-        self.view = view
         self.renders += 1
-        screen = self.live_screen()
-        if screen is None or not screen.ready:
-            return
-        with self.batch_update(), _screen_going_away():
-            screen.show_view(view, self.frame())
+        self._show(snap)
 
     def show_latest(self) -> None:
-        """Draw a screen that just appeared (or came back) with the last view drawn.
+        """Draw a screen that just appeared (or came back) with the last data taken.
 
-        The view is not recomputed here, even if newer data is waiting: a screen switch (Enter,
+        The data is not rebuilt here, even if newer data is waiting: a screen switch (Enter,
         Esc) then costs one frame and no store scan, and the newer data follows on the clock's
-        next second like any other. Only before any view exists is one built.
+        next second like any other. Only before any snapshot exists is one built.
         """
-        if self.view is None:
+        if self.snapshot is None:
             self.render_now()
             return
-        screen = self.live_screen()
-        if screen is not None and screen.ready:
-            with self.batch_update(), _screen_going_away():
-                screen.show_view(self.view, self.frame())
+        self._show(self.feed.latest())
 
     def tick_now(self) -> None:
-        screen = self.live_screen()
-        if screen is None or not screen.ready or self._closed:
+        if self._closed:
             return
-        with self.batch_update(), _screen_going_away():
-            screen.tick(self.frame())
+        snap = self.feed.latest()
+        self._tell_bug(snap)
+        self._show(snap)
+
+    # -- intents ------------------------------------------------------------------------------
+
+    def select_call(self, call_id: str | None) -> MonitorSnapshot:
+        """The user looks at this call: the feed fetches it first, and the snapshot returned
+        carries its detail already (the timeline follows the cursor in the same frame)."""
+        self.feed.select_call(call_id)
+        return self.feed.latest()
+
+    def focus_campaign(self, campaign_id: str | None) -> None:
+        self.feed.focus_campaign(campaign_id)
 
     # -- frames -------------------------------------------------------------------------------
 
@@ -530,7 +547,7 @@ class MonitorApp(App[int]):
 
     def action_toggle_pause(self) -> None:
         if self.paused_at is None:
-            self.paused_at = self.engine.api_now()
+            self.paused_at = self.feed.latest().now
             self.tick_now()
             self.notify(
                 "Paused: the view is frozen; data is still fetched. p resumes.",
@@ -542,7 +559,7 @@ class MonitorApp(App[int]):
             self.render_now()
 
     def action_refresh_now(self) -> None:
-        self.engine.refresh_now()
+        self.feed.refresh_now()
         self.notify("Refreshing now.", markup=False, timeout=2)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:

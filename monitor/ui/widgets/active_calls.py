@@ -14,10 +14,8 @@ from typing import ClassVar
 from rich.style import Style
 from rich.text import Text
 
-from monitor.api.vocab import CallStatus
 from monitor.display import sanitize
-from monitor.state.calltime import live_duration
-from monitor.state.views import ActiveCallRow
+from monitor.state.snapshot import ActiveCallRow, CallStatus, live_duration
 from monitor.ui.format import (
     DASH,
     cell,

@@ -11,10 +11,8 @@ from typing import ClassVar
 from rich.style import Style
 from rich.text import Text
 
-from monitor.api.models import Call
-from monitor.api.vocab import CallStatus
 from monitor.display import sanitize
-from monitor.state.views import CampaignRow
+from monitor.state.snapshot import CallRecord, CallStatus, CampaignRow
 from monitor.ui.format import (
     DASH,
     cell,
@@ -252,7 +250,7 @@ class CampaignTable(LiveTable[CampaignRow]):
         )
 
 
-def analysis_words(call: Call) -> str:
+def analysis_words(call: CallRecord) -> str:
     if call.status in (CallStatus.QUEUED, CallStatus.DIALING, CallStatus.IN_PROGRESS):
         return DASH
     if call.analysis is None:
@@ -260,7 +258,7 @@ def analysis_words(call: Call) -> str:
     return "analysed"
 
 
-class CampaignCallsTable(LiveTable[Call]):
+class CampaignCallsTable(LiveTable[CallRecord]):
     """Every known call of one campaign, newest first; `/busy` shows only busy calls."""
 
     VIEW_NAME = "campaign.calls"
@@ -282,7 +280,7 @@ class CampaignCallsTable(LiveTable[Call]):
     def specs(self) -> Sequence[ColumnSpec]:
         return self.SPECS
 
-    def sort_modes(self) -> Sequence[SortMode[Call]]:
+    def sort_modes(self) -> Sequence[SortMode[CallRecord]]:
         return (
             SortMode("newest", "newest first", column="placed", ascending=False),
             SortMode("outcome", "outcome", lambda c: (c.status.value, c.id), column="outcome"),
@@ -304,7 +302,7 @@ class CampaignCallsTable(LiveTable[Call]):
             ),
         )
 
-    def row_key(self, item: Call) -> str:
+    def row_key(self, item: CallRecord) -> str:
         return item.id
 
     def empty_message(self) -> str:
@@ -315,7 +313,7 @@ class CampaignCallsTable(LiveTable[Call]):
         message = super().empty_message()
         return message or "no calls of this campaign seen yet"
 
-    def matches(self, item: Call, words: Sequence[str]) -> bool:
+    def matches(self, item: CallRecord, words: Sequence[str]) -> bool:
         # Outcome words first: they need no text, so `/busy` over 10,000 calls builds none.
         text: str | None = None
         for word in words:
@@ -330,7 +328,7 @@ class CampaignCallsTable(LiveTable[Call]):
                 return False
         return True
 
-    def render_row(self, item: Call) -> tuple[Text, ...]:
+    def render_row(self, item: CallRecord) -> tuple[Text, ...]:
         out: list[Text] = []
         for col in self.columns_now:
             w = col.width
@@ -362,7 +360,7 @@ class CampaignCallsTable(LiveTable[Call]):
                 out.append(cell(item.sentiment or DASH, w))
         return tuple(out)
 
-    def search_text(self, item: Call) -> str:
+    def search_text(self, item: CallRecord) -> str:
         return " ".join(
             sanitize(v).lower()
             for v in (
@@ -392,7 +390,7 @@ class CampaignCallsTable(LiveTable[Call]):
             "recording_url",
         )
 
-    def export_row(self, item: Call) -> tuple[str, ...]:
+    def export_row(self, item: CallRecord) -> tuple[str, ...]:
         return (
             item.id,
             item.campaign_id or "",
