@@ -1,14 +1,14 @@
 """`MonitorApp`: a feed of snapshots in, one snapshot on screen, one clock for the screen.
 
 Data path: the feed (its `run` in a worker, `exit_on_error=False`) says when new data is
-there; that posts `StoreChanged`, which replaces any pending one; the app takes the newest
+there; that posts `FeedChanged`, which replaces any pending one; the app takes the newest
 snapshot (`feed.snapshot()`) at most about once a second (`MIN_RENDER_INTERVAL_S`) and sets
 its one reactive, `snapshot`, inside one batch update; `watch_snapshot` feeds the screen on
 top. Time path: one `set_interval` on the app ticks every second; it takes pending data, or
 the same data with the clock read again (`feed.latest()`), and the screen on top moves its
 countdowns (durations, ages, the retry ETA). No widget has a timer of its own, and nothing
-animates, so a quiet screen sends almost nothing to the terminal. The app never reads the
-store or the engine: snapshots in, intents (`select_call`, `focus_campaign`, `refresh_now`)
+animates, so a quiet screen sends almost nothing to the terminal. The app never reads where
+the data comes from: snapshots in, intents (`select_call`, `focus_campaign`, `refresh_now`)
 out, and only the app talks to the feed.
 
 The app never exits because the API is down: errors become words on the status line.
@@ -36,12 +36,12 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
+from monitor.feeds.base import Feed
 from monitor.logs import current_log_file, redact
 from monitor.state.snapshot import MonitorSnapshot
 from monitor.ui.commands import JumpProvider
-from monitor.ui.engine_port import Feed
 from monitor.ui.export import export_csv, save_screenshot
-from monitor.ui.messages import StoreChanged
+from monitor.ui.messages import FeedChanged
 from monitor.ui.screens.base import TRANSITION_WAIT_S, Frame, LiveScreen
 from monitor.ui.screens.call import CallScreen
 from monitor.ui.screens.campaign import CampaignScreen
@@ -65,8 +65,8 @@ one frame, shared with the countdowns."""
 NO_TICK_STATUS_EVERY = 5
 """With --no-tick (slow links), new data, ages and countdowns are drawn only every this many
 seconds: nothing changes on screen in between."""
-ENGINE_RESTART_S = 5.0
-"""If the engine ever dies (it should not), it is restarted after this long."""
+FEED_RESTART_S = 5.0
+"""If the feed's worker ever dies (it should not), it is restarted after this long."""
 FIRST_FRAME_WAIT_S = 0.5
 """At start, painting waits for the first active calls (at most this long): one frame with
 data instead of an empty layout, a restyled one and then the data (~30 KB at 80x24 before)."""
@@ -161,7 +161,7 @@ class MonitorApp(App[int]):
         tick: bool = True,
         theme: str | None = None,
         closers: Sequence[Callable[[], Awaitable[None]]] = (),
-        run_engine: bool = True,
+        run_feed: bool = True,
         min_render_interval_s: float = MIN_RENDER_INTERVAL_S,
         handle_signals: bool = False,
         startup_notes: Sequence[str] = (),
@@ -172,8 +172,8 @@ class MonitorApp(App[int]):
         tick: tick durations every second (settings' `tick`; off with --no-tick).
         theme: the Textual theme to start with (settings' `theme`); None keeps the default.
         closers: awaited once on the way out (the HTTP client's `aclose`).
-        run_engine: start `feed.run()` in a worker (tests that write the store by hand may
-            leave it off).
+        run_feed: start `feed.run()` in a worker (tests that play snapshots by hand may leave
+            it off).
         min_render_interval_s: 0 draws new data at once (tests); otherwise new data waits
             for the clock's next second.
         handle_signals: exit cleanly on SIGTERM, SIGHUP (an SSH session dropped) and SIGINT,
@@ -191,7 +191,7 @@ class MonitorApp(App[int]):
         self._theme = theme
         self.renders = 0
         """How many times new data was drawn (tests and benchmarks read it)."""
-        self._run_engine = run_engine
+        self._run_feed = run_feed
         self._handle_signals = handle_signals
         self._min_render_interval = min_render_interval_s
         self._closers = list(closers)
@@ -221,10 +221,10 @@ class MonitorApp(App[int]):
                 self.theme = theme
         else:
             self.notify(f"Unknown theme {theme!r}; using {self.theme}.", markup=False)
-        self._unsubscribe = self.feed.subscribe(self._store_changed)
+        self._unsubscribe = self.feed.subscribe(self._feed_changed)
         self.set_interval(1.0, self._on_clock, name="app-clock")
-        if self._run_engine:
-            self.run_engine()
+        if self._run_feed:
+            self.run_feed()
         if self._handle_signals:
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
@@ -311,33 +311,33 @@ class MonitorApp(App[int]):
         super()._handle_exception(error)
         self._exit_renderables[shown:] = [Text(crash_report(error, current_log_file()))]
 
-    @work(exclusive=True, group="engine", exit_on_error=False)
-    async def run_engine(self) -> None:
+    @work(exclusive=True, group="feed", exit_on_error=False)
+    async def run_feed(self) -> None:
         await self.feed.run()
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "engine" or event.state is not WorkerState.ERROR:
+        if event.worker.group != "feed" or event.state is not WorkerState.ERROR:
             return
         error = event.worker.error
         # The type only: an exception's text could quote a URL or a header.
-        log.error("engine stopped: %s", type(error).__name__)
+        log.error("feed stopped: %s", type(error).__name__)
         self.notify(
-            f"Polling stopped ({type(error).__name__}); restarting in {ENGINE_RESTART_S:.0f}s.",
+            f"Polling stopped ({type(error).__name__}); restarting in {FEED_RESTART_S:.0f}s.",
             severity="error",
             markup=False,
         )
         if not self._closed:
-            self.set_timer(ENGINE_RESTART_S, self.run_engine)
+            self.set_timer(FEED_RESTART_S, self.run_feed)
 
     # -- data and time ------------------------------------------------------------------------
 
-    def _store_changed(self, version: int) -> None:
-        # Called by the feed (from the engine's task): a message, so the app's loop draws.
-        self.post_message(StoreChanged(version))
+    def _feed_changed(self, version: int) -> None:
+        # Called by the feed (from its own task): a message, so the app's loop draws.
+        self.post_message(FeedChanged(version))
 
-    @on(StoreChanged)
-    def _on_store_changed(self, message: StoreChanged) -> None:
+    @on(FeedChanged)
+    def _on_feed_changed(self, message: FeedChanged) -> None:
         # New data waits for the clock's next second, so data and countdowns share one frame
         # (each frame has a fixed cost on the wire); only the very first data is drawn at
         # once, for a fast first screen. Tests set the interval to 0 to draw at once.
@@ -419,7 +419,7 @@ class MonitorApp(App[int]):
         """Draw a screen that just appeared (or came back) with the last data taken.
 
         The data is not rebuilt here, even if newer data is waiting: a screen switch (Enter,
-        Esc) then costs one frame and no store scan, and the newer data follows on the clock's
+        Esc) then costs one frame and no rebuild, and the newer data follows on the clock's
         next second like any other. Only before any snapshot exists is one built.
         """
         if self.snapshot is None:

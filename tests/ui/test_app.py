@@ -641,7 +641,7 @@ async def test_an_engine_crash_does_not_stop_the_app(make_app: AppFactory) -> No
     class Crashing:
         pass
 
-    app, engine = make_app(run_engine=True)
+    app, engine = make_app(run_feed=True)
 
     async def boom() -> None:
         raise Unreachable("boom", reason="refused")

@@ -251,7 +251,7 @@ class CallScreen(LiveScreen):
         detail = snap.selection.detail
         last = self._detail
         if detail.call is None and last is not None and last.call and last.call.id == self.call_id:
-            # The store dropped it (an ended call is kept an hour, FAULTS R4): keep showing
+            # The monitor dropped it (an ended call is kept an hour, FAULTS R4): keep showing
             # what was last received, under the "no longer listed" label.
             detail = replace(detail, call=last.call, timeline=last.timeline)
         self._detail = detail

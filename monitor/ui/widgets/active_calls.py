@@ -82,7 +82,7 @@ class ActiveCallsTable(LiveTable[ActiveCallRow]):
         self._arrivals: dict[str, int] = {}
         self._next_arrival = 0
         self.outcome_of: Callable[[str], str | None] = lambda call_id: None
-        """How an ended call turned out, in words (the screen looks it up in the store)."""
+        """How an ended call turned out, in words (the screen looks it up in the snapshot)."""
 
     def specs(self) -> Sequence[ColumnSpec]:
         return self.SPECS
