@@ -19,7 +19,8 @@ from monitor.ui.screens.dashboard import DashboardScreen
 from monitor.ui.screens.help import HelpScreen
 from monitor.ui.state_file import UiState
 from monitor.ui.widgets.active_calls import ActiveCallsTable
-from monitor.ui.widgets.campaign_table import CampaignCallsTable, CampaignTable
+from monitor.ui.widgets.campaign_calls import CampaignCallsTable
+from monitor.ui.widgets.campaign_table import CampaignTable
 from monitor.ui.widgets.live_table import LiveTable
 from monitor.ui.widgets.pane import Pane
 from monitor.ui.widgets.status_line import ApiBanner, StatusLine

@@ -28,7 +28,8 @@ from monitor.ui.app import MonitorApp
 from monitor.ui.screens.campaign import CampaignScreen
 from monitor.ui.screens.dashboard import DashboardScreen
 from monitor.ui.widgets.active_calls import ActiveCallsTable
-from monitor.ui.widgets.campaign_table import CampaignCallsTable, CampaignTable
+from monitor.ui.widgets.campaign_calls import CampaignCallsTable
+from monitor.ui.widgets.campaign_table import CampaignTable
 from monitor.ui.widgets.status_line import StatusLine
 from tests.ui.fixtures import T0
 from tests.ui.test_app import plain_rows

@@ -19,7 +19,7 @@ from monitor.display import to_display
 from monitor.state.snapshot import OUTCOME_COLUMNS, CallStatus, CampaignRow, MonitorSnapshot
 from monitor.ui.format import count, rate, span
 from monitor.ui.screens.base import Frame, LiveScreen
-from monitor.ui.widgets.campaign_table import CampaignCallsTable
+from monitor.ui.widgets.campaign_calls import CampaignCallsTable
 from monitor.ui.widgets.live_table import LiveTable
 from monitor.ui.widgets.pane import Pane
 
