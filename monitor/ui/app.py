@@ -20,41 +20,36 @@ import asyncio
 import contextlib
 import logging
 import signal
-import traceback
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from pathlib import Path, PurePath
 from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
-from textual.app import App, SystemCommand
+from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.css.query import NoMatches
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from monitor.feeds.base import Feed
-from monitor.logs import current_log_file, redact
+from monitor.logs import current_log_file
 from monitor.state.snapshot import MonitorSnapshot
 from monitor.ui.commands import JumpProvider
-from monitor.ui.export import export_csv, save_screenshot
+from monitor.ui.crash import crash_report
+from monitor.ui.exporting import ExportingApp
 from monitor.ui.messages import FeedChanged
-from monitor.ui.screens.base import TRANSITION_WAIT_S, Frame, LiveScreen
-from monitor.ui.screens.call import CallScreen
+from monitor.ui.navigation import screen_going_away
+from monitor.ui.screens.base import Frame, LiveScreen
 from monitor.ui.screens.campaign import CampaignScreen
 from monitor.ui.screens.dashboard import DashboardScreen
 from monitor.ui.screens.help import HelpScreen
 from monitor.ui.state_file import UiState
 from monitor.ui.widgets.live_table import LiveTable
-from monitor.ui.widgets.pane import Pane
 
 log = logging.getLogger(__name__)
 
-_SOURCE_ROOT = Path(__file__).resolve().parents[2]
-"""The directory that holds the `monitor` package (a checkout, or site-packages)."""
 STYLES_DIR = Path(__file__).resolve().parent / "styles"
 """The TCSS files, inside the package: found the same from a checkout, an editable install or a
 wheel."""
@@ -72,40 +67,7 @@ FIRST_FRAME_WAIT_S = 0.5
 data instead of an empty layout, a restyled one and then the data (~30 KB at 80x24 before)."""
 
 
-def crash_report(error: BaseException, log_file: Path | None) -> str:
-    """What the terminal is told when a bug ends the app: the exception's type and where it
-    was raised, never its text or any frame's variables (either could quote the key, a header
-    or a URL with credentials: FAULTS H5, S9)."""
-    frames = traceback.extract_tb(error.__traceback__)
-    where = ""
-    if frames:
-        last = frames[-1]
-        path = Path(last.filename)
-        try:  # relative to the directory holding the package: no home directory shown
-            shown = path.resolve().relative_to(_SOURCE_ROOT).as_posix()
-        except ValueError:
-            shown = path.name
-        where = f" at {shown}:{last.lineno} in {last.name}"
-    details = (
-        f" The full traceback (secrets masked) is in {log_file}." if log_file is not None else ""
-    )
-    report = (
-        f"DialNexa Monitor stopped on an internal error: {type(error).__name__}{where}. "
-        f"This is a bug in the monitor, not a problem with the API or the key.{details}"
-    )
-    return redact(report)
-
-
-@contextlib.contextmanager
-def _screen_going_away() -> Iterator[None]:
-    """A screen being torn down (quit, pop) has lost its widgets: skip that frame, quietly."""
-    try:
-        yield
-    except NoMatches:
-        log.debug("frame skipped: screen is being removed")
-
-
-class MonitorApp(App[int]):
+class MonitorApp(ExportingApp):
     """The live monitor."""
 
     TITLE = "DialNexa Monitor"
@@ -202,11 +164,6 @@ class MonitorApp(App[int]):
         self._internal_told: str | None = None
         self._seconds = 0
         self._unsubscribe: Callable[[], None] | None = None
-        self._spare_campaign: CampaignScreen | None = None
-        self._spare_call: CallScreen | None = None
-        self._hold: contextlib.ExitStack | None = None
-        self._hold_kind = ""
-        self._hold_timer: Timer | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -234,47 +191,6 @@ class MonitorApp(App[int]):
         self.call_after_refresh(self.tell_restored_view)
         for note in self._startup_notes:
             self.notify(note, severity="warning", markup=False, timeout=15)
-
-    def tell_restored_view(self) -> None:
-        """Say plainly which saved filters and sorts this launch restored (htop and k9s show
-        a filter where it acts; a filter typed yesterday must not pass for missing calls)."""
-        screen = self.live_screen()
-        parts: list[str] = []
-        if screen is not None and screen.ready:
-            for table in screen.tables():
-                words = table.restored_words()
-                if words:
-                    pane = next((a for a in table.ancestors if isinstance(a, Pane)), None)
-                    parts.append(f"{pane.title if pane else table.VIEW_NAME}: {words}")
-        campaigns = sum(1 for name in self.ui_state.saved() if "@" in name)
-        if campaigns:
-            plural = "s" if campaigns > 1 else ""
-            parts.append(f"filters on the calls of {campaigns} campaign{plural}")
-        if parts:
-            self.notify(
-                "Restored from the last run: "
-                + "; ".join(parts)
-                + ". c clears every filter and sort (or start with --reset-view).",
-                title="Saved view",
-                severity="warning",
-                markup=False,
-                timeout=12,
-            )
-
-    def reset_view(self) -> None:
-        """Every table back to its default sort and no filter; the saved state forgotten."""
-        screens = {*self.screen_stack, self._spare_campaign, self._spare_call}
-        for screen in screens:
-            if isinstance(screen, LiveScreen) and screen.is_mounted:
-                for table in screen.tables():
-                    table.reset_prefs()
-                screen.refresh_bindings()
-        self.ui_state.reset()
-        self.notify(
-            "View reset: every table's filter and sort are back to their defaults.",
-            markup=False,
-            timeout=4,
-        )
 
     def _on_signal(self, signum: int) -> None:
         log.info("exiting on signal %d", signum)
@@ -382,15 +298,9 @@ class MonitorApp(App[int]):
             fallbacks=snap.fallbacks,
         )
 
-    def live_screen(self) -> LiveScreen | None:
-        for screen in reversed(self.screen_stack):
-            if isinstance(screen, LiveScreen):
-                return screen
-        return None
-
     def _show(self, snap: MonitorSnapshot) -> None:
         """Set the one reactive (its watcher feeds the screen on top), in one batch update."""
-        with self.batch_update(), _screen_going_away():
+        with self.batch_update(), screen_going_away():
             self.snapshot = snap
 
     def watch_snapshot(self, snap: MonitorSnapshot | None) -> None:
@@ -445,85 +355,6 @@ class MonitorApp(App[int]):
     def focus_campaign(self, campaign_id: str | None) -> None:
         self.feed.focus_campaign(campaign_id)
 
-    # -- frames -------------------------------------------------------------------------------
-
-    def hold_frames(self, kind: str, max_s: float) -> None:
-        """Paint nothing until `release_frames(kind)` (or `max_s`), then one frame.
-
-        Textual paints a screen switch in several frames (the new screen, its restyle, its
-        redrawn parts), each sent whole to the terminal. Holding them in one batch update (the
-        mechanism Textual's own `delay_update` uses for transitions) sends one.
-        """
-        if self._hold is None:
-            self._hold = contextlib.ExitStack()
-            self._hold.enter_context(self.batch_update())
-            self._hold_kind = kind
-        if self._hold_timer is not None:
-            self._hold_timer.stop()
-        self._hold_timer = self.set_timer(max_s, self._release_any, name=f"hold-{kind}")
-
-    def release_frames(self, kind: str) -> None:
-        """End a hold of this kind (a screen switch does not end the wait for first data)."""
-        if self._hold is not None and kind == self._hold_kind:
-            self._release_any()
-
-    def _release_any(self) -> None:
-        if self._hold_timer is not None:
-            self._hold_timer.stop()
-            self._hold_timer = None
-        hold, self._hold = self._hold, None
-        if hold is not None:
-            hold.close()
-            self.screen.refresh()
-
-    # -- navigation ---------------------------------------------------------------------------
-
-    # A campaign's and a call's screen are each kept (installed) after their first use and
-    # reused: Enter then shows an already-mounted screen (no compose), which draws the new
-    # campaign or call as it resumes, before Textual paints it (one frame), and Esc does not
-    # remove it (Textual repaints the whole screen a second time after removing a popped
-    # screen). A second instance is made only when the kept one is already in the stack (a
-    # jump from a call to a call).
-
-    def open_campaign(self, campaign_id: str) -> None:
-        top = self.live_screen()
-        if isinstance(top, CampaignScreen) and top.campaign_id == campaign_id:
-            return
-        spare = self._spare_campaign
-        if spare is not None and spare not in self.screen_stack and spare.is_mounted:
-            spare.switch_to(campaign_id)
-            self.hold_frames("switch", TRANSITION_WAIT_S)
-            self.push_screen(spare)
-            return
-        # Only the kept screen has the id: a second one in the stack must not clash with it
-        # (Textual refuses duplicate ids: a jump from one campaign to another crashed).
-        screen = CampaignScreen(campaign_id, id=None if spare is not None else "campaign")
-        if spare is None:
-            self._spare_campaign = screen
-            self.install_screen(screen, name="campaign")
-        self.hold_frames("switch", TRANSITION_WAIT_S)
-        self.push_screen(screen)
-
-    def open_call(self, call_id: str) -> None:
-        top = self.live_screen()
-        if isinstance(top, CallScreen) and top.call_id == call_id:
-            return
-        trail = top.crumbs() if top is not None else []
-        if trail[:1] == ["DialNexa Monitor"]:
-            trail = trail[1:]
-        spare = self._spare_call
-        if spare is not None and spare not in self.screen_stack and spare.is_mounted:
-            spare.switch_to(call_id, trail=trail)
-            self.hold_frames("switch", TRANSITION_WAIT_S)
-            self.push_screen(spare)
-            return
-        screen = CallScreen(call_id, trail=trail, id=None if spare is not None else "call")
-        if spare is None:
-            self._spare_call = screen
-            self.install_screen(screen, name="call")
-        self.hold_frames("switch", TRANSITION_WAIT_S)
-        self.push_screen(screen)
-
     # -- actions ------------------------------------------------------------------------------
 
     async def action_quit(self) -> None:
@@ -561,49 +392,3 @@ class MonitorApp(App[int]):
     def action_refresh_now(self) -> None:
         self.feed.refresh_now()
         self.notify("Refreshing now.", markup=False, timeout=2)
-
-    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        for command in super().get_system_commands(screen):
-            if command.title == "Screenshot":
-                yield SystemCommand(
-                    "Screenshot",
-                    "Save an SVG of the screen in the exports folder (config show lists it)",
-                    # After the palette has closed, so it is not in the picture.
-                    lambda: self.set_timer(0.1, self.action_screenshot_svg),
-                )
-            else:
-                yield command
-
-    def action_screenshot_svg(self) -> None:
-        try:
-            path = save_screenshot(self.export_screenshot(), when=datetime.now())
-        except OSError as exc:
-            where = f" ({exc.filename})" if exc.filename else ""
-            self.notify(
-                f"Screenshot not saved: {exc.strerror or type(exc).__name__}{where}",
-                title="Screenshot",
-                severity="error",
-                markup=False,
-            )
-            return
-        self.notify(f"Saved to {path}", title="Screenshot", markup=False, timeout=8)
-
-    def action_export_csv(self) -> None:
-        screen = self.live_screen()
-        table = screen.export_target() if screen is not None else None
-        if table is None:
-            self.notify("Nothing to export on this screen.", markup=False)
-            return
-        header, rows = table.export_rows()
-        try:
-            path = export_csv(table.VIEW_NAME, header, rows, when=datetime.now())
-        except OSError as exc:
-            self.notify(
-                f"Export failed: {exc.strerror or type(exc).__name__}",
-                severity="error",
-                markup=False,
-            )
-            return
-        self.notify(
-            f"Exported {len(rows)} rows to {path}", title="CSV export", markup=False, timeout=8
-        )
