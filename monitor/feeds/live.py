@@ -20,6 +20,7 @@ from monitor.clock import Clock
 from monitor.state.snapshot import (
     Focus,
     MonitorSnapshot,
+    RecordCache,
     Selection,
     SnapshotData,
     build_data,
@@ -69,6 +70,7 @@ class LiveFeed:
         self._focus: Focus | None = None
         self._selection_stale = False
         self._focus_stale = False
+        self._records = RecordCache()
         self._to_engine: dict[str, str | None] = {}
         self._forwarding = False
 
@@ -87,7 +89,7 @@ class LiveFeed:
         store, now, mono = self.engine.store, self.engine.api_now(), self.engine.clock.monotonic()
         self._data = build_data(store, now=now, mono=mono, cap=self._cap())
         self._selection = build_selection(store, self._selected, now)
-        self._focus = build_focus(store, self._focused)
+        self._focus = build_focus(store, self._focused, self._records)
         self._selection_stale = self._focus_stale = False
         return self._assemble(now, mono, self._data)
 
@@ -99,7 +101,7 @@ class LiveFeed:
             self._selection = build_selection(store, self._selected, now)
             self._selection_stale = False
         if self._focus_stale:
-            self._focus = build_focus(store, self._focused)
+            self._focus = build_focus(store, self._focused, self._records)
             self._focus_stale = False
         return self._assemble(now, self.engine.clock.monotonic(), self._data)
 

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from monitor.api.models import Call, RetryConfig
 from monitor.state.derive import Timeline, build_timeline, history_from_call, reconcile
-from monitor.state.records import CallRecord, record_of
+from monitor.state.records import CallRecord, RecordCache, record_of
 from monitor.state.store import Store, TrackedCall
 
 
@@ -73,14 +73,19 @@ def call_detail(store: Store, call_id: str, now: datetime) -> CallDetail:
     )
 
 
-def campaign_calls(store: Store, campaign_id: str) -> tuple[CallRecord, ...]:
-    """Every known call of one campaign, newest first (the campaign screen's table)."""
-    calls = [record_of(t.call) for t in store.calls.values() if t.call.campaign_id == campaign_id]
+def campaign_calls(
+    store: Store, campaign_id: str, cache: RecordCache | None = None
+) -> tuple[CallRecord, ...]:
+    """Every known call of one campaign, newest first (the campaign screen's table).
+
+    `cache` keeps the records of unchanged calls from one build to the next.
+    """
+    calls = [t.call for t in store.calls.values() if t.call.campaign_id == campaign_id]
     epoch = datetime.min.replace(tzinfo=None)
     calls.sort(
         key=lambda c: c.created_at.replace(tzinfo=None) if c.created_at else epoch, reverse=True
     )
-    return tuple(calls)
+    return tuple((cache or RecordCache()).records(calls))
 
 
 __all__ = ["CallDetail", "call_detail", "campaign_calls", "retry_config_for"]

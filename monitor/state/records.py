@@ -60,4 +60,28 @@ def record_of(call: Call) -> CallRecord:
     return CallRecord.model_construct(**{name: getattr(call, name) for name in _FIELDS})
 
 
-__all__ = ["CallRecord", "record_of"]
+class RecordCache:
+    """The record made for each call object, reused while the store holds the same object.
+
+    The store replaces a call's object when the call changes (records are merged into a new
+    one), so an unchanged call keeps its record: a campaign screen of 10,000 calls costs no
+    copy per snapshot, and its table sees the same item (`is`) and skips the row.
+    """
+
+    def __init__(self) -> None:
+        self._records: dict[str, tuple[Call, CallRecord]] = {}
+
+    def records(self, calls: list[Call]) -> list[CallRecord]:
+        """The records of `calls`, in order; calls not in `calls` are forgotten."""
+        old, new = self._records, {}
+        out = []
+        for call in calls:
+            hit = old.get(call.id)
+            record = hit[1] if hit is not None and hit[0] is call else record_of(call)
+            new[call.id] = (call, record)
+            out.append(record)
+        self._records = new
+        return out
+
+
+__all__ = ["CallRecord", "RecordCache", "record_of"]

@@ -27,7 +27,7 @@ from monitor.api.vocab import FINAL_STATUSES, IN_FLIGHT_STATUSES, OUTCOME_COLUMN
 from monitor.state.calltime import call_clock, live_duration
 from monitor.state.derive import Timeline, TimelineRow, WaveBucket
 from monitor.state.notes import read_words
-from monitor.state.records import CallRecord
+from monitor.state.records import CallRecord, RecordCache
 from monitor.state.store import ApiHealth, Store
 from monitor.state.tally import Correction
 from monitor.state.views import (
@@ -161,10 +161,14 @@ def build_selection(store: Store, call_id: str | None, now: datetime) -> Selecti
     return Selection.model_construct(call_id=call_id, detail=call_detail(store, call_id, now))
 
 
-def build_focus(store: Store, campaign_id: str | None) -> Focus | None:
+def build_focus(
+    store: Store, campaign_id: str | None, cache: RecordCache | None = None
+) -> Focus | None:
+    """The focused campaign's calls (`cache`: records of unchanged calls are reused)."""
     if campaign_id is None:
         return None
-    return Focus.model_construct(campaign_id=campaign_id, calls=campaign_calls(store, campaign_id))
+    calls = campaign_calls(store, campaign_id, cache)
+    return Focus.model_construct(campaign_id=campaign_id, calls=calls)
 
 
 def build_snapshot(
@@ -235,6 +239,7 @@ __all__ = [
     "Focus",
     "MonitorSnapshot",
     "PaneStatus",
+    "RecordCache",
     "Selection",
     "SnapshotData",
     "Timeline",

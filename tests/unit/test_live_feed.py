@@ -39,3 +39,19 @@ async def test_the_stream_publishes_on_change_and_coalesces_a_burst() -> None:
     assert second.data is not first.data
     assert {"call_new00000000", "call_new00000002"} <= {r.id for r in second.data.active}
     await stream.aclose()
+
+
+def test_an_unchanged_call_keeps_its_record_from_one_snapshot_to_the_next() -> None:
+    # A campaign screen of 10,000 calls must not copy every call at every snapshot: its table
+    # skips a row whose item is the same object.
+    engine = make_engine()
+    feed = LiveFeed(engine)
+    feed.focus_campaign("cmp_spring01")
+    first = feed.snapshot()
+    engine.store.upsert_call(call("call_new000000001", "dialing", ago=1), engine.clock.monotonic())
+    second = feed.snapshot()
+    assert first.focus is not None and second.focus is not None
+    before = {c.id: c for c in first.focus.calls}
+    after = {c.id: c for c in second.focus.calls}
+    assert "call_new000000001" in after
+    assert all(after[k] is before[k] for k in before)
