@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
-from monitor.state.derive import Timeline, TimelineRow
 from monitor.state.snapshot import (
     ActiveCallRow,
     ApiHealth,
@@ -23,6 +22,8 @@ from monitor.state.snapshot import (
     PaneStatus,
     Selection,
     SnapshotData,
+    Timeline,
+    TimelineRow,
 )
 from monitor.ui.app import MonitorApp
 from monitor.ui.screens.campaign import CampaignScreen
