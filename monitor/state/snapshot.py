@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from monitor.api.vocab import FINAL_STATUSES, IN_FLIGHT_STATUSES, OUTCOME_COLUMNS, CallStatus
 from monitor.state.calltime import call_clock, live_duration
@@ -117,6 +117,17 @@ class MonitorSnapshot(BaseModel):
     data: SnapshotData
     selection: Selection | None = None
     focus: Focus | None = None
+
+    @field_validator("schema_version")
+    @classmethod
+    def _known_version(cls, version: int) -> int:
+        # A snapshot written by a newer monitor may mean something else by a field: refused,
+        # never half-read. Older versions are read as long as their fields still parse.
+        if version > SCHEMA_VERSION:
+            raise ValueError(
+                f"snapshot schema {version} is newer than this monitor's ({SCHEMA_VERSION})"
+            )
+        return version
 
     # -- convenience for consumers -------------------------------------------------------------
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
+from pydantic import ValidationError
+
 from monitor.clock import FakeClock
 from monitor.state.snapshot import (
     SCHEMA_VERSION,
@@ -85,3 +88,13 @@ def test_the_parts_that_did_not_change_are_reused() -> None:
     second = build_snapshot(store, now=clock.now(), mono=clock.monotonic(), cap=25, data=first.data)
     assert second.data is first.data
     assert second.mono == first.mono + 1
+
+
+def test_a_snapshot_from_a_newer_monitor_is_refused_not_half_read() -> None:
+    text = _snapshot(selected=None).model_dump_json()
+    newer = text.replace(
+        f'"schema_version":{SCHEMA_VERSION}', f'"schema_version":{SCHEMA_VERSION + 1}'
+    )
+    assert newer != text
+    with pytest.raises(ValidationError, match="newer than this monitor"):
+        MonitorSnapshot.model_validate_json(newer)
