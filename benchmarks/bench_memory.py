@@ -263,10 +263,18 @@ async def _scale(n_calls: int) -> dict[str, Any]:
     t = time.perf_counter()
     engine = _build_engine(n_calls)
     out["store_build_s"] = time.perf_counter() - t
-    kwargs: dict[str, Any] = {"ui_state": UiState(None), "run_engine": False}
-    if "min_render_interval_s" in inspect.signature(MonitorApp.__init__).parameters:
+    params = inspect.signature(MonitorApp.__init__).parameters
+    # Issue 16: the app takes a feed of snapshots (the engine wrapped), not the engine.
+    run = "run_feed" if "run_feed" in params else "run_engine"
+    kwargs: dict[str, Any] = {"ui_state": UiState(None), run: False}
+    if "min_render_interval_s" in params:
         kwargs["min_render_interval_s"] = 0.0
-    app = MonitorApp(engine, **kwargs)
+    source: Any = engine
+    if "feed" in params:
+        from monitor.feeds import LiveFeed
+
+        source = LiveFeed(engine)
+    app = MonitorApp(source, **kwargs)
     async with app.run_test(size=(200, 50)) as pilot:
         await pilot.pause()
         await pilot.pause()

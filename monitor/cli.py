@@ -182,7 +182,7 @@ def _main(argv: Sequence[str] | None) -> int:
             from monitor.config.command import run_config
 
             return run_config(args)
-        from monitor.ui.run import run_monitor
+        from monitor.main import run_monitor
 
         return run_monitor(args)
     except KeyboardInterrupt:

@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 
 from monitor.api.models import Call
 from monitor.api.vocab import FINAL_STATUSES
+from monitor.state.records import CallRecord
 
 SANE_SINCE = datetime(2000, 1, 1, tzinfo=UTC)
 """Nothing the vendor placed predates this: an earlier time is a zero or unit error."""
@@ -99,7 +100,7 @@ def live_duration(placed_at: datetime | None, now: datetime) -> tuple[int | None
     return max(0, round(elapsed)), ()
 
 
-def call_clock(call: Call, now: datetime) -> CallClock:
+def call_clock(call: Call | CallRecord, now: datetime) -> CallClock:
     """The call's times and the one duration every view shows for it."""
     live = call.status not in FINAL_STATUSES and call.ended_at is None
     flags = time_flags(call.created_at, call.ended_at, now)

@@ -1,7 +1,8 @@
 """View-models: what each pane shows, derived purely from the store and the time.
 
-The UI renders these and nothing else; `snapshot` prints them. Frozen, so a widget can compare
-the new view with the one it drew and touch only what changed.
+`MonitorSnapshot` (`state.snapshot`) holds them, the UI renders them, `snapshot` prints them.
+Frozen, so a widget can compare the new view with the one it drew and touch only what
+changed. One call's detail and one campaign's calls are in `state.calldetail`.
 """
 
 from __future__ import annotations
@@ -11,20 +12,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from monitor.api.models import Call, RetryConfig
+from monitor.api.models import Call
 from monitor.api.vocab import FINAL_STATUSES, OUTCOME_COLUMNS, CallStatus
+from monitor.state.calldetail import CallDetail, call_detail, campaign_calls, retry_config_for
 from monitor.state.derive import (
-    Timeline,
     WaveBucket,
-    build_timeline,
     connect_rate,
-    history_from_call,
     pending_retry_eta,
-    reconcile,
     retry_wave,
 )
 from monitor.state.notes import count_flags, unread_reason
-from monitor.state.store import ApiHealth, Freshness, Store, TrackedCall
+from monitor.state.store import ApiHealth, Freshness, Store
 from monitor.state.tally import COUNTED_VALUES, Correction
 
 RING_TOO_LONG_S = 60.0
@@ -112,23 +110,6 @@ class PaneStatus:
     age_s: float | None
     stale: bool
     error: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class CallDetail:
-    call: Call | None
-    timeline: Timeline | None
-    gone: bool
-    """The API says the call no longer exists (404)."""
-    listed: bool
-    """Still in the store's recent calls (R4: "no longer listed" when False)."""
-    retries_error: str | None
-    retry_source: str | None = None
-    campaign_from: str | None = None
-    """The read that gave the campaign, when the last read of the call did not say it (the
-    call screen: "campaign from the in-flight list"); None when the last read said it."""
-    """Where the timeline came from: `call-logs` (the retry history) or `call-record` (no
-    history of its own: one attempt from the record); None with no timeline."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,13 +248,6 @@ def _worst_freshness(store: Store, keys: Iterable[str]) -> Freshness:
     return worst if error is None else error
 
 
-def retry_config_for(store: Store, call: Call) -> RetryConfig | None:
-    if call.retry is not None:
-        return call.retry
-    state = store.campaigns.get(call.campaign_id or "")
-    return state.campaign.retry_config if state else None
-
-
 def pending_etas(store: Store, now: datetime) -> list[datetime]:
     """ETAs of every retry series whose latest known attempt will be retried (section 8)."""
     latest: dict[str, Call] = {}
@@ -367,46 +341,6 @@ def pane_status(store: Store, mono_now: float) -> tuple[PaneStatus, ...]:
     return tuple(out)
 
 
-def call_detail(store: Store, call_id: str, now: datetime) -> CallDetail:
-    tracked: TrackedCall | None = store.calls.get(call_id)
-    call = tracked.call if tracked else None
-    timeline = None
-    source = None
-    if call is not None:
-        stored = store.histories.get(call.retry_group_id or call.id)
-        source = stored.source if stored is not None else None  # None: not read yet
-        history = reconcile(stored or history_from_call(call), call)
-        timeline = build_timeline(history, retry_config_for(store, call), now)
-    elif (alone := store.histories.get(call_id)) is not None and alone.attempts:
-        # The record could not be read (404) but the history could: it is shown.
-        source = alone.source
-        timeline = build_timeline(alone, None, now)
-    fresh = store.freshness.get(f"retries/{call_id}")
-    return CallDetail(
-        call=call,
-        timeline=timeline,
-        gone=call_id in store.gone_calls,
-        listed=tracked is not None,
-        retries_error=fresh.error.message if fresh and fresh.error else None,
-        retry_source=source,
-        campaign_from=(
-            tracked.campaign_source
-            if tracked is not None and tracked.campaign_source != tracked.last_source
-            else None
-        ),
-    )
-
-
-def campaign_calls(store: Store, campaign_id: str) -> tuple[Call, ...]:
-    """Every known call of one campaign, newest first (the campaign screen's table)."""
-    calls = [t.call for t in store.calls.values() if t.call.campaign_id == campaign_id]
-    epoch = datetime.min.replace(tzinfo=None)
-    calls.sort(
-        key=lambda c: c.created_at.replace(tzinfo=None) if c.created_at else epoch, reverse=True
-    )
-    return tuple(calls)
-
-
 def dashboard_view(
     store: Store,
     *,
@@ -439,4 +373,6 @@ __all__ = [
     "campaign_rows",
     "concurrency_view",
     "dashboard_view",
+    "pane_status",
+    "retry_config_for",
 ]

@@ -1,11 +1,15 @@
-"""`MonitorApp`: the engine in a worker, the store's changes coalesced, one clock for the screen.
+"""`MonitorApp`: a feed of snapshots in, one snapshot on screen, one clock for the screen.
 
-Data path: the engine (a worker, `exit_on_error=False`) writes the store; the store's
-subscribe callback posts `StoreChanged`, which replaces any pending one; the app renders the
-newest view at most about once a second (`MIN_RENDER_INTERVAL_S`), inside one batch update.
-Time path: one `set_interval` on the app ticks every second; it flushes pending data and lets
-the screen on top move its countdowns (durations, ages, the retry ETA). No widget has a timer
-of its own, and nothing animates, so a quiet screen sends almost nothing to the terminal.
+Data path: the feed (its `run` in a worker, `exit_on_error=False`) says when new data is
+there; that posts `FeedChanged`, which replaces any pending one; the app takes the newest
+snapshot (`feed.snapshot()`) at most about once a second (`MIN_RENDER_INTERVAL_S`) and sets
+its one reactive, `snapshot`, inside one batch update; `watch_snapshot` feeds the screen on
+top. Time path: one `set_interval` on the app ticks every second; it takes pending data, or
+the same data with the clock read again (`feed.latest()`), and the screen on top moves its
+countdowns (durations, ages, the retry ETA). No widget has a timer of its own, and nothing
+animates, so a quiet screen sends almost nothing to the terminal. The app never reads where
+the data comes from: snapshots in, intents (`select_call`, `focus_campaign`, `refresh_now`)
+out, and only the app talks to the feed.
 
 The app never exits because the API is down: errors become words on the status line.
 """
@@ -16,42 +20,36 @@ import asyncio
 import contextlib
 import logging
 import signal
-import traceback
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from pathlib import Path, PurePath
 from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
-from textual.app import App, SystemCommand
+from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.css.query import NoMatches
+from textual.reactive import reactive
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from monitor.config.logs import current_log_file, redact
-from monitor.state.notes import read_words
-from monitor.state.views import DashboardView, pane_status
+from monitor.config.logs import current_log_file
+from monitor.feeds.base import Feed
+from monitor.state.snapshot import MonitorSnapshot
 from monitor.ui.commands import JumpProvider
-from monitor.ui.engine_port import EnginePort
-from monitor.ui.export import export_csv, save_screenshot
-from monitor.ui.messages import StoreChanged
-from monitor.ui.screens.base import TRANSITION_WAIT_S, Frame, LiveScreen
-from monitor.ui.screens.call import CallScreen
+from monitor.ui.crash import crash_report
+from monitor.ui.exporting import ExportingApp
+from monitor.ui.messages import FeedChanged
+from monitor.ui.navigation import screen_going_away
+from monitor.ui.screens.base import Frame, LiveScreen
 from monitor.ui.screens.campaign import CampaignScreen
 from monitor.ui.screens.dashboard import DashboardScreen
 from monitor.ui.screens.help import HelpScreen
 from monitor.ui.state_file import UiState
 from monitor.ui.widgets.live_table import LiveTable
-from monitor.ui.widgets.pane import Pane
-from monitor.ui.widgets.status_line import fallback_words
 
 log = logging.getLogger(__name__)
 
-_SOURCE_ROOT = Path(__file__).resolve().parents[2]
-"""The directory that holds the `monitor` package (a checkout, or site-packages)."""
 STYLES_DIR = Path(__file__).resolve().parent / "styles"
 """The TCSS files, inside the package: found the same from a checkout, an editable install or a
 wheel."""
@@ -62,47 +60,14 @@ one frame, shared with the countdowns."""
 NO_TICK_STATUS_EVERY = 5
 """With --no-tick (slow links), new data, ages and countdowns are drawn only every this many
 seconds: nothing changes on screen in between."""
-ENGINE_RESTART_S = 5.0
-"""If the engine ever dies (it should not), it is restarted after this long."""
+FEED_RESTART_S = 5.0
+"""If the feed's worker ever dies (it should not), it is restarted after this long."""
 FIRST_FRAME_WAIT_S = 0.5
 """At start, painting waits for the first active calls (at most this long): one frame with
 data instead of an empty layout, a restyled one and then the data (~30 KB at 80x24 before)."""
 
 
-def crash_report(error: BaseException, log_file: Path | None) -> str:
-    """What the terminal is told when a bug ends the app: the exception's type and where it
-    was raised, never its text or any frame's variables (either could quote the key, a header
-    or a URL with credentials: FAULTS H5, S9)."""
-    frames = traceback.extract_tb(error.__traceback__)
-    where = ""
-    if frames:
-        last = frames[-1]
-        path = Path(last.filename)
-        try:  # relative to the directory holding the package: no home directory shown
-            shown = path.resolve().relative_to(_SOURCE_ROOT).as_posix()
-        except ValueError:
-            shown = path.name
-        where = f" at {shown}:{last.lineno} in {last.name}"
-    details = (
-        f" The full traceback (secrets masked) is in {log_file}." if log_file is not None else ""
-    )
-    report = (
-        f"DialNexa Monitor stopped on an internal error: {type(error).__name__}{where}. "
-        f"This is a bug in the monitor, not a problem with the API or the key.{details}"
-    )
-    return redact(report)
-
-
-@contextlib.contextmanager
-def _screen_going_away() -> Iterator[None]:
-    """A screen being torn down (quit, pop) has lost its widgets: skip that frame, quietly."""
-    try:
-        yield
-    except NoMatches:
-        log.debug("frame skipped: screen is being removed")
-
-
-class MonitorApp(App[int]):
+class MonitorApp(ExportingApp):
     """The live monitor."""
 
     TITLE = "DialNexa Monitor"
@@ -145,25 +110,32 @@ class MonitorApp(App[int]):
     COMMANDS = App.COMMANDS | {JumpProvider}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012 (typed by App)
 
+    snapshot: reactive[MonitorSnapshot | None] = reactive(
+        None, always_update=True, init=False, repaint=False
+    )
+    """The snapshot on screen: set once per new snapshot (or second), inside a batch update."""
+
     def __init__(
         self,
-        engine: EnginePort,
+        feed: Feed,
         *,
         ui_state: UiState | None = None,
-        tick: bool | None = None,
+        tick: bool = True,
+        theme: str | None = None,
         closers: Sequence[Callable[[], Awaitable[None]]] = (),
-        run_engine: bool = True,
+        run_feed: bool = True,
         min_render_interval_s: float = MIN_RENDER_INTERVAL_S,
         handle_signals: bool = False,
         startup_notes: Sequence[str] = (),
     ) -> None:
         """Args:
-        engine: polls the API and owns the store.
+        feed: the snapshots to show, and where the user's intents go.
         ui_state: remembered sort and filter (None: in memory only).
-        tick: tick durations every second; defaults to `engine.settings.tick`.
+        tick: tick durations every second (settings' `tick`; off with --no-tick).
+        theme: the Textual theme to start with (settings' `theme`); None keeps the default.
         closers: awaited once on the way out (the HTTP client's `aclose`).
-        run_engine: start `engine.run()` in a worker (tests that write the store by hand may
-            leave it off).
+        run_feed: start `feed.run()` in a worker (tests that play snapshots by hand may leave
+            it off).
         min_render_interval_s: 0 draws new data at once (tests); otherwise new data waits
             for the clock's next second.
         handle_signals: exit cleanly on SIGTERM, SIGHUP (an SSH session dropped) and SIGINT,
@@ -172,17 +144,16 @@ class MonitorApp(App[int]):
             that `--demo` ignored).
         """
         super().__init__()
-        self.engine = engine
+        self.feed = feed
         self.ui_state = ui_state if ui_state is not None else UiState(None)
-        self.tick_enabled = engine.settings.tick if tick is None else tick
+        self.tick_enabled = tick
         """Per-second duration and countdown updates (off with --no-tick)."""
         self.paused_at: datetime | None = None
         """When the view was frozen with `p`; None while live."""
-        self.view: DashboardView | None = None
-        """The last view drawn."""
+        self._theme = theme
         self.renders = 0
         """How many times new data was drawn (tests and benchmarks read it)."""
-        self._run_engine = run_engine
+        self._run_feed = run_feed
         self._handle_signals = handle_signals
         self._min_render_interval = min_render_interval_s
         self._closers = list(closers)
@@ -193,11 +164,6 @@ class MonitorApp(App[int]):
         self._internal_told: str | None = None
         self._seconds = 0
         self._unsubscribe: Callable[[], None] | None = None
-        self._spare_campaign: CampaignScreen | None = None
-        self._spare_call: CallScreen | None = None
-        self._hold: contextlib.ExitStack | None = None
-        self._hold_kind = ""
-        self._hold_timer: Timer | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -206,15 +172,16 @@ class MonitorApp(App[int]):
 
     def on_mount(self) -> None:
         self.hold_frames("start", FIRST_FRAME_WAIT_S)
-        theme = self.engine.settings.theme
-        if theme in self.available_themes:
-            self.theme = theme
+        theme = self._theme
+        if theme is None or theme in self.available_themes:
+            if theme is not None:
+                self.theme = theme
         else:
             self.notify(f"Unknown theme {theme!r}; using {self.theme}.", markup=False)
-        self._unsubscribe = self.engine.store.subscribe(self._store_changed)
+        self._unsubscribe = self.feed.subscribe(self._feed_changed)
         self.set_interval(1.0, self._on_clock, name="app-clock")
-        if self._run_engine:
-            self.run_engine()
+        if self._run_feed:
+            self.run_feed()
         if self._handle_signals:
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
@@ -224,47 +191,6 @@ class MonitorApp(App[int]):
         self.call_after_refresh(self.tell_restored_view)
         for note in self._startup_notes:
             self.notify(note, severity="warning", markup=False, timeout=15)
-
-    def tell_restored_view(self) -> None:
-        """Say plainly which saved filters and sorts this launch restored (htop and k9s show
-        a filter where it acts; a filter typed yesterday must not pass for missing calls)."""
-        screen = self.live_screen()
-        parts: list[str] = []
-        if screen is not None and screen.ready:
-            for table in screen.tables():
-                words = table.restored_words()
-                if words:
-                    pane = next((a for a in table.ancestors if isinstance(a, Pane)), None)
-                    parts.append(f"{pane.title if pane else table.VIEW_NAME}: {words}")
-        campaigns = sum(1 for name in self.ui_state.saved() if "@" in name)
-        if campaigns:
-            plural = "s" if campaigns > 1 else ""
-            parts.append(f"filters on the calls of {campaigns} campaign{plural}")
-        if parts:
-            self.notify(
-                "Restored from the last run: "
-                + "; ".join(parts)
-                + ". c clears every filter and sort (or start with --reset-view).",
-                title="Saved view",
-                severity="warning",
-                markup=False,
-                timeout=12,
-            )
-
-    def reset_view(self) -> None:
-        """Every table back to its default sort and no filter; the saved state forgotten."""
-        screens = {*self.screen_stack, self._spare_campaign, self._spare_call}
-        for screen in screens:
-            if isinstance(screen, LiveScreen) and screen.is_mounted:
-                for table in screen.tables():
-                    table.reset_prefs()
-                screen.refresh_bindings()
-        self.ui_state.reset()
-        self.notify(
-            "View reset: every table's filter and sort are back to their defaults.",
-            markup=False,
-            timeout=4,
-        )
 
     def _on_signal(self, signum: int) -> None:
         log.info("exiting on signal %d", signum)
@@ -283,7 +209,7 @@ class MonitorApp(App[int]):
         self._closed = True
         if self._unsubscribe is not None:
             self._unsubscribe()
-        self.engine.stop()
+        self.feed.stop()
         for closer in self._closers:
             try:
                 await closer()
@@ -301,45 +227,48 @@ class MonitorApp(App[int]):
         super()._handle_exception(error)
         self._exit_renderables[shown:] = [Text(crash_report(error, current_log_file()))]
 
-    @work(exclusive=True, group="engine", exit_on_error=False)
-    async def run_engine(self) -> None:
-        await self.engine.run()
+    @work(exclusive=True, group="feed", exit_on_error=False)
+    async def run_feed(self) -> None:
+        await self.feed.run()
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "engine" or event.state is not WorkerState.ERROR:
+        if event.worker.group != "feed" or event.state is not WorkerState.ERROR:
             return
         error = event.worker.error
         # The type only: an exception's text could quote a URL or a header.
-        log.error("engine stopped: %s", type(error).__name__)
+        log.error("feed stopped: %s", type(error).__name__)
         self.notify(
-            f"Polling stopped ({type(error).__name__}); restarting in {ENGINE_RESTART_S:.0f}s.",
+            f"Polling stopped ({type(error).__name__}); restarting in {FEED_RESTART_S:.0f}s.",
             severity="error",
             markup=False,
         )
         if not self._closed:
-            self.set_timer(ENGINE_RESTART_S, self.run_engine)
+            self.set_timer(FEED_RESTART_S, self.run_feed)
 
     # -- data and time ------------------------------------------------------------------------
 
-    def _store_changed(self, version: int) -> None:
-        self.post_message(StoreChanged(version))
+    def _feed_changed(self, version: int) -> None:
+        # Called by the feed (from its own task): a message, so the app's loop draws.
+        self.post_message(FeedChanged(version))
 
-    @on(StoreChanged)
-    def _on_store_changed(self, message: StoreChanged) -> None:
+    @on(FeedChanged)
+    def _on_feed_changed(self, message: FeedChanged) -> None:
         # New data waits for the clock's next second, so data and countdowns share one frame
         # (each frame has a fixed cost on the wire); only the very first data is drawn at
         # once, for a fast first screen. Tests set the interval to 0 to draw at once.
         self._dirty = True
-        bug = self.engine.store.internal_error
-        if bug is not None and bug != self._internal_told:
-            # Once per distinct bug, not at every retry of the poller that hit it.
-            self._internal_told = bug
-            self.notify(bug, severity="error", markup=False, timeout=15)
         if self.paused_at is not None:
             return
         if self._min_render_interval <= 0 or not self._drawn_data:
             self.render_now()
+
+    def _tell_bug(self, snap: MonitorSnapshot) -> None:
+        bug = snap.internal_error
+        if bug is not None and bug != self._internal_told:
+            # Once per distinct bug, not at every retry of the poller that hit it.
+            self._internal_told = bug
+            self.notify(bug, severity="error", markup=False, timeout=15)
 
     def _on_clock(self) -> None:
         if self.paused_at is not None:
@@ -352,160 +281,79 @@ class MonitorApp(App[int]):
         else:
             self.tick_now()
 
-    def frame(self) -> Frame:
-        clock = self.engine.clock
-        store = self.engine.store
-        now = self.engine.api_now()  # running calls' durations on the API's clock (N19)
-        mono = clock.monotonic()
-        # The last answer with data, not a poller's last run: a run with nothing to ask for
-        # (lookups while the API fails) must not move "showing data from" on.
-        good = store.last_good_read
-        last_data = now - timedelta(seconds=mono - good) if good is not None else None
+    def current(self) -> MonitorSnapshot:
+        """The snapshot on screen; before the first, the feed's latest."""
+        return self.snapshot if self.snapshot is not None else self.feed.latest()
+
+    def frame(self, snap: MonitorSnapshot) -> Frame:
+        """The clock part of `snap`, with the app's own pause."""
         return Frame(
-            now=now,
-            mono=mono,
-            health=store.health,
-            panes=pane_status(store, mono),
-            next_poll_s=self.engine.next_poll_in(),
+            now=snap.now,
+            mono=snap.mono,
+            health=snap.health,
+            panes=snap.panes,
+            next_poll_s=snap.next_poll_s,
             paused_at=self.paused_at,
-            last_data=last_data,
-            fallbacks=" · ".join(
-                w
-                for w in (
-                    fallback_words(getattr(self.engine, "routes", None)),
-                    read_words(store, mono),
-                )
-                if w
-            ),
+            last_data=snap.last_data,
+            fallbacks=snap.fallbacks,
         )
 
-    def live_screen(self) -> LiveScreen | None:
-        for screen in reversed(self.screen_stack):
-            if isinstance(screen, LiveScreen):
-                return screen
-        return None
+    def _show(self, snap: MonitorSnapshot) -> None:
+        """Set the one reactive (its watcher feeds the screen on top), in one batch update."""
+        with self.batch_update(), screen_going_away():
+            self.snapshot = snap
+
+    def watch_snapshot(self, snap: MonitorSnapshot | None) -> None:
+        screen = self.live_screen()
+        if snap is None or screen is None or not screen.ready or self._closed:
+            return
+        screen.show_snapshot(snap, self.frame(snap))
 
     def render_now(self) -> None:
         """Draw the newest data on the screen on top (ignores the rate limit, not the pause)."""
         if self.paused_at is not None or self._closed:
             return
         self._dirty = False
-        view = self.engine.view()
+        snap = self.feed.snapshot()
+        self._tell_bug(snap)
         if not self._drawn_data:
             # Draw at once until the active calls have been drawn: the first screen with data
             # should not wait for the clock's next second.
-            active = self.engine.store.freshness.get("active")
-            self._drawn_data = active is not None and active.fetched_at is not None
+            self._drawn_data = snap.data.active_read
             if self._drawn_data:
                 self.call_later(self.release_frames, "start")
-        self.view = view
         self.renders += 1
-        screen = self.live_screen()
-        if screen is None or not screen.ready:
-            return
-        with self.batch_update(), _screen_going_away():
-            screen.show_view(view, self.frame())
+        self._show(snap)
 
     def show_latest(self) -> None:
-        """Draw a screen that just appeared (or came back) with the last view drawn.
+        """Draw a screen that just appeared (or came back) with the last data taken.
 
-        The view is not recomputed here, even if newer data is waiting: a screen switch (Enter,
-        Esc) then costs one frame and no store scan, and the newer data follows on the clock's
-        next second like any other. Only before any view exists is one built.
+        The data is not rebuilt here, even if newer data is waiting: a screen switch (Enter,
+        Esc) then costs one frame and no rebuild, and the newer data follows on the clock's
+        next second like any other. Only before any snapshot exists is one built.
         """
-        if self.view is None:
+        if self.snapshot is None:
             self.render_now()
             return
-        screen = self.live_screen()
-        if screen is not None and screen.ready:
-            with self.batch_update(), _screen_going_away():
-                screen.show_view(self.view, self.frame())
+        self._show(self.feed.latest())
 
     def tick_now(self) -> None:
-        screen = self.live_screen()
-        if screen is None or not screen.ready or self._closed:
+        if self._closed:
             return
-        with self.batch_update(), _screen_going_away():
-            screen.tick(self.frame())
+        snap = self.feed.latest()
+        self._tell_bug(snap)
+        self._show(snap)
 
-    # -- frames -------------------------------------------------------------------------------
+    # -- intents ------------------------------------------------------------------------------
 
-    def hold_frames(self, kind: str, max_s: float) -> None:
-        """Paint nothing until `release_frames(kind)` (or `max_s`), then one frame.
+    def select_call(self, call_id: str | None) -> MonitorSnapshot:
+        """The user looks at this call: the feed fetches it first, and the snapshot returned
+        carries its detail already (the timeline follows the cursor in the same frame)."""
+        self.feed.select_call(call_id)
+        return self.feed.latest()
 
-        Textual paints a screen switch in several frames (the new screen, its restyle, its
-        redrawn parts), each sent whole to the terminal. Holding them in one batch update (the
-        mechanism Textual's own `delay_update` uses for transitions) sends one.
-        """
-        if self._hold is None:
-            self._hold = contextlib.ExitStack()
-            self._hold.enter_context(self.batch_update())
-            self._hold_kind = kind
-        if self._hold_timer is not None:
-            self._hold_timer.stop()
-        self._hold_timer = self.set_timer(max_s, self._release_any, name=f"hold-{kind}")
-
-    def release_frames(self, kind: str) -> None:
-        """End a hold of this kind (a screen switch does not end the wait for first data)."""
-        if self._hold is not None and kind == self._hold_kind:
-            self._release_any()
-
-    def _release_any(self) -> None:
-        if self._hold_timer is not None:
-            self._hold_timer.stop()
-            self._hold_timer = None
-        hold, self._hold = self._hold, None
-        if hold is not None:
-            hold.close()
-            self.screen.refresh()
-
-    # -- navigation ---------------------------------------------------------------------------
-
-    # A campaign's and a call's screen are each kept (installed) after their first use and
-    # reused: Enter then shows an already-mounted screen (no compose), which draws the new
-    # campaign or call as it resumes, before Textual paints it (one frame), and Esc does not
-    # remove it (Textual repaints the whole screen a second time after removing a popped
-    # screen). A second instance is made only when the kept one is already in the stack (a
-    # jump from a call to a call).
-
-    def open_campaign(self, campaign_id: str) -> None:
-        top = self.live_screen()
-        if isinstance(top, CampaignScreen) and top.campaign_id == campaign_id:
-            return
-        spare = self._spare_campaign
-        if spare is not None and spare not in self.screen_stack and spare.is_mounted:
-            spare.switch_to(campaign_id)
-            self.hold_frames("switch", TRANSITION_WAIT_S)
-            self.push_screen(spare)
-            return
-        # Only the kept screen has the id: a second one in the stack must not clash with it
-        # (Textual refuses duplicate ids: a jump from one campaign to another crashed).
-        screen = CampaignScreen(campaign_id, id=None if spare is not None else "campaign")
-        if spare is None:
-            self._spare_campaign = screen
-            self.install_screen(screen, name="campaign")
-        self.hold_frames("switch", TRANSITION_WAIT_S)
-        self.push_screen(screen)
-
-    def open_call(self, call_id: str) -> None:
-        top = self.live_screen()
-        if isinstance(top, CallScreen) and top.call_id == call_id:
-            return
-        trail = top.crumbs() if top is not None else []
-        if trail[:1] == ["DialNexa Monitor"]:
-            trail = trail[1:]
-        spare = self._spare_call
-        if spare is not None and spare not in self.screen_stack and spare.is_mounted:
-            spare.switch_to(call_id, trail=trail)
-            self.hold_frames("switch", TRANSITION_WAIT_S)
-            self.push_screen(spare)
-            return
-        screen = CallScreen(call_id, trail=trail, id=None if spare is not None else "call")
-        if spare is None:
-            self._spare_call = screen
-            self.install_screen(screen, name="call")
-        self.hold_frames("switch", TRANSITION_WAIT_S)
-        self.push_screen(screen)
+    def focus_campaign(self, campaign_id: str | None) -> None:
+        self.feed.focus_campaign(campaign_id)
 
     # -- actions ------------------------------------------------------------------------------
 
@@ -530,7 +378,7 @@ class MonitorApp(App[int]):
 
     def action_toggle_pause(self) -> None:
         if self.paused_at is None:
-            self.paused_at = self.engine.api_now()
+            self.paused_at = self.feed.latest().now
             self.tick_now()
             self.notify(
                 "Paused: the view is frozen; data is still fetched. p resumes.",
@@ -542,51 +390,5 @@ class MonitorApp(App[int]):
             self.render_now()
 
     def action_refresh_now(self) -> None:
-        self.engine.refresh_now()
+        self.feed.refresh_now()
         self.notify("Refreshing now.", markup=False, timeout=2)
-
-    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        for command in super().get_system_commands(screen):
-            if command.title == "Screenshot":
-                yield SystemCommand(
-                    "Screenshot",
-                    "Save an SVG of the screen in the exports folder (config show lists it)",
-                    # After the palette has closed, so it is not in the picture.
-                    lambda: self.set_timer(0.1, self.action_screenshot_svg),
-                )
-            else:
-                yield command
-
-    def action_screenshot_svg(self) -> None:
-        try:
-            path = save_screenshot(self.export_screenshot(), when=datetime.now())
-        except OSError as exc:
-            where = f" ({exc.filename})" if exc.filename else ""
-            self.notify(
-                f"Screenshot not saved: {exc.strerror or type(exc).__name__}{where}",
-                title="Screenshot",
-                severity="error",
-                markup=False,
-            )
-            return
-        self.notify(f"Saved to {path}", title="Screenshot", markup=False, timeout=8)
-
-    def action_export_csv(self) -> None:
-        screen = self.live_screen()
-        table = screen.export_target() if screen is not None else None
-        if table is None:
-            self.notify("Nothing to export on this screen.", markup=False)
-            return
-        header, rows = table.export_rows()
-        try:
-            path = export_csv(table.VIEW_NAME, header, rows, when=datetime.now())
-        except OSError as exc:
-            self.notify(
-                f"Export failed: {exc.strerror or type(exc).__name__}",
-                severity="error",
-                markup=False,
-            )
-            return
-        self.notify(
-            f"Exported {len(rows)} rows to {path}", title="CSV export", markup=False, timeout=8
-        )

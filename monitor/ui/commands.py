@@ -8,16 +8,14 @@ offset instead.
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.fuzzy import Matcher
 
 from monitor.display import to_display
-
-if TYPE_CHECKING:
-    from monitor.ui.app import MonitorApp
+from monitor.ui.host import MonitorHost
 
 MAX_CALL_HITS = 20
 """Calls are matched by id substring only (there can be thousands); show this many."""
@@ -38,18 +36,13 @@ def safe_highlight(matcher: Matcher, candidate: str) -> Content:
 class JumpProvider(Provider):
     """Campaigns by name or id, calls by id."""
 
-    def _monitor(self) -> MonitorApp:
-        from monitor.ui.app import MonitorApp
-
-        app = self.app
-        assert isinstance(app, MonitorApp)
-        return app
+    def _monitor(self) -> MonitorHost:
+        return cast(MonitorHost, self.app)
 
     def _campaigns(self) -> list[tuple[str, str]]:
-        store = self._monitor().engine.store
         out = []
-        for cid, state in store.campaigns.items():
-            name = state.campaign.name
+        for row in self._monitor().current().data.campaigns:
+            cid, name = row.id, row.name
             label = (
                 f"Campaign {to_display(name, 40)} ({to_display(cid, 40)})"
                 if name
@@ -85,7 +78,7 @@ class JumpProvider(Provider):
         if len(needle) < 3:
             return
         hits = 0
-        for call_id in list(app.engine.store.calls):
+        for call_id in app.current().data.call_ids:
             lowered = call_id.lower()
             if needle not in lowered:
                 continue

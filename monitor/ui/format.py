@@ -15,8 +15,8 @@ from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 
-from monitor.api.vocab import CallStatus
 from monitor.display import ELLIPSIS, sanitize, to_display
+from monitor.state.snapshot import CallStatus
 
 DASH = "–"
 """Shown for "not known" (never 0, never blank)."""

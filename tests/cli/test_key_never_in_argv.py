@@ -66,12 +66,13 @@ def test_the_running_process_command_line_holds_no_key(tmp_path: Path) -> None:
 
 
 async def test_a_screen_export_of_the_running_monitor_holds_no_key(tmp_path: Path) -> None:
+    from monitor.feeds import LiveFeed
     from monitor.ui.app import MonitorApp
     from tests.ui.fixtures import make_engine
 
     engine = make_engine()
     engine.settings = Settings(concurrency_cap=25, api_key=SecretStr(CANARY))
-    app = MonitorApp(engine)  # type: ignore[arg-type]
+    app = MonitorApp(LiveFeed(engine))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         svg = app.export_screenshot()

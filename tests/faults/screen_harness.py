@@ -37,6 +37,7 @@ from textual.widgets import Static
 from monitor.api.client import DialNexaClient
 from monitor.clock import Clock, FakeClock
 from monitor.config import Settings
+from monitor.feeds import LiveFeed
 from monitor.polling.engine import Engine
 from monitor.sim import ScenarioSpec, Simulator
 from monitor.sim.serve import serve_loopback
@@ -446,7 +447,13 @@ async def screen_drill(
             clock=mine,
             rng=random.Random(seed),
         )
-        app = MonitorApp(engine, ui_state=UiState(None), closers=[client.aclose])
+        app = MonitorApp(
+            LiveFeed(engine),
+            ui_state=UiState(None),
+            closers=[client.aclose],
+            tick=engine.settings.tick,
+            theme=engine.settings.theme,
+        )
         async with app.run_test(size=size) as pilot:
             drill = ScreenDrill(app, pilot, clock, simulator, engine, key, server, wire)
             await pilot.pause()

@@ -72,7 +72,7 @@ R6_CASES: dict[str, tuple[int, signal.Signals | None]] = {
     "ctrl+c": (130, None),
     "ssh-drop": (129, signal.SIGHUP),
 }
-"""Per case, the exit status (128 + the signal's number, monitor/ui/run.py; Ctrl+C typed as
+"""Per case, the exit status (128 + the signal's number, monitor/main.py; Ctrl+C typed as
 SIGINT) and the signal the monitor's log must say it exited on."""
 ANSWER_IN_A_MINUTE = ("--scenario", "small", "--faults", "N18:delay=60")
 """Every request waits a minute for its answer: each exit happens during requests (the small

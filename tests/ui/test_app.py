@@ -19,7 +19,8 @@ from monitor.ui.screens.dashboard import DashboardScreen
 from monitor.ui.screens.help import HelpScreen
 from monitor.ui.state_file import UiState
 from monitor.ui.widgets.active_calls import ActiveCallsTable
-from monitor.ui.widgets.campaign_table import CampaignCallsTable, CampaignTable
+from monitor.ui.widgets.campaign_calls import CampaignCallsTable
+from monitor.ui.widgets.campaign_table import CampaignTable
 from monitor.ui.widgets.live_table import LiveTable
 from monitor.ui.widgets.pane import Pane
 from monitor.ui.widgets.status_line import ApiBanner, StatusLine
@@ -641,7 +642,7 @@ async def test_an_engine_crash_does_not_stop_the_app(make_app: AppFactory) -> No
     class Crashing:
         pass
 
-    app, engine = make_app(run_engine=True)
+    app, engine = make_app(run_feed=True)
 
     async def boom() -> None:
         raise Unreachable("boom", reason="refused")

@@ -14,7 +14,8 @@ from monitor.ui.screens.campaign import OUTCOME_CYCLE
 from monitor.ui.screens.help import LEGEND, HelpScreen
 from monitor.ui.state_file import UiState, ViewPrefs
 from monitor.ui.widgets.active_calls import ActiveCallsTable
-from monitor.ui.widgets.campaign_table import CampaignCallsTable, CampaignTable
+from monitor.ui.widgets.campaign_calls import CampaignCallsTable
+from monitor.ui.widgets.campaign_table import CampaignTable
 from monitor.ui.widgets.key_bar import KeyBar
 from monitor.ui.widgets.status_line import StatusLine
 from tests.ui.conftest import AppFactory

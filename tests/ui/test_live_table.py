@@ -15,7 +15,7 @@ from textual.geometry import Region
 from monitor.ui.screens.campaign import CampaignScreen
 from monitor.ui.screens.dashboard import DashboardScreen
 from monitor.ui.widgets.active_calls import ActiveCallsTable
-from monitor.ui.widgets.campaign_table import CampaignCallsTable
+from monitor.ui.widgets.campaign_calls import CampaignCallsTable
 from monitor.ui.widgets.live_table import LiveTable
 from monitor.ui.widgets.pane import Pane
 from tests.ui.conftest import AppFactory

@@ -8,7 +8,7 @@ from monitor.ui.app import MonitorApp
 from monitor.ui.screens.call import CallScreen
 from monitor.ui.screens.campaign import CampaignScreen
 from monitor.ui.screens.dashboard import DashboardScreen
-from monitor.ui.widgets.campaign_table import CampaignCallsTable
+from monitor.ui.widgets.campaign_calls import CampaignCallsTable
 from monitor.ui.widgets.live_table import LiveTable
 from tests.ui.conftest import AppFactory
 

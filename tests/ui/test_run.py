@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from monitor import main as run_module
 from monitor.config.secrets import KeyringResult
-from monitor.ui import run as run_module
 from monitor.ui.app import MonitorApp
 from tests.ui.conftest import AppFactory
 
@@ -108,9 +108,10 @@ def test_demo_wires_the_simulator_with_its_cap_and_no_tick(
     seen: dict[str, Any] = {}
 
     def fake_run(self: MonitorApp, *a: Any, **kw: Any) -> None:
-        seen["cap"] = self.engine.settings.concurrency_cap
+        engine = self.feed.engine  # type: ignore[attr-defined]
+        seen["cap"] = engine.settings.concurrency_cap
         seen["tick"] = self.tick_enabled
-        seen["base_url"] = self.engine.client.base_url  # type: ignore[attr-defined]
+        seen["base_url"] = engine.client.base_url
         self._return_code = 0
 
     monkeypatch.setattr(MonitorApp, "run", fake_run)

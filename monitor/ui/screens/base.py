@@ -2,8 +2,10 @@
 
 A breadcrumb on top, the API banner, the level's own body, a filter bar for `/`, the status
 line and the footer; below a minimum size, a "terminal too small" notice instead. The app
-feeds the screen on top with `show_view` (new data, at most about once a second) and `tick`
-(the app's one clock, every second); screens never poll anything themselves.
+feeds the screen on top with `show_snapshot` (every snapshot it takes: new data at most about
+once a second, the clock every second); a screen redraws only the parts of the snapshot that
+are new (compared by identity), and never polls or reads anything itself. What the user looks
+at goes back to the app as intents (`MonitorHost.select_call`, `focus_campaign`).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -21,14 +23,11 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
-from monitor.state.store import ApiHealth
-from monitor.state.views import DashboardView, PaneStatus
+from monitor.state.snapshot import ApiHealth, MonitorSnapshot, PaneStatus
+from monitor.ui.host import MonitorHost
 from monitor.ui.widgets.key_bar import KeyBar
 from monitor.ui.widgets.live_table import LiveTable
 from monitor.ui.widgets.status_line import ApiBanner, StatusLine
-
-if TYPE_CHECKING:
-    from monitor.ui.app import MonitorApp
 
 TRANSITION_WAIT_S = 0.25
 """A screen switch paints once the new screen has drawn (at most this long): one frame."""
@@ -42,7 +41,7 @@ CRUMB_SEPARATOR = " › "
 
 @dataclass(frozen=True, slots=True)
 class Frame:
-    """One reading of the app clock and of the store's health, shared by every widget."""
+    """The clock part of a snapshot and the app's pause, shared by every widget."""
 
     now: datetime
     mono: float
@@ -57,7 +56,7 @@ class Frame:
 
 
 class LiveScreen(Screen[None]):
-    """A screen fed by the app's clock and the store."""
+    """A screen fed with snapshots by the app."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -106,17 +105,14 @@ class LiveScreen(Screen[None]):
         self._filter_before = ""
         """The filter when `/` opened the bar: Esc puts it back."""
         self._crumb = ""
-        self._drawn_view: DashboardView | None = None
+        self._drawn: MonitorSnapshot | None = None
+        """The snapshot last drawn here (None: draw the next one whole)."""
         self.ready = False
         """True once composed and mounted: only then does the app feed it."""
 
     @property
-    def monitor(self) -> MonitorApp:
-        from monitor.ui.app import MonitorApp
-
-        app = self.app
-        assert isinstance(app, MonitorApp)
-        return app
+    def monitor(self) -> MonitorHost:
+        return cast(MonitorHost, self.app)
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -170,14 +166,13 @@ class LiveScreen(Screen[None]):
         self.ready = False
 
     def on_screen_resume(self) -> None:
-        # Runs after the subclass's handler (which draws): the switch's frame can go now, and
-        # the engine hears what this screen watches once it is painted (telling it wakes the
-        # poller, whose work would otherwise come before the frame).
-        self.monitor.call_later(self.monitor.release_frames, "switch")
-        self.call_after_refresh(self.engine_intent)
+        # Runs after the subclass's handler (which said what it watches, then drew): the
+        # switch's frame can go now.
+        self.app.call_later(self.monitor.release_frames, "switch")
 
-    def engine_intent(self) -> None:
-        """Tell the engine what this screen watches (the selected call, the campaign)."""
+    def intents(self) -> None:
+        """Tell the app what this screen watches (the selected call, the campaign); the
+        snapshots then carry it. Called before the screen draws on resuming."""
 
     def update_crumb(self) -> None:
         text = CRUMB_SEPARATOR.join(self.crumbs())
@@ -191,15 +186,27 @@ class LiveScreen(Screen[None]):
 
     # -- feeding ------------------------------------------------------------------------------
 
-    def show_view(self, view: DashboardView, frame: Frame) -> None:
-        """Draw `view` (unless it is the one already drawn here), then tick the clock parts."""
-        if view is not self._drawn_view:
-            self._drawn_view = view
-            self.draw(view, frame)
+    def show_snapshot(self, snap: MonitorSnapshot, frame: Frame) -> None:
+        """Draw what is new in `snap` (data, the selected call, the focused campaign; a part
+        is new when it is not the object drawn last), then tick the clock parts."""
+        drawn, self._drawn = self._drawn, snap
+        if drawn is None or snap.data is not drawn.data:
+            self.draw(snap, frame)
+        else:
+            if snap.selection is not drawn.selection:
+                self.draw_selection(snap, frame)
+            if snap.focus is not drawn.focus:
+                self.draw_focus(snap, frame)
         self.tick(frame)
 
-    def draw(self, view: DashboardView, frame: Frame) -> None:
+    def draw(self, snap: MonitorSnapshot, frame: Frame) -> None:
         """New data: subclasses draw their body."""
+
+    def draw_selection(self, snap: MonitorSnapshot, frame: Frame) -> None:
+        """Same data, another selected call (its detail arrived): what shows it redraws."""
+
+    def draw_focus(self, snap: MonitorSnapshot, frame: Frame) -> None:
+        """Same data, the focused campaign's calls taken again."""
 
     def tick(self, frame: Frame) -> None:
         """The app clock's second: countdowns, ages, the banner."""
@@ -278,7 +285,7 @@ class LiveScreen(Screen[None]):
             self.app.pop_screen()
 
     def leave(self) -> None:
-        """Called before the screen is popped: tell the engine what is no longer watched."""
+        """Called before the screen is popped: tell the app what is no longer watched."""
 
     def action_filter(self) -> None:
         target = self.key_target()

@@ -20,11 +20,14 @@ from textual.containers import Container, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Static
 
-from monitor.api.models import Call
-from monitor.api.vocab import IN_FLIGHT_STATUSES
 from monitor.display import to_display
-from monitor.state.calltime import call_clock
-from monitor.state.views import CallDetail, DashboardView, call_detail
+from monitor.state.snapshot import (
+    IN_FLIGHT_STATUSES,
+    CallDetail,
+    CallRecord,
+    MonitorSnapshot,
+    call_clock,
+)
 from monitor.ui.format import (
     DASH,
     clock_duration,
@@ -70,7 +73,7 @@ def _freeform(text: Text, title: str, data: dict[str, Any] | None, empty: str) -
 
 def call_fields(detail: CallDetail, campaign_name: str | None) -> Text:
     """Every field of the call, as inert text (our labels bold, API values plain)."""
-    call: Call | None = detail.call
+    call: CallRecord | None = detail.call
     text = Text(end="")
     if detail.gone:
         text.append("This call no longer exists (the API answered 404).\n", style="bold")
@@ -122,7 +125,7 @@ def call_fields(detail: CallDetail, campaign_name: str | None) -> Text:
     return text
 
 
-def duration_line(call: Call | None, now: datetime) -> str:
+def duration_line(call: CallRecord | None, now: datetime) -> str:
     """The call's one clock (`calltime.call_clock`), labelled: since placed while live,
     connected (the API's figure) once ended; a time that cannot be true is flagged."""
     if call is None:
@@ -211,7 +214,7 @@ class CallScreen(LiveScreen):
         return [*self.trail, f"Call {to_display(self.call_id, 40)}"]
 
     def on_mount(self) -> None:
-        self.monitor.engine.select_call(self.call_id)
+        self.intents()
         super().on_mount()
 
     def switch_to(self, call_id: str, *, trail: list[str]) -> None:
@@ -230,27 +233,32 @@ class CallScreen(LiveScreen):
             self._fields_plain = None
             self._duration = ""
             self._detail = None
-            self._drawn_view = None
+            self._drawn = None
             self.query_one("#call-scroll", VerticalScroll).scroll_home(animate=False)
             self.update_crumb()
+        self.intents()
         self.monitor.show_latest()
 
-    def engine_intent(self) -> None:
-        self.monitor.engine.select_call(self.call_id)
+    def intents(self) -> None:
+        self.monitor.select_call(self.call_id)
 
-    def draw(self, view: DashboardView, frame: Frame) -> None:
-        store = self.monitor.engine.store
-        detail = call_detail(store, self.call_id, frame.now)
+    def draw_selection(self, snap: MonitorSnapshot, frame: Frame) -> None:
+        self.draw(snap, frame)
+
+    def draw(self, snap: MonitorSnapshot, frame: Frame) -> None:
+        if snap.selection is None or snap.selection.call_id != self.call_id:
+            return  # the snapshot carries another call (a moment before the intent lands)
+        detail = snap.selection.detail
         last = self._detail
         if detail.call is None and last is not None and last.call and last.call.id == self.call_id:
-            # The store dropped it (an ended call is kept an hour, FAULTS R4): keep showing
+            # The monitor dropped it (an ended call is kept an hour, FAULTS R4): keep showing
             # what was last received, under the "no longer listed" label.
             detail = replace(detail, call=last.call, timeline=last.timeline)
         self._detail = detail
         name = None
         if detail.call is not None and detail.call.campaign_id:
-            state = store.campaigns.get(detail.call.campaign_id)
-            name = state.campaign.name if state else None
+            row = snap.campaign(detail.call.campaign_id)
+            name = row.name if row else None
         fields = call_fields(detail, name)
         if fields.plain != self._fields_plain:
             self._fields_plain = fields.plain

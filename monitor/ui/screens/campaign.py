@@ -15,12 +15,11 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import Static
 
-from monitor.api.vocab import OUTCOME_COLUMNS, CallStatus
 from monitor.display import to_display
-from monitor.state.views import CampaignRow, DashboardView, campaign_calls
+from monitor.state.snapshot import OUTCOME_COLUMNS, CallStatus, CampaignRow, MonitorSnapshot
 from monitor.ui.format import count, rate, span
 from monitor.ui.screens.base import Frame, LiveScreen
-from monitor.ui.widgets.campaign_table import CampaignCallsTable
+from monitor.ui.widgets.campaign_calls import CampaignCallsTable
 from monitor.ui.widgets.live_table import LiveTable
 from monitor.ui.widgets.pane import Pane
 
@@ -126,7 +125,7 @@ class CampaignScreen(LiveScreen):
         return ["Dashboard", f"Campaign {name}"]
 
     def on_mount(self) -> None:
-        self.monitor.engine.focus_campaign(self.campaign_id)
+        self.monitor.focus_campaign(self.campaign_id)
         # Each campaign keeps its own filter: a call id typed for one means nothing in another.
         self.calls.set_scope(self.campaign_id)
         super().on_mount()
@@ -145,23 +144,24 @@ class CampaignScreen(LiveScreen):
         if self._switched:
             self._switched = False
             self._summary_plain = ""
-            self._drawn_view = None
+            self._drawn = None
             self.calls.clear_rows()
             self.calls.set_scope(self.campaign_id)
             self.update_crumb()
+        self.intents()
         self.monitor.show_latest()
 
-    def engine_intent(self) -> None:
-        self.monitor.engine.focus_campaign(self.campaign_id)
+    def intents(self) -> None:
+        self.monitor.focus_campaign(self.campaign_id)
         key = self.calls.cursor_key
         if key is not None:
-            self.monitor.engine.select_call(key)
+            self.monitor.select_call(key)
 
     def leave(self) -> None:
-        self.monitor.engine.focus_campaign(None)
+        self.monitor.focus_campaign(None)
 
-    def draw(self, view: DashboardView, frame: Frame) -> None:
-        row = next((c for c in view.campaigns if c.id == self.campaign_id), None)
+    def draw(self, snap: MonitorSnapshot, frame: Frame) -> None:
+        row = snap.campaign(self.campaign_id)
         if row is not None and row.name:
             self.campaign_name = row.name
             self.update_crumb()
@@ -169,8 +169,12 @@ class CampaignScreen(LiveScreen):
         if summary.plain != self._summary_plain:
             self._summary_plain = summary.plain
             self.query_one("#campaign-summary", Static).update(summary)
-        store = self.monitor.engine.store
-        self.calls.sync(campaign_calls(store, self.campaign_id), frame.mono)
+        self.draw_focus(snap, frame)
+
+    def draw_focus(self, snap: MonitorSnapshot, frame: Frame) -> None:
+        focus = snap.focus
+        if focus is not None and focus.campaign_id == self.campaign_id:
+            self.calls.sync(focus.calls, frame.mono)
 
     def tick(self, frame: Frame) -> None:
         if self.monitor.tick_enabled:
@@ -188,7 +192,7 @@ class CampaignScreen(LiveScreen):
     @on(LiveTable.RowHighlighted, "#campaign-calls")
     def _call_highlighted(self, event: LiveTable.RowHighlighted) -> None:
         if event.key:
-            self.monitor.engine.select_call(event.key)
+            self.monitor.select_call(event.key)
 
     @on(LiveTable.RowSelected, "#campaign-calls")
     def _call_chosen(self, event: LiveTable.RowSelected) -> None:

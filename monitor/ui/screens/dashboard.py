@@ -1,7 +1,7 @@
 """The dashboard: Active calls, Retry timeline, Campaigns and Concurrency in a 2x2 grid.
 
 The highlighted active call is "the selected call": its retry timeline shows beside it, and
-the engine is told (`select_call`) so its history is fetched first. Enter drills into a call
+the app is told (`select_call`, an intent) so its history is fetched first. Enter drills into a call
 or a campaign.
 """
 
@@ -15,8 +15,7 @@ from textual import getters, on
 from textual.containers import Grid
 from textual.widget import Widget
 
-from monitor.api.vocab import FINAL_STATUSES
-from monitor.state.views import DashboardView, PaneStatus, call_detail
+from monitor.state.snapshot import FINAL_STATUSES, MonitorSnapshot, PaneStatus
 from monitor.ui.format import STATUS_LABELS
 from monitor.ui.screens.base import Frame, LiveScreen
 from monitor.ui.widgets.active_calls import ActiveCallsTable
@@ -58,11 +57,12 @@ class DashboardScreen(LiveScreen):
         self.selected_call_id: str | None = None
         """The call whose retry timeline is shown (the highlighted active call)."""
         self._frame: Frame | None = None
+        self._snap: MonitorSnapshot | None = None
 
     def compose_body(self) -> Iterable[Widget]:
         app = self.monitor
         state = app.ui_state
-        now = app.engine.api_now()
+        now = app.current().now
         with Grid(id="panes"):
             yield Pane(
                 ActiveCallsTable(now=now, ui_state=state, id="active-calls"),
@@ -97,10 +97,10 @@ class DashboardScreen(LiveScreen):
         super().on_mount()
 
     def _outcome_of(self, call_id: str) -> str | None:
-        tracked = self.monitor.engine.store.calls.get(call_id)
-        if tracked is None or tracked.call.status not in FINAL_STATUSES:
+        status = self._snap.outcome_of(call_id) if self._snap is not None else None
+        if status is None or status not in FINAL_STATUSES:
             return None
-        return STATUS_LABELS[tracked.call.status]
+        return STATUS_LABELS[status]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Nothing to go back to from the top level: keep "esc Back" out of the footer; but
@@ -110,8 +110,10 @@ class DashboardScreen(LiveScreen):
             return self.filter_open() or self.escape_clears()
         return super().check_action(action, parameters)
 
-    def draw(self, view: DashboardView, frame: Frame) -> None:
+    def draw(self, snap: MonitorSnapshot, frame: Frame) -> None:
         self._frame = frame
+        self._snap = snap
+        view = snap.data
         self.active.now = frame.now
         self.active.sync(view.active, frame.mono)
         if not self.monitor.tick_enabled:
@@ -119,14 +121,19 @@ class DashboardScreen(LiveScreen):
             self.active.tick_column("dur", self.active.duration_cell)
         self.campaigns.sync(view.campaigns, frame.mono)
         self.gauge.show(view.concurrency)
-        self.spark.show(view.concurrency, self.monitor.engine.settings.poll.active_calls_s)
+        self.spark.show(view.concurrency, snap.active_poll_s)
         self.wave.show(view.concurrency)
-        self._show_freshness(view.panes, frame)
+        self._show_freshness(snap.panes, frame)
         cursor = self.active.cursor_key
         if cursor is not None and cursor != self.selected_call_id:
             self._select(cursor)
         else:
-            self._show_timeline(frame)
+            self._show_timeline(snap, frame)
+
+    def draw_selection(self, snap: MonitorSnapshot, frame: Frame) -> None:
+        self._frame = frame
+        self._snap = snap
+        self._show_timeline(snap, frame)
 
     def tick(self, frame: Frame) -> None:
         self._frame = frame
@@ -152,27 +159,27 @@ class DashboardScreen(LiveScreen):
         if call_id == self.selected_call_id:
             return
         self.selected_call_id = call_id
+        # The intent returns a snapshot with the call's detail: the timeline is drawn in the
+        # same frame as the cursor (the feed wakes its poller after this frame's work).
+        snap = self.monitor.select_call(call_id)
         if self._frame is not None:
-            self._show_timeline(self._frame)
-        # The engine fetches the call's history at once: after this frame is painted.
-        self.call_after_refresh(self._tell_engine, call_id)
+            self._show_timeline(snap, self._frame)
 
-    def _tell_engine(self, call_id: str | None) -> None:
-        if call_id == self.selected_call_id:
-            self.monitor.engine.select_call(call_id)
-
-    def _show_timeline(self, frame: Frame) -> None:
+    def _show_timeline(self, snap: MonitorSnapshot, frame: Frame) -> None:
         call_id = self.selected_call_id
-        detail = call_detail(self.monitor.engine.store, call_id, frame.now) if call_id else None
+        if call_id is not None and snap.selection is not None and snap.selection.call_id != call_id:
+            return  # another call's detail (a moment after the cursor moved): keep this one
+        detail = snap.detail_of(call_id)
         self.timeline.show(detail, frame.now, frame.mono)
 
     def on_screen_resume(self) -> None:
+        self.intents()
         self.monitor.show_latest()
 
-    def engine_intent(self) -> None:
-        # Back from a drill-down: the engine should watch this screen's selection again.
-        self.monitor.engine.select_call(self.selected_call_id)
-        self.monitor.engine.focus_campaign(None)
+    def intents(self) -> None:
+        # Back from a drill-down: the feed watches this screen's selection again.
+        self.monitor.select_call(self.selected_call_id)
+        self.monitor.focus_campaign(None)
 
     @on(LiveTable.RowSelected, "#active-calls")
     def _call_chosen(self, event: LiveTable.RowSelected) -> None:

@@ -14,10 +14,8 @@ from typing import ClassVar
 from rich.style import Style
 from rich.text import Text
 
-from monitor.api.vocab import CallStatus
 from monitor.display import sanitize
-from monitor.state.calltime import live_duration
-from monitor.state.views import ActiveCallRow
+from monitor.state.snapshot import ActiveCallRow, CallStatus, live_duration
 from monitor.ui.format import (
     DASH,
     cell,
@@ -84,7 +82,7 @@ class ActiveCallsTable(LiveTable[ActiveCallRow]):
         self._arrivals: dict[str, int] = {}
         self._next_arrival = 0
         self.outcome_of: Callable[[str], str | None] = lambda call_id: None
-        """How an ended call turned out, in words (the screen looks it up in the store)."""
+        """How an ended call turned out, in words (the screen looks it up in the snapshot)."""
 
     def specs(self) -> Sequence[ColumnSpec]:
         return self.SPECS

@@ -1,6 +1,6 @@
 """Campaigns: counts by canonical outcome, in flight, connect and qualified rates, status.
 
-Also `CampaignCallsTable`, the campaign screen's list of calls, filterable by outcome.
+The campaign screen's list of calls is `campaign_calls.CampaignCallsTable`.
 """
 
 from __future__ import annotations
@@ -11,21 +11,13 @@ from typing import ClassVar
 from rich.style import Style
 from rich.text import Text
 
-from monitor.api.models import Call
-from monitor.api.vocab import CallStatus
 from monitor.display import sanitize
-from monitor.state.views import CampaignRow
+from monitor.state.snapshot import CampaignRow
 from monitor.ui.format import (
-    DASH,
     cell,
-    clock_duration,
     count,
     plain,
     rate,
-    short_id,
-    short_time,
-    status_label,
-    tail_display,
 )
 from monitor.ui.widgets.live_table import ColumnSpec, LiveTable, SortMode
 
@@ -39,16 +31,6 @@ CONTAINER_SHORT = {
     "failed": "failed",
     "unknown": "?",
 }
-
-OUTCOME_WORDS: dict[str, CallStatus] = {
-    **{s.value: s for s in CallStatus},
-    "no-answer": CallStatus.NO_ANSWER,
-    "noanswer": CallStatus.NO_ANSWER,
-    "in-progress": CallStatus.IN_PROGRESS,
-    "vm": CallStatus.VOICEMAIL,
-    "done": CallStatus.COMPLETED,
-}
-"""Filter words that mean "this outcome exactly" rather than "contains this text"."""
 
 
 IDLE_STATUSES = frozenset({"waiting", "draft"})
@@ -249,163 +231,4 @@ class CampaignTable(LiveTable[CampaignRow]):
             num(item.max_concurrent),
             "" if item.age_s is None else f"{item.age_s:.0f}",
             "yes" if item.stale else "",
-        )
-
-
-def analysis_words(call: Call) -> str:
-    if call.status in (CallStatus.QUEUED, CallStatus.DIALING, CallStatus.IN_PROGRESS):
-        return DASH
-    if call.analysis is None:
-        return "analysis pending"
-    return "analysed"
-
-
-class CampaignCallsTable(LiveTable[Call]):
-    """Every known call of one campaign, newest first; `/busy` shows only busy calls."""
-
-    VIEW_NAME = "campaign.calls"
-
-    SPECS: ClassVar[tuple[ColumnSpec, ...]] = (
-        # A whole call id (12 characters after `call_`) before any optional column.
-        ColumnSpec("id", "call", 12, 18, grow=3),
-        ColumnSpec("to", "to", 7, 16, grow=2),
-        ColumnSpec("outcome", "outcome", 9, 16, grow=1),
-        ColumnSpec("dur", "dur", 5, 8, right=True),
-        ColumnSpec("placed", "at", 5, 5),
-        ColumnSpec("attempt", "#", 1, 3, right=True),
-        ColumnSpec("analysis", "analysis", 8, 16),
-        # Wide enough for "user_did_not_pick_up" whole, or not shown (the call screen has it).
-        ColumnSpec("reason", "end reason", 20, 28, optional=1),
-        ColumnSpec("sentiment", "sentiment", 9, 12, optional=2),
-    )
-
-    def specs(self) -> Sequence[ColumnSpec]:
-        return self.SPECS
-
-    def sort_modes(self) -> Sequence[SortMode[Call]]:
-        return (
-            SortMode("newest", "newest first", column="placed", ascending=False),
-            SortMode("outcome", "outcome", lambda c: (c.status.value, c.id), column="outcome"),
-            SortMode(
-                "duration",
-                "longest",
-                lambda c: (c.duration_s or 0, c.id),
-                reverse=True,
-                column="dur",
-                ascending=False,
-            ),
-            SortMode(
-                "attempt",
-                "attempt",
-                lambda c: (c.attempt or 1, c.id),
-                reverse=True,
-                column="attempt",
-                ascending=False,
-            ),
-        )
-
-    def row_key(self, item: Call) -> str:
-        return item.id
-
-    def empty_message(self) -> str:
-        words = self.filter_text.lower().split()
-        if len(words) == 1 and words[0] in OUTCOME_WORDS:
-            label = status_label(OUTCOME_WORDS[words[0]], None)
-            return f"no matches: no {label} calls (o: next outcome, esc: all calls)"
-        message = super().empty_message()
-        return message or "no calls of this campaign seen yet"
-
-    def matches(self, item: Call, words: Sequence[str]) -> bool:
-        # Outcome words first: they need no text, so `/busy` over 10,000 calls builds none.
-        text: str | None = None
-        for word in words:
-            outcome = OUTCOME_WORDS.get(word)
-            if outcome is not None:
-                if item.status is not outcome:
-                    return False
-                continue
-            if text is None:
-                text = self.cached_search_text(item)
-            if word not in text:
-                return False
-        return True
-
-    def render_row(self, item: Call) -> tuple[Text, ...]:
-        out: list[Text] = []
-        for col in self.columns_now:
-            w = col.width
-            key = col.key
-            if key == "id":
-                out.append(plain(short_id(item.id, w), w))
-            elif key == "to":
-                out.append(plain(tail_display(item.to_number or DASH, w), w))
-            elif key == "outcome":
-                style: str | Style = ""
-                if item.status is CallStatus.COMPLETED:
-                    style = self.style_of("good")
-                elif item.status in (CallStatus.FAILED, CallStatus.UNKNOWN):
-                    style = self.style_of("bad")
-                out.append(plain(status_label(item.status, item.status_raw), w, style))
-            elif key == "dur":
-                out.append(plain(clock_duration(item.duration_s).rjust(w), w))
-            elif key == "placed":
-                out.append(plain(short_time(item.created_at), w))
-            elif key == "attempt":
-                out.append(plain(str(item.attempt or 1).rjust(w), w))
-            elif key == "analysis":
-                words = analysis_words(item)
-                style = self.style_of("muted") if words == "analysis pending" else ""
-                out.append(plain(words if w >= 16 else words.replace("analysis ", ""), w, style))
-            elif key == "reason":
-                out.append(cell(item.end_reason or DASH, w))
-            elif key == "sentiment":
-                out.append(cell(item.sentiment or DASH, w))
-        return tuple(out)
-
-    def search_text(self, item: Call) -> str:
-        return " ".join(
-            sanitize(v).lower()
-            for v in (
-                item.id,
-                item.to_number or "",
-                item.status.value,
-                status_label(item.status, item.status_raw),
-                analysis_words(item),
-            )
-        )
-
-    def export_header(self) -> tuple[str, ...]:
-        return (
-            "call_id",
-            "campaign_id",
-            "to_number",
-            "from_number",
-            "status",
-            "status_raw",
-            "created_at",
-            "ended_at",
-            "duration_s",
-            "attempt",
-            "end_reason",
-            "sentiment",
-            "analysis",
-            "recording_url",
-        )
-
-    def export_row(self, item: Call) -> tuple[str, ...]:
-        return (
-            item.id,
-            item.campaign_id or "",
-            item.to_number or "",
-            item.from_number or "",
-            item.status.value,
-            item.status_raw or "",
-            item.created_at.isoformat() if item.created_at else "",
-            item.ended_at.isoformat() if item.ended_at else "",
-            "" if item.duration_s is None else str(item.duration_s),
-            "" if item.attempt is None else str(item.attempt),
-            item.end_reason or "",
-            item.sentiment or "",
-            analysis_words(item),
-            item.recording_url or "",
         )

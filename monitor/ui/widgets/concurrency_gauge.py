@@ -18,8 +18,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from monitor.state.derive import WaveBucket
-from monitor.state.views import ConcurrencyView
+from monitor.state.snapshot import ConcurrencyView, WaveBucket
 from monitor.ui.format import short_time, span
 
 BLOCKS = "▁▂▃▄▅▆▇█"

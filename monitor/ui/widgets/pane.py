@@ -19,7 +19,7 @@ from textual.geometry import Region
 from textual.widget import Widget
 
 from monitor.display import to_display
-from monitor.state.views import PaneStatus
+from monitor.state.snapshot import PaneStatus
 from monitor.ui.format import clock_time
 from monitor.ui.widgets.live_table import LiveTable
 

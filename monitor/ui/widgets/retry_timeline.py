@@ -17,9 +17,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from monitor.display import to_display
-from monitor.state.calltime import live_duration
-from monitor.state.derive import TimelineRow
-from monitor.state.views import CallDetail
+from monitor.state.snapshot import CallDetail, TimelineRow, live_duration
 from monitor.ui.format import (
     SUMMARY_LABELS,
     clock_duration,

@@ -18,9 +18,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from monitor.display import to_display
-from monitor.polling.fetch import Routes
-from monitor.state.store import ApiHealth
-from monitor.state.views import PaneStatus
+from monitor.state.snapshot import ApiHealth, PaneStatus
 from monitor.ui.format import clock_time, span
 
 PANE_WORDS = {
@@ -57,14 +55,6 @@ def wall_time(mono_at: float | None, now: datetime, mono_now: float) -> datetime
     if mono_at is None:
         return None
     return now - timedelta(seconds=mono_now - mono_at)
-
-
-def fallback_words(routes: object) -> str:
-    """Which documented fallbacks are in use, in words; empty while every first choice works."""
-    if not isinstance(routes, Routes):
-        return ""
-    words = routes.describe()
-    return f"endpoint unavailable; fallback: {words}" if words else ""
 
 
 def api_words(

@@ -1,4 +1,8 @@
-"""`dialnexa-monitor` (the live monitor): settings, client, engine, app; exit codes.
+"""The entry's wiring: settings, then the client (or the simulator's transport for --demo),
+the engine, the feed around it, and the consumer (the UI); exit codes.
+
+`monitor.ui` imports none of the API client, the polling engine or the simulator: it gets a
+`Feed` from here.
 
 Exit status: 0 when the user quits; 2 for a configuration problem (no key, bad config), with
 one paragraph on stderr and no traceback; 128 + N after signal N (SIGTERM 143, SIGHUP 129: an
@@ -30,6 +34,7 @@ def run_monitor(args: argparse.Namespace) -> int:
     from monitor.api.client import DialNexaClient
     from monitor.config import ConfigError, load_settings, require_api_key
     from monitor.config.logs import setup_logging
+    from monitor.feeds import LiveFeed
     from monitor.polling.engine import Engine
 
     demo = bool(getattr(args, "demo", False))
@@ -105,8 +110,10 @@ def run_monitor(args: argparse.Namespace) -> int:
     if getattr(args, "reset_view", False):
         ui_state.reset()
     app = MonitorApp(
-        engine,
+        LiveFeed(engine),
         ui_state=ui_state,
+        tick=settings.tick,
+        theme=settings.theme,
         closers=[client.aclose],
         handle_signals=True,
         startup_notes=notes,
