@@ -15,11 +15,11 @@ from starlette.responses import Response
 from starlette.routing import Route, Router
 from starlette.types import ASGIApp
 
-from monitor.sim.dialects import DIALECTS
 from monitor.sim.faults.controller import parse_fault_specs
 from monitor.sim.faults.core import Reply, vendor_error
 from monitor.sim.gateway import BearerAuth, ReadOnly
 from monitor.sim.replies import respond
+from monitor.sim.vocabulary import DIALECTS
 
 if TYPE_CHECKING:
     from monitor.sim.server import SimServer

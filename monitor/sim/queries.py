@@ -9,7 +9,6 @@ import math
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
-from monitor.sim.dialects import parse_status_filter
 from monitor.sim.model import (
     CAMPAIGN_CANCELLED,
     CAMPAIGN_COMPLETED,
@@ -20,6 +19,7 @@ from monitor.sim.model import (
     Call,
     Campaign,
 )
+from monitor.sim.vocabulary import parse_status_filter
 from monitor.sim.world import World
 
 REFERENCE_MAX_LIMIT = 100
