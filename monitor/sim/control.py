@@ -6,14 +6,14 @@ GET only and behind the same key as the API (the gateway's `ReadOnly` and `Beare
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route, Router
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from monitor.sim.faults.controller import parse_fault_specs
 from monitor.sim.faults.core import Reply, vendor_error
@@ -46,7 +46,7 @@ def control_app(server: SimServer) -> ASGIApp:
     return ReadOnly(BearerAuth(router, server), server)
 
 
-def _serve(action: Action) -> Callable[[Request], Any]:
+def _serve(action: Action) -> Callable[[Request], Awaitable[Response]]:
     async def serve(request: Request) -> Response:
         try:
             return respond(Reply(200, action(dict(request.query_params))))
@@ -56,7 +56,7 @@ def _serve(action: Action) -> Callable[[Request], Any]:
     return serve
 
 
-async def _not_found(scope: Any, receive: Any, send: Any) -> None:
+async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
     await respond(Reply(404, vendor_error(404, f"Cannot GET {scope['path']}")))(
         scope, receive, send
     )
