@@ -13,7 +13,6 @@ import httpx
 from starlette.applications import Starlette
 
 from monitor.clock import Clock, SystemClock
-from monitor.sim.dialects import DIALECTS
 from monitor.sim.faults import Activation, FaultController, SimulatedReset
 from monitor.sim.model import RetryConfig, ScenarioSpec
 from monitor.sim.ratelimit import DEFAULT_LIMIT, DEFAULT_WINDOW_S
@@ -21,6 +20,7 @@ from monitor.sim.requestlog import LoggedRequest, RequestLog
 from monitor.sim.scenarios import SCENARIOS, get_scenario
 from monitor.sim.server import SimServer
 from monitor.sim.transport import SimTransport
+from monitor.sim.vocabulary import DIALECTS
 from monitor.sim.world import World
 
 __all__ = [

@@ -19,129 +19,42 @@ import math
 from typing import Any
 
 from monitor.sim import names
+from monitor.sim.campaign_spelling import CampaignSpelling
 from monitor.sim.model import (
-    CAMPAIGN_CANCELLED,
-    CANCELLED,
     COMPLETED,
-    DIALING,
-    IN_PROGRESS,
-    NO_ANSWER,
-    QUEUED,
-    RUNNING,
-    SCHEDULED,
     VOICEMAIL,
     Call,
-    Campaign,
     Series,
 )
-from monitor.sim.world import World
+from monitor.sim.vocabulary import (
+    CANONICAL_STATUS,
+    DIALECTS,
+    MIXED_CAMPAIGN_STATUS,
+    MIXED_STATUS,
+    OPENAPI_STATUS,
+    STATUS_SYNONYMS,
+    meta,
+    normalise_status,
+    parse_status_filter,
+    spread,
+)
 
-DIALECTS = ("canonical", "openapi", "mixed")
-
-CANONICAL_STATUS = {
-    QUEUED: "queued",
-    DIALING: "initiated",
-    IN_PROGRESS: "in_progress",
-}
-OPENAPI_STATUS = {
-    QUEUED: "created",
-    DIALING: "initiated",
-    IN_PROGRESS: "received",
-    VOICEMAIL: "completed",
-}
-MIXED_STATUS: dict[str, tuple[str, ...]] = {
-    QUEUED: ("created", "queued"),
-    DIALING: ("initiated", "sent", "ringing"),
-    IN_PROGRESS: ("in_progress", "in-progress"),
-    NO_ANSWER: ("no-answer", "no_answer", "did_not_pick"),
-    CANCELLED: ("cancelled", "canceled"),
-}
-MIXED_CAMPAIGN_STATUS: dict[str, dict[str, tuple[str, ...]]] = {
-    "campaigns": {
-        RUNNING: ("running", "active"),
-        SCHEDULED: ("scheduled", "waiting"),
-        CAMPAIGN_CANCELLED: ("cancelled", "canceled"),
-    },
-    "batches": {
-        RUNNING: ("running", "processing"),
-        SCHEDULED: ("scheduled", "waiting"),
-        CAMPAIGN_CANCELLED: ("cancelled", "canceled", "deleted"),
-    },
-}
-
-STATUS_SYNONYMS: dict[str, str] = {
-    "created": QUEUED,
-    "queued": QUEUED,
-    "scheduled": QUEUED,
-    "pending": QUEUED,
-    "initiated": DIALING,
-    "sent": DIALING,
-    "ringing": DIALING,
-    "dialing": DIALING,
-    "in_progress": IN_PROGRESS,
-    "received": IN_PROGRESS,
-    "ongoing": IN_PROGRESS,
-    "answered": IN_PROGRESS,
-    "completed": COMPLETED,
-    "transferred": COMPLETED,
-    "no_answer": NO_ANSWER,
-    "did_not_pick": NO_ANSWER,
-    "not_answered": NO_ANSWER,
-    "busy": "busy",
-    "voicemail": VOICEMAIL,
-    "voicemail_detected": VOICEMAIL,
-    "failed": "failed",
-    "rejected": "failed",
-    "error": "failed",
-    "cancelled": CANCELLED,
-    "canceled": CANCELLED,
-}
-"""Every spelling a client may filter by (API sheet §5), to the world's status."""
+__all__ = [
+    "CANONICAL_STATUS",
+    "DIALECTS",
+    "MIXED_CAMPAIGN_STATUS",
+    "MIXED_STATUS",
+    "OPENAPI_STATUS",
+    "STATUS_SYNONYMS",
+    "Renderer",
+    "meta",
+    "normalise_status",
+    "parse_status_filter",
+]
 
 
-def normalise_status(raw: str) -> str | None:
-    """A filter word to the world's status (None: no call can have it)."""
-    key = raw.strip().lower().replace("-", "_").replace(" ", "_")
-    return STATUS_SYNONYMS.get(key)
-
-
-def parse_status_filter(value: str | None) -> set[str] | None:
-    """`status=a,b` (either spelling) to world statuses; None when no filter was given."""
-    if value is None or not value.strip():
-        return None
-    found = {normalise_status(part) for part in value.split(",") if part.strip()}
-    return {s for s in found if s is not None}
-
-
-def _spread(h: int) -> int:
-    """Spread a 32-bit hash over 64 bits so a 10-character token has no run of zeros."""
-    return (h * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
-
-
-def meta(page: int, limit: int, total: int, *, with_pages: bool = True) -> dict[str, int]:
-    m = {"page": page, "limit": limit, "total": total}
-    if with_pages:
-        m["totalPages"] = math.ceil(total / limit) if limit else 0
-    return m
-
-
-class Renderer:
+class Renderer(CampaignSpelling):
     """Spells world records in one dialect; cheap to build per request."""
-
-    def __init__(self, world: World, dialect: str) -> None:
-        if dialect not in DIALECTS:
-            raise ValueError(f"unknown dialect {dialect!r}; choose one of {', '.join(DIALECTS)}")
-        self.world = world
-        self.dialect = dialect
-        self.mixed = dialect == "mixed"
-        self.openapi = dialect == "openapi"
-
-    # ---------------------------------------------------------------- helpers
-
-    @staticmethod
-    def variant(key: str, salt: str) -> int:
-        """Stable bits per record and endpoint, from which each spelling choice is taken."""
-        return names.mix(salt, key)
 
     def call_status(self, status: str, bits: int, *, reference: bool = False) -> str:
         """The status word; `reference` marks paths the OpenAPI lacks (they keep the site's)."""
@@ -152,13 +65,6 @@ class Renderer:
             return OPENAPI_STATUS.get(status, status)
         return CANONICAL_STATUS.get(status, status)
 
-    def campaign_status(self, c: Campaign, family: str) -> str:
-        if self.mixed:
-            choices = MIXED_CAMPAIGN_STATUS[family].get(c.status)
-            if choices is not None:
-                return choices[self.variant(c.id, family) % len(choices)]
-        return c.status
-
     def lead_info(self, call: Call) -> tuple[str, dict[str, Any]]:
         """The lead's number and metadata; derived once per series, as every poll needs them."""
         series = call.series
@@ -166,7 +72,7 @@ class Renderer:
             w = self.world
             c = call.campaign
             lead = call.lead
-            token = names.token(_spread(names.mix(w.seed, "lead", c.index, lead)), 10)
+            token = names.token(spread(names.mix(w.seed, "lead", c.index, lead)), 10)
             series.lead_info = (
                 names.phone(w.seed, c.index, lead, c.spec.country_code),
                 {
@@ -363,121 +269,3 @@ class Renderer:
         if shape == 1 or not self.mixed:
             return {"call_id": series.parent_id, "data": rows}
         return {"data": rows}
-
-    # -------------------------------------------------------------- campaigns
-
-    def retry_config(self, c: Campaign) -> dict[str, Any]:
-        r = c.retry
-        return {
-            "max_retries": r.max_retries,
-            "retry_interval_minutes": r.wait_minutes,
-            "retry_on_voicemail": r.retry_on_voicemail,
-            "retry_on_no_answer": r.retry_on_no_answer,
-            "retry_on_busy": r.retry_on_busy,
-        }
-
-    def campaign(self, c: Campaign) -> dict[str, Any]:
-        """`GET /campaigns/{id}` (API sheet §3.7); `mixed` leaves the counters out of some."""
-        w = self.world
-        record: dict[str, Any] = {
-            "id": c.id,
-            "organization_id": w.org_id,
-            "name": c.name,
-            "agent_id": c.agent_id,
-            "from_phone_number": c.from_number,
-            "status": self.campaign_status(c, "campaigns"),
-            "max_concurrent_calls": c.cap,
-            "scheduled_at": w.iso(c.start_t) if c.start_t else None,
-            "retry_config": self.retry_config(c),
-            "created_at": w.iso(c.created_t),
-        }
-        if not (self.mixed and self.variant(c.id, "counters") % 3 == 0):
-            record["total_leads"] = c.total_leads
-            record["completed_calls"] = c.counts[COMPLETED]
-            record["pending_calls"] = w.pending_calls(c)
-        return record
-
-    def campaign_list(self, items: list[Campaign], total: int, page: int, limit: int) -> Any:
-        rows = [self.campaign(c) for c in items]
-        if self.dialect == "canonical":
-            return {"data": rows, "meta": meta(page, limit, total)}
-        return {"items": rows, "total": total, "page": page, "limit": limit}
-
-    # ---------------------------------------------------------------- batches
-
-    def attempt_stages(self, c: Campaign) -> list[dict[str, int]]:
-        stages = []
-        for depth, attempted in enumerate(c.attempted_by_depth):
-            total = c.total_leads if depth == 0 else c.retries_by_depth[depth]
-            stages.append({"depth": depth, "attempted": attempted, "total": total})
-        return stages
-
-    def batch_openapi(self, c: Campaign) -> dict[str, Any]:
-        w = self.world
-        by_depth = c.retries_by_depth
-
-        def depth(n: int) -> int | None:
-            return by_depth[n] if n < len(by_depth) else None
-
-        return {
-            "id": c.id,
-            "title": c.name,
-            "status": self.campaign_status(c, "batches"),
-            "total_records": c.total_leads,
-            "createdAt": w.iso(c.created_t),
-            "total_lead_count": c.total_leads,
-            "sent_lead_count": c.attempted_by_depth[0],
-            "picked_up_lead_count": c.completed_leads,
-            "picked_up_calls": c.counts[COMPLETED],
-            "last_call_sent_at": w.iso(c.last_dial_t),
-            "number_of_retries": c.retry.max_retries,
-            "first_retry_count": depth(1),
-            "second_retry_count": depth(2),
-            "third_retry_count": depth(3),
-            "fourth_retry_count": depth(4),
-            "attempt_stages": self.attempt_stages(c),
-        }
-
-    def batch_reference(self, c: Campaign, *, alt: bool = False) -> dict[str, Any]:
-        w = self.world
-        record: dict[str, Any] = {
-            "id": c.id,
-            "name": c.name,
-            "status": self.campaign_status(c, "batches"),
-            "agent_id": c.agent_id,
-            "created_at": w.iso(c.created_t),
-        }
-        if alt:
-            record["total_calls"] = c.total_leads
-            record["completed"] = c.counts[COMPLETED]
-            record["failed"] = c.counts["failed"]
-        else:
-            record["total_leads"] = c.total_leads
-            record["completed_calls"] = c.counts[COMPLETED]
-            record["failed_calls"] = c.counts["failed"]
-            record["pending_calls"] = w.pending_calls(c)
-        record["max_concurrent_calls"] = c.cap
-        record["attempt_stages"] = self.attempt_stages(c)
-        return record
-
-    def batch_item(self, c: Campaign) -> dict[str, Any]:
-        if self.openapi:
-            return self.batch_openapi(c)
-        if self.mixed:
-            v = self.variant(c.id, "batch-item") % 3
-            return self.batch_openapi(c) if v == 0 else self.batch_reference(c, alt=v == 2)
-        return self.batch_reference(c)
-
-    def batch_list(self, items: list[Campaign], total: int, page: int, limit: int) -> Any:
-        rows = [self.batch_item(c) for c in items]
-        if self.dialect == "canonical":
-            return {"data": rows, "meta": meta(page, limit, total)}
-        return {"items": rows, "total": total, "page": page, "limit": limit}
-
-    def batch_detail(self, c: Campaign) -> dict[str, Any]:
-        """The reference site's flat batch object (canonical `/batch-calls/{id}`)."""
-        record = self.batch_reference(c)
-        record["from_phone_number"] = c.from_number
-        record["retry_config"] = self.retry_config(c)
-        record["number_of_retries"] = c.retry.max_retries
-        return record
