@@ -17,7 +17,9 @@ from monitor.state.calltime import call_clock
 from monitor.state.derive import build_timeline
 from monitor.state.views import call_detail
 from monitor.ui.screens.call import CallScreen
+from monitor.ui.screens.campaign import CampaignScreen
 from monitor.ui.widgets.active_calls import ActiveCallsTable
+from monitor.ui.widgets.campaign_calls import CampaignCallsTable
 from monitor.ui.widgets.live_table import LiveTable
 from monitor.ui.widgets.retry_timeline import TimelineTable
 from tests.ui.conftest import AppFactory
@@ -26,6 +28,7 @@ from tests.ui.fixtures import T0, call, iso, make_engine
 SIZE = (120, 36)
 CALL_ID = "call_a1b2c3d4e5f6"
 PLACED_AGO = 139  # 2:19
+ENDED_ID = "call_e1e2e3e4e5e6"
 
 
 def engine_with_one_live_call():  # type: ignore[no-untyped-def]
@@ -139,3 +142,76 @@ async def test_calls_created_in_1970_or_year_1_show_flagged_durations(
             assert item is not None
             row = dict(zip(active.export_header(), active.export_row(item), strict=True))
             assert row["duration_s"] == ""
+
+
+async def test_the_campaign_screen_shows_the_same_ticking_duration_and_no_zero_for_queued(
+    make_app: AppFactory,
+) -> None:
+    engine = engine_with_one_live_call()
+    engine.store.upsert_call(
+        call("call_q00000000001", "created", ago=30), engine.clock.monotonic()
+    )
+    app, engine = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.open_campaign("cmp_spring01")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, CampaignScreen)
+        app.render_now()
+        await pilot.pause()
+        table = screen.query_one(CampaignCallsTable)
+        assert cell(table, CALL_ID, "dur") == "2:19"  # since placed, as in Active calls
+        assert cell(table, "call_q00000000001", "dur") == "–"  # not dialled: no duration
+        engine.clock.advance(1)
+        app.render_now()
+        await pilot.pause()
+        assert cell(table, CALL_ID, "dur") == "2:20"
+        item = table.item(CALL_ID)
+        assert item is not None
+        row = dict(zip(table.export_header(), table.export_row(item), strict=True))
+        assert row["duration_s"] == str(PLACED_AGO + 1)
+
+
+async def test_an_ended_call_keeps_its_placed_time_and_shows_its_connected_seconds(
+    make_app: AppFactory,
+) -> None:
+    # Found on --demo: "1:26 connected, placed 09:53:06" on the call screen beside a timeline
+    # row "– 09:53:59": the retries row (first documented shape) had no duration and its own
+    # dial time; the row now keeps the record's clock, as it did while the call was live.
+    engine = make_engine()
+    assert ENDED_ID not in engine.store.calls
+    mono = engine.clock.monotonic()
+    engine.store.upsert_call(
+        call(ENDED_ID, "completed", ago=200, attempt=1, duration_seconds=86,
+             ended_at=iso(T0 - timedelta(seconds=60))),
+        mono,
+    )  # fmt: skip
+    engine.store.put_history(
+        RetryHistory.model_validate(
+            {
+                "call_id": ENDED_ID,
+                "attempts": [
+                    {
+                        "attempt": 1,
+                        "status": "completed",
+                        "timestamp": iso(T0 - timedelta(seconds=147)),
+                    }
+                ],
+            }
+        )
+    )
+    app, engine = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.open_call(ENDED_ID)
+        await pilot.pause()
+        app.render_now()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, CallScreen)
+        assert "1:26 connected" in str(screen.query_one("#call-duration").render())
+        rows = screen.query_one(TimelineTable)
+        assert cell(rows, "a0", "dur") == "1:26"
+        placed = (T0 - timedelta(seconds=200)).strftime("%H:%M:%S")
+        assert cell(rows, "a0", "placed") == placed

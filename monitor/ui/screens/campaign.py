@@ -174,11 +174,13 @@ class CampaignScreen(LiveScreen):
     def draw_focus(self, snap: MonitorSnapshot, frame: Frame) -> None:
         focus = snap.focus
         if focus is not None and focus.campaign_id == self.campaign_id:
+            self.calls.now = frame.now
             self.calls.sync(focus.calls, frame.mono)
 
     def tick(self, frame: Frame) -> None:
         if self.monitor.tick_enabled:
             self.calls.expire_flash(frame.mono)
+            self.calls.tick(frame.now)
         super().tick(frame)
 
     def action_cycle_outcome(self) -> None:

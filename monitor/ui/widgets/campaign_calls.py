@@ -4,13 +4,14 @@ outcome (`/busy` keeps only busy calls; `o` on the screen cycles the outcomes)."
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import ClassVar
 
 from rich.style import Style
 from rich.text import Text
 
 from monitor.display import sanitize
-from monitor.state.snapshot import CallRecord, CallStatus
+from monitor.state.snapshot import FINAL_STATUSES, CallRecord, CallStatus, call_clock
 from monitor.ui.format import (
     DASH,
     cell,
@@ -112,6 +113,32 @@ class CampaignCallsTable(LiveTable[CallRecord]):
                 return False
         return True
 
+    now: datetime | None = None
+    """The app clock's last tick: live calls' durations are measured to it (one clock)."""
+
+    def duration_cell(self, item: CallRecord) -> Text:
+        """The call's one duration (`calltime.call_clock`): ticking since placed while it is
+        in flight, the API's connected seconds once ended, `–` while queued (not dialled)."""
+        width = next((c.width for c in self.columns_now if c.key == "dur"), 5)
+        live = self.now is not None and item.status is not CallStatus.QUEUED
+        if live and self.now is not None and call_clock(item, self.now).flagged:
+            return plain("?!".rjust(width), width, self.style_of("warn"))
+        return plain(clock_duration(self.shown_seconds(item)).rjust(width), width)
+
+    def shown_seconds(self, item: CallRecord) -> int | None:
+        """The duration on screen, in seconds (for the CSV export: the same number)."""
+        if item.status is CallStatus.QUEUED:
+            return None
+        if self.now is None:
+            ended = item.status in FINAL_STATUSES or item.ended_at is not None
+            return item.duration_s if ended else None
+        return call_clock(item, self.now).duration_s
+
+    def tick(self, now: datetime) -> None:
+        """The app clock's second: only the duration cells that changed repaint."""
+        self.now = now
+        self.tick_column("dur", self.duration_cell)
+
     def render_row(self, item: CallRecord) -> tuple[Text, ...]:
         out: list[Text] = []
         for col in self.columns_now:
@@ -129,7 +156,7 @@ class CampaignCallsTable(LiveTable[CallRecord]):
                     style = self.style_of("bad")
                 out.append(plain(status_label(item.status, item.status_raw), w, style))
             elif key == "dur":
-                out.append(plain(clock_duration(item.duration_s).rjust(w), w))
+                out.append(self.duration_cell(item))
             elif key == "placed":
                 out.append(plain(short_time(item.created_at), w))
             elif key == "attempt":
@@ -184,7 +211,7 @@ class CampaignCallsTable(LiveTable[CallRecord]):
             item.status_raw or "",
             item.created_at.isoformat() if item.created_at else "",
             item.ended_at.isoformat() if item.ended_at else "",
-            "" if item.duration_s is None else str(item.duration_s),
+            "" if (seconds := self.shown_seconds(item)) is None else str(seconds),
             "" if item.attempt is None else str(item.attempt),
             item.end_reason or "",
             item.sentiment or "",
