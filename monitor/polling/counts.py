@@ -3,10 +3,13 @@
 Counts are kept by `monitor.state.tally` from the endings the engine reads anyway; what costs
 requests here is only what that cannot give:
 
-- `baseline`: each campaign's per-outcome totals, read once when it is first seen (history
-  from before the monitor started). The campaigns on screen first, quickly, then the rest in
-  the background; at `huge` the active sweep leaves little, so the history fills slowly and
-  says so ("history filling"), while the counts since start are exact from the first minute.
+- `baseline`: each campaign's history from before the monitor started, read once when it is
+  first seen: its own listing when the whole of it fits in a few pages (one request for a
+  young campaign; the same rows give its calls placed, the analyses behind the qualified rate
+  and the call -> campaign links), else its per-outcome totals. The campaigns on screen first,
+  quickly, then the rest in the background; at `huge` the active sweep leaves little, so the
+  history fills slowly and says so ("history filling"), while the counts since start are exact
+  from the first minute.
 - `reconcile`: one campaign every RECONCILE_S, round-robin, its totals read again; a count
   that had drifted is corrected and the correction kept for the screen and `snapshot`.
 - `backfill`: one page of one campaign's newest completed calls at a time, round-robin, for
@@ -20,6 +23,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from monitor.api.client import ID_PATTERN, DialNexaClient
 from monitor.api.models import Call
@@ -44,6 +48,15 @@ on `busy`), then BACKFILL_S."""
 BACKFILL_S = 30.0
 FOCUS_S = 15.0
 FOCUS_FIRST_PAGES = 5
+HISTORY_PAGES = 5
+"""A campaign whose whole call listing fits in this many pages has its history counted from
+the listing itself: never dearer than its totals (calls placed and five outcomes: 6 requests),
+and one request for a campaign with fewer than HISTORY_LIMIT calls."""
+HISTORY_LIMIT = 100
+"""Rows asked for a page of a campaign's listing: every documented source serves 100 (the
+call logs' maximum), so a shorter page is the last one, never a server's own cut."""
+ORIGIN = datetime.min.replace(tzinfo=UTC)
+"""The baseline instant of a history read whole: every ending of the campaign counts after it."""
 VISIBLE_DEFAULT = 12
 """Campaigns treated as on screen when the UI has not said (the first rows of the list)."""
 FILL_SHARE = 0.55
@@ -89,6 +102,8 @@ class Counts:
         self.unavailable: set[tuple[str, str]] = set()
         """(campaign, status) totals this API cannot give (no total on that source)."""
         self._backfilled: set[str] = set()
+        self._long: set[str] = set()
+        """Campaigns whose listing is too long to count: their history comes from totals."""
         self._next_backfill = 0
         self._focus_pages_read: set[str] = set()
         self._reconciling: list[tuple[str, str]] = []
@@ -164,6 +179,10 @@ class Counts:
             return True
         return any(self.missing(cid) or self.needs_total(cid) for cid in self.on_screen())
 
+    def backfilled(self, campaign_id: str) -> bool:
+        """A page of its completed calls (or all of its calls) has been read."""
+        return campaign_id in self._backfilled
+
     def filling(self) -> list[str]:
         """Campaigns whose history (baseline) is not read yet."""
         return [cid for cid in self._campaign_ids() if self.missing(cid)]
@@ -188,6 +207,71 @@ class Counts:
             changed = True
         return changed
 
+    async def read_history(
+        self, campaign_id: str, *, pages: int = HISTORY_PAGES, totals: bool = True
+    ) -> bool:
+        """A campaign's history (the baseline of its counts) and its calls placed: counted from
+        its own listing when the whole listing fits in `pages` pages, else (with `totals`)
+        from the per-outcome totals. The listing is newest first, so a call it gains while
+        being read pushes older rows to later pages (seen twice, never missed), and a call
+        that ends after its row was read reaches the counts through the endings stream."""
+        complete = False
+        if campaign_id not in self._long:
+            changed, complete, total = await self._read_whole_listing(campaign_id, pages)
+        else:
+            changed, total = False, None
+        state = self.store.campaigns.get(campaign_id)
+        if total is not None and state is not None:
+            self.store.put_campaign(replace(state, total=total))
+            changed = True
+        if complete:
+            tally = self.store.tally.campaign(campaign_id)
+            for status in self.missing(campaign_id):
+                tally.set_baseline(status, 0, ORIGIN)
+            self.store.touch()
+            return True
+        if not totals:
+            return changed
+        self._long.add(campaign_id)
+        if self.needs_total(campaign_id):
+            changed |= await self.read_total(campaign_id)
+        changed |= await self.read_totals(campaign_id, self.missing(campaign_id))
+        return changed
+
+    async def _read_whole_listing(
+        self, campaign_id: str, pages: int
+    ) -> tuple[bool, bool, int | None]:
+        """Up to `pages` pages of the campaign's listing, every call taken in: (changed,
+        whether they held all of it, its calls placed when known)."""
+        store = self.store
+        changed = False
+        total: int | None = None
+        seen: set[str] = set()
+        for number in range(1, pages + 1):
+            page = await campaign_calls_page(
+                self.client, self.routes, campaign_id, page=number, limit=HISTORY_LIMIT
+            )
+            now = self.clock.monotonic()
+            total = page.total if number == 1 else total
+            with store.batch():
+                for call in page.items:
+                    if call.campaign_id is None:
+                        call = call.model_copy(update={"campaign_id": campaign_id})
+                    store.tally.remember(call, campaign_id)
+                    changed |= self.intake.take(call, now, source="campaign call logs")
+                    seen.add(call.id)
+            if page.skipped:
+                # Rows it could not read would be endings never counted: totals instead.
+                break
+            if page.is_last or page.raw_count < page.limit:
+                self._backfilled.add(campaign_id)
+                self.update_qualified([campaign_id])
+                return changed, True, total if total is not None else len(seen)
+            if page.total is not None and page.total > pages * page.limit:
+                break
+        self.update_qualified([campaign_id])
+        return changed, False, total
+
     async def poll_baseline(self, job: Job) -> bool:
         if not self._healthy(job):
             return False
@@ -200,8 +284,10 @@ class Counts:
         if not self.urgent() and budget.used_last_minute(now) >= FILL_SHARE * budget.per_min:
             job.due_hint = now + 5.0
             return False
-        changed = await self.read_total(cid) if self.needs_total(cid) else False
-        changed |= await self.read_totals(cid, self.missing(cid))
+        if self.missing(cid):
+            changed = await self.read_history(cid)
+        else:
+            changed = await self.read_total(cid)
         if self.next_baseline() is not None:
             job.due_hint = self.clock.monotonic()
         return changed
