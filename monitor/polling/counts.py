@@ -20,23 +20,21 @@ requests here is only what that cannot give:
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
 
 from monitor.api.client import ID_PATTERN, DialNexaClient
-from monitor.api.models import Call
 from monitor.api.vocab import CallStatus
 from monitor.clock import Clock
 from monitor.polling.budget import SENT_AT, Budget
-from monitor.polling.fetch import Routes, campaign_calls_page, status_total
+from monitor.polling.fetch import Routes, status_total
 from monitor.polling.intake import Intake
+from monitor.polling.listing import CampaignCalls, is_whole, missed_endings, update_qualified
 from monitor.polling.scheduler import Job
 from monitor.polling.serverclock import ServerClock
-from monitor.state.derive import is_qualified
 from monitor.state.store import Store
-from monitor.state.tally import COUNTED
+from monitor.state.tally import COUNTED, Correction
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +91,8 @@ class Counts:
         self.intake = intake
         self.qualified_key = qualified_key
         """The analysis field that says a call qualified, read at each update (settings)."""
+        self.calls = CampaignCalls(client, routes, store, intake, clock)
+        """The campaigns' own listings, taken into the store and the counts."""
         self.one_shot = one_shot
         """`snapshot`'s single round: every campaign's history is wanted now."""
         self.visible: tuple[str, ...] | None = None
@@ -243,34 +243,13 @@ class Counts:
     ) -> tuple[bool, bool, int | None]:
         """Up to `pages` pages of the campaign's listing, every call taken in: (changed,
         whether they held all of it, its calls placed when known)."""
-        store = self.store
-        changed = False
-        total: int | None = None
-        seen: set[str] = set()
-        for number in range(1, pages + 1):
-            page = await campaign_calls_page(
-                self.client, self.routes, campaign_id, page=number, limit=HISTORY_LIMIT
-            )
-            now = self.clock.monotonic()
-            total = page.total if number == 1 else total
-            with store.batch():
-                for call in page.items:
-                    if call.campaign_id is None:
-                        call = call.model_copy(update={"campaign_id": campaign_id})
-                    store.tally.remember(call, campaign_id)
-                    changed |= self.intake.take(call, now, source="campaign call logs")
-                    seen.add(call.id)
-            if page.skipped:
-                # Rows it could not read would be endings never counted: totals instead.
-                break
-            if page.is_last or page.raw_count < page.limit:
-                self._backfilled.add(campaign_id)
-                self.update_qualified([campaign_id])
-                return changed, True, total if total is not None else len(seen)
-            if page.total is not None and page.total > pages * page.limit:
-                break
+        changed, whole, total = await self.calls.read_whole(
+            campaign_id, pages=pages, limit=HISTORY_LIMIT
+        )
+        if whole:
+            self._backfilled.add(campaign_id)
         self.update_qualified([campaign_id])
-        return changed, False, total
+        return changed, whole, total
 
     async def poll_baseline(self, job: Job) -> bool:
         if not self._healthy(job):
@@ -325,6 +304,10 @@ class Counts:
                 return False
             epoch = self.server_clock.api_now().replace(year=1970, month=1, day=1)
             cid = min(ready, key=lambda c: tallies[c].reconciled_at or epoch)
+            if self._fits_a_page(cid):
+                whole, changed = await self._reconcile_from_listing(cid)
+                if whole:
+                    return changed
             self._reconciling = [
                 (cid, s.value) for s in COUNTED if (cid, s.value) not in self.unavailable
             ]
@@ -343,20 +326,48 @@ class Counts:
             tallies[cid].reconciled_at = self.server_clock.api_now()
         return changed
 
-    async def read_listing(self, campaign_id: str, pages: int, status: str | None) -> bool:
+    def _fits_a_page(self, campaign_id: str) -> bool:
+        """Its history was counted from its listing and its calls placed fit one page."""
+        state = self.store.campaigns.get(campaign_id)
+        return (
+            campaign_id not in self._long
+            and state is not None
+            and state.total is not None
+            and state.total < HISTORY_LIMIT
+        )
+
+    async def _reconcile_from_listing(self, campaign_id: str) -> tuple[bool, bool]:
+        """A young campaign reconciled from its whole listing, one request for all five
+        counts (not six): every ended call it lists is taken in, so an ending the stream
+        never brought is counted now, and one that ended before SETTLE_AFTER ago (the
+        stream should have brought it by then) is reported as a correction. Returns (whether
+        the page held the whole campaign, whether anything changed)."""
         store = self.store
+        tally = store.tally.campaign(campaign_id)
+        known = set(tally.endings)
+        page, changed = await self.calls.take(campaign_id, limit=HISTORY_LIMIT)
+        api_now = self.server_clock.api_instant()
+        missed = missed_endings(page.items, known, api_now)
+        self.update_qualified([campaign_id])
+        if not is_whole(page):
+            self._long.add(campaign_id)
+            return False, changed
+        for status, by in missed.items():
+            tally.corrections.append(Correction(at=api_now, status=status, by=by))
+            log.info("reconciliation: a campaign's %s count was off by %+d", status, by)
+        state = store.campaigns.get(campaign_id)
+        total = page.total if page.total is not None else len(page.items)
+        if state is not None and state.total != total:
+            store.put_campaign(replace(state, total=total))
+        tally.reconciled_at = api_now
+        store.touch()
+        return True, True
+
+    async def read_listing(self, campaign_id: str, pages: int, status: str | None) -> bool:
         changed = False
         for number in range(1, pages + 1):
-            page = await campaign_calls_page(
-                self.client, self.routes, campaign_id, page=number, status=status
-            )
-            now = self.clock.monotonic()
-            with store.batch():
-                for call in page.items:
-                    if call.campaign_id is None:
-                        call = call.model_copy(update={"campaign_id": campaign_id})
-                    store.tally.remember(call, campaign_id)
-                    changed |= self.intake.take(call, now, source="campaign call logs")
+            page, taken = await self.calls.take(campaign_id, page=number, status=status)
+            changed |= taken
             if page.is_last or page.raw_count < page.limit:
                 break
         self.update_qualified([campaign_id])
@@ -393,34 +404,4 @@ class Counts:
 
     def update_qualified(self, campaign_ids: Iterable[str] | None = None) -> None:
         """Qualified rate and pending analyses from the completed calls the store holds."""
-        store = self.store
-        wanted = set(store.campaigns if campaign_ids is None else campaign_ids)
-        analysed: Counter[str] = Counter()
-        qualified: Counter[str] = Counter()
-        pending: Counter[str] = Counter()
-        key = self.qualified_key()
-        for tracked in store.calls.values():
-            call: Call = tracked.call
-            cid = call.campaign_id
-            if cid not in wanted or call.status is not CallStatus.COMPLETED:
-                continue
-            assert cid is not None
-            if call.analysis is None:
-                pending[cid] += 1
-            else:
-                analysed[cid] += 1
-                qualified[cid] += is_qualified(call.analysis, key)
-        with store.batch():
-            for cid in wanted:
-                state = store.campaigns.get(cid)
-                if state is None:
-                    continue
-                n = analysed[cid]
-                store.put_campaign(
-                    replace(
-                        state,
-                        qualified_rate=qualified[cid] / n if n else None,
-                        analysed=n,
-                        analysis_pending=pending[cid],
-                    )
-                )
+        update_qualified(self.store, self.qualified_key(), campaign_ids)
