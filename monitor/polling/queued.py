@@ -2,12 +2,7 @@
 
 A queued call neither listed again nor (per the active sweep) dialling has ended; one beyond
 the pages read for a while may have been dialled and ended between two sweeps, so its state is
-looked up. The first page (the newest: a retry wave as it is placed) is read every run, the
-deeper ones at most every DEEP_EVERY_S: 200 campaigns queue 25 times the calls of 8 (the many*
-scenarios), and their queue must not cost 25 times the requests. (At 1,000 in flight a queue
-of 1,600 drains 16 calls a second: pages read seconds apart slide along with it, so a call
-that queues and then ends within seconds of its dial can go unseen by every list either way;
-the reconciliation corrects its campaign's count.)
+looked up.
 """
 
 from __future__ import annotations
@@ -24,12 +19,9 @@ from monitor.polling.sweep import PageWidth, SweepOrder
 from monitor.state.store import Store
 
 MAX_QUEUED_PAGES = 5
-DEEP_EVERY_S = 90.0
-"""The queue's pages after the first are read this often (the queued pane promises 120 s)."""
-QUEUED_RECHECK_S = 210.0
-"""A queued call no listing has shown for this long (the queue is longer than the pages read,
-or its page was not among the last deep reads) is looked up: it may have been dialled and
-ended between two sweeps."""
+QUEUED_RECHECK_S = 90.0
+"""A queued call no listing has shown for this long (the queue is longer than the pages read)
+is looked up: it may have been dialled and ended between two sweeps."""
 
 
 class QueuedSweep:
@@ -53,8 +45,6 @@ class QueuedSweep:
         self.page_width = page_width
         self._ordered = True
         """The listing has looked newest first so far."""
-        self._deep_at = -1e9
-        """When the pages after the first were last read."""
 
     async def poll(self, job: Job) -> bool:
         store = self.store
@@ -63,10 +53,7 @@ class QueuedSweep:
         order = SweepOrder(ordered=self._ordered)
         complete = False
         paging = self.page_width.start()
-        deep = self.clock.monotonic() - self._deep_at >= DEEP_EVERY_S
-        for number in range(1, (MAX_QUEUED_PAGES if deep else 1) + 1):
-            if number == 2:
-                self._deep_at = self.clock.monotonic()
+        for number in range(1, MAX_QUEUED_PAGES + 1):
             page = await fetch_queued_calls(self.client, page=number, limit=paging.limit)
             order.add_page(c.created_at for c in page.items)
             calls.extend(page.items)
