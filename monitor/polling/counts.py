@@ -3,10 +3,13 @@
 Counts are kept by `monitor.state.tally` from the endings the engine reads anyway; what costs
 requests here is only what that cannot give:
 
-- `baseline`: each campaign's per-outcome totals, read once when it is first seen (history
-  from before the monitor started). The campaigns on screen first, quickly, then the rest in
-  the background; at `huge` the active sweep leaves little, so the history fills slowly and
-  says so ("history filling"), while the counts since start are exact from the first minute.
+- `baseline`: each campaign's history from before the monitor started, read once when it is
+  first seen: its own listing when the whole of it fits in a few pages (one request for a
+  young campaign; the same rows give its calls placed, the analyses behind the qualified rate
+  and the call -> campaign links), else its per-outcome totals. The campaigns on screen first,
+  quickly, then the rest in the background; at `huge` the active sweep leaves little, so the
+  history fills slowly and says so ("history filling"), while the counts since start are exact
+  from the first minute.
 - `reconcile`: one campaign every RECONCILE_S, round-robin, its totals read again; a count
   that had drifted is corrected and the correction kept for the screen and `snapshot`.
 - `backfill`: one page of one campaign's newest completed calls at a time, round-robin, for
@@ -17,22 +20,21 @@ requests here is only what that cannot give:
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from monitor.api.client import ID_PATTERN, DialNexaClient
-from monitor.api.models import Call
 from monitor.api.vocab import CallStatus
 from monitor.clock import Clock
 from monitor.polling.budget import SENT_AT, Budget
-from monitor.polling.fetch import Routes, campaign_calls_page, status_total
+from monitor.polling.fetch import Routes, status_total
 from monitor.polling.intake import Intake
+from monitor.polling.listing import CampaignCalls, is_whole, missed_endings, update_qualified
 from monitor.polling.scheduler import Job
 from monitor.polling.serverclock import ServerClock
-from monitor.state.derive import is_qualified
 from monitor.state.store import Store
-from monitor.state.tally import COUNTED
+from monitor.state.tally import COUNTED, Correction
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,15 @@ on `busy`), then BACKFILL_S."""
 BACKFILL_S = 30.0
 FOCUS_S = 15.0
 FOCUS_FIRST_PAGES = 5
+HISTORY_PAGES = 5
+"""A campaign whose whole call listing fits in this many pages has its history counted from
+the listing itself: never dearer than its totals (calls placed and five outcomes: 6 requests),
+and one request for a campaign with fewer than HISTORY_LIMIT calls."""
+HISTORY_LIMIT = 100
+"""Rows asked for a page of a campaign's listing: every documented source serves 100 (the
+call logs' maximum), so a shorter page is the last one, never a server's own cut."""
+ORIGIN = datetime.min.replace(tzinfo=UTC)
+"""The baseline instant of a history read whole: every ending of the campaign counts after it."""
 VISIBLE_DEFAULT = 12
 """Campaigns treated as on screen when the UI has not said (the first rows of the list)."""
 FILL_SHARE = 0.55
@@ -80,6 +91,8 @@ class Counts:
         self.intake = intake
         self.qualified_key = qualified_key
         """The analysis field that says a call qualified, read at each update (settings)."""
+        self.calls = CampaignCalls(client, routes, store, intake, clock)
+        """The campaigns' own listings, taken into the store and the counts."""
         self.one_shot = one_shot
         """`snapshot`'s single round: every campaign's history is wanted now."""
         self.visible: tuple[str, ...] | None = None
@@ -89,6 +102,8 @@ class Counts:
         self.unavailable: set[tuple[str, str]] = set()
         """(campaign, status) totals this API cannot give (no total on that source)."""
         self._backfilled: set[str] = set()
+        self._long: set[str] = set()
+        """Campaigns whose listing is too long to count: their history comes from totals."""
         self._next_backfill = 0
         self._focus_pages_read: set[str] = set()
         self._reconciling: list[tuple[str, str]] = []
@@ -164,6 +179,10 @@ class Counts:
             return True
         return any(self.missing(cid) or self.needs_total(cid) for cid in self.on_screen())
 
+    def backfilled(self, campaign_id: str) -> bool:
+        """A page of its completed calls (or all of its calls) has been read."""
+        return campaign_id in self._backfilled
+
     def filling(self) -> list[str]:
         """Campaigns whose history (baseline) is not read yet."""
         return [cid for cid in self._campaign_ids() if self.missing(cid)]
@@ -188,6 +207,50 @@ class Counts:
             changed = True
         return changed
 
+    async def read_history(
+        self, campaign_id: str, *, pages: int = HISTORY_PAGES, totals: bool = True
+    ) -> bool:
+        """A campaign's history (the baseline of its counts) and its calls placed: counted from
+        its own listing when the whole listing fits in `pages` pages, else (with `totals`)
+        from the per-outcome totals. The listing is newest first, so a call it gains while
+        being read pushes older rows to later pages (seen twice, never missed), and a call
+        that ends after its row was read reaches the counts through the endings stream."""
+        complete = False
+        if campaign_id not in self._long:
+            changed, complete, total = await self._read_whole_listing(campaign_id, pages)
+        else:
+            changed, total = False, None
+        state = self.store.campaigns.get(campaign_id)
+        if total is not None and state is not None:
+            self.store.put_campaign(replace(state, total=total))
+            changed = True
+        if complete:
+            tally = self.store.tally.campaign(campaign_id)
+            for status in self.missing(campaign_id):
+                tally.set_baseline(status, 0, ORIGIN)
+            self.store.touch()
+            return True
+        if not totals:
+            return changed
+        self._long.add(campaign_id)
+        if self.needs_total(campaign_id):
+            changed |= await self.read_total(campaign_id)
+        changed |= await self.read_totals(campaign_id, self.missing(campaign_id))
+        return changed
+
+    async def _read_whole_listing(
+        self, campaign_id: str, pages: int
+    ) -> tuple[bool, bool, int | None]:
+        """Up to `pages` pages of the campaign's listing, every call taken in: (changed,
+        whether they held all of it, its calls placed when known)."""
+        changed, whole, total = await self.calls.read_whole(
+            campaign_id, pages=pages, limit=HISTORY_LIMIT
+        )
+        if whole:
+            self._backfilled.add(campaign_id)
+        self.update_qualified([campaign_id])
+        return changed, whole, total
+
     async def poll_baseline(self, job: Job) -> bool:
         if not self._healthy(job):
             return False
@@ -200,8 +263,10 @@ class Counts:
         if not self.urgent() and budget.used_last_minute(now) >= FILL_SHARE * budget.per_min:
             job.due_hint = now + 5.0
             return False
-        changed = await self.read_total(cid) if self.needs_total(cid) else False
-        changed |= await self.read_totals(cid, self.missing(cid))
+        if self.missing(cid):
+            changed = await self.read_history(cid)
+        else:
+            changed = await self.read_total(cid)
         if self.next_baseline() is not None:
             job.due_hint = self.clock.monotonic()
         return changed
@@ -239,6 +304,10 @@ class Counts:
                 return False
             epoch = self.server_clock.api_now().replace(year=1970, month=1, day=1)
             cid = min(ready, key=lambda c: tallies[c].reconciled_at or epoch)
+            if self._fits_a_page(cid):
+                whole, changed = await self._reconcile_from_listing(cid)
+                if whole:
+                    return changed
             self._reconciling = [
                 (cid, s.value) for s in COUNTED if (cid, s.value) not in self.unavailable
             ]
@@ -257,20 +326,48 @@ class Counts:
             tallies[cid].reconciled_at = self.server_clock.api_now()
         return changed
 
-    async def read_listing(self, campaign_id: str, pages: int, status: str | None) -> bool:
+    def _fits_a_page(self, campaign_id: str) -> bool:
+        """Its history was counted from its listing and its calls placed fit one page."""
+        state = self.store.campaigns.get(campaign_id)
+        return (
+            campaign_id not in self._long
+            and state is not None
+            and state.total is not None
+            and state.total < HISTORY_LIMIT
+        )
+
+    async def _reconcile_from_listing(self, campaign_id: str) -> tuple[bool, bool]:
+        """A young campaign reconciled from its whole listing, one request for all five
+        counts (not six): every ended call it lists is taken in, so an ending the stream
+        never brought is counted now, and one that ended before SETTLE_AFTER ago (the
+        stream should have brought it by then) is reported as a correction. Returns (whether
+        the page held the whole campaign, whether anything changed)."""
         store = self.store
+        tally = store.tally.campaign(campaign_id)
+        known = set(tally.endings)
+        page, changed = await self.calls.take(campaign_id, limit=HISTORY_LIMIT)
+        api_now = self.server_clock.api_instant()
+        missed = missed_endings(page.items, known, api_now)
+        self.update_qualified([campaign_id])
+        if not is_whole(page):
+            self._long.add(campaign_id)
+            return False, changed
+        for status, by in missed.items():
+            tally.corrections.append(Correction(at=api_now, status=status, by=by))
+            log.info("reconciliation: a campaign's %s count was off by %+d", status, by)
+        state = store.campaigns.get(campaign_id)
+        total = page.total if page.total is not None else len(page.items)
+        if state is not None and state.total != total:
+            store.put_campaign(replace(state, total=total))
+        tally.reconciled_at = api_now
+        store.touch()
+        return True, True
+
+    async def read_listing(self, campaign_id: str, pages: int, status: str | None) -> bool:
         changed = False
         for number in range(1, pages + 1):
-            page = await campaign_calls_page(
-                self.client, self.routes, campaign_id, page=number, status=status
-            )
-            now = self.clock.monotonic()
-            with store.batch():
-                for call in page.items:
-                    if call.campaign_id is None:
-                        call = call.model_copy(update={"campaign_id": campaign_id})
-                    store.tally.remember(call, campaign_id)
-                    changed |= self.intake.take(call, now, source="campaign call logs")
+            page, taken = await self.calls.take(campaign_id, page=number, status=status)
+            changed |= taken
             if page.is_last or page.raw_count < page.limit:
                 break
         self.update_qualified([campaign_id])
@@ -307,34 +404,4 @@ class Counts:
 
     def update_qualified(self, campaign_ids: Iterable[str] | None = None) -> None:
         """Qualified rate and pending analyses from the completed calls the store holds."""
-        store = self.store
-        wanted = set(store.campaigns if campaign_ids is None else campaign_ids)
-        analysed: Counter[str] = Counter()
-        qualified: Counter[str] = Counter()
-        pending: Counter[str] = Counter()
-        key = self.qualified_key()
-        for tracked in store.calls.values():
-            call: Call = tracked.call
-            cid = call.campaign_id
-            if cid not in wanted or call.status is not CallStatus.COMPLETED:
-                continue
-            assert cid is not None
-            if call.analysis is None:
-                pending[cid] += 1
-            else:
-                analysed[cid] += 1
-                qualified[cid] += is_qualified(call.analysis, key)
-        with store.batch():
-            for cid in wanted:
-                state = store.campaigns.get(cid)
-                if state is None:
-                    continue
-                n = analysed[cid]
-                store.put_campaign(
-                    replace(
-                        state,
-                        qualified_rate=qualified[cid] / n if n else None,
-                        analysed=n,
-                        analysis_pending=pending[cid],
-                    )
-                )
+        update_qualified(self.store, self.qualified_key(), campaign_ids)

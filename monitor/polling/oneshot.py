@@ -1,8 +1,10 @@
 """One round of the whole dashboard, for `snapshot`: seconds, not a steady state.
 
 The live engine reads every list once (active, queued, endings, campaigns); then every
-campaign's history (per-outcome totals, the counts' baseline) and one page of its completed
-calls (the qualified rate) are read several at a time. A one-shot may spend a burst of the
+campaign's first listing page (its calls placed; all of its history and analyses when that
+page holds the whole campaign), the histories still missing (per-outcome totals, the counts'
+baseline) and one page of completed calls (the qualified rate) where none was read, several at
+a time. A one-shot may spend a burst of the
 key's real allowance: half of `X-RateLimit-Remaining` when the server states it, never more
 (and never more than the usual minute when it does not). What one round cannot read in that
 burst is returned as missing (the caller lists it in `errors`, exit 1); `wait=True` reads it
@@ -103,12 +105,19 @@ async def dashboard_round(
     async def read(kind: str, cid: str) -> None:
         PRIORITY.set(P_FOCUSED)
         try:
+            counts = engine.counts
             if kind == "total":
-                await engine.counts.read_total(cid)
+                # The first page of its listing: its calls placed, and all of its history
+                # and analyses when it holds all of the campaign (a young one).
+                if counts.missing(cid):
+                    await counts.read_history(cid, pages=1, totals=False)
+                if counts.needs_total(cid):
+                    await counts.read_total(cid)
             elif kind == "counts":
-                await engine.counts.read_totals(cid, engine.counts.missing(cid))
-            else:
-                await engine.counts.read_listing(cid, 1, "completed")
+                if counts.missing(cid):
+                    await counts.read_totals(cid, counts.missing(cid))
+            elif not counts.backfilled(cid):
+                await counts.read_listing(cid, 1, "completed")
             done.add(f"{kind}/{cid}")
         except ApiError as exc:
             result.errors[f"{kind}/{cid}"] = exc
@@ -124,9 +133,14 @@ async def dashboard_round(
         # pollers) would only compete with the campaigns' figures for the burst.
         engine.scheduler.finish()
         campaigns = list(engine.store.campaigns)
-        # Every campaign's total first (one request where the list left it out), then the
-        # histories, then the qualified rates.
-        todo = [("total", c) for c in campaigns if engine.counts.needs_total(c)]
+        # Every campaign's total first (the first page of its listing, which is all of a
+        # young campaign's history too), then the histories still missing (per-outcome
+        # totals), then the qualified rates.
+        todo = [
+            ("total", c)
+            for c in campaigns
+            if engine.counts.needs_total(c) or engine.counts.missing(c)
+        ]
         todo += [("counts", c) for c in campaigns] + [("analysis", c) for c in campaigns]
         queue = list(todo)
         running: set[asyncio.Task[None]] = set()

@@ -73,7 +73,10 @@ class Job:
     probe: bool = False
     """Runs while the key is refused: one slow probe notices a fixed key."""
     from_start: bool = False
-    """Its interval runs from its start, not its end (a sweep of many pages)."""
+    """Its interval runs from its start, not its end (a sweep of many pages), less only the
+    time its run waited at the budget gate: a slow API's answers still push it back."""
+    waited: float = 0.0
+    """Seconds the current run has waited at the budget gate."""
 
     def hurry(self, now: float) -> None:
         """Due as soon as possible, but never within a second of its last run."""
@@ -239,6 +242,8 @@ class Scheduler:
                 await self.clock.sleep(max(0.05, self.budget.wait_s(now, priority)))
             finally:
                 self._waiting[priority] -= 1
+                if job is not None:
+                    job.waited += self.clock.monotonic() - now
 
     # -- the loop ----------------------------------------------------------------------------
 
@@ -314,6 +319,7 @@ class Scheduler:
     async def _run_job(self, job: Job) -> None:
         PRIORITY.set(self.priority(job, self.clock.monotonic()))
         CURRENT_JOB.set(job)
+        job.waited = 0.0
         retry_after: float | None = None
         try:
             changed = await job.poll(job)
@@ -354,8 +360,9 @@ class Scheduler:
             delay = job.cadence.next_delay(self.rng, retry_after=retry_after)
             if job.from_start and not job.cadence.errors:
                 # The interval runs from its start: a 10-page sweep that waited for tokens
-                # must not push the next one back by its own length.
-                delay = max(FLOOR_S, delay - (now - job.started))
+                # must not push the next one back by its own length. Time spent on the API's
+                # answers does: a slow API (FAULTS N18) is not asked again the sooner for it.
+                delay = max(FLOOR_S, delay - min(job.waited, now - job.started))
             job.due = now + max(delay, pause)
             if job.due_hint is not None:
                 job.due = max(now + FLOOR_S, job.due_hint, now + pause)
