@@ -30,11 +30,11 @@ from monitor.clock import Clock
 from monitor.polling.budget import SENT_AT, Budget
 from monitor.polling.fetch import Routes, status_total
 from monitor.polling.intake import Intake
-from monitor.polling.listing import CampaignCalls, is_whole, missed_endings, update_qualified
+from monitor.polling.listing import WHOLE_LIMIT, CampaignCalls, update_qualified
 from monitor.polling.scheduler import Job
 from monitor.polling.serverclock import ServerClock
 from monitor.state.store import Store
-from monitor.state.tally import COUNTED, Correction
+from monitor.state.tally import COUNTED
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ HISTORY_PAGES = 5
 """A campaign whose whole call listing fits in this many pages has its history counted from
 the listing itself: never dearer than its totals (calls placed and five outcomes: 6 requests),
 and one request for a campaign with fewer than HISTORY_LIMIT calls."""
-HISTORY_LIMIT = 100
+HISTORY_LIMIT = WHOLE_LIMIT
 """Rows asked for a page of a campaign's listing: every documented source serves 100 (the
 call logs' maximum), so a shorter page is the last one, never a server's own cut."""
 ORIGIN = datetime.min.replace(tzinfo=UTC)
@@ -305,9 +305,12 @@ class Counts:
             epoch = self.server_clock.api_now().replace(year=1970, month=1, day=1)
             cid = min(ready, key=lambda c: tallies[c].reconciled_at or epoch)
             if self._fits_a_page(cid):
-                whole, changed = await self._reconcile_from_listing(cid)
+                whole, changed = await self.calls.reconcile_whole(
+                    cid, self.server_clock.api_instant(), self.qualified_key()
+                )
                 if whole:
                     return changed
+                self._long.add(cid)
             self._reconciling = [
                 (cid, s.value) for s in COUNTED if (cid, s.value) not in self.unavailable
             ]
@@ -335,33 +338,6 @@ class Counts:
             and state.total is not None
             and state.total < HISTORY_LIMIT
         )
-
-    async def _reconcile_from_listing(self, campaign_id: str) -> tuple[bool, bool]:
-        """A young campaign reconciled from its whole listing, one request for all five
-        counts (not six): every ended call it lists is taken in, so an ending the stream
-        never brought is counted now, and one that ended before SETTLE_AFTER ago (the
-        stream should have brought it by then) is reported as a correction. Returns (whether
-        the page held the whole campaign, whether anything changed)."""
-        store = self.store
-        tally = store.tally.campaign(campaign_id)
-        known = set(tally.endings)
-        page, changed = await self.calls.take(campaign_id, limit=HISTORY_LIMIT)
-        api_now = self.server_clock.api_instant()
-        missed = missed_endings(page.items, known, api_now)
-        self.update_qualified([campaign_id])
-        if not is_whole(page):
-            self._long.add(campaign_id)
-            return False, changed
-        for status, by in missed.items():
-            tally.corrections.append(Correction(at=api_now, status=status, by=by))
-            log.info("reconciliation: a campaign's %s count was off by %+d", status, by)
-        state = store.campaigns.get(campaign_id)
-        total = page.total if page.total is not None else len(page.items)
-        if state is not None and state.total != total:
-            store.put_campaign(replace(state, total=total))
-        tally.reconciled_at = api_now
-        store.touch()
-        return True, True
 
     async def read_listing(self, campaign_id: str, pages: int, status: str | None) -> bool:
         changed = False

@@ -9,6 +9,7 @@ seen later without its campaign still counts).
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -23,9 +24,13 @@ from monitor.polling.fetch import Routes, campaign_calls_page
 from monitor.polling.intake import Intake
 from monitor.state.derive import is_qualified
 from monitor.state.store import Store
-from monitor.state.tally import COUNTED, SETTLE_AFTER
+from monitor.state.tally import COUNTED, SETTLE_AFTER, Correction
+
+log = logging.getLogger(__name__)
 
 SOURCE = "campaign call logs"
+WHOLE_LIMIT = 100
+"""Rows asked for when a campaign is read whole (counts.HISTORY_LIMIT)."""
 
 
 @dataclass
@@ -56,6 +61,33 @@ class CampaignCalls:
                 store.tally.remember(call, campaign_id)
                 changed |= self.intake.take(call, now, source=SOURCE)
         return listed, changed
+
+    async def reconcile_whole(
+        self, campaign_id: str, api_now: datetime, qualified_key: str
+    ) -> tuple[bool, bool]:
+        """A young campaign reconciled from its whole listing, one request for all five
+        counts (not six): every ended call it lists is taken in, so an ending the stream
+        never brought is counted now, and one that ended before SETTLE_AFTER ago (the
+        stream should have brought it by then) is reported as a correction. Returns (whether
+        the page held the whole campaign, whether anything changed)."""
+        store = self.store
+        tally = store.tally.campaign(campaign_id)
+        known = set(tally.endings)
+        page, changed = await self.take(campaign_id, limit=WHOLE_LIMIT)
+        missed = missed_endings(page.items, known, api_now)
+        update_qualified(store, qualified_key, [campaign_id])
+        if not is_whole(page):
+            return False, changed
+        for status, by in missed.items():
+            tally.corrections.append(Correction(at=api_now, status=status, by=by))
+            log.info("reconciliation: a campaign's %s count was off by %+d", status, by)
+        state = store.campaigns.get(campaign_id)
+        total = page.total if page.total is not None else len(page.items)
+        if state is not None and state.total != total:
+            store.put_campaign(replace(state, total=total))
+        tally.reconciled_at = api_now
+        store.touch()
+        return True, True
 
     async def read_whole(
         self, campaign_id: str, *, pages: int, limit: int
