@@ -48,8 +48,8 @@ BACKOFF_S = (0.5, 1.0, 2.0, 5.0)
 def redis_problem(exc: BaseException, url: str) -> str:
     """A Redis error in words, the URL's password masked."""
     text = str(exc) or type(exc).__name__
-    if "OOM" in text:
-        return "Redis is full (maxmemory): snapshots cannot be written"
+    if "OOM" in text or "maxmemory" in text:
+        return "Redis is full (its maxmemory): snapshots cannot be written; retrying"
     return mask_url(f"Redis at {url}: {text}")[:200]
 
 
