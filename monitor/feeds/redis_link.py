@@ -73,9 +73,14 @@ class RedisTarget:
         )
 
 
-def mask_url(url: str) -> str:
-    """`redis://user:secret@host/0` -> `redis://user:[redacted]@host/0` (no password: as is)."""
-    return re.sub(r"^([a-z][a-z0-9+.\-]*://)([^/@:]*):[^/@]*@", r"\1\2:[redacted]@", url)
+def mask_url(text: str, url: str | None = None) -> str:
+    """`redis://user:secret@host/0` -> `redis://user:[redacted]@host/0`, wherever a URL with a
+    password is in `text`; and `url`'s password itself wherever it appears alone."""
+    masked = re.sub(
+        r"(?i)\b([a-z][a-z0-9+.\-]*://)([^/@:\s]*):[^/@\s]*@", r"\1\2:[redacted]@", text
+    )
+    password = password_of(url) if url else None
+    return masked.replace(password, "[redacted]") if password else masked
 
 
 def namespace_for(profile: str | None, *, demo: bool = False, given: str | None = None) -> str:

@@ -50,7 +50,7 @@ def redis_problem(exc: BaseException, url: str) -> str:
     text = str(exc) or type(exc).__name__
     if "OOM" in text or "maxmemory" in text:
         return "Redis is full (its maxmemory): snapshots cannot be written; retrying"
-    return mask_url(f"Redis at {url}: {text}")[:200]
+    return mask_url(f"Redis at {url}: {text}", url)[:200]
 
 
 class RelayPublisher:
