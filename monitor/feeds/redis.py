@@ -47,6 +47,11 @@ _PART_TYPES: dict[str, type[SnapshotData] | type[Selection] | type[Focus]] = {
 }
 
 
+def _clock(at: float) -> str:
+    """A wall-clock instant as the status line shows times (the host's zone)."""
+    return datetime.fromtimestamp(at).astimezone().strftime("%H:%M:%S")
+
+
 class Entry:
     """One stream entry, read: the head's fields, the parts' serials, when and who."""
 
@@ -76,6 +81,9 @@ class RedisFeed:
         self.mono = mono
         self.viewer = viewer or secrets.token_hex(6)
         self.problem: str | None = None
+        """Redis's last error in words; None while reads go through."""
+        self.problem_at = 0.0
+        """When (wall clock) the problem began."""
         self._entry: Entry | None = None
         self._parts: dict[str, tuple[int, Any]] = {}
         self._listeners: list[Callable[[int], None]] = []
@@ -140,7 +148,11 @@ class RedisFeed:
                     self.problem = None
                 failures = 0
             except (RedisError, OSError) as exc:
-                self.problem = redis_problem(exc, self.target.url)
+                problem = redis_problem(exc, self.target.url)
+                if self.problem is None:
+                    self.problem_at = self.wall()
+                    log.warning("%s; retrying", problem)
+                self.problem = problem
                 self._notify()  # the status line says so now
                 await asyncio.sleep(BACKOFF_S[min(failures, len(BACKOFF_S) - 1)])
                 failures += 1
@@ -162,6 +174,8 @@ class RedisFeed:
         if self._focused:
             wanted.append(f"focus:{self._focused}")
         await self._fetch(entry, wanted)
+        if self._entry is None or self._entry.relay.get("relay") != entry.relay.get("relay"):
+            self._send("hello")  # a relay (re)started: it learns this viewer's view now
         self._entry = entry
         self._notify()
 
@@ -219,13 +233,14 @@ class RedisFeed:
         who = f", {viewers} viewer{'s' if viewers != 1 else ''}" if viewers else ""
         words = f"via relay, {age:.0f}s old{who}"
         if age > RELAY_FRESH_S:
-            since = datetime.fromtimestamp(entry.at).astimezone().strftime("%H:%M:%S")
-            words = f"RELAY SILENT since {since}"
+            words = f"RELAY SILENT since {_clock(entry.at)}"
+            update["next_poll_s"] = None  # the relay's schedule is not news any more
             update["panes"] = tuple(
                 PaneStatus(p.pane, (p.age_s or 0.0) + elapsed, True, p.error) for p in base.panes
             )
         if self.problem:
-            words += f" · {self.problem}"
+            # First: at 80 columns the status line keeps its start (the details are logged).
+            words = f"REDIS UNREACHABLE since {_clock(self.problem_at)} · {words}"
         if base.fallbacks:
             words += f" · {base.fallbacks}"
         update["fallbacks"] = words

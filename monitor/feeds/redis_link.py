@@ -25,7 +25,7 @@ newest only, a reconnecting one a little history; Redis memory is bounded by it.
 INTENTS_MAXLEN = 1000
 """Viewers' intents kept: a few per key press, read by the relay within a second."""
 
-RELAY_FRESH_S = 10.0
+RELAY_FRESH_S = 5.0
 """The relay publishes at least once a second; a snapshot older than this is not current
 (`snapshot --source` exits 1, a monitor marks the panes STALE: "relay silent since T")."""
 

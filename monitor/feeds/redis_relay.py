@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import secrets
 import time
 from collections.abc import Callable
 from typing import Any
@@ -70,6 +71,8 @@ class RelayPublisher:
         self.redis = client if client is not None else target.client()
         self.viewers = Viewers(limit=limit)
         self.wall = wall
+        self.instance = secrets.token_hex(4)
+        """This run of the relay: a viewer that sees a new one tells it its view at once."""
         self.published = 0
         """Entries written (tests, the log)."""
         self.problem: str | None = None
@@ -182,6 +185,7 @@ class RelayPublisher:
         head = snap.model_dump_json(exclude={"data", "selection", "focus"})
         calls, dropped = self._watched
         info = {
+            "relay": self.instance,
             "viewers": len(self.viewers.by_id),
             "watching": calls,
             "focusing": self._focused[0],
