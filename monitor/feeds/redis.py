@@ -232,12 +232,17 @@ class RedisFeed:
         viewers = entry.relay.get("viewers")
         who = f", {viewers} viewer{'s' if viewers != 1 else ''}" if viewers else ""
         words = f"via relay, {age:.0f}s old{who}"
-        if age > RELAY_FRESH_S:
+        silent = age > RELAY_FRESH_S
+        if silent:
             words = f"RELAY SILENT since {_clock(entry.at)}"
             update["next_poll_s"] = None  # the relay's schedule is not news any more
-            update["panes"] = tuple(
-                PaneStatus(p.pane, (p.age_s or 0.0) + elapsed, True, p.error) for p in base.panes
+        # The panes' ages go on with the clock between entries (and grow while it is silent).
+        update["panes"] = tuple(
+            PaneStatus(
+                p.pane, None if p.age_s is None else p.age_s + elapsed, p.stale or silent, p.error
             )
+            for p in base.panes
+        )
         if self.problem:
             # First: at 80 columns the status line keeps its start (the details are logged).
             words = f"REDIS UNREACHABLE since {_clock(self.problem_at)} · {words}"

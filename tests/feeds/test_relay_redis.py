@@ -61,11 +61,19 @@ async def test_a_snapshot_round_trips_and_an_unchanged_part_is_not_written_again
     assert await viewer.read_latest()
     got = viewer.snapshot()
     assert got.data == sent.data and got.data.model_dump_json() == sent.data.model_dump_json()
-    for field in ("now", "mono", "health", "panes", "next_poll_s", "last_data", "active_poll_s"):
-        assert getattr(got, field) == pytest.approx(getattr(sent, field), abs=1) or field in (
-            "now",
-            "last_data",
-        )
+    assert (got.health, got.next_poll_s, got.active_poll_s) == (
+        sent.health,
+        sent.next_poll_s,
+        sent.active_poll_s,
+    )
+    assert got.mono == pytest.approx(sent.mono, abs=1)
+    assert abs((got.now - sent.now).total_seconds()) < 1 and got.last_data == sent.last_data
+    assert [(p.pane, p.stale, p.error) for p in got.panes] == [
+        (p.pane, p.stale, p.error) for p in sent.panes
+    ]
+    for mine, theirs in zip(got.panes, sent.panes, strict=True):
+        assert (mine.age_s is None) == (theirs.age_s is None)
+        assert mine.age_s is None or mine.age_s == pytest.approx(theirs.age_s, abs=1)
     assert got.fallbacks.startswith("via relay, 0s old")
     parts_before = redis_server.sync().hget(target(redis_server).parts, "data")
     await relay.publish(relay.feed.latest())  # the store did not change: same data object
@@ -118,6 +126,10 @@ async def test_each_viewer_sees_its_own_selected_call_and_the_relay_says_what_it
         assert "2 viewers" in one.latest().fallbacks
         one.refresh_now()
         await until(lambda: engine.refreshes == 1)
+        two.focus_campaign("cmp_winback2")  # its own campaign's calls, by id, from the relay
+        await until(lambda: (f := two.snapshot().focus) is not None and f.calls != ())
+        assert one.snapshot().focus is None
+        assert engine.focused_campaign_id == "cmp_winback2"
 
 
 async def test_redis_restarted_is_words_then_everything_comes_back_by_itself(
