@@ -374,12 +374,13 @@ class Engine:
                 lambda job: poll_focus(focused, job),
                 cap_s=FOCUS_S,
             ).target_s = TARGET_AGE_S["focus"]
-        for cid in dict.fromkeys((self._selected.call_id, *self.watched_calls)):
-            if cid:
-                poll = self.poll
+        poll, selected = self.poll, self._selected.call_id
+        for cid in dict.fromkeys((selected, *self.watched_calls)):
+            if cid:  # other viewers' calls (a relay's) come after the active calls
                 wanted |= self._selected.add_jobs(
-                    self.scheduler, cid, poll.selected_call_s, poll.retries_s, TARGET_AGE_S
-                )
+                    self.scheduler, cid, poll.selected_call_s, poll.retries_s, TARGET_AGE_S,
+                    P_SELECTED if cid == selected else P_FOCUSED,
+                )  # fmt: skip
         for key in [k for k in self.jobs if k.startswith(("call/", "retries/", "focus/"))]:
             if key not in wanted:
                 self.scheduler.drop(key)

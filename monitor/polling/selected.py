@@ -55,12 +55,14 @@ class SelectedCall:
         record_s: float,
         retries_s: float,
         target_age_s: dict[str, float],
+        priority: int = P_SELECTED,
     ) -> set[str]:
         """The record and history jobs of one call a viewer looks at (a relay's viewers look
-        at several: the selected call and the engine's `watched_calls`); their keys."""
+        at several: the selected call and, below the active calls, the engine's
+        `watched_calls`); their keys."""
         record = scheduler.add(
             f"call/{cid}",
-            P_SELECTED,
+            priority,
             record_s,
             lambda job: self.poll_call(cid, job),
             # The call the user is looking at stays within the vendor's 5-10 s.
@@ -70,7 +72,7 @@ class SelectedCall:
         record.on_error = lambda job, error: self.call_failed(cid, job, error)
         history = scheduler.add(
             f"retries/{cid}",
-            P_SELECTED,
+            priority,
             retries_s,
             lambda job: self.poll_retries(cid, job),
             cap_s=target_age_s["retries"] / 2,
