@@ -50,7 +50,7 @@ def redis_problem(exc: BaseException, url: str) -> str:
     """A Redis error in words, the URL's password masked."""
     text = str(exc) or type(exc).__name__
     if "OOM" in text or "maxmemory" in text:
-        return "Redis is full (its maxmemory): snapshots cannot be written; retrying"
+        return "Redis is full (its maxmemory): snapshots cannot be written"
     return mask_url(f"Redis at {url}: {text}", url)[:200]
 
 
