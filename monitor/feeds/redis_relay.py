@@ -34,7 +34,7 @@ from redis.exceptions import RedisError
 
 from monitor.feeds.live import LiveFeed
 from monitor.feeds.redis_link import INTENTS_MAXLEN, STREAM_MAXLEN, RedisTarget, mask_url
-from monitor.feeds.relay_viewers import WATCH_LIMIT, Viewers
+from monitor.feeds.relay_viewers import VIEWER_TTL_S, WATCH_LIMIT, Viewers
 from monitor.state.records import RecordCache
 from monitor.state.snapshot import MonitorSnapshot, build_focus, build_selection
 
@@ -225,8 +225,20 @@ class RelayPublisher:
 
     # -- intents in ---------------------------------------------------------------------------
 
+    async def _recent_intents_id(self) -> str:
+        """Where to start reading intents: the live viewers' last heartbeats (a relay that
+        starts, or restarts, knows every view at once, and misses no viewer's first word)."""
+        newest = await self.redis.xrevrange(self.target.intents, count=1)
+        if not newest:
+            return "0-0"
+        raw = newest[0][0]
+        ms = int((raw.decode() if isinstance(raw, bytes) else str(raw)).split("-")[0])
+        return f"{max(ms - int(VIEWER_TTL_S * 1000), 0)}-0"
+
     async def _intent_loop(self) -> None:
         last = "$"
+        with contextlib.suppress(RedisError, OSError):
+            last = await self._recent_intents_id()
         failures = 0
         while not self._stop.is_set():
             try:

@@ -160,12 +160,16 @@ async def test_the_relay_silent_makes_viewers_stale_and_a_new_relay_brings_them_
     async with running(viewer):
         async with running(relay):
             await until(lambda: viewer.entry is not None)
+            viewer.select_call(CALL_A)
+            await until(lambda: relay.viewers.calls()[0] == [CALL_A])
         # the relay is gone (killed: nothing more is written)
         await until(lambda: viewer.latest().fallbacks.startswith("RELAY SILENT since"))
         assert all(p.stale for p in viewer.latest().panes)
         again, _ = a_relay(redis_server)
         async with running(again):
             await until(lambda: viewer.latest().fallbacks.startswith("via relay"))
+            # It knows the viewer's view at once, not at the next heartbeat (10 s).
+            await until(lambda: again.viewers.calls()[0] == [CALL_A], within=3)
             assert not any(p.stale for p in viewer.latest().panes)
 
 
