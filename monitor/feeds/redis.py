@@ -95,7 +95,9 @@ class RedisFeed:
         self._outbox: asyncio.Queue[dict[str, str]] | None = None
         self._empty = Store()
         self._started = mono()
-        self._last: MonitorSnapshot | None = None
+        self._taken: SnapshotData | None = None
+        """The data part last taken by `snapshot()` (`latest()` reuses it)."""
+        self._assembled: tuple[tuple[object, ...], MonitorSnapshot] | None = None
 
     # -- source -------------------------------------------------------------------------------
 
@@ -211,12 +213,11 @@ class RedisFeed:
     # -- snapshots ----------------------------------------------------------------------------
 
     def snapshot(self) -> MonitorSnapshot:
-        self._last = self._assemble()
+        self._taken = self._part("data")
         return self.latest()
 
     def latest(self) -> MonitorSnapshot:
-        base = self._last if self._last is not None else self._assemble()
-        self._last = base
+        base = self._assemble()
         entry = self._entry
         if entry is None:
             words = f"via relay: waiting for a relay at {self.target.shown}"
@@ -252,16 +253,23 @@ class RedisFeed:
         return base.model_copy(update=update)
 
     def _assemble(self) -> MonitorSnapshot:
+        """The newest entry's clock, health and panes; the data last taken by `snapshot()`
+        (as `LiveFeed.latest`); this viewer's own parts. Parts keep their identity."""
         entry = self._entry
-        data = self._part("data")
+        data = self._taken if self._taken is not None else self._part("data")
         if entry is None or data is None:
             now = datetime.now().astimezone()
             return build_snapshot(self._empty, now=now, mono=self.mono(), cap=None)
         sel = self._part(f"sel:{self._selected}") if self._selected else None
         focus = self._part(f"focus:{self._focused}") if self._focused else None
-        return MonitorSnapshot.model_validate(
-            {**entry.head, "data": data, "selection": sel, "focus": focus}
-        )
+        key = (entry, data, sel, focus)
+        held = self._assembled
+        if held is None or any(a is not b for a, b in zip(key, held[0], strict=True)):
+            snap = MonitorSnapshot.model_validate(
+                {**entry.head, "data": data, "selection": sel, "focus": focus}
+            )
+            held = self._assembled = (key, snap)
+        return held[1]
 
     def _part(self, name: str) -> Any:
         got = self._parts.get(name)
@@ -288,13 +296,11 @@ class RedisFeed:
     def select_call(self, call_id: str | None) -> None:
         if call_id != self._selected:
             self._selected = call_id
-            self._last = None  # the next snapshot carries this call's part, when there is one
             self._send("select_call")
 
     def focus_campaign(self, campaign_id: str | None) -> None:
         if campaign_id != self._focused:
             self._focused = campaign_id
-            self._last = None
             self._send("focus_campaign")
 
     def show_campaigns(self, campaign_ids: tuple[str, ...] | None) -> None:
@@ -339,7 +345,6 @@ class RedisFeed:
             before = {n: self._parts.get(n, (-1, None))[0] for n in names}
             await self._fetch(entry, names)
             if any(self._parts.get(n, (-1, None))[0] != s for n, s in before.items()):
-                self._last = None
                 self._notify()
 
 

@@ -85,6 +85,28 @@ async def test_a_snapshot_round_trips_and_an_unchanged_part_is_not_written_again
     await relay.redis.aclose()
 
 
+async def test_latest_keeps_the_data_taken_and_moves_the_clock_and_health_on(
+    redis_server: RedisServer,
+) -> None:
+    # As LiveFeed: `snapshot()` takes new data, `latest()` reuses it with the newest clock.
+    relay, engine = a_relay(redis_server)
+    await relay.publish(relay.feed.snapshot())
+    viewer = RedisFeed(target(redis_server))
+    await viewer.read_latest()
+    taken = viewer.snapshot()
+    engine.store.upsert_call(call("call_newer0000001", "dialing", ago=1), engine.clock.monotonic())
+    engine.clock.advance(3)
+    await relay.publish(relay.feed.snapshot())
+    await viewer.read_latest()
+    later = viewer.latest()
+    assert later.data is taken.data and later.mono == pytest.approx(taken.mono + 3, abs=0.5)
+    newest = viewer.snapshot()
+    assert newest.data is not taken.data and newest.data.version > taken.data.version
+    assert viewer.latest().data is newest.data
+    await viewer.redis.aclose()
+    await relay.redis.aclose()
+
+
 async def test_a_late_viewer_gets_the_newest_at_once_and_the_stream_stays_bounded(
     redis_server: RedisServer,
 ) -> None:
