@@ -23,7 +23,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from monitor.feeds.redis_link import RELAY_FRESH_S, RedisTarget
+from monitor.feeds.redis_link import INTENTS_MAXLEN, RELAY_FRESH_S, RedisTarget
 from monitor.feeds.redis_relay import BACKOFF_S, redis_problem
 from monitor.feeds.relay_viewers import HEARTBEAT_S, intent_fields
 from monitor.state.snapshot import (
@@ -331,7 +331,12 @@ class RedisFeed:
                 )
             # Lost while Redis is away: the next heartbeat says it all again.
             with contextlib.suppress(RedisError, OSError):
-                await self.redis.xadd(self.target.intents, fields)  # type: ignore[arg-type]
+                await self.redis.xadd(
+                    self.target.intents,
+                    fields,  # type: ignore[arg-type]
+                    maxlen=INTENTS_MAXLEN,  # bounded even while no relay reads them
+                    approximate=True,
+                )
             await self._refetch_own()
 
     async def _refetch_own(self) -> None:
