@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from monitor import __version__
+from monitor.cli_relay import add_relay_parser, add_source_flags, dispatch
 
 EXIT_OK = 0
 EXIT_PARTIAL = 1
@@ -87,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="start with every table's default sort and no filter (forgets the saved ones)",
     )
+    add_source_flags(parser)  # the relay (issue 18)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     snap = sub.add_parser(
@@ -111,6 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo", action="store_true", help="read the embedded simulator instead of the API"
     )
     _sim_world(snap)
+    add_source_flags(snap, sub=True)  # the relay (issue 18)
+    add_relay_parser(sub, _common, _sim_world)
 
     sim = sub.add_parser(
         "sim",
@@ -170,6 +174,9 @@ def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        relayed = dispatch(args)  # the relay (issue 18): `relay`, `snapshot --source`
+        if relayed is not None:
+            return relayed
         if args.command == "snapshot":
             from monitor.snapshot import run_snapshot
 

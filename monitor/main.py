@@ -72,6 +72,13 @@ def run_monitor(args: argparse.Namespace) -> int:
         except ConfigError as again:
             return _usage(str(again))
 
+    from monitor.relay import redis_url  # the relay (issue 18): `--source redis://...`
+
+    if not demo and (source := redis_url(args, settings)):
+        from monitor.relay_view import run_relayed_monitor
+
+        return run_relayed_monitor(args, settings, source, notes)
+
     transport = None
     base_url = settings.base_url
     key: SecretStr | None = settings.api_key

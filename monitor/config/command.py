@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from pydantic import SecretStr
+
 from monitor.config.key import require_api_key
 from monitor.config.load import settings_from_args
 from monitor.config.logs import LOG_FILE_NAME, redact
@@ -59,6 +61,7 @@ _SHOW_ORDER: tuple[str, ...] = (
     "theme",
     "log_level",
 )
+_SHOW_ORDER += ("source",)  # the relay (issue 18): its URL, the password masked
 
 
 def run_config(
@@ -152,6 +155,8 @@ def _value(settings: Settings, name: str) -> str:
         return "(unknown)"
     if value is None:
         return "(not set)"
+    if isinstance(value, SecretStr):  # `source`: a Redis URL, its password masked
+        return _printable(redact(value.get_secret_value()))
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):

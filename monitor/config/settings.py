@@ -146,6 +146,11 @@ class Settings(BaseSettings):
     notes: tuple[str, ...] = ()
     """Non-fatal remarks for the user (no keyring here, plain http, missing config file)."""
 
+    # -- the relay (issue 18) --
+    source: SecretStr | None = None
+    """`redis://...` / `rediss://...`: read a relay's snapshots from Redis instead of polling
+    the API (the relay's own Redis for `relay`). A secret: its password is masked."""
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -241,6 +246,7 @@ SETTABLE: tuple[str, ...] = (
     "keyring",
 )
 """Settings a user may set in the file, the environment or by flag (the rest are derived)."""
+SETTABLE += ("source",)  # the relay (issue 18): `source = "redis://..."`
 
 POLL_FIELDS: tuple[str, ...] = tuple(PollSettings.model_fields)
 

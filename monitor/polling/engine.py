@@ -228,6 +228,7 @@ class Engine:
             store=self.store,
             clock=self.clock,
         )
+        self.watched_calls: tuple[str, ...] = ()
         self._selected = SelectedCall(
             client=self.client,
             routes=self.routes,
@@ -259,6 +260,12 @@ class Engine:
             return
         self._selected.call_id = call_id
         self.scheduler.wake()
+
+    def watch_calls(self, call_ids: tuple[str, ...]) -> None:
+        """Calls a relay's other viewers look at, polled like the selected one (bounded)."""
+        if call_ids != self.watched_calls:
+            self.watched_calls = call_ids
+            self.scheduler.wake()
 
     def focus_campaign(self, campaign_id: str | None) -> None:
         if campaign_id == self.counts.focused:
@@ -367,29 +374,13 @@ class Engine:
                 lambda job: poll_focus(focused, job),
                 cap_s=FOCUS_S,
             ).target_s = TARGET_AGE_S["focus"]
-        if self._selected.call_id:
-            cid = self._selected.call_id
-            selected = self._selected
-            wanted |= {f"call/{cid}", f"retries/{cid}"}
-            record = add(
-                f"call/{cid}",
-                P_SELECTED,
-                self.poll.selected_call_s,
-                lambda job: selected.poll_call(cid, job),
-                # The call the user is looking at stays within the vendor's 5-10 s.
-                cap_s=max(self.poll.selected_call_s, SELECTED_CAP_S),
-            )
-            record.target_s = TARGET_AGE_S["call"]
-            record.on_error = lambda job, error: selected.call_failed(cid, job, error)
-            history = add(
-                f"retries/{cid}",
-                P_SELECTED,
-                self.poll.retries_s,
-                lambda job: selected.poll_retries(cid, job),
-                cap_s=TARGET_AGE_S["retries"] / 2,
-            )
-            history.target_s = TARGET_AGE_S["retries"]
-            history.on_error = selected.retries_failed
+        poll, selected = self.poll, self._selected.call_id
+        for cid in dict.fromkeys((selected, *self.watched_calls)):
+            if cid:  # other viewers' calls (a relay's) come after the active calls
+                wanted |= self._selected.add_jobs(
+                    self.scheduler, cid, poll.selected_call_s, poll.retries_s, TARGET_AGE_S,
+                    P_SELECTED if cid == selected else P_FOCUSED,
+                )  # fmt: skip
         for key in [k for k in self.jobs if k.startswith(("call/", "retries/", "focus/"))]:
             if key not in wanted:
                 self.scheduler.drop(key)

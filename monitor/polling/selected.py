@@ -13,7 +13,7 @@ from monitor.api.vocab import FINAL_STATUSES
 from monitor.clock import Clock
 from monitor.polling.fetch import Routes, fetch_campaign, fetch_retry_history
 from monitor.polling.intake import Intake
-from monitor.polling.scheduler import Job
+from monitor.polling.scheduler import P_SELECTED, Job, Scheduler
 from monitor.state.derive import history_from_call, summarise
 from monitor.state.store import Store
 from monitor.state.views import retry_config_for
@@ -47,6 +47,39 @@ class SelectedCall:
         self.every_s = every_s
         """The configured pace of the record (`poll.selected_call_s`)."""
         self.call_id: str | None = None
+
+    def add_jobs(
+        self,
+        scheduler: Scheduler,
+        cid: str,
+        record_s: float,
+        retries_s: float,
+        target_age_s: dict[str, float],
+        priority: int = P_SELECTED,
+    ) -> set[str]:
+        """The record and history jobs of one call a viewer looks at (a relay's viewers look
+        at several: the selected call and, below the active calls, the engine's
+        `watched_calls`); their keys."""
+        record = scheduler.add(
+            f"call/{cid}",
+            priority,
+            record_s,
+            lambda job: self.poll_call(cid, job),
+            # The call the user is looking at stays within the vendor's 5-10 s.
+            cap_s=max(record_s, SELECTED_CAP_S),
+        )
+        record.target_s = target_age_s["call"]
+        record.on_error = lambda job, error: self.call_failed(cid, job, error)
+        history = scheduler.add(
+            f"retries/{cid}",
+            priority,
+            retries_s,
+            lambda job: self.poll_retries(cid, job),
+            cap_s=target_age_s["retries"] / 2,
+        )
+        history.target_s = target_age_s["retries"]
+        history.on_error = self.retries_failed
+        return {f"call/{cid}", f"retries/{cid}"}
 
     async def poll_call(self, call_id: str, job: Job) -> bool:
         tracked = self.store.calls.get(call_id)

@@ -1,0 +1,134 @@
+"""The relay's commands as a user runs them: `relay --demo` publishes until SIGTERM (exit 0),
+`snapshot --source` prints its newest snapshot without the API (exit 1 with the age when the
+relay is silent, or the reason when there is none), `--source` builds no API client, and a
+URL refused is exit 2 with one sentence (issue 18)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from monitor import main as monitor_main
+from monitor.api import client as api_client
+from monitor.cli import main
+from monitor.feeds import LiveFeed
+from monitor.feeds.redis_link import check_url
+from monitor.feeds.redis_relay import RelayPublisher
+from tests.feeds.redisserver import RedisServer
+from tests.ui.fixtures import make_engine
+
+
+@pytest.fixture(autouse=True)
+def private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DIALNEXA_MONITOR_LOG_DIR", str(tmp_path / "logs"))
+    monkeypatch.setenv("DIALNEXA_MONITOR_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("DIALNEXA_MONITOR_CONFIG", os.devnull)
+    monkeypatch.delenv("DIALNEXA_API_KEY", raising=False)
+    monkeypatch.delenv("DIALNEXA_SOURCE", raising=False)
+
+
+def publish_once(server: RedisServer, *, age: float = 0.0) -> None:
+    async def go() -> None:
+        relay = RelayPublisher(
+            LiveFeed(make_engine()),
+            check_url(server.url, "default"),
+            wall=lambda: time.time() - age,
+        )
+        await relay.publish(relay.feed.snapshot())
+        await relay.redis.aclose()
+
+    asyncio.run(go())
+
+
+def snapshot_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, object]]:
+    status = main(["snapshot", *args])
+    return status, json.loads(capsys.readouterr().out)
+
+
+def test_snapshot_source_prints_the_relays_newest_and_says_when_it_is_old(
+    redis_server: RedisServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out = snapshot_json(capsys, "--source", redis_server.url)
+    assert status == 1 and "no relay has published" in str(out["errors"])
+    publish_once(redis_server, age=60)
+    status, out = snapshot_json(capsys, "--source", redis_server.url)
+    assert status == 1 and out["age_s"] == pytest.approx(60, abs=2)
+    assert "60s old" in str(out["errors"]) or "61s old" in str(out["errors"])
+    publish_once(redis_server)
+    status, out = snapshot_json(capsys, "--source", redis_server.url)
+    assert status == 0 and out["errors"] == []
+    snap = out["snapshot"]
+    assert isinstance(snap, dict) and snap["data"]["active"]
+
+
+def test_snapshot_source_redis_gone_is_exit_1_with_the_reason(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, out = snapshot_json(capsys, "--source", "redis://:hunter2hunter2@127.0.0.1:1/0")
+    assert status == 1 and "Redis at redis://:[redacted]@127.0.0.1:1/0" in str(out["errors"])
+    assert "hunter2" not in json.dumps(out)
+
+
+def test_a_url_refused_is_exit_2_with_one_sentence(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["snapshot", "--source", "redis://10.9.8.7:6379"]) == 2
+    assert "--insecure-redis" in capsys.readouterr().err
+    assert main(["relay", "--demo", "--redis", "redis://10.9.8.7:6379"]) == 2
+    assert "--insecure-redis" in capsys.readouterr().err
+    assert main(["relay", "--demo"]) == 2
+    assert "no Redis URL" in capsys.readouterr().err
+
+
+def test_the_monitor_in_source_mode_builds_no_api_client(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refused(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("an API client was built in --source mode")
+
+    monkeypatch.setattr(api_client.DialNexaClient, "__init__", refused)
+    got: list[str] = []
+
+    def relayed(_args: object, _settings: object, url: str, _notes: object) -> int:
+        got.append(url)
+        return 0
+
+    monkeypatch.setattr("monitor.relay_view.run_relayed_monitor", relayed)
+    monkeypatch.setenv("DIALNEXA_SOURCE", "redis://127.0.0.1:6379/3")
+    assert main([]) == 0  # the config's `source` (here from the environment)
+    assert main(["--source", "redis://127.0.0.1:6379/4"]) == 0
+    assert got == ["redis://127.0.0.1:6379/3", "redis://127.0.0.1:6379/4"]
+    assert monitor_main.EXIT_OK == 0
+
+
+def test_relay_demo_publishes_until_sigterm_and_exits_0(
+    redis_server: RedisServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env = {**os.environ, "DIALNEXA_MONITOR_LOG_DIR": str(tmp_path / "logs")}
+    relay = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "relay", "--demo", "--redis", redis_server.url],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        status, out = 1, {}
+        while time.monotonic() < deadline:
+            status, out = snapshot_json(capsys, "--source", redis_server.url)
+            snap = out.get("snapshot")
+            if status == 0 and isinstance(snap, dict) and snap["data"]["active"]:
+                break
+            time.sleep(0.3)
+        assert status == 0, out
+    finally:
+        relay.send_signal(signal.SIGTERM)
+        _, err = relay.communicate(timeout=15)
+    assert relay.returncode == 0, err
+    assert "publishing to redis://127.0.0.1" in err and "stopped (SIGTERM)" in err
