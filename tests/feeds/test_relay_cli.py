@@ -132,3 +132,63 @@ def test_relay_demo_publishes_until_sigterm_and_exits_0(
         _, err = relay.communicate(timeout=15)
     assert relay.returncode == 0, err
     assert "publishing to redis://127.0.0.1" in err and "stopped (SIGTERM)" in err
+
+
+def test_rediss_speaks_tls_to_a_real_tls_redis_and_masks_its_password(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`rediss://` end to end: a redis-server that only speaks TLS and wants a password (a
+    self-signed certificate made here with openssl), a relay publishing to it and
+    `snapshot --source` reading it back; the password appears nowhere in what is printed."""
+    import shutil
+    import socket
+
+    from tests.sockets import free_port
+
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.fail("openssl is not installed; as root: apt-get install -y openssl")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    port = free_port()
+    password = "tls-canary-4f1c9a"
+    server = subprocess.Popen(
+        [shutil.which("redis-server") or "redis-server", "--port", "0", "--tls-port", str(port),
+         "--bind", "127.0.0.1", "--tls-cert-file", str(cert), "--tls-key-file", str(key),
+         "--tls-ca-cert-file", str(cert), "--tls-auth-clients", "no", "--requirepass", password,
+         "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        url = f"rediss://:{password}@127.0.0.1:{port}/0?ssl_ca_certs={cert}"
+
+        async def publish() -> None:
+            relay = RelayPublisher(LiveFeed(make_engine()), check_url(url, "default"))
+            await relay.publish(relay.feed.snapshot())
+            await relay.redis.aclose()
+
+        asyncio.run(publish())
+        status, out = snapshot_json(capsys, "--source", url)
+        assert status == 0, out
+        snap = out["snapshot"]
+        assert isinstance(snap, dict) and snap["data"]["active"]
+        printed = json.dumps(out)
+        assert password not in printed and "[redacted]" in str(out["source"])
+        plain = f"redis://:{password}@127.0.0.1:{port}/0"
+        status, out = snapshot_json(capsys, "--source", plain)  # no TLS: refused by the server
+        assert status != 0 and password not in json.dumps(out)
+    finally:
+        server.terminate()
+        server.wait(5)
