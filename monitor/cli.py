@@ -87,7 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="start with every table's default sort and no filter (forgets the saved ones)",
     )
+    _record_flag(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _recorder_commands(sub)
 
     snap = sub.add_parser(
         "snapshot",
@@ -136,6 +138,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _record_flag(parser: argparse.ArgumentParser) -> None:
+    # Flight recorder (issue 17).
+    parser.add_argument(
+        "--record",
+        nargs="?",
+        const="",
+        metavar="PATH",
+        help="record while watching (default file: recording.sqlite in the user data "
+        "directory; put --record last or give PATH before a command)",
+    )
+
+
+def _recorder_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    # Flight recorder (issue 17): `record`, `replay`, and `snapshot --from` (added below).
+    from monitor.record_command import add_record_arguments
+
+    add_record_arguments(sub, _common, _sim_world)
+
+
 ESCDELAY_MS = "25"
 """How long a lone Esc waits to be told from the start of an escape sequence: htop's 25 ms
 (it calls ncurses' set_escdelay(25)) where Textual's default is 100 ms, which made Esc the
@@ -178,6 +199,10 @@ def _main(argv: Sequence[str] | None) -> int:
             from monitor.sim.serve import run_sim
 
             return run_sim(args)
+        if args.command == "record":
+            from monitor.record_command import run_record
+
+            return run_record(args)
         if args.command == "config":
             from monitor.config.command import run_config
 

@@ -322,8 +322,10 @@ class RecordingWriter:
         if self.failed is not None and not self._thread.is_alive():
             raise RecordingError(self.failed)
 
-    def put(self, at: float, parts: Mapping[str, str]) -> None:
-        self._offer(("frame", at, dict(parts)))
+    def put(self, at: float, parts: Mapping[str, str] | Callable[[], Mapping[str, str]]) -> None:
+        """Queue a frame: its parts, or a function that makes them (called in the writer's
+        thread, so serialising a snapshot costs the caller nothing)."""
+        self._offer(("frame", at, parts if callable(parts) else dict(parts)))
 
     def mark(self, at: float, kind: str, detail: str) -> None:
         self._offer(("mark", at, (kind, detail)))
@@ -355,8 +357,9 @@ class RecordingWriter:
             while (item := self._queue.get()) is not None:
                 kind, at, payload = item
                 if kind == "frame":
-                    assert isinstance(payload, dict)
-                    self.written += file.write(at, payload)
+                    parts = payload() if callable(payload) else payload
+                    assert isinstance(parts, Mapping)
+                    self.written += file.write(at, parts)
                     if at - pruned_at >= self.prune_every_s:
                         file.prune(at)
                         pruned_at = at
