@@ -113,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo", action="store_true", help="read the embedded simulator instead of the API"
     )
     _sim_world(snap)
+    _snapshot_from_flags(snap)
 
     sim = sub.add_parser(
         "sim",
@@ -153,8 +154,35 @@ def _record_flag(parser: argparse.ArgumentParser) -> None:
 def _recorder_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     # Flight recorder (issue 17): `record`, `replay`, and `snapshot --from` (added below).
     from monitor.record_command import add_record_arguments
+    from monitor.replay_command import add_replay_arguments
 
     add_record_arguments(sub, _common, _sim_world)
+    add_replay_arguments(sub)
+
+
+def _glue_relative_at(argv: Sequence[str]) -> list[str]:
+    # `--at -10m`: argparse takes "-10m" for an option; glued as `--at=-10m` it is a value.
+    out: list[str] = []
+    items = iter(argv)
+    for arg in items:
+        if arg == "--at":
+            value = next(items, None)
+            if value is None:
+                out.append(arg)
+            elif value.startswith("-") and value[1:2].isdigit():
+                out.append(f"--at={value}")
+            else:
+                out += [arg, value]
+        else:
+            out.append(arg)
+    return out
+
+
+def _snapshot_from_flags(snap: argparse.ArgumentParser) -> None:
+    # Flight recorder (issue 17): `snapshot --from PATH --at TIME`.
+    from monitor.replay_command import add_snapshot_from_arguments
+
+    add_snapshot_from_arguments(snap)
 
 
 ESCDELAY_MS = "25"
@@ -189,8 +217,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_glue_relative_at(sys.argv[1:] if argv is None else argv))
     try:
+        if args.command == "snapshot" and getattr(args, "from_path", None):
+            from monitor.replay_command import run_snapshot_from
+
+            return run_snapshot_from(args)
+        if args.command == "replay":
+            from monitor.replay_command import run_replay
+
+            return run_replay(args)
         if args.command == "snapshot":
             from monitor.snapshot import run_snapshot
 

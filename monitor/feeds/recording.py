@@ -264,6 +264,16 @@ class RecordingReader:
             parts.update(self._decode(body))
             yield Frame(float(at), dict(parts))  # type: ignore[arg-type]
 
+    def after(self, since: float, until: float) -> list[tuple[float, dict[str, str]]]:
+        """The changed parts of each frame in (since, until], in order (a replay moving
+        forward applies these to the parts it has instead of seeking again)."""
+        return [
+            (float(at), self._decode(body))  # type: ignore[arg-type]
+            for at, body in self._query(
+                "SELECT at, body FROM frames WHERE at > ? AND at <= ? ORDER BY id", (since, until)
+            )
+        ]
+
     def marks(self, start: float, end: float) -> list[Mark]:
         return [
             Mark(float(a), str(k), str(d))  # type: ignore[arg-type]
