@@ -142,6 +142,9 @@ def run_monitor(args: argparse.Namespace) -> int:
         handle_signals=True,
         startup_notes=notes,
     )
+    from monitor.alerts_wiring import attach_to_app
+
+    attach_to_app(feed, app, bell=settings.bell)
     try:
         app.run()
     finally:

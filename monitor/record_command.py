@@ -50,17 +50,18 @@ def open_recorder(path: Path, settings: Any, *, on_fail: Any = None) -> Any:
 def recorder_for_monitor(args: argparse.Namespace, settings: Any, feed: Any) -> Any:
     """The live feed, recorded when `--record` or `[record] enabled` asks; exit 2 when the
     file cannot be used."""
+    from monitor.alerts_wiring import alerts_for
     from monitor.feeds.recorder import RecordingFeed
     from monitor.feeds.recording import RecordingError
 
     if getattr(args, "record", None) is None and not settings.record.enabled:
-        return feed
+        # Not recording: the alerts (if any) still watch a snapshot a second.
+        watch = alerts_for(settings, None, None)
+        return feed if watch is None else RecordingFeed(feed, None, on_snapshot=watch)
     recorder = open_recorder(recording_path(args, settings), settings)
     if isinstance(recorder, RecordingError):
         print(str(recorder), file=sys.stderr)
         return EXIT_USAGE
-    from monitor.alerts_wiring import alerts_for
-
     return RecordingFeed(feed, recorder, on_snapshot=alerts_for(settings, recorder, None))
 
 

@@ -31,7 +31,7 @@ from pydantic_settings import (
 )
 
 from monitor.config.logs import redact
-from monitor.config.record import RecordSettings, coerce_record
+from monitor.config.record import AlertRule, RecordSettings, coerce_record
 
 DEFAULT_BASE_URL = "https://api.dialnexa.com/v1"
 ENV_PREFIX = "DIALNEXA_"
@@ -142,6 +142,8 @@ class Settings(BaseSettings):
     """`[record]`: record while watching, where, retention (`record = true` is short for it)."""
     bell: bool = True
     """Ring the terminal's bell (BEL) when an alert fires."""
+    alerts: tuple[AlertRule, ...] = ()
+    """`[[alerts]]`: the rules watched (monitor.alerts)."""
 
     config_file: Path | None = None
     """The config file that was read, or None when there was none."""
@@ -253,6 +255,7 @@ SETTABLE: tuple[str, ...] = (
     "keyring",
     "record",
     "bell",
+    "alerts",
 )
 """Settings a user may set in the file, the environment or by flag (the rest are derived)."""
 

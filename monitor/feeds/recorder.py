@@ -91,12 +91,13 @@ class SnapshotRecorder:
 
 
 class RecordingFeed:
-    """A feed that records what another feed produces, once a second, while it runs."""
+    """A feed that records what another feed produces, once a second, while it runs (with
+    no recorder: only `on_snapshot` watches, as the alerts do without a recording)."""
 
     def __init__(
         self,
         inner: Feed,
-        recorder: SnapshotRecorder,
+        recorder: SnapshotRecorder | None,
         *,
         every_s: float = RECORD_EVERY_S,
         on_snapshot: Callable[[MonitorSnapshot], None] | None = None,
@@ -126,7 +127,8 @@ class RecordingFeed:
 
     def close(self) -> None:
         """Write what is queued and close the file (after `run`)."""
-        self.recorder.close()
+        if self.recorder is not None:
+            self.recorder.close()
 
     def _changed(self, _version: int) -> None:
         self._dirty = True
@@ -135,7 +137,8 @@ class RecordingFeed:
         while True:
             await asyncio.sleep(self.every_s)
             snap = self.snapshot()
-            self.recorder.record(snap)
+            if self.recorder is not None:
+                self.recorder.record(snap)
             if self.on_snapshot is not None:
                 self.on_snapshot(snap)
 
@@ -155,7 +158,7 @@ class RecordingFeed:
 
     def _told(self, snap: MonitorSnapshot) -> MonitorSnapshot:
         # A stopped recording is said once, the way the UI says the monitor's own trouble.
-        failed = self.recorder.failed
+        failed = self.recorder.failed if self.recorder is not None else None
         if failed is None or snap.internal_error is not None:
             return snap
         return snap.model_copy(update={"internal_error": failed})
