@@ -39,18 +39,40 @@ def big_part(snap: MonitorSnapshot, name: str) -> str:
     return "null" if value is None else str(value.model_dump_json())
 
 
+DATA_PREFIX = "data."
+"""`data` is recorded as one part per field ("data.active", "data.call_ids"...): each is
+compressed against its own previous text (zlib's dictionary window is 32 KB, less than a busy
+workspace's whole `data`), and a field that did not change is not written at all."""
+
+
 def snapshot_parts(snap: MonitorSnapshot, previous: MonitorSnapshot | None) -> dict[str, str]:
     """The parts of `snap` to record after `previous` (all big parts when there is none)."""
     parts = small_parts(snap)
     for name in BIG_PARTS:
         if previous is None or getattr(snap, name) is not getattr(previous, name):
-            parts[name] = big_part(snap, name)
+            if name == "data":
+                doc = json.loads(snap.data.model_dump_json())
+                for key, value in doc.items():
+                    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+                    parts[DATA_PREFIX + key] = text
+            else:
+                parts[name] = big_part(snap, name)
     return parts
+
+
+def join_data(parts: Mapping[str, str]) -> dict[str, str]:
+    """The parts with the `data.*` fields joined back into one `data` part (in order)."""
+    out = {k: v for k, v in parts.items() if not k.startswith(DATA_PREFIX)}
+    fields = [(k[len(DATA_PREFIX) :], v) for k, v in parts.items() if k.startswith(DATA_PREFIX)]
+    if fields:
+        out["data"] = "{" + ",".join(f"{json.dumps(k)}:{v}" for k, v in fields) + "}"
+    return out
 
 
 def snapshot_from_parts(parts: Mapping[str, str]) -> MonitorSnapshot:
     """A snapshot back from its parts (all of them, as a reader's frame has them)."""
-    body = "{" + ",".join(f"{json.dumps(k)}:{v}" for k, v in parts.items()) + "}"
+    joined = join_data(parts)
+    body = "{" + ",".join(f"{json.dumps(k)}:{v}" for k, v in joined.items()) + "}"
     return MonitorSnapshot.model_validate_json(body)
 
 
@@ -185,6 +207,7 @@ __all__ = [
     "RecordingFeed",
     "SnapshotRecorder",
     "big_part",
+    "join_data",
     "small_parts",
     "snapshot_from_parts",
     "snapshot_parts",

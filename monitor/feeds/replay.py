@@ -23,6 +23,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from monitor.feeds.recorder import join_data
 from monitor.feeds.recording import KEYFRAME_S, RecordingError, RecordingReader
 from monitor.state.snapshot import (
     CallDetail,
@@ -123,7 +124,7 @@ class ReplayFeed:
         """Bring the parts to the position; returns whether the recorded instant changed."""
         at = self._parts_at
         if at is not None and at <= self.position < at + KEYFRAME_S:
-            steps = self.reader.after(at, self.position)
+            steps = self.reader.after(at, self.position, self._parts)
             for when, parts in steps:
                 self._parts.update(parts)
                 self._parts_at = when
@@ -140,8 +141,8 @@ class ReplayFeed:
             self._snap = self._build()
         return changed
 
-    def _part(self, name: str) -> Any:
-        text = self._parts.get(name, "null")
+    def _part(self, name: str, joined: dict[str, str]) -> Any:
+        text = joined.get(name, "null")
         cached = self._parsed.get(name)
         if cached is not None and cached[0] == text:
             return cached[1]  # unchanged text: the same object (screens skip it)
@@ -151,7 +152,8 @@ class ReplayFeed:
 
     def _build(self) -> MonitorSnapshot:
         try:
-            fields = {name: self._part(name) for name in self._parts}
+            joined = join_data(self._parts)
+            fields = {name: self._part(name, joined) for name in joined}
             return MonitorSnapshot.model_validate(fields)
         except ValueError as exc:  # a part that does not read back (or a newer snapshot)
             first = str(exc).splitlines()[0]
