@@ -15,13 +15,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter
 
 from monitor.feeds.base import Feed
 from monitor.feeds.recording import RecordingWriter
-from monitor.state.snapshot import MonitorSnapshot
+from monitor.state.snapshot import MonitorSnapshot, SnapshotData
 
 BIG_PARTS = ("data", "selection", "focus")
 """Parts rebuilt only on change (same object when unchanged): serialised only when new."""
@@ -45,15 +49,22 @@ compressed against its own previous text (zlib's dictionary window is 32 KB, les
 workspace's whole `data`), and a field that did not change is not written at all."""
 
 
+@functools.cache
+def _data_adapters() -> dict[str, TypeAdapter[Any]]:
+    """One serialiser per field of `SnapshotData` (in field order), built once."""
+    return {
+        name: TypeAdapter(info.annotation) for name, info in SnapshotData.model_fields.items()
+    }
+
+
 def snapshot_parts(snap: MonitorSnapshot, previous: MonitorSnapshot | None) -> dict[str, str]:
     """The parts of `snap` to record after `previous` (all big parts when there is none)."""
     parts = small_parts(snap)
     for name in BIG_PARTS:
         if previous is None or getattr(snap, name) is not getattr(previous, name):
             if name == "data":
-                doc = json.loads(snap.data.model_dump_json())
-                for key, value in doc.items():
-                    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+                for key, adapter in _data_adapters().items():
+                    text = adapter.dump_json(getattr(snap.data, key)).decode("utf-8")
                     parts[DATA_PREFIX + key] = text
             else:
                 parts[name] = big_part(snap, name)
