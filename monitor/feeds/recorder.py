@@ -53,7 +53,8 @@ workspace's whole `data`), and a field that did not change is not written at all
 def _data_adapters() -> dict[str, TypeAdapter[Any]]:
     """One serialiser per field of `SnapshotData` (in field order), built once."""
     return {
-        name: TypeAdapter(info.annotation) for name, info in SnapshotData.model_fields.items()
+        name: TypeAdapter(info.annotation or Any)
+        for name, info in SnapshotData.model_fields.items()
     }
 
 
