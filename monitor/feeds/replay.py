@@ -9,7 +9,8 @@ snapshot, so screens skip redrawing it, as they do live.
 
 Intents: selecting a call shows the recorded detail when the recording has that call
 selected at this instant, else the call's record from the recorded focused campaign, else
-"not in the recording" (a call with no record). Focus is what was recorded.
+what its recorded Active calls row says (no retry history: "not in the recording"). Focus
+is what was recorded.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from monitor.feeds.recorder import join_data
 from monitor.feeds.recording import KEYFRAME_S, RecordingError, RecordingReader
 from monitor.state.snapshot import (
     CallDetail,
+    CallRecord,
     Focus,
     MonitorSnapshot,
     Selection,
@@ -197,12 +199,14 @@ class ReplayFeed:
         if wanted is None or (snap.selection is not None and snap.selection.call_id == wanted):
             return snap.selection
         record = next((c for c in snap.focus.calls if c.id == wanted), None) if snap.focus else None
+        if record is None:
+            record = _record_from_row(snap, wanted)
         detail = CallDetail(
             call=record,
             timeline=None,
             gone=False,
             listed=record is not None,
-            retries_error=None if record else "not in the recording at this instant",
+            retries_error="not in the recording (it has the calls' rows, not their history)",
         )
         cached = self._parsed.get("_selection")
         if cached is not None and cached[0] == f"{wanted}@{self.recorded_at}":
@@ -222,6 +226,23 @@ class ReplayFeed:
 
     def refresh_now(self) -> None:
         return None
+
+
+def _record_from_row(snap: MonitorSnapshot, call_id: str) -> CallRecord | None:
+    """What the recorded Active calls row says of a call, as a record (a recording made
+    without a screen has no call open: this is all it knows of the call)."""
+    row = next((r for r in snap.data.active if r.id == call_id), None)
+    if row is None:
+        return None
+    return CallRecord(
+        id=row.id,
+        status=row.status,
+        status_raw=row.status_raw,
+        to_number=row.to_number,
+        created_at=row.started_at,
+        campaign_id=row.campaign_id,
+        attempt=row.attempt,
+    )
 
 
 __all__ = ["SPEEDS", "ReplayFeed"]

@@ -201,3 +201,22 @@ def test_snapshot_from_prints_the_recorded_moment(tmp_path: Path) -> None:
     assert late.returncode == 0, late.stderr  # after the recording's end: its last moment
     early = run("snapshot", "--from", str(path), "--at", "2000-01-01", env=clean_env(tmp_path))
     assert early.returncode == 2 and "Nothing was recorded" in early.stderr
+
+
+def test_drilling_into_a_call_recorded_without_a_screen_shows_its_row(tmp_path: Path) -> None:
+    path = tmp_path / "r.sqlite"
+    snaps = record_instants(path)  # recorded with no call open, no campaign focused
+    feed = ReplayFeed(RecordingReader(path))
+    row = snaps[0].data.active[0]
+    feed.select_call(row.id)
+    detail = feed.latest().detail_of(row.id)
+    assert detail is not None and detail.call is not None
+    assert (detail.call.id, detail.call.status, detail.call.campaign_id) == (
+        row.id,
+        row.status,
+        row.campaign_id,
+    )
+    assert detail.retries_error is not None and "not in the recording" in detail.retries_error
+    feed.select_call("call_notrecorded01")
+    unknown = feed.latest().detail_of("call_notrecorded01")
+    assert unknown is not None and unknown.call is None and not unknown.listed
