@@ -271,3 +271,16 @@ def test_a_schema_1_file_is_migrated_and_its_old_frames_still_read(tmp_path: Pat
     assert [f.parts["n"] for f in frames] == ["0", "1", "2", "3"]
     assert frames[1].parts["data"] == snap(0)["data"]
     assert frames[3].parts["data"] == part({"rows": ["changed"]})
+
+
+def test_small_parts_travel_in_one_bundle_and_read_back_verbatim() -> None:
+    noise = random.Random(4).randbytes(3000).hex()
+    base = {"now": part("t0"), "n": part(0), "big": part(noise), "ü": part("é")}
+    nxt = {"now": part("t1"), "n": part(1), "big": part(noise[:-1] + "y"), "ü": part("ë")}
+    blob = recording.encode(nxt, base)
+    assert recording.decode(blob, base) == nxt
+    key = recording.encode(nxt)
+    assert recording.decode(key) == nxt
+    assert len(blob) < len(key)  # against the previous texts a change costs little
+    with pytest.raises(ValueError, match="needs the frame before it"):
+        recording.decode(blob)
