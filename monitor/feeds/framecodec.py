@@ -22,7 +22,55 @@ preset dictionary, so a part that changed a little costs a little (a day of `bus
 SMALL = 1024
 """Parts shorter than this (the clock fields, health, pane ages) go in one bundle per frame,
 compressed together: a few bytes each instead of a zlib stream's overhead each."""
-_PART, _PART_REF, _BUNDLE, _BUNDLE_REF = 0, 1, 2, 3
+_PART, _PART_REF, _BUNDLE, _BUNDLE_REF, _PIECES = 0, 1, 2, 3, 4
+LARGE = 32 * 1024
+"""Parts this long (a huge workspace's calls in flight: ~250 KB) outgrow zlib's 32 KB window,
+so a dictionary of their previous text helps little: they are cut into pieces at a separator
+and written as runs of the previous text's pieces plus the pieces that are new. Cutting and
+joining at the same separator gives the text back verbatim, wherever the separator falls."""
+_SEPARATORS = ("},{", '","', ",")
+
+
+def _pieces(text: str, ref: str) -> bytes | None:
+    """The text as runs of `ref`'s pieces and new pieces; None when no separator fits."""
+    sep = next((sp for sp in _SEPARATORS if text.count(sp) >= 50), None)
+    if sep is None:
+        return None
+    old = ref.split(sep)
+    where: dict[str, int] = {}
+    for i, piece in enumerate(old):
+        where.setdefault(piece, i)
+    ops: list[object] = []
+    run: list[int] | None = None  # [start, count] in `old`
+    for piece in text.split(sep):
+        if run is not None:
+            nxt = run[0] + run[1]
+            if nxt < len(old) and old[nxt] == piece:
+                run[1] += 1
+                continue
+        found = where.get(piece)
+        if found is None:
+            run = None
+            ops.append(piece)
+        else:
+            run = [found, 1]
+            ops.append(run)
+    doc = json.dumps({"s": sep, "o": ops}, ensure_ascii=False, separators=(",", ":"))
+    return zlib.compress(doc.encode("utf-8"), 6)
+
+
+def _from_pieces(packed: bytes, ref: str) -> str:
+    doc = json.loads(zlib.decompress(packed))
+    sep: str = doc["s"]
+    old = ref.split(sep)
+    out: list[str] = []
+    for op in doc["o"]:
+        if isinstance(op, str):
+            out.append(op)
+        else:
+            start, count = op
+            out.extend(old[start : start + count])
+    return sep.join(out)
 
 
 def _pack(raw: bytes, ref: str | None) -> bytes:
@@ -59,6 +107,11 @@ def encode(parts: Mapping[str, str], base: Mapping[str, str] | None = None) -> b
         if name in small:
             continue
         ref = base.get(name) if base is not None else None
+        if ref is not None and len(text) >= LARGE:
+            pieces = _pieces(text, ref)
+            if pieces is not None:
+                out.append(_entry(_PIECES, name, pieces))
+                continue
         kind = _PART_REF if ref is not None else _PART
         out.append(_entry(kind, name, _pack(text.encode("utf-8"), ref)))
     return b"".join(out)
@@ -81,6 +134,11 @@ def decode(blob: bytes, base: Mapping[str, str] | None = None) -> dict[str, str]
         pos += length
         names = key.split("\n") if kind in (_BUNDLE, _BUNDLE_REF) else [key]
         ref: str | None = None
+        if kind == _PIECES:
+            if base is None or key not in base:
+                raise ValueError(f"part {key!r} needs the frame before it")
+            parts[key] = _from_pieces(packed, base[key])
+            continue
         if kind in (_PART_REF, _BUNDLE_REF):
             if base is None or any(n not in base for n in names):
                 raise ValueError(f"part {key!r} needs the frame before it")

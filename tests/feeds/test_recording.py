@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.feeds import recording
+from monitor.feeds import framecodec, recording
 from monitor.feeds.recording import (
     KEYFRAME_FRAMES,
     KEYFRAME_S,
@@ -284,3 +284,17 @@ def test_small_parts_travel_in_one_bundle_and_read_back_verbatim() -> None:
     assert len(blob) < len(key)  # against the previous texts a change costs little
     with pytest.raises(ValueError, match="needs the frame before it"):
         recording.decode(blob)
+
+
+def test_a_large_part_is_written_as_pieces_of_the_last_and_reads_back_verbatim() -> None:
+    rng = random.Random(9)
+    rows = [{"id": f"call_{rng.randbytes(6).hex()}", "n": i, "name": "a},{b"} for i in range(900)]
+    before = {"big": part(rows), "now": part(0)}
+    rows[3]["n"] = -1
+    rows.insert(10, {"id": "call_new", "n": 0, "name": '","'})
+    del rows[500]
+    after = {"big": part(rows), "now": part(1)}
+    assert len(after["big"]) >= framecodec.LARGE
+    blob = recording.encode(after, before)
+    assert recording.decode(blob, before) == after
+    assert len(blob) < len(recording.encode(after)) / 10  # a few changed rows cost a few
