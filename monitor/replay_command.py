@@ -8,38 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 EXIT_OK = 0
 EXIT_USAGE = 2
-
-_RELATIVE = re.compile(r"^-(\d+(?:\.\d+)?)([smhd])$")
-_UNIT_S = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86_400.0}
-
-
-def parse_when(text: str, *, now: float | None = None) -> float:
-    """TIME as Unix seconds: ISO 8601 (no zone: UTC) or relative to now ("-10m", "-90s",
-    "-2h", "-1d"). Raises ValueError with the accepted forms."""
-    text = text.strip()
-    match = _RELATIVE.match(text)
-    if match:
-        base = time.time() if now is None else now
-        return base - float(match.group(1)) * _UNIT_S[match.group(2)]
-    try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(
-            f"--at {text!r} is not a time: give ISO 8601 (2026-12-03T10:02:00Z) or a time "
-            "before now (-10m, -90s, -2h, -1d)."
-        ) from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.timestamp()
 
 
 def _iso(at: float) -> str:
@@ -55,17 +30,18 @@ def run_snapshot_from(args: argparse.Namespace) -> int:
     """The recorded moment at or before `--at` (default: the last) as JSON on stdout."""
     from monitor.feeds.recorder import snapshot_from_parts
     from monitor.feeds.recording import RecordingError, RecordingReader
+    from monitor.feeds.replay import parse_when
 
     path = Path(args.from_path).expanduser()
-    try:
-        when = parse_when(args.at) if args.at else float("inf")
-    except ValueError as exc:
-        return _fail(str(exc))
     try:
         reader = RecordingReader(path)
         span = reader.span()
         if span is None:
             return _fail(f"The recording {path} is empty: nothing was recorded yet.")
+        try:
+            when = parse_when(args.at, day=span[1]) if args.at else float("inf")
+        except ValueError as exc:
+            return _fail(f"--at {exc}")
         frame = reader.at(min(when, span[1]))
         if frame is None:
             return _fail(
@@ -86,17 +62,17 @@ def run_snapshot_from(args: argparse.Namespace) -> int:
 def run_replay(args: argparse.Namespace) -> int:
     """Play a recording through the live monitor's screens."""
     from monitor.feeds.recording import RecordingError, RecordingReader
-    from monitor.feeds.replay import ReplayFeed
+    from monitor.feeds.replay import ReplayFeed, parse_when
 
     path = Path(args.path).expanduser()
     try:
-        start = parse_when(args.at) if getattr(args, "at", None) else None
-    except ValueError as exc:
-        return _fail(str(exc))
-    try:
-        feed = ReplayFeed(RecordingReader(path), start=start, speed=args.speed)
+        feed = ReplayFeed(RecordingReader(path), speed=args.speed)
+        if getattr(args, "at", None):
+            feed.go_to(parse_when(args.at, day=feed.end))
     except RecordingError as exc:
         return _fail(str(exc))
+    except ValueError as exc:
+        return _fail(f"--at {exc}")
     from monitor.ui.replay import ReplayApp
 
     app = ReplayApp(
@@ -104,7 +80,7 @@ def run_replay(args: argparse.Namespace) -> int:
         handle_signals=True,
         startup_notes=[
             f"Replaying {path} from {_iso(feed.start)} to {_iso(feed.end)} (times UTC): "
-            "p pause, +/- speed, [ ] seek 1 min, { } seek 10 min, q quits."
+            "p pause, +/- speed, [ ] seek 1 min, { } seek 10 min, g go to, q quits."
         ],
     )
     try:
@@ -121,10 +97,13 @@ def add_replay_arguments(sub: Any) -> None:
         help="play a recording through the monitor's screens",
         description="Play a recording (from --record or `record`) through the live screens. "
         "Keys: p pause/play, + and - speed (1x to 60x), [ and ] seek one minute back and "
-        "forward, { and } ten minutes; Enter drills down as live; q quits.",
+        "forward, { and } ten minutes, g goes to a time (10:02 UTC, ISO 8601, -10m); Enter drills "
+        "down as live; q quits.",
     )
     rep.add_argument("path", metavar="PATH", help="the recording's file")
-    rep.add_argument("--at", metavar="TIME", help="start at TIME (ISO 8601 or -10m)")
+    rep.add_argument(
+        "--at", metavar="TIME", help="start at TIME (ISO 8601, 10:02 UTC on the last day, -10m)"
+    )
     rep.add_argument(
         "--speed", type=float, default=1.0, help="recorded seconds per second (1 to 60)"
     )
@@ -140,15 +119,14 @@ def add_snapshot_from_arguments(snap: argparse.ArgumentParser) -> None:
     snap.add_argument(
         "--at",
         metavar="TIME",
-        help="with --from: ISO 8601 (2026-12-03T10:02:00Z) or before now (-10m); default the "
-        "last recorded moment",
+        help="with --from: ISO 8601 (2026-12-03T10:02:00Z), a UTC clock time on the recording's "
+        "last day (10:02), or before now (-10m); default the last recorded moment",
     )
 
 
 __all__ = [
     "add_replay_arguments",
     "add_snapshot_from_arguments",
-    "parse_when",
     "run_replay",
     "run_snapshot_from",
 ]

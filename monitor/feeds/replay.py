@@ -18,8 +18,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import time
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -34,6 +36,38 @@ from monitor.state.snapshot import (
     Selection,
     SnapshotData,
 )
+
+_RELATIVE = re.compile(r"^-(\d+(?:\.\d+)?)([smhd])$")
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+_UNIT_S = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86_400.0}
+
+
+def parse_when(text: str, *, now: float | None = None, day: float | None = None) -> float:
+    """A time as Unix seconds: ISO 8601 (no zone: UTC), relative to now ("-10m", "-90s",
+    "-2h", "-1d"), or a clock time "HH:MM[:SS]" (UTC) on the day of `day` (a recording's
+    last instant; default today). Raises ValueError naming the accepted forms."""
+    text = text.strip()
+    match = _RELATIVE.match(text)
+    if match:
+        base = time.time() if now is None else now
+        return base - float(match.group(1)) * _UNIT_S[match.group(2)]
+    clock = _CLOCK.match(text)
+    if clock:
+        ref = datetime.fromtimestamp(time.time() if day is None else day, UTC)
+        hour, minute, second = (int(g or 0) for g in clock.groups())
+        if hour < 24 and minute < 60 and second < 60:
+            return ref.replace(hour=hour, minute=minute, second=second, microsecond=0).timestamp()
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is not a time: give ISO 8601 (2026-12-03T10:02:00Z), a clock time in "
+            "UTC (10:02), or a time before now (-10m, -90s, -2h, -1d)."
+        ) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.timestamp()
+
 
 SPEEDS = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
 STEP_S = 0.25
@@ -245,4 +279,4 @@ def _record_from_row(snap: MonitorSnapshot, call_id: str) -> CallRecord | None:
     )
 
 
-__all__ = ["SPEEDS", "ReplayFeed"]
+__all__ = ["SPEEDS", "ReplayFeed", "parse_when"]

@@ -2,7 +2,8 @@
 
 The same app, screens and drill-down; only the clock is the recording's. The status line
 says REPLAY, the recorded time and the speed; `p` pauses the replay (not only the view),
-`+`/`-` change the speed (1x-60x), `[`/`]` seek one minute back/forward and `{`/`}` ten.
+`+`/`-` change the speed (1x-60x), `[`/`]` seek one minute back/forward and `{`/`}` ten,
+`g` goes to a time typed in.
 The app knows the replay only through `ReplayControls` (any feed that has them).
 """
 
@@ -12,8 +13,12 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Protocol
 
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.screen import ModalScreen
+from textual.widgets import Input
 
+from monitor.feeds.replay import parse_when
 from monitor.state.snapshot import MonitorSnapshot
 from monitor.ui.app import MonitorApp
 from monitor.ui.screens.base import Frame
@@ -31,6 +36,8 @@ class ReplayControls(Protocol):
 
     def seek(self, delta_s: float) -> None: ...
 
+    def go_to(self, at: float) -> None: ...
+
     def toggle_pause(self) -> bool: ...
 
     def faster(self, step: int = 1) -> float: ...
@@ -41,6 +48,25 @@ def replay_words(controls: ReplayControls) -> str:
     at = datetime.fromtimestamp(controls.recorded_at, UTC).strftime("%H:%M:%S")
     state = "paused" if controls.paused else ("end" if controls.at_end else f"{controls.speed:g}x")
     return f"REPLAY {at} {state}"
+
+
+class GoToTime(ModalScreen[str | None]):
+    """One line: the time to go to; Enter goes, Esc does not."""
+
+    DEFAULT_CSS = """
+    GoToTime { align: center middle; }
+    GoToTime > Input { width: 60; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", show=False)]
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="go to: 10:02 (UTC), 2026-12-03T10:02:00Z or -10m", id="go-to")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
 
 
 class ReplayApp(MonitorApp):
@@ -55,6 +81,7 @@ class ReplayApp(MonitorApp):
             "left_curly_bracket", "seek(-600)", "-10m", id="seek_back10", tooltip="10 min back"
         ),
         Binding("right_curly_bracket", "seek(600)", "+10m", id="seek_fwd10", tooltip="10 min on"),
+        Binding("g", "go_to", "Go to", id="go_to", tooltip="Go to a time (10:02, ISO 8601, -10m)"),
         Binding("plus", "speed(1)", "Faster", id="faster", tooltip="Replay faster (up to 60x)"),
         Binding("minus", "speed(-1)", "Slower", id="slower", tooltip="Replay slower (down to 1x)"),
     ]
@@ -83,6 +110,19 @@ class ReplayApp(MonitorApp):
         speed = self.controls.faster(int(step))
         self.tick_now()
         self.notify(f"Replay at {speed:g}x.", markup=False, timeout=2)
+
+    def action_go_to(self) -> None:
+        def chosen(text: str | None) -> None:
+            if not text:
+                return
+            try:
+                self.controls.go_to(parse_when(text, day=self.controls.recorded_at))
+            except ValueError as exc:
+                self.notify(str(exc), severity="warning", markup=False, timeout=6)
+                return
+            self.render_now()
+
+        self.push_screen(GoToTime(), chosen)
 
     def action_refresh_now(self) -> None:
         self.notify("A replay has nothing to refresh.", markup=False, timeout=2)

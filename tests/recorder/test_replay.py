@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from textual.geometry import Region
 
 from monitor.feeds import LiveFeed
 from monitor.feeds.recorder import SnapshotRecorder
 from monitor.feeds.recording import RecordingReader
-from monitor.feeds.replay import ReplayFeed
+from monitor.feeds.replay import ReplayFeed, parse_when
 from monitor.state.snapshot import MonitorSnapshot
 from monitor.ui.app import MonitorApp
 from monitor.ui.replay import ReplayApp
@@ -220,3 +222,41 @@ def test_drilling_into_a_call_recorded_without_a_screen_shows_its_row(tmp_path: 
     feed.select_call("call_notrecorded01")
     unknown = feed.latest().detail_of("call_notrecorded01")
     assert unknown is not None and unknown.call is None and not unknown.listed
+
+
+async def test_g_goes_to_a_time_typed_in(tmp_path: Path) -> None:
+    path = tmp_path / "r.sqlite"
+    snaps = record_instants(path)
+    feed = ReplayFeed(RecordingReader(path))
+    feed.go_to(feed.end)
+    app = ReplayApp(
+        feed, run_feed=False, min_render_interval_s=0.0, ui_state=UiState.load(tmp_path / "s")
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("g")
+        await pilot.pause()
+        first = snaps[1].now  # the fixture's instants fall on whole seconds
+        for key in first.strftime("%H:%M:%S"):
+            await pilot.press("colon" if key == ":" else key)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert feed.recorded_at == first.timestamp()
+        await pilot.press("g")
+        await pilot.pause()
+        for key in "nonsense":
+            await pilot.press(key)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert feed.recorded_at == first.timestamp()  # a wrong time is said, nothing moves
+
+
+def test_times_are_iso_relative_or_a_clock_time_on_the_recorded_day() -> None:
+    day = datetime(2026, 12, 3, 18, 0, tzinfo=UTC).timestamp()
+    assert parse_when("10:02", day=day) == datetime(2026, 12, 3, 10, 2, tzinfo=UTC).timestamp()
+    assert parse_when("-10m", now=day) == day - 600
+    assert (
+        parse_when("2026-12-03T10:02:05") == datetime(2026, 12, 3, 10, 2, 5, tzinfo=UTC).timestamp()
+    )
+    with pytest.raises(ValueError, match="not a time"):
+        parse_when("yesterday")
