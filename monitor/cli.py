@@ -89,7 +89,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _record_flag(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    _recorder_commands(sub)
 
     snap = sub.add_parser(
         "snapshot",
@@ -136,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     cfg_sub.add_parser("path", help="print the config file's path")
     cfg_sub.add_parser("show", help="every effective setting and where it came from")
     cfg_sub.add_parser("check", help="validate the settings and try one authenticated GET")
+    _recorder_commands(sub)
     return parser
 
 

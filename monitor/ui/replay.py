@@ -74,16 +74,17 @@ class ReplayApp(MonitorApp):
 
     TITLE = "DialNexa Monitor (replay)"
     BINDINGS: ClassVar[list[BindingType]] = [
-        *MonitorApp.BINDINGS,
-        Binding("left_square_bracket", "seek(-60)", "-1m", id="seek_back", tooltip="1 min back"),
-        Binding("right_square_bracket", "seek(60)", "+1m", id="seek_fwd", tooltip="1 min on"),
+        *(b for b in MonitorApp.BINDINGS if not (isinstance(b, Binding) and b.key == "p")),
         Binding(
-            "left_curly_bracket", "seek(-600)", "-10m", id="seek_back10", tooltip="10 min back"
+            "p", "toggle_pause", "Pause", id="toggle_pause", tooltip="Pause or play the replay"
         ),
-        Binding("right_curly_bracket", "seek(600)", "+10m", id="seek_fwd10", tooltip="10 min on"),
-        Binding("g", "go_to", "Go to", id="go_to", tooltip="Go to a time (10:02, ISO 8601, -10m)"),
-        Binding("plus", "speed(1)", "Faster", id="faster", tooltip="Replay faster (up to 60x)"),
-        Binding("minus", "speed(-1)", "Slower", id="slower", tooltip="Replay slower (down to 1x)"),
+        Binding("left_square_bracket", "seek(-60)", "-1m", key_display="[", tooltip="1 min back"),
+        Binding("right_square_bracket", "seek(60)", "+1m", key_display="]", tooltip="1 min on"),
+        Binding("left_curly_bracket", "seek(-600)", "-10m", key_display="{", tooltip="10 min back"),
+        Binding("right_curly_bracket", "seek(600)", "+10m", key_display="}", tooltip="10 min on"),
+        Binding("g", "go_to", "Go to", tooltip="Go to a time (10:02 UTC, ISO 8601, -10m)"),
+        Binding("plus", "speed(1)", "Faster", key_display="+", tooltip="Replay faster (to 60x)"),
+        Binding("minus", "speed(-1)", "Slower", key_display="-", tooltip="Replay slower (to 1x)"),
     ]
 
     def __init__(self, feed: Any, **kwargs: Any) -> None:
