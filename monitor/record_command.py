@@ -47,6 +47,50 @@ def open_recorder(path: Path, settings: Any, *, on_fail: Any = None) -> Any:
         return exc
 
 
+RESUME_WITHIN_S = 900.0
+"""A recording whose last frame is this recent gives the new run its concurrency history."""
+
+
+def resume_history(path: Path, feed: Any, *, now: float | None = None) -> int:
+    """History that survives a restart: the recording's last concurrency history (the
+    sparkline's samples) goes into the live store before its first poll, when the recording
+    ended less than `RESUME_WITHIN_S` ago. Returns the samples taken; 0 when there is no
+    usable recording (never an error: a fresh start is fine)."""
+    import json
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    from monitor.feeds.recording import RecordingError, RecordingReader
+
+    store = getattr(getattr(feed, "engine", None), "store", None)
+    if store is None or not path.exists():
+        return 0
+    try:
+        reader = RecordingReader(path)
+        try:
+            span = reader.span()
+            frame = reader.at(span[1]) if span is not None else None
+        finally:
+            reader.close()
+    except RecordingError:
+        return 0  # said when the recorder opens it
+    current = time.time() if now is None else now
+    if frame is None or current - frame.at > RESUME_WITHIN_S:
+        return 0
+    try:
+        history = [int(n) for n in json.loads(frame.parts["data.concurrency"])["history"]]
+        step = float(json.loads(frame.parts.get("active_poll_s", "5.0")))
+    except (KeyError, ValueError, TypeError):
+        return 0
+    end = datetime.fromtimestamp(frame.at, UTC)
+    old = list(store.concurrency)
+    store.concurrency.clear()
+    for i, n in enumerate(history):
+        store.concurrency.append((end - timedelta(seconds=step * (len(history) - 1 - i)), n))
+    store.concurrency.extend(old)
+    return len(history)
+
+
 def recorder_for_monitor(args: argparse.Namespace, settings: Any, feed: Any) -> Any:
     """The live feed, recorded when `--record` or `[record] enabled` asks; exit 2 when the
     file cannot be used."""
@@ -58,7 +102,9 @@ def recorder_for_monitor(args: argparse.Namespace, settings: Any, feed: Any) -> 
         # Not recording: the alerts (if any) still watch a snapshot a second.
         watch = alerts_for(settings, None, None)
         return feed if watch is None else RecordingFeed(feed, None, on_snapshot=watch)
-    recorder = open_recorder(recording_path(args, settings), settings)
+    path = recording_path(args, settings)
+    resume_history(path, feed)
+    recorder = open_recorder(path, settings)
     if isinstance(recorder, RecordingError):
         print(str(recorder), file=sys.stderr)
         return EXIT_USAGE
@@ -77,6 +123,8 @@ def run_record(args: argparse.Namespace) -> int:
         return wiring
     settings, client, engine, _notes = wiring
     path = recording_path(args, settings)
+    live = LiveFeed(engine)
+    resume_history(path, live)
 
     def failed(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
@@ -88,9 +136,7 @@ def run_record(args: argparse.Namespace) -> int:
     from monitor.alerts_wiring import alerts_for
 
     jsonl = sys.stdout if getattr(args, "alerts", None) == "jsonl" else None
-    feed = RecordingFeed(
-        LiveFeed(engine), recorder, on_snapshot=alerts_for(settings, recorder, jsonl)
-    )
+    feed = RecordingFeed(live, recorder, on_snapshot=alerts_for(settings, recorder, jsonl))
     print(f"Recording to {path} (Ctrl+C stops).", file=sys.stderr, flush=True)
 
     async def main() -> None:
@@ -150,4 +196,10 @@ def add_record_arguments(sub: Any, common: Any, sim_world: Any) -> None:
     sim_world(rec)
 
 
-__all__ = ["add_record_arguments", "recorder_for_monitor", "recording_path", "run_record"]
+__all__ = [
+    "add_record_arguments",
+    "recorder_for_monitor",
+    "recording_path",
+    "resume_history",
+    "run_record",
+]

@@ -110,3 +110,29 @@ def test_record_true_in_the_config_file_is_accepted(tmp_path: Path) -> None:
     done = run("config", "show", env=env)
     assert done.returncode == 0, done.stderr
     assert "record" in done.stdout
+
+
+def test_the_concurrency_history_survives_a_restart(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from monitor.record_command import RESUME_WITHIN_S, resume_history
+
+    path = tmp_path / "r.sqlite"
+    first = LiveFeed(make_engine()).snapshot()
+    conc = replace(first.data.concurrency, history=(3, 5, 8))
+    snap = first.model_copy(update={"data": first.data.model_copy(update={"concurrency": conc})})
+    recorder = SnapshotRecorder.open(path)
+    recorder.record(snap)
+    recorder.close()
+    at = snap.now.timestamp()
+    engine = make_engine()
+    engine.store.concurrency.clear()
+    engine.store.record_concurrency(snap.now, 13)
+    assert resume_history(path, LiveFeed(engine), now=at + 60) == 3
+    assert [n for _t, n in engine.store.concurrency] == [3, 5, 8, 13]
+    assert LiveFeed(engine).snapshot().data.concurrency.history == (3, 5, 8, 13)
+    stale = make_engine()
+    before = list(stale.store.concurrency)
+    assert resume_history(path, LiveFeed(stale), now=at + RESUME_WITHIN_S + 1) == 0
+    assert list(stale.store.concurrency) == before
+    assert resume_history(tmp_path / "none.sqlite", LiveFeed(stale)) == 0
