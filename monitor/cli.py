@@ -89,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="start with every table's default sort and no filter (forgets the saved ones)",
     )
     add_source_flags(parser)  # the relay (issue 18)
+    _record_flag(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     snap = sub.add_parser(
@@ -115,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     _sim_world(snap)
     add_source_flags(snap, sub=True)  # the relay (issue 18)
     add_relay_parser(sub, _common, _sim_world)
+    _snapshot_from_flags(snap)
 
     sim = sub.add_parser(
         "sim",
@@ -137,7 +139,54 @@ def build_parser() -> argparse.ArgumentParser:
     cfg_sub.add_parser("path", help="print the config file's path")
     cfg_sub.add_parser("show", help="every effective setting and where it came from")
     cfg_sub.add_parser("check", help="validate the settings and try one authenticated GET")
+    _recorder_commands(sub)
     return parser
+
+
+def _record_flag(parser: argparse.ArgumentParser) -> None:
+    # Flight recorder (issue 17).
+    parser.add_argument(
+        "--record",
+        nargs="?",
+        const="",
+        metavar="PATH",
+        help="record while watching (default file: recording.sqlite in the user data "
+        "directory; put --record last or give PATH before a command)",
+    )
+
+
+def _recorder_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    # Flight recorder (issue 17): `record`, `replay`, and `snapshot --from` (added below).
+    from monitor.record_command import add_record_arguments
+    from monitor.replay_command import add_replay_arguments
+
+    add_record_arguments(sub, _common, _sim_world)
+    add_replay_arguments(sub)
+
+
+def _glue_relative_at(argv: Sequence[str]) -> list[str]:
+    # `--at -10m`: argparse takes "-10m" for an option; glued as `--at=-10m` it is a value.
+    out: list[str] = []
+    items = iter(argv)
+    for arg in items:
+        if arg == "--at":
+            value = next(items, None)
+            if value is None:
+                out.append(arg)
+            elif value.startswith("-") and value[1:2].isdigit():
+                out.append(f"--at={value}")
+            else:
+                out += [arg, value]
+        else:
+            out.append(arg)
+    return out
+
+
+def _snapshot_from_flags(snap: argparse.ArgumentParser) -> None:
+    # Flight recorder (issue 17): `snapshot --from PATH --at TIME`.
+    from monitor.replay_command import add_snapshot_from_arguments
+
+    add_snapshot_from_arguments(snap)
 
 
 ESCDELAY_MS = "25"
@@ -172,11 +221,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_glue_relative_at(sys.argv[1:] if argv is None else argv))
     try:
         relayed = dispatch(args)  # the relay (issue 18): `relay`, `snapshot --source`
         if relayed is not None:
             return relayed
+        if args.command == "snapshot" and getattr(args, "from_path", None):
+            from monitor.replay_command import run_snapshot_from
+
+            return run_snapshot_from(args)
+        if args.command == "replay":
+            from monitor.replay_command import run_replay
+
+            return run_replay(args)
         if args.command == "snapshot":
             from monitor.snapshot import run_snapshot
 
@@ -185,6 +242,10 @@ def _main(argv: Sequence[str] | None) -> int:
             from monitor.sim.serve import run_sim
 
             return run_sim(args)
+        if args.command == "record":
+            from monitor.record_command import run_record
+
+            return run_record(args)
         if args.command == "config":
             from monitor.config.command import run_config
 

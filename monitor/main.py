@@ -16,10 +16,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import Any, NamedTuple
 
 EXIT_OK = 0
 EXIT_USAGE = 2
+
+
+class Wiring(NamedTuple):
+    settings: Any
+    client: Any
+    engine: Any
+    notes: list[str]
 
 
 def _usage(message: str) -> int:
@@ -27,14 +34,14 @@ def _usage(message: str) -> int:
     return EXIT_USAGE
 
 
-def run_monitor(args: argparse.Namespace) -> int:
-    """Run the live monitor until the user quits; return the exit status."""
+def build_engine(args: argparse.Namespace) -> Wiring | int:
+    """Settings, client and engine from the command line (shared by the live monitor and the
+    headless recorder); an exit status when the configuration cannot work."""
     from pydantic import SecretStr
 
     from monitor.api.client import DialNexaClient
     from monitor.config import ConfigError, load_settings, require_api_key
     from monitor.config.logs import setup_logging
-    from monitor.feeds import LiveFeed
     from monitor.polling.engine import Engine
 
     demo = bool(getattr(args, "demo", False))
@@ -108,16 +115,33 @@ def run_monitor(args: argparse.Namespace) -> int:
     except OSError as exc:
         return _usage(f"Cannot open the log file: {exc.strerror or exc}")
 
+    client = DialNexaClient(base_url, key, transport=transport)
+    return Wiring(settings, client, Engine(client, settings), notes)
+
+
+def run_monitor(args: argparse.Namespace) -> int:
+    """Run the live monitor until the user quits; return the exit status."""
+    from monitor.feeds import LiveFeed
+
+    wiring = build_engine(args)
+    if isinstance(wiring, int):
+        return wiring
+    settings, client, engine, notes = wiring
+    feed: Any = LiveFeed(engine)
+    from monitor.record_command import recorder_for_monitor
+
+    recorded = recorder_for_monitor(args, settings, feed)
+    if isinstance(recorded, int):
+        return recorded
+    feed = recorded
     from monitor.ui.app import MonitorApp
     from monitor.ui.state_file import UiState
 
-    client = DialNexaClient(base_url, key, transport=transport)
-    engine = Engine(client, settings)
     ui_state = UiState.load()
     if getattr(args, "reset_view", False):
         ui_state.reset()
     app = MonitorApp(
-        LiveFeed(engine),
+        feed,
         ui_state=ui_state,
         tick=settings.tick,
         theme=settings.theme,
@@ -125,5 +149,13 @@ def run_monitor(args: argparse.Namespace) -> int:
         handle_signals=True,
         startup_notes=notes,
     )
-    app.run()
+    from monitor.alerts_wiring import attach_to_app
+
+    attach_to_app(feed, app, bell=settings.bell)
+    try:
+        app.run()
+    finally:
+        close = getattr(feed, "close", None)
+        if callable(close):
+            close()  # the recording: what is queued is written
     return EXIT_OK if app.return_code is None else app.return_code

@@ -31,6 +31,7 @@ from pydantic_settings import (
 )
 
 from monitor.config.logs import redact
+from monitor.config.record import AlertRule, RecordSettings, coerce_record
 
 DEFAULT_BASE_URL = "https://api.dialnexa.com/v1"
 ENV_PREFIX = "DIALNEXA_"
@@ -136,6 +137,14 @@ class Settings(BaseSettings):
     """Textual theme name."""
     log_level: LogLevel = "INFO"
     """Level of the log file (never the terminal)."""
+    # -- flight recorder (issue 17) --
+    record: RecordSettings = RecordSettings()
+    """`[record]`: record while watching, where, retention (`record = true` is short for it)."""
+    bell: bool = True
+    """Ring the terminal's bell (BEL) when an alert fires."""
+    alerts: tuple[AlertRule, ...] = ()
+    """`[[alerts]]`: the rules watched (monitor.alerts)."""
+
     config_file: Path | None = None
     """The config file that was read, or None when there was none."""
     origins: dict[str, str] = Field(default_factory=dict, repr=False)
@@ -208,6 +217,11 @@ class Settings(BaseSettings):
             return tuple(dict.fromkeys(ids))
         return value
 
+    @field_validator("record", mode="before")
+    @classmethod
+    def _record_short_form(cls, value: object) -> object:
+        return coerce_record(value)
+
     @field_validator("plan", mode="before")
     @classmethod
     def _lower_plan(cls, value: object) -> object:
@@ -244,6 +258,9 @@ SETTABLE: tuple[str, ...] = (
     "log_level",
     "api_key_file",
     "keyring",
+    "record",
+    "bell",
+    "alerts",
 )
 """Settings a user may set in the file, the environment or by flag (the rest are derived)."""
 SETTABLE += ("source",)  # the relay (issue 18): `source = "redis://..."`

@@ -16,17 +16,20 @@ a `RecordingError` whose message says what to do, never a traceback.
 
 from __future__ import annotations
 
-import json
 import queue
 import sqlite3
+import struct
 import threading
 import zlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-SCHEMA = 1
-"""The file's schema version (`PRAGMA user_version`)."""
+from monitor.feeds.framecodec import decode, encode
+
+SCHEMA = 2
+"""The file's schema version (`PRAGMA user_version`). 2: frame bodies of `FRAME_V2` (frames
+of schema 1 in a migrated file stay readable: the body says which it is)."""
 KEYFRAME_S = 60.0
 KEYFRAME_FRAMES = 120
 APPLICATION_ID = 0x444E584D  # "DNXM": `file` and our reader can tell a recording from any SQLite
@@ -41,9 +44,11 @@ _CREATE = (
     "CREATE INDEX IF NOT EXISTS marks_at ON marks (at)",
 )
 
-MIGRATIONS: dict[int, tuple[str, ...]] = {}
-"""From version N to N + 1: the statements that bring a file forward (none yet: schema 1 is
-the first). Each one is tested from a file written at version N."""
+MIGRATIONS: dict[int, tuple[str, ...]] = {1: ()}
+"""From version N to N + 1: the statements that bring a file forward. 1 -> 2 needs none (the
+tables are the same; old bodies stay as they are, new ones are `FRAME_V2`): the version moves
+so that a monitor of schema 1 refuses a file it could not read. Each one is tested from a
+file written at version N."""
 
 
 class RecordingError(Exception):
@@ -63,17 +68,6 @@ class Mark:
     at: float
     kind: str
     detail: str
-
-
-def encode(parts: Mapping[str, str]) -> bytes:
-    body = "{" + ",".join(f"{json.dumps(k)}:{v}" for k, v in parts.items()) + "}"
-    return zlib.compress(body.encode("utf-8"), 6)
-
-
-def decode(blob: bytes) -> dict[str, str]:
-    """Part texts back, verbatim: each value re-serialised exactly as it was written."""
-    doc = json.loads(zlib.decompress(blob))
-    return {k: json.dumps(v, separators=(",", ":"), ensure_ascii=False) for k, v in doc.items()}
 
 
 def _explain(path: Path, exc: sqlite3.Error) -> RecordingError:
@@ -154,7 +148,8 @@ class RecordingFile:
         if not changed:
             return False
         self.conn.execute(
-            "INSERT INTO frames (at, full, body) VALUES (?, ?, ?)", (at, int(full), encode(changed))
+            "INSERT INTO frames (at, full, body) VALUES (?, ?, ?)",
+            (at, int(full), encode(changed, None if full else self._last)),
         )
         self._last = merged
         if full:
@@ -245,7 +240,7 @@ class RecordingReader:
         parts: dict[str, str] = {}
         last = float(key[0][1])  # type: ignore[arg-type]
         for at, body in rows:
-            parts.update(self._decode(body))
+            parts.update(self._decode(body, parts))
             last = float(at)  # type: ignore[arg-type]
         return Frame(last, parts)
 
@@ -261,8 +256,23 @@ class RecordingReader:
         for at, body in self._query(
             "SELECT at, body FROM frames WHERE at > ? ORDER BY id", (cursor,)
         ):
-            parts.update(self._decode(body))
+            parts.update(self._decode(body, parts))
             yield Frame(float(at), dict(parts))  # type: ignore[arg-type]
+
+    def after(
+        self, since: float, until: float, base: Mapping[str, str]
+    ) -> list[tuple[float, dict[str, str]]]:
+        """The changed parts of each frame in (since, until], in order, `base` being every
+        part as of `since` (a replay moving forward applies these instead of seeking)."""
+        parts = dict(base)
+        out: list[tuple[float, dict[str, str]]] = []
+        for at, body in self._query(
+            "SELECT at, body FROM frames WHERE at > ? AND at <= ? ORDER BY id", (since, until)
+        ):
+            changed = self._decode(body, parts)
+            parts.update(changed)
+            out.append((float(at), changed))  # type: ignore[arg-type]
+        return out
 
     def marks(self, start: float, end: float) -> list[Mark]:
         return [
@@ -273,11 +283,11 @@ class RecordingReader:
             )
         ]
 
-    def _decode(self, body: object) -> dict[str, str]:
+    def _decode(self, body: object, base: Mapping[str, str]) -> dict[str, str]:
         try:
             assert isinstance(body, bytes)
-            return decode(body)
-        except (AssertionError, zlib.error, ValueError) as exc:
+            return decode(body, base)
+        except (AssertionError, zlib.error, ValueError, struct.error, UnicodeDecodeError) as exc:
             raise RecordingError(
                 f"Cannot use the recording {self.path}: a frame is damaged ({type(exc).__name__})."
             ) from None
@@ -322,8 +332,10 @@ class RecordingWriter:
         if self.failed is not None and not self._thread.is_alive():
             raise RecordingError(self.failed)
 
-    def put(self, at: float, parts: Mapping[str, str]) -> None:
-        self._offer(("frame", at, dict(parts)))
+    def put(self, at: float, parts: Mapping[str, str] | Callable[[], Mapping[str, str]]) -> None:
+        """Queue a frame: its parts, or a function that makes them (called in the writer's
+        thread, so serialising a snapshot costs the caller nothing)."""
+        self._offer(("frame", at, parts if callable(parts) else dict(parts)))
 
     def mark(self, at: float, kind: str, detail: str) -> None:
         self._offer(("mark", at, (kind, detail)))
@@ -355,8 +367,9 @@ class RecordingWriter:
             while (item := self._queue.get()) is not None:
                 kind, at, payload = item
                 if kind == "frame":
-                    assert isinstance(payload, dict)
-                    self.written += file.write(at, payload)
+                    parts = payload() if callable(payload) else payload
+                    assert isinstance(parts, Mapping)
+                    self.written += file.write(at, parts)
                     if at - pruned_at >= self.prune_every_s:
                         file.prune(at)
                         pruned_at = at

@@ -7,11 +7,12 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
+import zlib
 from pathlib import Path
 
 import pytest
 
-from monitor.feeds import recording
+from monitor.feeds import framecodec, recording
 from monitor.feeds.recording import (
     KEYFRAME_FRAMES,
     KEYFRAME_S,
@@ -55,7 +56,11 @@ def test_only_changed_parts_are_written_and_nothing_when_nothing_changed(tmp_pat
     assert not file.write(T0 + 1, snap(0))
     assert file.write(T0 + 2, {"n": part(5)})
     rows = file.conn.execute("SELECT full, body FROM frames ORDER BY id").fetchall()
-    assert [(full, sorted(recording.decode(body))) for full, body in rows] == [
+    # A delta frame is decoded against the parts before it (schema 2: zlib dictionaries).
+    bases = [None, snap(0)]
+    assert [
+        (f, sorted(recording.decode(b, base))) for (f, b), base in zip(rows, bases, strict=True)
+    ] == [
         (1, ["data", "n", "now"]),
         (0, ["n"]),
     ]
@@ -204,7 +209,9 @@ def test_other_sqlite_files_newer_schemas_and_truncated_files_are_refused(tmp_pa
     with sqlite3.connect(newer) as conn:
         conn.execute(f"PRAGMA user_version = {recording.SCHEMA + 1}")
     for opener in (RecordingReader, RecordingFile):
-        with pytest.raises(RecordingError, match=r"newer DialNexa Monitor \(schema 2"):
+        with pytest.raises(
+            RecordingError, match=rf"newer DialNexa Monitor \(schema {recording.SCHEMA + 1}"
+        ):
             opener(newer)
 
     whole = tmp_path / "whole.sqlite"
@@ -237,3 +244,57 @@ def test_a_locked_file_is_said_to_be_locked(tmp_path: Path) -> None:
 def test_a_missing_file_is_said_plainly(tmp_path: Path) -> None:
     with pytest.raises(RecordingError, match="no such file"):
         RecordingReader(tmp_path / "nope.sqlite")
+
+
+def test_a_schema_1_file_is_migrated_and_its_old_frames_still_read(tmp_path: Path) -> None:
+    # Written as schema 1 wrote it: one zlib'd JSON object per frame, user_version 1.
+    path = tmp_path / "v1.sqlite"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for statement in recording._CREATE:
+        conn.execute(statement)
+    conn.execute(f"PRAGMA application_id = {recording.APPLICATION_ID}")
+    conn.execute("PRAGMA user_version = 1")
+    old = [snap(0), {"n": part(1)}]
+    for i, parts in enumerate(old):
+        body = "{" + ",".join(f"{json.dumps(k)}:{v}" for k, v in parts.items()) + "}"
+        conn.execute(
+            "INSERT INTO frames (at, full, body) VALUES (?, ?, ?)",
+            (T0 + i, int(i == 0), zlib.compress(body.encode())),
+        )
+    conn.close()
+    file = RecordingFile(path)  # migrates 1 -> 2
+    assert file.conn.execute("PRAGMA user_version").fetchone()[0] == recording.SCHEMA
+    file.write(T0 + 2, {**snap(0), "n": part(2)})
+    file.write(T0 + 3, {**snap(0), "n": part(3), "data": part({"rows": ["changed"]})})
+    file.close()
+    frames = list(RecordingReader(path).frames())
+    assert [f.parts["n"] for f in frames] == ["0", "1", "2", "3"]
+    assert frames[1].parts["data"] == snap(0)["data"]
+    assert frames[3].parts["data"] == part({"rows": ["changed"]})
+
+
+def test_small_parts_travel_in_one_bundle_and_read_back_verbatim() -> None:
+    noise = random.Random(4).randbytes(3000).hex()
+    base = {"now": part("t0"), "n": part(0), "big": part(noise), "ü": part("é")}
+    nxt = {"now": part("t1"), "n": part(1), "big": part(noise[:-1] + "y"), "ü": part("ë")}
+    blob = recording.encode(nxt, base)
+    assert recording.decode(blob, base) == nxt
+    key = recording.encode(nxt)
+    assert recording.decode(key) == nxt
+    assert len(blob) < len(key)  # against the previous texts a change costs little
+    with pytest.raises(ValueError, match="needs the frame before it"):
+        recording.decode(blob)
+
+
+def test_a_large_part_is_written_as_pieces_of_the_last_and_reads_back_verbatim() -> None:
+    rng = random.Random(9)
+    rows = [{"id": f"call_{rng.randbytes(6).hex()}", "n": i, "name": "a},{b"} for i in range(900)]
+    before = {"big": part(rows), "now": part(0)}
+    rows[3]["n"] = -1
+    rows.insert(10, {"id": "call_new", "n": 0, "name": '","'})
+    del rows[500]
+    after = {"big": part(rows), "now": part(1)}
+    assert len(after["big"]) >= framecodec.LARGE
+    blob = recording.encode(after, before)
+    assert recording.decode(blob, before) == after
+    assert len(blob) < len(recording.encode(after)) / 10  # a few changed rows cost a few

@@ -1,0 +1,226 @@
+"""The recording sink (issue 17): `MonitorSnapshot` values into a `RecordingWriter`.
+
+A snapshot is split into its top-level fields, each a JSON text (a "part"). `data`,
+`selection` and `focus` are serialised only when they are not the very object recorded last
+time (the feeds rebuild them only on change, so identity is the cheap test); the small clock
+fields every time, and the file keeps only those whose text changed. The serialising runs in
+the writer's thread: the caller (the UI's loop) only compares identities and queues.
+
+`RecordingFeed` wraps any feed: its consumer (the UI) sees the same snapshots, and a task next
+to the feed's `run` records one snapshot a second. Both pull through the wrapper, so new data
+is built once for the two of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import json
+from collections.abc import AsyncIterator, Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from monitor.feeds.base import Feed
+from monitor.feeds.recording import RecordingWriter
+from monitor.state.snapshot import MonitorSnapshot, SnapshotData
+
+BIG_PARTS = ("data", "selection", "focus")
+"""Parts rebuilt only on change (same object when unchanged): serialised only when new."""
+RECORD_EVERY_S = 1.0
+
+
+def small_parts(snap: MonitorSnapshot) -> dict[str, str]:
+    """Every top-level field but the big parts, each as compact JSON text."""
+    doc = snap.model_dump(mode="json", exclude=set(BIG_PARTS))
+    return {k: json.dumps(v, separators=(",", ":"), ensure_ascii=False) for k, v in doc.items()}
+
+
+def big_part(snap: MonitorSnapshot, name: str) -> str:
+    value = getattr(snap, name)
+    return "null" if value is None else str(value.model_dump_json())
+
+
+DATA_PREFIX = "data."
+"""`data` is recorded as one part per field ("data.active", "data.call_ids"...): each is
+compressed against its own previous text (zlib's dictionary window is 32 KB, less than a busy
+workspace's whole `data`), and a field that did not change is not written at all."""
+
+
+@functools.cache
+def _data_adapters() -> dict[str, TypeAdapter[Any]]:
+    """One serialiser per field of `SnapshotData` (in field order), built once."""
+    return {
+        name: TypeAdapter(info.annotation or Any)
+        for name, info in SnapshotData.model_fields.items()
+    }
+
+
+def snapshot_parts(snap: MonitorSnapshot, previous: MonitorSnapshot | None) -> dict[str, str]:
+    """The parts of `snap` to record after `previous` (all big parts when there is none)."""
+    parts = small_parts(snap)
+    for name in BIG_PARTS:
+        if previous is None or getattr(snap, name) is not getattr(previous, name):
+            if name == "data":
+                for key, adapter in _data_adapters().items():
+                    text = adapter.dump_json(getattr(snap.data, key)).decode("utf-8")
+                    parts[DATA_PREFIX + key] = text
+            else:
+                parts[name] = big_part(snap, name)
+    return parts
+
+
+def join_data(parts: Mapping[str, str]) -> dict[str, str]:
+    """The parts with the `data.*` fields joined back into one `data` part (in order)."""
+    out = {k: v for k, v in parts.items() if not k.startswith(DATA_PREFIX)}
+    fields = [(k[len(DATA_PREFIX) :], v) for k, v in parts.items() if k.startswith(DATA_PREFIX)]
+    if fields:
+        out["data"] = "{" + ",".join(f"{json.dumps(k)}:{v}" for k, v in fields) + "}"
+    return out
+
+
+def snapshot_from_parts(parts: Mapping[str, str]) -> MonitorSnapshot:
+    """A snapshot back from its parts (all of them, as a reader's frame has them)."""
+    joined = join_data(parts)
+    body = "{" + ",".join(f"{json.dumps(k)}:{v}" for k, v in joined.items()) + "}"
+    return MonitorSnapshot.model_validate_json(body)
+
+
+class SnapshotRecorder:
+    """Queues snapshots for a `RecordingWriter`; marks (alerts) too."""
+
+    def __init__(self, writer: RecordingWriter) -> None:
+        self.writer = writer
+        self._last: MonitorSnapshot | None = None
+
+    @classmethod
+    def open(
+        cls,
+        path: Path,
+        *,
+        keep_days: float = 1.0,
+        max_mb: float = 1024.0,
+        on_fail: Callable[[str], None] | None = None,
+    ) -> SnapshotRecorder:
+        """Start a writer on `path` (raises `RecordingError` when the file cannot be used)."""
+        writer = RecordingWriter(path, keep_days=keep_days, max_mb=max_mb, on_fail=on_fail)
+        writer.start()
+        return cls(writer)
+
+    @property
+    def failed(self) -> str | None:
+        return self.writer.failed
+
+    def record(self, snap: MonitorSnapshot) -> None:
+        previous, self._last = self._last, snap
+        self.writer.put(snap.now.timestamp(), lambda: snapshot_parts(snap, previous))
+
+    def mark(self, snap: MonitorSnapshot, kind: str, detail: str) -> None:
+        self.writer.mark(snap.now.timestamp(), kind, detail)
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+class RecordingFeed:
+    """A feed that records what another feed produces, once a second, while it runs (with
+    no recorder: only `on_snapshot` watches, as the alerts do without a recording)."""
+
+    def __init__(
+        self,
+        inner: Feed,
+        recorder: SnapshotRecorder | None,
+        *,
+        every_s: float = RECORD_EVERY_S,
+        on_snapshot: Callable[[MonitorSnapshot], None] | None = None,
+    ) -> None:
+        self.inner = inner
+        self.recorder = recorder
+        self.every_s = every_s
+        self.on_snapshot = on_snapshot
+        """Called with each recorded snapshot (the alert rules watch them)."""
+        self._dirty = True
+        self._unsubscribe: Callable[[], None] | None = None
+
+    async def run(self) -> None:
+        self._unsubscribe = self.inner.subscribe(self._changed)
+        task = asyncio.create_task(self._record_loop())
+        try:
+            await self.inner.run()
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            if self._unsubscribe is not None:
+                self._unsubscribe()
+
+    def stop(self) -> None:
+        self.inner.stop()
+
+    def close(self) -> None:
+        """Write what is queued and close the file (after `run`)."""
+        if self.recorder is not None:
+            self.recorder.close()
+
+    def _changed(self, _version: int) -> None:
+        self._dirty = True
+
+    async def _record_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.every_s)
+            snap = self.snapshot()
+            if self.recorder is not None:
+                self.recorder.record(snap)
+            if self.on_snapshot is not None:
+                self.on_snapshot(snap)
+
+    def subscribe(self, listener: Callable[[int], None]) -> Callable[[], None]:
+        return self.inner.subscribe(listener)
+
+    def snapshot(self) -> MonitorSnapshot:
+        # New data is built once whoever asks first (the UI or the recorder); the other gets
+        # the same parts with the clock read again.
+        if self._dirty:
+            self._dirty = False
+            return self._told(self.inner.snapshot())
+        return self.latest()
+
+    def latest(self) -> MonitorSnapshot:
+        return self._told(self.inner.latest())
+
+    def _told(self, snap: MonitorSnapshot) -> MonitorSnapshot:
+        # A stopped recording is said once, the way the UI says the monitor's own trouble.
+        failed = self.recorder.failed if self.recorder is not None else None
+        if failed is None or snap.internal_error is not None:
+            return snap
+        return snap.model_copy(update={"internal_error": failed})
+
+    async def snapshots(self) -> AsyncIterator[MonitorSnapshot]:
+        async for snap in self.inner.snapshots():
+            yield self._told(snap)
+
+    def select_call(self, call_id: str | None) -> None:
+        self.inner.select_call(call_id)
+
+    def focus_campaign(self, campaign_id: str | None) -> None:
+        self.inner.focus_campaign(campaign_id)
+
+    def show_campaigns(self, campaign_ids: tuple[str, ...] | None) -> None:
+        self.inner.show_campaigns(campaign_ids)
+
+    def refresh_now(self) -> None:
+        self.inner.refresh_now()
+
+
+__all__ = [
+    "BIG_PARTS",
+    "RecordingFeed",
+    "SnapshotRecorder",
+    "big_part",
+    "join_data",
+    "small_parts",
+    "snapshot_from_parts",
+    "snapshot_parts",
+]

@@ -1,0 +1,282 @@
+"""`ReplayFeed`: a recording played back as a `Feed` (issue 17).
+
+The same screens show it as they show the live monitor. Its own clock moves a position over
+the recorded time: `speed` recorded seconds per second (1x-60x), paused or not, seeked by a
+number of seconds or to an instant. Moving forward applies the frames in between to the parts
+it holds (a second costs one small query); a seek reads the nearest keyframe and what follows
+(`RecordingReader.at`). A part whose text did not change is the same object in the next
+snapshot, so screens skip redrawing it, as they do live.
+
+Intents: selecting a call shows the recorded detail when the recording has that call
+selected at this instant, else the call's record from the recorded focused campaign, else
+what its recorded Active calls row says (no retry history: "not in the recording"). Focus
+is what was recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+import time
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from monitor.feeds.recorder import join_data
+from monitor.feeds.recording import KEYFRAME_S, RecordingError, RecordingReader
+from monitor.state.snapshot import (
+    CallDetail,
+    CallRecord,
+    Focus,
+    MonitorSnapshot,
+    Selection,
+    SnapshotData,
+)
+
+_RELATIVE = re.compile(r"^-(\d+(?:\.\d+)?)([smhd])$")
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+_UNIT_S = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86_400.0}
+
+
+def parse_when(text: str, *, now: float | None = None, day: float | None = None) -> float:
+    """A time as Unix seconds: ISO 8601 (no zone: UTC), relative to now ("-10m", "-90s",
+    "-2h", "-1d"), or a clock time "HH:MM[:SS]" (UTC) on the day of `day` (a recording's
+    last instant; default today). Raises ValueError naming the accepted forms."""
+    text = text.strip()
+    match = _RELATIVE.match(text)
+    if match:
+        base = time.time() if now is None else now
+        return base - float(match.group(1)) * _UNIT_S[match.group(2)]
+    clock = _CLOCK.match(text)
+    if clock:
+        ref = datetime.fromtimestamp(time.time() if day is None else day, UTC)
+        hour, minute, second = (int(g or 0) for g in clock.groups())
+        if hour < 24 and minute < 60 and second < 60:
+            return ref.replace(hour=hour, minute=minute, second=second, microsecond=0).timestamp()
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is not a time: give ISO 8601 (2026-12-03T10:02:00Z), a clock time in "
+            "UTC (10:02), or a time before now (-10m, -90s, -2h, -1d)."
+        ) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.timestamp()
+
+
+SPEEDS = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
+STEP_S = 0.25
+"""How often the replay's clock moves (a quarter second: 60x moves 15 s a step)."""
+
+_BIG: dict[str, TypeAdapter[Any]] = {
+    "data": TypeAdapter(SnapshotData),
+    "selection": TypeAdapter(Selection | None),
+    "focus": TypeAdapter(Focus | None),
+}
+
+
+class ReplayFeed:
+    """Snapshots of a recording at the replay's position; the viewer's intents shape them."""
+
+    def __init__(
+        self,
+        reader: RecordingReader,
+        *,
+        start: float | None = None,
+        speed: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        span = reader.span()
+        if span is None:
+            raise RecordingError(f"Cannot replay {reader.path}: the recording is empty.")
+        self.reader = reader
+        self.start, self.end = span
+        self.speed = speed
+        self.paused = False
+        self.clock = clock
+        self.position = self.start if start is None else min(max(start, self.start), self.end)
+        self._parts: dict[str, str] = {}
+        self._parts_at: float | None = None
+        self._parsed: dict[str, tuple[str, Any]] = {}
+        self._snap: MonitorSnapshot | None = None
+        self._selected: str | None = None
+        self._focused: str | None = None
+        self._listeners: list[Callable[[int], None]] = []
+        self._version = 0
+        self._stopped = asyncio.Event()
+        self._load()
+
+    # -- the replay's clock ---------------------------------------------------------------------
+
+    async def run(self) -> None:
+        last = self.clock()
+        while not self._stopped.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopped.wait(), STEP_S)
+            now = self.clock()
+            self.advance(now - last)
+            last = now
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+    def advance(self, real_s: float) -> None:
+        """Move by `real_s` seconds of the viewer's time (times the speed), unless paused."""
+        if not self.paused:
+            self.go_to(self.position + real_s * self.speed)
+
+    def seek(self, delta_s: float) -> None:
+        self.go_to(self.position + delta_s)
+
+    def go_to(self, at: float) -> None:
+        self.position = min(max(at, self.start), self.end)
+        if self._load():
+            self._version += 1
+            for listener in list(self._listeners):
+                listener(self._version)
+
+    def toggle_pause(self) -> bool:
+        self.paused = not self.paused
+        return self.paused
+
+    def faster(self, step: int = 1) -> float:
+        """The next speed up (`step` 1) or down (-1) in `SPEEDS`."""
+        index = min(range(len(SPEEDS)), key=lambda i: abs(SPEEDS[i] - self.speed))
+        self.speed = SPEEDS[min(max(index + step, 0), len(SPEEDS) - 1)]
+        return self.speed
+
+    @property
+    def at_end(self) -> bool:
+        return self.position >= self.end
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def _load(self) -> bool:
+        """Bring the parts to the position; returns whether the recorded instant changed."""
+        at = self._parts_at
+        if at is not None and at <= self.position < at + KEYFRAME_S:
+            steps = self.reader.after(at, self.position, self._parts)
+            for when, parts in steps:
+                self._parts.update(parts)
+                self._parts_at = when
+            changed = bool(steps)
+        else:
+            frame = self.reader.at(self.position)
+            if frame is None:  # before the first keyframe: its first instant
+                frame = self.reader.at(self.start)
+            if frame is None:
+                raise RecordingError(f"Cannot replay {self.reader.path}: no keyframe in it.")
+            changed = frame.at != self._parts_at
+            self._parts, self._parts_at = dict(frame.parts), frame.at
+        if changed or self._snap is None:
+            self._snap = self._build()
+        return changed
+
+    def _part(self, name: str, joined: dict[str, str]) -> Any:
+        text = joined.get(name, "null")
+        cached = self._parsed.get(name)
+        if cached is not None and cached[0] == text:
+            return cached[1]  # unchanged text: the same object (screens skip it)
+        value = _BIG[name].validate_json(text) if name in _BIG else json.loads(text)
+        self._parsed[name] = (text, value)
+        return value
+
+    def _build(self) -> MonitorSnapshot:
+        try:
+            joined = join_data(self._parts)
+            fields = {name: self._part(name, joined) for name in joined}
+            return MonitorSnapshot.model_validate(fields)
+        except ValueError as exc:  # a part that does not read back (or a newer snapshot)
+            first = str(exc).splitlines()[0]
+            raise RecordingError(
+                f"Cannot replay {self.reader.path}: a frame does not read back ({first})."
+            ) from None
+
+    @property
+    def recorded_at(self) -> float:
+        """The recorded instant on screen (Unix seconds)."""
+        return self._parts_at if self._parts_at is not None else self.start
+
+    # -- Feed -----------------------------------------------------------------------------------
+
+    def subscribe(self, listener: Callable[[int], None]) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def snapshot(self) -> MonitorSnapshot:
+        return self.latest()
+
+    def latest(self) -> MonitorSnapshot:
+        snap = self._snap
+        assert snap is not None
+        selection = self._selection(snap)
+        if selection is snap.selection:
+            return snap
+        return snap.model_copy(update={"selection": selection})
+
+    async def snapshots(self) -> AsyncIterator[MonitorSnapshot]:
+        version = -1
+        while not self._stopped.is_set():
+            if version != self._version:
+                version = self._version
+                yield self.latest()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopped.wait(), STEP_S)
+
+    def _selection(self, snap: MonitorSnapshot) -> Selection | None:
+        wanted = self._selected
+        if wanted is None or (snap.selection is not None and snap.selection.call_id == wanted):
+            return snap.selection
+        record = next((c for c in snap.focus.calls if c.id == wanted), None) if snap.focus else None
+        if record is None:
+            record = _record_from_row(snap, wanted)
+        detail = CallDetail(
+            call=record,
+            timeline=None,
+            gone=False,
+            listed=record is not None,
+            retries_error="not in the recording (it has the calls' rows, not their history)",
+        )
+        cached = self._parsed.get("_selection")
+        if cached is not None and cached[0] == f"{wanted}@{self.recorded_at}":
+            return cached[1]  # type: ignore[no-any-return]
+        made = Selection.model_construct(call_id=wanted, detail=detail)
+        self._parsed["_selection"] = (f"{wanted}@{self.recorded_at}", made)
+        return made
+
+    def select_call(self, call_id: str | None) -> None:
+        self._selected = call_id
+
+    def focus_campaign(self, campaign_id: str | None) -> None:
+        self._focused = campaign_id  # the recording has what was focused then
+
+    def show_campaigns(self, campaign_ids: tuple[str, ...] | None) -> None:
+        return None
+
+    def refresh_now(self) -> None:
+        return None
+
+
+def _record_from_row(snap: MonitorSnapshot, call_id: str) -> CallRecord | None:
+    """What the recorded Active calls row says of a call, as a record (a recording made
+    without a screen has no call open: this is all it knows of the call)."""
+    row = next((r for r in snap.data.active if r.id == call_id), None)
+    if row is None:
+        return None
+    return CallRecord(
+        id=row.id,
+        status=row.status,
+        status_raw=row.status_raw,
+        to_number=row.to_number,
+        created_at=row.started_at,
+        campaign_id=row.campaign_id,
+        attempt=row.attempt,
+    )
+
+
+__all__ = ["SPEEDS", "ReplayFeed", "parse_when"]

@@ -1,0 +1,205 @@
+"""`--record` and the headless `record` command (issue 17): the wiring of the recorder.
+
+`--record [PATH]` (or `record = true` in the config file) wraps the live feed in a
+`RecordingFeed`; `record [PATH] [--duration S]` runs the engine without a screen and records
+until the duration is over or a signal comes (SIGINT, SIGTERM, SIGHUP: exit 0 after the queue
+is written). A recording that cannot be opened is one sentence on stderr and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+
+def recording_path(args: argparse.Namespace, settings: Any) -> Path:
+    """The flag's path, else the config file's, else the user data directory's."""
+    from monitor.config.record import default_recording_path
+
+    given = getattr(args, "record", None) or getattr(args, "path", None)
+    if given:
+        return Path(given).expanduser()
+    configured: Path | None = settings.record.path
+    return configured.expanduser() if configured is not None else default_recording_path()
+
+
+def open_recorder(path: Path, settings: Any, *, on_fail: Any = None) -> Any:
+    """A started `SnapshotRecorder`, or the `RecordingError` that says why not."""
+    from monitor.feeds.recorder import SnapshotRecorder
+    from monitor.feeds.recording import RecordingError
+
+    try:
+        return SnapshotRecorder.open(
+            path,
+            keep_days=settings.record.keep_days,
+            max_mb=settings.record.max_mb,
+            on_fail=on_fail,
+        )
+    except RecordingError as exc:
+        return exc
+
+
+RESUME_WITHIN_S = 900.0
+"""A recording whose last frame is this recent gives the new run its concurrency history."""
+
+
+def resume_history(path: Path, feed: Any, *, now: float | None = None) -> int:
+    """History that survives a restart: the recording's last concurrency history (the
+    sparkline's samples) goes into the live store before its first poll, when the recording
+    ended less than `RESUME_WITHIN_S` ago. Returns the samples taken; 0 when there is no
+    usable recording (never an error: a fresh start is fine)."""
+    import json
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    from monitor.feeds.recording import RecordingError, RecordingReader
+
+    store = getattr(getattr(feed, "engine", None), "store", None)
+    if store is None or not path.exists():
+        return 0
+    try:
+        reader = RecordingReader(path)
+        try:
+            span = reader.span()
+            frame = reader.at(span[1]) if span is not None else None
+        finally:
+            reader.close()
+    except RecordingError:
+        return 0  # said when the recorder opens it
+    current = time.time() if now is None else now
+    if frame is None or current - frame.at > RESUME_WITHIN_S:
+        return 0
+    try:
+        history = [int(n) for n in json.loads(frame.parts["data.concurrency"])["history"]]
+        step = float(json.loads(frame.parts.get("active_poll_s", "5.0")))
+    except (KeyError, ValueError, TypeError):
+        return 0
+    end = datetime.fromtimestamp(frame.at, UTC)
+    old = list(store.concurrency)
+    store.concurrency.clear()
+    for i, n in enumerate(history):
+        store.concurrency.append((end - timedelta(seconds=step * (len(history) - 1 - i)), n))
+    store.concurrency.extend(old)
+    return len(history)
+
+
+def recorder_for_monitor(args: argparse.Namespace, settings: Any, feed: Any) -> Any:
+    """The live feed, recorded when `--record` or `[record] enabled` asks; exit 2 when the
+    file cannot be used."""
+    from monitor.alerts_wiring import alerts_for
+    from monitor.feeds.recorder import RecordingFeed
+    from monitor.feeds.recording import RecordingError
+
+    if getattr(args, "record", None) is None and not settings.record.enabled:
+        # Not recording: the alerts (if any) still watch a snapshot a second.
+        watch = alerts_for(settings, None, None)
+        return feed if watch is None else RecordingFeed(feed, None, on_snapshot=watch)
+    path = recording_path(args, settings)
+    resume_history(path, feed)
+    recorder = open_recorder(path, settings)
+    if isinstance(recorder, RecordingError):
+        print(str(recorder), file=sys.stderr)
+        return EXIT_USAGE
+    return RecordingFeed(feed, recorder, on_snapshot=alerts_for(settings, recorder, None))
+
+
+def run_record(args: argparse.Namespace) -> int:
+    """Headless: the engine without a screen, every second's snapshot into the recording."""
+    from monitor.feeds import LiveFeed
+    from monitor.feeds.recorder import RecordingFeed
+    from monitor.feeds.recording import RecordingError
+    from monitor.main import build_engine
+
+    wiring = build_engine(args)
+    if isinstance(wiring, int):
+        return wiring
+    settings, client, engine, _notes = wiring
+    path = recording_path(args, settings)
+    live = LiveFeed(engine)
+    resume_history(path, live)
+
+    def failed(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    recorder = open_recorder(path, settings, on_fail=failed)
+    if isinstance(recorder, RecordingError):
+        print(str(recorder), file=sys.stderr)
+        return EXIT_USAGE
+    from monitor.alerts_wiring import alerts_for
+
+    jsonl = sys.stdout if getattr(args, "alerts", None) == "jsonl" else None
+    feed = RecordingFeed(live, recorder, on_snapshot=alerts_for(settings, recorder, jsonl))
+    print(f"Recording to {path} (Ctrl+C stops).", file=sys.stderr, flush=True)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(signum, stop.set)
+        task = asyncio.create_task(feed.run())
+        duration = getattr(args, "duration", None)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), duration)
+        feed.stop()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(task, 10)
+        await client.aclose()
+
+    try:
+        asyncio.run(main())
+    finally:
+        feed.close()
+    writer = recorder.writer
+    print(
+        f"Recorded {writer.written} frames to {path}"
+        + (f" ({writer.dropped} dropped: the disk was slower)" if writer.dropped else "")
+        + ".",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def add_record_arguments(sub: Any, common: Any, sim_world: Any) -> None:
+    """The `record` subcommand's flags (cli.py builds the parser)."""
+    rec = sub.add_parser(
+        "record",
+        allow_abbrev=False,
+        help="record the monitor's data to a file, without a screen",
+        description="Run the monitor headless and record a snapshot a second to PATH (default: "
+        "recording.sqlite in the user data directory). Replay it with `replay PATH`.",
+    )
+    common(rec, sub=True)
+    rec.add_argument("path", nargs="?", metavar="PATH", help="the recording's file")
+    rec.add_argument(
+        "--duration", type=float, metavar="S", help="stop after S seconds (default: a signal)"
+    )
+    rec.add_argument(
+        "--alerts",
+        choices=["jsonl"],
+        help="print one JSON line per alert event (fired, cleared) on stdout",
+    )
+    rec.add_argument(
+        "--demo",
+        action="store_true",
+        default=argparse.SUPPRESS,  # `--demo record` and `record --demo` both work
+        help="record the embedded simulator instead of the API",
+    )
+    sim_world(rec)
+
+
+__all__ = [
+    "add_record_arguments",
+    "recorder_for_monitor",
+    "recording_path",
+    "resume_history",
+    "run_record",
+]
