@@ -75,7 +75,7 @@ class ApiConnection:
         self.listeners: list[Callable[[ResponseInfo], None]] = []
         """Called after every request with what it told us (rate-limit headers, errors)."""
         self.before_request: Callable[[str], Awaitable[None]] | None = None
-        """Awaited before every request: the engine's budget gate plugs in here."""
+        """Awaited before every request with its path and query: the engine's budget gate."""
         self.rate_limit: RateLimitInfo | None = None
         """The most recent rate-limit headers seen."""
         self.read_listeners: list[Callable[[ReadNote], None]] = []
@@ -98,7 +98,10 @@ class ApiConnection:
         rate: RateLimitInfo | None = None
         server_date: datetime | None = None
         if self.before_request is not None:
-            await self.before_request(path)
+            # The whole request (path and query, in a fixed order): the gate keeps the same
+            # request from going out twice within a second, whichever poller asks.
+            query = "&".join(f"{k}={clean[k]}" for k in sorted(clean))
+            await self.before_request(f"{path}?{query}" if query else path)
         cache_key = self._etags.key(path, clean)
         try:
             status, headers, body = await exchange(

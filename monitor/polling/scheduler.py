@@ -117,6 +117,8 @@ class Scheduler:
         # and opened again while its answer is still on the wire (Esc, Enter on a slow API)
         # must not ask for the same thing again within a second (FAULTS N18, R3).
         self._last_sent: dict[str, float] = {}
+        self._target_sent: dict[str, float] = {}
+        """When each request (path and query) last went out (`gate`)."""
         self._recovered = False
         """The API answered again after failing: pollers that were failing go again now."""
         self._chores: list[Chore] = []
@@ -220,11 +222,21 @@ class Scheduler:
 
     # -- the budget gate -----------------------------------------------------------------------
 
-    async def gate(self, path: str) -> None:
-        """Awaited before every request: returns when the budget grants it a token."""
+    async def gate(self, target: str) -> None:
+        """Awaited before every request (`target`: its path and query): returns when the
+        budget grants it a token and the same request has not gone out within a second.
+
+        The second rule is per request, not per job: two calls of one retry series share their
+        history's URL, and a call left and opened again while its answer is on the wire gets a
+        new job (FAULTS N18, R3; the vendor's floor is one request a second per resource).
+        """
         job = CURRENT_JOB.get()
         while True:
             now = self.clock.monotonic()
+            too_soon = self._target_sent.get(target, -1e9) + FLOOR_S - now
+            if too_soon > 0:
+                await self.clock.sleep(too_soon)
+                continue
             # Re-derived while it waits: a request that began as background work is raised
             # once its pane nears its promised age (the budget's soft share must not hold the
             # campaign list past its target while the focused campaign spends the minute).
@@ -236,6 +248,13 @@ class Scheduler:
                 SENT_AT.set(now)
                 if job is not None:
                     self._last_sent[job.key] = now
+                self._target_sent[target] = now
+                if len(self._target_sent) > 1024:
+                    # Only the last second matters: a day of distinct pages must not pile up.
+                    horizon = now - FLOOR_S
+                    self._target_sent = {
+                        k: t for k, t in self._target_sent.items() if t > horizon
+                    }
                 return
             self._waiting[priority] += 1
             try:

@@ -163,6 +163,33 @@ async def test_N18_a_call_left_and_opened_again_while_its_answer_is_slow() -> No
         await d.close()
 
 
+async def test_N18_two_calls_of_one_series_never_ask_for_its_history_twice_in_a_second() -> None:
+    """Two attempts of one retry series share their history's URL: moving the cursor between
+    them while answers are slow must not send that request twice within a second (CI found
+    two at the same instant in the key-mashing drill). The rule is per request, not per job."""
+    d = await _aged_drill()
+    try:
+        series = next(s for s in d.sim.world.all_series() if len(s.attempts) >= 2)
+        first, second = series.attempts[0].id, series.attempts[1].id
+        d.engine.select_call(first)
+        await d.run_for(12)  # both records known, their group id with them
+        d.engine.select_call(second)
+        await d.run_for(12)
+        d.sim.faults.enable("slow", delay=4)
+        t0 = d.now
+        for _ in range(8):
+            for cid in (first, second):
+                d.engine.select_call(cid)
+                await d.run_for(0.4, every=0.1)
+        await d.run_for(10)
+        gap, target, times = d.closest_same_target(t0, d.now)
+        assert gap >= 1.0, (target, [round(t - t0, 2) for t in times])
+        asked = [r.path for r in d.requests_between(t0, d.now)]
+        assert f"/v1/call-logs/{series.parent_id}/retries" in asked
+    finally:
+        await d.close()
+
+
 async def test_N18_everything_slow_under_the_read_timeout() -> None:
     clock = FakeClock()
     key = make_canary()
