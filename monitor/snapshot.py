@@ -39,6 +39,7 @@ from monitor.snapshot_dashboard import (
     concurrency_json,
     counts_not_read,
 )
+from monitor.snapshot_insights import insights_json
 from monitor.state.derive import (
     connect_rate,
     qualified_rate,
@@ -200,6 +201,7 @@ def dashboard_report(engine: Engine, base_url: str, clock: Clock) -> Report:
     for key, fresh in sorted(engine.store.freshness.items()):
         if fresh.error is not None:
             report.fail(key, fresh.error)
+    insights_json(report, engine)
     attribution = engine.store.tally.attribution
     report.counts_attribution = {
         "endings_seen": attribution.endings,

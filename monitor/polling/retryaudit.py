@@ -1,0 +1,127 @@
+"""The insights' pollers (issue 19): the tick that feeds the insight tracker (no request) and the
+retry audit, the one reader the insights add.
+
+The audit reads, at the lowest priority, `AUDIT_PER_MIN` retry histories a minute at most:
+first the series of retries that ended lately (a retry shows early, late, extra and
+not-retryable attempts), round-robin over campaigns, newest first; then series whose last
+attempt was retryable, once their retry is overdue by the tolerance (a missing retry). It never
+reads a series twice for the same attempt. What it reads goes into the store's retry
+histories, where the tracker holds them against the campaign's policy.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import datetime
+
+from monitor.api.client import DialNexaClient
+from monitor.api.errors import NotFound
+from monitor.api.vocab import FINAL_STATUSES, CallStatus
+from monitor.config import Settings
+from monitor.polling.fetch import Routes, fetch_retry_history
+from monitor.polling.scheduler import Job
+from monitor.state.calldetail import retry_config_for
+from monitor.state.calltime import seconds_between, shifted
+from monitor.state.conformance import retries_allowed
+from monitor.state.insights import InsightTracker
+from monitor.state.store import Store
+
+AUDIT_PER_MIN = 3
+"""Retry histories read a minute for the insights: the whole of their request cost."""
+AUDIT_S = 60.0 / AUDIT_PER_MIN
+TICK_S = 5.0
+"""How often the tracker looks at the store (no request: it reads what the sweeps wrote)."""
+REMEMBERED = 4096
+"""Calls the audit remembers having read (an LRU: flat in calls)."""
+RECHECK_MARGIN_S = 60.0
+"""Read a series whose retry is due this long after it would count as missing."""
+
+
+class RetryAudit:
+    """The `audit` poller and the insight tick."""
+
+    def __init__(
+        self,
+        client: DialNexaClient,
+        routes: Routes,
+        store: Store,
+        api_now: Callable[[], datetime],
+        settings: Settings,
+    ) -> None:
+        self.client = client
+        self.routes = routes
+        self.store = store
+        self.api_now = api_now
+        self.settings = settings
+        self.tracker = InsightTracker()
+        self._read: OrderedDict[str, None] = OrderedDict()
+        self._turn = 0
+        self.reads = 0
+
+    def tick(self, mono: float) -> None:
+        self.tracker.observe(self.store, self.api_now(), mono, self.settings.concurrency_cap)
+
+    def _remember(self, call_id: str) -> None:
+        self._read[call_id] = None
+        self._read.move_to_end(call_id)
+        while len(self._read) > REMEMBERED:
+            self._read.popitem(last=False)
+
+    def pick(self, now: datetime) -> str | None:
+        """The call whose series to read next; None when nothing is worth a request."""
+        retries: dict[str, list[tuple[float, str]]] = {}
+        overdue: list[tuple[float, str]] = []
+        late_s = self.tracker.tolerance.late_s
+        for cid, tracked in self.store.calls.items():
+            call = tracked.call
+            if call.status not in FINAL_STATUSES or cid in self._read or not call.campaign_id:
+                continue
+            config = retry_config_for(self.store, call)
+            if config is None or config.max_retries is None:
+                continue
+            ended = call.ended_at or call.created_at
+            age = seconds_between(ended, now)
+            if age is None or age > 3600:
+                continue
+            if (call.attempt or 1) > 1 or call.retry_group_id not in (None, cid):
+                retries.setdefault(call.campaign_id, []).append((age, cid))
+            elif (
+                config.wait_minutes is not None
+                and retries_allowed(config, call.status)
+                and (call.attempt or 1) <= config.max_retries
+            ):
+                due = shifted(ended, minutes=config.wait_minutes)
+                over = seconds_between(due, now)
+                if over is not None and over > late_s + RECHECK_MARGIN_S:
+                    overdue.append((over, cid))
+        if retries:
+            camps = sorted(retries)
+            camp = camps[self._turn % len(camps)]
+            self._turn += 1
+            return min(retries[camp])[1]
+        if overdue:
+            return min(overdue)[1]
+        return None
+
+    async def poll(self, job: Job) -> bool:
+        cid = self.pick(self.api_now())
+        if cid is None:
+            return False
+        self._remember(cid)
+        tracked = self.store.calls.get(cid)
+        if tracked is None:
+            return False
+        try:
+            history = await fetch_retry_history(self.client, self.routes, tracked.call)
+        except NotFound:
+            return False
+        self.reads += 1
+        before = self.store.histories.get(history.call_id)
+        self.store.put_history(history)
+        # Its earlier attempts are read with it; the last one stays a candidate for a missing
+        # retry, read again only once that retry is overdue.
+        for attempt in history.attempts[:-1]:
+            if attempt.call_id and attempt.outcome is not CallStatus.UNKNOWN:
+                self._remember(attempt.call_id)
+        return before != history
