@@ -34,6 +34,9 @@ CAP_RUN = 3
 """Minutes in a row blocked at a cap before `cap_blocked` is an insight: one blocked minute
 is a busy campaign doing its job."""
 TOLERANCE = Tolerance()
+_HELD = (ContainerStatus.PAUSED, ContainerStatus.CANCELLED, ContainerStatus.COMPLETED)
+_WAITING = ("retry_late", "retry_missing")
+"""Findings a held campaign is excused: its retries wait for it, by design."""
 _LIVE = {CallStatus.DIALING: "dialing", CallStatus.IN_PROGRESS: "in_progress"}
 _LETTER = {r: r[0] for r in IDLE_REASONS} | {"unknown": "?", "unexplained": "x"}
 
@@ -169,16 +172,22 @@ class InsightTracker:
         for camp, state in store.campaigns.items():
             c = state.campaign
             done = c.status in (ContainerStatus.COMPLETED, ContainerStatus.CANCELLED)
-            facts = MinuteFacts(
-                dialled=self._dialled[camp],
-                in_flight=in_flight[camp],
-                status=c.status.value if c.status is not ContainerStatus.UNKNOWN else None,
-                campaign_cap=c.max_concurrent_calls,
-                workspace_in_flight=total,
-                workspace_cap=cap,
-                queued=queued[camp] if queued_known else None,
-                retries_pending=0 if done else None,
-            )
+            if done or c.status in (ContainerStatus.DRAFT, ContainerStatus.WAITING):
+                # Not dialling by its own state (ended, or not started): never the cap's doing.
+                facts = MinuteFacts(dialled=self._dialled[camp], in_flight=in_flight[camp],
+                                    status=c.status.value, in_window=False if not done else None,
+                                    queued=0, retries_pending=0)  # fmt: skip
+            else:
+                facts = MinuteFacts(
+                    dialled=self._dialled[camp],
+                    in_flight=in_flight[camp],
+                    status=c.status.value if c.status is not ContainerStatus.UNKNOWN else None,
+                    campaign_cap=c.max_concurrent_calls,
+                    workspace_in_flight=total,
+                    workspace_cap=cap,
+                    queued=queued[camp] if queued_known else None,
+                    retries_pending=None,
+                )
             ring = self._minutes.setdefault(camp, deque(maxlen=MINUTES))
             # Minutes the monitor did not see (a gap) are not known, never a reason.
             gap = int((start - self._minute).total_seconds() // 60) - 1
@@ -190,10 +199,22 @@ class InsightTracker:
         self._minute = start
         self._dialled.clear()
 
+    def _excused(self, store: Store) -> set[str]:
+        """Campaigns whose retries wait by design: paused (now or within the hour kept), or
+        ended (a cancelled campaign drops its pending retries, API sheet section 6)."""
+        out = set()
+        for camp, state in store.campaigns.items():
+            if state.campaign.status in _HELD or any(
+                m is not None and m.status == "paused" for m in self._minutes.get(camp, ())
+            ):
+                out.add(camp)
+        return out
+
     # -- the result ------------------------------------------------------------------------
 
     def result(self, store: Store, now: datetime) -> Insights:
         items: list[Insight] = []
+        excused = self._excused(store)
         per_campaign: dict[str, list[tuple[object, ...] | None]] = {}
         for history in store.histories.values():
             tracked = store.calls.get(history.call_id) or next(
@@ -205,6 +226,8 @@ class InsightTracker:
             call = tracked.call
             config = retry_config_for(store, call)
             found = check_series(history, config, now, self.tolerance)
+            if found and call.campaign_id in excused:
+                found = tuple(f for f in found if f.kind not in _WAITING)
             if call.campaign_id:
                 per_campaign.setdefault(call.campaign_id, []).append(found)
             for f in found or ():
@@ -247,7 +270,7 @@ def _blocked_run(minutes: deque[MinuteFacts | None]) -> int:
     """The trailing run of minutes blocked at a cap."""
     run = 0
     for m in reversed(minutes):
-        if m is None or reason(m) != "cap_blocked":
+        if m is None or reason(m) != "cap_blocked" or not m.queued:  # blocked: calls wait
             break
         run += 1
     return run
