@@ -17,7 +17,7 @@ from datetime import datetime
 
 from monitor.api.client import DialNexaClient
 from monitor.api.errors import NotFound
-from monitor.api.vocab import FINAL_STATUSES, CallStatus
+from monitor.api.vocab import FINAL_STATUSES
 from monitor.config import Settings
 from monitor.polling.fetch import Routes, fetch_retry_history
 from monitor.polling.scheduler import Job
@@ -56,26 +56,30 @@ class RetryAudit:
         self.settings = settings
         self.tracker = InsightTracker()
         self._read: OrderedDict[str, None] = OrderedDict()
+        """Calls whose series was read with them in it (early, late, extra, not retryable)."""
+        self._overdue_read: OrderedDict[str, None] = OrderedDict()
+        """Calls whose series was read once their retry was overdue (missing)."""
         self._turn = 0
         self.reads = 0
 
     def tick(self, mono: float) -> None:
         self.tracker.observe(self.store, self.api_now(), mono, self.settings.concurrency_cap)
 
-    def _remember(self, call_id: str) -> None:
-        self._read[call_id] = None
-        self._read.move_to_end(call_id)
-        while len(self._read) > REMEMBERED:
-            self._read.popitem(last=False)
+    def _remember(self, seen: OrderedDict[str, None], call_id: str) -> None:
+        seen[call_id] = None
+        seen.move_to_end(call_id)
+        while len(seen) > REMEMBERED:
+            seen.popitem(last=False)
 
-    def pick(self, now: datetime) -> str | None:
-        """The call whose series to read next; None when nothing is worth a request."""
+    def pick(self, now: datetime) -> tuple[str, OrderedDict[str, None]] | None:
+        """The call whose series to read next, and the memory it goes in; None when nothing
+        is worth a request."""
         retries: dict[str, list[tuple[float, str]]] = {}
         overdue: list[tuple[float, str]] = []
         late_s = self.tracker.tolerance.late_s
         for cid, tracked in self.store.calls.items():
             call = tracked.call
-            if call.status not in FINAL_STATUSES or cid in self._read or not call.campaign_id:
+            if call.status not in FINAL_STATUSES or not call.campaign_id:
                 continue
             config = retry_config_for(self.store, call)
             if config is None or config.max_retries is None:
@@ -84,31 +88,37 @@ class RetryAudit:
             age = seconds_between(ended, now)
             if age is None or age > 3600:
                 continue
-            if (call.attempt or 1) > 1 or call.retry_group_id not in (None, cid):
+            attempt = call.attempt or 1
+            retry = attempt > 1 or call.retry_group_id not in (None, cid)
+            if retry and cid not in self._read:
                 retries.setdefault(call.campaign_id, []).append((age, cid))
-            elif (
-                config.wait_minutes is not None
+            if (
+                cid not in self._overdue_read
+                and config.wait_minutes is not None
                 and retries_allowed(config, call.status)
-                and (call.attempt or 1) <= config.max_retries
+                and attempt <= config.max_retries
             ):
                 due = shifted(ended, minutes=config.wait_minutes)
                 over = seconds_between(due, now)
                 if over is not None and over > late_s + RECHECK_MARGIN_S:
                     overdue.append((over, cid))
+        self._turn += 1
+        # Turn about: an overdue series, then a retry (round-robin over campaigns), so a
+        # campaign that never retries cannot starve the others' checks, nor they its.
+        if overdue and (self._turn % 2 == 0 or not retries):
+            return min(overdue)[1], self._overdue_read
         if retries:
             camps = sorted(retries)
-            camp = camps[self._turn % len(camps)]
-            self._turn += 1
-            return min(retries[camp])[1]
-        if overdue:
-            return min(overdue)[1]
+            camp = camps[(self._turn // 2) % len(camps)]
+            return min(retries[camp])[1], self._read
         return None
 
     async def poll(self, job: Job) -> bool:
-        cid = self.pick(self.api_now())
-        if cid is None:
+        picked = self.pick(self.api_now())
+        if picked is None:
             return False
-        self._remember(cid)
+        cid, seen = picked
+        self._remember(seen, cid)
         tracked = self.store.calls.get(cid)
         if tracked is None:
             return False
@@ -117,11 +127,11 @@ class RetryAudit:
         except NotFound:
             return False
         self.reads += 1
+        self.tracker.note_read(history.call_id, self.api_now())
         before = self.store.histories.get(history.call_id)
         self.store.put_history(history)
-        # Its earlier attempts are read with it; the last one stays a candidate for a missing
-        # retry, read again only once that retry is overdue.
-        for attempt in history.attempts[:-1]:
-            if attempt.call_id and attempt.outcome is not CallStatus.UNKNOWN:
-                self._remember(attempt.call_id)
+        # Its attempts are read with it: none is read again for what it already shows.
+        for attempt in history.attempts:
+            if attempt.call_id:
+                self._remember(self._read, attempt.call_id)
         return before != history

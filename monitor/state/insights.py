@@ -12,9 +12,9 @@ background audit's: `monitor.polling.retryaudit`).
 
 from __future__ import annotations
 
-from collections import Counter, deque
+from collections import Counter, OrderedDict, deque
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from monitor.api.models import Call
 from monitor.api.vocab import CallStatus, ContainerStatus
@@ -34,6 +34,9 @@ CAP_RUN = 3
 """Minutes in a row blocked at a cap before `cap_blocked` is an insight: one blocked minute
 is a busy campaign doing its job."""
 TOLERANCE = Tolerance()
+READS_KEPT = 1024
+_NEVER = datetime(1970, 1, 1, tzinfo=UTC)
+"""The read time of a history whose read time is not known: no retry is missing as of then."""
 _HELD = (ContainerStatus.PAUSED, ContainerStatus.CANCELLED, ContainerStatus.COMPLETED)
 _WAITING = ("retry_late", "retry_missing")
 """Findings a held campaign is excused: its retries wait for it, by design."""
@@ -60,6 +63,15 @@ class InsightTracker:
         self._minute: datetime | None = None
         self._dialled: Counter[str] = Counter()
         self._last_mono: float | None = None
+        self.read_at: OrderedDict[str, datetime] = OrderedDict()
+        """When (API clock) each series was read: a missing retry is judged as of its read,
+        never against a history that has aged since (the retry may have come after it)."""
+
+    def note_read(self, series_id: str, at: datetime) -> None:
+        self.read_at[series_id] = at
+        self.read_at.move_to_end(series_id)
+        while len(self.read_at) > READS_KEPT:
+            self.read_at.popitem(last=False)
 
     def samples(self, campaign_id: str | None, state: str) -> tuple[float, ...]:
         return tuple(self._samples.get((campaign_id, state), ()))
@@ -132,7 +144,7 @@ class InsightTracker:
         n = 0
         for camp, count in queued.items():
             state = store.campaigns.get(camp)
-            if state is None or state.campaign.status is not ContainerStatus.RUNNING:
+            if state is None or not _dialling(state.campaign.status, in_flight[camp]):
                 continue
             own = state.campaign.max_concurrent_calls
             if own is not None and in_flight[camp] >= own:
@@ -172,7 +184,7 @@ class InsightTracker:
         for camp, state in store.campaigns.items():
             c = state.campaign
             done = c.status in (ContainerStatus.COMPLETED, ContainerStatus.CANCELLED)
-            if done or c.status in (ContainerStatus.DRAFT, ContainerStatus.WAITING):
+            if done or not _dialling(c.status, in_flight[camp], paused_too=True):
                 # Not dialling by its own state (ended, or not started): never the cap's doing.
                 facts = MinuteFacts(dialled=self._dialled[camp], in_flight=in_flight[camp],
                                     status=c.status.value, in_window=False if not done else None,
@@ -225,7 +237,8 @@ class InsightTracker:
                 continue
             call = tracked.call
             config = retry_config_for(store, call)
-            found = check_series(history, config, now, self.tolerance)
+            as_of = self.read_at.get(history.call_id, _NEVER)
+            found = check_series(history, config, as_of, self.tolerance)
             if found and call.campaign_id in excused:
                 found = tuple(f for f in found if f.kind not in _WAITING)
             if call.campaign_id:
@@ -264,6 +277,14 @@ class InsightTracker:
             )
         items.sort(key=lambda i: (i.kind, i.campaign_id or "", i.call_id or ""))
         return Insights(items=tuple(items), campaigns=campaigns)
+
+
+def _dialling(status: ContainerStatus, in_flight: int, *, paused_too: bool = False) -> bool:
+    """Whether the campaign is one that dials: running, or said to be waiting (some APIs say
+    `active`, read as waiting) while its calls are in flight; paused ones when asked."""
+    if status is ContainerStatus.RUNNING or (paused_too and status is ContainerStatus.PAUSED):
+        return True
+    return status in (ContainerStatus.WAITING, ContainerStatus.UNKNOWN) and in_flight > 0
 
 
 def _blocked_run(minutes: deque[MinuteFacts | None]) -> int:
