@@ -196,8 +196,9 @@ def anomalies() -> ScenarioSpec:
     """Every insight's anomaly, one campaign each, after an hour of history (issue 19).
 
     20 slots for campaigns whose caps add up to 42, so dials queue; retry waits of 2-5 minutes
-    so an hour holds many series (10 for the early ones, so early is early). "Long Calls" is clean but sits at its cap of 2 with calls of
-    ten minutes (`cap_blocked`); the rest each bend one rule (`monitor.sim.anomalies`).
+    (10 for the early ones, so early is early) so an hour holds many series. "Long Calls" is
+    clean but sits at its cap of 2 with calls of ten minutes (`cap_blocked`); the rest each
+    bend one rule (`monitor.sim.anomalies`).
     """
     nah = _mix(0.25, 0.50, 0.10, 0.10, 0.05)
     specs = (
