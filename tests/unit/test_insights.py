@@ -116,3 +116,24 @@ def test_nothing_checked_is_no_reading() -> None:
     campaign(store)
     tick(t, store, 0.0)
     assert store.insights.campaigns["b1"].conformance is None
+
+
+def test_a_missing_retry_is_judged_as_of_the_histories_read_never_later() -> None:
+    store, t = Store(), InsightTracker()
+    campaign(store)
+    call(store, "p1", "no_answer", 0.0, ended_at=T0.isoformat())
+    store.put_history(RetryHistory.model_validate({"call_id": "p1", "attempts": [
+        {"attempt": 1, "status": "no_answer", "called_at": T0.isoformat(),
+         "ended_at": T0.isoformat()},
+    ]}))  # fmt: skip
+    due_s = 5 * 60 + t.tolerance.late_s
+    # Read before the retry was due: however late it is now, the read says nothing is missing
+    # (the retry may have come since).
+    t.note_read("p1", T0 + timedelta(seconds=due_s))
+    assert tick(t, store, 3 * due_s) == []
+    # Read again after it was overdue, still one attempt: missing.
+    t.note_read("p1", T0 + timedelta(seconds=due_s + 1))
+    assert tick(t, store, 3 * due_s + 5) == ["retry_missing"]
+    # Paused within the hour kept: its retries wait by design.
+    campaign(store, status="paused")
+    assert tick(t, store, 3 * due_s + 65) == []
