@@ -238,7 +238,7 @@ class Engine:
             clock=self.clock,
         )
 
-        self.audit = RetryAudit(self.client, self.routes, self.store, self.api_now, self.settings)
+        self.audit = RetryAudit.of(self, one_shot)
 
     # -- what the user is looking at ---------------------------------------------------------
 

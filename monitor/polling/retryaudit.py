@@ -14,9 +14,10 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
+from typing import Protocol
 
 from monitor.api.client import DialNexaClient
-from monitor.api.errors import NotFound
+from monitor.api.errors import ApiError, NotFound
 from monitor.api.vocab import FINAL_STATUSES
 from monitor.config import Settings
 from monitor.polling.fetch import Routes, fetch_retry_history
@@ -36,6 +37,19 @@ REMEMBERED = 4096
 """Calls the audit remembers having read (an LRU: flat in calls)."""
 RECHECK_MARGIN_S = 60.0
 """Read a series whose retry is due this long after it would count as missing."""
+ONE_SHOT_READS = 8
+"""`snapshot`'s one round reads this many series at once (no minute to spread them over)."""
+
+
+class EngineParts(Protocol):
+    """What the audit needs of the engine that wires it."""
+
+    client: DialNexaClient
+    routes: Routes
+    store: Store
+    settings: Settings
+
+    def api_now(self) -> datetime: ...
 
 
 class RetryAudit:
@@ -48,12 +62,15 @@ class RetryAudit:
         store: Store,
         api_now: Callable[[], datetime],
         settings: Settings,
+        *,
+        one_shot: bool = False,
     ) -> None:
         self.client = client
         self.routes = routes
         self.store = store
         self.api_now = api_now
         self.settings = settings
+        self.one_shot = one_shot
         self.tracker = InsightTracker()
         self._read: OrderedDict[str, None] = OrderedDict()
         """Calls whose series was read with them in it (early, late, extra, not retryable)."""
@@ -61,6 +78,17 @@ class RetryAudit:
         """Calls whose series was read once their retry was overdue (missing)."""
         self._turn = 0
         self.reads = 0
+
+    @classmethod
+    def of(cls, engine: EngineParts, one_shot: bool) -> RetryAudit:
+        return cls(
+            engine.client,
+            engine.routes,
+            engine.store,
+            engine.api_now,
+            engine.settings,
+            one_shot=one_shot,
+        )
 
     def tick(self, mono: float) -> None:
         self.tracker.observe(self.store, self.api_now(), mono, self.settings.concurrency_cap)
@@ -114,6 +142,25 @@ class RetryAudit:
         return None
 
     async def poll(self, job: Job) -> bool:
+        return await self._read_one()
+
+    async def read_now(self, room: Callable[[], bool]) -> int:
+        """`snapshot`'s round: up to `ONE_SHOT_READS` series at once, after the lists were
+        read (a job's run comes before the endings are in), while the budget has `room`
+        without waiting (a snapshot is not slowed for its insights); an error ends it (best
+        effort: the insights are what could be read). Returns the reads made."""
+        before = self.reads
+        for _ in range(ONE_SHOT_READS):
+            if not room():
+                break
+            try:
+                if not await self._read_one():
+                    break
+            except ApiError:
+                break
+        return self.reads - before
+
+    async def _read_one(self) -> bool:
         picked = self.pick(self.api_now())
         if picked is None:
             return False

@@ -55,11 +55,13 @@ async def test_every_anomaly_is_found_within_its_stated_time() -> None:
 
 
 @pytest.mark.long
-async def test_no_insight_at_all_over_hours_of_busy() -> None:
-    run = await start("busy")
+@pytest.mark.parametrize("scenario", ["busy", "huge"])
+async def test_no_insight_at_all_over_hours_of_a_clean_scenario(scenario: str) -> None:
+    run = await start(scenario)
+    hours = HOURS if scenario == "busy" else HUGE_HOURS
     try:
         t0 = run.clock.monotonic()
-        while run.clock.monotonic() - t0 < HOURS * 3600:
+        while run.clock.monotonic() - t0 < hours * 3600:
             await drive(run.clock, 60)
             assert run.engine.store.insights.items == (), run.engine.store.insights.items
         found = run.engine.store.insights.campaigns
@@ -71,3 +73,5 @@ async def test_no_insight_at_all_over_hours_of_busy() -> None:
 HOURS = float(os.environ.get("INSIGHTS_BUSY_HOURS", "3"))
 """Three simulated hours by default (2 minutes of CPU); a whole day was run with
 INSIGHTS_BUSY_HOURS=24 (README, campaign insights)."""
+HUGE_HOURS = float(os.environ.get("INSIGHTS_HUGE_HOURS", "1"))
+"""One simulated hour of `huge` (1,000 in flight) by default."""
