@@ -116,6 +116,8 @@ class RetryAudit:
             age = seconds_between(ended, now)
             if age is None or age > 3600:
                 continue
+            if f"retries/{call.retry_group_id or cid}" in self.store.freshness:
+                continue  # the selected call's poller reads this series (and its errors)
             attempt = call.attempt or 1
             retry = attempt > 1 or call.retry_group_id not in (None, cid)
             if retry and cid not in self._read:
