@@ -25,7 +25,7 @@ EXIT_PIPE = 128 + signal.SIGPIPE
 """The reader of our output went away (`config show | head -2`): what a shell reports for a
 program that SIGPIPE ended, without the traceback."""
 
-SCENARIOS = ("small", "busy", "huge", "many8", "many50", "many200")
+SCENARIOS = ("small", "busy", "huge", "many8", "many50", "many200", "anomalies")
 """The simulator's scenarios (monitor.sim.scenarios.SCENARIOS; a test keeps them equal), here
 so argparse refuses a wrong one with exit 2 before anything is imported."""
 

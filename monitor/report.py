@@ -43,6 +43,8 @@ class Report:
     """The whole dashboard: `active_calls` is printed even when not known (null)."""
     counts_attribution: dict[str, int] | None = None
     """Endings seen this round and how many could be given to a campaign (whole dashboard)."""
+    insights: list[dict[str, Any]] | None = None
+    """What the insight rules found (issue 19; whole dashboard)."""
 
     def fail(self, resource: str, error: ApiError) -> None:
         self.errors.append({"resource": resource, "kind": error.kind, "message": error.message})
@@ -80,6 +82,8 @@ class Report:
             out["concurrency"] = self.concurrency
         if self.counts_attribution is not None:
             out["counts_attribution"] = self.counts_attribution
+        if self.insights is not None:
+            out["insights"] = self.insights
         out["errors"] = self.errors
         return out
 

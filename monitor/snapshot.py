@@ -32,6 +32,7 @@ from monitor.polling.fetch import (
     fetch_campaign_counts,
 )
 from monitor.polling.oneshot import dashboard_round
+from monitor.polling.scheduler import P_ANALYSIS
 from monitor.report import Report, iso
 from monitor.snapshot_call import patiently, read_call
 from monitor.snapshot_dashboard import (
@@ -39,6 +40,7 @@ from monitor.snapshot_dashboard import (
     concurrency_json,
     counts_not_read,
 )
+from monitor.snapshot_insights import insights_json
 from monitor.state.derive import (
     connect_rate,
     qualified_rate,
@@ -139,6 +141,9 @@ async def read_dashboard(
     result = await dashboard_round(
         client, settings, clock, wait=wait, deadline_s=deadline_s, progress=progress
     )
+    # Issue 19: a few retry series for the insights, from what the budget has left.
+    engine = result.engine
+    await engine.audit.read_now(lambda: engine.budget.allowed(clock.monotonic(), P_ANALYSIS))
     report = dashboard_report(result.engine, client.base_url, clock)
     for key, error in sorted(result.errors.items()):
         report.fail(key, error)
@@ -200,6 +205,7 @@ def dashboard_report(engine: Engine, base_url: str, clock: Clock) -> Report:
     for key, fresh in sorted(engine.store.freshness.items()):
         if fresh.error is not None:
             report.fail(key, fresh.error)
+    insights_json(report, engine)
     attribution = engine.store.tally.attribution
     report.counts_attribution = {
         "endings_seen": attribution.endings,

@@ -38,6 +38,7 @@ from monitor.polling.lookups import (
     Lookups,
 )
 from monitor.polling.queued import MAX_QUEUED_PAGES, QUEUED_RECHECK_S, QueuedSweep
+from monitor.polling.retryaudit import AUDIT_S, TICK_S, RetryAudit
 from monitor.polling.scheduler import (
     CURRENT_JOB,
     FORBIDDEN_RETRY_S,
@@ -238,6 +239,8 @@ class Engine:
             clock=self.clock,
         )
 
+        self.audit = RetryAudit.of(self, one_shot)
+
     # -- what the user is looking at ---------------------------------------------------------
 
     @property
@@ -354,6 +357,8 @@ class Engine:
         every = RECONCILE_S / len(COUNTED)
         add("reconcile", P_OTHERS, every, self.counts.poll_reconcile, cap_s=every)
         add("backfill", P_ANALYSIS, BACKFILL_FIRST_S, self.counts.poll_backfill)
+        add("audit", P_ANALYSIS, AUDIT_S, self.audit.poll, cap_s=AUDIT_S)
+        self.scheduler.every(TICK_S, self.audit.tick)
         for key, target in TARGET_AGE_S.items():
             if key in self.jobs:
                 self.jobs[key].target_s = target

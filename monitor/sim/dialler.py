@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from monitor.sim import names
+from monitor.sim.anomalies import STUCK_S, stuck_dial
 from monitor.sim.model import (
     BUSY,
     CAMPAIGN_COMPLETED,
@@ -198,6 +199,10 @@ class Dialler:
             min(bisect.bisect_right(c.mix_cum, rng.random()), len(c.mix_outcomes) - 1)
         ]
         call.outcome = outcome
+        if c.anomalies and stuck_dial(c, sum(c.attempted_by_depth)):
+            call.outcome = NO_ANSWER  # rings on (an anomaly on demand)
+            self._push(now + STUCK_S, _END, call)
+            return
         if outcome == FAILED:
             end = now + between(rng, 1, 6)
         elif outcome == BUSY:

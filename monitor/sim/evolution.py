@@ -12,6 +12,7 @@ import random
 from collections.abc import Sequence
 
 from monitor.sim import names
+from monitor.sim.anomalies import leaks, retry_delay
 from monitor.sim.dialler import (
     _ANALYSIS,
     _CANCEL,
@@ -83,6 +84,7 @@ class Evolution(Dialler):
     _campaigns_by_id: dict[str, Campaign]
     _campaign_index: int
     _pending: dict[str, Series]
+    leaked: int
 
     # ---------------------------------------------------- campaign controls
 
@@ -204,7 +206,10 @@ class Evolution(Dialler):
         call.end_reason = _weighted(rng, END_REASONS[outcome])
         self._set_status(call, outcome)
         c.in_flight -= 1
-        self.in_flight -= 1
+        if leaks(c, self.leaked):
+            self.leaked += 1  # the workspace keeps the slot (an anomaly on demand)
+        else:
+            self.in_flight -= 1
         if outcome in (COMPLETED, VOICEMAIL):
             call.analysis_t = now + between(rng, 3, 20)
             self._push(call.analysis_t, _ANALYSIS, call)
@@ -215,16 +220,13 @@ class Evolution(Dialler):
         series = call.series
         if outcome == COMPLETED:
             c.completed_leads += 1
-        retry = c.retry
-        if (
-            c.status != CAMPAIGN_CANCELLED
-            and call.attempt <= retry.max_retries
-            and retry.retries(outcome)
-        ):
-            due = now + retry.wait_minutes * 60
+        delay = retry_delay(c, call.attempt, outcome)
+        if c.status != CAMPAIGN_CANCELLED and delay is not None:
+            due = now + delay
             series.retry_due = due
             self._pending[series.parent_id] = series
             c.pending_retries += 1
+            _grow(c, call.attempt + 1)
             c.retries_by_depth[call.attempt] += 1
             self._push(due, _RETRY, series)
         else:
@@ -249,6 +251,19 @@ class Evolution(Dialler):
         self.version += 1
         call.campaign.version += 1
 
+    def set_anomaly(self, kind: str, on: bool, campaign: Campaign | str | None = None) -> None:
+        """Switch one anomaly on or off for a campaign (all campaigns when None); switching
+        `leaked_slot` off gives the leaked slots back."""
+        for c in [self._resolve(campaign)] if campaign is not None else self.campaigns:
+            if on:
+                c.anomalies.add(kind)
+            else:
+                c.anomalies.discard(kind)
+        if kind == "leaked_slot" and not on and self.leaked:
+            self.in_flight -= self.leaked
+            self.leaked = 0
+            self._dispatch()
+
     def _on_retry_due(self, series: Series) -> None:
         if series.retry_due is None or series.retry_due != self.t:
             return  # cancelled with its campaign
@@ -260,3 +275,9 @@ class Evolution(Dialler):
         c.ready.append(call)
         self._mark(c)
         self._dispatch()
+
+
+def _grow(c: Campaign, depths: int) -> None:
+    """Room in the per-depth tallies for an attempt beyond the policy (`retry_extra`)."""
+    for tally in (c.retries_by_depth, c.attempted_by_depth):
+        tally.extend([0] * (depths + 1 - len(tally)))

@@ -106,6 +106,8 @@ class CampaignSpec:
     qualified_rate: float = 0.35
     agent: int = 0
     country_code: str = "+1"
+    anomalies: frozenset[str] = frozenset()
+    """Ways this campaign misbehaves from the start (`monitor.sim.anomalies`); none when clean."""
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,7 @@ class Campaign:
 
     __slots__ = (
         "agent_id",
+        "anomalies",
         "attempted_by_depth",
         "calls",
         "completed_leads",
@@ -167,6 +170,8 @@ class Campaign:
         self.index = index
         self.id = cid
         self.spec = spec
+        self.anomalies: set[str] = set(spec.anomalies)
+        """Switched on and off while the world runs (`World.set_anomaly`)."""
         self.name = name
         self.agent_id = ""
         self.from_number = ""

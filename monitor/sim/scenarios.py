@@ -192,6 +192,44 @@ def many200() -> ScenarioSpec:
     return many(200)
 
 
+def anomalies() -> ScenarioSpec:
+    """Every insight's anomaly, one campaign each, after an hour of history (issue 19).
+
+    20 slots for campaigns whose caps add up to 42, so dials queue; retry waits of 2-5 minutes
+    (10 for the early ones, so early is early) so an hour holds many series. "Long Calls" is
+    clean but sits at its cap of 2 with calls of ten minutes (`cap_blocked`); the rest each
+    bend one rule (`monitor.sim.anomalies`).
+    """
+    nah = _mix(0.25, 0.50, 0.10, 0.10, 0.05)
+    specs = (
+        CampaignSpec("Early Retries", 3000, 6, RetryConfig(3, 10), nah,
+                     anomalies=frozenset({"retry_early"})),
+        CampaignSpec("Late Retries", 3000, 6, RetryConfig(3, 2), nah, agent=1,
+                     anomalies=frozenset({"retry_late"})),
+        CampaignSpec("Missing Retries", 3000, 6, RetryConfig(3, 2), nah, agent=2,
+                     anomalies=frozenset({"retry_missing"})),
+        CampaignSpec("Extra Retries", 3000, 6, RetryConfig(1, 2), nah, agent=3,
+                     anomalies=frozenset({"retry_extra"})),
+        CampaignSpec("Failed Retried", 3000, 6, RetryConfig(2, 2),
+                     _mix(0.25, 0.30, 0.05, 0.10, 0.30),
+                     anomalies=frozenset({"retry_not_retryable"})),
+        CampaignSpec("Stuck Rings", 3000, 4, RetryConfig(1, 2), nah, agent=1,
+                     anomalies=frozenset({"stuck_call"})),
+        CampaignSpec("Slot Leak", 3000, 6, RetryConfig(1, 2), nah, agent=2,
+                     anomalies=frozenset({"leaked_slot"})),
+        CampaignSpec("Long Calls", 3000, 2, RetryConfig(0, 2), _mix(0.95, 0.05, 0, 0, 0),
+                     talk_median_s=600.0, agent=3),
+    )  # fmt: skip
+    return ScenarioSpec(
+        name="anomalies",
+        workspace_cap=20,
+        campaigns=specs,
+        warmup_s=3600.0,
+        queue_depth=5,
+        description="8 campaigns, each with one anomaly the insights find, an hour of history",
+    )
+
+
 SCENARIOS = {
     "small": small,
     "busy": busy,
@@ -199,6 +237,7 @@ SCENARIOS = {
     "many8": many8,
     "many50": many50,
     "many200": many200,
+    "anomalies": anomalies,
 }
 
 

@@ -105,6 +105,8 @@ class World(Evolution):
         self._by_id: dict[str, Call] = {}
         self._series: dict[str, Series] = {}
         self._pending: dict[str, Series] = {}
+        self.leaked = 0
+        """Workspace slots kept after their calls ended (the `leaked_slot` anomaly)."""
         self._rr: deque[Campaign] = deque()
         self._all = CallIndex()
         self.counts: dict[str, int] = {s: 0 for s in (*LIVE_STATUSES, *FINAL_STATUSES)}

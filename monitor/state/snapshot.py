@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from monitor.api.vocab import FINAL_STATUSES, IN_FLIGHT_STATUSES, OUTCOME_COLUMNS, CallStatus
 from monitor.state.calltime import call_clock, live_duration
 from monitor.state.derive import Timeline, TimelineRow, WaveBucket
+from monitor.state.insight_view import INSIGHT_KINDS, CampaignInsight, Insight, Insights
 from monitor.state.notes import read_words
 from monitor.state.records import CallRecord, RecordCache
 from monitor.state.store import ApiHealth, Store
@@ -70,6 +71,9 @@ class SnapshotData(BaseModel):
     """Every call the store knows (the command palette jumps to one by id)."""
     active_read: bool = False
     """A list of the calls in flight has been read: the first screen with data can paint."""
+    insights: Insights = Insights()
+    """What the insight rules found (issue 19): built with the rest of this part, only when
+    the store changed (the tracker writes its result there)."""
 
 
 class Selection(BaseModel):
@@ -163,6 +167,7 @@ def build_data(store: Store, *, now: datetime, mono: float, cap: int | None) -> 
         outcomes=outcomes,
         call_ids=tuple(store.calls),
         active_read=active is not None and active.fetched_at is not None,
+        insights=store.insights,
     )
 
 
@@ -236,6 +241,7 @@ def build_snapshot(
 
 __all__ = [
     "FINAL_STATUSES",
+    "INSIGHT_KINDS",
     "IN_FLIGHT_STATUSES",
     "OUTCOME_COLUMNS",
     "SCHEMA_VERSION",
@@ -244,10 +250,13 @@ __all__ = [
     "CallDetail",
     "CallRecord",
     "CallStatus",
+    "CampaignInsight",
     "CampaignRow",
     "ConcurrencyView",
     "Correction",
     "Focus",
+    "Insight",
+    "Insights",
     "MonitorSnapshot",
     "PaneStatus",
     "RecordCache",

@@ -20,6 +20,7 @@ from monitor.api.errors import ApiError
 from monitor.api.models import Call, Campaign, RetryHistory
 from monitor.api.pages import ReadNote
 from monitor.api.vocab import FINAL_STATUSES, IN_FLIGHT_STATUSES, CallStatus
+from monitor.state.insight_view import Insights
 from monitor.state.merge import merge_record
 from monitor.state.tally import Tally
 
@@ -130,6 +131,8 @@ class Store:
         none ever came. "Showing data from T" is this, never a poller's mere run."""
         self.tally = Tally()
         """Each campaign's counts, kept from the endings the pollers read (`tally`)."""
+        self.insights = Insights()
+        """What the insight rules found last (`monitor.state.insights`, issue 19)."""
         self.version = 0
         self._listeners: list[Callable[[int], None]] = []
         self._depth = 0
@@ -350,3 +353,9 @@ class Store:
         self.histories.move_to_end(history.call_id)
         while len(self.histories) > MAX_HISTORIES:
             self.histories.popitem(last=False)
+
+    def put_insights(self, insights: Insights) -> None:
+        """The insight tracker's latest result (a change notifies like any other write)."""
+        if insights != self.insights:
+            self.insights = insights
+            self._changed()

@@ -27,6 +27,10 @@ MARGIN = 1.5
 """How far past the campaign's p99 a call must be: p99 is crossed by 1 call in 100."""
 CEILING_S = {"dialing": 180.0, "in_progress": 3600.0}
 """Without enough samples: a ring of three minutes, a call of an hour."""
+FLOOR_S = {"dialing": 60.0, "in_progress": 1800.0}
+"""The least a campaign's own limit can be. Talk times have a long tail (lognormal-like): with
+a limit at p99 x 1.5, about one connected call in 700 crosses it, dozens a day at a busy desk,
+each a false alarm. A ring of a minute and a call of half an hour are never normal."""
 LEAK_HOLD_S = 300.0
 """Queued calls beside free slots this long before a leak is suspected (a poll or two of lag
 between a call ending and the next dial is normal)."""
@@ -50,7 +54,7 @@ class StuckCall:
     for_s: float
     limit_s: float
     basis: str
-    """`campaign p99` or `ceiling`: which rule set the limit."""
+    """`campaign p99`, `floor` or `ceiling`: which rule set the limit."""
 
 
 def p99(samples: Sequence[float]) -> float | None:
@@ -71,6 +75,8 @@ def limit_for(state: str, samples: Sequence[float]) -> tuple[float, str] | None:
         return ceiling, "ceiling"
     top = p99(samples)
     assert top is not None
+    if top * MARGIN < FLOOR_S[state]:
+        return FLOOR_S[state], "floor"
     return top * MARGIN, "campaign p99"
 
 

@@ -78,6 +78,8 @@ class CampaignRow:
     since_start: dict[str, int] | None = None
     correction: Correction | None = None
     """The last reconciliation that found a count off (API minus ours), if any."""
+    conformance: float | None = None
+    """Retry-policy conformance in percent (issue 19); None: no series checked."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +233,7 @@ def campaign_rows(store: Store, mono_now: float) -> tuple[CampaignRow, ...]:
                     {s: tally.since_start(s) for s in COUNTED_VALUES} if tally is not None else None
                 ),
                 correction=tally.corrections[-1] if tally and tally.corrections else None,
+                conformance=_conformance(store, cid),
             )
         )
     return tuple(rows)
@@ -376,3 +379,8 @@ __all__ = [
     "pane_status",
     "retry_config_for",
 ]
+
+
+def _conformance(store: Store, campaign_id: str) -> float | None:
+    found = store.insights.campaigns.get(campaign_id)
+    return None if found is None else found.conformance

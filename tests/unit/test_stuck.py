@@ -9,6 +9,7 @@ import pytest
 
 from monitor.state.stuck import (
     CEILING_S,
+    FLOOR_S,
     LEAK_HOLD_S,
     MIN_SAMPLES,
     LeakWatch,
@@ -39,22 +40,25 @@ def test_limit_is_the_ceiling_until_the_campaign_has_enough_samples() -> None:
     enough = [10.0] * (MIN_SAMPLES - 1) + [40.0]
     assert limit_for("dialing", enough) == (60.0, "campaign p99")  # 40 s x 1.5
     assert limit_for("queued", enough) is None
+    short = [10.0] * MIN_SAMPLES  # 15 s would cry wolf on a campaign of quick rings
+    assert limit_for("dialing", short) == (FLOOR_S["dialing"], "floor")
+    assert limit_for("in_progress", [60.0] * MIN_SAMPLES) == (FLOOR_S["in_progress"], "floor")
 
 
 def test_a_call_past_its_campaigns_p99_is_stuck_and_one_at_it_is_not() -> None:
-    talks = [float(s) for s in range(60, 160)]  # p99 = 158 s -> limit 237 s
+    talks = [float(s) for s in range(1260, 1360)]  # p99 = 1358 s -> limit 2037 s
     samples = {("cmp_a", "in_progress"): talks}
     calls = [
-        LiveCall("call_at", "cmp_a", "in_progress", later(-237)),
-        LiveCall("call_past", "cmp_a", "in_progress", later(-238)),
-        LiveCall("call_other", "cmp_b", "in_progress", later(-238)),  # no samples: ceiling
+        LiveCall("call_at", "cmp_a", "in_progress", later(-2037)),
+        LiveCall("call_past", "cmp_a", "in_progress", later(-2038)),
+        LiveCall("call_other", "cmp_b", "in_progress", later(-2038)),  # no samples: ceiling
         LiveCall("call_unknown", "cmp_a", "in_progress", None),
     ]
     (stuck,) = stuck_calls(calls, samples, T0)
     assert (stuck.call_id, stuck.for_s, stuck.limit_s, stuck.basis) == (
         "call_past",
-        238.0,
-        237.0,
+        2038.0,
+        2037.0,
         "campaign p99",
     )
 

@@ -18,6 +18,7 @@ from textual.widgets import Static
 from monitor.display import to_display
 from monitor.state.snapshot import OUTCOME_COLUMNS, CallStatus, CampaignRow, MonitorSnapshot
 from monitor.ui.format import count, rate, span
+from monitor.ui.insight_words import insight_lines, offenders
 from monitor.ui.screens.base import Frame, LiveScreen
 from monitor.ui.widgets.campaign_calls import CampaignCallsTable
 from monitor.ui.widgets.live_table import LiveTable
@@ -88,6 +89,13 @@ class CampaignScreen(LiveScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
+            "i",
+            "next_offender",
+            "Offenders",
+            id="next_offender",
+            tooltip="Open the next call an insight is about (retry conformance, stuck)",
+        ),
+        Binding(
             "o",
             "cycle_outcome",
             "Outcome",
@@ -109,6 +117,8 @@ class CampaignScreen(LiveScreen):
         self.campaign_name: str | None = None
         self._summary_plain = ""
         self._switched = False
+        self._offenders: list[str | None] = []
+        self._offender_turn = 0
 
     def compose_body(self) -> Iterable[Widget]:
         yield Pane(
@@ -166,6 +176,8 @@ class CampaignScreen(LiveScreen):
             self.campaign_name = row.name
             self.update_crumb()
         summary = campaign_summary(row, self.campaign_id)
+        summary.append_text(insight_lines(snap.data.insights, self.campaign_id, self.size.width))
+        self._offenders = [i.call_id for i in offenders(snap.data.insights, self.campaign_id)]
         if summary.plain != self._summary_plain:
             self._summary_plain = summary.plain
             self.query_one("#campaign-summary", Static).update(summary)
@@ -182,6 +194,16 @@ class CampaignScreen(LiveScreen):
             self.calls.expire_flash(frame.mono)
             self.calls.tick(frame.now)
         super().tick(frame)
+
+    def action_next_offender(self) -> None:
+        """Open the next call an insight is about (its timeline shows the retries)."""
+        calls = [c for c in self._offenders if c]
+        if not calls:
+            self.notify("No offending calls in this campaign (yet).", timeout=3)
+            return
+        call_id = calls[self._offender_turn % len(calls)]
+        self._offender_turn += 1
+        self.monitor.open_call(call_id)
 
     def action_cycle_outcome(self) -> None:
         # The highlighted call stays highlighted (and scrolled into view) if it has the

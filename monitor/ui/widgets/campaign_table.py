@@ -74,6 +74,8 @@ class CampaignTable(LiveTable[CampaignRow]):
         # Calls placed (the call logs' total), never the contact list's size (API sheet 3.8).
         ColumnSpec("total", "calls", 5, 7, right=True, optional=5),
         ColumnSpec("cap", "max", 4, 5, right=True, optional=6),
+        # Retry-policy conformance (issue 19): the campaign screen lists the offenders.
+        ColumnSpec("conformance", "retry", 5, 5, right=True, optional=7),
     )
 
     def specs(self) -> Sequence[ColumnSpec]:
@@ -181,6 +183,11 @@ class CampaignTable(LiveTable[CampaignRow]):
                     out.append(plain(count(item.total).rjust(w), w, muted))
             elif key == "cap":
                 out.append(plain(count(item.max_concurrent).rjust(w), w, muted))
+            elif key == "conformance":
+                pct = item.conformance
+                word = "–" if pct is None else f"{pct:.0f}%"
+                bad = pct is not None and pct < 100
+                out.append(plain(word.rjust(w), w, self.style_of("warn") if bad else muted))
         return tuple(out)
 
     def search_text(self, item: CampaignRow) -> str:

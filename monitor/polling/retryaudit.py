@@ -1,0 +1,186 @@
+"""The insights' pollers (issue 19): the tick that feeds the insight tracker (no request) and the
+retry audit, the one reader the insights add.
+
+The audit reads, at the lowest priority, `AUDIT_PER_MIN` retry histories a minute at most:
+first the series of retries that ended lately (a retry shows early, late, extra and
+not-retryable attempts), round-robin over campaigns, newest first; then series whose last
+attempt was retryable, once their retry is overdue by the tolerance (a missing retry). It never
+reads a series twice for the same attempt. What it reads goes into the store's retry
+histories, where the tracker holds them against the campaign's policy.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol
+
+from monitor.api.client import DialNexaClient
+from monitor.api.errors import ApiError, NotFound
+from monitor.api.vocab import FINAL_STATUSES
+from monitor.config import Settings
+from monitor.polling.fetch import Routes, fetch_retry_history
+from monitor.polling.scheduler import Job
+from monitor.state.calldetail import retry_config_for
+from monitor.state.calltime import seconds_between, shifted
+from monitor.state.conformance import retries_allowed
+from monitor.state.insights import InsightTracker
+from monitor.state.store import Store
+
+AUDIT_PER_MIN = 3
+"""Retry histories read a minute for the insights: the whole of their request cost."""
+AUDIT_S = 60.0 / AUDIT_PER_MIN
+TICK_S = 5.0
+"""How often the tracker looks at the store (no request: it reads what the sweeps wrote)."""
+REMEMBERED = 4096
+"""Calls the audit remembers having read (an LRU: flat in calls)."""
+RECHECK_MARGIN_S = 60.0
+"""Read a series whose retry is due this long after it would count as missing."""
+ONE_SHOT_READS = 8
+"""`snapshot`'s one round reads this many series at once (no minute to spread them over)."""
+
+
+class EngineParts(Protocol):
+    """What the audit needs of the engine that wires it."""
+
+    client: DialNexaClient
+    routes: Routes
+    store: Store
+    settings: Settings
+
+    def api_now(self) -> datetime: ...
+
+
+class RetryAudit:
+    """The `audit` poller and the insight tick."""
+
+    def __init__(
+        self,
+        client: DialNexaClient,
+        routes: Routes,
+        store: Store,
+        api_now: Callable[[], datetime],
+        settings: Settings,
+        *,
+        one_shot: bool = False,
+    ) -> None:
+        self.client = client
+        self.routes = routes
+        self.store = store
+        self.api_now = api_now
+        self.settings = settings
+        self.one_shot = one_shot
+        self.tracker = InsightTracker()
+        self._read: OrderedDict[str, None] = OrderedDict()
+        """Calls whose series was read with them in it (early, late, extra, not retryable)."""
+        self._overdue_read: OrderedDict[str, None] = OrderedDict()
+        """Calls whose series was read once their retry was overdue (missing)."""
+        self._turn = 0
+        self.reads = 0
+
+    @classmethod
+    def of(cls, engine: EngineParts, one_shot: bool) -> RetryAudit:
+        return cls(
+            engine.client,
+            engine.routes,
+            engine.store,
+            engine.api_now,
+            engine.settings,
+            one_shot=one_shot,
+        )
+
+    def tick(self, mono: float) -> None:
+        self.tracker.observe(self.store, self.api_now(), mono, self.settings.concurrency_cap)
+
+    def _remember(self, seen: OrderedDict[str, None], call_id: str) -> None:
+        seen[call_id] = None
+        seen.move_to_end(call_id)
+        while len(seen) > REMEMBERED:
+            seen.popitem(last=False)
+
+    def pick(self, now: datetime) -> tuple[str, OrderedDict[str, None]] | None:
+        """The call whose series to read next, and the memory it goes in; None when nothing
+        is worth a request."""
+        retries: dict[str, list[tuple[float, str]]] = {}
+        overdue: list[tuple[float, str]] = []
+        late_s = self.tracker.tolerance.late_s
+        for cid, tracked in self.store.calls.items():
+            call = tracked.call
+            if call.status not in FINAL_STATUSES or not call.campaign_id:
+                continue
+            config = retry_config_for(self.store, call)
+            if config is None or config.max_retries is None:
+                continue
+            ended = call.ended_at or call.created_at
+            age = seconds_between(ended, now)
+            if age is None or age > 3600:
+                continue
+            if f"retries/{call.retry_group_id or cid}" in self.store.freshness:
+                continue  # the selected call's poller reads this series (and its errors)
+            attempt = call.attempt or 1
+            retry = attempt > 1 or call.retry_group_id not in (None, cid)
+            if retry and cid not in self._read:
+                retries.setdefault(call.campaign_id, []).append((age, cid))
+            if (
+                cid not in self._overdue_read
+                and config.wait_minutes is not None
+                and retries_allowed(config, call.status)
+                and attempt <= config.max_retries
+            ):
+                due = shifted(ended, minutes=config.wait_minutes)
+                over = seconds_between(due, now)
+                if over is not None and over > late_s + RECHECK_MARGIN_S:
+                    overdue.append((over, cid))
+        self._turn += 1
+        # Turn about: an overdue series, then a retry (round-robin over campaigns), so a
+        # campaign that never retries cannot starve the others' checks, nor they its.
+        if overdue and (self._turn % 2 == 0 or not retries):
+            return min(overdue)[1], self._overdue_read
+        if retries:
+            camps = sorted(retries)
+            camp = camps[(self._turn // 2) % len(camps)]
+            return min(retries[camp])[1], self._read
+        return None
+
+    async def poll(self, job: Job) -> bool:
+        return await self._read_one()
+
+    async def read_now(self, room: Callable[[], bool]) -> int:
+        """`snapshot`'s round: up to `ONE_SHOT_READS` series at once, after the lists were
+        read (a job's run comes before the endings are in), while the budget has `room`
+        without waiting (a snapshot is not slowed for its insights); an error ends it (best
+        effort: the insights are what could be read). Returns the reads made."""
+        before = self.reads
+        for _ in range(ONE_SHOT_READS):
+            if not room():
+                break
+            try:
+                if not await self._read_one():
+                    break
+            except ApiError:
+                break
+        return self.reads - before
+
+    async def _read_one(self) -> bool:
+        picked = self.pick(self.api_now())
+        if picked is None:
+            return False
+        cid, seen = picked
+        self._remember(seen, cid)
+        tracked = self.store.calls.get(cid)
+        if tracked is None:
+            return False
+        try:
+            history = await fetch_retry_history(self.client, self.routes, tracked.call)
+        except NotFound:
+            return False
+        self.reads += 1
+        self.tracker.note_read(history.call_id, self.api_now())
+        before = self.store.histories.get(history.call_id)
+        self.store.put_history(history)
+        # Its attempts are read with it: none is read again for what it already shows.
+        for attempt in history.attempts:
+            if attempt.call_id:
+                self._remember(self._read, attempt.call_id)
+        return before != history

@@ -1,0 +1,304 @@
+"""The insight tracker (issue 19): feeds the pure rules (`conformance`, `stuck`, `idle`) from
+what the store already holds, and writes their result to the store as one `Insights` value.
+
+It makes no request. Once per active sweep (`observe`) it scans the store once: it notes when
+each call in flight entered its state (as the monitor saw it: a sweep's lag, never more), takes
+the seconds a call spent in a state when it leaves it as a sample of its campaign (a bounded
+ring per campaign and state: flat in calls), counts the dials of the minute, watches for queued
+calls beside free slots, and closes each minute's facts per campaign (an hour kept). Retry
+conformance reads the retry histories in the store (the selected call's, and the slow
+background audit's: `monitor.polling.retryaudit`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, OrderedDict, deque
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from monitor.api.models import Call
+from monitor.api.vocab import CallStatus, ContainerStatus
+from monitor.state.calldetail import retry_config_for
+from monitor.state.calltime import seconds_between
+from monitor.state.conformance import Tolerance, campaign_conformance, check_series
+from monitor.state.idle import IDLE_REASONS, MinuteFacts, idle_minutes, reason
+from monitor.state.insight_view import CampaignInsight, Insight, Insights
+from monitor.state.store import Store
+from monitor.state.stuck import LeakWatch, LiveCall, stuck_calls
+
+SAMPLES = 200
+"""Finished samples kept per campaign and state (the p99 of the last 200)."""
+MINUTES = 60
+"""Minutes of idle facts kept per campaign: the last hour."""
+CAP_RUN = 3
+"""Minutes in a row blocked at a cap before `cap_blocked` is an insight: one blocked minute
+is a busy campaign doing its job."""
+TOLERANCE = Tolerance()
+READS_KEPT = 1024
+_NEVER = datetime(1970, 1, 1, tzinfo=UTC)
+"""The read time of a history whose read time is not known: no retry is missing as of then."""
+_HELD = (ContainerStatus.PAUSED, ContainerStatus.CANCELLED, ContainerStatus.COMPLETED)
+_WAITING = ("retry_late", "retry_missing")
+"""Findings a held campaign is excused: its retries wait for it, by design."""
+_LIVE = {CallStatus.DIALING: "dialing", CallStatus.IN_PROGRESS: "in_progress"}
+_LETTER = {r: r[0] for r in IDLE_REASONS} | {"unknown": "?", "unexplained": "x"}
+
+
+@dataclass(slots=True)
+class _Entry:
+    state: str
+    since: datetime
+    campaign_id: str | None
+
+
+class InsightTracker:
+    """Feeds the rules; `observe` once per active sweep, the result put on the store."""
+
+    def __init__(self, tolerance: Tolerance = TOLERANCE) -> None:
+        self.tolerance = tolerance
+        self._live: dict[str, _Entry] = {}
+        self._samples: dict[tuple[str | None, str], deque[float]] = {}
+        self._leak = LeakWatch()
+        self._minutes: dict[str, deque[MinuteFacts | None]] = {}
+        self._minute: datetime | None = None
+        self._dialled: Counter[str] = Counter()
+        self._last_mono: float | None = None
+        self.read_at: OrderedDict[str, datetime] = OrderedDict()
+        """When (API clock) each series was read: a missing retry is judged as of its read,
+        never against a history that has aged since (the retry may have come after it)."""
+
+    def note_read(self, series_id: str, at: datetime) -> None:
+        self.read_at[series_id] = at
+        self.read_at.move_to_end(series_id)
+        while len(self.read_at) > READS_KEPT:
+            self.read_at.popitem(last=False)
+
+    def samples(self, campaign_id: str | None, state: str) -> tuple[float, ...]:
+        return tuple(self._samples.get((campaign_id, state), ()))
+
+    def observe(self, store: Store, now: datetime, mono: float, cap: int | None) -> Insights:
+        """One sweep's worth of facts; returns (and puts on the store) the insights."""
+        in_flight: Counter[str] = Counter()
+        queued: Counter[str] = Counter()
+        total = 0
+        seen: set[str] = set()
+        since_mono = self._last_mono
+        for cid, tracked in store.calls.items():
+            call = tracked.call
+            camp = call.campaign_id
+            if tracked.ended_seen is None:
+                state = _LIVE.get(call.status)
+                if state is not None:
+                    total += 1
+                    seen.add(cid)
+                    if camp:
+                        in_flight[camp] += 1
+                    self._enter(cid, state, camp, now)
+                elif call.status is CallStatus.QUEUED and camp:
+                    queued[camp] += 1
+            elif (
+                cid not in self._live
+                and since_mono is not None
+                and tracked.ended_seen > since_mono
+                and camp
+                and call.status is not CallStatus.CANCELLED
+            ):
+                self._dialled[camp] += 1  # placed and ended between two sweeps
+        for cid in [c for c in self._live if c not in seen]:
+            self._leave(cid, store.calls.get(cid), now)
+        self._last_mono = mono
+        self._watch_leak(store, now, total, queued, in_flight, cap)
+        self._close_minute(store, now, in_flight, queued, total, cap)
+        result = self.result(store, now)
+        store.put_insights(result)
+        return result
+
+    # -- feeding ---------------------------------------------------------------------------
+
+    def _enter(self, cid: str, state: str, camp: str | None, now: datetime) -> None:
+        entry = self._live.get(cid)
+        if entry is None:
+            self._live[cid] = _Entry(state, now, camp)
+            if camp:
+                self._dialled[camp] += 1
+        elif entry.state != state:
+            self._sample(entry, now, None)
+            self._live[cid] = _Entry(state, now, camp or entry.campaign_id)
+
+    def _leave(self, cid: str, tracked: object, now: datetime) -> None:
+        entry = self._live.pop(cid)
+        call = getattr(tracked, "call", None)
+        self._sample(entry, now, call if isinstance(call, Call) else None)
+
+    def _sample(self, entry: _Entry, now: datetime, call: Call | None) -> None:
+        spent = seconds_between(entry.since, now)
+        if entry.state == "in_progress" and call is not None and call.duration_s is not None:
+            spent = float(call.duration_s)  # the API's own talk time beats a sweep's lag
+        if spent is None or spent < 0:
+            return
+        ring = self._samples.setdefault((entry.campaign_id, entry.state), deque(maxlen=SAMPLES))
+        ring.append(spent)
+
+    def _running_queued(self, store: Store, queued: Counter[str], in_flight: Counter[str]) -> int:
+        """Queued calls of running campaigns below their own cap: they wait for a workspace slot."""
+        n = 0
+        for camp, count in queued.items():
+            state = store.campaigns.get(camp)
+            if state is None or not _dialling(state.campaign.status, in_flight[camp]):
+                continue
+            own = state.campaign.max_concurrent_calls
+            if own is not None and in_flight[camp] >= own:
+                continue
+            n += count
+        return n
+
+    def _watch_leak(
+        self,
+        store: Store,
+        now: datetime,
+        total: int,
+        queued: Counter[str],
+        in_flight: Counter[str],
+        cap: int | None,
+    ) -> None:
+        known = "active" in store.freshness and "queued" in store.freshness
+        waiting = self._running_queued(store, queued, in_flight) if known else None
+        self._leak = self._leak.observe(now, total if known else None, waiting, cap)
+
+    def _close_minute(
+        self,
+        store: Store,
+        now: datetime,
+        in_flight: Counter[str],
+        queued: Counter[str],
+        total: int,
+        cap: int | None,
+    ) -> None:
+        start = now.replace(second=0, microsecond=0)
+        if self._minute is None:
+            self._minute = start  # the dials seen so far are this minute's
+            return
+        if start <= self._minute:
+            return
+        queued_known = "queued" in store.freshness
+        for camp, state in store.campaigns.items():
+            c = state.campaign
+            done = c.status in (ContainerStatus.COMPLETED, ContainerStatus.CANCELLED)
+            if done or not _dialling(c.status, in_flight[camp], paused_too=True):
+                # Not dialling by its own state (ended, or not started): never the cap's doing.
+                facts = MinuteFacts(dialled=self._dialled[camp], in_flight=in_flight[camp],
+                                    status=c.status.value, in_window=False if not done else None,
+                                    queued=0, retries_pending=0)  # fmt: skip
+            else:
+                facts = MinuteFacts(
+                    dialled=self._dialled[camp],
+                    in_flight=in_flight[camp],
+                    status=c.status.value if c.status is not ContainerStatus.UNKNOWN else None,
+                    campaign_cap=c.max_concurrent_calls,
+                    workspace_in_flight=total,
+                    workspace_cap=cap,
+                    queued=queued[camp] if queued_known else None,
+                    retries_pending=None,
+                )
+            ring = self._minutes.setdefault(camp, deque(maxlen=MINUTES))
+            # Minutes the monitor did not see (a gap) are not known, never a reason.
+            gap = int((start - self._minute).total_seconds() // 60) - 1
+            for _ in range(min(gap, MINUTES)):
+                ring.append(None)
+            ring.append(facts)
+        for camp in [c for c in self._minutes if c not in store.campaigns]:
+            del self._minutes[camp]
+        self._minute = start
+        self._dialled.clear()
+
+    def _excused(self, store: Store) -> set[str]:
+        """Campaigns whose retries wait by design: paused (now or within the hour kept), or
+        ended (a cancelled campaign drops its pending retries, API sheet section 6)."""
+        out = set()
+        for camp, state in store.campaigns.items():
+            if state.campaign.status in _HELD or any(
+                m is not None and m.status == "paused" for m in self._minutes.get(camp, ())
+            ):
+                out.add(camp)
+        return out
+
+    # -- the result ------------------------------------------------------------------------
+
+    def result(self, store: Store, now: datetime) -> Insights:
+        items: list[Insight] = []
+        excused = self._excused(store)
+        per_campaign: dict[str, list[tuple[object, ...] | None]] = {}
+        for history in store.histories.values():
+            tracked = store.calls.get(history.call_id) or next(
+                (store.calls[a.call_id] for a in history.attempts if a.call_id in store.calls),
+                None,
+            )
+            if tracked is None:
+                continue
+            call = tracked.call
+            config = retry_config_for(store, call)
+            as_of = self.read_at.get(history.call_id, _NEVER)
+            found = check_series(history, config, as_of, self.tolerance)
+            if found and call.campaign_id in excused:
+                found = tuple(f for f in found if f.kind not in _WAITING)
+            if call.campaign_id:
+                per_campaign.setdefault(call.campaign_id, []).append(found)
+            for f in found or ():
+                items.append(Insight(kind=f.kind, campaign_id=call.campaign_id,
+                                     call_id=f.call_id, since=f.since,
+                                     detail=f.detail))  # fmt: skip
+        live = [LiveCall(cid, e.campaign_id, e.state, e.since) for cid, e in self._live.items()]
+        for s in stuck_calls(live, self._samples, now):
+            detail = f"{s.state} for {round(s.for_s)} s (limit {round(s.limit_s)} s, {s.basis})"
+            since = self._live[s.call_id].since
+            items.append(Insight(kind="stuck_call", campaign_id=s.campaign_id,
+                                 call_id=s.call_id, since=since, detail=detail))  # fmt: skip
+        if self._leak.suspected(now):
+            items.append(Insight(kind="leaked_slot", since=self._leak.since,
+                                 detail="calls queued beside free slots"))  # fmt: skip
+        campaigns: dict[str, CampaignInsight] = {}
+        for camp in store.campaigns:
+            minutes = self._minutes.get(camp, deque())
+            blocked = _blocked_run(minutes)
+            if blocked >= CAP_RUN:
+                items.append(Insight(
+                    kind="cap_blocked", campaign_id=camp,
+                    since=(self._minute or now) - timedelta(minutes=blocked),
+                    detail=f"{blocked} min at its concurrency cap without a dial",
+                ))  # fmt: skip
+            conf = campaign_conformance(per_campaign.get(camp, ()))  # type: ignore[arg-type]
+            campaigns[camp] = CampaignInsight(
+                conformance=conf.percent,
+                checked=conf.checked,
+                unknown=conf.unknown,
+                kinds=conf.kinds,
+                idle_minutes=idle_minutes(m for m in minutes if m is not None),
+                idle_bar="".join(_letter(m) for m in minutes),
+            )
+        items.sort(key=lambda i: (i.kind, i.campaign_id or "", i.call_id or ""))
+        return Insights(items=tuple(items), campaigns=campaigns)
+
+
+def _dialling(status: ContainerStatus, in_flight: int, *, paused_too: bool = False) -> bool:
+    """Whether the campaign is one that dials: running, or said to be waiting (some APIs say
+    `active`, read as waiting) while its calls are in flight; paused ones when asked."""
+    if status is ContainerStatus.RUNNING or (paused_too and status is ContainerStatus.PAUSED):
+        return True
+    return status in (ContainerStatus.WAITING, ContainerStatus.UNKNOWN) and in_flight > 0
+
+
+def _blocked_run(minutes: deque[MinuteFacts | None]) -> int:
+    """The trailing run of minutes blocked at a cap."""
+    run = 0
+    for m in reversed(minutes):
+        if m is None or reason(m) != "cap_blocked" or not m.queued:  # blocked: calls wait
+            break
+        run += 1
+    return run
+
+
+def _letter(m: MinuteFacts | None) -> str:
+    if m is None:
+        return "?"
+    r = reason(m)
+    return "." if r is None else _LETTER[r]
