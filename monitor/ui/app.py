@@ -38,6 +38,7 @@ from monitor.feeds.base import Feed
 from monitor.state.snapshot import MonitorSnapshot
 from monitor.ui.commands import JumpProvider
 from monitor.ui.crash import crash_report
+from monitor.ui.driver import QuickEscapeApp
 from monitor.ui.exporting import ExportingApp
 from monitor.ui.messages import FeedChanged
 from monitor.ui.navigation import screen_going_away
@@ -67,7 +68,7 @@ FIRST_FRAME_WAIT_S = 0.5
 data instead of an empty layout, a restyled one and then the data (~30 KB at 80x24 before)."""
 
 
-class MonitorApp(ExportingApp):
+class MonitorApp(QuickEscapeApp, ExportingApp):
     """The live monitor."""
 
     TITLE = "DialNexa Monitor"
