@@ -247,6 +247,11 @@ class Engine:
     def selected_call_id(self) -> str | None:
         return self._selected.call_id
 
+    def looked_at(self) -> tuple[str, ...]:
+        """The calls viewers look at: the selected one and a relay's watched ones."""
+        selected = self.selected_call_id
+        return (selected, *self.watched_calls) if selected else self.watched_calls
+
     @property
     def focused_campaign_id(self) -> str | None:
         return self.counts.focused

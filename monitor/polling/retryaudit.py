@@ -51,6 +51,8 @@ class EngineParts(Protocol):
 
     def api_now(self) -> datetime: ...
 
+    def looked_at(self) -> tuple[str, ...]: ...
+
 
 class RetryAudit:
     """The `audit` poller and the insight tick."""
@@ -64,8 +66,12 @@ class RetryAudit:
         settings: Settings,
         *,
         one_shot: bool = False,
+        looked_at: Callable[[], tuple[str, ...]] = tuple,
     ) -> None:
         self.client = client
+        self.looked_at = looked_at
+        """The calls viewers look at: their series are their own pollers' (errors included),
+        never read here too (one request for one URL, FAULTS N14)."""
         self.routes = routes
         self.store = store
         self.api_now = api_now
@@ -88,6 +94,7 @@ class RetryAudit:
             engine.api_now,
             engine.settings,
             one_shot=one_shot,
+            looked_at=engine.looked_at,
         )
 
     def tick(self, mono: float) -> None:
@@ -105,6 +112,10 @@ class RetryAudit:
         retries: dict[str, list[tuple[float, str]]] = {}
         overdue: list[tuple[float, str]] = []
         late_s = self.tracker.tolerance.late_s
+        watched = set()
+        for looked in self.looked_at():
+            seen = self.store.calls.get(looked)
+            watched.add(seen.call.retry_group_id or looked if seen is not None else looked)
         for cid, tracked in self.store.calls.items():
             call = tracked.call
             if call.status not in FINAL_STATUSES or not call.campaign_id:
@@ -116,7 +127,8 @@ class RetryAudit:
             age = seconds_between(ended, now)
             if age is None or age > 3600:
                 continue
-            if f"retries/{call.retry_group_id or cid}" in self.store.freshness:
+            series = call.retry_group_id or cid
+            if series in watched or f"retries/{series}" in self.store.freshness:
                 continue  # the selected call's poller reads this series (and its errors)
             attempt = call.attempt or 1
             retry = attempt > 1 or call.retry_group_id not in (None, cid)

@@ -85,7 +85,8 @@ class ScreenSwitchingApp(App[int]):
         hold, self._hold = self._hold, None
         if hold is not None:
             hold.close()
-            self.screen.refresh()
+            if self.screen_stack:  # the hold's timer can fire while the app shuts down
+                self.screen.refresh()
 
     # -- navigation ---------------------------------------------------------------------------
 
