@@ -161,3 +161,41 @@ def test_campaign_conformance_counts_checked_series_only() -> None:
     assert result.percent == 50.0
     assert campaign_conformance([None, None]).percent is None
     assert campaign_conformance([]).percent is None
+
+
+def test_every_finding_is_exact_and_one_series_can_have_several() -> None:
+    history = series(
+        row(1, "failed", at(0)),
+        row(2, "busy", at(10)),  # failed is never retried
+        row(3, "busy", at(20)),  # 600 s early against busy's 30 min wait
+        row(4, "busy", at(80)),  # 1200 s late
+        row(5, "busy", at(110, 30)),  # past max_retries + 1 (and on time)
+    )
+    assert check_series(history, POLICY, at(200)) == (
+        Finding("retry_not_retryable", "call_p1", 2, at(10), "failed is not retried"),
+        Finding("retry_early", "call_p1", 3, at(20), "1200 s before its 30 min wait ended"),
+        Finding("retry_late", "call_p1", 4, at(80), "1800 s after its 30 min wait ended"),
+        Finding("retry_extra", "call_p1", 5, at(110, 30), "attempt 5 of at most 4"),
+    )
+
+
+def test_without_an_end_time_the_wait_runs_from_placed_plus_connected_seconds() -> None:
+    talked = row(1, "busy", at(0), duration_sec=120)
+    (early,) = check_series(series(talked, row(2, "busy", at(30))), POLICY, at(31)) or ()
+    assert (early.kind, early.detail) == ("retry_early", "120 s before its 30 min wait ended")
+    assert check_series(series(talked, row(2, "busy", at(32))), POLICY, at(33)) == ()
+
+
+def test_a_missing_retry_needs_a_known_wait_and_is_exact() -> None:
+    no_wait = RetryConfig.model_validate({"max_retries": 3})
+    assert check_series(series(row(1, "no_answer", at(0))), no_wait, at(600)) == ()
+    (missing,) = check_series(series(row(1, "busy", at(0))), POLICY, at(45)) or ()
+    assert missing == Finding(
+        "retry_missing", "call_p1", 2, at(40), "attempt 2 due 900 s ago after busy"
+    )
+
+
+def test_policy_unknown_series_are_counted_apart() -> None:
+    result = campaign_conformance([None, None, ()])
+    assert (result.checked, result.conforming, result.unknown, result.kinds) == (1, 1, 2, {})
+    assert result.percent == 100.0

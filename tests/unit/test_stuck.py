@@ -96,3 +96,29 @@ def test_a_full_cap_an_empty_queue_or_an_unknown_ends_the_run(
     watch = LeakWatch(T0).observe(later(100), in_flight=in_flight, queued=queued, cap=cap)
     assert watch == LeakWatch()
     assert not watch.suspected(later(10_000))
+
+
+def test_a_call_with_an_unknown_state_time_or_state_is_skipped_not_the_end_of_the_list() -> None:
+    calls = [
+        LiveCall("call_unknown", None, "dialing", None),
+        LiveCall("call_queued", None, "queued", later(-99_999)),
+        LiveCall("call_ring", "cmp_a", "dialing", later(-181)),
+    ]
+    (stuck,) = stuck_calls(calls, {}, T0)
+    assert (stuck.call_id, stuck.campaign_id, stuck.state, stuck.for_s, stuck.limit_s) == (
+        "call_ring",
+        "cmp_a",
+        "dialing",
+        181.0,
+        CEILING_S["dialing"],
+    )
+
+
+def test_a_leak_run_keeps_its_start_and_a_new_run_starts_anew() -> None:
+    watch = LeakWatch().observe(T0, in_flight=9, queued=1, cap=10)
+    watch = watch.observe(later(60), in_flight=9, queued=1, cap=10)
+    assert watch.since == T0
+    ended = watch.observe(later(120), in_flight=10, queued=1, cap=10)
+    assert ended.since is None
+    again = ended.observe(later(180), in_flight=0, queued=3, cap=10)
+    assert again.since == later(180)
