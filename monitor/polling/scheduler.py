@@ -113,12 +113,9 @@ class Scheduler:
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()
         self._waiting: Counter[int] = Counter()
-        # When each job's last request went out, kept after the job is dropped: a call left
-        # and opened again while its answer is still on the wire (Esc, Enter on a slow API)
-        # must not ask for the same thing again within a second (FAULTS N18, R3).
-        self._last_sent: dict[str, float] = {}
         self._target_sent: dict[str, float] = {}
-        """When each request (path and query) last went out (`gate`)."""
+        """When each request (path and query) last went out: `gate` keeps the same request
+        from going out twice within a second, also for a job dropped and added again."""
         self._recovered = False
         """The API answered again after failing: pollers that were failing go again now."""
         self._chores: list[Chore] = []
@@ -134,13 +131,12 @@ class Scheduler:
         *,
         cap_s: float | None = None,
     ) -> Job:
-        """The job under `key`, added if new (due at once, or a second after its last request)."""
+        """The job under `key`, added if new (due at once; the gate keeps the floor)."""
         job = self.jobs.get(key)
         if job is None:
             now = self.clock.monotonic()
             cadence = Cadence(base_s=base_s, cap_s=cap_s or max(base_s, self.max_backoff_s))
-            due = max(now, self._last_sent.get(key, -1e9) + FLOOR_S)
-            job = Job(key, priority, cadence, poll, due=due)
+            job = Job(key, priority, cadence, poll, due=now)
             self.jobs[key] = job
         job.priority = priority
         return job
@@ -150,10 +146,6 @@ class Scheduler:
         if job is not None and job.task is not None:
             job.task.cancel()
         self.store.freshness.pop(key, None)
-        if len(self._last_sent) > 256:
-            # Only the last second matters; the selections of a long day must not pile up.
-            horizon = self.clock.monotonic() - FLOOR_S
-            self._last_sent = {k: t for k, t in self._last_sent.items() if t > horizon}
 
     def every(self, seconds: float, chore: Callable[[float], None]) -> None:
         """Run `chore(now)` from the loop every `seconds` (first after `seconds`)."""
@@ -246,8 +238,6 @@ class Scheduler:
             higher_waiting = any(n for p, n in self._waiting.items() if p < priority)
             if not higher_waiting and self.budget.take(now, priority):
                 SENT_AT.set(now)
-                if job is not None:
-                    self._last_sent[job.key] = now
                 self._target_sent[target] = now
                 if len(self._target_sent) > 1024:
                     # Only the last second matters: a day of distinct pages must not pile up.
