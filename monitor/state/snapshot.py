@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from monitor.api.vocab import FINAL_STATUSES, IN_FLIGHT_STATUSES, OUTCOME_COLUMNS, CallStatus
-from monitor.state.calltime import call_clock, live_duration
+from monitor.state.calltime import CallClock, call_clock, live_duration
 from monitor.state.derive import Timeline, TimelineRow, WaveBucket
 from monitor.state.insight_view import INSIGHT_KINDS, CampaignInsight, Insight, Insights
 from monitor.state.notes import read_words
@@ -247,6 +247,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "ActiveCallRow",
     "ApiHealth",
+    "CallClock",
     "CallDetail",
     "CallRecord",
     "CallStatus",

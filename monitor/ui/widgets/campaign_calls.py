@@ -11,7 +11,13 @@ from rich.style import Style
 from rich.text import Text
 
 from monitor.display import sanitize
-from monitor.state.snapshot import FINAL_STATUSES, CallRecord, CallStatus, call_clock
+from monitor.state.snapshot import (
+    FINAL_STATUSES,
+    CallClock,
+    CallRecord,
+    CallStatus,
+    call_clock,
+)
 from monitor.ui.format import (
     DASH,
     cell,
@@ -120,19 +126,25 @@ class CampaignCallsTable(LiveTable[CallRecord]):
         """The call's one duration (`calltime.call_clock`): ticking since placed while it is
         in flight, the API's connected seconds once ended, `–` while queued (not dialled)."""
         width = next((c.width for c in self.columns_now if c.key == "dur"), 5)
-        live = self.now is not None and item.status is not CallStatus.QUEUED
-        if live and self.now is not None and call_clock(item, self.now).flagged:
+        clock = self._clock(item)
+        if clock is not None and clock.flagged:
             return plain("?!".rjust(width), width, self.style_of("warn"))
-        return plain(clock_duration(self.shown_seconds(item)).rjust(width), width)
+        return plain(clock_duration(self._seconds(item, clock)).rjust(width), width)
 
-    def shown_seconds(self, item: CallRecord) -> int | None:
-        """The duration on screen, in seconds (for the CSV export: the same number)."""
+    def _clock(self, item: CallRecord) -> CallClock | None:
+        if self.now is None or item.status is CallStatus.QUEUED:
+            return None
+        return call_clock(item, self.now)
+
+    @staticmethod
+    def _seconds(item: CallRecord, clock: CallClock | None) -> int | None:
+        if clock is not None:
+            return clock.duration_s
         if item.status is CallStatus.QUEUED:
             return None
-        if self.now is None:
-            ended = item.status in FINAL_STATUSES or item.ended_at is not None
-            return item.duration_s if ended else None
-        return call_clock(item, self.now).duration_s
+        # Before the first tick: only what does not tick.
+        ended = item.status in FINAL_STATUSES or item.ended_at is not None
+        return item.duration_s if ended else None
 
     def tick(self, now: datetime) -> None:
         """The app clock's second: only the duration cells that changed repaint."""
@@ -211,7 +223,7 @@ class CampaignCallsTable(LiveTable[CallRecord]):
             item.status_raw or "",
             item.created_at.isoformat() if item.created_at else "",
             item.ended_at.isoformat() if item.ended_at else "",
-            "" if (seconds := self.shown_seconds(item)) is None else str(seconds),
+            "" if (seconds := self._seconds(item, self._clock(item))) is None else str(seconds),
             "" if item.attempt is None else str(item.attempt),
             item.end_reason or "",
             item.sentiment or "",
