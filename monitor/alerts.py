@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from monitor.config.record import AlertRule
+from monitor.state.events import WORKSPACE, alert_words
 from monitor.state.snapshot import MonitorSnapshot
 
 BASELINE_TAU_S = 1800.0
@@ -33,7 +34,6 @@ BASELINE_TAU_S = 1800.0
 BASELINE_MIN_S = 300.0
 """No drop is judged before five minutes of a campaign's readings."""
 ERROR_STATES = frozenset({"server_error", "unreachable", "degraded"})
-WORKSPACE = "workspace"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,11 +47,7 @@ class AlertEvent:
     detail: str
 
     def words(self) -> str:
-        what = self.kind.replace("_", " ")
-        where = "" if self.subject == WORKSPACE else f" ({self.subject})"
-        if self.state == "fired":
-            return f"ALERT {what}{where}: {self.detail}"
-        return f"Cleared: {what}{where}"
+        return alert_words(self.kind, self.subject, self.state, self.detail)
 
     def json_line(self) -> str:
         return json.dumps(

@@ -99,16 +99,26 @@ def recorder_for_monitor(args: argparse.Namespace, settings: Any, feed: Any) -> 
     from monitor.feeds.recording import RecordingError
 
     if getattr(args, "record", None) is None and not settings.record.enabled:
-        # Not recording: the alerts (if any) still watch a snapshot a second.
-        watch = alerts_for(settings, None, None)
-        return feed if watch is None else RecordingFeed(feed, None, on_snapshot=watch)
+        # Not recording: the alerts (if any) and the events pane still watch a snapshot a
+        # second.
+        return watched(RecordingFeed(feed, None), alerts_for(settings, None, None))
     path = recording_path(args, settings)
     resume_history(path, feed)
     recorder = open_recorder(path, settings)
     if isinstance(recorder, RecordingError):
         print(str(recorder), file=sys.stderr)
         return EXIT_USAGE
-    return RecordingFeed(feed, recorder, on_snapshot=alerts_for(settings, recorder, None))
+    return watched(RecordingFeed(feed, recorder), alerts_for(settings, recorder, None))
+
+
+def watched(feed: Any, wiring: Any) -> Any:
+    """`feed` (a `RecordingFeed`) with the alerts watching its snapshots, each alert event
+    also a line of its events pane."""
+    if wiring is not None:
+        feed.on_snapshot = wiring
+        log = feed.event_log
+        wiring.listeners.append(lambda e: log.add_alert(e.kind, e.subject, e.state, e.at, e.detail))
+    return feed
 
 
 def run_record(args: argparse.Namespace) -> int:
@@ -136,7 +146,7 @@ def run_record(args: argparse.Namespace) -> int:
     from monitor.alerts_wiring import alerts_for
 
     jsonl = sys.stdout if getattr(args, "alerts", None) == "jsonl" else None
-    feed = RecordingFeed(live, recorder, on_snapshot=alerts_for(settings, recorder, jsonl))
+    feed = watched(RecordingFeed(live, recorder), alerts_for(settings, recorder, jsonl))
     print(f"Recording to {path} (Ctrl+C stops).", file=sys.stderr, flush=True)
 
     async def main() -> None:

@@ -25,6 +25,7 @@ from pydantic import TypeAdapter
 
 from monitor.feeds.base import Feed
 from monitor.feeds.recording import RecordingWriter
+from monitor.state.events import EventLine, EventLog, mark_of
 from monitor.state.snapshot import MonitorSnapshot, SnapshotData
 
 BIG_PARTS = ("data", "selection", "focus")
@@ -135,12 +136,16 @@ class RecordingFeed:
         *,
         every_s: float = RECORD_EVERY_S,
         on_snapshot: Callable[[MonitorSnapshot], None] | None = None,
+        event_log: EventLog | None = None,
     ) -> None:
         self.inner = inner
         self.recorder = recorder
         self.every_s = every_s
         self.on_snapshot = on_snapshot
         """Called with each recorded snapshot (the alert rules watch them)."""
+        self.event_log = event_log if event_log is not None else EventLog()
+        """The events pane's lines: the API's state changes and count corrections seen in
+        each second's snapshot (marked in the recording), and the alerts their wiring adds."""
         self._dirty = True
         self._unsubscribe: Callable[[], None] | None = None
 
@@ -171,10 +176,22 @@ class RecordingFeed:
         while True:
             await asyncio.sleep(self.every_s)
             snap = self.snapshot()
+            self.watch(snap)
+
+    def watch(self, snap: MonitorSnapshot) -> None:
+        """One second's snapshot: recorded, shown to the alerts, its events noted (and
+        marked in the recording, so a replay lists them)."""
+        if self.recorder is not None:
+            self.recorder.record(snap)
+        if self.on_snapshot is not None:
+            self.on_snapshot(snap)
+        for line in self.event_log.observe(snap):
             if self.recorder is not None:
-                self.recorder.record(snap)
-            if self.on_snapshot is not None:
-                self.on_snapshot(snap)
+                self.recorder.mark(snap, *mark_of(line))
+
+    def events(self) -> tuple[EventLine, ...]:
+        """The events so far, oldest first (the events pane)."""
+        return tuple(self.event_log.lines)
 
     def subscribe(self, listener: Callable[[int], None]) -> Callable[[], None]:
         return self.inner.subscribe(listener)

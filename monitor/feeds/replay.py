@@ -28,6 +28,7 @@ from pydantic import TypeAdapter
 
 from monitor.feeds.recorder import join_data
 from monitor.feeds.recording import KEYFRAME_S, RecordingError, RecordingReader
+from monitor.state.events import KEEP, EventLine, line_from_mark
 from monitor.state.snapshot import (
     CallDetail,
     CallRecord,
@@ -109,6 +110,7 @@ class ReplayFeed:
         self._listeners: list[Callable[[int], None]] = []
         self._version = 0
         self._stopped = asyncio.Event()
+        self._events: tuple[float, tuple[EventLine, ...]] | None = None
         self._load()
 
     # -- the replay's clock ---------------------------------------------------------------------
@@ -201,6 +203,16 @@ class ReplayFeed:
     def recorded_at(self) -> float:
         """The recorded instant on screen (Unix seconds)."""
         return self._parts_at if self._parts_at is not None else self.start
+
+    def events(self) -> tuple[EventLine, ...]:
+        """The events marked in the recording up to the instant on screen, oldest first (the
+        events pane of a replay: seeking back takes later ones away)."""
+        at = self.recorded_at
+        if self._events is None or self._events[0] != at:
+            marks = self.reader.marks(self.start - KEYFRAME_S, at)[-KEEP:]
+            lines = (line_from_mark(m.at, m.kind, m.detail) for m in marks)
+            self._events = (at, tuple(line for line in lines if line is not None))
+        return self._events[1]
 
     # -- Feed -----------------------------------------------------------------------------------
 

@@ -35,6 +35,7 @@ from textual.worker import Worker, WorkerState
 
 from monitor.config.logs import current_log_file
 from monitor.feeds.base import Feed
+from monitor.state.events import EventLine
 from monitor.state.snapshot import MonitorSnapshot
 from monitor.ui.commands import JumpProvider
 from monitor.ui.crash import crash_report
@@ -42,9 +43,10 @@ from monitor.ui.driver import QuickEscapeApp
 from monitor.ui.exporting import ExportingApp
 from monitor.ui.messages import FeedChanged
 from monitor.ui.navigation import screen_going_away
-from monitor.ui.screens.base import Frame, LiveScreen
+from monitor.ui.screens.base import TRANSITION_WAIT_S, Frame, LiveScreen
 from monitor.ui.screens.campaign import CampaignScreen
 from monitor.ui.screens.dashboard import DashboardScreen
+from monitor.ui.screens.events import EventsScreen
 from monitor.ui.screens.help import HelpScreen
 from monitor.ui.state_file import UiState
 from monitor.ui.widgets.live_table import LiveTable
@@ -89,6 +91,15 @@ class MonitorApp(QuickEscapeApp, ExportingApp):
             tooltip="Freeze the view (data keeps being fetched)",
         ),
         Binding("r", "refresh_now", "Refresh", id="refresh_now", tooltip="Poll now"),
+        Binding(
+            "e",
+            "events",
+            "Events",
+            id="events",
+            show=False,
+            tooltip="Events: alerts fired and cleared, the API down and back, count "
+            "corrections (e again or esc goes back)",
+        ),
         # Textual's own ctrl+c only says how to quit; in a terminal Ctrl+C means stop (FAULTS R6).
         Binding("ctrl+c", "interrupt", show=False, id="interrupt"),
         Binding(
@@ -376,6 +387,21 @@ class MonitorApp(QuickEscapeApp, ExportingApp):
             ("On a campaign's screen", list(CampaignScreen.BINDINGS)),
         ]
         self.push_screen(HelpScreen(groups))
+
+    def events(self) -> tuple[EventLine, ...]:
+        """The events pane's lines, oldest first: the feed's, when it keeps them."""
+        told = getattr(self.feed, "events", None)
+        return tuple(told()) if callable(told) else ()
+
+    def action_events(self) -> None:
+        """`e`: the events screen on top, or back from it."""
+        if isinstance(self.screen, EventsScreen):
+            self.screen.action_go_back()
+            return
+        if not isinstance(self.screen, LiveScreen):
+            return  # over help or a prompt: `e` is a letter there
+        self.hold_frames("switch", TRANSITION_WAIT_S)
+        self.push_screen(EventsScreen())
 
     def action_toggle_pause(self) -> None:
         if self.paused_at is None:

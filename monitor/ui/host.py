@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from monitor.state.events import EventLine
 from monitor.state.snapshot import MonitorSnapshot
 from monitor.ui.state_file import UiState
 
@@ -40,6 +41,10 @@ class MonitorHost(Protocol):
     def release_frames(self, kind: str) -> None: ...
 
     def reset_view(self) -> None: ...
+
+    def events(self) -> tuple[EventLine, ...]:
+        """The events pane's lines, oldest first."""
+        ...
 
 
 __all__ = ["MonitorHost"]
