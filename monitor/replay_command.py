@@ -80,7 +80,7 @@ def run_replay(args: argparse.Namespace) -> int:
         handle_signals=True,
         startup_notes=[
             f"Replaying {path} from {_iso(feed.start)} to {_iso(feed.end)} (times UTC): "
-            "p pause, +/- speed, [ ] seek 1 min, { } seek 10 min, g go to, q quits."
+            "p pause, +/- speed, [ ] seek 1 min, { } seek 10 min, g go to, e events, q quits."
         ],
     )
     try:
@@ -97,8 +97,8 @@ def add_replay_arguments(sub: Any) -> None:
         help="play a recording through the monitor's screens",
         description="Play a recording (from --record or `record`) through the live screens. "
         "Keys: p pause/play, + and - speed (1x to 60x), [ and ] seek one minute back and "
-        "forward, { and } ten minutes, g goes to a time (10:02 UTC, ISO 8601, -10m); Enter drills "
-        "down as live; q quits.",
+        "forward, { and } ten minutes, g goes to a time (10:02 UTC, ISO 8601, -10m); e lists the "
+        "events marked up to the instant shown; Enter drills down as live; q quits.",
     )
     rep.add_argument("path", metavar="PATH", help="the recording's file")
     rep.add_argument(

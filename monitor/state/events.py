@@ -124,8 +124,8 @@ class EventLog:
                 EventLine(
                     snap.now,
                     "correction",
-                    f"Campaign {row.name or row.id}: {fix.status.replace('_', ' ')} count "
-                    f"corrected by {sign}{fix.by} (the API's total at "
+                    f"Count corrected: {row.name or row.id}, {fix.status.replace('_', ' ')} "
+                    f"{sign}{fix.by} (the API's total at "
                     f"{fix.at.astimezone(UTC).strftime('%H:%M:%S')})",
                     "warning",
                 )

@@ -48,7 +48,8 @@ def test_the_api_down_and_back_is_two_lines_and_a_correction_one() -> None:
     engine.store.touch()
     fixed = log.observe(feed.snapshot())
     assert len(fixed) == 1
-    assert "no answer count corrected by -3" in fixed[0].words
+    assert fixed[0].words.startswith("Count corrected: ")
+    assert "no answer -3 (the API's total at" in fixed[0].words
     assert log.observe(feed.snapshot()) == []  # the same correction is said once
     assert len(log.lines) == 3
 
@@ -90,8 +91,8 @@ async def test_e_opens_the_events_and_the_lines_follow_the_feed(tmp_path: Path) 
         await pilot.pause()
         text = _screen_text(app)
         stamp = engine.clock.now().strftime("%H:%M:%S")
-        assert f"{stamp}  ALERT  ALERT at cap: 25/25" in text
-        assert f"{stamp}  API    API unreachable: connection refused" in text
+        assert f"{stamp}  ALERT at cap: 25/25" in text
+        assert f"{stamp}  API unreachable: connection refused" in text
         assert text.index("at cap") < text.index("unreachable")  # newest on top
         await pilot.press("e")
         await pilot.pause()
@@ -123,7 +124,7 @@ async def test_a_replay_lists_the_events_marked_up_to_its_instant(tmp_path: Path
         replay.go_to(replay.end)
         app.render_now()
         await pilot.pause()
-        assert f"{down_at}  API    API unreachable: connection refused" in _screen_text(app)
+        assert f"{down_at}  API unreachable: connection refused" in _screen_text(app)
         await pilot.press("left_curly_bracket")  # ten minutes back: before it
         await pilot.pause()
         assert "No events yet" in _screen_text(app)

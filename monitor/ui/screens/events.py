@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import ClassVar
 
+from rich.table import Table
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -23,7 +24,8 @@ from monitor.ui.screens.base import Frame, LiveScreen
 from monitor.ui.widgets.pane import Pane
 
 STYLES = {"error": "bold red", "warning": "yellow", "information": ""}
-LABELS = {"alert": "ALERT", "cleared": "clear", "api": "API", "correction": "count"}
+NOT_HERE = frozenset({"filter", "cycle_sort", "reverse_sort", "next_pane"})
+"""Table keys with no table here: not offered in the footer."""
 EMPTY = (
     "No events yet. Alerts firing and clearing ([[alerts]] in the config file), the API "
     "becoming unreachable, refused or in error and coming back, and counts corrected by a "
@@ -31,18 +33,17 @@ EMPTY = (
 )
 
 
-def events_text(lines: Sequence[EventLine]) -> Text:
-    """Newest first: `HH:MM:SS  LABEL  words` (UTC, the API's clock)."""
+def events_text(lines: Sequence[EventLine]) -> Text | Table:
+    """Newest first: `HH:MM:SS  words` (UTC, the API's clock), coloured by severity; a long
+    line wraps under its words, not under the time."""
     if not lines:
         return Text(EMPTY, style="dim")
-    text = Text(end="")
+    grid = Table.grid(padding=(0, 2, 0, 0))
+    grid.add_column(no_wrap=True, style="dim")
+    grid.add_column(ratio=1)
     for line in reversed(lines):
-        style = STYLES.get(line.severity, "")
-        text.append(line.at.strftime("%H:%M:%S") + "  ", style="dim")
-        text.append(f"{LABELS.get(line.kind, line.kind):<5}  ", style=style or "bold")
-        text.append(line.words + "\n", style=style)
-    text.rstrip()
-    return text
+        grid.add_row(line.at.strftime("%H:%M:%S"), Text(line.words, STYLES.get(line.severity, "")))
+    return grid
 
 
 class EventsScreen(LiveScreen):
@@ -79,6 +80,11 @@ class EventsScreen(LiveScreen):
             self.query_one("#pane-events", Pane).set_position(
                 f"{count} event{'s' if count != 1 else ''}"
             )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in NOT_HERE:
+            return False
+        return super().check_action(action, parameters)
 
     def action_scroll(self, way: str) -> None:
         body = self.query_one("#events-scroll", VerticalScroll)
