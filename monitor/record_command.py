@@ -47,50 +47,6 @@ def open_recorder(path: Path, settings: Any, *, on_fail: Any = None) -> Any:
         return exc
 
 
-RESUME_WITHIN_S = 900.0
-"""A recording whose last frame is this recent gives the new run its concurrency history."""
-
-
-def resume_history(path: Path, feed: Any, *, now: float | None = None) -> int:
-    """History that survives a restart: the recording's last concurrency history (the
-    sparkline's samples) goes into the live store before its first poll, when the recording
-    ended less than `RESUME_WITHIN_S` ago. Returns the samples taken; 0 when there is no
-    usable recording (never an error: a fresh start is fine)."""
-    import json
-    import time
-    from datetime import UTC, datetime, timedelta
-
-    from monitor.feeds.recording import RecordingError, RecordingReader
-
-    store = getattr(getattr(feed, "engine", None), "store", None)
-    if store is None or not path.exists():
-        return 0
-    try:
-        reader = RecordingReader(path)
-        try:
-            span = reader.span()
-            frame = reader.at(span[1]) if span is not None else None
-        finally:
-            reader.close()
-    except RecordingError:
-        return 0  # said when the recorder opens it
-    current = time.time() if now is None else now
-    if frame is None or current - frame.at > RESUME_WITHIN_S:
-        return 0
-    try:
-        history = [int(n) for n in json.loads(frame.parts["data.concurrency"])["history"]]
-        step = float(json.loads(frame.parts.get("active_poll_s", "5.0")))
-    except (KeyError, ValueError, TypeError):
-        return 0
-    end = datetime.fromtimestamp(frame.at, UTC)
-    old = list(store.concurrency)
-    store.concurrency.clear()
-    for i, n in enumerate(history):
-        store.concurrency.append((end - timedelta(seconds=step * (len(history) - 1 - i)), n))
-    store.concurrency.extend(old)
-    return len(history)
-
-
 def recorder_for_monitor(args: argparse.Namespace, settings: Any, feed: Any) -> Any:
     """The live feed, recorded when `--record` or `[record] enabled` asks; exit 2 when the
     file cannot be used."""
@@ -102,6 +58,8 @@ def recorder_for_monitor(args: argparse.Namespace, settings: Any, feed: Any) -> 
         # Not recording: the alerts (if any) and the events pane still watch a snapshot a
         # second.
         return watched(RecordingFeed(feed, None), alerts_for(settings, None, None))
+    from monitor.resume import resume_history
+
     path = recording_path(args, settings)
     resume_history(path, feed)
     recorder = open_recorder(path, settings)
@@ -134,6 +92,8 @@ def run_record(args: argparse.Namespace) -> int:
     settings, client, engine, _notes = wiring
     path = recording_path(args, settings)
     live = LiveFeed(engine)
+    from monitor.resume import resume_history
+
     resume_history(path, live)
 
     def failed(message: str) -> None:
@@ -210,6 +170,5 @@ __all__ = [
     "add_record_arguments",
     "recorder_for_monitor",
     "recording_path",
-    "resume_history",
     "run_record",
 ]

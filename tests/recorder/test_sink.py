@@ -115,7 +115,7 @@ def test_record_true_in_the_config_file_is_accepted(tmp_path: Path) -> None:
 def test_the_concurrency_history_survives_a_restart(tmp_path: Path) -> None:
     from dataclasses import replace
 
-    from monitor.record_command import RESUME_WITHIN_S, resume_history
+    from monitor.resume import RESUME_WITHIN_S, resume_history
 
     path = tmp_path / "r.sqlite"
     first = LiveFeed(make_engine()).snapshot()
