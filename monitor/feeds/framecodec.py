@@ -31,21 +31,55 @@ joining at the same separator gives the text back verbatim, wherever the separat
 _SEPARATORS = ("},{", '","', ",")
 
 
+class _Split:
+    """A text cut at a separator, and where each distinct piece first is (built when asked)."""
+
+    __slots__ = ("_where", "pieces", "sep", "text")
+
+    def __init__(self, text: str, sep: str, pieces: list[str]) -> None:
+        self.text, self.sep, self.pieces = text, sep, pieces
+        self._where: dict[str, int] | None = None
+
+    @property
+    def where(self) -> dict[str, int]:
+        if self._where is None:
+            # Built in C: later pieces are written first, so a repeated piece keeps its first
+            # index.
+            n = len(self.pieces)
+            self._where = dict(zip(reversed(self.pieces), range(n - 1, -1, -1), strict=True))
+        return self._where
+
+
+_SPLITS: list[_Split] = []
+"""The last large texts cut (a frame's text is the next frame's reference: cut once, not twice
+a frame). Matched by identity: the writer passes the very string it encoded last time."""
+_SPLITS_KEPT = 8
+
+
+def _split(text: str, sep: str) -> _Split:
+    for cached in _SPLITS:
+        if cached.text is text and cached.sep == sep:
+            return cached
+    made = _Split(text, sep, text.split(sep))
+    _SPLITS.append(made)
+    del _SPLITS[:-_SPLITS_KEPT]
+    return made
+
+
 def _pieces(text: str, ref: str) -> bytes | None:
     """The text as runs of `ref`'s pieces and new pieces; None when no separator fits."""
     sep = next((sp for sp in _SEPARATORS if text.count(sp) >= 50), None)
     if sep is None:
         return None
-    old = ref.split(sep)
-    where: dict[str, int] = {}
-    for i, piece in enumerate(old):
-        where.setdefault(piece, i)
+    previous = _split(ref, sep)
+    old, where = previous.pieces, previous.where
+    size = len(old)
     ops: list[object] = []
     run: list[int] | None = None  # [start, count] in `old`
-    for piece in text.split(sep):
+    for piece in _split(text, sep).pieces:
         if run is not None:
             nxt = run[0] + run[1]
-            if nxt < len(old) and old[nxt] == piece:
+            if nxt < size and old[nxt] == piece:
                 run[1] += 1
                 continue
         found = where.get(piece)

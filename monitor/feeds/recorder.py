@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import TypeAdapter
+from pydantic_core import SchemaSerializer
 
 from monitor.feeds.base import Feed
 from monitor.feeds.recording import RecordingWriter
@@ -50,11 +51,28 @@ compressed against its own previous text (zlib's dictionary window is 32 KB, les
 workspace's whole `data`), and a field that did not change is not written at all."""
 
 
+def _str_enums_as_str(schema: Any) -> Any:
+    """A core schema whose string enums serialise as the strings they are. Pydantic reads an
+    enum member's `value` through Python's `Enum.value` descriptor, one call per member: the
+    busiest part of a `huge` frame (thousands of call statuses a second). A `StrEnum` member
+    is a `str` whose text is its value, so the JSON is byte for byte the same."""
+    if isinstance(schema, dict):
+        if schema.get("type") == "enum" and schema.get("sub_type") == "str":
+            plain: dict[str, Any] = {"type": "str"}
+            if "ref" in schema:
+                plain["ref"] = schema["ref"]
+            return plain
+        return {k: _str_enums_as_str(v) for k, v in schema.items()}
+    if isinstance(schema, list):
+        return [_str_enums_as_str(v) for v in schema]
+    return schema
+
+
 @functools.cache
-def _data_adapters() -> dict[str, TypeAdapter[Any]]:
+def _data_adapters() -> dict[str, SchemaSerializer]:
     """One serialiser per field of `SnapshotData` (in field order), built once."""
     return {
-        name: TypeAdapter(info.annotation or Any)
+        name: SchemaSerializer(_str_enums_as_str(TypeAdapter(info.annotation or Any).core_schema))
         for name, info in SnapshotData.model_fields.items()
     }
 
@@ -65,9 +83,12 @@ def snapshot_parts(snap: MonitorSnapshot, previous: MonitorSnapshot | None) -> d
     for name in BIG_PARTS:
         if previous is None or getattr(snap, name) is not getattr(previous, name):
             if name == "data":
-                for key, adapter in _data_adapters().items():
-                    text = adapter.dump_json(getattr(snap.data, key)).decode("utf-8")
-                    parts[DATA_PREFIX + key] = text
+                before = previous.data if previous is not None else None
+                for key, serialiser in _data_adapters().items():
+                    value = getattr(snap.data, key)
+                    if before is not None and value is getattr(before, key):
+                        continue  # the same field object (kept by the builder): unchanged
+                    parts[DATA_PREFIX + key] = serialiser.to_json(value).decode("utf-8")
             else:
                 parts[name] = big_part(snap, name)
     return parts
@@ -115,8 +136,11 @@ class SnapshotRecorder:
         return self.writer.failed
 
     def record(self, snap: MonitorSnapshot) -> None:
-        previous, self._last = self._last, snap
-        self.writer.put(snap.now.timestamp(), lambda: snapshot_parts(snap, previous))
+        previous = self._last
+        if self.writer.put(snap.now.timestamp(), lambda: snapshot_parts(snap, previous)):
+            # Only a queued snapshot is the next one's reference: parts are left out when
+            # they are the reference's very objects, so a dropped one must not be it.
+            self._last = snap
 
     def mark(self, snap: MonitorSnapshot, kind: str, detail: str) -> None:
         self.writer.mark(snap.now.timestamp(), kind, detail)

@@ -332,21 +332,23 @@ class RecordingWriter:
         if self.failed is not None and not self._thread.is_alive():
             raise RecordingError(self.failed)
 
-    def put(self, at: float, parts: Mapping[str, str] | Callable[[], Mapping[str, str]]) -> None:
+    def put(self, at: float, parts: Mapping[str, str] | Callable[[], Mapping[str, str]]) -> bool:
         """Queue a frame: its parts, or a function that makes them (called in the writer's
-        thread, so serialising a snapshot costs the caller nothing)."""
-        self._offer(("frame", at, parts if callable(parts) else dict(parts)))
+        thread, so serialising a snapshot costs the caller nothing). False: not queued."""
+        return self._offer(("frame", at, parts if callable(parts) else dict(parts)))
 
     def mark(self, at: float, kind: str, detail: str) -> None:
         self._offer(("mark", at, (kind, detail)))
 
-    def _offer(self, item: tuple[str, float, object]) -> None:
+    def _offer(self, item: tuple[str, float, object]) -> bool:
         if self.failed is not None:
-            return
+            return False
         try:
             self._queue.put_nowait(item)
         except queue.Full:
             self.dropped += 1
+            return False
+        return True
 
     def close(self) -> None:
         """Write what is queued, then close the file."""
