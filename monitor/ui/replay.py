@@ -21,7 +21,8 @@ from textual.widgets import Input
 from monitor.feeds.replay import parse_when
 from monitor.state.snapshot import MonitorSnapshot
 from monitor.ui.app import MonitorApp
-from monitor.ui.screens.base import Frame
+from monitor.ui.screens.base import Frame, LiveScreen
+from monitor.ui.widgets.live_table import LiveTable
 
 
 class ReplayControls(Protocol):
@@ -105,6 +106,17 @@ class ReplayApp(MonitorApp):
 
     def action_seek(self, delta_s: float) -> None:
         self.controls.seek(float(delta_s))
+        self.jumped()
+
+    def jumped(self) -> None:
+        """After a seek the tables show other data, not what happened next: a call of the
+        instant left behind is no "ended" row (a backward seek would show calls that only
+        start later as ended), and nothing flashes as new."""
+        for screen in self.screen_stack:
+            for table in screen.query(LiveTable).results():
+                table.clear_rows()
+            if isinstance(screen, LiveScreen):
+                screen.forget_drawn()
         self.render_now()
 
     def action_speed(self, step: int) -> None:
@@ -121,7 +133,7 @@ class ReplayApp(MonitorApp):
             except ValueError as exc:
                 self.notify(str(exc), severity="warning", markup=False, timeout=6)
                 return
-            self.render_now()
+            self.jumped()
 
         self.push_screen(GoToTime(), chosen)
 

@@ -260,3 +260,28 @@ def test_times_are_iso_relative_or_a_clock_time_on_the_recorded_day() -> None:
     )
     with pytest.raises(ValueError, match="not a time"):
         parse_when("yesterday")
+
+
+async def test_a_seek_back_shows_no_call_of_a_later_instant_as_ended(tmp_path: Path) -> None:
+    # Found replaying a demo in tmux: after `[`, calls that only start later stayed in Active
+    # calls as "ended –" rows (the table lingered them on a recorded clock gone backwards).
+    path = tmp_path / "r.sqlite"
+    record_instants(path)
+    feed = ReplayFeed(RecordingReader(path))
+    app = ReplayApp(
+        feed, run_feed=False, min_render_interval_s=0.0, ui_state=UiState.load(tmp_path / "s")
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        feed.go_to(feed.end)
+        app.render_now()
+        await pilot.pause()
+        from monitor.ui.widgets.active_calls import ActiveCallsTable
+
+        table = app.screen.query_one(ActiveCallsTable)
+        assert "call_new00000001" in table.row_keys()
+        await pilot.press("left_curly_bracket")
+        await pilot.pause()
+        keys = table.row_keys()
+        assert not any(k.startswith("call_new") for k in keys), keys
+        assert keys  # the instant's own calls are there

@@ -199,6 +199,10 @@ class LiveScreen(Screen[None]):
                 self.draw_focus(snap, frame)
         self.tick(frame)
 
+    def forget_drawn(self) -> None:
+        """Draw the next snapshot whole (a replay's seek: its tables were cleared)."""
+        self._drawn = None
+
     def draw(self, snap: MonitorSnapshot, frame: Frame) -> None:
         """New data: subclasses draw their body."""
 
