@@ -108,7 +108,8 @@ def test_demo_wires_the_simulator_with_its_cap_and_no_tick(
     seen: dict[str, Any] = {}
 
     def fake_run(self: MonitorApp, *a: Any, **kw: Any) -> None:
-        engine = self.feed.engine  # type: ignore[attr-defined]
+        # The live feed, inside the wrapper that watches it for the events pane and alerts.
+        engine = self.feed.inner.engine  # type: ignore[attr-defined]
         seen["cap"] = engine.settings.concurrency_cap
         seen["tick"] = self.tick_enabled
         seen["base_url"] = engine.client.base_url
