@@ -199,8 +199,17 @@ class RecordingFeed:
     async def _record_loop(self) -> None:
         while True:
             await asyncio.sleep(self.every_s)
-            snap = self.snapshot()
-            self.watch(snap)
+            self.tick()
+
+    def tick(self) -> MonitorSnapshot:
+        """The second's snapshot, watched. With only the events pane watching: the clock
+        parts (the API's state) now and the data the UI last took (its corrections), not a
+        rebuild of the data every second (at `huge`, with --no-tick, the UI rebuilds it every
+        five seconds)."""
+        watching_data = self.recorder is not None or self.on_snapshot is not None
+        snap = self.snapshot() if watching_data else self.latest()
+        self.watch(snap)
+        return snap
 
     def watch(self, snap: MonitorSnapshot) -> None:
         """One second's snapshot: recorded, shown to the alerts, its events noted (and

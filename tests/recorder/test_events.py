@@ -128,3 +128,28 @@ async def test_a_replay_lists_the_events_marked_up_to_its_instant(tmp_path: Path
         await pilot.press("left_curly_bracket")  # ten minutes back: before it
         await pilot.pause()
         assert "No events yet" in _screen_text(app)
+
+
+def test_watching_for_events_alone_does_not_rebuild_the_data_each_second() -> None:
+    engine = make_engine()
+    live = LiveFeed(engine)
+    built: list[int] = []
+    snapshot = live.snapshot
+
+    def counted() -> object:
+        built.append(1)
+        return snapshot()
+
+    live.snapshot = counted  # type: ignore[method-assign]
+    feed = RecordingFeed(live, None)
+    feed.snapshot()  # the UI's first frame
+    assert len(built) == 1
+    outage(engine, age=1)  # the store changed: new data waits for the UI's next frame
+    feed._changed(0)
+    snap = feed.tick()
+    assert len(built) == 1  # the events' second took the clock parts only...
+    assert snap.health.state == "unreachable"  # ...which carry the API's state
+    assert [line.words for line in feed.events()] == ["API unreachable: connection refused"]
+    feed.on_snapshot = lambda _snap: None  # an alert rule watches the data: it is rebuilt
+    feed.tick()
+    assert len(built) == 2
