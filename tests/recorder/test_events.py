@@ -153,3 +153,11 @@ def test_watching_for_events_alone_does_not_rebuild_the_data_each_second() -> No
     feed.on_snapshot = lambda _snap: None  # an alert rule watches the data: it is rebuilt
     feed.tick()
     assert len(built) == 2
+
+
+def test_help_lists_the_events_key() -> None:
+    from monitor.ui.screens.help import help_text
+
+    text = help_text([("Everywhere", list(MonitorApp.BINDINGS))], width=120).plain
+    line = next(row for row in text.splitlines() if row.strip().startswith("e "))
+    assert "Events: alerts fired and cleared, the API down and back" in line
