@@ -50,6 +50,8 @@ class Endings:
         self.page_width = page_width
         self.analyses_changed = analyses_changed
         self._seen: set[str] = set()
+        self.slow_s: Callable[[float], float | None] = lambda _now: None
+        """While webhooks flow (issue 22): read only this often, to reconcile."""
 
     async def poll(self, job: Job) -> bool:
         started = self.clock.monotonic()
@@ -82,4 +84,6 @@ class Endings:
         # Analyses arrive on calls this page reads again (the newest endings): the qualified
         # rate moves with them, at no cost of its own.
         self.analyses_changed()
+        if (slow := self.slow_s(now)) is not None:
+            job.due_hint = now + slow
         return changed

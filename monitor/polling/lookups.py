@@ -60,6 +60,10 @@ class Lookups:
         """When the last successful read of the endings page started."""
         self._waiting: dict[str, tuple[float, int]] = {}
         """Calls that left the lists without an outcome: since when, lookups tried."""
+        self.grace_s: Callable[[float], float | None] = lambda _now: None
+        """While webhooks flow (issue 22): how long a call that left the lists waits for its
+        ending's delivery before it is a missed one, looked up; None: the usual rule."""
+        self.on_missed: Callable[[list[str], float], None] = lambda _ids, _now: None
 
     def left_lists(self, call_id: str, now: float) -> None:
         """A call no listing shows any more: shown ended now, its outcome looked up."""
@@ -88,11 +92,18 @@ class Lookups:
             # requests to a minute that must not grow (FAULTS section 6).
             job.due_hint = now + LOOKUP_CHECK_S
             return False
-        ready = [
-            cid
-            for cid, (since, _) in waiting.items()
-            if since < self.endings_read or now - since >= LOOKUP_WAIT_S
-        ]
+        grace = self.grace_s(now)
+        if grace is not None:
+            # Webhooks flow: the endings page is read only to reconcile, so a call still
+            # waiting after the grace had no delivery of its ending.
+            ready = [cid for cid, (since, _) in waiting.items() if now - since >= grace]
+            self.on_missed([c for c in ready if waiting[c][1] == 0], now)
+        else:
+            ready = [
+                cid
+                for cid, (since, _) in waiting.items()
+                if since < self.endings_read or now - since >= LOOKUP_WAIT_S
+            ]
         if len(ready) < LOOKUP_BATCH and len(waiting) >= LOOKUP_BATCH:
             ready = list(waiting)
         if not ready:

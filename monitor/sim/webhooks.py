@@ -48,7 +48,9 @@ def parse_faults(spec: str) -> dict[str, float]:
         name, _, value = item.partition("=")
         name = name.strip()
         if name not in FAULT_NAMES:
-            raise ValueError(f"unknown webhook fault {name!r}; choose from {', '.join(FAULT_NAMES)}")
+            raise ValueError(
+                f"unknown webhook fault {name!r}; choose from {', '.join(FAULT_NAMES)}"
+            )
         try:
             p = float(value) if value else 1.0
         except ValueError:
