@@ -33,6 +33,16 @@ class Intake:
         said), and its ending (if it ended) into its campaign's counts, once per attempt
         whichever read brought it. The merged record is counted: a read that leaves the
         campaign out still counts for the campaign an earlier read named."""
+        known = self.store.calls.get(call.id)
+        if (
+            known is not None
+            and known.call.status in FINAL_STATUSES
+            and call.status not in FINAL_STATUSES
+            and known.last_source == "webhook"
+        ):
+            # A read made before the ending's delivery came (a sweep's page in flight while
+            # it arrived) must not bring the call back to life (issue 22).
+            return False
         changed = self.store.upsert_call(call, now, live_listing=live_listing, source=source)
         tracked = self.store.calls.get(call.id)
         merged = tracked.call if tracked is not None else call

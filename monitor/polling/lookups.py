@@ -97,7 +97,6 @@ class Lookups:
             # Webhooks flow: the endings page is read only to reconcile, so a call still
             # waiting after the grace had no delivery of its ending.
             ready = [cid for cid, (since, _) in waiting.items() if now - since >= grace]
-            self.on_missed([c for c in ready if waiting[c][1] == 0], now)
         else:
             ready = [
                 cid
@@ -131,6 +130,9 @@ class Lookups:
                 # Fresh from the API: if it is still live, the listing missed it (it slid
                 # between two pages) and it is live again.
                 changed |= self.intake.take(call, now, live_listing=True, source="lookup by id")
+        if grace is not None:
+            # Endings no delivery brought (dropped, refused): the webhook gap.
+            self.on_missed([c.id for c in found if c.status in FINAL_STATUSES], now)
         for cid in ready:
             if cid in waiting:
                 since, tries = waiting[cid]

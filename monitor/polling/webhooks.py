@@ -38,7 +38,7 @@ QUIET_S = 30.0
 """No delivery this long: webhooks are taken to have stopped, and polling resumes in full. A
 busy workspace ends a call every few seconds; a quiet one costs little to poll anyway."""
 RECONCILE_ENDINGS_S = 120.0
-RECONCILE_ACTIVE_S = 30.0
+RECONCILE_ACTIVE_S = 60.0
 MISSED_GRACE_S = 15.0
 """A call that left the list is given this long for its ending's delivery (a vendor's retry,
 a slow proxy) before it counts as missed and is looked up."""
@@ -152,7 +152,8 @@ class WebhookFlow:
         return changed
 
     def missed(self, call_ids: Iterable[str], now: float) -> None:
-        """Calls that left the list with no delivery of their ending: the webhook gap."""
+        """Calls that left the list of calls in flight with no delivery of their ending: the
+        webhook gap: the outcomes the reconciliation's lookups found."""
         n = sum(1 for _ in call_ids)
         if n:
             self.tally.missed += n
@@ -188,7 +189,8 @@ def attach_webhooks(engine: Engine, listening: str) -> WebhookFlow:
     def check(now: float) -> None:
         flow.reconciling(now)
 
-    # Deliveries stopping is noticed within a second, not at the next slow poll.
+    # Deliveries stopping is noticed at the loop's next wake (at most 5 s), not at the next
+    # slow poll.
     scheduler.every(1.0, check)
     return flow
 

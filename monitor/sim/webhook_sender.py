@@ -43,8 +43,10 @@ class WebhookSender:
         seed: int = 7,
         dialect: str = "mixed",
         client: httpx.AsyncClient | None = None,
+        tick_s: float = TICK_S,
     ) -> None:
         self.world = world
+        self.tick_s = tick_s
         self.url = url
         self.outbox = Outbox(secret, faults or {}, seed=seed)
         self.renderer = Renderer(world, dialect)
@@ -97,7 +99,7 @@ class WebhookSender:
             while not self._stop.is_set():
                 await self.step(client)
                 # The world's clock: a FakeClock drives the sender in tests and benchmarks.
-                await self.world.clock.sleep(TICK_S)
+                await self.world.clock.sleep(self.tick_s)
         finally:
             if owned:
                 await client.aclose()
