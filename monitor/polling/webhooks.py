@@ -143,9 +143,11 @@ class WebhookFlow:
         self._remember(self._stage, call.id)
         with self.store.batch():
             changed = self.intake.take(call, now, source="webhook")
-            if new == 3:
-                # Endings are known as they happen: the pane's age is the deliveries'.
-                self.store.mark_fresh("endings", now, interval_s=QUIET_S, source="webhooks")
+            # Which calls are in flight, and how they ended, is known as it happens: those
+            # panes' age is the deliveries' (ringing -> in call comes by no webhook: the
+            # reconciliation's sweep brings it, README "Webhooks").
+            key = "endings" if new == 3 else "active"
+            self.store.mark_fresh(key, now, interval_s=QUIET_S, source="webhooks")
             self.store.touch()
         if changed:
             tally.applied += 1

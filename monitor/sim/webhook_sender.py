@@ -55,6 +55,7 @@ class WebhookSender:
         """Posts by the receiver's status; 0 for a post that got no answer."""
         self.ended_at: dict[str, float] = {}
         """Each ended call's world time of ending (the truth the benchmark compares with)."""
+        self._failing = 0
         self._stop = asyncio.Event()
         world.status_listener = self.on_status
 
@@ -81,7 +82,13 @@ class WebhookSender:
             self.answers[answer.status_code] += 1
         except httpx.HTTPError as exc:
             self.answers[0] += 1
-            log.warning("webhook post failed: %s", type(exc).__name__)
+            self._failing += 1
+            if self._failing == 1:  # once a streak: a receiver not up yet is not 100 lines
+                log.warning("webhook posts to %s fail: %s", self.url, type(exc).__name__)
+            return
+        if self._failing:
+            log.warning("webhook posts go through again (%d failed)", self._failing)
+            self._failing = 0
 
     async def step(self, client: httpx.AsyncClient) -> int:
         """Bring the world to the clock and post what is due; the number posted."""

@@ -81,20 +81,21 @@ class WebhookStatus(BaseModel):
 
 def webhook_words(status: WebhookStatus, mono: float) -> str:
     """A few words for the status line: the mode, then any refusal or gap."""
+    # Short: the status line has room for a few words beside the API's and the relay's.
     if status.mode == "flowing":
-        head = "webhooks flowing: endings polled only to reconcile"
+        head = "webhooks on"
     elif status.mode == "stopped":
         quiet = mono - status.last_delivery if status.last_delivery is not None else None
-        ago = f" {quiet:.0f} s" if quiet is not None else ""
-        head = f"webhooks silent{ago}: polling in full"
+        ago = f" {quiet:.0f}s" if quiet is not None else ""
+        head = f"WEBHOOKS SILENT{ago}: full polling"
     else:
-        head = "webhooks: none yet, polling in full"
+        head = "webhooks: none yet"
     parts = [head]
     refused = sum(status.refused.values())
     if refused:
         parts.append(f"{refused} refused")
     if status.missed:
-        parts.append(f"{status.missed} ending{'s' * (status.missed != 1)} missed, polled")
+        parts.append(f"{status.missed} missed")
     return ", ".join(parts)
 
 

@@ -69,7 +69,7 @@ async def test_a_good_delivery_in_either_header_is_applied_at_once() -> None:
     assert rig.store.calls["call_b"].call.status == "no_answer"
     assert rig.store.calls["call_a"].last_source == "webhook"
     assert rig.flow.tally.mode == "flowing"
-    assert rig.words().startswith("webhooks flowing")
+    assert rig.words().startswith("webhooks on")
 
 
 async def test_unsigned_forged_oversized_and_malformed_are_refused_counted_and_shown() -> None:
@@ -87,7 +87,7 @@ async def test_unsigned_forged_oversized_and_malformed_are_refused_counted_and_s
     assert rig.store.calls == {}
     assert rig.flow.tally.refused == {401: 1, 403: 1, 413: 1, 400: 2}
     assert rig.flow.tally.received == 0
-    assert "5 refused" in rig.words()
+    assert rig.words() == "webhooks: none yet, 5 refused"
     status = (await rig.http.get("/healthz")).json()
     assert status["refused"] == {"400": 2, "401": 1, "403": 1, "413": 1}
 
@@ -133,7 +133,7 @@ async def test_deliveries_that_stop_are_said_and_the_next_one_resumes() -> None:
     rig.clock.advance(2)
     assert not rig.flow.reconciling()
     assert rig.flow.tally.mode == "stopped"
-    assert rig.words().startswith("webhooks silent 31 s: polling in full")
+    assert rig.words().startswith("WEBHOOKS SILENT 31s: full polling")
     assert await rig.post(ended("call_t")) == 200
     assert rig.flow.reconciling() and rig.flow.tally.mode == "flowing"
 
@@ -143,3 +143,14 @@ def test_listen_addresses_default_to_loopback() -> None:
     assert parse_listen(":9000") == ("127.0.0.1", 9000)
     assert parse_listen("0.0.0.0:80") == ("0.0.0.0", 80)
     assert parse_listen("[::1]:8788") == ("::1", 8788)
+
+
+async def test_a_poll_read_before_the_ending_was_delivered_does_not_revive_the_call() -> None:
+    from monitor.api.models import Call
+
+    rig = Rig()
+    assert await rig.post(ended("call_v")) == 200
+    stale = Call.model_validate({"id": "call_v", "status": "in_progress"})
+    intake = rig.flow.intake
+    assert not intake.take(stale, rig.clock.monotonic(), live_listing=True, source="in-flight list")
+    assert rig.store.calls["call_v"].call.status == "completed"

@@ -64,7 +64,7 @@ async def test_a_relay_with_webhooks_tells_its_viewers_and_keeps_the_secret(
                 within=20,
             )
             shown = viewer.snapshot()
-            assert "webhooks flowing" in shown.fallbacks
+            assert "webhooks on" in shown.fallbacks
             async with httpx.AsyncClient() as http:
                 health = (await http.get(f"http://127.0.0.1:{receiver.port}/healthz")).text
                 body = b'{"event":"call.ended","data":{"id":"call_zz","status":"completed"}}'
