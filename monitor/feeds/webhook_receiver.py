@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import socket
+import time
 from typing import Any
 
 import uvicorn
@@ -31,6 +32,7 @@ from monitor.state.webhooks import WebhookStatus
 log = logging.getLogger("monitor.relay")
 
 DEFAULT_LISTEN = "127.0.0.1:8788"
+LOG_REFUSED_EVERY_S = 60.0
 
 
 def parse_listen(text: str) -> tuple[str, int]:
@@ -68,15 +70,27 @@ async def read_limited(request: Request) -> bytes:
 def receiver_app(flow: WebhookFlow, secret: SecretStr) -> Starlette:
     """The ASGI app; `secret` is turned into bytes for the HMAC only, per request."""
 
+    said: dict[int, float] = {}
+
     async def deliver(request: Request) -> Response:
         try:
             body = await read_limited(request)
             delivery = read_delivery(body, request.headers, secret.get_secret_value().encode())
         except Refused as refused:
             flow.refused(refused.status)
-            log.info("webhook refused: %s", refused)
+            now = time.monotonic()
+            if now - said.get(refused.status, -1e9) >= LOG_REFUSED_EVERY_S:
+                # Once a minute per status: a flood of forged posts must not flood the journal
+                # (every one is counted on the status line).
+                said[refused.status] = now
+                log.info("webhook refused: %s", refused)
             return JSONResponse({"error": refused.reason}, status_code=refused.status)
-        flow.accept(delivery)
+        try:
+            flow.accept(delivery)
+        except Exception as exc:
+            # A bug of ours must not take the receiver down, nor put a delivery in a log.
+            log.error("webhook delivery not applied (%s): a bug in the monitor", type(exc).__name__)
+            return JSONResponse({"error": "internal error"}, status_code=500)
         return JSONResponse({"ok": True})
 
     async def health(_request: Request) -> Response:

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 from pydantic import SecretStr
 
 from monitor.api.webhook import MAX_BODY_BYTES, sign
@@ -154,3 +155,19 @@ async def test_a_poll_read_before_the_ending_was_delivered_does_not_revive_the_c
     intake = rig.flow.intake
     assert not intake.take(stale, rig.clock.monotonic(), live_listing=True, source="in-flight list")
     assert rig.store.calls["call_v"].call.status == "completed"
+
+
+async def test_a_bug_while_applying_answers_500_and_the_receiver_goes_on(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    rig = Rig()
+
+    def broken(_delivery: object) -> bool:
+        raise KeyError("call_secretive")
+
+    monkeypatch.setattr(rig.flow, "accept", broken)
+    assert await rig.post(ended("call_b1")) == 500
+    assert "call_secretive" not in caplog.text and "KeyError" in caplog.text
+    monkeypatch.undo()
+    assert await rig.post(ended("call_b2")) == 200
+    assert rig.store.calls["call_b2"].call.status == "completed"
