@@ -130,6 +130,21 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument(
         "--dialect", default="mixed", help="canonical, mixed (default) or openapi spellings"
     )
+    sim.add_argument(
+        "--webhook", metavar="URL", help="post a signed webhook delivery for every call event"
+    )
+    sim.add_argument(
+        "--webhook-secret-file",
+        metavar="FILE",
+        type=Path,
+        help="the signing secret (owner-only file; or DIALNEXA_WEBHOOK_SECRET)",
+    )
+    sim.add_argument(
+        "--webhook-faults",
+        metavar="SPEC",
+        default="",
+        help="delivery faults, e.g. drop=0.05,dup=0.1,reorder=0.1,delay=0.1,badsig=0.02",
+    )
 
     cfg = sub.add_parser(
         "config", allow_abbrev=False, help="show where settings come from, or check them"

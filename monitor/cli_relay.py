@@ -10,6 +10,8 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
+from monitor.relay_webhooks import add_webhook_flags
+
 URL_HELP = (
     "redis://[:PASSWORD@]HOST[:PORT][/DB] or rediss:// (TLS). A password on the command line "
     'shows in `ps`: prefer source = "..." in the config file or DIALNEXA_SOURCE.'
@@ -65,6 +67,7 @@ def add_relay_parser(
         help="calls polled for viewers at once: the most recent selections (default 5)",
     )
     relay.add_argument("--demo", action="store_true", help="relay the embedded simulator")
+    add_webhook_flags(relay)
     sim_world(relay)
 
 

@@ -78,6 +78,8 @@ def run_relay(args: argparse.Namespace) -> int:
     from monitor.feeds.redis_relay import RelayPublisher
     from monitor.feeds.relay_viewers import WATCH_LIMIT
     from monitor.polling.engine import Engine
+    from monitor.relay_webhooks import WebhookSetupError
+    from monitor.relay_webhooks import prepare as prepare_webhooks
 
     demo = bool(getattr(args, "demo", False))
     try:
@@ -125,6 +127,10 @@ def run_relay(args: argparse.Namespace) -> int:
 
     client = DialNexaClient(base_url, key, transport=transport)
     engine = Engine(client, settings)
+    try:
+        hooks = prepare_webhooks(args, settings, engine)
+    except WebhookSetupError as exc:
+        return _usage(str(exc))
     publisher = RelayPublisher(LiveFeed(engine), target, limit=args.watch_limit or WATCH_LIMIT)
     log.info(
         "relay: polling %s for namespace %s, publishing to %s (stream %s, MAXLEN %d)",
@@ -134,10 +140,10 @@ def run_relay(args: argparse.Namespace) -> int:
         target.snapshots,
         STREAM_MAXLEN,
     )
-    return asyncio.run(_serve(publisher, client))
+    return asyncio.run(_serve(publisher, client, hooks))
 
 
-async def _serve(publisher: Any, client: Any) -> int:
+async def _serve(publisher: Any, client: Any, hooks: Any = None) -> int:
     loop = asyncio.get_running_loop()
     got: list[int] = []
 
@@ -147,9 +153,13 @@ async def _serve(publisher: Any, client: Any) -> int:
 
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         loop.add_signal_handler(signum, on_signal, signum)
+    receiving = asyncio.create_task(hooks[0].serve(hooks[1])) if hooks else None
     try:
         await publisher.run()
     finally:
+        if receiving is not None:
+            hooks[0].stop()
+            await asyncio.gather(receiving, return_exceptions=True)
         await client.aclose()
     log.info("relay: stopped (%s)", signal.Signals(got[0]).name if got else "done")
     return EXIT_OK

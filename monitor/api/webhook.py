@@ -37,7 +37,8 @@ SIGNATURE_HEADERS = ("x-nexa-signature", "x-dialnexa-signature")
 @dataclass(frozen=True, slots=True)
 class Refused(Exception):
     status: int
-    """What the receiver answers: 401 unsigned or forged, 413 too large, 400 unreadable."""
+    """What the receiver answers: 401 unsigned, 403 forged (signed, but not with our secret),
+    413 too large, 400 unreadable."""
     reason: str
 
     def __str__(self) -> str:
@@ -76,7 +77,7 @@ def verify(body: bytes, headers: Mapping[str, str], secret: bytes) -> None:
         candidate = value.strip().encode("utf-8", "replace")
         good = hmac.compare_digest(candidate, expected) or good
     if not good:
-        raise Refused(401, "signature does not match the body")
+        raise Refused(403, "signature does not match the body")
 
 
 _EVENT_KEYS = ("event", "event_type", "type")

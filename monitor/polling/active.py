@@ -68,6 +68,8 @@ class ActiveSweep:
         self._cap_checked = -1e9
         self._ordered = True
         """The listing has looked newest first so far."""
+        self.slow_s: Callable[[float], float | None] = lambda _now: None
+        """While webhooks flow (issue 22): swept only this often, to reconcile."""
 
     async def poll(self, job: Job) -> bool:
         store = self.store
@@ -112,10 +114,13 @@ class ActiveSweep:
         with store.batch():
             if complete:
                 for tracked in store.in_flight():
-                    if tracked.call.id not in seen:
+                    # A call a webhook started while the pages were read is not gone.
+                    if tracked.call.id not in seen and tracked.last_seen <= now:
                         self.lookups.left_lists(tracked.call.id, now)
             store.record_concurrency(self.server_clock.api_now(), len(seen))
         after = {(t.call.id, t.call.status) for t in store.in_flight()}
         per_page = 60.0 / max(1.0, ACTIVE_SHARE * self.budget.per_min)
         job.cadence.rebase(max(self.every_s, pages * per_page))
+        if (slow := self.slow_s(now)) is not None:
+            job.due_hint = now + slow  # starts and ends come by webhook (issue 22)
         return before != after

@@ -59,6 +59,7 @@ from monitor.polling.scheduler import (
 from monitor.polling.selected import FINAL_SUMMARIES, SELECTED_CAP_S, SWEEP_JITTER, SelectedCall
 from monitor.polling.serverclock import SKEW_NOTE_S, ServerClock
 from monitor.polling.sweep import PageWidth
+from monitor.polling.webhooks import WebhookFlow, attach_webhooks
 from monitor.state.store import Store
 from monitor.state.tally import COUNTED
 from monitor.state.views import DashboardView, dashboard_view
@@ -162,15 +163,22 @@ class Engine:
         )
         self.page_width = PageWidth()
         """Learnt from the listings: how many calls a page of this API holds."""
+        self.webhooks: WebhookFlow | None = None
         self._wire_pollers(one_shot)
         self.scheduler.every(PRUNE_EVERY_S, self._prune)
         client.before_request = self.scheduler.gate
         client.listeners.append(self._on_response)
         client.read_listeners.append(self._on_read)
 
+    def receive_webhooks(self, listening: str) -> WebhookFlow:
+        """Deliveries from the relay's receiver (issue 22): see `polling.webhooks`."""
+        self.webhooks = attach_webhooks(self, listening)
+        return self.webhooks
+
     def _wire_pollers(self, one_shot: bool) -> None:
         """One poller per resource, each given what it reads and whom it tells."""
         intake = Intake(self.store, self.server_clock)
+        self.intake = intake
         self.counts = Counts(
             client=self.client,
             routes=self.routes,

@@ -93,7 +93,7 @@ async def fetch_queued_calls(
 
 
 async def fetch_recent_endings(
-    client: DialNexaClient, routes: Routes, *, limit: int = 100
+    client: DialNexaClient, routes: Routes, *, limit: int = 100, page: int = 1
 ) -> Page[Call]:
     """The newest ended calls: outcomes of calls that left the active list, and retry ETAs.
 
@@ -101,13 +101,15 @@ async def fetch_recent_endings(
     """
     words = [w for w in FINAL_WORDS if w != "voicemail" or routes.voicemail_filter]
     try:
-        page = await client.list_calls(limit=limit, statuses=words)
+        got = await client.list_calls(page=page, limit=limit, statuses=words)
     except BadRequest:
         if not routes.voicemail_filter:
             raise
         routes.voicemail_filter = False
-        page = await client.list_calls(limit=limit, statuses=[w for w in words if w != "voicemail"])
-    return _keep(page, lambda c: c.status in FINAL_STATUSES)
+        got = await client.list_calls(
+            page=page, limit=limit, statuses=[w for w in words if w != "voicemail"]
+        )
+    return _keep(got, lambda c: c.status in FINAL_STATUSES)
 
 
 class FilterIgnored(Exception):

@@ -60,6 +60,10 @@ class Lookups:
         """When the last successful read of the endings page started."""
         self._waiting: dict[str, tuple[float, int]] = {}
         """Calls that left the lists without an outcome: since when, lookups tried."""
+        self.grace_s: Callable[[float], float | None] = lambda _now: None
+        """While webhooks flow (issue 22): how long a call that left the lists waits for its
+        ending's delivery before it is a missed one, looked up; None: the usual rule."""
+        self.on_missed: Callable[[list[str], float], None] = lambda _ids, _now: None
 
     def left_lists(self, call_id: str, now: float) -> None:
         """A call no listing shows any more: shown ended now, its outcome looked up."""
@@ -88,11 +92,17 @@ class Lookups:
             # requests to a minute that must not grow (FAULTS section 6).
             job.due_hint = now + LOOKUP_CHECK_S
             return False
-        ready = [
-            cid
-            for cid, (since, _) in waiting.items()
-            if since < self.endings_read or now - since >= LOOKUP_WAIT_S
-        ]
+        grace = self.grace_s(now)
+        if grace is not None:
+            # Webhooks flow: the endings page is read only to reconcile, so a call still
+            # waiting after the grace had no delivery of its ending.
+            ready = [cid for cid, (since, _) in waiting.items() if now - since >= grace]
+        else:
+            ready = [
+                cid
+                for cid, (since, _) in waiting.items()
+                if since < self.endings_read or now - since >= LOOKUP_WAIT_S
+            ]
         if len(ready) < LOOKUP_BATCH and len(waiting) >= LOOKUP_BATCH:
             ready = list(waiting)
         if not ready:
@@ -120,6 +130,9 @@ class Lookups:
                 # Fresh from the API: if it is still live, the listing missed it (it slid
                 # between two pages) and it is live again.
                 changed |= self.intake.take(call, now, live_listing=True, source="lookup by id")
+        if grace is not None:
+            # Endings no delivery brought (dropped, refused): the webhook gap.
+            self.on_missed([c.id for c in found if c.status in FINAL_STATUSES], now)
         for cid in ready:
             if cid in waiting:
                 since, tries = waiting[cid]

@@ -12,7 +12,7 @@ import heapq
 import math
 import random
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from monitor.sim import names
@@ -68,6 +68,8 @@ class Dialler:
     in_flight: int
     peak_in_flight: int
     counts: dict[str, int]
+    status_listener: Callable[[Call, str, str], None] | None
+    """Told of every status change (call, old, new) as the world handles it."""
     _rng: random.Random
     _id_rng: random.Random
     _heap: list[tuple[float, int, int, Any]]
@@ -143,6 +145,9 @@ class Dialler:
         call.status = new
         self.version += 1
         c.version += 1
+        if self.status_listener is not None:
+            # The webhook sender (issue 22) spells the event at the instant it happens.
+            self.status_listener(call, old, new)
 
     def _top_up(self, c: Campaign) -> None:
         depth = self.scenario.queue_depth

@@ -19,6 +19,7 @@ import threading
 from collections.abc import AsyncIterator, Generator
 from contextlib import asynccontextmanager, contextmanager
 from types import FrameType
+from typing import Any
 
 import uvicorn
 
@@ -138,6 +139,19 @@ async def serve_loopback(
             sock.close()
 
 
+async def _serve_with(server: _Server, sock: socket.socket, sender: Any) -> None:
+    """uvicorn, and the webhook sender beside it until uvicorn stops."""
+    if sender is None:
+        await server.serve(sockets=[sock])
+        return
+    task = asyncio.create_task(sender.run())
+    try:
+        await server.serve(sockets=[sock])
+    finally:
+        sender.stop()
+        await task
+
+
 def run_sim(args: argparse.Namespace) -> int:
     """The `sim` subcommand: print the base URL, serve until Ctrl+C or SIGTERM, exit 0."""
     key = os.environ.get("DIALNEXA_API_KEY") or "demo"
@@ -170,9 +184,20 @@ def run_sim(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
+    sender = None
+    if getattr(args, "webhook", None):
+        from monitor.sim.webhook_setup import make_sender
+
+        try:
+            sender = make_sender(sim, args)
+        except ValueError as exc:
+            sock.close()
+            print(f"dialnexa-monitor sim: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        print(f"simulator: posting webhooks to {args.webhook}", file=sys.stderr, flush=True)
     server = _Server(_config(sim), handle_signals=True)
     try:
-        asyncio.run(server.serve(sockets=[sock]))
+        asyncio.run(_serve_with(server, sock, sender))
     except KeyboardInterrupt:
         pass
     finally:

@@ -110,6 +110,7 @@ class World(Evolution):
         self._rr: deque[Campaign] = deque()
         self._all = CallIndex()
         self.counts: dict[str, int] = {s: 0 for s in (*LIVE_STATUSES, *FINAL_STATUSES)}
+        self.status_listener: Callable[[Call, str, str], None] | None = None
         self.org_id = "org_" + names.token(self._id_rng.getrandbits(62), 10)
         agents = max((c.agent for c in scenario.campaigns), default=0) + 1
         self.agent_ids = [

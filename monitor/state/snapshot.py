@@ -44,6 +44,7 @@ from monitor.state.views import (
     concurrency_view,
     pane_status,
 )
+from monitor.state.webhooks import WebhookStatus, webhook_words
 
 SCHEMA_VERSION = 1
 """Bumped whenever a field changes meaning or goes; a reader refuses a newer version."""
@@ -118,6 +119,9 @@ class MonitorSnapshot(BaseModel):
     """The monitor's own last bug (a poller raised), in words; None when none."""
     active_poll_s: float = 5.0
     """How often the active calls are polled (the history sparkline's time scale)."""
+    webhooks: WebhookStatus | None = None
+    """The relay's webhook receiver (issue 22): mode, deliveries, refusals, the gap; None
+    when the monitor receives none."""
     data: SnapshotData
     selection: Selection | None = None
     focus: Focus | None = None
@@ -214,10 +218,12 @@ def build_snapshot(
         active_poll_s: the active calls' poll interval.
     """
     good = store.last_good_read
+    hooks = WebhookStatus.of(store.webhooks) if store.webhooks is not None else None
     words = " · ".join(
         w
         for w in (
             f"endpoint unavailable; fallback: {routes}" if routes else "",
+            webhook_words(hooks, mono) if hooks is not None else "",
             read_words(store, mono),
         )
         if w
@@ -233,6 +239,7 @@ def build_snapshot(
         fallbacks=words,
         internal_error=store.internal_error,
         active_poll_s=active_poll_s,
+        webhooks=hooks,
         data=data if data is not None else build_data(store, now=now, mono=mono, cap=cap),
         selection=selection,
         focus=focus,

@@ -23,6 +23,7 @@ from monitor.api.vocab import FINAL_STATUSES, IN_FLIGHT_STATUSES, CallStatus
 from monitor.state.insight_view import Insights
 from monitor.state.merge import merge_record
 from monitor.state.tally import Tally
+from monitor.state.webhooks import WebhookTally
 
 ENDED_CALL_RETENTION_S = 3600.0
 """Ended calls stay an hour (recent endings, retry wave, campaign drill-down), then go."""
@@ -133,6 +134,8 @@ class Store:
         """Each campaign's counts, kept from the endings the pollers read (`tally`)."""
         self.insights = Insights()
         """What the insight rules found last (`monitor.state.insights`, issue 19)."""
+        self.webhooks: WebhookTally | None = None
+        """The relay's webhook receiver's counts and mode (issue 22); None without one."""
         self.version = 0
         self._listeners: list[Callable[[int], None]] = []
         self._depth = 0

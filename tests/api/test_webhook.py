@@ -47,10 +47,12 @@ def test_either_documented_header_in_any_case_is_accepted(header: str) -> None:
         ({"x-signature": sign(ENDED, SECRET)}, "unsigned"),  # an undocumented name
     ],
 )
-def test_unsigned_and_forged_deliveries_are_refused_401(headers: dict[str, str], why: str) -> None:
+def test_unsigned_deliveries_are_refused_401_and_forged_403(
+    headers: dict[str, str], why: str
+) -> None:
     with pytest.raises(Refused) as caught:
         read_delivery(ENDED, headers, SECRET)
-    assert caught.value.status == 401
+    assert caught.value.status == (401 if why == "unsigned" else 403)
     assert why in caught.value.reason
     assert SECRET.decode() not in str(caught.value)
 
@@ -78,7 +80,7 @@ def test_nothing_is_parsed_before_the_signature_holds() -> None:
     garbage = b"{not json"
     with pytest.raises(Refused) as unsigned:
         read_delivery(garbage, {"x-nexa-signature": "sha256=00"}, SECRET)
-    assert unsigned.value.status == 401  # not 400: the body was never read
+    assert unsigned.value.status == 403  # not 400: the body was never read
     with pytest.raises(Refused) as signed:
         read_delivery(garbage, {"x-nexa-signature": sign(garbage, SECRET)}, SECRET)
     assert signed.value.status == 400

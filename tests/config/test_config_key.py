@@ -372,7 +372,8 @@ def test_no_flag_takes_the_key_value() -> None:
 
     flags = options(build_parser())
     assert "--api-key-file" in flags
+    assert "--webhook-secret-file" in flags  # a path, like the key's (issue 22)
     for flag in flags:
-        assert flag == "--api-key-file" or not any(
+        assert flag in ("--api-key-file", "--webhook-secret-file") or not any(
             word in flag for word in ("key", "token", "secret", "password")
         ), flag
