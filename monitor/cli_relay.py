@@ -63,7 +63,7 @@ def add_relay_parser(
         type=int,
         default=None,
         help="calls kept under watch, whoever looks: the most recent selections, then the "
-        "relay's own picks from the top of the active pane (default 5)",
+        "relay's own picks, the newest calls in flight (default 5)",
     )
     relay.add_argument("--demo", action="store_true", help="relay the embedded simulator")
     sim_world(relay)

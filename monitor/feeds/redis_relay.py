@@ -280,7 +280,8 @@ class RelayPublisher:
         calls = self.viewers.calls()
         campaigns = self.viewers.campaigns()
         active, shown = self._screen
-        picks = fill(calls[0], active, self._picks, slots=self.viewers.limit, costs=self.costs)
+        newest = active[::-1]  # the pane lists the oldest first: those end soonest
+        picks = fill(calls[0], newest, self._picks, slots=self.viewers.limit, costs=self.costs)
         focus_pick = fill(
             campaigns[0][:FOCUS_SLOTS], self.viewers.visible() or shown, self._focus_pick,
             slots=FOCUS_SLOTS,
@@ -290,8 +291,8 @@ class RelayPublisher:
             self._watched, self._focused = calls, campaigns
             log.info(
                 "relay: %d viewer(s); budget on calls %s and campaign %s (a fixed share of %d "
-                "calls: the most recent selections, then the relay's own picks from the top "
-                "of the active pane; %d older selections left out)",
+                "calls: the most recent selections, then the relay's own picks, the newest "
+                "calls in flight; %d older selections left out)",
                 len(self.viewers.by_id),
                 ", ".join(calls[0]) or "none",
                 campaigns[0][0] if campaigns[0] else "none",
