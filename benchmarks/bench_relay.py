@@ -22,6 +22,7 @@ count, 5 simulated minutes after 2): `relay.sim.<n>.requests_per_min`, exact.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -126,7 +127,9 @@ async def viewers_phase(url: str, n: int, phase_s: float) -> dict[str, Any]:
             relay_ages.append(max(time.time() - entry.at, 0.0))
     for f in feeds:
         f.stop()
-    await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 15)
+    # 50 feeds closing on a loaded box can take a while: the figures are taken already.
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 60)
     return {"pane_ages": pane_ages, "relay_ages": relay_ages, "used": sum(used) / max(len(used), 1)}
 
 
