@@ -107,6 +107,13 @@ def run(minutes: float = 60.0, out: Path | None = None) -> list[dict[str, object
                     "intents": int(client.xlen(target.intents)),
                     "parts": int(client.hlen(target.parts)),
                     "relay_alive": relay.poll() is None,
+                    # Where the bytes are: the stream (bounded by MAXLEN), the parts hash (the
+                    # data part lists every call the store knows: it grows with the store's
+                    # hour of ended calls), the intents (bounded at 1,000).
+                    "stream_bytes": client.memory_usage(target.snapshots),
+                    "parts_bytes": client.memory_usage(target.parts),
+                    "intents_bytes": client.memory_usage(target.intents),
+                    "data_part_chars": int(client.hstrlen(target.parts, "data")),
                 }
                 samples.append(row)
                 with out.open("a") as fh:
@@ -126,6 +133,7 @@ def run(minutes: float = 60.0, out: Path | None = None) -> list[dict[str, object
     full = next((s for s in samples if s["xlen"] >= STREAM_MAXLEN), samples[-1])
     last = samples[-1]
     growth = (last["used_memory"] - full["used_memory"]) / max(full["used_memory"], 1)
+    stream = [s.get("stream_bytes") or 0 for s in samples if s["xlen"] >= STREAM_MAXLEN]
     every = max(len(samples) // 12, 1)
     curve = ", ".join(f"{s['used_memory'] / 1e6:.2f}" for s in samples[::every])
     return [
@@ -136,10 +144,14 @@ def run(minutes: float = 60.0, out: Path | None = None) -> list[dict[str, object
             scenario=f"busy, one relay, one viewer changing call every minute, {minutes:g} min",
             target=f"bounded by MAXLEN {STREAM_MAXLEN} (flat once the stream is full)",
             note=(
-                f"empty Redis {start_memory / 1e6:.2f} MB; at minute {full['minute']:g} (stream "
-                f"full, {full['xlen']} entries) {full['used_memory'] / 1e6:.2f} MB; at the end "
+                f"empty Redis {start_memory / 1e6:.2f} MB; at minute {full['minute']:g} (the "
+                f"stream first at {full['xlen']} entries) {full['used_memory'] / 1e6:.2f} MB; "
+                "at the end "
                 f"{last['used_memory'] / 1e6:.2f} MB ({100 * growth:+.1f}%), stream {last['xlen']}"
-                f", intents {last['intents']}, parts {last['parts']}; MB every ~5 min: {curve}"
+                f", intents {last['intents']}, parts {last['parts']}; the stream itself "
+                f"{min(stream, default=0) / 1e3:.0f}-{max(stream, default=0) / 1e3:.0f} kB once "
+                f"full, the data part {last['data_part_chars'] / 1e3:.0f} kB at the end; MB every "
+                f"~5 min: {curve}"
             ),
         )
     ]
