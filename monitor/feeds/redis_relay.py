@@ -281,10 +281,14 @@ class RelayPublisher:
         campaigns = self.viewers.campaigns()
         active, shown = self._screen
         newest = active[::-1]  # the pane lists the oldest first: those end soonest
-        picks = fill(calls[0], newest, self._picks, slots=self.viewers.limit, costs=self.costs)
+        # Kept first: the picks, then the calls viewers just left (their history is read: a
+        # viewer moving from call to call among the picks costs no new read).
+        kept = [*self._picks, *self._watched[0]]
+        picks = fill(calls[0], newest, kept, slots=self.viewers.limit, costs=self.costs)
+        focused_now = getattr(engine, "focused_campaign_id", None)
         focus_pick = fill(
-            campaigns[0][:FOCUS_SLOTS], self.viewers.visible() or shown, self._focus_pick,
-            slots=FOCUS_SLOTS,
+            campaigns[0][:FOCUS_SLOTS], self.viewers.visible() or shown,
+            [focused_now] if focused_now else self._focus_pick, slots=FOCUS_SLOTS,
         )  # fmt: skip
         self._picks, self._focus_pick = picks, focus_pick  # they follow the active pane
         if (calls, campaigns) != (self._watched, self._focused):
