@@ -64,7 +64,8 @@ def add_relay_parser(
         "--watch-limit",
         type=int,
         default=None,
-        help="calls polled for viewers at once: the most recent selections (default 5)",
+        help="calls kept under watch, whoever looks: the most recent selections, then the "
+        "relay's own picks, the newest calls in flight (default 5)",
     )
     relay.add_argument("--demo", action="store_true", help="relay the embedded simulator")
     add_webhook_flags(relay)

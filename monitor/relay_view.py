@@ -1,7 +1,8 @@
 """The monitor and `snapshot` reading a relay (`--source redis://...`): no API call at all.
 
 No client is built in this mode, so no request can reach the API behind the user's back; the
-key is not needed. `snapshot --source` prints the relay's newest snapshot as JSON: exit 0 when
+key is not needed. `snapshot --source` prints the relay's newest snapshot as JSON (or, with
+`--format table`, the table `snapshot` prints, `monitor.relay_table`): exit 0 when
 it is within the relay's freshness promise (`RELAY_FRESH_S`), 1 when it is older or there is
 none (the age or the reason in `errors`), 2 for a URL refused.
 """
@@ -100,6 +101,11 @@ def run_relay_snapshot(args: argparse.Namespace) -> int:
             f"the relay's newest snapshot is {age:.0f}s old (it promises one every second; "
             f"older than {RELAY_FRESH_S:.0f}s means the relay is silent)"
         )
+    if getattr(args, "format", "json") == "table":
+        from monitor.relay_table import relay_table
+
+        print(relay_table(snap, target.shown, age, relay, errors))
+        return EXIT_PARTIAL if errors else EXIT_OK
     out = {
         "source": target.shown,
         "namespace": target.namespace,

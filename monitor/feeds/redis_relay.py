@@ -34,6 +34,7 @@ from redis.exceptions import RedisError
 
 from monitor.feeds.live import LiveFeed
 from monitor.feeds.redis_link import INTENTS_MAXLEN, STREAM_MAXLEN, RedisTarget, mask_url
+from monitor.feeds.relay_share import FOCUS_SLOTS, fill
 from monitor.feeds.relay_viewers import VIEWER_TTL_S, WATCH_LIMIT, Viewers
 from monitor.state.records import RecordCache
 from monitor.state.snapshot import MonitorSnapshot, build_focus, build_selection
@@ -89,6 +90,11 @@ class RelayPublisher:
         self._records = RecordCache()
         self._watched: tuple[list[str], int] = ([], 0)
         self._focused: tuple[list[str], int] = ([], 0)
+        self._picks: list[str] = []
+        """The relay's own calls filling the share viewers leave free (`relay_share`)."""
+        self._focus_pick: list[str] = []
+        self._screen: tuple[list[str], list[str]] = ([], [])
+        """The active calls and campaigns of the last snapshot published, in screen order."""
 
     # -- running ------------------------------------------------------------------------------
 
@@ -164,9 +170,14 @@ class RelayPublisher:
         parts.update({f"focus:{cid}": self._focus[cid] for cid in campaigns})
         return parts
 
+    def saw(self, snap: MonitorSnapshot) -> None:
+        """The screen's order of active calls and campaigns: where the relay's picks come from."""
+        self._screen = ([r.id for r in snap.data.active], [c.id for c in snap.data.campaigns])
+
     async def publish(self, snap: MonitorSnapshot) -> None:
         """One entry; new parts (by identity) serialised and written with it, atomically."""
         parts = self._viewer_parts(snap)
+        self.saw(snap)
         changed: dict[str, str] = {}
         serials: dict[str, int] = {}
         sent = dict(self._sent)
@@ -191,6 +202,7 @@ class RelayPublisher:
             "focusing": self._focused[0],
             "limit": self.viewers.limit,
             "dropped": dropped,
+            "own": self._picks,
         }
         t = self.target
         pipe = self.redis.pipeline(transaction=True)
@@ -261,15 +273,30 @@ class RelayPublisher:
                     await self.redis.xtrim(self.target.intents, maxlen=INTENTS_MAXLEN)
 
     def apply(self) -> None:
-        """The viewers' views to the engine: the budget goes to what they look at."""
+        """The viewers' views to the engine, inside the relay's fixed share of the budget:
+        `limit` calls and one campaign, the viewers' first, the relay's own picks in the
+        slots they leave (`relay_share`), so the requests do not grow with the viewers."""
         engine = self.feed.engine
         calls = self.viewers.calls()
         campaigns = self.viewers.campaigns()
-        if calls != self._watched or campaigns != self._focused:
+        active, shown = self._screen
+        newest = active[::-1]  # the pane lists the oldest first: those end soonest
+        # Kept first: the picks, then the calls viewers just left (their history is read: a
+        # viewer moving from call to call among the picks costs no new read).
+        kept = [*self._picks, *self._watched[0]]
+        picks = fill(calls[0], newest, kept, slots=self.viewers.limit, costs=self.costs)
+        focused_now = getattr(engine, "focused_campaign_id", None)
+        focus_pick = fill(
+            campaigns[0][:FOCUS_SLOTS], self.viewers.visible() or shown,
+            [focused_now] if focused_now else self._focus_pick, slots=FOCUS_SLOTS,
+        )  # fmt: skip
+        self._picks, self._focus_pick = picks, focus_pick  # they follow the active pane
+        if (calls, campaigns) != (self._watched, self._focused):
             self._watched, self._focused = calls, campaigns
             log.info(
-                "relay: %d viewer(s); budget on calls %s and campaign %s (the %d most recent "
-                "selections; %d older left out)",
+                "relay: %d viewer(s); budget on calls %s and campaign %s (a fixed share of %d "
+                "calls: the most recent selections, then the relay's own picks, the newest "
+                "calls in flight; %d older selections left out)",
                 len(self.viewers.by_id),
                 ", ".join(calls[0]) or "none",
                 campaigns[0][0] if campaigns[0] else "none",
@@ -280,14 +307,24 @@ class RelayPublisher:
         engine.select_call(calls[0][0] if calls[0] else None)
         watch = getattr(engine, "watch_calls", None)
         if callable(watch):
-            watch(tuple(calls[0][1:]))
-        engine.focus_campaign(campaigns[0][0] if campaigns[0] else None)
+            watch(tuple(calls[0][1:] + picks))
+        focused = campaigns[0] or focus_pick
+        engine.focus_campaign(focused[0] if focused else None)
         show = getattr(engine, "show_campaigns", None)
         if callable(show):
             show(self.viewers.visible())
         if self.viewers.refresh_asked:
             self.viewers.refresh_asked = False
             engine.refresh_now()
+
+    def costs(self, call_id: str) -> bool:
+        """Whether a viewer's call still spends requests: its record or history not final
+        (a call not polled yet will)."""
+        jobs = getattr(self.feed.engine, "jobs", None)
+        if not isinstance(jobs, dict):
+            return True
+        mine = [jobs.get(f"call/{call_id}"), jobs.get(f"retries/{call_id}")]
+        return any(job is None or not job.cadence.final for job in mine)
 
 
 __all__ = ["BACKOFF_S", "TICK_S", "RelayPublisher", "redis_problem"]

@@ -69,6 +69,26 @@ def test_snapshot_source_prints_the_relays_newest_and_says_when_it_is_old(
     assert isinstance(snap, dict) and snap["data"]["active"]
 
 
+def test_snapshot_source_format_table_prints_the_table_not_json(
+    redis_server: RedisServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    engine = make_engine()
+    sent = LiveFeed(engine).snapshot().data
+    publish_once(redis_server)
+    status = main(["snapshot", "--source", redis_server.url, "--format", "table"])
+    out = capsys.readouterr().out
+    assert status == 0 and not out.lstrip().startswith("{")
+    assert f"Active calls ({len(sent.active)})" in out
+    assert sent.active[0].id in out
+    assert f"Campaigns ({len(sent.campaigns)})" in out
+    assert any(c.name and c.name in out for c in sent.campaigns)
+    assert "Concurrency:" in out and "via relay: its newest snapshot is 0s old" in out
+    publish_once(redis_server, age=60)
+    status = main(["snapshot", "--source", redis_server.url, "--format", "table"])
+    out = capsys.readouterr().out
+    assert status == 1 and "error: the relay's newest snapshot is 6" in out
+
+
 def test_snapshot_source_redis_gone_is_exit_1_with_the_reason(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

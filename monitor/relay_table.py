@@ -1,0 +1,77 @@
+"""`snapshot --source redis://... --format table`: the relay's newest snapshot for people.
+
+The same table as `snapshot --format table` (`monitor.snapshot_table`) from the relay's
+`MonitorSnapshot` instead of the API: campaigns, calls in flight, concurrency and the retry
+wave, then where it came from (the relay, its age) and why it is not current when it is not.
+Unknown stays `–`: a figure the relay's engine had not read is None in the snapshot too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from monitor.report import Report, iso
+from monitor.snapshot_dashboard import concurrency_json
+from monitor.snapshot_table import render_table
+from monitor.state.snapshot import MonitorSnapshot
+
+
+def snapshot_report(snap: MonitorSnapshot, source: str) -> Report:
+    """The parts of the relay's snapshot that `render_table` shows, as a `Report`."""
+    data = snap.data
+    c = data.concurrency
+    report = Report(base_url=source, generated_at=snap.now, dashboard=True)
+    for row in data.campaigns:
+        report.campaigns.append(
+            {
+                "id": row.id,
+                "name": row.name,
+                "status": row.status,
+                "total": row.total,
+                "counts": row.counts,
+                "connect_rate": row.connect_rate,
+                "qualified_rate": row.qualified_rate,
+                "in_flight": None if c.unknown else row.in_flight,
+                "max_concurrent_calls": row.max_concurrent,
+            }
+        )
+    if not c.unknown:
+        report.active_calls = []
+        for call in data.active:
+            started = call.started_at
+            duration = None if started is None else (snap.now - started).total_seconds()
+            report.active_calls.append(
+                {
+                    "id": call.id,
+                    "status": call.status.value,
+                    "campaign_id": call.campaign_id,
+                    "to_number": call.to_number,
+                    "attempt": call.attempt,
+                    "created_at": iso(started),
+                    "duration_s": None if duration is None else max(int(duration), 0),
+                }
+            )
+    report.concurrency = concurrency_json(c)
+    return report
+
+
+def relay_table(
+    snap: MonitorSnapshot | None,
+    source: str,
+    age_s: float | None,
+    relay: dict[str, Any],
+    errors: list[str],
+) -> str:
+    """The table, then the relay's age and viewers; without a snapshot, why not."""
+    lines = [render_table(snapshot_report(snap, source))] if snap is not None else []
+    if age_s is not None:
+        viewers = relay.get("viewers")
+        lines.append(
+            f"via relay: its newest snapshot is {age_s:.0f}s old"
+            + ("" if viewers is None else f"; {viewers} viewer{'s' * (viewers != 1)}")
+        )
+    lines += [f"error: {e}" for e in errors]
+    return "\n".join(lines)
+
+
+__all__ = ["relay_table", "snapshot_report"]
