@@ -53,6 +53,9 @@ class Budget:
     server_reset_at: float | None = None
     sent: deque[float] = field(default_factory=deque)
     sent_background: deque[float] = field(default_factory=deque)
+    soft_share: float = SOFT_SHARE
+    background_floor: float = BACKGROUND_FLOOR
+    """The shares in force: lowered while webhooks bring the endings (`polling.webhooks`)."""
 
     def __post_init__(self) -> None:
         self.configured_per_min = self.per_min
@@ -98,8 +101,8 @@ class Budget:
     def _shares(self) -> tuple[int, int]:
         """Request counts (at least 1) at which background work is held: total, its own."""
         return (
-            max(1, math.ceil(SOFT_SHARE * self.per_min)),
-            max(1, math.ceil(BACKGROUND_FLOOR * self.per_min)),
+            max(1, math.ceil(self.soft_share * self.per_min)),
+            max(1, math.ceil(self.background_floor * self.per_min)),
         )
 
     def _background_held(self) -> bool:

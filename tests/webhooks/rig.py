@@ -59,9 +59,11 @@ class Rig:
             await self.http.aclose()
 
 
-def build(scenario: str, *, webhooks: bool, faults: str = "", seed: int = 7) -> Rig:
+def build(
+    scenario: str, *, webhooks: bool, faults: str = "", seed: int = 7, cap: int | None = None
+) -> Rig:
     clock = FakeClock()
-    sim = Simulator.create(scenario=scenario, seed=seed, clock=clock)
+    sim = Simulator.create(scenario=scenario, seed=seed, clock=clock, workspace_cap=cap)
     client = DialNexaClient(sim.base_url, sim.server.api_key, transport=sim.transport(),
                             clock=clock)  # fmt: skip
     engine = Engine(client, Settings(concurrency_cap=sim.world.cap), clock=clock,
