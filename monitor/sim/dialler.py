@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from monitor.sim import names
-from monitor.sim.anomalies import STUCK_S, stuck_dial
+from monitor.sim.anomalies import STUCK_S, skips, stuck_dial
 from monitor.sim.model import (
     BUSY,
     CAMPAIGN_COMPLETED,
@@ -27,6 +27,7 @@ from monitor.sim.model import (
     NO_ANSWER,
     QUEUED,
     RUNNING,
+    SKIPPED,
     VOICEMAIL,
     Call,
     Campaign,
@@ -180,6 +181,22 @@ class Dialler:
             self._dial(call)
             self._top_up(c)
             rr.append(c)
+        if self.in_flight >= self.cap:
+            for c in [c for c in rr if c.anomalies and skips(c, self.t)]:
+                self._skip(c)
+
+    def _skip(self, c: Campaign) -> None:
+        """The vendor's queue is full: its newest dial ends `skipped`, never dialled (the
+        `vendor_rejected` anomaly)."""
+        call = c.ready.pop()
+        if call.attempt == 1:
+            c.queued_first -= 1
+        c.last_skip_t = self.t
+        call.end_t = self.t
+        call.analysis = {}
+        call.analysis_t = self.t
+        self._set_status(call, SKIPPED)
+        c.finished_series += 1
 
     def _dial(self, call: Call) -> None:
         c = call.campaign
