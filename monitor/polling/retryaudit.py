@@ -18,6 +18,7 @@ from typing import Protocol
 
 from monitor.api.client import DialNexaClient
 from monitor.api.errors import ApiError, NotFound
+from monitor.api.models import Call, RetryConfig
 from monitor.api.vocab import FINAL_STATUSES, IN_FLIGHT_STATUSES, CallStatus
 from monitor.config import Settings
 from monitor.polling.fetch import Routes, fetch_retry_history
@@ -121,7 +122,8 @@ class RetryAudit:
     def pick(self, now: datetime) -> tuple[str, OrderedDict[str, None]] | None:
         """The call whose series to read next, and the memory it goes in; None when nothing
         is worth a request."""
-        retries: dict[str, list[tuple[float, str]]] = {}
+        retries: dict[str, list[tuple[int, int, float, str]]] = {}
+        outcomes = self._outcomes()
         overdue: list[tuple[float, str]] = []
         late_s = self.tracker.tolerance.late_s
         watched = set()
@@ -145,7 +147,8 @@ class RetryAudit:
             attempt = call.attempt or 1
             retry = attempt > 1 or call.retry_group_id not in (None, cid)
             if retry and cid not in self._read:
-                retries.setdefault(call.campaign_id, []).append((age, cid))
+                rank = self._rank(outcomes, config, call, attempt)
+                retries.setdefault(call.campaign_id, []).append((*rank, age, cid))
             if (
                 cid not in self._overdue_read
                 and config.wait_minutes is not None
@@ -164,11 +167,33 @@ class RetryAudit:
         if retries:
             camps = sorted(retries)
             camp = camps[(self._turn // 2) % len(camps)]
-            return min(retries[camp])[1], self._read
+            return min(retries[camp])[-1], self._read
         return None
 
     async def poll(self, job: Job) -> bool:
         return await self._read_one()
+
+    def _outcomes(self) -> dict[tuple[str | None, int], CallStatus]:
+        """Each attempt's outcome the store holds, by (series, attempt number)."""
+        return {
+            (t.call.retry_group_id, t.call.attempt): t.call.status
+            for t in self.store.calls.values()
+            if t.call.retry_group_id and t.call.attempt
+        }
+
+    @staticmethod
+    def _rank(
+        outcomes: dict[tuple[str | None, int], CallStatus],
+        config: RetryConfig,
+        call: Call,
+        attempt: int,
+    ) -> tuple[int, int]:
+        """Which retry of a campaign tells most, least first: one whose attempt before it (in
+        the store) was not retryable, then the highest attempt (its history shows every gap
+        before it, and an attempt past the limit)."""
+        before = outcomes.get((call.retry_group_id, attempt - 1))
+        odd = before in FINAL_STATUSES and not retries_allowed(config, before)
+        return (0 if odd else 1, -attempt)
 
     def round_picks(self, now: datetime) -> list[str]:
         """`snapshot`'s reads, in order, as one look needs them (`monitor.state.glance`): per
@@ -184,11 +209,7 @@ class RetryAudit:
         capped: list[str] = []
         in_flight: dict[str, list[str]] = {}
         queued: set[str] = set()
-        outcomes: dict[tuple[str | None, int], CallStatus] = {
-            (t.call.retry_group_id, t.call.attempt): t.call.status
-            for t in self.store.calls.values()
-            if t.call.retry_group_id and t.call.attempt
-        }
+        outcomes = self._outcomes()
         late_s = self.tracker.tolerance.late_s
         for cid, tracked in self.store.calls.items():
             call = tracked.call
@@ -213,9 +234,9 @@ class RetryAudit:
                 continue
             attempt = call.attempt or 1
             if attempt > 1 or call.retry_group_id not in (None, cid):
-                before = outcomes.get((call.retry_group_id, attempt - 1))
-                odd = before in FINAL_STATUSES and not retries_allowed(config, before)
-                retries.setdefault(camp, []).append((0 if odd else 1, -attempt, age, cid))
+                retries.setdefault(camp, []).append(
+                    (*self._rank(outcomes, config, call, attempt), age, cid)
+                )
             if (
                 config.wait_minutes is not None
                 and retries_allowed(config, call.status)
