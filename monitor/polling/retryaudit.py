@@ -255,9 +255,15 @@ class RetryAudit:
             if all(a is not None and a >= CAP_RUN * 60 for a in ages):
                 capped.extend(ids)  # none created lately: maybe none dialled lately
         picks = [min(rows)[-1] for _, rows in sorted(retries.items())]
-        # A campaign with overdue series and no retry at all in the hour: none to read above.
-        picks += [min(rows)[1] for camp, rows in sorted(overdue.items()) if camp not in retries]
-        picks += [cid for *_, cid in sorted(ringing)[:RINGING_READS]] + capped
+        # A campaign dialling (calls in flight) with overdue series and no retry at all in the
+        # hour: none to read above. One with none in flight cannot place its retries: a held
+        # cap or slot says why, not its retry policy.
+        picks += [
+            min(rows)[1]
+            for camp, rows in sorted(overdue.items())
+            if camp not in retries and camp in in_flight
+        ]
+        picks += capped + [cid for *_, cid in sorted(ringing)[:RINGING_READS]]
         picks += [min(rows)[1] for _, rows in sorted(overdue.items())]
         picks += [cid for rows in overdue.values() for _, cid in sorted(rows)]
         picks += [cid for rows in retries.values() for *_, cid in sorted(rows)]

@@ -79,6 +79,17 @@ class Dialler:
     _series: dict[str, Series]
     _rr: deque[Campaign]
     _all: CallIndex
+    epoch: float
+    _closed: set[Campaign]
+    """Campaigns with calls to place, outside their calling hours (marked again on opening)."""
+
+    def closed(self, c: Campaign) -> bool:
+        """Whether the campaign is outside its calling hours now."""
+        window = c.spec.calling_window
+        if window is None:
+            return False
+        opens, closes = window
+        return (self.t - opens) % 86_400 >= (closes - opens) % 86_400
 
     def _push(self, t: float, kind: int, obj: Any) -> None:
         heapq.heappush(self._heap, (t, next(self._tick), kind, obj))
@@ -164,10 +175,17 @@ class Dialler:
     def _dispatch(self) -> None:
         """Fill free slots round-robin over campaigns that have queued dials and room."""
         rr = self._rr
+        for c in [c for c in self._closed if not self.closed(c)]:
+            self._closed.discard(c)
+            self._mark(c)
         while self.in_flight < self.cap and rr:
             c = rr.popleft()
             if c.status != RUNNING or c.in_flight >= c.spec.max_concurrent_calls:
                 c.in_rr = False
+                continue
+            if self.closed(c):
+                c.in_rr = False
+                self._closed.add(c)
                 continue
             if not c.ready:
                 self._top_up(c)

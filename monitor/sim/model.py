@@ -111,6 +111,10 @@ class CampaignSpec:
     country_code: str = "+1"
     anomalies: frozenset[str] = frozenset()
     """Ways this campaign misbehaves from the start (`monitor.sim.anomalies`); none when clean."""
+    calling_window: tuple[float, float] | None = None
+    """Daily calling hours as (opens, closes) in world seconds (repeating every 24 h): shown as
+    the batch fields `calling_hours_start`/`_end` (`HH:MM`, UTC, `timezone: "UTC"`); no dial
+    outside them. None: no window."""
 
 
 @dataclass(frozen=True)

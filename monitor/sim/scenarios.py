@@ -197,8 +197,9 @@ def anomalies() -> ScenarioSpec:
 
     20 slots for campaigns whose caps add up to 48, so dials queue; retry waits of 2-5 minutes
     (30 for the early ones, so early is early even after a wait for a slot) so an hour holds
-    many series. "Long Calls" is clean but sits at its cap of 2 with calls of ten minutes
-    (`cap_blocked`); the rest each bend one rule (`monitor.sim.anomalies`).
+    many series. "Long Calls" is clean but sits at its cap of 1 with calls of up to twenty
+    minutes (`cap_blocked`); "Night Shift" is clean but outside its calling hours (its idle
+    minutes); the rest each bend one rule (`monitor.sim.anomalies`).
     """
     nah = _mix(0.25, 0.50, 0.10, 0.10, 0.05)
     specs = (
@@ -217,10 +218,13 @@ def anomalies() -> ScenarioSpec:
                      anomalies=frozenset({"stuck_call"})),
         CampaignSpec("Slot Leak", 3000, 6, RetryConfig(1, 2), nah, agent=2,
                      anomalies=frozenset({"leaked_slot"})),
-        CampaignSpec("Long Calls", 3000, 2, RetryConfig(0, 2), _mix(0.95, 0.05, 0, 0, 0),
-                     talk_median_s=600.0, agent=3),
+        CampaignSpec("Long Calls", 3000, 1, RetryConfig(0, 2), _mix(0.95, 0.05, 0, 0, 0),
+                     talk_median_s=1200.0, agent=3),
         CampaignSpec("Queue Overflow", 3000, 6, RetryConfig(1, 2), nah,
                      anomalies=frozenset({"vendor_rejected"})),
+        # Calling hours that open two hours after the demo starts, for eight hours.
+        CampaignSpec("Night Shift", 3000, 4, RetryConfig(1, 2), nah, agent=1,
+                     calling_window=(3 * 3600.0, 11 * 3600.0)),
     )  # fmt: skip
     return ScenarioSpec(
         name="anomalies",
@@ -228,7 +232,7 @@ def anomalies() -> ScenarioSpec:
         campaigns=specs,
         warmup_s=3600.0,
         queue_depth=5,
-        description="9 campaigns, each with one anomaly the insights find, an hour of history",
+        description="10 campaigns, each with one anomaly the insights find, an hour of history",
     )
 
 

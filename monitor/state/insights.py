@@ -26,6 +26,7 @@ from monitor.state.idle import IDLE_REASONS, MinuteFacts, idle_minutes, reason
 from monitor.state.insight_view import CampaignInsight, Insight, Insights
 from monitor.state.store import Store
 from monitor.state.stuck import LeakWatch, LiveCall, stuck_calls
+from monitor.state.window import in_window
 
 SAMPLES = 200
 """Finished samples kept per campaign and state (the p99 of the last 200)."""
@@ -162,7 +163,7 @@ class InsightTracker:
         ring.append(spent)
 
     def _running_queued(
-        self, store: Store, queued: Counter[str], in_flight: Counter[str]
+        self, store: Store, now: datetime, queued: Counter[str], in_flight: Counter[str]
     ) -> tuple[int, list[str]]:
         """Queued calls of running campaigns below their own cap (they wait for a workspace
         slot), and those campaigns."""
@@ -172,6 +173,8 @@ class InsightTracker:
             state = store.campaigns.get(camp)
             if state is None or not _dialling(state.campaign.status, in_flight[camp]):
                 continue
+            if in_window(state.campaign, now) is False:
+                continue  # its calls wait for its calling hours, not for a slot
             own = state.campaign.max_concurrent_calls
             if own is not None and in_flight[camp] >= own:
                 continue
@@ -190,7 +193,9 @@ class InsightTracker:
         created: dict[str, list[datetime | None]],
     ) -> None:
         known = "active" in store.freshness and "queued" in store.freshness
-        waiting, camps = self._running_queued(store, queued, in_flight) if known else (None, [])
+        waiting, camps = (
+            self._running_queued(store, now, queued, in_flight) if known else (None, [])
+        )
         self._leak = self._leak.observe(now, total if known else None, waiting, cap)
         if self.one_shot and self._leak.since is not None:
             # One look: the calls beside the free slots have waited since they were queued.
@@ -245,11 +250,20 @@ class InsightTracker:
         for camp, state in store.campaigns.items():
             c = state.campaign
             done = c.status in (ContainerStatus.COMPLETED, ContainerStatus.CANCELLED)
-            if done or not _dialling(c.status, in_flight[camp], paused_too=True):
-                # Not dialling by its own state (ended, or not started): never the cap's doing.
+            if done:
                 facts = MinuteFacts(dialled=self._dialled[camp], in_flight=in_flight[camp],
-                                    status=c.status.value, in_window=False if not done else None,
-                                    queued=0, retries_pending=0)  # fmt: skip
+                                    status=c.status.value, queued=0,
+                                    retries_pending=0)  # fmt: skip
+            elif not _dialling(c.status, in_flight[camp], paused_too=True):
+                # Not started: never the cap's doing. Outside its window when its start (or
+                # stated window) says so; otherwise waiting for a reason the API does not
+                # give (another batch running): unexplained, never a guessed reason.
+                later = c.scheduled_at is not None and c.scheduled_at > now
+                facts = MinuteFacts(dialled=self._dialled[camp], in_flight=in_flight[camp],
+                                    status=c.status.value,
+                                    in_window=False if later else in_window(c, now),
+                                    queued=queued[camp] if queued_known else None,
+                                    retries_pending=None)  # fmt: skip
             else:
                 facts = MinuteFacts(
                     dialled=self._dialled[camp],
@@ -261,6 +275,7 @@ class InsightTracker:
                     queued=queued[camp] if queued_known else None,
                     retries_pending=None,
                     vendor_rejected=self._skipped_in(camp, self._minute, start),
+                    in_window=in_window(c, now),
                 )
             ring = self._minutes.setdefault(camp, deque(maxlen=MINUTES))
             # Minutes the monitor did not see (a gap) are not known, never a reason.

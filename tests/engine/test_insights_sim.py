@@ -47,6 +47,14 @@ async def test_every_anomaly_is_found_within_its_stated_time() -> None:
         assert set(first) == set(INSIGHT_KINDS)
         for kind, within in FOUND_WITHIN_S.items():
             assert first[kind] <= within, kind
+        # "Night Shift" states calling hours that open two hours on: every minute the monitor
+        # closed is outside its window, none unexplained.
+        night = next(c.id for c in run.sim.world.campaigns if c.name == "Night Shift")
+        found = run.engine.store.insights.campaigns[night]
+        closed = len(found.idle_bar) - found.idle_bar.count("?")
+        assert closed >= 5
+        assert found.idle_minutes["outside_window"] == closed
+        assert set(found.idle_bar) <= {"o", "?"}
         # Its cost: the audit's reads, no more than stated.
         minutes = (run.clock.monotonic() - t0) / 60
         assert run.engine.audit.reads <= AUDIT_PER_MIN * minutes + 1
