@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from monitor.api.models import Call
-from monitor.api.vocab import CallStatus, ContainerStatus
+from monitor.api.vocab import FINAL_STATUSES, CallStatus, ContainerStatus
 from monitor.state.calldetail import retry_config_for
 from monitor.state.calltime import seconds_between
 from monitor.state.conformance import Tolerance, campaign_conformance, check_series
@@ -328,6 +328,8 @@ class InsightTracker:
             found = check_series(history, config, as_of, self.tolerance)
             if found and call.campaign_id in excused:
                 found = tuple(f for f in found if f.kind not in _WAITING)
+            if found == () and not any(a.outcome in FINAL_STATUSES for a in history.attempts):
+                continue  # nothing ended yet: nothing to hold against the policy
             if call.campaign_id:
                 per_campaign.setdefault(call.campaign_id, []).append(found)
             for f in found or ():
