@@ -333,9 +333,13 @@ class InsightTracker:
             if call.campaign_id:
                 per_campaign.setdefault(call.campaign_id, []).append(found)
             for f in found or ():
+                # One series can offend at several attempts: say which (extra and missing
+                # already do).
+                said = f.detail.startswith("attempt")
                 items.append(Insight(kind=f.kind, campaign_id=call.campaign_id,
                                      call_id=f.call_id, since=f.since,
-                                     detail=f.detail))  # fmt: skip
+                                     detail=f.detail if said else
+                                     f"attempt {f.attempt}: {f.detail}"))  # fmt: skip
         live = [LiveCall(cid, e.campaign_id, e.state, e.since) for cid, e in self._live.items()]
         for s in stuck_calls(live, self._samples, now):
             detail = f"{s.state} for {round(s.for_s)} s (limit {round(s.limit_s)} s, {s.basis})"
