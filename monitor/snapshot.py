@@ -32,7 +32,7 @@ from monitor.polling.fetch import (
     fetch_campaign_counts,
 )
 from monitor.polling.oneshot import dashboard_round
-from monitor.polling.scheduler import P_ANALYSIS
+from monitor.polling.scheduler import P_FOCUSED, PRIORITY
 from monitor.report import Report, iso
 from monitor.snapshot_call import patiently, read_call
 from monitor.snapshot_dashboard import (
@@ -48,7 +48,6 @@ from monitor.state.derive import (
 from monitor.state.notes import count_flags
 
 T = TypeVar("T")
-
 
 
 QUALIFIED_PAGES = 5
@@ -141,9 +140,18 @@ async def read_dashboard(
     result = await dashboard_round(
         client, settings, clock, wait=wait, deadline_s=deadline_s, progress=progress
     )
-    # Issue 19: a few retry series for the insights, from what the budget has left.
+    # Issue 19: the retry series one look needs for the insights (`RetryAudit.round_picks`),
+    # ranked with the round's own reads (they are part of its answer), from what the round's
+    # burst has left without waiting.
     engine = result.engine
-    await engine.audit.read_now(lambda: engine.budget.allowed(clock.monotonic(), P_ANALYSIS))
+    token = PRIORITY.set(P_FOCUSED)
+    try:
+        await engine.audit.read_now(
+            lambda: engine.budget.allowed(clock.monotonic(), P_FOCUSED),
+            lambda: engine.budget.wait_s(clock.monotonic(), P_FOCUSED),
+        )
+    finally:
+        PRIORITY.reset(token)
     report = dashboard_report(result.engine, client.base_url, clock)
     for key, error in sorted(result.errors.items()):
         report.fail(key, error)

@@ -280,6 +280,11 @@ _CAMPAIGN_READERS: Readers = {
     "max_concurrent_calls": read_number_of,
     "created_at": read_timestamp,
     "scheduled_at": read_timestamp,
+    "starts_at": read_timestamp,
+    "ends_at": read_timestamp,
+    "calling_hours_start": read_text,
+    "calling_hours_end": read_text,
+    "timezone": read_text,
     "total": read_number_of,
     "completed": read_number_of,
     "failed": read_number_of,
@@ -300,6 +305,13 @@ class Campaign(ApiModel):
     retry_config: RetryConfig | None = None
     created_at: Timestamp = None
     scheduled_at: Timestamp = None
+    starts_at: Timestamp = None
+    ends_at: Timestamp = None
+    calling_hours_start: Text = None
+    """`HH:MM`: the OpenAPI's batch fields (`POST /batch-calls`), read when a record has them."""
+    calling_hours_end: Text = None
+    timezone: Text = None
+    """The zone of the calling hours when the record names one (IANA); the API states none."""
     total: Count = None
     """Leads or records in the campaign, under whichever counter name the API used."""
     completed: Count = None
@@ -331,6 +343,11 @@ class Campaign(ApiModel):
                 "retry_config": retry,
                 "created_at": _pick(raw, "created_at", "createdAt"),
                 "scheduled_at": raw.get("scheduled_at"),
+                "starts_at": _pick(raw, "starts_at", "startsAt"),
+                "ends_at": _pick(raw, "ends_at", "endsAt"),
+                "calling_hours_start": _pick(raw, "calling_hours_start", "callingHoursStart"),
+                "calling_hours_end": _pick(raw, "calling_hours_end", "callingHoursEnd"),
+                "timezone": _pick(raw, "timezone", "time_zone", "calling_hours_timezone"),
                 "total": _pick(
                     raw, "total_leads", "total_calls", "total_records", "total_lead_count"
                 ),

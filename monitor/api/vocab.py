@@ -78,6 +78,9 @@ _CALL_STATUS: dict[str, CallStatus] = {
     **dict.fromkeys(("voicemail", "voicemail_detected"), CallStatus.VOICEMAIL),
     **dict.fromkeys(("failed", "rejected", "error"), CallStatus.FAILED),
     **dict.fromkeys(("cancelled", "canceled"), CallStatus.CANCELLED),
+    # Never dialled: "a full queue marks the extra calls skipped" at the concurrency cap (API
+    # sheet section 10); ended like a cancelled dial, the raw word kept (`is_skipped`).
+    "skipped": CallStatus.CANCELLED,
     **dict.fromkeys(("retry_expired", "expired"), CallStatus.EXPIRED),
 }
 
@@ -96,6 +99,12 @@ _END_REASON: dict[str, CallStatus] = {
 }
 
 DOCUMENTED_CALL_WORDS = frozenset(_CALL_STATUS) | {"hangup"}
+
+
+def is_skipped(status_raw: str | None) -> bool:
+    """A dial the vendor refused at its concurrency cap, as a reader sees it (the only trace:
+    the 409/429 of a refused dial goes to whoever placed it)."""
+    return status_raw is not None and fold(status_raw) == "skipped"
 
 
 def classify_call_status(status: str | None, end_reason: str | None = None) -> CallStatus:

@@ -18,15 +18,26 @@ from typing import Protocol
 
 from monitor.api.client import DialNexaClient
 from monitor.api.errors import ApiError, NotFound
-from monitor.api.vocab import FINAL_STATUSES
+from monitor.api.models import Call, RetryConfig
+from monitor.api.vocab import FINAL_STATUSES, IN_FLIGHT_STATUSES, CallStatus
 from monitor.config import Settings
 from monitor.polling.fetch import Routes, fetch_retry_history
 from monitor.polling.scheduler import Job
 from monitor.state.calldetail import retry_config_for
 from monitor.state.calltime import seconds_between, shifted
 from monitor.state.conformance import retries_allowed
-from monitor.state.insights import InsightTracker
+from monitor.state.insights import CAP_RUN, InsightTracker
 from monitor.state.store import Store
+from monitor.state.stuck import CEILING_S
+
+RING_CEILING_S = CEILING_S["dialing"]
+"""A call created less than this ago cannot have rung this long (created before dialled)."""
+RINGING_READS = 2
+"""One look reads the histories of the two longest-created calls still dialling."""
+ONE_SHOT_SURE = 16
+"""Reads `snapshot` makes past the round's burst while each waits at most `ONE_SHOT_WAIT_S`
+for its turn: fewer cannot cover a campaign each and the suspects."""
+ONE_SHOT_WAIT_S = 1.5
 
 AUDIT_PER_MIN = 3
 """Retry histories read a minute for the insights: the whole of their request cost."""
@@ -37,8 +48,10 @@ REMEMBERED = 4096
 """Calls the audit remembers having read (an LRU: flat in calls)."""
 RECHECK_MARGIN_S = 60.0
 """Read a series whose retry is due this long after it would count as missing."""
-ONE_SHOT_READS = 8
-"""`snapshot`'s one round reads this many series at once (no minute to spread them over)."""
+ONE_SHOT_READS = 20
+"""`snapshot`'s one round reads this many series at once (no minute to spread them over): a
+retry of each campaign, the calls ringing suspiciously long, those of campaigns at their cap,
+overdue series (`round_picks`)."""
 
 
 class EngineParts(Protocol):
@@ -77,7 +90,7 @@ class RetryAudit:
         self.api_now = api_now
         self.settings = settings
         self.one_shot = one_shot
-        self.tracker = InsightTracker()
+        self.tracker = InsightTracker(one_shot=one_shot)
         self._read: OrderedDict[str, None] = OrderedDict()
         """Calls whose series was read with them in it (early, late, extra, not retryable)."""
         self._overdue_read: OrderedDict[str, None] = OrderedDict()
@@ -109,7 +122,8 @@ class RetryAudit:
     def pick(self, now: datetime) -> tuple[str, OrderedDict[str, None]] | None:
         """The call whose series to read next, and the memory it goes in; None when nothing
         is worth a request."""
-        retries: dict[str, list[tuple[float, str]]] = {}
+        retries: dict[str, list[tuple[int, int, float, str]]] = {}
+        outcomes = self._outcomes()
         overdue: list[tuple[float, str]] = []
         late_s = self.tracker.tolerance.late_s
         watched = set()
@@ -133,7 +147,8 @@ class RetryAudit:
             attempt = call.attempt or 1
             retry = attempt > 1 or call.retry_group_id not in (None, cid)
             if retry and cid not in self._read:
-                retries.setdefault(call.campaign_id, []).append((age, cid))
+                rank = self._rank(outcomes, config, call, attempt)
+                retries.setdefault(call.campaign_id, []).append((*rank, age, cid))
             if (
                 cid not in self._overdue_read
                 and config.wait_minutes is not None
@@ -152,24 +167,127 @@ class RetryAudit:
         if retries:
             camps = sorted(retries)
             camp = camps[(self._turn // 2) % len(camps)]
-            return min(retries[camp])[1], self._read
+            return min(retries[camp])[-1], self._read
         return None
 
     async def poll(self, job: Job) -> bool:
         return await self._read_one()
 
-    async def read_now(self, room: Callable[[], bool]) -> int:
-        """`snapshot`'s round: up to `ONE_SHOT_READS` series at once, after the lists were
-        read (a job's run comes before the endings are in), while the budget has `room`
-        without waiting (a snapshot is not slowed for its insights); an error ends it (best
-        effort: the insights are what could be read). Returns the reads made."""
+    def _outcomes(self) -> dict[tuple[str | None, int], CallStatus]:
+        """Each attempt's outcome the store holds, by (series, attempt number)."""
+        return {
+            (t.call.retry_group_id, t.call.attempt): t.call.status
+            for t in self.store.calls.values()
+            if t.call.retry_group_id and t.call.attempt
+        }
+
+    @staticmethod
+    def _rank(
+        outcomes: dict[tuple[str | None, int], CallStatus],
+        config: RetryConfig,
+        call: Call,
+        attempt: int,
+    ) -> tuple[int, int]:
+        """Which retry of a campaign tells most, least first: one whose attempt before it (in
+        the store) was not retryable, then the highest attempt (its history shows every gap
+        before it, and an attempt past the limit)."""
+        before = outcomes.get((call.retry_group_id, attempt - 1))
+        odd = before in FINAL_STATUSES and not retries_allowed(config, before)
+        return (0 if odd else 1, -attempt)
+
+    def round_picks(self, now: datetime) -> list[str]:
+        """`snapshot`'s reads, in order, as one look needs them (`monitor.state.glance`): per
+        campaign its most telling recent retry (one whose attempt before it, in the store, was
+        not retryable; else the highest attempt: it shows every gap before it), the series of
+        the most overdue series of each campaign that has no retry at all, the series of calls
+        dialling since before the ring ceiling (created then, oldest first: their history says
+        when they were dialled), those of campaigns at their own cap with calls waiting (when
+        they last dialled), per campaign its most overdue series, then the rest."""
+        retries: dict[str, list[tuple[int, int, float, str]]] = {}
+        overdue: dict[str, list[tuple[float, str]]] = {}
+        ringing: list[tuple[float, str, str]] = []
+        capped: list[str] = []
+        in_flight: dict[str, list[str]] = {}
+        queued: set[str] = set()
+        outcomes = self._outcomes()
+        late_s = self.tracker.tolerance.late_s
+        for cid, tracked in self.store.calls.items():
+            call = tracked.call
+            camp = call.campaign_id
+            if call.status is CallStatus.QUEUED and camp:
+                queued.add(camp)
+            if call.status in IN_FLIGHT_STATUSES and tracked.ended_seen is None:
+                if camp:
+                    in_flight.setdefault(camp, []).append(cid)
+                age = seconds_between(call.created_at, now)
+                if call.status is CallStatus.DIALING and age is not None and age > RING_CEILING_S:
+                    ringing.append((-age, camp or "", cid))
+                continue
+            if call.status not in FINAL_STATUSES or not camp:
+                continue
+            config = retry_config_for(self.store, call)
+            if config is None or config.max_retries is None:
+                continue
+            ended = call.ended_at or call.created_at
+            age = seconds_between(ended, now)
+            if age is None or age > 3600:
+                continue
+            attempt = call.attempt or 1
+            if attempt > 1 or call.retry_group_id not in (None, cid):
+                retries.setdefault(camp, []).append(
+                    (*self._rank(outcomes, config, call, attempt), age, cid)
+                )
+            if (
+                config.wait_minutes is not None
+                and retries_allowed(config, call.status)
+                and attempt <= config.max_retries
+            ):
+                over = seconds_between(shifted(ended, minutes=config.wait_minutes), now)
+                if over is not None and over > late_s + RECHECK_MARGIN_S:
+                    overdue.setdefault(camp, []).append((-over, cid))
+        for camp, ids in sorted(in_flight.items(), key=lambda kv: (len(kv[1]), kv[0])):
+            # The fewest calls first: a campaign's reads only count once all are read.
+            state = self.store.campaigns.get(camp)
+            own = state.campaign.max_concurrent_calls if state is not None else None
+            if own is None or len(ids) < own or camp not in queued:
+                continue
+            ages = [seconds_between(self.store.calls[c].call.created_at, now) for c in ids]
+            if all(a is not None and a >= CAP_RUN * 60 for a in ages):
+                capped.extend(ids)  # none created lately: maybe none dialled lately
+        picks = [min(rows)[-1] for _, rows in sorted(retries.items())]
+        # A campaign dialling (calls in flight) with overdue series and no retry at all in the
+        # hour: none to read above. One with none in flight cannot place its retries: a held
+        # cap or slot says why, not its retry policy.
+        picks += [
+            min(rows)[1]
+            for camp, rows in sorted(overdue.items())
+            if camp not in retries and camp in in_flight
+        ]
+        picks += capped + [cid for *_, cid in sorted(ringing)[:RINGING_READS]]
+        picks += [min(rows)[1] for _, rows in sorted(overdue.items())]
+        picks += [cid for rows in overdue.values() for _, cid in sorted(rows)]
+        picks += [cid for rows in retries.values() for *_, cid in sorted(rows)]
+        return list(dict.fromkeys(picks))
+
+    async def read_now(self, room: Callable[[], bool], wait: Callable[[], float] = lambda: 0.0
+                       ) -> int:  # fmt: skip
+        """`snapshot`'s round: up to `ONE_SHOT_READS` series at once (`round_picks`), after
+        the lists were read (a job's run comes before the endings are in), while the budget has
+        `room` without waiting (a snapshot is not slowed for its insights); an error ends it
+        (best effort: the insights are what could be read). Returns the reads made."""
         before = self.reads
-        for _ in range(ONE_SHOT_READS):
-            if not room():
+        done: set[str] = set()
+        for cid in self.round_picks(self.api_now()):
+            made = self.reads - before
+            short = not room() and (made >= ONE_SHOT_SURE or wait() > ONE_SHOT_WAIT_S)
+            if made >= ONE_SHOT_READS or short:
                 break
+            tracked = self.store.calls.get(cid)
+            if tracked is None or (tracked.call.retry_group_id or cid) in done:
+                continue
+            done.add(tracked.call.retry_group_id or cid)
             try:
-                if not await self._read_one():
-                    break
+                await self._read_series(cid, self._read)
             except ApiError:
                 break
         return self.reads - before
@@ -178,7 +296,9 @@ class RetryAudit:
         picked = self.pick(self.api_now())
         if picked is None:
             return False
-        cid, seen = picked
+        return await self._read_series(*picked)
+
+    async def _read_series(self, cid: str, seen: OrderedDict[str, None]) -> bool:
         self._remember(seen, cid)
         tracked = self.store.calls.get(cid)
         if tracked is None:

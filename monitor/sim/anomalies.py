@@ -10,8 +10,13 @@ vendor's own rules (seed 003, API sheet section 8) in exactly one way each:
 - `retry_extra`: one attempt beyond `max_retries + 1`;
 - `retry_not_retryable`: a failed call (or a voicemail with `retry_on_voicemail` off) retried;
 - `stuck_call`: one dial in `STUCK_EVERY` rings for `STUCK_S` before it ends unanswered;
-- `leaked_slot`: the workspace keeps a slot after a call ends, up to `LEAK_SLOTS` slots, so
-  calls queue beside slots nobody uses.
+- `leaked_slot`: the campaign's and the workspace's slot stay held after a call ends, up to
+  `LEAK_SLOTS` slots: the campaign stops dialling while the API shows none of its calls in
+  flight, and its calls wait queued beside free slots (both what a reader sees of a leak);
+- `vendor_rejected`: while the workspace is at its cap, the vendor's queue overflows: once a
+  `SKIP_EVERY_S` one of the campaign's queued dials ends `skipped`, never dialled (API sheet
+  section 10: "a full queue marks the extra calls skipped"; the refused dial's 409/429 goes to
+  whoever placed it, never to a reader).
 
 The monitor's `cap_blocked` needs no misbehaviour: a campaign with long calls and a small cap
 sits at its cap for minutes (the `anomalies` scenario has one). Clean scenarios name none.
@@ -29,16 +34,19 @@ KINDS = (
     "retry_not_retryable",
     "stuck_call",
     "leaked_slot",
+    "vendor_rejected",
 )
 EARLY_AFTER_S = 60.0
-"""A minute after the end: with a 10-minute wait, nine minutes early even after a few minutes'
-wait for a slot (the monitor's tolerance for early is one)."""
+"""A minute after the end: with the scenario's 30-minute wait, still early after many minutes'
+wait for a slot in its crowded workspace (the monitor's tolerance for early is one)."""
 LATE_S = 900.0
 """Fifteen minutes late: the monitor's tolerance for late (and missing) is ten."""
 STUCK_EVERY = 25
 STUCK_S = 1800
 """Half an hour dialling: the monitor's floor for a ring is a minute, its ceiling three."""
-LEAK_SLOTS = 5
+LEAK_SLOTS = 6
+"""The `anomalies` scenario's leaking campaign has a cap of 6: it ends up holding all of them."""
+SKIP_EVERY_S = 60.0
 
 
 def retry_delay(c: Campaign, attempt: int, outcome: str) -> float | None:
@@ -74,6 +82,13 @@ def stuck_dial(c: Campaign, dials: int) -> bool:
     return "stuck_call" in c.anomalies and dials % STUCK_EVERY == 0
 
 
-def leaks(c: Campaign, leaked: int) -> bool:
-    """Whether the workspace keeps the slot of this campaign's call that just ended."""
-    return "leaked_slot" in c.anomalies and leaked < LEAK_SLOTS
+def leaks(c: Campaign) -> bool:
+    """Whether the slot of this campaign's call that just ended stays held."""
+    return "leaked_slot" in c.anomalies and c.leaked < LEAK_SLOTS
+
+
+def skips(c: Campaign, now: float) -> bool:
+    """Whether the vendor's full queue marks one of this campaign's queued dials skipped now."""
+    if "vendor_rejected" not in c.anomalies or not c.ready:
+        return False
+    return c.last_skip_t is None or now - c.last_skip_t >= SKIP_EVERY_S

@@ -6,6 +6,7 @@ site's (`name`, `total_leads`, `completed_calls`...), chosen per dialect as `dia
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from monitor.sim import names
@@ -68,6 +69,7 @@ class CampaignSpelling:
             "scheduled_at": w.iso(c.start_t) if c.start_t else None,
             "retry_config": self.retry_config(c),
             "created_at": w.iso(c.created_t),
+            **self.window(c),
         }
         if not (self.mixed and self.variant(c.id, "counters") % 3 == 0):
             record["total_leads"] = c.total_leads
@@ -114,6 +116,24 @@ class CampaignSpelling:
             "third_retry_count": depth(3),
             "fourth_retry_count": depth(4),
             "attempt_stages": self.attempt_stages(c),
+            **self.window(c),
+        }
+
+    def window(self, c: Campaign) -> dict[str, str]:
+        """The batch's calling hours (the OpenAPI's `POST /batch-calls` fields), with the zone
+        they are in; nothing for a campaign without a window."""
+        window = c.spec.calling_window
+        if window is None:
+            return {}
+        w = self.world
+
+        def hhmm(t: float) -> str:
+            return datetime.fromtimestamp(w.epoch + t, UTC).strftime("%H:%M")
+
+        return {
+            "calling_hours_start": hhmm(window[0]),
+            "calling_hours_end": hhmm(window[1]),
+            "timezone": "UTC",
         }
 
     def batch_reference(self, c: Campaign, *, alt: bool = False) -> dict[str, Any]:
@@ -136,6 +156,7 @@ class CampaignSpelling:
             record["pending_calls"] = w.pending_calls(c)
         record["max_concurrent_calls"] = c.cap
         record["attempt_stages"] = self.attempt_stages(c)
+        record.update(self.window(c))
         return record
 
     def batch_item(self, c: Campaign) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from monitor.sim import names
-from monitor.sim.anomalies import STUCK_S, stuck_dial
+from monitor.sim.anomalies import STUCK_S, skips, stuck_dial
 from monitor.sim.model import (
     BUSY,
     CAMPAIGN_COMPLETED,
@@ -27,6 +27,7 @@ from monitor.sim.model import (
     NO_ANSWER,
     QUEUED,
     RUNNING,
+    SKIPPED,
     VOICEMAIL,
     Call,
     Campaign,
@@ -80,6 +81,17 @@ class Dialler:
     _series: dict[str, Series]
     _rr: deque[Campaign]
     _all: CallIndex
+    epoch: float
+    _closed: set[Campaign]
+    """Campaigns with calls to place, outside their calling hours (marked again on opening)."""
+
+    def closed(self, c: Campaign) -> bool:
+        """Whether the campaign is outside its calling hours now."""
+        window = c.spec.calling_window
+        if window is None:
+            return False
+        opens, closes = window
+        return (self.t - opens) % 86_400 >= (closes - opens) % 86_400
 
     def _push(self, t: float, kind: int, obj: Any) -> None:
         heapq.heappush(self._heap, (t, next(self._tick), kind, obj))
@@ -168,10 +180,17 @@ class Dialler:
     def _dispatch(self) -> None:
         """Fill free slots round-robin over campaigns that have queued dials and room."""
         rr = self._rr
+        for c in [c for c in self._closed if not self.closed(c)]:
+            self._closed.discard(c)
+            self._mark(c)
         while self.in_flight < self.cap and rr:
             c = rr.popleft()
             if c.status != RUNNING or c.in_flight >= c.spec.max_concurrent_calls:
                 c.in_rr = False
+                continue
+            if self.closed(c):
+                c.in_rr = False
+                self._closed.add(c)
                 continue
             if not c.ready:
                 self._top_up(c)
@@ -185,6 +204,22 @@ class Dialler:
             self._dial(call)
             self._top_up(c)
             rr.append(c)
+        if self.in_flight >= self.cap:
+            for c in [c for c in rr if c.anomalies and skips(c, self.t)]:
+                self._skip(c)
+
+    def _skip(self, c: Campaign) -> None:
+        """The vendor's queue is full: its newest dial ends `skipped`, never dialled (the
+        `vendor_rejected` anomaly)."""
+        call = c.ready.pop()
+        if call.attempt == 1:
+            c.queued_first -= 1
+        c.last_skip_t = self.t
+        call.end_t = self.t
+        call.analysis = {}
+        call.analysis_t = self.t
+        self._set_status(call, SKIPPED)
+        c.finished_series += 1
 
     def _dial(self, call: Call) -> None:
         c = call.campaign

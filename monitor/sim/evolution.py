@@ -205,10 +205,11 @@ class Evolution(Dialler):
         call.talk_s = 0 if call.answer_t is None else int(now - call.answer_t)
         call.end_reason = _weighted(rng, END_REASONS[outcome])
         self._set_status(call, outcome)
-        c.in_flight -= 1
-        if leaks(c, self.leaked):
-            self.leaked += 1  # the workspace keeps the slot (an anomaly on demand)
+        if leaks(c):
+            c.leaked += 1  # the slot stays held, the campaign's and the workspace's (on demand)
+            self.leaked += 1
         else:
+            c.in_flight -= 1
             self.in_flight -= 1
         if outcome in (COMPLETED, VOICEMAIL):
             call.analysis_t = now + between(rng, 3, 20)
@@ -260,8 +261,12 @@ class Evolution(Dialler):
             else:
                 c.anomalies.discard(kind)
         if kind == "leaked_slot" and not on and self.leaked:
-            self.in_flight -= self.leaked
-            self.leaked = 0
+            for c in self.campaigns:
+                c.in_flight -= c.leaked
+                self.in_flight -= c.leaked
+                self.leaked -= c.leaked
+                c.leaked = 0
+                self._mark(c)
             self._dispatch()
 
     def _on_retry_due(self, series: Series) -> None:

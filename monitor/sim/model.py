@@ -22,10 +22,13 @@ BUSY = "busy"
 VOICEMAIL = "voicemail"
 FAILED = "failed"
 CANCELLED = "cancelled"
+SKIPPED = "skipped"
+"""A dial the vendor refused at its concurrency cap: "a full queue marks the extra calls
+skipped" (API sheet section 10). Only the `vendor_rejected` anomaly makes one."""
 
 LIVE_STATUSES = (QUEUED, DIALING, IN_PROGRESS)
 IN_FLIGHT_STATUSES = (DIALING, IN_PROGRESS)
-FINAL_STATUSES = (COMPLETED, NO_ANSWER, BUSY, VOICEMAIL, FAILED, CANCELLED)
+FINAL_STATUSES = (COMPLETED, NO_ANSWER, BUSY, VOICEMAIL, FAILED, CANCELLED, SKIPPED)
 ALL_STATUSES = LIVE_STATUSES + FINAL_STATUSES
 OUTCOMES = (COMPLETED, NO_ANSWER, BUSY, VOICEMAIL, FAILED)
 
@@ -108,6 +111,10 @@ class CampaignSpec:
     country_code: str = "+1"
     anomalies: frozenset[str] = frozenset()
     """Ways this campaign misbehaves from the start (`monitor.sim.anomalies`); none when clean."""
+    calling_window: tuple[float, float] | None = None
+    """Daily calling hours as (opens, closes) in world seconds (repeating every 24 h): shown as
+    the batch fields `calling_hours_start`/`_end` (`HH:MM`, UTC, `timezone: "UTC"`); no dial
+    outside them. None: no window."""
 
 
 @dataclass(frozen=True)
@@ -149,6 +156,8 @@ class Campaign:
         "in_rr",
         "index",
         "last_dial_t",
+        "last_skip_t",
+        "leaked",
         "live",
         "mix_cum",
         "mix_outcomes",
@@ -197,6 +206,9 @@ class Campaign:
         self.finished_series = 0
         self.completed_leads = 0
         self.last_dial_t: float | None = None
+        self.leaked = 0
+        """Slots this campaign's ended calls still hold (the `leaked_slot` anomaly)."""
+        self.last_skip_t: float | None = None
         self.version = 0
         self.run = 1
         """1 for the scenario's campaign, 2.. for its reruns under churn."""
@@ -334,7 +346,7 @@ class Series:
         if self.retry_due is not None or any(a.status == QUEUED for a in self.attempts):
             return SUMMARY_PENDING
         last = self.last.status
-        if self.cancelled or last == CANCELLED:
+        if self.cancelled or last in (CANCELLED, SKIPPED):
             return SUMMARY_CANCELLED
         if last == FAILED:
             return SUMMARY_FAILED

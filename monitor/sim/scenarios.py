@@ -195,14 +195,15 @@ def many200() -> ScenarioSpec:
 def anomalies() -> ScenarioSpec:
     """Every insight's anomaly, one campaign each, after an hour of history (issue 19).
 
-    20 slots for campaigns whose caps add up to 42, so dials queue; retry waits of 2-5 minutes
-    (10 for the early ones, so early is early) so an hour holds many series. "Long Calls" is
-    clean but sits at its cap of 2 with calls of ten minutes (`cap_blocked`); the rest each
-    bend one rule (`monitor.sim.anomalies`).
+    20 slots for campaigns whose caps add up to 48, so dials queue; retry waits of 2-5 minutes
+    (30 for the early ones, so early is early even after a wait for a slot) so an hour holds
+    many series. "Long Calls" is clean but sits at its cap of 1 with calls of up to twenty
+    minutes (`cap_blocked`); "Night Shift" is clean but outside its calling hours (its idle
+    minutes); the rest each bend one rule (`monitor.sim.anomalies`).
     """
     nah = _mix(0.25, 0.50, 0.10, 0.10, 0.05)
     specs = (
-        CampaignSpec("Early Retries", 3000, 6, RetryConfig(3, 10), nah,
+        CampaignSpec("Early Retries", 3000, 6, RetryConfig(3, 30), nah,
                      anomalies=frozenset({"retry_early"})),
         CampaignSpec("Late Retries", 3000, 6, RetryConfig(3, 2), nah, agent=1,
                      anomalies=frozenset({"retry_late"})),
@@ -217,8 +218,13 @@ def anomalies() -> ScenarioSpec:
                      anomalies=frozenset({"stuck_call"})),
         CampaignSpec("Slot Leak", 3000, 6, RetryConfig(1, 2), nah, agent=2,
                      anomalies=frozenset({"leaked_slot"})),
-        CampaignSpec("Long Calls", 3000, 2, RetryConfig(0, 2), _mix(0.95, 0.05, 0, 0, 0),
-                     talk_median_s=600.0, agent=3),
+        CampaignSpec("Long Calls", 3000, 1, RetryConfig(0, 2), _mix(0.95, 0.05, 0, 0, 0),
+                     talk_median_s=1200.0, agent=3),
+        CampaignSpec("Queue Overflow", 3000, 6, RetryConfig(1, 2), nah,
+                     anomalies=frozenset({"vendor_rejected"})),
+        # Calling hours that open two hours after the demo starts, for eight hours.
+        CampaignSpec("Night Shift", 3000, 4, RetryConfig(1, 2), nah, agent=1,
+                     calling_window=(3 * 3600.0, 11 * 3600.0)),
     )  # fmt: skip
     return ScenarioSpec(
         name="anomalies",
@@ -226,7 +232,7 @@ def anomalies() -> ScenarioSpec:
         campaigns=specs,
         warmup_s=3600.0,
         queue_depth=5,
-        description="8 campaigns, each with one anomaly the insights find, an hour of history",
+        description="10 campaigns, each with one anomaly the insights find, an hour of history",
     )
 
 

@@ -19,6 +19,7 @@ from monitor.sim.model import (
     QUEUED,
     RUNNING,
     SCHEDULED,
+    SKIPPED,
     VOICEMAIL,
 )
 
@@ -81,6 +82,7 @@ STATUS_SYNONYMS: dict[str, str] = {
     "error": "failed",
     "cancelled": CANCELLED,
     "canceled": CANCELLED,
+    "skipped": SKIPPED,
 }
 """Every spelling a client may filter by (API sheet §5), to the world's status."""
 

@@ -108,6 +108,7 @@ class World(Evolution):
         self.leaked = 0
         """Workspace slots kept after their calls ended (the `leaked_slot` anomaly)."""
         self._rr: deque[Campaign] = deque()
+        self._closed: set[Campaign] = set()
         self._all = CallIndex()
         self.counts: dict[str, int] = {s: 0 for s in (*LIVE_STATUSES, *FINAL_STATUSES)}
         self.status_listener: Callable[[Call, str, str], None] | None = None

@@ -17,14 +17,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from monitor.api.models import Call
-from monitor.api.vocab import CallStatus, ContainerStatus
+from monitor.api.vocab import FINAL_STATUSES, CallStatus, ContainerStatus
 from monitor.state.calldetail import retry_config_for
 from monitor.state.calltime import seconds_between
 from monitor.state.conformance import Tolerance, campaign_conformance, check_series
+from monitor.state.glance import Skipped, blocked_since, oldest_wait, placed_at, skipped_dials
 from monitor.state.idle import IDLE_REASONS, MinuteFacts, idle_minutes, reason
 from monitor.state.insight_view import CampaignInsight, Insight, Insights
 from monitor.state.store import Store
 from monitor.state.stuck import LeakWatch, LiveCall, stuck_calls
+from monitor.state.window import in_window
 
 SAMPLES = 200
 """Finished samples kept per campaign and state (the p99 of the last 200)."""
@@ -54,8 +56,13 @@ class _Entry:
 class InsightTracker:
     """Feeds the rules; `observe` once per active sweep, the result put on the store."""
 
-    def __init__(self, tolerance: Tolerance = TOLERANCE) -> None:
+    def __init__(self, tolerance: Tolerance = TOLERANCE, *, one_shot: bool = False) -> None:
         self.tolerance = tolerance
+        self.one_shot = one_shot
+        """`snapshot`'s single look: what needs watching is read from the records' own clocks
+        (`monitor.state.glance`) instead."""
+        self._glance: list[Insight] = []
+        self._skipped: dict[str, Skipped] = {}
         self._live: dict[str, _Entry] = {}
         self._samples: dict[tuple[str | None, str], deque[float]] = {}
         self._leak = LeakWatch()
@@ -83,6 +90,9 @@ class InsightTracker:
         total = 0
         seen: set[str] = set()
         since_mono = self._last_mono
+        placed: dict[str, list[datetime | None]] = {}
+        waiting: dict[str, list[datetime | None]] = {}
+        ended: dict[str, list[datetime | None]] = {}
         for cid, tracked in store.calls.items():
             call = tracked.call
             camp = call.campaign_id
@@ -93,9 +103,13 @@ class InsightTracker:
                     seen.add(cid)
                     if camp:
                         in_flight[camp] += 1
-                    self._enter(cid, state, camp, now)
+                    dialled = placed_at(cid, call, store.histories)
+                    self._enter(cid, state, camp, now, dialled)
+                    if camp:
+                        placed.setdefault(camp, []).append(dialled)
                 elif call.status is CallStatus.QUEUED and camp:
                     queued[camp] += 1
+                    waiting.setdefault(camp, []).append(call.created_at)
             elif (
                 cid not in self._live
                 and since_mono is not None
@@ -104,10 +118,15 @@ class InsightTracker:
                 and call.status is not CallStatus.CANCELLED
             ):
                 self._dialled[camp] += 1  # placed and ended between two sweeps
+            if tracked.ended_seen is not None and camp:
+                ended.setdefault(camp, []).append(call.ended_at)
         for cid in [c for c in self._live if c not in seen]:
             self._leave(cid, store.calls.get(cid), now)
         self._last_mono = mono
-        self._watch_leak(store, now, total, queued, in_flight, cap)
+        self._watch_leak(store, now, total, queued, in_flight, cap, waiting)
+        self._skipped = skipped_dials((t.call for t in store.calls.values()), now)
+        if self.one_shot:
+            self._glance = self._look(store, now, in_flight, queued, placed, ended)
         self._close_minute(store, now, in_flight, queued, total, cap)
         result = self.result(store, now)
         store.put_insights(result)
@@ -115,15 +134,19 @@ class InsightTracker:
 
     # -- feeding ---------------------------------------------------------------------------
 
-    def _enter(self, cid: str, state: str, camp: str | None, now: datetime) -> None:
+    def _enter(
+        self, cid: str, state: str, camp: str | None, now: datetime, dialled: datetime | None
+    ) -> None:
         entry = self._live.get(cid)
         if entry is None:
-            self._live[cid] = _Entry(state, now, camp)
+            entry = self._live[cid] = _Entry(state, now, camp)
             if camp:
                 self._dialled[camp] += 1
         elif entry.state != state:
             self._sample(entry, now, None)
-            self._live[cid] = _Entry(state, now, camp or entry.campaign_id)
+            entry = self._live[cid] = _Entry(state, now, camp or entry.campaign_id)
+        if state == "dialing" and dialled is not None and dialled < entry.since:
+            entry.since = dialled  # its history says when it was dialled: rung since then
 
     def _leave(self, cid: str, tracked: object, now: datetime) -> None:
         entry = self._live.pop(cid)
@@ -139,18 +162,25 @@ class InsightTracker:
         ring = self._samples.setdefault((entry.campaign_id, entry.state), deque(maxlen=SAMPLES))
         ring.append(spent)
 
-    def _running_queued(self, store: Store, queued: Counter[str], in_flight: Counter[str]) -> int:
-        """Queued calls of running campaigns below their own cap: they wait for a workspace slot."""
+    def _running_queued(
+        self, store: Store, now: datetime, queued: Counter[str], in_flight: Counter[str]
+    ) -> tuple[int, list[str]]:
+        """Queued calls of running campaigns below their own cap (they wait for a workspace
+        slot), and those campaigns."""
         n = 0
+        camps = []
         for camp, count in queued.items():
             state = store.campaigns.get(camp)
             if state is None or not _dialling(state.campaign.status, in_flight[camp]):
                 continue
+            if in_window(state.campaign, now) is False:
+                continue  # its calls wait for its calling hours, not for a slot
             own = state.campaign.max_concurrent_calls
             if own is not None and in_flight[camp] >= own:
                 continue
             n += count
-        return n
+            camps.append(camp)
+        return n, camps
 
     def _watch_leak(
         self,
@@ -160,10 +190,46 @@ class InsightTracker:
         queued: Counter[str],
         in_flight: Counter[str],
         cap: int | None,
+        created: dict[str, list[datetime | None]],
     ) -> None:
         known = "active" in store.freshness and "queued" in store.freshness
-        waiting = self._running_queued(store, queued, in_flight) if known else None
+        waiting, camps = (
+            self._running_queued(store, now, queued, in_flight) if known else (None, [])
+        )
         self._leak = self._leak.observe(now, total if known else None, waiting, cap)
+        if self.one_shot and self._leak.since is not None:
+            # One look: the calls beside the free slots have waited since they were queued.
+            oldest = oldest_wait(t for camp in camps for t in created.get(camp, ()))
+            if oldest is not None and oldest < self._leak.since:
+                self._leak = LeakWatch(oldest)
+
+    def _look(
+        self,
+        store: Store,
+        now: datetime,
+        in_flight: Counter[str],
+        queued: Counter[str],
+        placed: dict[str, list[datetime | None]],
+        ended: dict[str, list[datetime | None]],
+    ) -> list[Insight]:
+        """One look's `cap_blocked`: a running campaign at its own cap with calls waiting whose
+        calls in flight were all dialled `CAP_RUN` minutes ago or more, none ending since."""
+        out = []
+        for camp, state in store.campaigns.items():
+            c = state.campaign
+            own = c.max_concurrent_calls
+            if c.status is not ContainerStatus.RUNNING or own is None or not queued[camp]:
+                continue
+            if in_flight[camp] < own:
+                continue
+            since = blocked_since(placed.get(camp, ()), ended.get(camp, ()), now, CAP_RUN * 60)
+            if since is not None:
+                minutes = int((now - since).total_seconds() // 60)
+                out.append(Insight(
+                    kind="cap_blocked", campaign_id=camp, since=since,
+                    detail=f"{minutes} min at its concurrency cap without a dial",
+                ))  # fmt: skip
+        return out
 
     def _close_minute(
         self,
@@ -184,11 +250,20 @@ class InsightTracker:
         for camp, state in store.campaigns.items():
             c = state.campaign
             done = c.status in (ContainerStatus.COMPLETED, ContainerStatus.CANCELLED)
-            if done or not _dialling(c.status, in_flight[camp], paused_too=True):
-                # Not dialling by its own state (ended, or not started): never the cap's doing.
+            if done:
                 facts = MinuteFacts(dialled=self._dialled[camp], in_flight=in_flight[camp],
-                                    status=c.status.value, in_window=False if not done else None,
-                                    queued=0, retries_pending=0)  # fmt: skip
+                                    status=c.status.value, queued=0,
+                                    retries_pending=0)  # fmt: skip
+            elif not _dialling(c.status, in_flight[camp], paused_too=True):
+                # Not started: never the cap's doing. Outside its window when its start (or
+                # stated window) says so; otherwise waiting for a reason the API does not
+                # give (another batch running): unexplained, never a guessed reason.
+                later = c.scheduled_at is not None and c.scheduled_at > now
+                facts = MinuteFacts(dialled=self._dialled[camp], in_flight=in_flight[camp],
+                                    status=c.status.value,
+                                    in_window=False if later else in_window(c, now),
+                                    queued=queued[camp] if queued_known else None,
+                                    retries_pending=None)  # fmt: skip
             else:
                 facts = MinuteFacts(
                     dialled=self._dialled[camp],
@@ -199,6 +274,8 @@ class InsightTracker:
                     workspace_cap=cap,
                     queued=queued[camp] if queued_known else None,
                     retries_pending=None,
+                    vendor_rejected=self._skipped_in(camp, self._minute, start),
+                    in_window=in_window(c, now),
                 )
             ring = self._minutes.setdefault(camp, deque(maxlen=MINUTES))
             # Minutes the monitor did not see (a gap) are not known, never a reason.
@@ -210,6 +287,10 @@ class InsightTracker:
             del self._minutes[camp]
         self._minute = start
         self._dialled.clear()
+
+    def _skipped_in(self, camp: str, start: datetime, end: datetime) -> bool:
+        found = self._skipped.get(camp)
+        return found is not None and any(start <= t < end for t in found.times)
 
     def _excused(self, store: Store) -> set[str]:
         """Campaigns whose retries wait by design: paused (now or within the hour kept), or
@@ -228,10 +309,16 @@ class InsightTracker:
         items: list[Insight] = []
         excused = self._excused(store)
         per_campaign: dict[str, list[tuple[object, ...] | None]] = {}
+        members = {t.call.retry_group_id: t for t in store.calls.values() if t.call.retry_group_id}
         for history in store.histories.values():
-            tracked = store.calls.get(history.call_id) or next(
-                (store.calls[a.call_id] for a in history.attempts if a.call_id in store.calls),
-                None,
+            # The series' head, else an attempt of it the store holds (rows may name no call).
+            tracked = (
+                store.calls.get(history.call_id)
+                or next(
+                    (store.calls[a.call_id] for a in history.attempts if a.call_id in store.calls),
+                    None,
+                )
+                or members.get(history.call_id)
             )
             if tracked is None:
                 continue
@@ -241,18 +328,31 @@ class InsightTracker:
             found = check_series(history, config, as_of, self.tolerance)
             if found and call.campaign_id in excused:
                 found = tuple(f for f in found if f.kind not in _WAITING)
+            if found == () and not any(a.outcome in FINAL_STATUSES for a in history.attempts):
+                continue  # nothing ended yet: nothing to hold against the policy
             if call.campaign_id:
                 per_campaign.setdefault(call.campaign_id, []).append(found)
             for f in found or ():
+                # One series can offend at several attempts: say which (extra and missing
+                # already do).
+                said = f.detail.startswith("attempt")
                 items.append(Insight(kind=f.kind, campaign_id=call.campaign_id,
                                      call_id=f.call_id, since=f.since,
-                                     detail=f.detail))  # fmt: skip
+                                     detail=f.detail if said else
+                                     f"attempt {f.attempt}: {f.detail}"))  # fmt: skip
         live = [LiveCall(cid, e.campaign_id, e.state, e.since) for cid, e in self._live.items()]
         for s in stuck_calls(live, self._samples, now):
             detail = f"{s.state} for {round(s.for_s)} s (limit {round(s.limit_s)} s, {s.basis})"
             since = self._live[s.call_id].since
             items.append(Insight(kind="stuck_call", campaign_id=s.campaign_id,
                                  call_id=s.call_id, since=since, detail=detail))  # fmt: skip
+        for camp, skipped in self._skipped.items():
+            items.append(Insight(
+                kind="vendor_rejected", campaign_id=camp, call_id=skipped.last_call_id,
+                since=skipped.first,
+                detail=f"{skipped.count} dials skipped at the vendor's concurrency cap in the "
+                "last hour (its queue full; not our reads' rate limit)",
+            ))  # fmt: skip
         if self._leak.suspected(now):
             items.append(Insight(kind="leaked_slot", since=self._leak.since,
                                  detail="calls queued beside free slots"))  # fmt: skip
@@ -275,6 +375,8 @@ class InsightTracker:
                 idle_minutes=idle_minutes(m for m in minutes if m is not None),
                 idle_bar="".join(_letter(m) for m in minutes),
             )
+        have = {(i.kind, i.campaign_id) for i in items}
+        items.extend(i for i in self._glance if (i.kind, i.campaign_id) not in have)
         items.sort(key=lambda i: (i.kind, i.campaign_id or "", i.call_id or ""))
         return Insights(items=tuple(items), campaigns=campaigns)
 

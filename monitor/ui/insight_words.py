@@ -72,7 +72,8 @@ def insight_lines(insights: Insights, campaign_id: str, width: int) -> Text:
             text.append(letter, style=_STYLE.get(letter, ""))
         idle = "  ".join(
             f"{word} {found.idle_minutes.get(reason, 0)}"
-            for reason, word in (("cap_blocked", "cap"), ("paused", "paused"),
+            for reason, word in (("cap_blocked", "cap"), ("vendor_rejected", "vendor"),
+                                 ("paused", "paused"), ("outside_window", "window"),
                                  ("nothing_left", "nothing left"), ("unexplained", "unexplained"))
             if found.idle_minutes.get(reason)
         )  # fmt: skip

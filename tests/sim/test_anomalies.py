@@ -8,7 +8,7 @@ import itertools
 
 from monitor.clock import FakeClock
 from monitor.sim.anomalies import KINDS, LEAK_SLOTS, STUCK_S
-from monitor.sim.model import CAMPAIGN_CANCELLED, DIALING, FAILED, VOICEMAIL
+from monitor.sim.model import CAMPAIGN_CANCELLED, DIALING, FAILED, SKIPPED, VOICEMAIL
 from monitor.sim.scenarios import get_scenario
 from monitor.sim.world import World
 
@@ -46,6 +46,8 @@ def kinds_in(world: World) -> set[str]:
             found.add("stuck_call")
     if world.leaked:
         found.add("leaked_slot")
+    if any(c.counts[SKIPPED] for c in world.campaigns):
+        found.add("vendor_rejected")
     return found
 
 
@@ -77,3 +79,6 @@ def test_an_anomaly_switched_on_and_off_while_the_world_runs() -> None:
     world.set_anomaly("leaked_slot", False)
     assert world.leaked == 0
     assert world.in_flight == sum(c.in_flight for c in world.campaigns)
+    world.set_anomaly("vendor_rejected", True)
+    world.advance(600)
+    assert "vendor_rejected" in kinds_in(world)  # busy sits at its plan cap: the queue overflows
