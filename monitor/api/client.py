@@ -121,8 +121,10 @@ class DialNexaClient(ApiConnection):
         batch_call_id: str | None = None,
         start_date: str | None = None,
         call_ids: Sequence[str] | None = None,
+        oldest_first: bool = False,
     ) -> Page[Call]:
-        """`GET /calls`, newest first; a bare array (OpenAPI) or `{data, meta}`.
+        """`GET /calls`, newest first (`oldest_first`: the OpenAPI's `created_at=asc`); a bare
+        array (OpenAPI) or `{data, meta}`.
 
         `call_ids`: the OpenAPI's `call_id` comma list, many calls' current state in one request.
         """
@@ -134,6 +136,7 @@ class DialNexaClient(ApiConnection):
             "batch_call_id": check_id(batch_call_id, "campaign id") if batch_call_id else None,
             "start_date": start_date,
             "call_id": ",".join(check_id(i, "call id") for i in call_ids) if call_ids else None,
+            "created_at": "asc" if oldest_first else None,
         }
         payload = await self.get_json("/calls", params)
         return self._page(payload, Call, page, limit, "/calls")

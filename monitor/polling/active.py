@@ -119,7 +119,7 @@ class ActiveSweep:
                         self.lookups.left_lists(tracked.call.id, now)
             store.record_concurrency(self.server_clock.api_now(), len(seen))
         after = {(t.call.id, t.call.status) for t in store.in_flight()}
-        per_page = 60.0 / max(1.0, ACTIVE_SHARE * self.budget.per_min)
+        per_page = 60.0 / max(1.0, ACTIVE_SHARE * self.budget.steady_per_min(now))
         job.cadence.rebase(max(self.every_s, pages * per_page))
         if (slow := self.slow_s(now)) is not None:
             job.due_hint = now + slow  # starts and ends come by webhook (issue 22)

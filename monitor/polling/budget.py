@@ -44,6 +44,12 @@ flight) never makes it wait for the window to slide."""
 class Budget:
     per_min: float = 60.0
     burst: int = 10
+    startup: int = 0
+    """The startup allowance: requests beyond `burst` that may go at once in the first
+    minute, for work the user is waiting on (priorities under BACKGROUND: the history of the
+    campaigns on screen). Nothing of the sliding minute is spent at start, so they need not
+    be paced one a second; the ceiling per sliding minute still holds, and what is not spent
+    within the first minute lapses."""
     tokens: float = field(init=False)
     updated: float = 0.0
     paused_until: float = 0.0
@@ -53,6 +59,8 @@ class Budget:
     server_reset_at: float | None = None
     sent: deque[float] = field(default_factory=deque)
     sent_background: deque[float] = field(default_factory=deque)
+    sent_startup: deque[float] = field(default_factory=deque)
+    """When the startup allowance was spent, for as long as it counts in the sliding minute."""
     soft_share: float = SOFT_SHARE
     background_floor: float = BACKGROUND_FLOOR
     """The shares in force: lowered while webhooks bring the endings (`polling.webhooks`)."""
@@ -60,6 +68,8 @@ class Budget:
     def __post_init__(self) -> None:
         self.configured_per_min = self.per_min
         self.tokens = float(min(self.burst, self.per_min))
+        self.startup_left = float(self.startup)
+        self.startup_until = self.updated + WINDOW_S
 
     @property
     def rate(self) -> float:
@@ -69,13 +79,20 @@ class Budget:
         if now > self.updated:
             self.tokens = min(float(self.burst), self.tokens + (now - self.updated) * self.rate)
             self.updated = now
-        for sent in (self.sent, self.sent_background):
+        for sent in (self.sent, self.sent_background, self.sent_startup):
             while sent and sent[0] <= now - WINDOW_S:
                 sent.popleft()
 
     def used_last_minute(self, now: float) -> int:
         self._refill(now)
         return len(self.sent)
+
+    def steady_per_min(self, now: float) -> float:
+        """The ceiling less the startup allowance still inside the sliding minute: what the
+        steady pollers may plan on, so that the first minute's extra reads are not paid for
+        by a stall of the live panes when the minute fills."""
+        self._refill(now)
+        return max(1.0, self.per_min - len(self.sent_startup))
 
     def _low_remaining(self, now: float) -> bool:
         if self.server_limit is None or self.server_remaining is None:
@@ -84,10 +101,20 @@ class Budget:
             return False
         return self.server_remaining < LOW_REMAINING * self.server_limit
 
+    def startup_open(self, now: float) -> bool:
+        """Some of the startup allowance is left, within the first minute."""
+        return self.startup_left >= 1 and now < self.startup_until
+
+    def _startup(self, now: float, priority: int) -> bool:
+        """Whether this request may use the startup allowance: the focused work between
+        the essential polls (which keep to the usual bucket) and the background."""
+        return ESSENTIAL < priority < BACKGROUND and self.startup_open(now)
+
     def allowed(self, now: float, priority: int) -> bool:
         """Whether a request may go now: tokens, pause, the sliding-minute ceiling and shares."""
         self._refill(now)
-        if now < self.paused_until or self.tokens < 1 or len(self.sent) >= self.per_min:
+        token = self.tokens >= 1 or self._startup(now, priority)
+        if now < self.paused_until or not token or len(self.sent) >= self.per_min:
             return False
         if priority > ESSENTIAL and self._low_remaining(now):
             return False
@@ -112,7 +139,11 @@ class Budget:
     def take(self, now: float, priority: int) -> bool:
         if not self.allowed(now, priority):
             return False
-        self.tokens -= 1
+        if self._startup(now, priority):
+            self.startup_left -= 1
+            self.sent_startup.append(now)
+        else:
+            self.tokens -= 1
         self.sent.append(now)
         if priority >= BACKGROUND:
             self.sent_background.append(now)
@@ -126,7 +157,7 @@ class Budget:
         waits = [0.0]
         if now < self.paused_until:
             waits.append(self.paused_until - now)
-        if self.tokens < 1:
+        if self.tokens < 1 and not self._startup(now, priority):
             waits.append((1 - self.tokens) / self.rate)
         ceiling = self.per_min - (self._reserve() if priority > SELECTED else 0)
         if self.sent and len(self.sent) >= ceiling:

@@ -278,7 +278,13 @@ class Counts:
         concurrency are never held for it."""
 
         def rank(now: float) -> int:
-            roomy = self.budget.used_last_minute(now) < URGENT_ROOM * self.budget.per_min
+            budget = self.budget
+            if now < budget.startup_until:
+                # The first minute: as much as the startup allowance holds (the live panes
+                # keep their own pace; `Budget.steady_per_min`).
+                roomy = budget.startup_open(now)
+            else:
+                roomy = budget.used_last_minute(now) < URGENT_ROOM * budget.per_min
             return urgent if roomy and self.urgent() else usual
 
         return rank

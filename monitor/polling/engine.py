@@ -58,6 +58,7 @@ from monitor.polling.scheduler import (
 )
 from monitor.polling.selected import FINAL_SUMMARIES, SELECTED_CAP_S, SWEEP_JITTER, SelectedCall
 from monitor.polling.serverclock import SKEW_NOTE_S, ServerClock
+from monitor.polling.startup import STARTUP_SHARE, Startup
 from monitor.polling.sweep import PageWidth
 from monitor.polling.webhooks import WebhookFlow, attach_webhooks
 from monitor.state.store import Store
@@ -143,8 +144,12 @@ class Engine:
         self.routes = Routes()
         self.rng = rng or random.Random()
         self.poll: PollSettings = settings.poll
-        self.budget = Budget(per_min=float(settings.request_budget_per_min))
-        self.budget.updated = self.clock.monotonic()
+        per_min = float(settings.request_budget_per_min)
+        self.budget = Budget(
+            per_min=per_min,
+            updated=self.clock.monotonic(),
+            startup=0 if one_shot else int(STARTUP_SHARE * per_min),
+        )
         self.server_clock = ServerClock(self.clock)
         self.scheduler = Scheduler(
             clock=self.clock,
@@ -248,6 +253,7 @@ class Engine:
         )
 
         self.audit = RetryAudit.of(self, one_shot)
+        self.startup = Startup(self.counts, self.budget, self.clock)
 
     # -- what the user is looking at ---------------------------------------------------------
 
@@ -362,15 +368,17 @@ class Engine:
         active.probe = active.from_start = True
         add("endings", P_FOCUSED, 10.0, self._endings.poll)
         add("outcomes", P_ACTIVE, LOOKUP_CHECK_S, self._lookups.poll)
-        add("queued", P_LISTS, self.poll.batch_list_s, self._queued.poll)
+        # Background work that can wait holds for the on-screen history in the first minute.
+        after = self.startup.after
+        add("queued", P_LISTS, self.poll.batch_list_s, after(self._queued.poll))
         add("campaigns", P_LISTS, self.poll.batch_list_s, self._campaigns.poll)
         baseline = add("baseline", P_LISTS, FLOOR_S, self.counts.poll_baseline)
         # The on-screen campaigns' history goes early while the minute has room.
         baseline.rank_now = self.counts.baseline_rank(P_LISTS, P_FOCUSED)
         every = RECONCILE_S / len(COUNTED)
-        add("reconcile", P_OTHERS, every, self.counts.poll_reconcile, cap_s=every)
-        add("backfill", P_ANALYSIS, BACKFILL_FIRST_S, self.counts.poll_backfill)
-        add("audit", P_ANALYSIS, AUDIT_S, self.audit.poll, cap_s=AUDIT_S)
+        add("reconcile", P_OTHERS, every, after(self.counts.poll_reconcile), cap_s=every)
+        add("backfill", P_ANALYSIS, BACKFILL_FIRST_S, after(self.counts.poll_backfill))
+        add("audit", P_ANALYSIS, AUDIT_S, after(self.audit.poll), cap_s=AUDIT_S)
         self.scheduler.every(TICK_S, self.audit.tick)
         for key, target in TARGET_AGE_S.items():
             if key in self.jobs:

@@ -89,10 +89,12 @@ QUEUED_WORDS = status_filter_words(CallStatus.QUEUED, dialect="calls")
 
 
 async def fetch_queued_calls(
-    client: DialNexaClient, *, page: int = 1, limit: int = 100
+    client: DialNexaClient, *, page: int = 1, limit: int = 100, oldest_first: bool = False
 ) -> Page[Call]:
     """Calls placed but waiting for a slot (`created`): first dials and retries of a wave."""
-    listed = await client.list_calls(page=page, limit=limit, statuses=QUEUED_WORDS)
+    listed = await client.list_calls(
+        page=page, limit=limit, statuses=QUEUED_WORDS, oldest_first=oldest_first
+    )
     return _keep(listed, lambda c: c.status is CallStatus.QUEUED)
 
 

@@ -7,6 +7,8 @@ looked up.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from monitor.api.client import DialNexaClient
 from monitor.api.models import Call
 from monitor.api.vocab import CallStatus
@@ -19,6 +21,7 @@ from monitor.polling.sweep import PageWidth, SweepOrder
 from monitor.state.store import Store
 
 MAX_QUEUED_PAGES = 5
+EARLIEST = datetime.min.replace(tzinfo=UTC)
 QUEUED_RECHECK_S = 90.0
 """A queued call no listing has shown for this long (the queue is longer than the pages read)
 is looked up: it may have been dialled and ended between two sweeps."""
@@ -45,6 +48,9 @@ class QueuedSweep:
         self.page_width = page_width
         self._ordered = True
         """The listing has looked newest first so far."""
+        self._oldest_first = True
+        """The API has honoured `created_at=asc` so far (an API that ignores it answers with
+        the newest again, and is not asked again)."""
 
     async def poll(self, job: Job) -> bool:
         store = self.store
@@ -61,6 +67,22 @@ class QueuedSweep:
                 complete = True
                 break
         self._ordered = still_ordered("queued", order, self._ordered)
+        oldest = SweepOrder(ordered=False)
+        if not complete and self._oldest_first:
+            # The queue is longer than the pages read: its oldest calls, next to be dialled
+            # (retries of a wave, queued minutes ago), are read too. A short dial of one of
+            # them (busy, failed within seconds, between two active sweeps) is otherwise on
+            # no list at all: the endings page, newest created first, never reaches it.
+            page = await fetch_queued_calls(self.client, limit=paging.limit, oldest_first=True)
+            created = [c.created_at for c in page.items if c.created_at is not None]
+            if created != sorted(created):
+                self._oldest_first = False  # ignored: the newest again, nothing inferred
+            elif created:
+                # A queued call created before the newest row here is not queued any more:
+                # this page starts at the oldest one still waiting.
+                oldest = SweepOrder(ordered=self._ordered)
+                oldest.spans.append((EARLIEST, created[-1]))
+            calls.extend(page.items)
         now = self.clock.monotonic()
         changed = False
         seen = {c.id for c in calls}
@@ -73,7 +95,8 @@ class QueuedSweep:
                     continue
                 if tracked.call.status is not CallStatus.QUEUED or tracked.last_seen >= now:
                     continue  # the active sweep has it dialling
-                if complete or order.left_list(tracked.call.created_at):
+                created_at = tracked.call.created_at
+                if complete or order.left_list(created_at) or oldest.left_list(created_at):
                     # Neither queued nor (per the active sweep) dialling: it ended.
                     self.lookups.left_lists(cid, now)
                     changed = True

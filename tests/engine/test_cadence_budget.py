@@ -129,3 +129,23 @@ def test_background_keeps_a_floor_under_a_heavy_essential_load() -> None:
     # And when it is held, the wait points at the moment the floor frees.
     if not b.allowed(600.0, 4):
         assert b.wait_s(600.0, 4) > 0
+
+
+def test_the_startup_allowance_goes_at_once_to_focused_work_within_the_ceiling() -> None:
+    """At start nothing of the minute is spent: focused work (the on-screen history, rank 2)
+    may go beyond the burst at once, essential and background polls keep to the bucket, the
+    sliding minute's ceiling holds, and the steady pollers plan on what is left."""
+    b = Budget(per_min=60, burst=10, startup=30)
+    assert sum(b.take(0.0, 1) for _ in range(20)) == 10  # essential: the usual burst
+    assert sum(b.take(0.0, 4) for _ in range(5)) == 0  # background: nothing beyond it
+    assert sum(b.take(0.0, 2) for _ in range(40)) == 30  # focused: the allowance, at once
+    assert b.steady_per_min(1.0) == 30
+    sent = [0.0] * 40 + [t / 10 for t in range(10, 1200) if b.take(t / 10, 2)]
+    for start in range(0, 60):
+        assert sum(1 for s in sent if start <= s < start + 60) <= 60
+    assert b.steady_per_min(61.0) == 60  # the allowance has left the sliding minute
+
+
+def test_the_startup_allowance_lapses_after_the_first_minute() -> None:
+    b = Budget(per_min=60, burst=10, startup=30, updated=100.0)
+    assert sum(b.take(161.0, 2) for _ in range(40)) == 10
