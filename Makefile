@@ -17,7 +17,7 @@ redis-server-ready:
 		else echo "redis-server is missing (the relay's tests need it); as root run:" \
 			"apt-get install -y redis-server"; exit 1; fi; }
 
-.PHONY: test test-long demo bench bench-rss10 soak lint clean mutation
+.PHONY: test test-long demo bench bench-rss10 bench-rss60 soak lint clean mutation
 
 # uv (a PyPI package) installs the monitor in ~2 s where pip takes ~30 s; it is bootstrapped
 # into the venv with the venv's own pip. If it cannot be had, pip does the installs.
@@ -64,6 +64,11 @@ bench: $(TEST_STAMP)
 # The monitor's RSS after 10 real minutes of the huge scenario (about 11 minutes; not in bench).
 bench-rss10: $(TEST_STAMP)
 	$(BIN)/python -m benchmarks.bench_rss10
+
+# The RSS plateau over an hour of real time (samples every minute, logged as they come to
+# benchmarks/rss60.log; about 62 minutes; not in bench).
+bench-rss60: $(TEST_STAMP)
+	$(BIN)/python -m benchmarks.bench_rss10 60 --log benchmarks/rss60.log
 
 # The reliability soak for a whole simulated day (busy + churn + random faults), tracemalloc on
 # for its last 1.5 simulated hours; capped at 9.5 minutes of wall time.
