@@ -69,7 +69,9 @@ def plateau_note(samples: list[tuple[float, float]]) -> str:
     return f"growth over the last third {slope:+.1f} MiB per 10 min"
 
 
-def run(minutes: float = 10.0, every_s: float = 30.0, log: Path | None = None) -> list[dict[str, Any]]:
+def run(
+    minutes: float = 10.0, every_s: float = 30.0, log: Path | None = None
+) -> list[dict[str, Any]]:
     samples = sample_rss(minutes, every_s, log)
     last = samples[-1][1]
     peak = max(r for _, r in samples)
