@@ -121,7 +121,8 @@ class Compactor:
                 out.append(m.group())
                 self._forget_all()
         self._sync(out)
-        self._write_style(out)
+        if self._term_raw is not None:  # unknown: the next text writes its style in full
+            self._write_style(out)
         return "".join(out)
 
     # -- drawing --------------------------------------------------------------------------------
