@@ -77,6 +77,7 @@ def jobs_for(only: list[str], soak_hours: float | None, soak_wall: float | None)
         Job("reliability.drills", "reliability", "drills_part", FAKE),
         Job("bench_sim", "bench_sim", "run", FAKE),
         Job("bench_recorder", "bench_recorder", "run", FAKE),
+        Job("rss60 (saved)", "bench_rss10", "saved_rows", FAKE),  # `make bench-rss60`'s hour
         Job("bench_terminal", "bench_terminal", "run", REAL),
         Job("bench_memory", "bench_memory", "run", REAL),
         Job("bench_relay", "bench_relay", "run", REAL),  # issue 18: the relay's fan-out

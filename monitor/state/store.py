@@ -138,6 +138,12 @@ class Store:
         self.insights = Insights()
         """What the insight rules found last (`monitor.state.insights`, issue 19)."""
         self.version = 0
+        self.calls_version = 0
+        """Moves when a call or a campaign record changes, not when only a freshness, the
+        health or a count does: what is derived from the calls alone is kept until it moves
+        (`memo`), as most store changes (a poll's freshness every second) touch no call."""
+        self.memo: dict[str, tuple[int, object]] = {}
+        """Derivations from the calls, each with the `calls_version` it was made at."""
         self._listeners: list[Callable[[int], None]] = []
         self._depth = 0
         self._dirty = False
@@ -164,6 +170,10 @@ class Store:
 
     def touch(self) -> None:
         """Something read outside the store's own records changed (the tally's counts)."""
+        self._changed()
+
+    def _calls_changed(self) -> None:
+        self.calls_version += 1
         self._changed()
 
     def _changed(self) -> None:
@@ -232,7 +242,7 @@ class Store:
             if call.status in FINAL_STATUSES:
                 tracked.ended_seen = now
             self.calls[call.id] = tracked
-            self._changed()
+            self._calls_changed()
             return True
         changed = False
         if (
@@ -258,7 +268,7 @@ class Store:
             changed = True
         if changed:
             tracked.changed_at = now
-            self._changed()
+            self._calls_changed()
         return changed
 
     def mark_ended(self, call_id: str, now: float) -> None:
@@ -267,7 +277,7 @@ class Store:
         if tracked is not None and tracked.ended_seen is None:
             tracked.ended_seen = now
             tracked.changed_at = now
-            self._changed()
+            self._calls_changed()
 
     def note_read(self, note: ReadNote, now: float) -> None:
         self.read_notes[note.path] = (note, now)
@@ -322,7 +332,7 @@ class Store:
         for cid in doomed:
             del self.calls[cid]
         if doomed:
-            self._changed()
+            self._calls_changed()
         return len(doomed)
 
     # -- campaigns and histories ------------------------------------------------------------
@@ -335,6 +345,8 @@ class Store:
             state = replace(state, campaign=merge_record(old.campaign, state.campaign))
         if old != state:
             self.campaigns[state.campaign.id] = state
+            if old is None or old.campaign != state.campaign:
+                self.calls_version += 1  # a retry configuration may have changed
             self._changed()
 
     def upsert_campaign(self, campaign: Campaign) -> bool:
@@ -346,6 +358,7 @@ class Store:
     def drop_campaign(self, campaign_id: str) -> None:
         """A campaign the API no longer lists: forget it and what was known of it."""
         if self.campaigns.pop(campaign_id, None) is not None:
+            self.calls_version += 1
             for key in (f"counts/{campaign_id}", f"analysis/{campaign_id}"):
                 self.freshness.pop(key, None)
             self._changed()

@@ -27,3 +27,22 @@ def test_the_oldest_ended_calls_go_past_the_cap(monkeypatch: pytest.MonkeyPatch)
 
 def test_the_cap_is_large_enough_for_a_campaign_of_ten_thousand_calls() -> None:
     assert store_mod.MAX_CALLS >= 10_000 + 1_000  # the campaign screen's bench + huge's slots
+
+
+def test_the_retry_etas_are_derived_again_only_when_a_call_changed() -> None:
+    from datetime import UTC, datetime
+
+    from monitor.state.views import pending_etas
+
+    now = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+    s = Store()
+    retry = {"max_retries": 2, "wait_minutes": 10, "retry_on_no_answer": True}
+    ended = {"status": "no_answer", "attempt": 1, "retry": retry, "ended_at": now.isoformat()}
+    s.upsert_call(Call.model_validate({"id": "a", **ended}), now=0.0)
+    first = pending_etas(s, now)
+    assert len(first) == 1
+    s.mark_fresh("active", 1.0, interval_s=5.0)  # a poll's freshness: no call changed
+    assert s.memo["pending_etas"][0] == s.calls_version
+    assert pending_etas(s, now) == first
+    s.upsert_call(Call.model_validate({"id": "b", **ended}), now=2.0)
+    assert len(pending_etas(s, now)) == 2  # a new ended call: its retry counts at once
