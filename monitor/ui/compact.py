@@ -60,22 +60,39 @@ GAP_REWRITE = 5
 """Unchanged cells between two changed ones are rewritten up to this many (a cursor move
 costs 6-8 bytes)."""
 
-Cell = tuple[str, tuple[tuple[str, str], ...]]
+StyleKey = tuple[tuple[str, str], ...]
+Cell = tuple[str, StyleKey]
+STYLE_CACHE = 4096
+"""Style changes remembered (a screen uses a few dozen looks)."""
 Pos = tuple[int, int]
+
+
+_WIDTHS: dict[str, int] = {}
 
 
 def _single_width(text: str) -> bool:
     if text.isascii():
         return text.isprintable()
-    return all(get_character_cell_size(ch) == 1 for ch in text)
+    widths = _WIDTHS
+    for ch in text:
+        w = widths.get(ch)
+        if w is None:
+            w = widths[ch] = get_character_cell_size(ch)
+        if w != 1:
+            return False
+    return True
 
 
 class Compactor:
     """Rewrites Textual's output writes into fewer bytes with the same screen."""
 
     def __init__(self) -> None:
-        self._cells: dict[Pos, Cell] = {}
-        """What the terminal shows where it is known: (x, y) -> (character, look)."""
+        self._rows: dict[int, list[Cell | None]] = {}
+        """What the terminal shows where it is known: per row, per column (character, look)."""
+        self._styles: dict[tuple[Raw, str], tuple[Raw, Attrs | None, StyleKey]] = {}
+        """Style changes seen before: (style, SGR parameters) -> the style after."""
+        self._transitions: dict[tuple[Raw | None, Raw], str] = {}
+        """SGR written before to take the terminal from one style to another."""
         self._term_raw: Raw | None = None
         """The style the terminal has (as written); None when unknown."""
         self._term_attrs: Attrs | None = None
@@ -92,7 +109,7 @@ class Compactor:
 
     def forget(self) -> None:
         """The terminal's contents are not what was written (it was resized)."""
-        self._cells.clear()
+        self._rows.clear()
         self._out_pos = None
 
     def compact(self, text: str) -> str:
@@ -138,8 +155,18 @@ class Compactor:
             return
         x0, y = pos
         key = self._want_key
-        cells = self._cells
-        changed = [i for i, ch in enumerate(text) if cells.get((x0 + i, y)) != (ch, key)]
+        row = self._rows.get(y)
+        if row is None:
+            row = self._rows[y] = []
+        end_x = x0 + len(text)
+        if len(row) < end_x:
+            row.extend([None] * (end_x - len(row)))
+        new = [(ch, key) for ch in text]
+        old = row[x0:end_x]
+        self._pos = (end_x, y)
+        if old == new:  # the common case: a run repainted as it is
+            return
+        changed = [i for i in range(len(new)) if old[i] != new[i]]
         i = 0
         while i < len(changed):
             start = end = changed[i]
@@ -150,10 +177,8 @@ class Compactor:
             self._move(out, (x0 + start, y))
             self._write_style(out)
             out.append(text[start : end + 1])
-            for j in range(start, end + 1):
-                cells[(x0 + j, y)] = (text[j], key)
+            row[x0 + start : x0 + end + 1] = new[start : end + 1]
             self._out_pos = (x0 + end + 1, y)
-        self._pos = (x0 + len(text), y)
 
     def _move(self, out: list[str], to: Pos) -> None:
         if self._out_pos != to:
@@ -186,28 +211,40 @@ class Compactor:
         if final not in _STYLE_KEEPING_FINALS or mode_switch:
             self._forget_all()
         elif final in _PAINTS:
-            self._cells.clear()
+            self._rows.clear()
         elif final not in "hl":  # a cursor move this module does not follow
             self._pos = self._out_pos = None
 
     # -- state ----------------------------------------------------------------------------------
 
     def _set_style(self, params: str) -> None:
-        if params in ("", "0"):
-            self._want_raw, self._want_attrs = (), {}
-        else:
-            if params.startswith("0;"):
-                self._want_raw, self._want_attrs = (), {}
-                params = params[2:]
-            self._want_raw = (*self._want_raw, params)
-            if self._want_attrs is not None:
-                self._want_attrs = read_sgr(self._want_attrs, params)
-        self._want_key = style_key(self._want_raw, self._want_attrs)
+        cache_key = (self._want_raw, params)
+        seen = self._styles.get(cache_key)
+        if seen is None:
+            raw, attrs = self._want_raw, self._want_attrs
+            if params in ("", "0"):
+                raw, attrs = (), {}
+            else:
+                if params.startswith("0;"):
+                    raw, attrs = (), {}
+                    params = params[2:]
+                raw = (*raw, params)
+                if attrs is not None:
+                    attrs = read_sgr(attrs, params)
+            seen = (raw, attrs, style_key(raw, attrs))
+            if len(self._styles) < STYLE_CACHE:
+                self._styles[cache_key] = seen
+        self._want_raw, self._want_attrs, self._want_key = seen
 
     def _write_style(self, out: list[str]) -> None:
         if self._term_raw == self._want_raw:
             return
-        change = transition(self._term_raw, self._term_attrs, self._want_raw, self._want_attrs)
+        key = (self._term_raw, self._want_raw)
+        change = self._transitions.get(key)
+        if change is None:  # each look follows from its parameters: the same pair, same change
+            change = transition(self._term_raw, self._term_attrs, self._want_raw, self._want_attrs)
+            if len(self._transitions) < STYLE_CACHE:
+                self._transitions[key] = change
         if change:
             out.append(change)
         self._term_raw = self._want_raw
@@ -215,14 +252,12 @@ class Compactor:
 
     def _forget_row(self, pos: Pos | None) -> None:
         if pos is None:
-            self._cells.clear()
-            return
-        y = pos[1]
-        for cell in [c for c in self._cells if c[1] == y]:
-            del self._cells[cell]
+            self._rows.clear()
+        else:
+            self._rows.pop(pos[1], None)
 
     def _forget_all(self) -> None:
-        self._cells.clear()
+        self._rows.clear()
         self._term_raw = self._term_attrs = None
         self._pos = self._out_pos = None
 

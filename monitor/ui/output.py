@@ -8,7 +8,7 @@ that thread:
 * every write is rewritten by a `Compactor` (same screen, fewer bytes);
 * whatever queued while a write blocked goes out as one write (merged, then compacted);
 * it says when output backs up (`backed_up`): a write in progress for longer than a
-  non-blocking write ever takes, or frames waiting. The screens then hold their frames (their
+  non-blocking write ever takes. The screens then hold their frames (their
   changes accumulate in Textual's dirty regions) and draw once when it drains
   (`when_drained`), so a key is answered by the next frame out, with the newest state;
 * `LinkGauge` (pure, fake clock in tests) turns write times into "the link is slow", which
@@ -103,10 +103,10 @@ class FrameWriter(threading.Thread):
         return self._file.fileno()
 
     def backed_up(self) -> bool:
-        """Frames are waiting, or the write in progress has waited for the link."""
+        """The write in progress has waited for the link. Frames merely queued behind a write
+        that has not (this thread not yet scheduled on a busy box) are not a backlog: holding
+        them would cost a full repaint for nothing."""
         since = self._writing_since
-        if self._queue:
-            return True
         return since is not None and self._clock() - since >= BLOCKED_WRITE_S
 
     def when_drained(self, callback: Callable[[], None]) -> None:
