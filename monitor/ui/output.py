@@ -17,6 +17,8 @@ that thread:
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import threading
 import time
 from collections import deque
@@ -25,6 +27,8 @@ from dataclasses import dataclass
 from typing import IO
 
 from monitor.ui.compact import Compactor
+
+log = logging.getLogger(__name__)
 
 BLOCKED_WRITE_S = 0.05
 """A write to a terminal that is not backed up returns in microseconds: one that takes this
@@ -154,7 +158,13 @@ class FrameWriter(threading.Thread):
         if self._forget:
             self._forget = False
             self.compactor.forget()
-        data = self.compactor.compact(text)
+        try:
+            data = self.compactor.compact(text)
+        except Exception:  # a bug here must not blank the terminal: this frame as it came
+            log.exception("output compaction failed; sending the frame as it came")
+            self.compactor = Compactor()  # its model is not what the terminal shows now
+            self.compactor.forget()
+            data = text
         started = self._clock()
         try:
             self._file.write(data)
@@ -169,7 +179,8 @@ class FrameWriter(threading.Thread):
     def _schedule(self, callback: Callable[[], None]) -> None:
         if self._call_soon is None:
             callback()
-        else:
+            return
+        with contextlib.suppress(RuntimeError):  # the app's loop closed: nobody waits
             self._call_soon(callback)
 
 

@@ -88,3 +88,18 @@ def test_the_gauge_slows_the_tick_for_a_while_after_a_write_that_waited() -> Non
     assert gauge.tick_s(25.0) == SLOW_TICK_S
     assert gauge.last_rate == 4000.0
     assert not gauge.slow(20.0 + 30.0)  # none waited for 30 s: the normal tick again
+
+
+def test_a_compactor_failure_sends_the_frame_as_it_came() -> None:
+    file = BlockingFile()
+    file.release.set()
+    writer = FrameWriter(file)
+
+    def broken(text: str) -> str:
+        raise ValueError("a bug")
+
+    writer.compactor.compact = broken  # type: ignore[method-assign]
+    writer.start()
+    writer.write("\x1b[1;1Hsame frame")
+    writer.stop()
+    assert file.writes == ["\x1b[1;1Hsame frame"]
