@@ -26,11 +26,12 @@ from monitor.state.tally import Tally
 
 ENDED_CALL_RETENTION_S = 3600.0
 """Ended calls stay an hour (recent endings, retry wave, campaign drill-down), then go."""
-MAX_CALLS = 20_000
+MAX_CALLS = 15_000
 """Calls kept at most, the in-flight ones included: past it the oldest ended calls go before
 their hour is up. On `huge` (about 110,000 calls an hour) 50,000 calls held about 3.3 KB each
-in the store alone and the RSS went past 200 MiB (issue 21); 20,000 still holds a campaign
-screen of 10,000 calls beside a busy workspace's last few minutes."""
+in the store alone and the RSS passed 330 MiB in 45 minutes, still rising; at 20,000 it
+levelled off at about 200 MiB after 20 minutes (issue 21). 15,000 still holds a campaign
+screen of 10,000 calls beside the workspace's last few minutes of endings."""
 MAX_HISTORIES = 256
 MAX_READ_NOTES = 64
 """Paths whose last read left something out, kept for the status line and `snapshot`."""
