@@ -30,9 +30,10 @@ from monitor.ui.compact import Compactor
 
 log = logging.getLogger(__name__)
 
-BLOCKED_WRITE_S = 0.05
+BLOCKED_WRITE_S = 0.1
 """A write to a terminal that is not backed up returns in microseconds: one that takes this
-long waited for the link (the kernel's buffer was full)."""
+long waited for the link (the kernel's buffer was full; a pty holds about 20 KB). Not less: on
+a loaded box a thread can wait tens of milliseconds for a core in the middle of a write."""
 SLOW_HOLD_S = 30.0
 """A slow link is assumed slow this long after the last write that waited."""
 SLOW_TICK_S = 5.0
@@ -82,6 +83,9 @@ class FrameWriter(threading.Thread):
         self._queue: deque[str | None] = deque()
         self._cond = threading.Condition()
         self._writing_since: float | None = None
+        """When the write to the terminal in progress began (after compaction)."""
+        self._busy = False
+        """A batch was taken from the queue and is not written yet."""
         self._waiters: list[Callable[[], None]] = []
         self.compactor = Compactor()
         self.gauge = LinkGauge()
@@ -116,7 +120,7 @@ class FrameWriter(threading.Thread):
     def when_drained(self, callback: Callable[[], None]) -> None:
         """Call `callback` (on the app's loop) once nothing is waiting; at once if nothing is."""
         with self._cond:
-            if self._queue or self._writing_since is not None:
+            if self._queue or self._busy:
                 if callback not in self._waiters:
                     self._waiters.append(callback)
                 return
@@ -139,13 +143,14 @@ class FrameWriter(threading.Thread):
                     self._cond.wait()
                 batch = list(self._queue)
                 self._queue.clear()
-                self._writing_since = self._clock()
+                self._busy = True
             done = None in batch
             texts = [t for t in batch if t is not None]
             if texts:
                 self._write("".join(texts))
             with self._cond:
                 self._writing_since = None
+                self._busy = False
                 waiters = [] if self._queue else self._waiters
                 if waiters:
                     self._waiters = []
@@ -165,7 +170,9 @@ class FrameWriter(threading.Thread):
             self.compactor = Compactor()  # its model is not what the terminal shows now
             self.compactor.forget()
             data = text
-        started = self._clock()
+        # From here on only the link can make it wait (the compaction above is CPU, which a
+        # busy box may stretch: counted, it would hold frames and slow the tick for nothing).
+        started = self._writing_since = self._clock()
         try:
             self._file.write(data)
             self._file.flush()
