@@ -17,7 +17,7 @@ redis-server-ready:
 		else echo "redis-server is missing (the relay's tests need it); as root run:" \
 			"apt-get install -y redis-server"; exit 1; fi; }
 
-.PHONY: test test-long demo bench bench-rss10 bench-relay-hour soak lint clean mutation
+.PHONY: test test-long demo bench bench-rss10 bench-rss60 bench-relay-hour soak lint clean mutation
 
 # uv (a PyPI package) installs the monitor in ~2 s where pip takes ~30 s; it is bootstrapped
 # into the venv with the venv's own pip. If it cannot be had, pip does the installs.
@@ -69,6 +69,13 @@ bench-rss10: $(TEST_STAMP)
 # The curve, a sample a minute, goes to benchmarks/relay_hour.jsonl as it is taken.
 bench-relay-hour: $(TEST_STAMP) redis-server-ready
 	$(BIN)/python -m benchmarks.bench_relay_hour
+
+# The RSS plateau over an hour of real time (samples every minute, logged as they come to
+# benchmarks/out/rss60.log; about 62 minutes; not in bench, which reports the saved
+# benchmarks/rss60.json).
+bench-rss60: $(TEST_STAMP)
+	@mkdir -p benchmarks/out
+	$(BIN)/python -m benchmarks.bench_rss10 60 --log benchmarks/out/rss60.log --save
 
 # The reliability soak for a whole simulated day (busy + churn + random faults), tracemalloc on
 # for its last 1.5 simulated hours; capped at 9.5 minutes of wall time.

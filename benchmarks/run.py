@@ -79,6 +79,7 @@ def jobs_for(only: list[str], soak_hours: float | None, soak_wall: float | None)
         Job("bench_recorder", "bench_recorder", "run", FAKE),
         Job("bench_webhooks", "bench_webhooks", "run", FAKE),  # issue 22: webhooks vs polling
         Job("bench_insights", "bench_insights", "run", FAKE),  # issue 19: the audit's cost
+        Job("rss60 (saved)", "bench_rss10", "saved_rows", FAKE),  # `make bench-rss60`'s hour
         Job("bench_terminal", "bench_terminal", "run", REAL),
         Job("bench_memory", "bench_memory", "run", REAL),
         Job("bench_relay", "bench_relay", "run", REAL),  # issue 18: the relay's fan-out

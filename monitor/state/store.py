@@ -27,7 +27,12 @@ from monitor.state.webhooks import WebhookTally
 
 ENDED_CALL_RETENTION_S = 3600.0
 """Ended calls stay an hour (recent endings, retry wave, campaign drill-down), then go."""
-MAX_CALLS = 50_000
+MAX_CALLS = 15_000
+"""Calls kept at most, the in-flight ones included: past it the oldest ended calls go before
+their hour is up. On `huge` (about 110,000 calls an hour) 50,000 calls held about 3.3 KB each
+in the store alone and the RSS passed 330 MiB in 45 minutes, still rising; at 20,000 it
+levelled off at about 200 MiB after 20 minutes (issue 21). 15,000 still holds a campaign
+screen of 10,000 calls beside the workspace's last few minutes of endings."""
 MAX_HISTORIES = 256
 MAX_READ_NOTES = 64
 """Paths whose last read left something out, kept for the status line and `snapshot`."""
@@ -137,6 +142,12 @@ class Store:
         self.webhooks: WebhookTally | None = None
         """The relay's webhook receiver's counts and mode (issue 22); None without one."""
         self.version = 0
+        self.calls_version = 0
+        """Moves when a call or a campaign record changes, not when only a freshness, the
+        health or a count does: what is derived from the calls alone is kept until it moves
+        (`memo`), as most store changes (a poll's freshness every second) touch no call."""
+        self.memo: dict[str, tuple[int, object]] = {}
+        """Derivations from the calls, each with the `calls_version` it was made at."""
         self._listeners: list[Callable[[int], None]] = []
         self._depth = 0
         self._dirty = False
@@ -163,6 +174,10 @@ class Store:
 
     def touch(self) -> None:
         """Something read outside the store's own records changed (the tally's counts)."""
+        self._changed()
+
+    def _calls_changed(self) -> None:
+        self.calls_version += 1
         self._changed()
 
     def _changed(self) -> None:
@@ -231,7 +246,7 @@ class Store:
             if call.status in FINAL_STATUSES:
                 tracked.ended_seen = now
             self.calls[call.id] = tracked
-            self._changed()
+            self._calls_changed()
             return True
         changed = False
         if (
@@ -257,7 +272,7 @@ class Store:
             changed = True
         if changed:
             tracked.changed_at = now
-            self._changed()
+            self._calls_changed()
         return changed
 
     def mark_ended(self, call_id: str, now: float) -> None:
@@ -266,7 +281,7 @@ class Store:
         if tracked is not None and tracked.ended_seen is None:
             tracked.ended_seen = now
             tracked.changed_at = now
-            self._changed()
+            self._calls_changed()
 
     def note_read(self, note: ReadNote, now: float) -> None:
         self.read_notes[note.path] = (note, now)
@@ -321,7 +336,7 @@ class Store:
         for cid in doomed:
             del self.calls[cid]
         if doomed:
-            self._changed()
+            self._calls_changed()
         return len(doomed)
 
     # -- campaigns and histories ------------------------------------------------------------
@@ -334,6 +349,8 @@ class Store:
             state = replace(state, campaign=merge_record(old.campaign, state.campaign))
         if old != state:
             self.campaigns[state.campaign.id] = state
+            if old is None or old.campaign != state.campaign:
+                self.calls_version += 1  # a retry configuration may have changed
             self._changed()
 
     def upsert_campaign(self, campaign: Campaign) -> bool:
@@ -345,6 +362,7 @@ class Store:
     def drop_campaign(self, campaign_id: str) -> None:
         """A campaign the API no longer lists: forget it and what was known of it."""
         if self.campaigns.pop(campaign_id, None) is not None:
+            self.calls_version += 1
             for key in (f"counts/{campaign_id}", f"analysis/{campaign_id}"):
                 self.freshness.pop(key, None)
             self._changed()

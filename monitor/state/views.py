@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from monitor.api.models import Call
 from monitor.api.vocab import FINAL_STATUSES, OUTCOME_COLUMNS, CallStatus
@@ -253,9 +253,20 @@ def _worst_freshness(store: Store, keys: Iterable[str]) -> Freshness:
 
 def pending_etas(store: Store, now: datetime) -> list[datetime]:
     """ETAs of every retry series whose latest known attempt will be retried (section 8)."""
+    cached = store.memo.get("pending_etas")
+    if cached is not None and cached[0] == store.calls_version:
+        all_etas: list[datetime] = cached[1]  # type: ignore[assignment]
+    else:
+        all_etas = _all_etas(store)
+        store.memo["pending_etas"] = (store.calls_version, all_etas)
+    return [eta for eta in all_etas if eta > now - WAVE_RETENTION]
+
+
+def _all_etas(store: Store) -> list[datetime]:
+    """`pending_etas` before the retention cut (depends on the calls and campaigns alone)."""
     latest: dict[str, Call] = {}
     sizes: dict[str, int] = {}
-    floor = datetime.min.replace(tzinfo=now.tzinfo)
+    floor = datetime.min.replace(tzinfo=UTC)
     for tracked in store.calls.values():
         c = tracked.call
         key = c.retry_group_id or c.id
@@ -275,7 +286,7 @@ def pending_etas(store: Store, now: datetime) -> list[datetime]:
             # Not every payload numbers its attempts: the attempts we know are a lower bound.
             call = call.model_copy(update={"attempt": sizes[key]})
         eta = pending_retry_eta(call, retry_config_for(store, call))
-        if eta is not None and eta > now - WAVE_RETENTION:
+        if eta is not None:
             etas.append(eta)
     return etas
 

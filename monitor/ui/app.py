@@ -43,6 +43,7 @@ from monitor.ui.driver import QuickEscapeApp
 from monitor.ui.exporting import ExportingApp
 from monitor.ui.messages import FeedChanged
 from monitor.ui.navigation import screen_going_away
+from monitor.ui.output import SLOW_TICK_S
 from monitor.ui.screens.base import TRANSITION_WAIT_S, Frame, LiveScreen
 from monitor.ui.screens.campaign import CampaignScreen
 from monitor.ui.screens.dashboard import DashboardScreen
@@ -57,6 +58,8 @@ STYLES_DIR = Path(__file__).resolve().parent / "styles"
 """The TCSS files, inside the package: found the same from a checkout, an editable install or a
 wheel."""
 
+SLOW_LINK_TICK_EVERY = int(SLOW_TICK_S)
+"""On a slow link (writes waited for it lately) a frame every this many seconds, as --no-tick."""
 MIN_RENDER_INTERVAL_S = 1.0
 """New data is drawn at most this often (on the app clock): a burst of poll results becomes
 one frame, shared with the countdowns."""
@@ -288,6 +291,8 @@ class MonitorApp(QuickEscapeApp, ExportingApp):
         self._seconds += 1
         if not self.tick_enabled and self._seconds % NO_TICK_STATUS_EVERY:
             return  # --no-tick: one frame every few seconds, data and ages together
+        if self.link_slow() and self._seconds % SLOW_LINK_TICK_EVERY:
+            return  # the same by itself on a slow link (the status line says so)
         if self._dirty:
             self.render_now()
         else:
@@ -307,6 +312,7 @@ class MonitorApp(QuickEscapeApp, ExportingApp):
             next_poll_s=snap.next_poll_s,
             paused_at=self.paused_at,
             last_data=snap.last_data,
+            slow_link_s=SLOW_LINK_TICK_EVERY if self.link_slow() else None,
             fallbacks=snap.fallbacks,
         )
 

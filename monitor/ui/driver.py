@@ -9,13 +9,23 @@ when that timeout is due; idle, it sleeps 100 ms between looks as before (no ext
 
 It reads one private attribute of Textual's parser (`_timeout_time`), so it is pinned with
 Textual's major version in pyproject; without that attribute it behaves exactly like Textual's.
+
+Two more changes for a monitor that mostly waits (issue 21): idle, the input loop sleeps until
+input comes or the driver stops it through a wake-up pipe, instead of looking ten times a
+second; and the output goes through `monitor.ui.output.FrameWriter` (compacted frames, a
+measure of the link) instead of Textual's writer thread.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import selectors
+import time
 from codecs import getincrementaldecoder
+from collections.abc import Callable
+from typing import Protocol
 
 from textual import constants
 from textual._loop import loop_last
@@ -23,31 +33,91 @@ from textual._parser import ParseError
 from textual._xterm_parser import XTermParser
 from textual.app import App
 from textual.driver import Driver
+from textual.drivers._writer_thread import WriterThread
 from textual.drivers.linux_driver import LinuxDriver
+
+from monitor.ui.output import FrameWriter
+
+
+class Drainable(Protocol):
+    def when_drained(self, callback: Callable[[], None]) -> None: ...
+
 
 IDLE_WAIT_S = 0.1
 """Textual's own wait between looks at the terminal when nothing is pending."""
 
 
-def input_wait(parser: object) -> float:
-    """How long the input loop may sleep: until a pending Esc timeout is due, else idle."""
+def input_wait(parser: object) -> float | None:
+    """How long the input loop may sleep: until a pending Esc timeout is due, else until input
+    (None: the driver's stop wakes it through its pipe)."""
     if getattr(parser, "_timeout_time", None) is None:
-        return IDLE_WAIT_S
+        return None
     return min(IDLE_WAIT_S, constants.ESCAPE_DELAY)
 
 
 class QuickEscapeDriver(LinuxDriver):
-    """`LinuxDriver` whose input loop wakes for the parser's Esc timeout."""
+    """`LinuxDriver` whose input loop wakes for the parser's Esc timeout, sleeps when idle,
+    and whose output goes through a `FrameWriter`."""
+
+    _wake: tuple[int, int] | None = None
+    """The input loop's wake-up pipe (read end, write end), made before the loop starts."""
+
+    @property
+    def frame_writer(self) -> FrameWriter | None:
+        writer = self._writer_thread
+        return writer if isinstance(writer, FrameWriter) else None
+
+    def start_application_mode(self) -> None:
+        self._wake = os.pipe()
+        super().start_application_mode()  # type: ignore[no-untyped-call]
+        old = self._writer_thread
+        if isinstance(old, WriterThread) and self._file is not None:
+            # Textual's thread wrote the set-up sequences; it is emptied and ours takes over.
+            old.stop()
+            loop = asyncio.get_running_loop()
+
+            def call_soon(callback: Callable[[], None]) -> None:
+                loop.call_soon_threadsafe(callback)
+
+            writer = FrameWriter(self._file, call_soon=call_soon)
+            self._writer_thread = writer  # type: ignore[assignment]  # same interface
+            writer.start()
+
+    def write(self, data: str) -> None:
+        writer = self.frame_writer
+        if writer is not None and writer.backed_up():
+            # The link is behind: this frame waits, and the app holds the next ones until it
+            # drains (`QuickEscapeApp.output_backed_up`).
+            held = getattr(self._app, "output_backed_up", None)
+            if callable(held):
+                held(writer)
+        super().write(data)
+
+    def disable_input(self) -> None:
+        wake, self._wake = self._wake, None
+        if wake is not None:
+            # Left unread: the loop wakes (again) until it sees the exit event.
+            with contextlib.suppress(OSError):
+                os.write(wake[1], b"x")
+        try:
+            super().disable_input()
+        finally:
+            for fd in wake or ():
+                with contextlib.suppress(OSError):
+                    os.close(fd)
 
     def run_input_thread(self) -> None:
         """Wait for input and dispatch events (Textual 8.2's loop; see the module's note)."""
         selector = selectors.SelectSelector()
         selector.register(self.fileno, selectors.EVENT_READ)
+        if self._wake is not None:
+            selector.register(self._wake[0], selectors.EVENT_READ)
         fileno = self.fileno
         parser = XTermParser(self._debug)
         decode = getincrementaldecoder("utf-8")().decode
 
         def process(events: list[tuple[selectors.SelectorKey, int]], final: bool = False) -> None:
+            events = [(key, mask) for key, mask in events if key.fd == fileno]
             for last, (_key, mask) in loop_last(events):
                 if mask & selectors.EVENT_READ:
                     data = decode(os.read(fileno, 1024 * 4), final=final and last)
@@ -60,7 +130,10 @@ class QuickEscapeDriver(LinuxDriver):
 
         try:
             while not self.exit_event.is_set():
-                process(selector.select(input_wait(parser)))
+                wait = input_wait(parser)
+                if wait is None and self._wake is None:
+                    wait = IDLE_WAIT_S  # nothing could wake it: Textual's own 100 ms looks
+                process(selector.select(wait))
             selector.unregister(self.fileno)
             process(selector.select(IDLE_WAIT_S), final=True)
         finally:
@@ -75,6 +148,42 @@ class QuickEscapeDriver(LinuxDriver):
 class QuickEscapeApp(App[int]):
     """An app that runs on `QuickEscapeDriver` where Textual would pick its Linux driver."""
 
+    _link_hold: contextlib.ExitStack | None = None
+
     def get_driver_class(self) -> type[Driver]:
         chosen = super().get_driver_class()
         return QuickEscapeDriver if chosen is LinuxDriver else chosen
+
+    def frame_writer(self) -> FrameWriter | None:
+        """The output's writer (None under a headless or non-Linux driver)."""
+        writer = getattr(self._driver, "frame_writer", None)
+        return writer if isinstance(writer, FrameWriter) else None
+
+    def link_slow(self) -> bool:
+        """Writes to the terminal have waited for the link lately (a slow SSH link)."""
+        writer = self.frame_writer()
+        return writer is not None and writer.gauge.slow(time.monotonic())
+
+    def output_backed_up(self, writer: Drainable) -> None:
+        """Hold every frame until the output drains, then draw one with all the changes made
+        meanwhile (Textual keeps them as dirty regions): a key pressed meanwhile is answered
+        by the first frame out, not behind frames that went stale in a queue."""
+        if self._link_hold is not None:
+            return
+        self._link_hold = contextlib.ExitStack()
+        self._link_hold.enter_context(self.batch_update())
+        writer.when_drained(self._output_drained)
+
+    def _output_drained(self) -> None:
+        hold, self._link_hold = self._link_hold, None
+        if hold is not None:
+            hold.close()
+            if self.screen_stack:
+                # Textual dropped the frames made in the hold: all of it again, of which the
+                # writer sends only the cells that differ from what the terminal shows.
+                self.screen.refresh()
+
+    def on_resize(self) -> None:
+        writer = self.frame_writer()
+        if writer is not None:
+            writer.forget_screen()

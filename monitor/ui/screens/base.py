@@ -53,6 +53,8 @@ class Frame:
     """Wall time of the newest successful fetch, for "showing data from ..."."""
     fallbacks: str = ""
     """Documented fallback endpoints in use, in words (empty when none)."""
+    slow_link_s: int | None = None
+    """The tick's period while the terminal's link is slow (None: it is not)."""
 
 
 class LiveScreen(Screen[None]):
@@ -222,6 +224,7 @@ class LiveScreen(Screen[None]):
             now=frame.now,
             mono_now=frame.mono,
             fallbacks=frame.fallbacks,
+            slow_link_s=frame.slow_link_s,
         )
         self.query_one(ApiBanner).show(
             frame.health, last_data=frame.last_data, now=frame.now, mono_now=frame.mono

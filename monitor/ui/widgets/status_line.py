@@ -204,8 +204,10 @@ class StatusLine(Widget):
         now: datetime,
         mono_now: float,
         fallbacks: str = "",
+        slow_link_s: int | None = None,
     ) -> None:
         self._last = {
+            "slow_link_s": slow_link_s,
             "health": health,
             "panes": panes,
             "next_poll_s": next_poll_s,
@@ -227,6 +229,9 @@ class StatusLine(Widget):
             paused = f"  PAUSED at {clock_time(paused_at)}, p resumes"
             if len(words) + len(paused) + 2 > width:
                 paused = "  PAUSED, p resumes"
+        elif slow_link_s is not None:
+            # Output waited for the terminal's link: frames every few seconds (issue 21).
+            paused = f"  slow link: every {slow_link_s}s"
         self._set("status-paused", paused)
         # While paused nothing is drawn, so the next poll is no news: its room goes to the
         # words around it (the pause must not be cut off at 80 columns).
