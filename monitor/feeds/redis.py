@@ -17,6 +17,7 @@ import logging
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -237,6 +238,18 @@ class RedisFeed:
         if silent:
             words = f"RELAY SILENT since {_clock(entry.at)}"
             update["next_poll_s"] = None  # the relay's schedule is not news any more
+            # Nor is the API's state: through a silent relay a viewer cannot know it. "API ok"
+            # and the request figures would be the relay's last word passed off as now; the
+            # figures stay, said as the last known (the status line words them so).
+            update["health"] = replace(
+                base.health,
+                state="unknown",
+                message="",
+                since=None,
+                until=None,
+                remaining=None,
+                reset_after_s=None,
+            )
         # The panes' ages go on with the clock between entries (and grow while it is silent).
         update["panes"] = tuple(
             PaneStatus(

@@ -34,6 +34,7 @@ from redis.exceptions import RedisError
 
 from monitor.feeds.live import LiveFeed
 from monitor.feeds.redis_link import INTENTS_MAXLEN, STREAM_MAXLEN, RedisTarget, mask_url
+from monitor.feeds.relay_log import ViewLog
 from monitor.feeds.relay_share import FOCUS_SLOTS, fill
 from monitor.feeds.relay_viewers import VIEWER_TTL_S, WATCH_LIMIT, Viewers
 from monitor.state.records import RecordCache
@@ -89,6 +90,7 @@ class RelayPublisher:
         self._parts_version = -1
         self._records = RecordCache()
         self._watched: tuple[list[str], int] = ([], 0)
+        self._view_log = ViewLog(time.monotonic)
         self._focused: tuple[list[str], int] = ([], 0)
         self._picks: list[str] = []
         """The relay's own calls filling the share viewers leave free (`relay_share`)."""
@@ -293,13 +295,10 @@ class RelayPublisher:
         self._picks, self._focus_pick = picks, focus_pick  # they follow the active pane
         if (calls, campaigns) != (self._watched, self._focused):
             self._watched, self._focused = calls, campaigns
-            log.info(
-                "relay: %d viewer(s); budget on calls %s and campaign %s (a fixed share of %d "
-                "calls: the most recent selections, then the relay's own picks, the newest "
-                "calls in flight; %d older selections left out)",
+            self._view_log.changed(
                 len(self.viewers.by_id),
-                ", ".join(calls[0]) or "none",
-                campaigns[0][0] if campaigns[0] else "none",
+                calls[0],
+                campaigns[0][0] if campaigns[0] else None,
                 self.viewers.limit,
                 calls[1],
             )

@@ -27,6 +27,7 @@ HEALTH_WORDS = {
     "key_refused": "key refused",
     "server_error": "in error (5xx)",
     "degraded": "answering with bad data",
+    "unknown": "unknown (the relay is silent)",
 }
 
 

@@ -99,7 +99,8 @@ class ApiHealth:
     """The API's state as the status line tells it."""
 
     state: str = "ok"
-    """ok, rate_limited, unreachable, key_refused, server_error, degraded."""
+    """ok, rate_limited, unreachable, key_refused, server_error, degraded; unknown (only a
+    monitor via a silent relay: it cannot know the API's state)."""
     message: str = ""
     since: float | None = None
     until: float | None = None

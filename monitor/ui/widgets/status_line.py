@@ -65,6 +65,9 @@ def api_words(
     since = clock_time(wall_time(health.since, now, mono_now)) if health.since else None
     if state == "ok":
         words, level = "API ok", "state-ok"
+    elif state == "unknown":
+        # A monitor via a silent relay: the API's state is not known (the reason follows).
+        words, level = "API ?", "state-warn"
     elif state == "rate_limited":
         until = wall_time(health.until, now, mono_now)
         words = f"RATE LIMITED until {clock_time(until)}" if until else "RATE LIMITED"
@@ -96,6 +99,13 @@ def budget_words(health: ApiHealth, *, short: bool = False, room: int | None = N
     shorten labels before they cut them). `short` picks the shortest-but-one (tests).
     """
     used = f"{health.used_last_minute}/{health.budget_per_min}"
+    if health.state == "unknown":
+        # Not known now (a silent relay): the last figures, said as such, never as current.
+        unknown = [f"requests ? per min (last known {used})", f"? req/min (last {used})"]
+        unknown.append("? req/min")
+        if room is None:
+            return unknown[1] if short else unknown[0]
+        return next((t for t in unknown if len(t) <= room), unknown[-1])
     left = health.remaining
     limit = f" of {health.limit}" if health.limit is not None else ""
     # The window's reset only matters when the remaining requests run low; shown always, its
