@@ -253,7 +253,7 @@ class Engine:
         )
 
         self.audit = RetryAudit.of(self, one_shot)
-        self.startup = Startup(self.counts, self.budget, self.clock)
+        self.startup = Startup(self.counts, self.budget, self.clock, live=not one_shot)
 
     # -- what the user is looking at ---------------------------------------------------------
 

@@ -34,11 +34,14 @@ Poll = Callable[[Job], Awaitable[bool]]
 class Startup:
     """Says whether the first minute's on-screen history is still being read."""
 
-    def __init__(self, counts: Counts, budget: Budget, clock: Clock) -> None:
+    def __init__(self, counts: Counts, budget: Budget, clock: Clock, *, live: bool = True) -> None:
         self.counts = counts
         self.budget = budget
         self.clock = clock
         self.started = clock.monotonic()
+        self.live = live
+        """False for `snapshot`'s one round: it has no first minute to share, and a job held
+        there would be a round with no read, reported as if it had been read."""
 
     def starting(self, now: float) -> bool:
         """Within the first minute, and a campaign on screen (or the focused one) still has
@@ -50,7 +53,7 @@ class Startup:
         is still being read, or it is the
         first minute and half of it is spent already (at 1,000 calls in flight the live
         panes need the rest; at 100 the minute has room and nothing waits)."""
-        if now - self.started >= STARTUP_S:
+        if not self.live or now - self.started >= STARTUP_S:
             return False
         listed = self.counts.store.freshness.get("campaigns")
         if listed is None or listed.fetched_at is None:

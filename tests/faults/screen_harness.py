@@ -416,7 +416,7 @@ async def screen_drill(
     scenario: str | ScenarioSpec = "small",
     *,
     seed: int = 7,
-    warmup_s: float = 75.0,
+    warmup_s: float = 135.0,
     sim: tuple[FakeClock, Simulator, str] | None = None,
     local_clock: Clock | None = None,
     transport: Callable[[httpx.AsyncBaseTransport, FakeClock], httpx.AsyncBaseTransport]
@@ -425,6 +425,10 @@ async def screen_drill(
     expect_exit: bool = False,
 ) -> AsyncIterator[ScreenDrill]:
     """The app on the engine on the client on loopback HTTP, warmed up for `warmup_s`.
+
+    The warm-up runs past the engine's first minute (its startup allowance and the background
+    work held for the on-screen history, `polling.startup`), so that the minute before a
+    drill's fault is a steady one: the "no retry storm" check compares against it.
 
     `local_clock` is the monitor's clock when it must differ from the server's (skew, N19);
     `transport` wraps the client's own socket transport (the fake-clock read timeout, N4);
