@@ -22,6 +22,9 @@ class FakeApi:
     page_cap: int = 200
     """Rows a page at most, cut without a word (a bare array has no `meta.limit`)."""
     """Whether `/calls` honours `call_id` (else it answers as if the filter were not there)."""
+    pushed_down: int = 0
+    """Rows each later page of the in-flight listing repeats from the page before (calls
+    dialled while the sweep read it push the rows down)."""
     fail_headers: dict[str, str] = field(default_factory=dict)
     log: list[tuple[float, str, str]] = field(default_factory=list)
     """(monotonic time, method, path with query)."""
@@ -55,9 +58,10 @@ class FakeApi:
             words = set((q.get("status") or "").split(","))
             rows = list(self.active.values()) if "initiated" in words else list(self.ended.values())
             page, limit = int(q.get("page", 1)), min(int(q.get("limit", 20)), self.page_cap)
-            return httpx.Response(
-                200, json=rows[(page - 1) * limit : page * limit], headers=headers
-            )
+            start = (page - 1) * limit
+            if page > 1 and "initiated" in words:
+                start -= self.pushed_down
+            return httpx.Response(200, json=rows[start : start + limit], headers=headers)
         if path.startswith("/calls/"):
             cid = path.split("/")[2]
             row = self.active.get(cid) or self.ended.get(cid)

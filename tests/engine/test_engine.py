@@ -260,6 +260,25 @@ async def test_a_full_page_at_the_cap_is_all_calls_in_flight_and_the_cap_is_chec
     assert engine.view().concurrency.in_flight == 230
 
 
+async def test_pages_read_up_to_the_cap_end_the_sweep_though_rows_repeated_between_pages(
+    world,  # type: ignore[no-untyped-def]
+) -> None:
+    clock, api, engine = world
+    # 400 in flight against a cap of 400, two full pages of 200; calls dialled during each
+    # sweep push 5 rows of page 1 onto page 2, so the pages name 395 distinct calls. Page 3
+    # starts at row 401, which the cap leaves empty: read only every 30 s, to check the cap.
+    engine.settings = engine.settings.model_copy(update={"concurrency_cap": 400})
+    for i in range(399):
+        api.active[f"call_{i}"] = call(f"call_{i}")
+    api.pushed_down = 5
+    await keep_changing(clock, api, 30)
+    t0 = clock.monotonic()
+    await keep_changing(clock, api, 120)
+    first, third = _active_pages(api, t0, 1), _active_pages(api, t0, 3)
+    assert len(first) >= 12
+    assert 2 <= len(third) <= 6
+
+
 async def test_the_selected_call_costs_no_request_while_the_active_list_keeps_it_fresh(
     world,  # type: ignore[no-untyped-def]
 ) -> None:
