@@ -109,3 +109,19 @@ def to_display(value: object, max_cells: int | None = None) -> str:
     # Each character is at least one cell unless it combines; 4x leaves room for combining marks.
     text = sanitize(value, max_chars=max(64, max_cells * 4))
     return truncate_cells(text, max_cells)
+
+
+def span_words(seconds: float) -> str:
+    """A finite length of time in words-ish units: 42s, 4m12s, 2h05m, 3d04h (the screen's
+    `ui.format.span`, and the events' words, which the state layer builds)."""
+    total = max(0, round(seconds))
+    if total < 60:
+        return f"{total}s"
+    minutes, secs = divmod(total, 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h{minutes:02d}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d{hours:02d}h"

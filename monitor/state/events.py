@@ -14,6 +14,7 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from monitor.display import span_words
 from monitor.state.snapshot import MonitorSnapshot
 
 KEEP = 500
@@ -49,17 +50,6 @@ def alert_words(kind: str, subject: str, state: str, detail: str) -> str:
     if state == "fired":
         return f"ALERT {what}{where}: {detail}"
     return f"Cleared: {what}{where}"
-
-
-def _span(seconds: float) -> str:
-    seconds = max(0, round(seconds))
-    if seconds < 60:
-        return f"{seconds}s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes}m{seconds:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"
 
 
 class EventLog:
@@ -101,7 +91,7 @@ class EventLog:
             elif state == "ok":
                 lasted = ""
                 if since is not None:
-                    lasted = f" after {_span((snap.now - since).total_seconds())}"
+                    lasted = f" after {span_words((snap.now - since).total_seconds())}"
                 new.append(
                     EventLine(
                         snap.now,

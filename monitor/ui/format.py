@@ -15,7 +15,7 @@ from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 
-from monitor.display import ELLIPSIS, sanitize, to_display
+from monitor.display import ELLIPSIS, sanitize, span_words, to_display
 from monitor.state.snapshot import CallStatus
 
 DASH = "–"
@@ -105,20 +105,10 @@ def clock_duration(seconds: float | None) -> str:
 
 
 def span(seconds: float | None) -> str:
-    """A length of time in words-ish units: 42s, 4m12s, 2h05m, 3d04h."""
+    """A length of time in words-ish units: 42s, 4m12s, 2h05m, 3d04h; – when not known."""
     if seconds is None or not math.isfinite(seconds):
         return DASH
-    total = max(0, round(seconds))
-    if total < 60:
-        return f"{total}s"
-    minutes, secs = divmod(total, 60)
-    if minutes < 60:
-        return f"{minutes}m{secs:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours}h{minutes:02d}m"
-    days, hours = divmod(hours, 24)
-    return f"{days}d{hours:02d}h"
+    return span_words(seconds)
 
 
 def rate(value: float | None) -> str:
