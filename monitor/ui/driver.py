@@ -10,10 +10,10 @@ when that timeout is due; idle, it sleeps 100 ms between looks as before (no ext
 It reads one private attribute of Textual's parser (`_timeout_time`), so it is pinned with
 Textual's major version in pyproject; without that attribute it behaves exactly like Textual's.
 
-Two more changes for a monitor that mostly waits (issue 21): idle, the input loop sleeps until
-input comes or the driver stops it through a wake-up pipe, instead of looking ten times a
-second; and the output goes through `monitor.ui.output.FrameWriter` (compacted frames, a
-measure of the link) instead of Textual's writer thread.
+The output goes through `monitor.ui.output.FrameWriter` (compacted frames, a measure of the
+link) instead of Textual's writer thread (issue 21). An idle input loop that slept until input
+(woken through a pipe on stop) was tried and taken out: a dropped SSH session then stayed
+running after its SIGHUP in about half the runs of FAULTS R6 (cause not found).
 """
 
 from __future__ import annotations
@@ -47,20 +47,16 @@ IDLE_WAIT_S = 0.1
 """Textual's own wait between looks at the terminal when nothing is pending."""
 
 
-def input_wait(parser: object) -> float | None:
-    """How long the input loop may sleep: until a pending Esc timeout is due, else until input
-    (None: the driver's stop wakes it through its pipe)."""
+def input_wait(parser: object) -> float:
+    """How long the input loop may sleep: until a pending Esc timeout is due, else idle."""
     if getattr(parser, "_timeout_time", None) is None:
-        return None
+        return IDLE_WAIT_S
     return min(IDLE_WAIT_S, constants.ESCAPE_DELAY)
 
 
 class QuickEscapeDriver(LinuxDriver):
-    """`LinuxDriver` whose input loop wakes for the parser's Esc timeout, sleeps when idle,
-    and whose output goes through a `FrameWriter`."""
-
-    _wake: tuple[int, int] | None = None
-    """The input loop's wake-up pipe (read end, write end), made before the loop starts."""
+    """`LinuxDriver` whose input loop wakes for the parser's Esc timeout, and whose output
+    goes through a `FrameWriter`."""
 
     @property
     def frame_writer(self) -> FrameWriter | None:
@@ -68,7 +64,6 @@ class QuickEscapeDriver(LinuxDriver):
         return writer if isinstance(writer, FrameWriter) else None
 
     def start_application_mode(self) -> None:
-        self._wake = os.pipe()
         super().start_application_mode()  # type: ignore[no-untyped-call]
         old = self._writer_thread
         if isinstance(old, WriterThread) and self._file is not None:
@@ -93,31 +88,15 @@ class QuickEscapeDriver(LinuxDriver):
                 held(writer)
         super().write(data)
 
-    def disable_input(self) -> None:
-        wake, self._wake = self._wake, None
-        if wake is not None:
-            # Left unread: the loop wakes (again) until it sees the exit event.
-            with contextlib.suppress(OSError):
-                os.write(wake[1], b"x")
-        try:
-            super().disable_input()
-        finally:
-            for fd in wake or ():
-                with contextlib.suppress(OSError):
-                    os.close(fd)
-
     def run_input_thread(self) -> None:
         """Wait for input and dispatch events (Textual 8.2's loop; see the module's note)."""
         selector = selectors.SelectSelector()
         selector.register(self.fileno, selectors.EVENT_READ)
-        if self._wake is not None:
-            selector.register(self._wake[0], selectors.EVENT_READ)
         fileno = self.fileno
         parser = XTermParser(self._debug)
         decode = getincrementaldecoder("utf-8")().decode
 
         def process(events: list[tuple[selectors.SelectorKey, int]], final: bool = False) -> None:
-            events = [(key, mask) for key, mask in events if key.fd == fileno]
             for last, (_key, mask) in loop_last(events):
                 if mask & selectors.EVENT_READ:
                     data = decode(os.read(fileno, 1024 * 4), final=final and last)
@@ -130,10 +109,7 @@ class QuickEscapeDriver(LinuxDriver):
 
         try:
             while not self.exit_event.is_set():
-                wait = input_wait(parser)
-                if wait is None and self._wake is None:
-                    wait = IDLE_WAIT_S  # nothing could wake it: Textual's own 100 ms looks
-                process(selector.select(wait))
+                process(selector.select(input_wait(parser)))
             selector.unregister(self.fileno)
             process(selector.select(IDLE_WAIT_S), final=True)
         finally:
