@@ -132,15 +132,10 @@ class RetryAudit:
             watched.add(seen.call.retry_group_id or looked if seen is not None else looked)
         for cid, tracked in self.store.calls.items():
             call = tracked.call
-            if call.status not in FINAL_STATUSES or not call.campaign_id:
+            audited = self._audited(call, now)
+            if audited is None or not call.campaign_id:
                 continue
-            config = retry_config_for(self.store, call)
-            if config is None or config.max_retries is None:
-                continue
-            ended = call.ended_at or call.created_at
-            age = seconds_between(ended, now)
-            if age is None or age > 3600:
-                continue
+            config, age, over = audited
             series = call.retry_group_id or cid
             if series in watched or f"retries/{series}" in self.store.freshness:
                 continue  # the selected call's poller reads this series (and its errors)
@@ -149,16 +144,8 @@ class RetryAudit:
             if retry and cid not in self._read:
                 rank = self._rank(outcomes, config, call, attempt)
                 retries.setdefault(call.campaign_id, []).append((*rank, age, cid))
-            if (
-                cid not in self._overdue_read
-                and config.wait_minutes is not None
-                and retries_allowed(config, call.status)
-                and attempt <= config.max_retries
-            ):
-                due = shifted(ended, minutes=config.wait_minutes)
-                over = seconds_between(due, now)
-                if over is not None and over > late_s + RECHECK_MARGIN_S:
-                    overdue.append((over, cid))
+            if cid not in self._overdue_read and over is not None and over > late_s:
+                overdue.append((over, cid))
         self._turn += 1
         # Turn about: an overdue series, then a retry (round-robin over campaigns), so a
         # campaign that never retries cannot starve the others' checks, nor they its.
@@ -180,6 +167,30 @@ class RetryAudit:
             for t in self.store.calls.values()
             if t.call.retry_group_id and t.call.attempt
         }
+
+    def _audited(self, call: Call, now: datetime) -> tuple[RetryConfig, float, float | None] | None:
+        """For an ended call under a retry policy that ended within the hour: its campaign's
+        policy, how long ago it ended, and how far past its retry's due time it is beyond the
+        recheck margin (None when no retry is due: the policy allows none for this outcome or
+        attempt, or it states no wait). None for every other call: nothing to audit."""
+        if call.status not in FINAL_STATUSES:
+            return None
+        config = retry_config_for(self.store, call)
+        if config is None or config.max_retries is None:
+            return None
+        ended = call.ended_at or call.created_at
+        age = seconds_between(ended, now)
+        if age is None or age > 3600:
+            return None
+        over = None
+        if (
+            config.wait_minutes is not None
+            and retries_allowed(config, call.status)
+            and (call.attempt or 1) <= config.max_retries
+        ):
+            past_due = seconds_between(shifted(ended, minutes=config.wait_minutes), now)
+            over = None if past_due is None else past_due - RECHECK_MARGIN_S
+        return config, age, over
 
     @staticmethod
     def _rank(
@@ -223,28 +234,17 @@ class RetryAudit:
                 if call.status is CallStatus.DIALING and age is not None and age > RING_CEILING_S:
                     ringing.append((-age, camp or "", cid))
                 continue
-            if call.status not in FINAL_STATUSES or not camp:
+            audited = self._audited(call, now)
+            if audited is None or not camp:
                 continue
-            config = retry_config_for(self.store, call)
-            if config is None or config.max_retries is None:
-                continue
-            ended = call.ended_at or call.created_at
-            age = seconds_between(ended, now)
-            if age is None or age > 3600:
-                continue
+            config, age, over = audited
             attempt = call.attempt or 1
             if attempt > 1 or call.retry_group_id not in (None, cid):
                 retries.setdefault(camp, []).append(
                     (*self._rank(outcomes, config, call, attempt), age, cid)
                 )
-            if (
-                config.wait_minutes is not None
-                and retries_allowed(config, call.status)
-                and attempt <= config.max_retries
-            ):
-                over = seconds_between(shifted(ended, minutes=config.wait_minutes), now)
-                if over is not None and over > late_s + RECHECK_MARGIN_S:
-                    overdue.setdefault(camp, []).append((-over, cid))
+            if over is not None and over > late_s:
+                overdue.setdefault(camp, []).append((-over, cid))
         for camp, ids in sorted(in_flight.items(), key=lambda kv: (len(kv[1]), kv[0])):
             # The fewest calls first: a campaign's reads only count once all are read.
             state = self.store.campaigns.get(camp)
