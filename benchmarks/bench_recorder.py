@@ -24,7 +24,7 @@ from monitor.api.client import DialNexaClient
 from monitor.clock import FakeClock
 from monitor.config import Settings
 from monitor.feeds import LiveFeed
-from monitor.feeds.recorder import snapshot_parts
+from monitor.feeds.recorder import SnapshotParts
 from monitor.feeds.recording import RecordingFile, RecordingReader
 from monitor.feeds.replay import ReplayFeed
 from monitor.polling.engine import Engine
@@ -63,6 +63,7 @@ async def measure(scenario: str, minutes: float, path: Path) -> dict[str, Any]:
     task = asyncio.create_task(engine.run())
     await _drive(clock, WARMUP_S)
     file = RecordingFile(path, keep_days=1.0, max_mb=4096)
+    parts_of = SnapshotParts()  # as the recorder keeps one: row texts from frame to frame
     writes: list[float] = []
     cpu: list[float] = []
     caller: list[float] = []
@@ -79,7 +80,7 @@ async def measure(scenario: str, minutes: float, path: Path) -> dict[str, Any]:
         del big_new
         t0, c0 = time.perf_counter(), time.thread_time()
         at = snap.now.timestamp()
-        file.write(at, snapshot_parts(snap, previous))
+        file.write(at, parts_of(snap, previous))
         if at - pruned_at >= 60:
             file.prune(at)
             pruned_at = at
