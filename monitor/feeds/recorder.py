@@ -26,6 +26,7 @@ from pydantic import TypeAdapter
 from pydantic_core import SchemaSerializer
 
 from monitor.feeds.base import Feed
+from monitor.feeds.framecodec import LARGE
 from monitor.feeds.recording import RecordingWriter
 from monitor.feeds.rowparts import RowTexts
 from monitor.state.events import EventLine, EventLog, mark_of
@@ -102,8 +103,14 @@ class SnapshotParts:
     the next: only rows that changed are serialised (`rowparts`). One per recording, called
     from its writer's thread only."""
 
+    rows_from = LARGE
+    """A field is made from its rows once its text is this long (where the codec maps rows
+    instead of compressing against the last text): a shorter one (`busy`'s ~100 calls) is
+    serialised whole faster than its rows are looked up."""
+
     def __init__(self) -> None:
         self._rows: dict[str, tuple[RowTexts, bool]] = {}
+        self._long: dict[str, bool] = {}
         for name, info in SnapshotData.model_fields.items():
             serialise = _row_serialiser(name)
             if serialise is not None:
@@ -132,11 +139,12 @@ class SnapshotParts:
             if before is not None and value is getattr(before, key):
                 continue  # the same field object (kept by the builder): unchanged
             text: str | None = None
-            if key in self._rows:
+            if key in self._rows and self._long.get(key, False):
                 rows, members = self._rows[key]
                 text = rows.text(tuple(value.items()) if members else value)
             if text is None:
                 text = serialiser.to_json(value).decode("utf-8")
+            self._long[key] = len(text) >= self.rows_from
             parts[DATA_PREFIX + key] = text
 
 
