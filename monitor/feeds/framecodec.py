@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import struct
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+
+from monitor.feeds.rowparts import RowsText
 
 FRAME_V2 = b"\x02"
 """Schema 2's frame body starts with this byte (a schema-1 body is a zlib stream, 0x78...):
@@ -70,6 +72,10 @@ def _split(text: str, sep: str) -> _Split:
 
 def _pieces(text: str, ref: str) -> bytes | None:
     """The text as runs of `ref`'s pieces and new pieces; None when no separator fits."""
+    if isinstance(text, RowsText) and isinstance(ref, RowsText):
+        by_rows = _row_ops(text, ref)
+        if by_rows is not None:  # both made of their rows by the recorder: mapped row by row
+            return _packed_ops(text.sep or "", by_rows)
     # The separator the reference was cut at (the last frame chose it) is tried first: the
     # cut is needed anyway, whereas counting every separator scans ~250 KB once or twice.
     hint = next((c.sep for c in _SPLITS if c.text is ref), None)
@@ -97,11 +103,48 @@ def _pieces(text: str, ref: str) -> bytes | None:
     return _packed_ops(sep, ops)
 
 
-def _run_length(old: list[str], start: int, new: list[str], at: int) -> int:
+def _row_ops(text: RowsText, ref: RowsText) -> list[object] | None:
+    """`text`'s pieces as runs of `ref`'s (`[first, count]`) and literal pieces, found row
+    by row: the pieces cut at `sep` are the rows (the first and last with the brackets), so
+    no text is cut or compared. None when the two are not cut at the same separator."""
+    sep = text.sep
+    if sep is None or sep != ref.sep or len(text.rows) < 3 or len(ref.rows) < 3:
+        return None
+    new, old = text.rows, ref.rows
+    last, old_last = len(new) - 1, len(old) - 1
+    ops: list[object] = []
+    pending: int | None = 0  # the first row of literal rows not yet written (row 0 always)
+    i, guess = 1, 1
+    while i < last:
+        row = new[i]
+        if guess >= old_last:  # the last frame's rows all used: the rest is new (call ids)
+            break
+        # The row after the last run first (usually it: unchanged rows are the same text
+        # object), else where it was, if it was an inner row.
+        j = guess if old[guess] == row else ref.where.get(row)
+        if j is None:
+            if pending is None:
+                pending = i
+            i += 1
+            continue
+        if pending is not None:
+            ops.append(text.literal(pending, i - 1))
+            pending = None
+        run = _run_length(old, j, new, i, min(old_last - j, last - i))
+        ops.append([j, run])
+        i, guess = i + run, j + run
+    ops.append(text.literal(i if pending is None else pending, last))
+    return ops
+
+
+def _run_length(
+    old: Sequence[str], start: int, new: Sequence[str], at: int, limit: int | None = None
+) -> int:
     """How many pieces from `new[at]` on equal those from `old[start]` on (at least the
     first). Galloping list-slice compares (in C) instead of one Python step per piece: a huge
     workspace's lists are long runs of unchanged rows, so this is the diff's hot loop."""
-    limit = min(len(old) - start, len(new) - at)
+    if limit is None:
+        limit = min(len(old) - start, len(new) - at)
     length, step = 1, 1
     while length < limit:
         k = min(step, limit - length)
@@ -139,7 +182,9 @@ def _from_pieces(packed: bytes, ref: str) -> str:
 
 def _pack(raw: bytes, ref: str | None) -> bytes:
     if ref is None:
-        return zlib.compress(raw, 6)
+        # A long text written whole (a keyframe's, or one whose rows mostly changed) at
+        # level 1, as `_packed_ops` does: ~40% of level 6's time for ~20% more bytes.
+        return zlib.compress(raw, 1 if len(raw) > FAST_OVER else 6)
     comp = zlib.compressobj(6, zdict=ref.encode("utf-8"))
     return comp.compress(raw) + comp.flush()
 
@@ -171,7 +216,15 @@ def encode(parts: Mapping[str, str], base: Mapping[str, str] | None = None) -> b
         if name in small:
             continue
         ref = base.get(name) if base is not None else None
-        if ref is not None and len(text) >= LARGE:
+        long = len(text) >= LARGE
+        mostly_new = isinstance(text, RowsText) and text.new * 2 > len(text.rows)
+        if long and ref is not None and mostly_new:
+            # Most rows are new (at `huge`, a re-read of every call in flight moves their
+            # `changed_at`): the pieces would be the whole text anyway, with JSON escapes and
+            # a row map on top, and the last text's 32 KB window as a dictionary would not
+            # help; written whole, fast (as large as the pieces, in half the time).
+            ref = None
+        if ref is not None and long:
             pieces = _pieces(text, ref)
             if pieces is not None:
                 out.append(_entry(_PIECES, name, pieces))

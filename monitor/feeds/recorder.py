@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import functools
 import json
+import typing
 from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,9 @@ from pydantic import TypeAdapter
 from pydantic_core import SchemaSerializer
 
 from monitor.feeds.base import Feed
+from monitor.feeds.framecodec import LARGE
 from monitor.feeds.recording import RecordingWriter
+from monitor.feeds.rowparts import RowTexts
 from monitor.state.events import EventLine, EventLog, mark_of
 from monitor.state.snapshot import MonitorSnapshot, SnapshotData
 
@@ -77,21 +80,78 @@ def _data_adapters() -> dict[str, SchemaSerializer]:
     }
 
 
+@functools.cache
+def _row_serialiser(name: str) -> Callable[[list[Any]], str] | None:
+    """The JSON of some rows of the data field `name` as the field writes them, when the
+    field is made of rows of one kind (so every row starts and ends with the same
+    characters): a tuple of one class's items, or a dict of strings (its members)."""
+    annotation = SnapshotData.model_fields[name].annotation
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis and isinstance(args[0], type):
+        adapter: TypeAdapter[Any] = TypeAdapter(tuple[args[0], ...])  # type: ignore[valid-type]
+        many = SchemaSerializer(_str_enums_as_str(adapter.core_schema))
+        return lambda rows: many.to_json(tuple(rows)).decode("utf-8")
+    if origin is dict and args[0] is str and isinstance(args[1], type) and issubclass(args[1], str):
+        whole = _data_adapters()[name]
+        return lambda items: whole.to_json(dict(items)).decode("utf-8")
+    return None
+
+
+class SnapshotParts:
+    """Makes a snapshot's parts to record after the previous one, keeping the row texts of
+    the data fields made of rows (calls in flight, call ids, outcomes) from one snapshot to
+    the next: only rows that changed are serialised (`rowparts`). One per recording, called
+    from its writer's thread only."""
+
+    rows_from = LARGE
+    """A field is made from its rows once its text is this long (where the codec maps rows
+    instead of compressing against the last text): a shorter one (`busy`'s ~100 calls) is
+    serialised whole faster than its rows are looked up."""
+
+    def __init__(self) -> None:
+        self._rows: dict[str, tuple[RowTexts, bool]] = {}
+        self._long: dict[str, bool] = {}
+        for name, info in SnapshotData.model_fields.items():
+            serialise = _row_serialiser(name)
+            if serialise is not None:
+                members = typing.get_origin(info.annotation) is dict
+                opened = "{}" if members else "[]"
+                # Strings (call ids: the store's, in the order it learnt them) as a sliding
+                # window; rows of a class (calls in flight) and a dict's (key, value) items
+                # (outcomes: in that same order, so a call that ended moves in) by value.
+                by_value = members or typing.get_args(info.annotation)[0] is not str
+                rows = RowTexts(serialise, opened[0], opened[1], by_value=by_value)
+                self._rows[name] = (rows, members)
+
+    def __call__(self, snap: MonitorSnapshot, previous: MonitorSnapshot | None) -> dict[str, str]:
+        parts = small_parts(snap)
+        for name in BIG_PARTS:
+            if previous is None or getattr(snap, name) is not getattr(previous, name):
+                if name == "data":
+                    self._data(snap.data, previous.data if previous is not None else None, parts)
+                else:
+                    parts[name] = big_part(snap, name)
+        return parts
+
+    def _data(self, data: SnapshotData, before: SnapshotData | None, parts: dict[str, str]) -> None:
+        for key, serialiser in _data_adapters().items():
+            value = getattr(data, key)
+            if before is not None and value is getattr(before, key):
+                continue  # the same field object (kept by the builder): unchanged
+            text: str | None = None
+            if key in self._rows and self._long.get(key, False):
+                rows, members = self._rows[key]
+                text = rows.text(tuple(value.items()) if members else value)
+            if text is None:
+                text = serialiser.to_json(value).decode("utf-8")
+            self._long[key] = len(text) >= self.rows_from
+            parts[DATA_PREFIX + key] = text
+
+
 def snapshot_parts(snap: MonitorSnapshot, previous: MonitorSnapshot | None) -> dict[str, str]:
-    """The parts of `snap` to record after `previous` (all big parts when there is none)."""
-    parts = small_parts(snap)
-    for name in BIG_PARTS:
-        if previous is None or getattr(snap, name) is not getattr(previous, name):
-            if name == "data":
-                before = previous.data if previous is not None else None
-                for key, serialiser in _data_adapters().items():
-                    value = getattr(snap.data, key)
-                    if before is not None and value is getattr(before, key):
-                        continue  # the same field object (kept by the builder): unchanged
-                    parts[DATA_PREFIX + key] = serialiser.to_json(value).decode("utf-8")
-            else:
-                parts[name] = big_part(snap, name)
-    return parts
+    """The parts of `snap` to record after `previous` (all big parts when there is none),
+    with no row texts kept from earlier snapshots (a recorder keeps a `SnapshotParts`)."""
+    return SnapshotParts()(snap, previous)
 
 
 def join_data(parts: Mapping[str, str]) -> dict[str, str]:
@@ -116,6 +176,7 @@ class SnapshotRecorder:
     def __init__(self, writer: RecordingWriter) -> None:
         self.writer = writer
         self._last: MonitorSnapshot | None = None
+        self._parts = SnapshotParts()
 
     @classmethod
     def open(
@@ -137,7 +198,7 @@ class SnapshotRecorder:
 
     def record(self, snap: MonitorSnapshot) -> None:
         previous = self._last
-        if self.writer.put(snap.now.timestamp(), lambda: snapshot_parts(snap, previous)):
+        if self.writer.put(snap.now.timestamp(), lambda: self._parts(snap, previous)):
             # Only a queued snapshot is the next one's reference: parts are left out when
             # they are the reference's very objects, so a dropped one must not be it.
             self._last = snap
@@ -267,6 +328,7 @@ class RecordingFeed:
 __all__ = [
     "BIG_PARTS",
     "RecordingFeed",
+    "SnapshotParts",
     "SnapshotRecorder",
     "big_part",
     "join_data",

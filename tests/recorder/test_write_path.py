@@ -4,6 +4,8 @@ reference."""
 
 from __future__ import annotations
 
+import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,7 @@ from pydantic import TypeAdapter
 from monitor.feeds import LiveFeed
 from monitor.feeds.framecodec import decode, encode
 from monitor.feeds.recorder import DATA_PREFIX, SnapshotRecorder, snapshot_parts
-from monitor.feeds.recording import RecordingReader
+from monitor.feeds.recording import RecordingFile, RecordingReader
 from monitor.state.snapshot import SnapshotData
 from tests.ui.fixtures import call, make_engine
 
@@ -72,3 +74,19 @@ def test_a_long_part_cut_in_pieces_reads_back_after_many_frames() -> None:
         assert decode(body, base) == {"data.active": text}
         last = {"data.active": text}
         base = last
+
+
+def test_pruning_copies_the_wal_back_into_the_file_each_minute(tmp_path: Path) -> None:
+    # The minute's frames go back into the file at the prune (a small checkpoint a minute),
+    # not all at once in some later frame's commit when the WAL reaches 1,000 pages.
+    path = tmp_path / "r.sqlite"
+    file = RecordingFile(path)
+    rng = random.Random(1)
+    for i in range(60):
+        noise = json.dumps([rng.random() for _ in range(2000)])  # ~40 KB, barely compressible
+        file.write(1_795_000_000.0 + i, {"now": str(i), "data": noise})
+    before = path.stat().st_size
+    file.prune(1_795_000_060.0)
+    assert before < 100_000  # the frames are in the WAL
+    assert path.stat().st_size > before + 1_000_000  # and now in the file itself
+    file.close()
