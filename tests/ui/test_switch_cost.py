@@ -88,3 +88,30 @@ async def test_a_kept_screen_is_restyled_only_when_styles_changed(
         assert app.screen is call
         assert restyled  # ... and on the kept screen when it comes back
         assert call.query_one("#breadcrumb", Static).styles.background == dashboard_crumb
+
+
+async def test_a_new_screen_is_rendered_once_not_also_inside_the_hold(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, _ = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        rendered: list[tuple[str, str, int]] = []
+        original = app._display
+
+        def display(screen: Screen[Any], renderable: object) -> None:
+            if renderable is not None:
+                rendered.append(
+                    (type(screen).__name__, type(renderable).__name__, app._batch_count)
+                )
+            original(screen, renderable)
+
+        monkeypatch.setattr(app, "_display", display)
+        await pilot.press("enter")  # the call screen's first use: composed now
+        await pilot.pause()
+        assert isinstance(app.screen, CallScreen)
+        # A frame rendered while the switch holds painting is thrown away by Textual.
+        assert [r for r in rendered if r[2]] == []
+        assert [r[:2] for r in rendered if r[0] == "CallScreen"][:1] == [
+            ("CallScreen", "LayoutUpdate")
+        ]
