@@ -269,6 +269,10 @@ async def _scale(n_calls: int) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"ui_state": UiState(None), run: False}
     if "min_render_interval_s" in params:
         kwargs["min_render_interval_s"] = 0.0
+    if "settle_heap" in params:
+        # As `dialnexa-monitor` runs it (issue 21). The store here is built before the first
+        # frame, so all of it is settled; in a live session calls fetched later are not.
+        kwargs["settle_heap"] = True
     source: Any = engine
     if "feed" in params:
         from monitor.feeds import LiveFeed

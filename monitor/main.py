@@ -148,6 +148,7 @@ def run_monitor(args: argparse.Namespace) -> int:
         closers=[client.aclose],
         handle_signals=True,
         startup_notes=notes,
+        settle_heap=True,
     )
     from monitor.alerts_wiring import attach_to_app
 

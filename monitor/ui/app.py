@@ -41,6 +41,7 @@ from monitor.ui.commands import JumpProvider
 from monitor.ui.crash import crash_report
 from monitor.ui.driver import QuickEscapeApp
 from monitor.ui.exporting import ExportingApp
+from monitor.ui.heap import settle_heap
 from monitor.ui.messages import FeedChanged
 from monitor.ui.navigation import screen_going_away
 from monitor.ui.output import SLOW_TICK_S
@@ -142,6 +143,7 @@ class MonitorApp(QuickEscapeApp, ExportingApp):
         min_render_interval_s: float = MIN_RENDER_INTERVAL_S,
         handle_signals: bool = False,
         startup_notes: Sequence[str] = (),
+        settle_heap: bool = False,
     ) -> None:
         """Args:
         feed: the snapshots to show, and where the user's intents go.
@@ -157,6 +159,8 @@ class MonitorApp(QuickEscapeApp, ExportingApp):
             with status 128 + the signal's number; off under tests.
         startup_notes: said once in a notification after the first frame (a config file
             that `--demo` ignored).
+        settle_heap: once the first data is drawn, exempt what exists from later full garbage
+            collections (`monitor.ui.heap`); process-wide, so for the program, not tests.
         """
         super().__init__()
         self.feed = feed
@@ -173,6 +177,7 @@ class MonitorApp(QuickEscapeApp, ExportingApp):
         self._min_render_interval = min_render_interval_s
         self._closers = list(closers)
         self._startup_notes = list(startup_notes)
+        self._settle_heap = settle_heap
         self._closed = False
         self._dirty = True
         self._drawn_data = False
@@ -340,8 +345,14 @@ class MonitorApp(QuickEscapeApp, ExportingApp):
             self._drawn_data = snap.data.active_read
             if self._drawn_data:
                 self.call_later(self.release_frames, "start")
+                if self._settle_heap:
+                    self.call_after_refresh(self._settle)
         self.renders += 1
         self._show(snap)
+
+    def _settle(self) -> None:
+        # After the first frame with data is out: its collection is not in the way of it.
+        log.info("heap settled: %d objects exempt from full collections", settle_heap())
 
     def show_latest(self) -> None:
         """Draw a screen that just appeared (or came back) with the last data taken.

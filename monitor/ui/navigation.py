@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 from textual.app import App
 from textual.css.query import NoMatches
+from textual.screen import Screen
 from textual.timer import Timer
 
 from monitor.ui.screens.base import TRANSITION_WAIT_S, LiveScreen
@@ -33,6 +34,22 @@ def screen_going_away() -> Iterator[None]:
         yield
     except NoMatches:
         log.debug("frame skipped: screen is being removed")
+
+
+def repaint_whole(screen: Screen[object]) -> None:
+    """Paint all of `screen` in the next frame, as one frame.
+
+    `refresh()` alone marks the whole screen; but when its layout changed too (a drawn call
+    has more lines than the last), Textual's update first paints the changed widgets (a
+    partial frame, over what the terminal still shows of the screen before) and only then
+    the whole screen, in a second render: Enter sent two frames and rendered twice (issue
+    21). Listing the screen among its dirty widgets makes the layout's paint the whole one,
+    and the second finds nothing left to paint.
+    """
+    screen.refresh()
+    dirty = getattr(screen, "_dirty_widgets", None)  # Textual's; pinned with its major version
+    if isinstance(dirty, set):
+        dirty.add(screen)
 
 
 class ScreenSwitchingApp(App[int]):
@@ -86,7 +103,7 @@ class ScreenSwitchingApp(App[int]):
         if hold is not None:
             hold.close()
             if self.screen_stack:  # the hold's timer can fire while the app shuts down
-                self.screen.refresh()
+                repaint_whole(self.screen)
 
     # -- navigation ---------------------------------------------------------------------------
 

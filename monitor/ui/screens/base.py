@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, ClassVar, cast
 
 from textual import events, on
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.screen import Screen
@@ -37,6 +37,20 @@ MIN_HEIGHT = 16
 """Below this the four panes cannot each show a header and a few rows."""
 
 CRUMB_SEPARATOR = " › "
+
+
+StyleState = tuple[object, ...]
+
+
+def style_state(app: App[object]) -> StyleState | None:
+    """What a screen's computed styles depend on beyond its own widgets' classes: the
+    stylesheet's version (Textual bumps it on a theme change), the app's classes and pseudo
+    classes (focus, dark), and the size (breakpoint classes). None when Textual does not
+    say its stylesheet's version: then a screen is always restyled, as Textual does."""
+    version = getattr(app, "_css_update_count", None)
+    if not isinstance(version, int):
+        return None
+    return (version, app.theme, app.classes, app.pseudo_classes, app.size)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +125,8 @@ class LiveScreen(Screen[None]):
         """The snapshot last drawn here (None: draw the next one whole)."""
         self.ready = False
         """True once composed and mounted: only then does the app feed it."""
+        self._styled_for: StyleState | None = None
+        """What the styles depended on when this screen was last left (None: not yet)."""
 
     @property
     def monitor(self) -> MonitorHost:
@@ -167,10 +183,34 @@ class LiveScreen(Screen[None]):
     def on_unmount(self) -> None:
         self.ready = False
 
+    def _compositor_refresh(self) -> None:
+        # Textual renders a frame asked for inside a batch update and then drops it
+        # (`App._display` sends nothing while a batch is open): a new screen's layout, made
+        # while the app holds its frames (`hold_frames`), cost a whole render of the screen
+        # for nothing (~35 ms at 200x50; issue 21). Its changes stay marked instead, and are
+        # painted with the frame that ends the hold.
+        if self.app._batch_count:
+            return
+        super()._compositor_refresh()
+
     def on_screen_resume(self) -> None:
         # Runs after the subclass's handler (which said what it watches, then drew): the
         # switch's frame can go now.
         self.app.call_later(self.monitor.release_frames, "switch")
+
+    @on(events.ScreenResume)
+    def _keep_styles(self, event: events.ScreenResume) -> None:
+        # Runs before Textual's own handler (`Screen._on_screen_resume`, further up the MRO),
+        # which restyles every widget of a pushed screen: about half of Enter's time on a
+        # kept screen (issue 21). Styles set while this screen was away are applied already
+        # (a class change restyles at once); only a new stylesheet (a theme), other app
+        # classes or another size since it left make that pass needed.
+        state = style_state(self.app)
+        if event.refresh_styles and state is not None and self._styled_for == state:
+            event.refresh_styles = False
+
+    def on_screen_suspend(self) -> None:
+        self._styled_for = style_state(self.app)
 
     def intents(self) -> None:
         """Tell the app what this screen watches (the selected call, the campaign); the
