@@ -21,9 +21,7 @@ from textual.geometry import Region
 from textual.strip import Strip
 
 
-def rows_hit(
-    spans: Iterable[tuple[int, int, int]], visible: Region
-) -> tuple[int, int] | None:
+def rows_hit(spans: Iterable[tuple[int, int, int]], visible: Region) -> tuple[int, int] | None:
     """The first and last (exclusive) rows of `visible` that a span (y, x1, x2) crosses."""
     x, y, width, height = visible
     right, bottom = x + width, y + height

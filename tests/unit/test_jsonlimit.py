@@ -23,12 +23,14 @@ JSON_VALUES = st.recursive(
 
 def nest(value: Any, depth: int) -> Any:
     for n in range(depth):
-        value = [value] if n % 2 else {"k\\\"[": value}
+        value = [value] if n % 2 else {'k\\"[': value}
     return value
 
 
 @given(JSON_VALUES, st.integers(min_value=0, max_value=80), st.booleans())
-def test_valid_json_depth_decides_as_the_slow_scan(value: Any, depth: int, ascii_only: bool) -> None:
+def test_valid_json_depth_decides_as_the_slow_scan(
+    value: Any, depth: int, ascii_only: bool
+) -> None:
     text = json.dumps(nest(value, depth), ensure_ascii=ascii_only)
     fast, slow = valid_json_depth(text), json_depth(text)
     # Both may answer 0 without scanning when the text cannot pass the limit.
