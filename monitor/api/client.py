@@ -20,6 +20,7 @@ from monitor.api.connection import ApiConnection, ResponseInfo
 from monitor.api.errors import BadPayload
 from monitor.api.models import Call, Campaign, RetryHistory, parse_retry_history
 from monitor.api.pages import Page, ReadNote, describe_error, parse_page, unwrap
+from monitor.api.rowcache import RowCache
 from monitor.api.transport import (
     DEADLINE_S,
     MAX_BODY_BYTES,
@@ -81,6 +82,9 @@ def check_id(value: str, what: str = "id") -> str:
 
 class DialNexaClient(ApiConnection):
     """Read-only DialNexa API client (GET only)."""
+
+    _row_readers: dict[type[Any], RowCache[Any]] | None = None
+    """Per model, the rows of list pages read lately (`monitor.api.rowcache`)."""
 
     def __repr__(self) -> str:
         return f"DialNexaClient(base_url={self.base_url!r})"
@@ -214,9 +218,13 @@ class DialNexaClient(ApiConnection):
         return BatchDetail(batch=self._one(Campaign, payload, path), calls=None)
 
     def _page(self, payload: Any, model: type[Any], page: int, limit: int, path: str) -> Page[Any]:
-        result = parse_page(
-            payload, model.model_validate, page=page, limit=limit, key=lambda m: m.id, path=path
-        )
+        if self._row_readers is None:
+            self._row_readers = {}
+        read = self._row_readers.get(model)
+        if read is None:
+            # Rows read again unchanged (most, every few seconds) are not read again.
+            read = self._row_readers[model] = RowCache(model.model_validate)
+        result = parse_page(payload, read, page=page, limit=limit, key=lambda m: m.id, path=path)
         if result.skipped or result.unread:
             self._tell_read(
                 ReadNote(path, result.skipped, result.skip_reasons, dict(result.unread))

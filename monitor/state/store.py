@@ -301,18 +301,31 @@ class Store:
             self._changed()
 
     def in_flight(self) -> list[TrackedCall]:
-        return [
-            t
-            for t in self.calls.values()
-            if t.ended_seen is None and t.call.status in IN_FLIGHT_STATUSES
-        ]
+        return list(self._live()[0])
 
     def queued(self) -> list[TrackedCall]:
-        return [
-            t
-            for t in self.calls.values()
-            if t.ended_seen is None and t.call.status is CallStatus.QUEUED
-        ]
+        return list(self._live()[1])
+
+    def _live(self) -> tuple[tuple[TrackedCall, ...], tuple[TrackedCall, ...]]:
+        """The calls in flight and the queued ones, in one scan per change of the calls: a
+        snapshot asks three times (active rows, campaigns, concurrency) of thousands of calls.
+        Every write that can move a call in or out (its status, `ended_seen`, a new or pruned
+        call) bumps `calls_version`."""
+        cached = self.memo.get("live")
+        if cached is not None and cached[0] == self.calls_version:
+            return cached[1]  # type: ignore[return-value]
+        flying: list[TrackedCall] = []
+        waiting: list[TrackedCall] = []
+        for t in self.calls.values():
+            if t.ended_seen is None:
+                status = t.call.status
+                if status in IN_FLIGHT_STATUSES:
+                    flying.append(t)
+                elif status is CallStatus.QUEUED:
+                    waiting.append(t)
+        live = (tuple(flying), tuple(waiting))
+        self.memo["live"] = (self.calls_version, live)
+        return live
 
     def record_concurrency(self, when: datetime, in_flight: int) -> None:
         self.concurrency.append((when, in_flight))

@@ -24,6 +24,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from monitor.state.snapshot import ApiHealth, MonitorSnapshot, PaneStatus
+from monitor.ui.compositor import SpanCompositor
 from monitor.ui.host import MonitorHost
 from monitor.ui.widgets.key_bar import KeyBar
 from monitor.ui.widgets.live_table import LiveTable
@@ -117,6 +118,8 @@ class LiveScreen(Screen[None]):
 
     def __init__(self, *, name: str | None = None, id: str | None = None) -> None:
         super().__init__(name=name, id=id)
+        # A second's frame renders the widgets its changed cells are in, not the whole screen.
+        self._compositor = SpanCompositor()
         self._filter_target: LiveTable[Any] | None = None
         self._filter_before = ""
         """The filter when `/` opened the bar: Esc puts it back."""
