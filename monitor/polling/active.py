@@ -129,6 +129,7 @@ class ActiveSweep:
                         self.lookups.left_lists(tracked.call.id, now)
             store.record_concurrency(self.server_clock.api_now(), len(seen))
         after = {(t.call.id, t.call.status) for t in store.in_flight()}
+        self.budget.sweep_room = pages  # what a relay's watch share leaves it (`Budget`)
         per_page = 60.0 / max(1.0, ACTIVE_SHARE * self.budget.steady_per_min(now))
         job.cadence.rebase(max(self.every_s, pages * per_page))
         if (slow := self.slow_s(now)) is not None:

@@ -38,6 +38,12 @@ SELECTED = 0
 RESERVED_FOR_SELECTED = 3
 """...which alone may take the minute's last requests, so a saturated minute (1,000 calls in
 flight) never makes it wait for the window to slide."""
+WATCH_SHARE = 0.2
+"""A relay's watch share (issue 18: the calls its viewers look at, beside the one selected)
+spends at most this share of the ceiling a minute (12 of 60), and only what the active sweep's
+next run does not need: a fixed slice, so the relay's requests do not grow with its viewers and
+its live panes keep the direct monitor's pace (spent freely, it kept the minute at its ceiling
+and the sweep waited there for the window to slide: 10 s ages where a direct monitor has 5)."""
 
 
 @dataclass
@@ -61,6 +67,11 @@ class Budget:
     sent_background: deque[float] = field(default_factory=deque)
     sent_startup: deque[float] = field(default_factory=deque)
     """When the startup allowance was spent, for as long as it counts in the sliding minute."""
+    sent_watch: deque[float] = field(default_factory=deque)
+    """When the watch share spent its requests (`watch_held`)."""
+    sweep_room: int = 0
+    """Requests the active sweep's next run will want at once (its last run's pages): the
+    watch share leaves them, in tokens and in the minute."""
     soft_share: float = SOFT_SHARE
     background_floor: float = BACKGROUND_FLOOR
     """The shares in force: lowered while webhooks bring the endings (`polling.webhooks`)."""
@@ -79,7 +90,7 @@ class Budget:
         if now > self.updated:
             self.tokens = min(float(self.burst), self.tokens + (now - self.updated) * self.rate)
             self.updated = now
-        for sent in (self.sent, self.sent_background, self.sent_startup):
+        for sent in (self.sent, self.sent_background, self.sent_startup, self.sent_watch):
             while sent and sent[0] <= now - WINDOW_S:
                 sent.popleft()
 
@@ -136,7 +147,37 @@ class Budget:
         share, floor = self._shares()
         return len(self.sent) >= share and len(self.sent_background) >= floor
 
-    def take(self, now: float, priority: int) -> bool:
+    def _watch_slice(self) -> int:
+        return max(1, math.floor(WATCH_SHARE * self.per_min))
+
+    def watch_held(self, now: float) -> bool:
+        """Whether a request of the watch share must wait: its slice of the minute is spent, or
+        it would take a token or a place in the minute the active sweep's next run needs."""
+        self._refill(now)
+        return (
+            len(self.sent_watch) >= self._watch_slice()
+            or self.tokens < 1 + self.sweep_room
+            or len(self.sent) >= self.per_min - self._reserve() - self.sweep_room
+        )
+
+    def watch_wait_s(self, now: float) -> float:
+        """A lower bound on how long the watch share is held (`watch_held`)."""
+        self._refill(now)
+        waits = [0.0]
+        slice_ = self._watch_slice()
+        if len(self.sent_watch) >= slice_:
+            waits.append(self.sent_watch[len(self.sent_watch) - slice_] + WINDOW_S - now)
+        if self.tokens < 1 + self.sweep_room:
+            waits.append((1 + self.sweep_room - self.tokens) / self.rate)
+        ceiling = self.per_min - self._reserve() - self.sweep_room
+        if self.sent and len(self.sent) >= ceiling:
+            index = max(0, min(len(self.sent) - 1, len(self.sent) - max(1, math.ceil(ceiling))))
+            waits.append(self.sent[index] + WINDOW_S - now)
+        return max(waits) + (0.001 if max(waits) > 0 else 0.0)
+
+    def take(self, now: float, priority: int, *, watch: bool = False) -> bool:
+        """A token for a request of this priority (`watch`: of the watch share, already
+        cleared by `watch_held`), if the budget allows it now."""
         if not self.allowed(now, priority):
             return False
         if self._startup(now, priority):
@@ -147,6 +188,8 @@ class Budget:
         self.sent.append(now)
         if priority >= BACKGROUND:
             self.sent_background.append(now)
+        if watch:
+            self.sent_watch.append(now)
         if self.server_remaining is not None:
             self.server_remaining = max(0, self.server_remaining - 1)
         return True

@@ -77,6 +77,9 @@ class Job:
     time its run waited at the budget gate: a slow API's answers still push it back."""
     waited: float = 0.0
     """Seconds the current run has waited at the budget gate."""
+    watch: bool = False
+    """Of a relay's watch share (its viewers' calls beside the selected one): spends only the
+    share's slice, never what the active sweep needs next, and is never raised (`Budget`)."""
 
     def hurry(self, now: float) -> None:
         """Due as soon as possible, but never within a second of its last run."""
@@ -204,7 +207,7 @@ class Scheduler:
         """A job's rank now: its poller's say, or raised when its pane nears its promised age."""
         if job.rank_now is not None:
             return job.rank_now(now)
-        if job.target_s is None or job.priority <= P_ACTIVE:
+        if job.target_s is None or job.priority <= P_ACTIVE or job.watch:
             return job.priority
         fresh = self.store.freshness.get(job.key)
         age = None if fresh is None else fresh.age(now)
@@ -229,6 +232,10 @@ class Scheduler:
             if too_soon > 0:
                 await self.clock.sleep(too_soon)
                 continue
+            if job is not None and job.watch and self.budget.watch_held(now):
+                # Not counted as waiting: a share held back holds nothing else back.
+                await self.clock.sleep(max(0.05, self.budget.watch_wait_s(now)))
+                continue
             # Re-derived while it waits: a request that began as background work is raised
             # once its pane nears its promised age (the budget's soft share must not hold the
             # campaign list past its target while the focused campaign spends the minute).
@@ -236,7 +243,8 @@ class Scheduler:
                 PRIORITY.get() if job is None else min(PRIORITY.get(), self.priority(job, now))
             )
             higher_waiting = any(n for p, n in self._waiting.items() if p < priority)
-            if not higher_waiting and self.budget.take(now, priority):
+            watch = job is not None and job.watch
+            if not higher_waiting and self.budget.take(now, priority, watch=watch):
                 SENT_AT.set(now)
                 self._target_sent[target] = now
                 if len(self._target_sent) > 1024:

@@ -79,6 +79,8 @@ class SelectedCall:
         )
         history.target_s = target_age_s["retries"]
         history.on_error = self.retries_failed
+        # Beside the selected call, a relay's other viewers' calls: its watch share.
+        record.watch = history.watch = priority != P_SELECTED
         return {f"call/{cid}", f"retries/{cid}"}
 
     async def poll_call(self, call_id: str, job: Job) -> bool:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from monitor.api.ratelimit import RateLimitInfo
 from monitor.polling.budget import Budget
 from monitor.polling.cadence import Cadence
@@ -149,3 +151,38 @@ def test_the_startup_allowance_goes_at_once_to_focused_work_within_the_ceiling()
 def test_the_startup_allowance_lapses_after_the_first_minute() -> None:
     b = Budget(per_min=60, burst=10, startup=30, updated=100.0)
     assert sum(b.take(161.0, 2) for _ in range(40)) == 10
+
+
+def test_the_watch_share_spends_its_slice_and_leaves_the_sweeps_next_run() -> None:
+    # A relay's viewers' calls (issue 18): 12 requests a minute of 60, whatever they want.
+    b = Budget(per_min=60, burst=10)
+    sent = [
+        t / 10 for t in range(0, 1200) if not b.watch_held(t / 10) and b.take(t / 10, 2, watch=True)
+    ]
+    assert len([s for s in sent if s < 60]) == 12
+    assert len([s for s in sent if 60 <= s < 120]) == 12
+    # Held until the minute's oldest of the twelve leaves it: exactly then, not before.
+    assert sent[-12] == 60.0 and b.watch_held(119.95)
+    free_at = 119.95 + b.watch_wait_s(119.95)
+    assert free_at == pytest.approx(120.001)
+    assert b.watch_held(119.99) and not b.watch_held(free_at)
+
+    # Tokens: the share leaves the active sweep's next run its pages, to go at once.
+    b = Budget(per_min=60, burst=10)
+    b.sweep_room = 3
+    share = 0
+    while not b.watch_held(0.0) and b.take(0.0, 2, watch=True):
+        share += 1
+    assert share == 7
+    assert sum(b.take(0.0, 1) for _ in range(5)) == 3
+    assert b.watch_wait_s(0.0) == 4 + 0.001  # four tokens back (one to spend, three kept)
+
+    # The minute: room for the sweep's pages under the ceiling (57 for all but the selected).
+    b = Budget(per_min=60, burst=60)
+    b.sweep_room = 4
+    assert sum(b.take(0.0, 1) for _ in range(50)) == 50
+    share = 0
+    while not b.watch_held(0.0) and b.take(0.0, 2, watch=True):
+        share += 1
+    assert share == 3  # 53: 57 less the sweep's 4
+    assert sum(b.take(0.0, 1) for _ in range(10)) == 4

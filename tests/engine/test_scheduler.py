@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -10,7 +11,7 @@ from datetime import UTC, datetime
 from monitor.api.errors import ApiError, NotFound
 from monitor.clock import FakeClock
 from monitor.polling.budget import Budget
-from monitor.polling.scheduler import P_ACTIVE, P_LISTS, Job, Scheduler
+from monitor.polling.scheduler import P_ACTIVE, P_FOCUSED, P_LISTS, Job, Scheduler
 from monitor.polling.serverclock import ServerClock
 from monitor.state.store import Store
 from tests.drive import drive, settle
@@ -86,3 +87,48 @@ def test_the_server_clock_narrows_its_offset_from_dates_at_different_phases() ->
         server.note(datetime.fromtimestamp(int(now), UTC), clock.monotonic())
     instant = server.api_instant(t0).timestamp()
     assert abs(instant - true_epoch) <= 0.15
+
+
+async def watch_share_beside_a_sweep(watch: bool) -> tuple[list[float], int, int]:
+    """A 3-page sweep every 5 s beside four watched calls that would each ask every second:
+    the sweep's starts from the second minute on, and the last minute's requests (all, the
+    share's)."""
+    clock = FakeClock()
+    s = scheduler(clock)
+    starts: list[float] = []
+    pages = iter(range(10**6))
+
+    async def sweep(job: Job) -> bool:
+        starts.append(clock.monotonic())
+        for _ in range(3):
+            await s.gate(f"/calls?page={next(pages)}")
+        s.budget.sweep_room = 3
+        return True
+
+    async def record(job: Job) -> bool:
+        await s.gate(f"/{job.key}?at={clock.monotonic()}")
+        return True
+
+    active = s.add("active", P_ACTIVE, 5.0, sweep)
+    active.from_start = True
+    for n in range(4):
+        s.add(f"call/w{n}", P_FOCUSED, 1.0, record).watch = watch
+    task = asyncio.create_task(s.run(lambda: None))
+    await drive(clock, 180)
+    now = clock.monotonic()
+    used, share = s.budget.used_last_minute(now), len(s.budget.sent_watch)
+    s.stop()
+    await settle()
+    await task
+    return [t for t in starts if t >= 60], used, share
+
+
+async def test_a_relays_watch_share_never_holds_the_active_sweep_back() -> None:
+    starts, used, share = await watch_share_beside_a_sweep(watch=True)
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    assert max(gaps) <= 5.0 * 1.1 + 0.5, gaps  # its pace (5 s, jitter 10%), as if alone
+    assert share == 12 and used <= 3 * 12 + 12 + 1  # the sweep's 36 and the share's slice
+    # The same calls spent freely: the minute sits at its ceiling and the sweep queues there.
+    starts, used, _ = await watch_share_beside_a_sweep(watch=False)
+    assert max(b - a for a, b in itertools.pairwise(starts)) > 7.0
+    assert used >= 57

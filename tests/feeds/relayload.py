@@ -18,10 +18,13 @@ from monitor.sim import Simulator
 from tests.drive import drive, settle
 
 
-async def requests_per_minute(viewers: int, minutes: int = 5) -> tuple[float, list[str], int]:
+async def requests_per_minute(
+    viewers: int, minutes: int = 5
+) -> tuple[float, list[str], int, list[float]]:
     """Steady requests a minute of a relay's engine on busy with this many viewers, each
     selecting a different active call (simulated time); the watched calls that still cost
-    requests at the end; the share's size."""
+    requests at the end; the share's size; the active calls pane's age in each second of the
+    minutes measured, as the relay publishes it."""
     clock = FakeClock()
     sim = Simulator.create(scenario="busy", seed=7, clock=clock)
     client = DialNexaClient(
@@ -33,10 +36,16 @@ async def requests_per_minute(viewers: int, minutes: int = 5) -> tuple[float, li
     relay = RelayPublisher(LiveFeed(engine), check_url("redis://127.0.0.1:1/0", "t"))
     task = asyncio.create_task(engine.run())
 
-    async def seconds(n: int) -> None:
+    ages: list[float] = []
+
+    async def seconds(n: int, sample: bool = False) -> None:
         for _ in range(n):
-            relay.saw(relay.feed.snapshot())
+            snap = relay.feed.snapshot()
+            relay.saw(snap)
             relay.apply()
+            age = next(p.age_s for p in snap.panes if p.pane == "active")
+            if sample and age is not None:
+                ages.append(age)
             await drive(clock, 1.0)
 
     await seconds(120)  # the first minutes read every campaign's history: not the steady state
@@ -45,7 +54,7 @@ async def requests_per_minute(viewers: int, minutes: int = 5) -> tuple[float, li
         fields = intent_fields(f"v{n}", "hello", ids[n % len(ids)], None, None)
         relay.viewers.take({k.encode(): v.encode() for k, v in fields.items()}, 0.0)
     start = clock.monotonic()
-    await seconds(60 * minutes)
+    await seconds(60 * minutes, sample=True)
     sent = [r.at for r in sim.requests if r.at >= start]
     watched = [c for c in engine.looked_at() if relay.costs(c)]
     engine.stop()
@@ -53,7 +62,7 @@ async def requests_per_minute(viewers: int, minutes: int = 5) -> tuple[float, li
     task.cancel()
     await client.aclose()
     await relay.redis.aclose()
-    return len(sent) / minutes, watched, relay.viewers.limit
+    return len(sent) / minutes, watched, relay.viewers.limit, ages
 
 
 __all__ = ["requests_per_minute"]

@@ -32,11 +32,21 @@ def test_picks_stay_while_on_screen_and_a_final_viewer_call_gives_its_slot_back(
     ]
 
 
-async def test_one_viewer_or_fifty_cost_the_api_the_same() -> None:
-    one, watched_one, limit = await requests_per_minute(1)
-    fifty, watched_fifty, _ = await requests_per_minute(50)
+async def test_one_viewer_or_fifty_cost_the_api_the_same_and_keep_the_live_panes_pace() -> None:
+    one, watched_one, limit, ages_one = await requests_per_minute(1)
+    fifty, watched_fifty, _, ages_fifty = await requests_per_minute(50)
     assert len(watched_one) == len(watched_fifty) == limit
     assert abs(fifty - one) / one < 0.05, (one, fifty)
+    # A direct monitor's ~36 and the watch share's slice (12 of 60): the minute's ceiling (57)
+    # is never where the active sweep queues (spent freely, the share took it to 48-50).
+    assert max(one, fifty) <= 36 + 12, (one, fifty)
+    # The active calls are swept every 5 s (+10% jitter) as in a direct monitor, whatever the
+    # watch share wants: no second where the pane is older than that (and a page's second).
+    # Spent freely, the share held the minute at its ceiling and a sweep waited there (12.5 s).
+    assert max(ages_one) <= 5.5 + 1 and max(ages_fifty) <= 5.5 + 1, (
+        max(ages_one),
+        max(ages_fifty),
+    )
 
 
 class WatchingEngine(FakeEngine):
