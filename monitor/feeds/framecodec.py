@@ -219,10 +219,10 @@ def encode(parts: Mapping[str, str], base: Mapping[str, str] | None = None) -> b
         long = len(text) >= LARGE
         mostly_new = isinstance(text, RowsText) and text.new * 2 > len(text.rows)
         if long and ref is not None and mostly_new:
-            # Most rows are new (at `huge`, a re-read of every call in flight moves their
-            # `changed_at`): the pieces would be the whole text anyway, with JSON escapes and
-            # a row map on top, and the last text's 32 KB window as a dictionary would not
-            # help; written whole, fast (as large as the pieces, in half the time).
+            # Most rows are new (most calls in flight changed at once): the pieces
+            # would be the whole text anyway, with JSON escapes and a row map on top, and the
+            # last text's 32 KB window as a dictionary would not help; written whole, fast
+            # (as large as the pieces, in half the time).
             ref = None
         if ref is not None and long:
             pieces = _pieces(text, ref)

@@ -46,8 +46,10 @@ from monitor.state.views import (
 )
 from monitor.state.webhooks import WebhookStatus, webhook_words
 
-SCHEMA_VERSION = 1
-"""Bumped whenever a field changes meaning or goes; a reader refuses a newer version."""
+SCHEMA_VERSION = 2
+"""Bumped whenever a field changes meaning or goes; a reader refuses a newer version. 2: an
+Active calls row's `changed_at` (any field's last change) went, `state_since` came (a
+version-1 row still reads: the unknown field is ignored, `state_since` is None)."""
 
 OUTCOME_WINDOW_S = 120.0
 """Calls that ended this recently have their outcome in the snapshot: Active calls keeps an
@@ -160,6 +162,8 @@ def build_data(store: Store, *, now: datetime, mono: float, cap: int | None) -> 
     outcomes = {
         cid: t.call.status
         for cid, t in store.calls.items()
+        # From the record's last change, never before its ending's `state_since`: the ended
+        # row (shown 30 s) always has its outcome.
         if t.call.status in FINAL_STATUSES and mono - t.changed_at <= OUTCOME_WINDOW_S
     }
     active = store.freshness.get("active")

@@ -77,6 +77,12 @@ class TrackedCall:
     ended_seen: float | None = None
     """When we first learnt it had ended (disappeared from the active list or a final status)."""
     changed_at: float = 0.0
+    """Monotonic time any field of the record last changed (a re-read moving `duration_s`
+    bumps it): how recent an ending is, not how long a state has lasted."""
+    state_since: float = 0.0
+    """Monotonic time its state last changed: its status (as normalised: `initiated` then
+    `ringing` is one dialling), or whether it has ended. How long a call has been ringing
+    counts from it; a re-read that changes other fields leaves it alone."""
     campaign_source: str | None = None
     """Which read last said the call's campaign (`in-flight list`, `call record`, ...), so
     the call screen can say where the membership came from; None while no read has said."""
@@ -241,7 +247,7 @@ class Store:
         said_campaign = "campaign_id" in call.model_fields_set
         tracked = self.calls.get(call.id)
         if tracked is None:
-            tracked = TrackedCall(call, last_seen=now, changed_at=now)
+            tracked = TrackedCall(call, last_seen=now, changed_at=now, state_since=now)
             tracked.campaign_source = source if said_campaign else None
             tracked.last_source = source
             if call.status in FINAL_STATUSES:
@@ -256,12 +262,15 @@ class Store:
             and call.status not in FINAL_STATUSES
         ):
             tracked.ended_seen = None
+            tracked.state_since = now
             changed = True
         tracked.last_seen = now
         tracked.last_source = source
         # Equal values (the common case: an unchanged call in a sweep) merge to the same record.
         merged = tracked.call if tracked.call == call else merge_record(tracked.call, call)
         if merged is not tracked.call:
+            if merged.status != tracked.call.status:
+                tracked.state_since = now
             tracked.call = merged
             changed = True
         if said_campaign:
@@ -270,6 +279,7 @@ class Store:
             tracked.campaign_source = source
         if merged.status in FINAL_STATUSES and tracked.ended_seen is None:
             tracked.ended_seen = now
+            tracked.state_since = now
             changed = True
         if changed:
             tracked.changed_at = now
@@ -282,6 +292,7 @@ class Store:
         if tracked is not None and tracked.ended_seen is None:
             tracked.ended_seen = now
             tracked.changed_at = now
+            tracked.state_since = now
             self._calls_changed()
 
     def note_read(self, note: ReadNote, now: float) -> None:

@@ -48,7 +48,10 @@ class ActiveCallRow:
     """When the attempt was placed; the UI ticks the duration from it."""
     attempt: int | None
     long_call: bool
-    changed_at: float
+    state_since: float | None = None
+    """Monotonic time its status (or ended) last changed, not any field's: a re-read moving
+    only `duration_s` leaves the row as it was. None in rows recorded before (their
+    `changed_at` is an unknown field, ignored on reading)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,9 +189,9 @@ def active_rows(
                     c,
                     now,
                     p95,
-                    ringing_s=None if mono_now is None else mono_now - tracked.changed_at,
+                    ringing_s=None if mono_now is None else mono_now - tracked.state_since,
                 ),
-                changed_at=tracked.changed_at,
+                state_since=tracked.state_since,
             )
         )
     rows.sort(key=lambda r: (r.started_at or now, r.id))

@@ -95,7 +95,7 @@ def _row(call_id: str, status: CallStatus, ago: float) -> ActiveCallRow:
         started_at=T0 - timedelta(seconds=ago),
         attempt=1,
         long_call=False,
-        changed_at=MONO - 1,
+        state_since=MONO - 1,
     )
 
 

@@ -129,7 +129,8 @@ class ActiveCallsTable(LiveTable[ActiveCallRow]):
         return rank
 
     def change_key(self, item: ActiveCallRow) -> object:
-        # What the row shows (not `changed_at`: any field of the record bumps it).
+        # What the row shows in text (`long_call` is drawn with the ticking duration cell;
+        # `state_since` is not shown).
         return (item.status, item.status_raw, item.attempt, item.campaign_name, item.to_number)
 
     def take_slot(self, new_key: str, old_key: str) -> None:
