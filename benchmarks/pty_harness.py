@@ -256,11 +256,10 @@ class PtyChild:
         if self._stream is not None:
             self._stream.feed(data)
         if self.answer_status:
-            seen = self._tail + data
+            seen = self._tail + data  # a query split between two reads counts once
             self._tail = seen[-3:]
             n = seen.count(b"\x1b[5n")
             if n:
-                self._tail = b""
                 with contextlib.suppress(OSError):
                     os.write(self.fd, b"\x1b[0n" * n)
         if self.answer_queries and b"\x1b[?2026$p" in data:

@@ -185,18 +185,18 @@ class FrameWriter(threading.Thread):
             data += QUERY
         if not data:
             return
+        nbytes = len(data.encode())
         # From here on only the link can make it wait (the compaction above is CPU, which a
         # busy box may stretch: counted, it would hold frames and slow the tick for nothing).
         started = self._writing_since = self._clock()
+        with self._cond:  # before the write: the answer can come before the write returns
+            self.acks.wrote(nbytes, started if query else None)
         try:
             self._file.write(data)
             self._file.flush()
         except OSError:  # the terminal went away: nothing to show it on
             return
         now = self._clock()
-        nbytes = len(data.encode())
-        with self._cond:
-            self.acks.wrote(nbytes, now if query else None)
         self.gauge.record(nbytes, now - started, now)
         self.bytes_in += sum(len(t) for t in texts)
         self.bytes_out += nbytes

@@ -171,3 +171,33 @@ def test_take_with_a_limit_writes_the_newest_rows_first_and_holds_the_rest() -> 
     assert not c.pending
     drawn = screen({y: f"row {y}" for y in range(6)}) + row(4, "row 4 changed")
     assert shown(first + rest) == shown(drawn)
+
+
+class QuickTerminal(Terminal):
+    """Answers each query before the write that carries it returns (a local terminal on a
+    busy box: the writer's thread is preempted between its write and what follows)."""
+
+    writer: FrameWriter | None = None
+
+    def write(self, s: str) -> int:
+        n = super().write(s)
+        if self.writer is not None:
+            for _ in range(s.count(QUERY)):
+                self.writer.take_replies(REPLY)
+        return n
+
+
+def test_an_answer_that_comes_before_the_write_returns_is_not_lost() -> None:
+    term = QuickTerminal()
+    writer = term.writer = FrameWriter(term)
+    writer.start()
+    try:
+        for c in "abcdef":
+            writer.write(screen({y: c * 50 for y in range(ROWS)}))
+            idle(writer)
+    finally:
+        writer.stop()
+    assert "".join(term.writes).count(QUERY) >= 2
+    assert writer.acks.answers
+    assert writer.acks.next_timeout(0.0) is None  # no query left waiting for its answer
+    assert shown("".join(term.writes))[0].startswith("f" * 50)
