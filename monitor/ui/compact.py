@@ -72,7 +72,7 @@ STYLE_CACHE = 4096
 class Compactor:
     """Rewrites Textual's output writes into fewer bytes with the same screen."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, cursor_shown: bool = True) -> None:
         self._rows: dict[int, list[Cell | None]] = {}
         """What the terminal shows where it is known: per row, per column (character, look)."""
         self._pending: dict[int, dict[int, Cell]] = {}
@@ -105,6 +105,8 @@ class Compactor:
         self._max_x = -1
         """The rightmost column drawn (the screen is at least this wide: a relative move from
         a column left of it starts where the model says)."""
+        self._cursor_shown = cursor_shown
+        """The input has not hidden the terminal's cursor (`ESC[?25l`)."""
         self._sync_frames = False
         """A write fed since the last `take` was wrapped in synchronized output (mode 2026):
         so is what `take` writes."""
@@ -163,7 +165,11 @@ class Compactor:
             return ""  # the link is full: all of it waits
         out, self._ready = self._ready, []
         self._emit(out, limit)
-        if not self._pending:
+        if not self._pending and self._cursor_shown:
+            # Where a user sees the cursor: it and the style as the input left them. Hidden
+            # (Textual's drawing), nothing but this compactor writes to the terminal, which
+            # knows where both are: parking the cursor and resetting the style after each
+            # frame would cost ~30 bytes a frame for nothing.
             self._sync(out)
             if self._term_key is not None:  # unknown: the next text writes its style in full
                 self._write_style(out)
@@ -218,6 +224,8 @@ class Compactor:
             self._sync_frames = True
             return
         if params in _NEUTRAL_MODES and final in "hl":
+            if params == "?25":
+                self._cursor_shown = final == "h"
             out.append(seq)
             return
         self._barrier(out)

@@ -75,7 +75,8 @@ class QuickEscapeDriver(LinuxDriver):
             def call_soon(callback: Callable[[], None]) -> None:
                 loop.call_soon_threadsafe(callback)
 
-            writer = FrameWriter(self._file, call_soon=call_soon)
+            # Textual hid the cursor (`ESC[?25l`) through its own thread, before this one.
+            writer = FrameWriter(self._file, call_soon=call_soon, cursor_shown=False)
             self._writer_thread = writer  # type: ignore[assignment]  # same interface
             writer.start()
 

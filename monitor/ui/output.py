@@ -51,6 +51,7 @@ class FrameWriter(threading.Thread):
         *,
         clock: Callable[[], float] = time.monotonic,
         call_soon: Callable[[Callable[[], None]], None] | None = None,
+        cursor_shown: bool = True,
     ) -> None:
         super().__init__(daemon=True, name="dialnexa-output")
         self._file = file
@@ -66,7 +67,7 @@ class FrameWriter(threading.Thread):
         self._held = False
         """The compactor holds cells the window did not let out yet (writer thread only)."""
         self._waiters: list[Callable[[], None]] = []
-        self.compactor = Compactor()
+        self.compactor = Compactor(cursor_shown=cursor_shown)
         self.acks = AckWindow()
         self.gauge = LinkGauge()
         self._forget = False
