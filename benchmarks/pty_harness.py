@@ -115,6 +115,9 @@ class PtyChild:
     """Feed every byte to a pyte screen (`self.screen`)."""
     answer_queries: bool = False
     """Answer the DEC mode 2026 (synchronized output) query, as modern terminals do."""
+    answer_status: bool = True
+    """Answer device status queries (`ESC[5n` → `ESC[0n`) when they are read, as every
+    terminal does: the monitor paces its output by them (issue 21)."""
     env_extra: dict[str, str] = field(default_factory=dict)
     """Added to the child's (isolated) environment."""
     pid: int = 0
@@ -125,6 +128,7 @@ class PtyChild:
     screen: pyte.Screen | None = None
     _stream: pyte.ByteStream | None = None
     _bucket: TokenBucket | None = None
+    _tail: bytes = b""
     _tmp: tempfile.TemporaryDirectory[str] | None = None
     _proc: psutil.Process | None = None
     exited: bool = False
@@ -251,6 +255,13 @@ class PtyChild:
         self.arrivals.append(Arrival(now, len(data)))
         if self._stream is not None:
             self._stream.feed(data)
+        if self.answer_status:
+            seen = self._tail + data  # a query split between two reads counts once
+            self._tail = seen[-3:]
+            n = seen.count(b"\x1b[5n")
+            if n:
+                with contextlib.suppress(OSError):
+                    os.write(self.fd, b"\x1b[0n" * n)
         if self.answer_queries and b"\x1b[?2026$p" in data:
             with contextlib.suppress(OSError):
                 os.write(self.fd, b"\x1b[?2026;2$y")

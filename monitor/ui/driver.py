@@ -10,8 +10,9 @@ when that timeout is due; idle, it sleeps 100 ms between looks as before (no ext
 It reads one private attribute of Textual's parser (`_timeout_time`), so it is pinned with
 Textual's major version in pyproject; without that attribute it behaves exactly like Textual's.
 
-The output goes through `monitor.ui.output.FrameWriter` (compacted frames, a measure of the
-link) instead of Textual's writer thread (issue 21). An idle input loop that slept until input
+The output goes through `monitor.ui.output.FrameWriter` (compacted frames, paced by the
+terminal's answers to status queries, which the input loop takes out before Textual's parser)
+instead of Textual's writer thread (issue 21). An idle input loop that slept until input
 (woken through a pipe on stop) was tried and taken out: a dropped SSH session then stayed
 running after its SIGHUP in about half the runs of FAULTS R6 (cause not found).
 """
@@ -74,7 +75,8 @@ class QuickEscapeDriver(LinuxDriver):
             def call_soon(callback: Callable[[], None]) -> None:
                 loop.call_soon_threadsafe(callback)
 
-            writer = FrameWriter(self._file, call_soon=call_soon)
+            # Textual hid the cursor (`ESC[?25l`) through its own thread, before this one.
+            writer = FrameWriter(self._file, call_soon=call_soon, cursor_shown=False)
             self._writer_thread = writer  # type: ignore[assignment]  # same interface
             writer.start()
 
@@ -102,7 +104,10 @@ class QuickEscapeDriver(LinuxDriver):
                     data = decode(os.read(fileno, 1024 * 4), final=final and last)
                     if not data:
                         break  # stdin piped and closed
-                    for event in parser.feed(data):
+                    writer = self.frame_writer  # set after this thread starts
+                    if writer is not None:  # the terminal's answers to the output's queries
+                        data = writer.take_replies(data)
+                    for event in parser.feed(data) if data else ():
                         self.process_message(event)
             for event in parser.tick():
                 self.process_message(event)

@@ -1,18 +1,21 @@
-"""The terminal's output: compacted frames, and how fast the link behind it drains them.
+"""The terminal's output: compacted frames, paced by what the link behind it drains.
 
 Textual writes each frame through a writer thread with a queue of 30 frames and no notion of
 the link: on a slow SSH link every frame waits behind the ones before it, so a key's answer
 comes seconds late, behind frames that are already stale (issue 21). `FrameWriter` replaces
 that thread:
 
-* every write is rewritten by a `Compactor` (same screen, fewer bytes);
-* whatever queued while a write blocked goes out as one write (merged, then compacted);
-* it says when output backs up (`backed_up`): a write in progress for longer than a
-  non-blocking write ever takes. The screens then hold their frames (their
-  changes accumulate in Textual's dirty regions) and draw once when it drains
-  (`when_drained`), so a key is answered by the next frame out, with the newest state;
-* `LinkGauge` (pure, fake clock in tests) turns write times into "the link is slow", which
-  slows the 1 Hz tick and is said on the status line.
+* every write is read into a `Compactor`, which writes only the cells that differ from what the
+  terminal shows, the newest changes first;
+* output in flight is bounded by the terminal's answers (`monitor.ui.link.AckWindow`): what
+  comes while the link is full stays in the compactor, where later frames overwrite it, and
+  goes out as the link drains, so a key's answer waits behind at most a fraction of a second
+  of output, never behind a queue of stale frames;
+* it says when a write blocks (`backed_up`: the kernel's buffer is full, a terminal that does
+  not answer queries). The screens then hold their frames (their changes accumulate in
+  Textual's dirty regions) and draw once when it drains (`when_drained`);
+* `LinkGauge` turns blocked writes and answers into "the link is slow", which slows the 1 Hz
+  tick and is said on the status line.
 """
 
 from __future__ import annotations
@@ -23,45 +26,19 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import IO
 
 from monitor.ui.compact import Compactor
+from monitor.ui.link import (
+    BLOCKED_WRITE_S,
+    QUERY,
+    SLOW_TICK_S,
+    AckWindow,
+    LinkGauge,
+    take_replies,
+)
 
 log = logging.getLogger(__name__)
-
-BLOCKED_WRITE_S = 0.1
-"""A write to a terminal that is not backed up returns in microseconds: one that takes this
-long waited for the link (the kernel's buffer was full; a pty holds about 20 KB). Not less: on
-a loaded box a thread can wait tens of milliseconds for a core in the middle of a write."""
-SLOW_HOLD_S = 30.0
-"""A slow link is assumed slow this long after the last write that waited."""
-SLOW_TICK_S = 5.0
-"""The tick's period on a slow link: ages and durations move every 5 s instead of every 1 s."""
-
-
-@dataclass
-class LinkGauge:
-    """Whether the link behind the terminal is slow, from how long writes take."""
-
-    slow_until: float = float("-inf")
-    blocked_writes: int = 0
-    last_rate: float | None = None
-    """Bytes per second of the last write that waited (what the link drained meanwhile)."""
-
-    def record(self, nbytes: int, seconds: float, at: float) -> None:
-        if seconds < BLOCKED_WRITE_S:
-            return
-        self.blocked_writes += 1
-        self.last_rate = nbytes / seconds
-        self.slow_until = at + SLOW_HOLD_S
-
-    def slow(self, now: float) -> bool:
-        return now < self.slow_until
-
-    def tick_s(self, now: float) -> float:
-        """How often the clock should tick now."""
-        return SLOW_TICK_S if self.slow(now) else 1.0
 
 
 class FrameWriter(threading.Thread):
@@ -74,6 +51,7 @@ class FrameWriter(threading.Thread):
         *,
         clock: Callable[[], float] = time.monotonic,
         call_soon: Callable[[Callable[[], None]], None] | None = None,
+        cursor_shown: bool = True,
     ) -> None:
         super().__init__(daemon=True, name="dialnexa-output")
         self._file = file
@@ -86,8 +64,11 @@ class FrameWriter(threading.Thread):
         """When the write to the terminal in progress began (after compaction)."""
         self._busy = False
         """A batch was taken from the queue and is not written yet."""
+        self._held = False
+        """The compactor holds cells the window did not let out yet (writer thread only)."""
         self._waiters: list[Callable[[], None]] = []
-        self.compactor = Compactor()
+        self.compactor = Compactor(cursor_shown=cursor_shown)
+        self.acks = AckWindow()
         self.gauge = LinkGauge()
         self._forget = False
         self.bytes_in = 0
@@ -130,6 +111,19 @@ class FrameWriter(threading.Thread):
         """The terminal was resized: what it shows is not known; the next frame is sent whole."""
         self._forget = True
 
+    def take_replies(self, data: str) -> str:
+        """`data` read from the terminal without the answers to the writer's queries (the
+        input thread's side: each answer may let held output go)."""
+        data, n = take_replies(data)
+        if n:
+            with self._cond:
+                for _ in range(n):
+                    rate = self.acks.answered(self._clock())
+                    if rate is not None:
+                        self.gauge.record_rate(rate, self._clock())
+                self._cond.notify()
+        return data
+
     def stop(self) -> None:
         self.write(None)  # type: ignore[arg-type]  # the end marker
         self.join()
@@ -139,15 +133,12 @@ class FrameWriter(threading.Thread):
     def run(self) -> None:
         while True:
             with self._cond:
-                while not self._queue:
-                    self._cond.wait()
-                batch = list(self._queue)
-                self._queue.clear()
+                batch = self._next_batch()
+                done = None in batch
+                budget = None if done else self.acks.budget(self._clock())
                 self._busy = True
-            done = None in batch
             texts = [t for t in batch if t is not None]
-            if texts:
-                self._write("".join(texts))
+            self._write(texts, budget)
             with self._cond:
                 self._writing_since = None
                 self._busy = False
@@ -159,28 +150,57 @@ class FrameWriter(threading.Thread):
             if done:
                 return
 
-    def _write(self, text: str) -> None:
+    def _next_batch(self) -> list[str | None]:
+        """Wait (holding the lock) for frames, or for room for held output, or for a query
+        that is due; take the frames."""
+        while True:
+            if self._queue:
+                batch = list(self._queue)
+                self._queue.clear()
+                return batch
+            now = self._clock()
+            budget = self.acks.budget(now)
+            if self._held and (budget is None or budget > 0):
+                return []
+            if self.acks.query_due(0, self._held):
+                return []
+            self._cond.wait(self.acks.next_timeout(now))
+
+    def _write(self, texts: list[str], budget: int | None) -> None:
         if self._forget:
             self._forget = False
             self.compactor.forget()
         try:
-            data = self.compactor.compact(text)
-        except Exception:  # a bug here must not blank the terminal: this frame as it came
-            log.exception("output compaction failed; sending the frame as it came")
+            for text in texts:
+                self.compactor.feed(text)
+            data = self.compactor.take(budget)
+        except Exception:  # a bug here must not blank the terminal: these frames as they came
+            log.exception("output compaction failed; sending the frames as they came")
             self.compactor = Compactor()  # its model is not what the terminal shows now
             self.compactor.forget()
-            data = text
+            data = "".join(texts)
+        self._held = self.compactor.pending
+        with self._cond:
+            query = self.acks.query_due(len(data.encode()), self._held)
+        if query:
+            data += QUERY
+        if not data:
+            return
+        nbytes = len(data.encode())
         # From here on only the link can make it wait (the compaction above is CPU, which a
         # busy box may stretch: counted, it would hold frames and slow the tick for nothing).
         started = self._writing_since = self._clock()
+        with self._cond:  # before the write: the answer can come before the write returns
+            self.acks.wrote(nbytes, started if query else None)
         try:
             self._file.write(data)
             self._file.flush()
         except OSError:  # the terminal went away: nothing to show it on
             return
-        self.gauge.record(len(data), self._clock() - started, self._clock())
-        self.bytes_in += len(text)
-        self.bytes_out += len(data)
+        now = self._clock()
+        self.gauge.record(nbytes, now - started, now)
+        self.bytes_in += sum(len(t) for t in texts)
+        self.bytes_out += nbytes
         self.writes += 1
 
     def _schedule(self, callback: Callable[[], None]) -> None:

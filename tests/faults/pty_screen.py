@@ -269,6 +269,8 @@ def kind(sequence: str) -> str:
         return "SGR"
     if re.fullmatch(r"\x1b\[[0-9;]*H", sequence):
         return "CUP"
+    if re.fullmatch(r"\x1b\[[0-9]*[ABCD]", sequence):
+        return "cursor move"  # relative moves: the output's compactor picks the shortest
     return sequence
 
 

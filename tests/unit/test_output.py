@@ -7,7 +7,8 @@ from __future__ import annotations
 import io
 import threading
 
-from monitor.ui.output import BLOCKED_WRITE_S, SLOW_TICK_S, FrameWriter, LinkGauge
+from monitor.ui.link import BLOCKED_WRITE_S, SLOW_TICK_S, LinkGauge
+from monitor.ui.output import FrameWriter
 
 WAIT_S = 5.0
 """A bound on each wait for the writer's thread (never reached when the code is right)."""
@@ -62,11 +63,8 @@ def test_frames_queued_behind_a_blocked_write_go_out_as_one_and_the_drain_is_tol
         file.release.set()
         writer.stop()
     # The first text resets the style (the terminal's is not known yet); the three frames
-    # that waited behind it are one write (each later one only its changed cell).
-    assert file.writes == [
-        "\x1b[1;1H\x1b[0mframe 1",
-        "\x1b[2;1Hframe 2\x1b[2;7H3\x1b[2;7H4",
-    ]
+    # that waited behind it are one write, of the last one's cells.
+    assert file.writes == ["\x1b[1H\x1b[0mframe 1", "\x1b[2Hframe 4"]
     assert not writer.backed_up()
     assert writer.gauge.slow(clock.t)  # the first write took as long as a blocked one
 
@@ -95,10 +93,10 @@ def test_a_compactor_failure_sends_the_frame_as_it_came() -> None:
     file.release.set()
     writer = FrameWriter(file)
 
-    def broken(text: str) -> str:
+    def broken(text: str) -> None:
         raise ValueError("a bug")
 
-    writer.compactor.compact = broken  # type: ignore[method-assign]
+    writer.compactor.feed = broken  # type: ignore[method-assign]
     writer.start()
     writer.write("\x1b[1;1Hsame frame")
     writer.stop()
