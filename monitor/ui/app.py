@@ -16,8 +16,6 @@ The app never exits because the API is down: errors become words on the status l
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Sequence
@@ -25,23 +23,20 @@ from datetime import datetime
 from pathlib import Path, PurePath
 from typing import ClassVar
 
-from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.worker import Worker, WorkerState
 
-from monitor.config.logs import current_log_file
 from monitor.feeds.base import Feed
 from monitor.state.events import EventLine
 from monitor.state.snapshot import MonitorSnapshot
 from monitor.ui.commands import JumpProvider
-from monitor.ui.crash import crash_report
 from monitor.ui.driver import QuickEscapeApp
 from monitor.ui.exporting import ExportingApp
 from monitor.ui.heap import settle_heap
+from monitor.ui.lifecycle import LifecycleApp
 from monitor.ui.messages import FeedChanged
 from monitor.ui.navigation import screen_going_away
 from monitor.ui.output import SLOW_TICK_S
@@ -67,14 +62,12 @@ one frame, shared with the countdowns."""
 NO_TICK_STATUS_EVERY = 5
 """With --no-tick (slow links), new data, ages and countdowns are drawn only every this many
 seconds: nothing changes on screen in between."""
-FEED_RESTART_S = 5.0
-"""If the feed's worker ever dies (it should not), it is restarted after this long."""
 FIRST_FRAME_WAIT_S = 0.5
 """At start, painting waits for the first active calls (at most this long): one frame with
 data instead of an empty layout, a restyled one and then the data (~30 KB at 80x24 before)."""
 
 
-class MonitorApp(QuickEscapeApp, ExportingApp):
+class MonitorApp(LifecycleApp, QuickEscapeApp, ExportingApp):
     """The live monitor."""
 
     TITLE = "DialNexa Monitor"
@@ -203,68 +196,11 @@ class MonitorApp(QuickEscapeApp, ExportingApp):
         if self._run_feed:
             self.run_feed()
         if self._handle_signals:
-            loop = asyncio.get_running_loop()
-            for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
-                with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                    loop.add_signal_handler(signum, self._on_signal, signum)
+            self.install_signal_handlers()
         self.call_after_refresh(self.show_latest)
         self.call_after_refresh(self.tell_restored_view)
         for note in self._startup_notes:
             self.notify(note, severity="warning", markup=False, timeout=15)
-
-    def _on_signal(self, signum: int) -> None:
-        log.info("exiting on signal %d", signum)
-        self.call_next(self._quit_with, 128 + signum)
-
-    async def _quit_with(self, status: int) -> None:
-        await self._close()
-        self.exit(return_code=status)
-
-    async def on_unmount(self) -> None:
-        await self._close()
-
-    async def _close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-        self.feed.stop()
-        for closer in self._closers:
-            try:
-                await closer()
-            except Exception:  # closing is best effort; never a traceback on the way out
-                log.warning("closing failed", exc_info=True)
-
-    def _handle_exception(self, error: Exception) -> None:
-        """A bug (an exception no handler caught) ends the app, as in Textual, which records it
-        (exit status 1; Pilot re-raises it), but the terminal gets a short report instead of
-        Textual's traceback, which prints every frame's local variables: a local holding the
-        key would be on the screen and in a pasted bug report (FAULTS H5, S9). The whole
-        traceback goes to the log, where the secret filter masks it."""
-        log.critical("internal error, exiting", exc_info=error)
-        shown = len(self._exit_renderables)
-        super()._handle_exception(error)
-        self._exit_renderables[shown:] = [Text(crash_report(error, current_log_file()))]
-
-    @work(exclusive=True, group="feed", exit_on_error=False)
-    async def run_feed(self) -> None:
-        await self.feed.run()
-
-    @on(Worker.StateChanged)
-    def _worker_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "feed" or event.state is not WorkerState.ERROR:
-            return
-        error = event.worker.error
-        # The type only: an exception's text could quote a URL or a header.
-        log.error("feed stopped: %s", type(error).__name__)
-        self.notify(
-            f"Polling stopped ({type(error).__name__}); restarting in {FEED_RESTART_S:.0f}s.",
-            severity="error",
-            markup=False,
-        )
-        if not self._closed:
-            self.set_timer(FEED_RESTART_S, self.run_feed)
 
     # -- data and time ------------------------------------------------------------------------
 
