@@ -9,6 +9,7 @@ say (AT CAP, OVER CAP), so NO_COLOR loses nothing (FAULTS R7).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import ClassVar
 
@@ -107,6 +108,16 @@ class LineStack(Vertical):
         return self.size.width or 30
 
 
+def cap_percent(in_flight: int, cap: int) -> int:
+    """In flight as a percentage of the cap, rounded down below the cap: 998/1000 is 99, not
+    100, which would read as at the cap beside a gauge that does not say AT CAP."""
+    if cap <= 0:
+        return 0
+    if in_flight >= cap:
+        return round(in_flight * 100 / cap)
+    return math.floor(in_flight * 100 / cap)
+
+
 class ConcurrencyGauge(LineStack):
     """In flight against the cap as a bar with numbers, and the peak."""
 
@@ -145,7 +156,7 @@ class ConcurrencyGauge(LineStack):
                 line(f"{view.in_flight}/{cap}", flag),
             )
             ratio = view.in_flight / cap if cap else 0.0
-            pct = f" {round(ratio * 100)}%"
+            pct = f" {cap_percent(view.in_flight, cap)}%"
             style = warn if at_cap else self.style_of("concurrency-gauge--bar")
             body = line((bar(min(1.0, ratio), self.cells - len(pct)), style), pct)
             peak = (str(view.peak), self.style_of("concurrency-gauge--peak"))
