@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from monitor.api.models import Call
-from monitor.api.vocab import FINAL_STATUSES
+from monitor.api.vocab import FINAL_STATUSES, CallStatus
 from monitor.state.records import CallRecord
 
 SANE_SINCE = datetime(2000, 1, 1, tzinfo=UTC)
@@ -66,6 +66,9 @@ class CallClock:
     live: bool
     flags: tuple[str, ...] = ()
     """"placed before 2000", "placed in the future", "over a day", "ended before placed"."""
+    queued: bool = False
+    """Waiting to be dialled: nothing is ringing yet, so `duration_s` is how long it has waited
+    (since placed), not a call's duration; the call screen says "queued 0:16"."""
 
     @property
     def flagged(self) -> bool:
@@ -120,4 +123,5 @@ def call_clock(call: Call | CallRecord, now: datetime) -> CallClock:
         label=label,
         live=live,
         flags=tuple(flags),
+        queued=live and call.status is CallStatus.QUEUED,
     )

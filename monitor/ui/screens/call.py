@@ -25,6 +25,7 @@ from monitor.state.snapshot import (
     IN_FLIGHT_STATUSES,
     CallDetail,
     CallRecord,
+    CallStatus,
     MonitorSnapshot,
     call_clock,
 )
@@ -113,7 +114,9 @@ def call_fields(detail: CallDetail, campaign_name: str | None) -> Text:
         _field(text, "recording", "(not shown: not an https URL)")
     else:
         _field(text, "recording", DASH)
-    if call.status in IN_FLIGHT_STATUSES:
+    if call.status is CallStatus.QUEUED and call.ended_at is None:
+        analysis_empty = "– (not dialled yet)"
+    elif call.status in IN_FLIGHT_STATUSES:
         analysis_empty = "– (call in progress)"
     else:
         analysis_empty = "analysis pending (not arrived yet)"
@@ -132,6 +135,10 @@ def duration_line(call: CallRecord | None, now: datetime) -> str:
         return ""
     clock = call_clock(call, now)
     flags = f"  ! {', '.join(clock.flags)}" if clock.flags else ""
+    if clock.queued:
+        # Not dialled yet: no call has run, so no duration; the time shown is the wait.
+        words = f"{DASH} queued {clock_duration(clock.duration_s)}, waiting to be dialled"
+        return f"{'duration':<{LABEL_WIDTH}}{words}{flags}"
     live = " (live)" if clock.live else ""
     words = f"{clock_duration(clock.duration_s)} {clock.label}{live}"
     return f"{'duration':<{LABEL_WIDTH}}{words}{flags}"

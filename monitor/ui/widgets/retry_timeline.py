@@ -17,7 +17,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from monitor.display import to_display
-from monitor.state.snapshot import CallDetail, TimelineRow, live_duration
+from monitor.state.snapshot import CallDetail, CallStatus, Timeline, TimelineRow, live_duration
 from monitor.ui.format import (
     SUMMARY_LABELS,
     clock_duration,
@@ -123,6 +123,16 @@ class TimelineTable(LiveTable[tuple[int, TimelineRow]]):
         )
 
 
+def summary_label(timeline: Timeline) -> str:
+    """The series' summary in words. `in_progress` (ours, API sheet 7) covers a queued attempt
+    too; one not dialled yet is not "in progress" to a reader, so it is said as queued."""
+    summary = timeline.summary or ""
+    last = timeline.rows[-1] if timeline.rows else None
+    if summary == "in_progress" and last is not None and last.outcome is CallStatus.QUEUED:
+        return "attempt queued (waiting to be dialled)"
+    return SUMMARY_LABELS.get(summary, to_display(summary))
+
+
 def _num(value: int | None) -> str:
     return "" if value is None else str(value)
 
@@ -179,7 +189,7 @@ class RetryTimeline(Vertical):
         if timeline is None or timeline.summary is None:
             parts.append("no attempts known")
         else:
-            parts.append(SUMMARY_LABELS.get(timeline.summary, to_display(timeline.summary)))
+            parts.append(summary_label(timeline))
             if timeline.attempts_left is not None and timeline.summary == "pending":
                 parts.append(f"{timeline.attempts_left} left")
         if detail.gone:
