@@ -39,6 +39,20 @@ def _started(row: ActiveCallRow) -> datetime:
     return row.started_at or _EPOCH
 
 
+def row_search_text(row: ActiveCallRow, state_words: Sequence[str]) -> str:
+    """What the filter matches in a row: its id, campaign, number and state words."""
+    shown = (row.id, row.campaign_name or row.campaign_id or "", row.to_number or "", *state_words)
+    return " ".join(sanitize(v).lower() for v in shown)
+
+
+def ended_search_text(row: ActiveCallRow, outcome: str | None) -> str:
+    """An ended row's text as `render_gone` draws it: "ended" and its outcome (whole, and in
+    the narrow column's word), never the status it had while live ("dialing" is gone)."""
+    word = outcome or DASH
+    short = SHORT_OUTCOMES.get(word)
+    return row_search_text(row, ("ended", word, *((short,) if short else ())))
+
+
 class ActiveCallsTable(LiveTable[ActiveCallRow]):
     """Calls in flight: id, campaign, to-number, state, ticking duration, attempt."""
 
@@ -206,15 +220,12 @@ class ActiveCallsTable(LiveTable[ActiveCallRow]):
     def search_text(self, item: ActiveCallRow) -> str:
         # What the row shows, nothing hidden: `/q` must not match a campaign id or
         # "in_progress" that no column displays.
-        return " ".join(
-            sanitize(v).lower()
-            for v in (
-                item.id,
-                item.campaign_name or item.campaign_id or "",
-                item.to_number or "",
-                status_label(item.status, item.status_raw),
-            )
-        )
+        return row_search_text(item, (status_label(item.status, item.status_raw),))
+
+    def matches_gone(self, item: ActiveCallRow, words: Sequence[str]) -> bool:
+        # Not cached: the outcome can arrive while the row lingers, and lingering rows are few.
+        text = ended_search_text(item, self.outcome_of(item.id))
+        return all(w in text for w in words)
 
     def export_header(self) -> tuple[str, ...]:
         return (

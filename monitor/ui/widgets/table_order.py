@@ -61,6 +61,11 @@ class TableOrder(TableWindow[T]):
         text = self.cached_search_text(item)
         return all(w in text for w in words)
 
+    def matches_gone(self, item: T, words: Sequence[str]) -> bool:
+        """`matches` for a row that left the data and lingers: a table that draws such a row
+        otherwise (`render_gone`) matches what it draws."""
+        return self.matches(item, words)
+
     def empty_message(self) -> str:
         """What an empty table says on its first line (a blank table explains nothing)."""
         if self.filter_text.strip():
@@ -177,7 +182,12 @@ class TableOrder(TableWindow[T]):
         words = self.filter_text.lower().split()
         everything = {**self._items, **self._gone_items} if self._gone_items else self._items
         if words:
-            keys = [k for k, item in everything.items() if self.matches(item, words)]
+            gone = self._gone_items
+            keys = [
+                k
+                for k, item in everything.items()
+                if (self.matches_gone(item, words) if k in gone else self.matches(item, words))
+            ]
         else:
             keys = list(everything)
         mode = self.sort_modes()[self.sort_index]
