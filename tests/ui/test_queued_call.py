@@ -4,12 +4,13 @@ in progress" on a queued call of the `busy` scenario)."""
 
 from __future__ import annotations
 
+from monitor.api.models import RetryHistory
 from monitor.state.calltime import call_clock
 from monitor.state.records import record_of
 from monitor.state.views import call_detail
 from monitor.ui.screens.call import CallScreen, duration_line
 from monitor.ui.widgets.campaign_calls import CampaignCallsTable
-from monitor.ui.widgets.retry_timeline import summary_label
+from monitor.ui.widgets.retry_timeline import TimelineTable, summary_label
 from tests.ui.conftest import AppFactory
 from tests.ui.fixtures import T0, call, make_engine
 
@@ -42,6 +43,12 @@ def test_the_retry_summary_of_a_queued_attempt_says_queued() -> None:
 async def test_the_call_screen_of_a_queued_call_says_it_waits(make_app: AppFactory) -> None:
     engine = make_engine()
     engine.store.upsert_call(call(QUEUED_ID, "queued", ago=16), engine.clock.monotonic())
+    # The retry history's row for the queued attempt says 0 s, as the demo's does.
+    engine.store.put_history(
+        RetryHistory.model_validate(
+            {"call_id": QUEUED_ID, "attempts": [{"attempt": 1, "status": "queued", "duration": 0}]}
+        )
+    )
     app, _ = make_app(engine)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -61,5 +68,8 @@ async def test_the_call_screen_of_a_queued_call_says_it_waits(make_app: AppFacto
         summary = str(screen.query_one("#retry-summary").render())
         assert summary.startswith("attempt queued (waiting to be dialled)")
         assert "in progress" not in summary
+        attempts = screen.query_one(TimelineTable)
+        dur = next(i for i, c in enumerate(attempts.columns_now) if c.key == "dur")
+        assert attempts.get_row("a0")[dur].plain.strip() == "–"  # not dialled: no duration
         fields = str(screen.query_one("#call-fields").render())
         assert "– (not dialled yet)" in fields

@@ -89,7 +89,10 @@ class TimelineTable(LiveTable[tuple[int, TimelineRow]]):
 
     def seconds(self, row: TimelineRow) -> int | None:
         """Connected seconds; for the live attempt, since placed: the call's own clock, as in
-        Active calls and on the call screen."""
+        Active calls and on the call screen. A queued attempt has not been dialled: no
+        duration yet (the history's 0 is not one)."""
+        if row.outcome is CallStatus.QUEUED:
+            return None
         if not row.live:
             return row.duration_s
         return live_duration(row.called_at, self.now)[0] if self.now else None
