@@ -103,3 +103,16 @@ async def test_a_cut_summary_line_ends_with_an_ellipsis(tmp_path: Path) -> None:
         line = lines(app.screen.query_one("#retry-summary"))[0]
         assert line.startswith("no attempts known · ")
         assert line.endswith("…"), line
+
+
+def test_live_before_any_listing_read_the_focus_has_the_campaigns_calls_in_flight() -> None:
+    # The same gap checked live: the focus is built from every call the store holds, so the
+    # calls of Active calls are listed before the campaign's listing is first read.
+    engine = make_engine()
+    feed = LiveFeed(engine)
+    in_flight = {r.id for r in feed.latest().data.active if r.campaign_id == CAMPAIGN}
+    assert in_flight
+    feed.focus_campaign(CAMPAIGN)
+    focus = feed.latest().focus
+    assert focus is not None and focus.partial is None
+    assert in_flight <= {c.id for c in focus.calls}
