@@ -9,8 +9,10 @@ snapshot, so screens skip redrawing it, as they do live.
 
 Intents: selecting a call shows the recorded detail when the recording has that call
 selected at this instant, else the call's record from the recorded focused campaign, else
-what its recorded Active calls row says (no retry history: "not in the recording"). Focus
-is what was recorded.
+what its last recorded Active calls row says, as one timeline row ("history: not recorded").
+Focusing a campaign shows the recorded listing when the recording has it focused at this
+instant; else the calls of it the recording saw in Active calls (up to this instant), marked
+as only those (`Focus.partial`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import json
 import re
 import time
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,8 +31,10 @@ from pydantic import TypeAdapter
 
 from monitor.feeds.recorder import join_data
 from monitor.feeds.recording import KEYFRAME_S, RecordingError, RecordingReader
+from monitor.state.derive import Timeline, TimelineRow
 from monitor.state.events import KEEP, EventLine, line_from_mark
 from monitor.state.snapshot import (
+    FINAL_STATUSES,
     CallDetail,
     CallRecord,
     Focus,
@@ -37,6 +42,7 @@ from monitor.state.snapshot import (
     Selection,
     SnapshotData,
 )
+from monitor.state.views import ActiveCallRow
 
 _RELATIVE = re.compile(r"^-(\d+(?:\.\d+)?)([smhd])$")
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
@@ -73,6 +79,9 @@ def parse_when(text: str, *, now: float | None = None, day: float | None = None)
 SPEEDS = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
 STEP_S = 0.25
 """How often the replay's clock moves (a quarter second: 60x moves 15 s a step)."""
+
+NOT_RECORDED = "not recorded"
+PARTIAL_LISTING = "listed: only the calls seen in the recording (not its whole listing)"
 
 _BIG: dict[str, TypeAdapter[Any]] = {
     "data": TypeAdapter(SnapshotData),
@@ -111,6 +120,9 @@ class ReplayFeed:
         self._version = 0
         self._stopped = asyncio.Event()
         self._events: tuple[float, tuple[EventLine, ...]] | None = None
+        self._seen: dict[str, tuple[float, ActiveCallRow]] = {}
+        """Each call's last recorded Active calls row and its instant: the table keeps an
+        ended call's row a while after the recording's rows drop it."""
         self._load()
 
     # -- the replay's clock ---------------------------------------------------------------------
@@ -177,6 +189,9 @@ class ReplayFeed:
             self._parts, self._parts_at = dict(frame.parts), frame.at
         if changed or self._snap is None:
             self._snap = self._build()
+            at = self.recorded_at
+            for row in self._snap.data.active:
+                self._seen[row.id] = (at, row)
         return changed
 
     def _part(self, name: str, joined: dict[str, str]) -> Any:
@@ -226,10 +241,14 @@ class ReplayFeed:
     def latest(self) -> MonitorSnapshot:
         snap = self._snap
         assert snap is not None
+        update: dict[str, Any] = {}
         selection = self._selection(snap)
-        if selection is snap.selection:
-            return snap
-        return snap.model_copy(update={"selection": selection})
+        if selection is not snap.selection:
+            update["selection"] = selection
+        focus = self._focus(snap)
+        if focus is not snap.focus:
+            update["focus"] = focus
+        return snap.model_copy(update=update) if update else snap
 
     async def snapshots(self) -> AsyncIterator[MonitorSnapshot]:
         version = -1
@@ -244,22 +263,71 @@ class ReplayFeed:
         wanted = self._selected
         if wanted is None or (snap.selection is not None and snap.selection.call_id == wanted):
             return snap.selection
+        key = f"{wanted}@{self.recorded_at}"
+        cached = self._parsed.get("_selection")
+        if cached is not None and cached[0] == key:
+            return cached[1]  # type: ignore[no-any-return]
         record = next((c for c in snap.focus.calls if c.id == wanted), None) if snap.focus else None
         if record is None:
-            record = _record_from_row(snap, wanted)
+            record = self._record_from_row(snap, wanted)
         detail = CallDetail(
             call=record,
-            timeline=None,
+            timeline=_row_timeline(record) if record is not None else None,
             gone=False,
             listed=record is not None,
-            retries_error="not in the recording (it has the calls' rows, not their history)",
+            retries_error=NOT_RECORDED,
         )
-        cached = self._parsed.get("_selection")
-        if cached is not None and cached[0] == f"{wanted}@{self.recorded_at}":
-            return cached[1]  # type: ignore[no-any-return]
         made = Selection.model_construct(call_id=wanted, detail=detail)
-        self._parsed["_selection"] = (f"{wanted}@{self.recorded_at}", made)
+        self._parsed["_selection"] = (key, made)
         return made
+
+    def _focus(self, snap: MonitorSnapshot) -> Focus | None:
+        """The recorded listing of the focused campaign, else the calls of it the recording
+        saw (in flight at this instant first, then those seen earlier), newest first."""
+        wanted = self._focused
+        if wanted is None or (snap.focus is not None and snap.focus.campaign_id == wanted):
+            return snap.focus
+        key = f"{wanted}@{self.recorded_at}"
+        cached = self._parsed.get("_focus")
+        if cached is not None and cached[0] == key:
+            return cached[1]  # type: ignore[no-any-return]
+        at = self.recorded_at
+        ids = [
+            cid
+            for cid, (when, row) in self._seen.items()
+            if when <= at and row.campaign_id == wanted
+        ]
+        records = [r for cid in ids if (r := self._record_from_row(snap, cid)) is not None]
+        epoch = datetime.min.replace(tzinfo=UTC)
+        records.sort(key=lambda c: c.created_at or epoch, reverse=True)
+        made = Focus.model_construct(
+            campaign_id=wanted, calls=tuple(records), partial=PARTIAL_LISTING
+        )
+        self._parsed["_focus"] = (key, made)
+        return made
+
+    def _record_from_row(self, snap: MonitorSnapshot, call_id: str) -> CallRecord | None:
+        """What the recorded Active calls row says of a call, as a record (a recording made
+        without a screen has no call open: this is all it knows of the call). A call whose
+        row has gone by this instant: its last recorded row, with its recorded outcome."""
+        row = next((r for r in snap.data.active if r.id == call_id), None)
+        if row is None:
+            seen = self._seen.get(call_id)
+            if seen is None or seen[0] > self.recorded_at:  # seen only later: not yet
+                return None
+            row = seen[1]
+            outcome = snap.outcome_of(call_id)
+            if outcome is not None:
+                row = replace(row, status=outcome, status_raw=None)
+        return CallRecord(
+            id=row.id,
+            status=row.status,
+            status_raw=row.status_raw,
+            to_number=row.to_number,
+            created_at=row.started_at,
+            campaign_id=row.campaign_id,
+            attempt=row.attempt,
+        )
 
     def select_call(self, call_id: str | None) -> None:
         self._selected = call_id
@@ -274,20 +342,25 @@ class ReplayFeed:
         return None
 
 
-def _record_from_row(snap: MonitorSnapshot, call_id: str) -> CallRecord | None:
-    """What the recorded Active calls row says of a call, as a record (a recording made
-    without a screen has no call open: this is all it knows of the call)."""
-    row = next((r for r in snap.data.active if r.id == call_id), None)
-    if row is None:
-        return None
-    return CallRecord(
-        id=row.id,
-        status=row.status,
-        status_raw=row.status_raw,
-        to_number=row.to_number,
-        created_at=row.started_at,
-        campaign_id=row.campaign_id,
-        attempt=row.attempt,
+def _row_timeline(record: CallRecord) -> Timeline:
+    """The call's own attempt as its row says it: no series, no summary, no retry ETA."""
+    live = record.status not in FINAL_STATUSES
+    row = TimelineRow(
+        attempt=record.attempt or 1,
+        outcome=record.status,
+        outcome_raw=record.status_raw,
+        duration_s=None,
+        called_at=record.created_at,
+        gap_s=None,
+        live=live and record.created_at is not None,
+    )
+    return Timeline(
+        call_id=record.id,
+        rows=(row,),
+        summary=None,
+        next_retry_at=None,
+        overdue=False,
+        attempts_left=None,
     )
 
 

@@ -95,6 +95,9 @@ class Focus(BaseModel):
 
     campaign_id: str
     calls: tuple[CallRecord, ...]
+    partial: str | None = None
+    """Why `calls` is not the campaign's whole listing (a replay of a recording made without
+    the campaign open lists the calls the recording saw); None when it is the listing."""
 
 
 class MonitorSnapshot(BaseModel):

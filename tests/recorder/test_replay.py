@@ -218,7 +218,7 @@ def test_drilling_into_a_call_recorded_without_a_screen_shows_its_row(tmp_path: 
         row.status,
         row.campaign_id,
     )
-    assert detail.retries_error is not None and "not in the recording" in detail.retries_error
+    assert detail.retries_error is not None and "not recorded" in detail.retries_error
     feed.select_call("call_notrecorded01")
     unknown = feed.latest().detail_of("call_notrecorded01")
     assert unknown is not None and unknown.call is None and not unknown.listed

@@ -176,6 +176,11 @@ class CampaignScreen(LiveScreen):
             self.campaign_name = row.name
             self.update_crumb()
         summary = campaign_summary(row, self.campaign_id)
+        focus = snap.focus
+        if focus is not None and focus.campaign_id == self.campaign_id and focus.partial:
+            # Not the campaign's listing (a replay of a recording that never had it open):
+            # the calls below are all it saw, never to be read as all the campaign's calls.
+            summary.append(f"\n{focus.partial}", style="bold")
         summary.append_text(insight_lines(snap.data.insights, self.campaign_id, self.size.width))
         self._offenders = [i.call_id for i in offenders(snap.data.insights, self.campaign_id)]
         if summary.plain != self._summary_plain:

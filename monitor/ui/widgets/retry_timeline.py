@@ -145,7 +145,7 @@ class RetryTimeline(Vertical):
 
     DEFAULT_CSS = """
     RetryTimeline { height: 1fr; }
-    RetryTimeline > Static { height: 1; }
+    RetryTimeline > Static { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
     RetryTimeline > TimelineTable { height: 1fr; }
     """
 
@@ -189,12 +189,13 @@ class RetryTimeline(Vertical):
     def summary_words(self, detail: CallDetail) -> str:
         parts: list[str] = []
         timeline = detail.timeline
-        if timeline is None or timeline.summary is None:
-            parts.append("no attempts known")
-        else:
+        if timeline is not None and timeline.summary is not None:
             parts.append(summary_label(timeline))
             if timeline.attempts_left is not None and timeline.summary == "pending":
                 parts.append(f"{timeline.attempts_left} left")
+        elif timeline is None or not timeline.rows:
+            # (Rows without a summary: a replay's call row alone; the row says what is known.)
+            parts.append("no attempts known")
         if detail.gone:
             parts.append("call no longer exists (404)")
         elif not detail.listed:
