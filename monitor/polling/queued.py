@@ -17,6 +17,7 @@ from monitor.polling.fetch import fetch_queued_calls
 from monitor.polling.intake import Intake, said_last, still_ordered
 from monitor.polling.lookups import Lookups
 from monitor.polling.scheduler import Job
+from monitor.polling.short import QueueFloor
 from monitor.polling.sweep import PageWidth, SweepOrder
 from monitor.state.store import Store
 
@@ -51,6 +52,8 @@ class QueuedSweep:
         self._oldest_first = True
         """The API has honoured `created_at=asc` so far (an API that ignores it answers with
         the newest again, and is not asked again)."""
+        self.floor = QueueFloor()
+        """The oldest queued call's creation at each read: how deep the short endings go."""
 
     async def poll(self, job: Job) -> bool:
         store = self.store
@@ -68,6 +71,15 @@ class QueuedSweep:
                 break
         self._ordered = still_ordered("queued", order, self._ordered)
         oldest = SweepOrder(ordered=False)
+        if complete:
+            # The whole queue: nothing older was queued, and what is created later is newer.
+            read_at = self.clock.monotonic()
+            created = [c.created_at for c in calls if c.created_at is not None]
+            self.floor.note(
+                read_at, min([*created, self.intake.server_clock.api_instant(read_at)])
+            )
+        elif not self._oldest_first:
+            self.floor.note(self.clock.monotonic(), None)
         if not complete and self._oldest_first:
             # The queue is longer than the pages read: its oldest calls, next to be dialled
             # (retries of a wave, queued minutes ago), are read too. A short dial of one of
@@ -77,7 +89,9 @@ class QueuedSweep:
             created = [c.created_at for c in page.items if c.created_at is not None]
             if created != sorted(created):
                 self._oldest_first = False  # ignored: the newest again, nothing inferred
+                self.floor.note(self.clock.monotonic(), None)
             elif created:
+                self.floor.note(self.clock.monotonic(), created[0])
                 # A queued call created before the newest row here is not queued any more:
                 # this page starts at the oldest one still waiting.
                 oldest = SweepOrder(ordered=self._ordered)
