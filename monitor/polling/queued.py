@@ -53,11 +53,13 @@ class QueuedSweep:
         """The API has honoured `created_at=asc` so far (an API that ignores it answers with
         the newest again, and is not asked again)."""
         self.floor = QueueFloor()
-        """The oldest queued call's creation at each read: how deep the short endings go."""
+        """At each read, the oldest creation a queued call no read named can have: how deep
+        the short endings go."""
 
     async def poll(self, job: Job) -> bool:
         store = self.store
         queued_before = store.queued()
+        started = self.clock.monotonic()
         calls: list[Call] = []
         order = SweepOrder(ordered=self._ordered)
         complete = False
@@ -72,12 +74,9 @@ class QueuedSweep:
         self._ordered = still_ordered("queued", order, self._ordered)
         oldest = SweepOrder(ordered=False)
         if complete:
-            # The whole queue: nothing older was queued, and what is created later is newer.
-            read_at = self.clock.monotonic()
-            created = [c.created_at for c in calls if c.created_at is not None]
-            self.floor.note(
-                read_at, min([*created, self.intake.server_clock.api_instant(read_at)])
-            )
+            # The whole queue: every call queued now was read; one not read was created
+            # after the first page was.
+            self.floor.note(self.clock.monotonic(), self.intake.server_clock.api_instant(started))
         elif not self._oldest_first:
             self.floor.note(self.clock.monotonic(), None)
         if not complete and self._oldest_first:
@@ -91,7 +90,9 @@ class QueuedSweep:
                 self._oldest_first = False  # ignored: the newest again, nothing inferred
                 self.floor.note(self.clock.monotonic(), None)
             elif created:
-                self.floor.note(self.clock.monotonic(), created[0])
+                # Every queued call older than this page's newest row is on it: one no read
+                # named (the middle of the queue) was created after that row.
+                self.floor.note(self.clock.monotonic(), created[-1])
                 # A queued call created before the newest row here is not queued any more:
                 # this page starts at the oldest one still waiting.
                 oldest = SweepOrder(ordered=self._ordered)

@@ -8,13 +8,16 @@ queued for longer, then dialled and ended between two sweeps, is below it, and w
 when the round-robin reconciliation came to its campaign, hours later at 200 campaigns (about
 0.5% of the endings at 1,000 in flight, every one of them `busy` or `failed`).
 
-The queue's reads bound how old such a call can be: no call queued when the queue was read, nor
-created since, is older than the oldest queued call then (the queue's oldest page says which,
-or the whole queue read). So the short endings (`status=busy,failed`, newest first) are read,
-every couple of minutes, down to that creation time: every short ending since the last such
-read is then on a page, whichever list missed it. No request at all while every endings page
-read since then already reached that deep (a young queue: `busy`, a few campaigns), so the
-cost is only where the gap is: about 1-2 requests a minute at 200 campaigns x 1,000 in flight.
+A call a read did name is never lost: once it leaves the lists it is looked up by id. The
+queue's reads bound how old a call no read named can be: every queued call older than the
+newest row of the queue's oldest page was on that page, and a queue read whole named every
+call queued then; what is created later is newer. So the short endings (`status=busy,failed`,
+newest first) are read, every couple of minutes, down to that creation time: every short
+ending since the last such read is then on a page, whichever list missed it. No request at
+all while every endings page read since then already reached that deep (a queue read whole:
+`busy`, a few campaigns), so the cost is only where the gap is: about 2 requests a minute at
+200 campaigns x 1,000 in flight (measured: 0 of 39,187 endings left to reconciliation in 40
+simulated minutes, 180 before).
 """
 
 from __future__ import annotations
@@ -50,8 +53,9 @@ READINGS_KEPT = 64
 
 @dataclass
 class QueueFloor:
-    """When the queue was read, and the creation time of the oldest call queued then
-    (None: not known, a queue longer than the pages read whose oldest page is not served)."""
+    """When the queue was read, and the oldest creation a call queued then and named by no
+    read can have (None: not known, a queue longer than the pages read whose oldest page is
+    not served)."""
 
     readings: deque[tuple[float, datetime | None]] = field(
         default_factory=lambda: deque(maxlen=READINGS_KEPT)
@@ -62,7 +66,8 @@ class QueueFloor:
 
     def bound(self, since: float) -> datetime | None:
         """No call that could end unseen after `since` (monotonic) was created before this:
-        it was queued at the last reading taken `SHORT_CALL_S` before, or created after it."""
+        it was queued, unnamed, at the last reading taken `SHORT_CALL_S` before, or created
+        after it."""
         found: datetime | None = None
         for at, oldest in self.readings:
             if at > since - SHORT_CALL_S:

@@ -69,7 +69,8 @@ def job() -> Job:
 async def test_short_endings_are_read_down_to_the_queues_oldest_call() -> None:
     api = ShortList(1000)
     short, store, clock = poller(api)
-    # The queue, read a minute before: its oldest call was created at T0 + 500 s.
+    # The queue, read a minute before: a call no read named was created at T0 + 500 s or
+    # later.
     short.floor.note(clock.monotonic() - 60, T0 + timedelta(seconds=500))
     clock.advance(SHORT_S)
     await short.poll(job())
@@ -123,20 +124,16 @@ def test_the_floor_is_the_queue_read_before_any_call_that_could_end_unseen() -> 
     assert floor.bound(990.0 + SHORT_CALL_S) == T0 + timedelta(seconds=90)
 
 
-async def test_the_queue_sweep_says_its_oldest_call() -> None:
-    # Longer than the pages read: from the oldest-first page.
+async def test_the_queue_sweep_says_how_old_a_call_it_did_not_name_can_be() -> None:
+    # Longer than the pages read: the oldest page's newest row (those older are on it).
     queue = Queue(size=LIMIT * 5 + 500)
     queued, _, _ = sweep(queue)
     await queued.poll(None)  # type: ignore[arg-type]
-    assert queued.floor.readings[-1][1] == datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-    # Read whole: its oldest row.
+    assert queued.floor.readings[-1][1] == datetime(2026, 11, 23, 10, 3, 19, tzinfo=UTC)
+    # Read whole (even a queue whose oldest call waits for hours, a paused campaign's): only
+    # a call created after the read can be unnamed.
     queue = Queue(size=LIMIT + 10)
-    queue.ids = queue.ids[7:]
     queued, _, clock = sweep(queue)
-    clock.advance(3600)  # the queue's calls were created before the read
-    await queued.poll(None)  # type: ignore[arg-type]
-    assert queued.floor.readings[-1][1] == datetime(2026, 11, 23, 10, 0, 7, tzinfo=UTC)
-    # An empty queue: whatever is queued later is created after the read.
-    queue.ids = []
+    clock.advance(3600)
     await queued.poll(None)  # type: ignore[arg-type]
     assert queued.floor.readings[-1][1] == clock.now()
