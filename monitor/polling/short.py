@@ -27,7 +27,7 @@ import logging
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from monitor.api.client import DialNexaClient
 from monitor.api.models import Call
@@ -123,6 +123,10 @@ class ShortEndings:
             job.due_hint = max(self.covered, now) + SHORT_S
             return False
         bound = self.floor.bound(self.covered)
+        store = self.store
+        since = self.intake.server_clock.api_instant(self.covered) - timedelta(
+            seconds=SHORT_CALL_S
+        )
         started = now
         paging = self.page_width.start()
         changed = False
@@ -131,6 +135,12 @@ class ShortEndings:
             now = self.clock.monotonic()
             with self.store.batch():
                 for call in page.items:
+                    ended_at = call.ended_at
+                    if ended_at is not None and ended_at < since and call.id not in store.calls:
+                        # Covered by an earlier read: a call the store has let go is not
+                        # brought back (as newly ended it would push out calls that matter,
+                        # at the store's bound, retries pending among them).
+                        continue
                     changed |= self.intake.take(call, now, source="short endings")
             if paging.done(page.raw_count, page.limit, said_last(page)):
                 break

@@ -5,6 +5,7 @@ endings page already reaches that deep."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,20 +24,25 @@ T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 LIMIT = 200
 
 
-def ended(n: int) -> Call:
+RECENT = datetime(2026, 11, 23, 10, 1, tzinfo=UTC)
+"""After the monitor started (the fake clock starts at 10:00)."""
+
+
+def ended(n: int, at: datetime = RECENT) -> Call:
     created = T0 + timedelta(seconds=n)
     return Call.model_validate(
         {"id": f"call_{n:05d}", "status": "busy", "campaign_id": "cmp_a",
          "to_number": "+15550100", "created_at": created.isoformat(),
-         "ended_at": (created + timedelta(seconds=100)).isoformat()}
+         "ended_at": at.isoformat()}
     )  # fmt: skip
 
 
 class ShortList:
     """`size` short endings, created a second apart; newest first, like `GET /calls`."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, ended_at: Callable[[int], datetime] = lambda _n: RECENT) -> None:
         self.size = size
+        self.ended_at = ended_at
         self.asked: list[tuple[int, str]] = []
 
     async def list_calls(
@@ -44,7 +50,8 @@ class ShortList:
     ) -> Page[Call]:
         self.asked.append((page, ",".join(statuses)))
         rows = list(range(self.size - 1, -1, -1))[(page - 1) * limit : page * limit]
-        return Page(tuple(ended(n) for n in rows), page, limit, raw_count=len(rows))
+        calls = tuple(ended(n, self.ended_at(n)) for n in rows)
+        return Page(calls, page, limit, raw_count=len(rows))
 
 
 def poller(api: ShortList) -> tuple[ShortEndings, Store, FakeClock]:
@@ -79,6 +86,21 @@ async def test_short_endings_are_read_down_to_the_queues_oldest_call() -> None:
     # A call from the middle of the queue, on no other list, is counted.
     assert "call_00520" in store.tally.campaigns["cmp_a"].endings
     assert "call_00350" not in store.tally.campaigns["cmp_a"].endings
+
+
+async def test_short_endings_covered_before_are_not_brought_back() -> None:
+    # An hour in: the calls up to 700 ended long ago (covered by an earlier read; the store
+    # may have let them go at its bound), the newer ones since the last read.
+    hour = RECENT + timedelta(hours=1)
+    api = ShortList(1000, lambda n: hour if n >= 700 else RECENT)
+    short, store, clock = poller(api)
+    clock.advance(3600)
+    short.covered = clock.monotonic() - SHORT_S
+    short.floor.note(short.covered - 60, T0 + timedelta(seconds=500))
+    await short.poll(job())
+    assert len(api.asked) == 3
+    # Only the newer ones are taken: one let go is not brought back as newly ended.
+    assert sorted(store.calls) == [f"call_{n:05d}" for n in range(700, 1000)]
 
 
 async def test_no_request_while_the_endings_page_reaches_as_deep() -> None:
