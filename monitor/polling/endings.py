@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 
 from monitor.api.client import DialNexaClient
 from monitor.clock import Clock
@@ -18,6 +19,7 @@ from monitor.polling.intake import Intake
 from monitor.polling.lookups import Lookups
 from monitor.polling.scheduler import Job
 from monitor.polling.serverclock import ServerClock
+from monitor.polling.short import depth
 from monitor.polling.sweep import PageWidth
 from monitor.state.store import Store
 
@@ -56,6 +58,9 @@ class Endings:
         self._seen: set[str] = set()
         self.slow_s: Callable[[float], float | None] = lambda _now: None
         """While webhooks flow (issue 22): read only this often, to reconcile."""
+        self.reached: Callable[[datetime | None, float, bool], None] = lambda *_: None
+        """Told how deep each page reached (creation), when it was read and whether it was
+        the whole list: the short endings need no read of their own while it is deep enough."""
 
     async def _back_to_last_read(self, limit: int) -> bool:
         """Older pages of endings until one shares a call with the last read (True) or
@@ -79,6 +84,7 @@ class Endings:
         with self.store.batch():
             for call in page.items:
                 changed |= self.intake.take(call, now, source="endings list")
+        self.reached(depth(page.items), started, not paging.full(page.raw_count))
         ids = {c.id for c in page.items}
         overflow = self._seen and paging.full(page.raw_count) and not ids & self._seen
         if overflow and self.slow_s(now) is not None:

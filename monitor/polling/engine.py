@@ -58,6 +58,7 @@ from monitor.polling.scheduler import (
 )
 from monitor.polling.selected import FINAL_SUMMARIES, SELECTED_CAP_S, SWEEP_JITTER, SelectedCall
 from monitor.polling.serverclock import SKEW_NOTE_S, ServerClock
+from monitor.polling.short import SHORT_S, ShortEndings
 from monitor.polling.startup import STARTUP_SHARE, Startup
 from monitor.polling.sweep import PageWidth
 from monitor.polling.webhooks import WebhookFlow, attach_webhooks
@@ -234,6 +235,15 @@ class Engine:
             store=self.store,
             clock=self.clock,
         )
+        self._short = ShortEndings(
+            client=self.client,
+            intake=intake,
+            page_width=self.page_width,
+            floor=self._queued.floor,
+            store=self.store,
+            clock=self.clock,
+        )
+        self._endings.reached = self._short.reached
         self._campaigns = CampaignList(
             client=self.client,
             routes=self.routes,
@@ -368,6 +378,7 @@ class Engine:
         active.probe = active.from_start = True
         add("endings", P_FOCUSED, 10.0, self._endings.poll)
         add("outcomes", P_ACTIVE, LOOKUP_CHECK_S, self._lookups.poll)
+        add("short", P_FOCUSED, SHORT_S, self._short.poll, cap_s=SHORT_S)
         # Background work that can wait holds for the on-screen history in the first minute.
         after = self.startup.after
         add("queued", P_LISTS, self.poll.batch_list_s, after(self._queued.poll))

@@ -119,6 +119,19 @@ async def fetch_recent_endings(
     return _keep(got, lambda c: c.status in FINAL_STATUSES)
 
 
+SHORT_WORDS = ("busy", "failed")
+"""The outcomes a call reaches within seconds of dialling (the OpenAPI enum's spelling)."""
+SHORT_STATUSES = frozenset({CallStatus.BUSY, CallStatus.FAILED})
+
+
+async def fetch_short_endings(
+    client: DialNexaClient, *, page: int = 1, limit: int = 100
+) -> Page[Call]:
+    """The newest `busy` and `failed` calls (by creation): see `polling.short`."""
+    listed = await client.list_calls(page=page, limit=limit, statuses=SHORT_WORDS)
+    return _keep(listed, lambda c: c.status in SHORT_STATUSES)
+
+
 class FilterIgnored(Exception):
     """The server answered a `call_id` lookup with calls that were not asked for."""
 

@@ -17,6 +17,7 @@ from monitor.polling.fetch import fetch_queued_calls
 from monitor.polling.intake import Intake, said_last, still_ordered
 from monitor.polling.lookups import Lookups
 from monitor.polling.scheduler import Job
+from monitor.polling.short import QueueFloor
 from monitor.polling.sweep import PageWidth, SweepOrder
 from monitor.state.store import Store
 
@@ -51,10 +52,14 @@ class QueuedSweep:
         self._oldest_first = True
         """The API has honoured `created_at=asc` so far (an API that ignores it answers with
         the newest again, and is not asked again)."""
+        self.floor = QueueFloor()
+        """At each read, the oldest creation a queued call no read named can have: how deep
+        the short endings go."""
 
     async def poll(self, job: Job) -> bool:
         store = self.store
         queued_before = store.queued()
+        started = self.clock.monotonic()
         calls: list[Call] = []
         order = SweepOrder(ordered=self._ordered)
         complete = False
@@ -68,6 +73,12 @@ class QueuedSweep:
                 break
         self._ordered = still_ordered("queued", order, self._ordered)
         oldest = SweepOrder(ordered=False)
+        if complete:
+            # The whole queue: every call queued now was read; one not read was created
+            # after the first page was.
+            self.floor.note(self.clock.monotonic(), self.intake.server_clock.api_instant(started))
+        elif not self._oldest_first:
+            self.floor.note(self.clock.monotonic(), None)
         if not complete and self._oldest_first:
             # The queue is longer than the pages read: its oldest calls, next to be dialled
             # (retries of a wave, queued minutes ago), are read too. A short dial of one of
@@ -77,7 +88,11 @@ class QueuedSweep:
             created = [c.created_at for c in page.items if c.created_at is not None]
             if created != sorted(created):
                 self._oldest_first = False  # ignored: the newest again, nothing inferred
+                self.floor.note(self.clock.monotonic(), None)
             elif created:
+                # Every queued call older than this page's newest row is on it: one no read
+                # named (the middle of the queue) was created after that row.
+                self.floor.note(self.clock.monotonic(), created[-1])
                 # A queued call created before the newest row here is not queued any more:
                 # this page starts at the oldest one still waiting.
                 oldest = SweepOrder(ordered=self._ordered)

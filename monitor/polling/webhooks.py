@@ -208,6 +208,7 @@ def attach_webhooks(engine: Engine, listening: str) -> WebhookFlow:
 
     engine._endings.slow_s = pace(RECONCILE_ENDINGS_S)
     engine._active.slow_s = pace(RECONCILE_ACTIVE_S)
+    engine._short.slow_s = pace(RECONCILE_ENDINGS_S)
     engine._lookups.grace_s = pace(MISSED_GRACE_S)
     engine._lookups.on_missed = flow.missed
 

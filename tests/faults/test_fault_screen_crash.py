@@ -181,7 +181,9 @@ async def test_screen_S9_a_poller_bug_is_named_on_screen(
             _bug(key, "endings poller")
 
         monkeypatch.setattr(endings_module, "fetch_recent_endings", endings_bug)
-        await d.run_for(25, draw_every=5)
+        # Longer than the endings poller's longest interval (30 s while nothing changes, +10%
+        # jitter): on `small` it may have just run, and 25 s was luck of the jitter's draws.
+        await d.run_for(35, draw_every=5)
         shown = "\n".join([d.look(), d.notifications(), d.status.api, d.status.ages])
         assert re.search(r"(?i)\berror\b", shown), shown
         # In words, by its type only (the exception's text holds the key), and once, not at
