@@ -64,7 +64,7 @@ from monitor.polling.sweep import PageWidth
 from monitor.polling.webhooks import WebhookFlow, attach_webhooks
 from monitor.state.store import Store
 from monitor.state.tally import COUNTED
-from monitor.state.views import DashboardView, dashboard_view
+from monitor.state.views import DashboardView, dashboard_view, pending_retry_ids
 
 __all__ = [
     "ACTIVE_SHARE",
@@ -366,7 +366,7 @@ class Engine:
         self.store.note_read(note, self.clock.monotonic())
 
     def _prune(self, now: float) -> None:
-        self.store.prune(now)
+        self.store.prune(now, keep=pending_retry_ids(self.store))
         self.store.tally.fold(self.api_instant())
         self._health.refresh()
 

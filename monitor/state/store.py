@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -343,8 +343,11 @@ class Store:
         self.peak = max(self.peak, in_flight)
         self._changed()
 
-    def prune(self, now: float) -> int:
-        """Forget ended calls past the retention window, and the oldest beyond the cap."""
+    def prune(self, now: float, keep: Collection[str] = ()) -> int:
+        """Forget ended calls past the retention window, and the oldest beyond the cap; past
+        the cap, the calls in `keep` (those whose retry is still to come) go last: the retry
+        wave is projected from them, and on `huge` the cap holds about 8 minutes of endings
+        where a retry may come an hour later."""
         cutoff = now - ENDED_CALL_RETENTION_S
         doomed = [
             cid
@@ -353,11 +356,11 @@ class Store:
         ]
         if len(self.calls) - len(doomed) > MAX_CALLS:
             ended = sorted(
-                (t.ended_seen or 0.0, cid)
+                (cid in keep, t.ended_seen or 0.0, cid)
                 for cid, t in self.calls.items()
                 if t.ended_seen is not None and t.ended_seen >= cutoff
             )
-            doomed += [cid for _, cid in ended[: len(self.calls) - len(doomed) - MAX_CALLS]]
+            doomed += [cid for *_, cid in ended[: len(self.calls) - len(doomed) - MAX_CALLS]]
         for cid in doomed:
             del self.calls[cid]
         if doomed:

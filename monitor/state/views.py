@@ -256,17 +256,21 @@ def _worst_freshness(store: Store, keys: Iterable[str]) -> Freshness:
 
 def pending_etas(store: Store, now: datetime) -> list[datetime]:
     """ETAs of every retry series whose latest known attempt will be retried (section 8)."""
+    return [eta for _, eta in _pending(store) if eta > now - WAVE_RETENTION]
+
+
+def pending_retry_ids(store: Store) -> frozenset[str]:
+    """The calls whose retry is still to come: the store lets them go last (`Store.prune`),
+    as the wave is projected from them."""
+    return frozenset(cid for cid, _ in _pending(store))
+
+
+def _pending(store: Store) -> list[tuple[str, datetime]]:
+    """(call id, ETA) of each series' latest attempt that will be retried, memoised per
+    calls_version (it depends on the calls and campaigns alone)."""
     cached = store.memo.get("pending_etas")
     if cached is not None and cached[0] == store.calls_version:
-        all_etas: list[datetime] = cached[1]  # type: ignore[assignment]
-    else:
-        all_etas = _all_etas(store)
-        store.memo["pending_etas"] = (store.calls_version, all_etas)
-    return [eta for eta in all_etas if eta > now - WAVE_RETENTION]
-
-
-def _all_etas(store: Store) -> list[datetime]:
-    """`pending_etas` before the retention cut (depends on the calls and campaigns alone)."""
+        return cached[1]  # type: ignore[return-value]
     latest: dict[str, Call] = {}
     sizes: dict[str, int] = {}
     floor = datetime.min.replace(tzinfo=UTC)
@@ -281,7 +285,7 @@ def _all_etas(store: Store) -> list[datetime]:
             current.attempt or 0,
         ):
             latest[key] = c
-    etas = []
+    pending = []
     for key, call in latest.items():
         if call.status not in FINAL_STATUSES:
             continue
@@ -290,8 +294,9 @@ def _all_etas(store: Store) -> list[datetime]:
             call = call.model_copy(update={"attempt": sizes[key]})
         eta = pending_retry_eta(call, retry_config_for(store, call))
         if eta is not None:
-            etas.append(eta)
-    return etas
+            pending.append((call.id, eta))
+    store.memo["pending_etas"] = (store.calls_version, pending)
+    return pending
 
 
 WAVE_PARTIAL_S = 600.0

@@ -46,3 +46,43 @@ def test_the_retry_etas_are_derived_again_only_when_a_call_changed() -> None:
     assert pending_etas(s, now) == first
     s.upsert_call(Call.model_validate({"id": "b", **ended}), now=2.0)
     assert len(pending_etas(s, now)) == 2  # a new ended call: its retry counts at once
+
+
+def _wave_store() -> Store:
+    """Three old endings whose retry is to come, then four newer ones with none to come."""
+    retry = {"max_retries": 2, "wait_minutes": 30, "retry_on_no_answer": True}
+    ended = {"retry": retry, "ended_at": "2026-12-03T12:00:00Z"}
+    s = Store()
+    for i in range(3):
+        attempt = {"id": f"retry_{i}", "status": "no_answer", "attempt": 1, **ended}
+        s.upsert_call(Call.model_validate(attempt), now=float(i))
+    for i in range(3):
+        s.upsert_call(
+            Call.model_validate({"id": f"done_{i}", "status": "completed", **ended}), 10.0 + i
+        )
+    # The last attempt the policy allows: no retry to come either.
+    last = {"id": "last", "status": "no_answer", "attempt": 3, **ended}
+    s.upsert_call(Call.model_validate(last), now=20.0)
+    return s
+
+
+def test_past_the_cap_calls_with_a_retry_to_come_go_last(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The retry wave is projected from ended calls whose retry is still to come: on `huge` the
+    cap holds minutes of endings where a retry comes up to an hour later, so pruning them first
+    (oldest first) cut the 2-hour wave from 7,571 retries to 4,768."""
+    from datetime import UTC, datetime
+
+    from monitor.state.views import pending_etas, pending_retry_ids
+
+    monkeypatch.setattr(store_mod, "MAX_CALLS", 4)
+    now = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+    s = _wave_store()
+    keep = pending_retry_ids(s)
+    assert keep == {"retry_0", "retry_1", "retry_2"}
+    assert s.prune(now=30.0, keep=keep) == 3
+    assert sorted(s.calls) == ["last", "retry_0", "retry_1", "retry_2"]
+    assert len(pending_etas(s, now)) == 3  # the wave still holds all three
+    # Without them kept, the oldest go first: the wave's own calls.
+    s = _wave_store()
+    assert s.prune(now=30.0) == 3
+    assert pending_etas(s, now) == []
