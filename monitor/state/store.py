@@ -33,6 +33,9 @@ their hour is up. On `huge` (about 110,000 calls an hour) 50,000 calls held abou
 in the store alone and the RSS passed 330 MiB in 45 minutes, still rising; at 20,000 it
 levelled off at about 200 MiB after 20 minutes (issue 21). 15,000 still holds a campaign
 screen of 10,000 calls beside the workspace's last few minutes of endings."""
+MAX_SERIES_LET_GO = 50_000
+"""Series whose pruned attempts are still counted (`Store.series_let_go`): about half an hour
+of `huge`'s series, a few MB of small ints."""
 MAX_HISTORIES = 256
 MAX_READ_NOTES = 64
 """Paths whose last read left something out, kept for the status line and `snapshot`."""
@@ -123,6 +126,10 @@ class Store:
 
     def __init__(self) -> None:
         self.calls: dict[str, TrackedCall] = {}
+        self.series_let_go: OrderedDict[str, int] = OrderedDict()
+        """Per retry series, how many of its attempts the store has let go (`prune`): a payload
+        without `attempt` is numbered by the attempts known, and those include the pruned ones,
+        or a series at its last attempt would be projected one more retry (the wave)."""
         self.campaigns: dict[str, CampaignState] = {}
         self.histories: OrderedDict[str, RetryHistory] = OrderedDict()
         self.freshness: dict[str, Freshness] = {}
@@ -362,7 +369,12 @@ class Store:
             )
             doomed += [cid for *_, cid in ended[: len(self.calls) - len(doomed) - MAX_CALLS]]
         for cid in doomed:
-            del self.calls[cid]
+            call = self.calls.pop(cid).call
+            series = call.retry_group_id or cid
+            self.series_let_go[series] = self.series_let_go.get(series, 0) + 1
+            self.series_let_go.move_to_end(series)
+        while len(self.series_let_go) > MAX_SERIES_LET_GO:
+            self.series_let_go.popitem(last=False)
         if doomed:
             self._calls_changed()
         return len(doomed)

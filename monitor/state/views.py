@@ -291,7 +291,8 @@ def _pending(store: Store) -> list[tuple[str, datetime]]:
             continue
         if call.attempt is None:
             # Not every payload numbers its attempts: the attempts we know are a lower bound.
-            call = call.model_copy(update={"attempt": sizes[key]})
+            known = sizes[key] + store.series_let_go.get(key, 0)
+            call = call.model_copy(update={"attempt": known})
         eta = pending_retry_eta(call, retry_config_for(store, call))
         if eta is not None:
             pending.append((call.id, eta))

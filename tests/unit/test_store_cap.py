@@ -86,3 +86,30 @@ def test_past_the_cap_calls_with_a_retry_to_come_go_last(monkeypatch: pytest.Mon
     s = _wave_store()
     assert s.prune(now=30.0) == 3
     assert pending_etas(s, now) == []
+
+
+def test_a_series_numbered_by_its_attempts_counts_the_ones_let_go(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A payload without `attempt` is numbered by the attempts known: once the store let the
+    first two go, the third (the policy's last) must not be projected one more retry."""
+    from datetime import UTC, datetime
+
+    from monitor.state.views import pending_etas
+
+    monkeypatch.setattr(store_mod, "MAX_CALLS", 1)
+    now = datetime(2026, 12, 3, 11, 10, tzinfo=UTC)  # retries would fall due at 11:3x
+    retry = {"max_retries": 2, "wait_minutes": 30, "retry_on_no_answer": True}
+    s = Store()
+    for i, cid in enumerate(("a1", "a2", "a3")):  # attempts 1-3, none numbered
+        attempt = {"id": cid, "status": "no_answer", "retry_group_id": "a1", "retry": retry}
+        s.upsert_call(Call.model_validate({**attempt, "ended_at": f"2026-12-03T11:0{i}:00Z"}), i)
+    assert pending_etas(s, now) == []  # three known: the last allowed
+    two = Store()  # (the same series with its third attempt unknown: one more retry)
+    for cid in ("a1", "a2"):
+        two.upsert_call(s.calls[cid].call, 0.0)
+    assert len(pending_etas(two, now)) == 1
+    assert s.prune(now=10.0) == 2
+    assert sorted(s.calls) == ["a3"]
+    assert s.series_let_go["a1"] == 2
+    assert pending_etas(s, now) == []  # still the last: two were let go, not forgotten
