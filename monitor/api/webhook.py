@@ -161,4 +161,3 @@ def read_delivery(body: bytes, headers: Mapping[str, str], secret: bytes) -> Del
     """Verify, then parse: the only way a receiver should read a delivery."""
     verify(body, headers, secret)
     return parse(body)
-

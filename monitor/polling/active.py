@@ -103,8 +103,11 @@ class ActiveSweep:
             if paging.done(page.raw_count, page.limit, said_last(page)):
                 complete = True
                 break
-            if self._cap_trusted and cap and not verify and (
-                len(seen) >= cap or number * paging.limit >= cap
+            if (
+                self._cap_trusted
+                and cap
+                and not verify
+                and (len(seen) >= cap or number * paging.limit >= cap)
             ):
                 # A full page at the workspace cap: nothing more can be in flight, so the
                 # (empty) next page is only read now and then to check the cap is right. The

@@ -16,7 +16,8 @@ from monitor.api.pages import ReadNote
 from monitor.clock import Clock
 from monitor.polling.fetch import Routes, fetch_campaign, fetch_campaign_list
 from monitor.polling.scheduler import Job
-from monitor.state.store import Freshness, Store
+from monitor.state.freshness import Freshness
+from monitor.state.store import Store
 
 CAMPAIGN_GONE_S = 1800.0
 

@@ -250,9 +250,7 @@ class Scheduler:
                 if len(self._target_sent) > 1024:
                     # Only the last second matters: a day of distinct pages must not pile up.
                     horizon = now - FLOOR_S
-                    self._target_sent = {
-                        k: t for k, t in self._target_sent.items() if t > horizon
-                    }
+                    self._target_sent = {k: t for k, t in self._target_sent.items() if t > horizon}
                 return
             self._waiting[priority] += 1
             try:

@@ -124,9 +124,7 @@ class ShortEndings:
             return False
         bound = self.floor.bound(self.covered)
         store = self.store
-        since = self.intake.server_clock.api_instant(self.covered) - timedelta(
-            seconds=SHORT_CALL_S
-        )
+        since = self.intake.server_clock.api_instant(self.covered) - timedelta(seconds=SHORT_CALL_S)
         started = now
         paging = self.page_width.start()
         changed = False

@@ -20,6 +20,7 @@ from monitor.api.errors import ApiError
 from monitor.api.models import Call, Campaign, RetryHistory
 from monitor.api.pages import ReadNote
 from monitor.api.vocab import FINAL_STATUSES, IN_FLIGHT_STATUSES, CallStatus
+from monitor.state.freshness import Freshness
 from monitor.state.insight_view import Insights
 from monitor.state.merge import merge_record
 from monitor.state.tally import Tally
@@ -41,35 +42,6 @@ MAX_READ_NOTES = 64
 """Paths whose last read left something out, kept for the status line and `snapshot`."""
 CONCURRENCY_SAMPLES = 720
 """One sample per active-calls refresh, ~5 s apart: an hour of history."""
-
-
-@dataclass(frozen=True, slots=True)
-class Freshness:
-    """How fresh one resource's data is, and what went wrong last."""
-
-    fetched_at: float | None = None
-    """Monotonic time of the last good fetch; None means never."""
-    expected_interval_s: float = 5.0
-    """How often it should refresh now: two missed polls make it "stale"..."""
-    promise_s: float | None = None
-    """...unless its pane promises a longer age (README, "How it polls"): the scheduler may
-    run a poller late while the data is still inside its promise, and STALE then would cry
-    wolf (the 10-minute campaign-screen drill saw it at ages under the promise)."""
-    error: ApiError | None = None
-    error_since: float | None = None
-    """Monotonic time of the first error in the current run of errors."""
-    source: str | None = None
-    """Which endpoint served it, when a fallback is in use."""
-
-    def age(self, now: float) -> float | None:
-        return None if self.fetched_at is None else max(0.0, now - self.fetched_at)
-
-    def is_stale(self, now: float) -> bool:
-        age = self.age(now)
-        limit = 2 * self.expected_interval_s + 1
-        if self.promise_s is not None:
-            limit = max(limit, self.promise_s)
-        return age is not None and age > limit
 
 
 @dataclass(slots=True)
@@ -263,11 +235,7 @@ class Store:
             self._calls_changed()
             return True
         changed = False
-        if (
-            live_listing
-            and tracked.ended_seen is not None
-            and call.status not in FINAL_STATUSES
-        ):
+        if live_listing and tracked.ended_seen is not None and call.status not in FINAL_STATUSES:
             tracked.ended_seen = None
             tracked.state_since = now
             changed = True

@@ -21,8 +21,9 @@ from monitor.state.derive import (
     pending_retry_eta,
     retry_wave,
 )
+from monitor.state.freshness import Freshness
 from monitor.state.notes import count_flags, unread_reason
-from monitor.state.store import ApiHealth, Freshness, Store
+from monitor.state.store import ApiHealth, Store
 from monitor.state.tally import COUNTED_VALUES, Correction
 
 RING_TOO_LONG_S = 60.0

@@ -148,9 +148,7 @@ async def test_the_campaign_screen_shows_the_same_ticking_duration_and_no_zero_f
     make_app: AppFactory,
 ) -> None:
     engine = engine_with_one_live_call()
-    engine.store.upsert_call(
-        call("call_q00000000001", "created", ago=30), engine.clock.monotonic()
-    )
+    engine.store.upsert_call(call("call_q00000000001", "created", ago=30), engine.clock.monotonic())
     app, engine = make_app(engine)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()

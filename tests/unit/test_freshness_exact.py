@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.state.store import Freshness
+from monitor.state.freshness import Freshness
 
 
 def test_never_fetched_is_not_stale_but_unknown() -> None:
