@@ -62,9 +62,10 @@ from monitor.polling.short import SHORT_S, ShortEndings
 from monitor.polling.startup import STARTUP_SHARE, Startup
 from monitor.polling.sweep import PageWidth
 from monitor.polling.webhooks import WebhookFlow, attach_webhooks
+from monitor.state.pending import pending_retry_ids
 from monitor.state.store import Store
 from monitor.state.tally import COUNTED
-from monitor.state.views import DashboardView, dashboard_view, pending_retry_ids
+from monitor.state.views import DashboardView, dashboard_view
 
 __all__ = [
     "ACTIVE_SHARE",

@@ -32,7 +32,7 @@ def test_the_cap_is_large_enough_for_a_campaign_of_ten_thousand_calls() -> None:
 def test_the_retry_etas_are_derived_again_only_when_a_call_changed() -> None:
     from datetime import UTC, datetime
 
-    from monitor.state.views import pending_etas
+    from monitor.state.pending import pending_etas
 
     now = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
     s = Store()
@@ -72,7 +72,7 @@ def test_past_the_cap_calls_with_a_retry_to_come_go_last(monkeypatch: pytest.Mon
     (oldest first) cut the 2-hour wave from 7,571 retries to 4,768."""
     from datetime import UTC, datetime
 
-    from monitor.state.views import pending_etas, pending_retry_ids
+    from monitor.state.pending import pending_etas, pending_retry_ids
 
     monkeypatch.setattr(store_mod, "MAX_CALLS", 4)
     now = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
@@ -95,7 +95,7 @@ def test_a_series_numbered_by_its_attempts_counts_the_ones_let_go(
     first two go, the third (the policy's last) must not be projected one more retry."""
     from datetime import UTC, datetime
 
-    from monitor.state.views import pending_etas
+    from monitor.state.pending import pending_etas
 
     monkeypatch.setattr(store_mod, "MAX_CALLS", 1)
     now = datetime(2026, 12, 3, 11, 10, tzinfo=UTC)  # retries would fall due at 11:3x
