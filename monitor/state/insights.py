@@ -5,9 +5,9 @@ It makes no request. Once per active sweep (`observe`) it scans the store once: 
 each call in flight entered its state (as the monitor saw it: a sweep's lag, never more), takes
 the seconds a call spent in a state when it leaves it as a sample of its campaign (a bounded
 ring per campaign and state: flat in calls), counts the dials of the minute, watches for queued
-calls beside free slots, and closes each minute's facts per campaign (an hour kept). Retry
-conformance reads the retry histories in the store (the selected call's, and the slow
-background audit's: `monitor.polling.retryaudit`).
+calls beside free slots, and closes each minute's facts per campaign (an hour kept:
+`monitor.state.minutelog`). Retry conformance reads the retry histories in the store (the
+selected call's, and the slow background audit's: `monitor.polling.retryaudit`).
 """
 
 from __future__ import annotations
@@ -22,16 +22,15 @@ from monitor.state.calldetail import retry_config_for
 from monitor.state.calltime import seconds_between
 from monitor.state.conformance import Tolerance, campaign_conformance, check_series
 from monitor.state.glance import Skipped, blocked_since, oldest_wait, placed_at, skipped_dials
-from monitor.state.idle import IDLE_REASONS, MinuteFacts, idle_minutes, reason
+from monitor.state.idle import idle_minutes
 from monitor.state.insight_view import CampaignInsight, Insight, Insights
+from monitor.state.minutelog import MinuteLog, blocked_run, dialling, letter
 from monitor.state.store import Store
 from monitor.state.stuck import LeakWatch, LiveCall, stuck_calls
 from monitor.state.window import in_window
 
 SAMPLES = 200
 """Finished samples kept per campaign and state (the p99 of the last 200)."""
-MINUTES = 60
-"""Minutes of idle facts kept per campaign: the last hour."""
 CAP_RUN = 3
 """Minutes in a row blocked at a cap before `cap_blocked` is an insight: one blocked minute
 is a busy campaign doing its job."""
@@ -43,7 +42,6 @@ _HELD = (ContainerStatus.PAUSED, ContainerStatus.CANCELLED, ContainerStatus.COMP
 _WAITING = ("retry_late", "retry_missing")
 """Findings a held campaign is excused: its retries wait for it, by design."""
 _LIVE = {CallStatus.DIALING: "dialing", CallStatus.IN_PROGRESS: "in_progress"}
-_LETTER = {r: r[0] for r in IDLE_REASONS} | {"unknown": "?", "unexplained": "x"}
 
 
 @dataclass(slots=True)
@@ -66,9 +64,7 @@ class InsightTracker:
         self._live: dict[str, _Entry] = {}
         self._samples: dict[tuple[str | None, str], deque[float]] = {}
         self._leak = LeakWatch()
-        self._minutes: dict[str, deque[MinuteFacts | None]] = {}
-        self._minute: datetime | None = None
-        self._dialled: Counter[str] = Counter()
+        self._log = MinuteLog()
         self._last_mono: float | None = None
         self.read_at: OrderedDict[str, datetime] = OrderedDict()
         """When (API clock) each series was read: a missing retry is judged as of its read,
@@ -117,7 +113,7 @@ class InsightTracker:
                 and camp
                 and call.status is not CallStatus.CANCELLED
             ):
-                self._dialled[camp] += 1  # placed and ended between two sweeps
+                self._log.dialled[camp] += 1  # placed and ended between two sweeps
             if tracked.ended_seen is not None and camp:
                 ended.setdefault(camp, []).append(call.ended_at)
         for cid in [c for c in self._live if c not in seen]:
@@ -127,7 +123,7 @@ class InsightTracker:
         self._skipped = skipped_dials((t.call for t in store.calls.values()), now)
         if self.one_shot:
             self._glance = self._look(store, now, in_flight, queued, placed, ended)
-        self._close_minute(store, now, in_flight, queued, total, cap)
+        self._log.close(store, now, in_flight, queued, total, cap, self._skipped)
         result = self.result(store, now)
         store.put_insights(result)
         return result
@@ -141,7 +137,7 @@ class InsightTracker:
         if entry is None:
             entry = self._live[cid] = _Entry(state, now, camp)
             if camp:
-                self._dialled[camp] += 1
+                self._log.dialled[camp] += 1
         elif entry.state != state:
             self._sample(entry, now, None)
             entry = self._live[cid] = _Entry(state, now, camp or entry.campaign_id)
@@ -171,7 +167,7 @@ class InsightTracker:
         camps = []
         for camp, count in queued.items():
             state = store.campaigns.get(camp)
-            if state is None or not _dialling(state.campaign.status, in_flight[camp]):
+            if state is None or not dialling(state.campaign.status, in_flight[camp]):
                 continue
             if in_window(state.campaign, now) is False:
                 continue  # its calls wait for its calling hours, not for a slot
@@ -231,75 +227,12 @@ class InsightTracker:
                 ))  # fmt: skip
         return out
 
-    def _close_minute(
-        self,
-        store: Store,
-        now: datetime,
-        in_flight: Counter[str],
-        queued: Counter[str],
-        total: int,
-        cap: int | None,
-    ) -> None:
-        start = now.replace(second=0, microsecond=0)
-        if self._minute is None:
-            self._minute = start  # the dials seen so far are this minute's
-            return
-        if start <= self._minute:
-            return
-        queued_known = "queued" in store.freshness
-        for camp, state in store.campaigns.items():
-            c = state.campaign
-            done = c.status in (ContainerStatus.COMPLETED, ContainerStatus.CANCELLED)
-            if done:
-                facts = MinuteFacts(dialled=self._dialled[camp], in_flight=in_flight[camp],
-                                    status=c.status.value, queued=0,
-                                    retries_pending=0)  # fmt: skip
-            elif not _dialling(c.status, in_flight[camp], paused_too=True):
-                # Not started: never the cap's doing. Outside its window when its start (or
-                # stated window) says so; otherwise waiting for a reason the API does not
-                # give (another batch running): unexplained, never a guessed reason.
-                later = c.scheduled_at is not None and c.scheduled_at > now
-                facts = MinuteFacts(dialled=self._dialled[camp], in_flight=in_flight[camp],
-                                    status=c.status.value,
-                                    in_window=False if later else in_window(c, now),
-                                    queued=queued[camp] if queued_known else None,
-                                    retries_pending=None)  # fmt: skip
-            else:
-                facts = MinuteFacts(
-                    dialled=self._dialled[camp],
-                    in_flight=in_flight[camp],
-                    status=c.status.value if c.status is not ContainerStatus.UNKNOWN else None,
-                    campaign_cap=c.max_concurrent_calls,
-                    workspace_in_flight=total,
-                    workspace_cap=cap,
-                    queued=queued[camp] if queued_known else None,
-                    retries_pending=None,
-                    vendor_rejected=self._skipped_in(camp, self._minute, start),
-                    in_window=in_window(c, now),
-                )
-            ring = self._minutes.setdefault(camp, deque(maxlen=MINUTES))
-            # Minutes the monitor did not see (a gap) are not known, never a reason.
-            gap = int((start - self._minute).total_seconds() // 60) - 1
-            for _ in range(min(gap, MINUTES)):
-                ring.append(None)
-            ring.append(facts)
-        for camp in [c for c in self._minutes if c not in store.campaigns]:
-            del self._minutes[camp]
-        self._minute = start
-        self._dialled.clear()
-
-    def _skipped_in(self, camp: str, start: datetime, end: datetime) -> bool:
-        found = self._skipped.get(camp)
-        return found is not None and any(start <= t < end for t in found.times)
-
     def _excused(self, store: Store) -> set[str]:
         """Campaigns whose retries wait by design: paused (now or within the hour kept), or
         ended (a cancelled campaign drops its pending retries, API sheet section 6)."""
         out = set()
         for camp, state in store.campaigns.items():
-            if state.campaign.status in _HELD or any(
-                m is not None and m.status == "paused" for m in self._minutes.get(camp, ())
-            ):
+            if state.campaign.status in _HELD or self._log.paused_within(camp):
                 out.add(camp)
         return out
 
@@ -358,12 +291,12 @@ class InsightTracker:
                                  detail="calls queued beside free slots"))  # fmt: skip
         campaigns: dict[str, CampaignInsight] = {}
         for camp in store.campaigns:
-            minutes = self._minutes.get(camp, deque())
-            blocked = _blocked_run(minutes)
+            minutes = self._log.of(camp)
+            blocked = blocked_run(minutes)
             if blocked >= CAP_RUN:
                 items.append(Insight(
                     kind="cap_blocked", campaign_id=camp,
-                    since=(self._minute or now) - timedelta(minutes=blocked),
+                    since=(self._log.minute or now) - timedelta(minutes=blocked),
                     detail=f"{blocked} min at its concurrency cap without a dial",
                 ))  # fmt: skip
             conf = campaign_conformance(per_campaign.get(camp, ()))  # type: ignore[arg-type]
@@ -373,34 +306,9 @@ class InsightTracker:
                 unknown=conf.unknown,
                 kinds=conf.kinds,
                 idle_minutes=idle_minutes(m for m in minutes if m is not None),
-                idle_bar="".join(_letter(m) for m in minutes),
+                idle_bar="".join(letter(m) for m in minutes),
             )
         have = {(i.kind, i.campaign_id) for i in items}
         items.extend(i for i in self._glance if (i.kind, i.campaign_id) not in have)
         items.sort(key=lambda i: (i.kind, i.campaign_id or "", i.call_id or ""))
         return Insights(items=tuple(items), campaigns=campaigns)
-
-
-def _dialling(status: ContainerStatus, in_flight: int, *, paused_too: bool = False) -> bool:
-    """Whether the campaign is one that dials: running, or said to be waiting (some APIs say
-    `active`, read as waiting) while its calls are in flight; paused ones when asked."""
-    if status is ContainerStatus.RUNNING or (paused_too and status is ContainerStatus.PAUSED):
-        return True
-    return status in (ContainerStatus.WAITING, ContainerStatus.UNKNOWN) and in_flight > 0
-
-
-def _blocked_run(minutes: deque[MinuteFacts | None]) -> int:
-    """The trailing run of minutes blocked at a cap."""
-    run = 0
-    for m in reversed(minutes):
-        if m is None or reason(m) != "cap_blocked" or not m.queued:  # blocked: calls wait
-            break
-        run += 1
-    return run
-
-
-def _letter(m: MinuteFacts | None) -> str:
-    if m is None:
-        return "?"
-    r = reason(m)
-    return "." if r is None else _LETTER[r]
