@@ -47,7 +47,7 @@ lint: $(TEST_STAMP)
 
 test: lint
 test: redis-server-ready
-	$(BIN)/pytest -q -n 2
+	$(BIN)/pytest -q -n 2 --dist worksteal
 
 # The engine against the simulator over simulated hours (several minutes; not part of CI).
 test-long: $(TEST_STAMP)

@@ -1,5 +1,6 @@
 """Hooks for the whole suite."""
 
+from tests.order import pytest_collection_modifyitems
 from tests.skipgate import (
     pytest_configure,
     pytest_runtest_logreport,
@@ -8,6 +9,7 @@ from tests.skipgate import (
 )
 
 __all__ = [
+    "pytest_collection_modifyitems",
     "pytest_configure",
     "pytest_runtest_logreport",
     "pytest_sessionfinish",
