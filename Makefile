@@ -29,15 +29,26 @@ $(UV):
 INSTALL = if [ -x $(UV) ]; then $(UV) pip install --quiet --python $(BIN)/python $(1); \
 	else $(BIN)/python -m pip install --quiet $(1); fi
 
+# This box (like many CI images) sets PYTHONDONTWRITEBYTECODE=1: Python then writes none of the
+# bytecode it compiles, so every process (each xdist worker, each of the suite's subprocess
+# tests, each start) compiled Textual, pydantic, httpx and the monitor again: ~0.8 s of CPU a
+# start, half of `tests/cli/test_snapshot_untrusted.py`'s CPU time. The bytecode is written
+# once after each install (and the sources' before each test run), and read whatever the
+# variable says. `|| true`: a package's deliberately broken test file must not stop an install.
+COMPILE = $(BIN)/python -m compileall -q -j 0 $(1) >/dev/null || true
+PURELIB = "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')"
+
 # Two stamps: `make demo` installs only what the monitor needs to run; `make test` (and every
 # target that needs the test tools) adds the test extra, also after a `make demo`. Each is
 # redone when pyproject.toml changes.
 $(RUN_STAMP): pyproject.toml | $(UV)
 	@$(call INSTALL,-e .)
+	@$(call COMPILE,$(PURELIB))
 	@touch $@
 
 $(TEST_STAMP): pyproject.toml | $(UV)
 	@$(call INSTALL,-e '.[test]')
+	@$(call COMPILE,$(PURELIB))
 	@touch $@ $(RUN_STAMP)
 
 lint: $(TEST_STAMP)
@@ -47,6 +58,7 @@ lint: $(TEST_STAMP)
 
 test: lint
 test: redis-server-ready
+	@$(call COMPILE,monitor tests)
 	$(BIN)/pytest -q -n 2 --dist worksteal
 
 # The engine against the simulator over simulated hours (several minutes; not part of CI).
