@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 
 from monitor.api.client import DialNexaClient
+from monitor.api.vocab import CallStatus
 from monitor.clock import Clock
 from monitor.polling.budget import Budget
 from monitor.polling.fetch import fetch_active_calls
@@ -19,8 +20,8 @@ from monitor.polling.intake import Intake, said_last, still_ordered
 from monitor.polling.lookups import Lookups
 from monitor.polling.scheduler import Job
 from monitor.polling.serverclock import ServerClock
-from monitor.polling.sweep import PageWidth, SweepOrder
-from monitor.state.store import Store
+from monitor.polling.sweep import PageWidth, Paging, SweepOrder
+from monitor.state.store import Store, TrackedCall
 
 log = logging.getLogger(__name__)
 
@@ -75,14 +76,31 @@ class ActiveSweep:
         store = self.store
         live_before = store.in_flight()
         before = {(t.call.id, t.call.status) for t in live_before}
-        seen: set[str] = set()
-        order = SweepOrder(ordered=self._ordered)
-        complete = False
-        pages = 0
         cap = self.cap()
         now = self.clock.monotonic()
         verify = now - self._cap_checked >= CAP_VERIFY_S
         paging = self.page_width.start()
+        store.sweeping = True
+        try:
+            return await self._sweep(job, live_before, before, cap, verify, paging)
+        finally:
+            store.sweeping = False
+
+    async def _sweep(
+        self,
+        job: Job,
+        live_before: list[TrackedCall],
+        before: set[tuple[str, CallStatus]],
+        cap: int | None,
+        verify: bool,
+        paging: Paging,
+    ) -> bool:
+        store = self.store
+        seen: set[str] = set()
+        order = SweepOrder(ordered=self._ordered)
+        complete = False
+        pages = 0
+        now = self.clock.monotonic()
         for number in range(1, MAX_ACTIVE_PAGES + 1):
             page = await fetch_active_calls(self.client, page=number, limit=paging.limit)
             pages += 1
@@ -131,6 +149,8 @@ class ActiveSweep:
                     if tracked.call.id not in seen and tracked.last_seen <= now:
                         self.lookups.left_lists(tracked.call.id, now)
             store.record_concurrency(self.server_clock.api_now(), len(seen))
+            if complete:
+                store.swept = len(seen)
         after = {(t.call.id, t.call.status) for t in store.in_flight()}
         self.budget.sweep_room = pages  # what a relay's watch share leaves it (`Budget`)
         per_page = 60.0 / max(1.0, ACTIVE_SHARE * self.budget.steady_per_min(now))

@@ -107,6 +107,10 @@ class Store:
         self.freshness: dict[str, Freshness] = {}
         self.concurrency: deque[tuple[datetime, int]] = deque(maxlen=CONCURRENCY_SAMPLES)
         self.peak = 0
+        self.swept: int | None = None
+        """Calls in flight the latest complete active sweep listed; `sweeping`: one is under
+        way, its pages landing one by one (what the concurrency pane may say meanwhile)."""
+        self.sweeping = False
         self.health = ApiHealth()
         self.gone_calls: set[str] = set()
         self.internal_error: str | None = None

@@ -261,6 +261,12 @@ def concurrency_view(
     store: Store, now: datetime, cap: int | None, mono_now: float | None = None
 ) -> ConcurrencyView:
     in_flight = len(store.in_flight())
+    if store.sweeping and store.swept is not None:
+        # Mid-sweep the store holds the calls its first pages listed (replacements among
+        # them) beside those the pages still to come will prove ended: more than were ever
+        # in flight at once (1,075 of a 1,000 cap at `huge`). What the latest complete sweep
+        # listed stands until this one is read whole.
+        in_flight = min(in_flight, store.swept)
     wave = retry_wave(pending_etas(store, now), now, in_flight=in_flight, cap=cap)
     wave_peak = max(wave, key=lambda b: b.calls, default=None)
     return ConcurrencyView(

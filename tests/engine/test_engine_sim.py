@@ -70,6 +70,14 @@ class Bounds:
     """Share of ended calls the monitor may never have shown at all."""
     freeze_settle_s: float = 60.0
     """World frozen: time for the lists (active, queued) to be read whole once more."""
+    counts_slack: int = 0
+    counts_share: float = 0.0
+    counts_overall: float = 0.0
+    """After `counts_settle_s`, a count whose total was not read again since the freeze may be
+    short by max(slack, share of it), and all of them by `overall` of their sum: an ending
+    that no read named waits for its campaign's reconciliation (issue 14's bound at 1,000 in
+    flight: `test_counts_truth.THOUSAND`). A count read since the freeze is exact, and none is
+    ever over (nothing counted twice)."""
 
 
 BUSY = Bounds(steady_per_min=40, ended_p95_s=10, ended_max_s=75, counts_settle_s=5 * 60)
@@ -83,6 +91,13 @@ HUGE = Bounds(
     counts_settle_s=40 * 60,
     never_shown=0.01,
     freeze_settle_s=300,
+    # 50 campaigns reconciled one at a time (6 reads each, in what the active sweep leaves):
+    # 20 of them came round in the 45 frozen minutes of the 2-hour run; the last reconciled
+    # ones still lacked an ending no read named (a 20-45 s `no_answer` from the queue's middle,
+    # dialled and ended between two reads of its active page), 1 in about 950.
+    counts_slack=5,
+    counts_share=0.25,
+    counts_overall=0.02,
 )
 
 
@@ -179,12 +194,28 @@ async def run_against_truth(scenario: str, minutes: float, bounds: Bounds) -> No
             truth = truth_minutes.get(bucket.at, 0)
             assert abs(bucket.calls - truth) <= max(2, 3 * truth // 100), (bucket, truth)
         # Counts of every campaign, once the slower pollers have come round.
+        frozen_at = run.sim.world.at(run.sim.world.t)
         await drive(run.clock, bounds.counts_settle_s, max_step=5.0)
         view = run.engine.view()
+        tallies = run.engine.store.tally.campaigns
+        ours_sum = truth_sum = read_again = 0
         for row in view.campaigns:
             truth = run.sim.world.outcome_counts(row.id)
             for status in ("completed", "no_answer", "busy", "failed", "voicemail"):
-                assert row.counts[status] == truth.get(status, 0), (row.id, status)
+                ours, want = row.counts[status], truth.get(status, 0)
+                assert ours is not None, (row.id, status)
+                read_at = tallies[row.id].baseline_at.get(status)
+                if read_at is not None and read_at > frozen_at:
+                    read_again += 1  # its total read in the frozen world: exact
+                    assert ours == want, (row.id, status, ours, want)
+                else:
+                    slack = max(bounds.counts_slack, int(bounds.counts_share * want))
+                    assert want - slack <= ours <= want, (row.id, status, ours, want)
+                ours_sum += ours
+                truth_sum += want
+        if bounds.counts_slack:
+            assert read_again > 0  # the bound is not all there is: some were read again
+        assert ours_sum >= (1 - bounds.counts_overall) * truth_sum, (ours_sum, truth_sum)
         assert queued_shown == len(queued)
     finally:
         await run.close()

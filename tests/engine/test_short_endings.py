@@ -121,6 +121,21 @@ async def test_no_request_while_the_endings_page_reaches_as_deep() -> None:
     assert len(api.asked) == 3
 
 
+async def test_the_next_read_is_due_short_s_after_what_the_endings_page_covered() -> None:
+    # An endings page read 50 s ago reached deep enough: the short endings are covered through
+    # then, so the next read is due SHORT_S after it (70 s from now), not SHORT_S from now.
+    api = ShortList(1000)
+    short, _, clock = poller(api)
+    short.floor.note(clock.monotonic() - 60, T0 + timedelta(seconds=500))
+    clock.advance(SHORT_S)
+    covered = clock.monotonic() - 50
+    short.reached(T0 + timedelta(seconds=480), covered, False)
+    running = job()
+    await short.poll(running)
+    assert api.asked == []
+    assert running.due_hint == covered + SHORT_S
+
+
 async def test_without_the_queues_oldest_at_most_a_few_pages_are_read() -> None:
     api = ShortList(5000)
     short, _, clock = poller(api)
