@@ -109,7 +109,7 @@ class SnapshotParts:
     serialised whole faster than its rows are looked up."""
 
     def __init__(self) -> None:
-        self._rows: dict[str, tuple[RowTexts, bool]] = {}
+        self._rows: dict[str, RowTexts] = {}
         self._long: dict[str, bool] = {}
         for name, info in SnapshotData.model_fields.items():
             serialise = _row_serialiser(name)
@@ -117,11 +117,12 @@ class SnapshotParts:
                 members = typing.get_origin(info.annotation) is dict
                 opened = "{}" if members else "[]"
                 # Strings (call ids: the store's, in the order it learnt them) as a sliding
-                # window; rows of a class (calls in flight) and a dict's (key, value) items
-                # (outcomes: in that same order, so a call that ended moves in) by value.
-                by_value = members or typing.get_args(info.annotation)[0] is not str
-                rows = RowTexts(serialise, opened[0], opened[1], by_value=by_value)
-                self._rows[name] = (rows, members)
+                # window; rows of a class (calls in flight) by identity (else value); a dict's
+                # members (outcomes: in that same order, so a call that ended moves in) by key.
+                by_value = typing.get_args(info.annotation)[0] is not str
+                self._rows[name] = RowTexts(
+                    serialise, opened[0], opened[1], by_value=by_value, members=members
+                )
 
     def __call__(self, snap: MonitorSnapshot, previous: MonitorSnapshot | None) -> dict[str, str]:
         parts = small_parts(snap)
@@ -140,8 +141,7 @@ class SnapshotParts:
                 continue  # the same field object (kept by the builder): unchanged
             text: str | None = None
             if key in self._rows and self._long.get(key, False):
-                rows, members = self._rows[key]
-                text = rows.text(tuple(value.items()) if members else value)
+                text = self._rows[key].text(value)
             if text is None:
                 text = serialiser.to_json(value).decode("utf-8")
             self._long[key] = len(text) >= self.rows_from
