@@ -132,8 +132,9 @@ def _row_ops(text: RowsText, ref: RowsText) -> list[object] | None:
     else:  # where each inner row was among `ref`'s inner rows (-1: not there)
         at = list(map(ref.where.get, new[1:last], itertools.repeat(-1)))
     # A row continues a run when it was right after the row before it (a new row never
-    # does: the one before it + 1 is never -1, nor 0, which is not an inner row).
-    follows = map(operator.eq, at, map(operator.add, itertools.chain((-9,), at), _ONES))
+    # does: -1 minus an index or -1 is never 1, nor is 0, not an inner row, minus -1). The
+    # differences of a run are 1, a cached int: nothing allocated per row.
+    follows = map(_ONE.__eq__, map(operator.sub, at, itertools.chain((-9,), at)))
     starts = list(itertools.compress(range(len(at)), map(operator.not_, follows)))
     starts.append(len(at))
     ops: list[object] = []
@@ -152,7 +153,7 @@ def _row_ops(text: RowsText, ref: RowsText) -> list[object] | None:
     return ops
 
 
-_ONES = itertools.repeat(1)
+_ONE = 1
 
 
 def _run_length(

@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import functools
 import json
+import operator
 import typing
 from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
@@ -141,11 +142,24 @@ class SnapshotParts:
                 continue  # the same field object (kept by the builder): unchanged
             text: str | None = None
             if key in self._rows and self._long.get(key, False):
+                if before is not None and _same_rows(value, getattr(before, key)):
+                    continue  # rebuilt, but the very rows (at `huge`, often the outcomes)
                 text = self._rows[key].text(value)
             if text is None:
                 text = serialiser.to_json(value).decode("utf-8")
             self._long[key] = len(text) >= self.rows_from
             parts[DATA_PREFIX + key] = text
+
+
+def _same_rows(value: Any, last: Any) -> bool:
+    """Whether a field made of rows holds what it held, found in C: a dict or a tuple of
+    strings by equality; rows of a class by identity only (a feed that rebuilds them would
+    have every row compared by a Python `__eq__`)."""
+    if type(value) is not type(last) or len(value) != len(last):
+        return False
+    if isinstance(value, dict) or not value or type(value[0]) is str:
+        return bool(value == last)
+    return all(map(operator.is_, value, last))
 
 
 def snapshot_parts(snap: MonitorSnapshot, previous: MonitorSnapshot | None) -> dict[str, str]:

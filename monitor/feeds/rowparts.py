@@ -197,6 +197,8 @@ class RowTexts:
                 return None
             self.looked_up += len(rows)
             missing = _missing(got)
+        elif self._rows:
+            self._rows = {}  # rows come back by identity: the ones kept by value are stale
         filled, clean = self._fill(got, missing, [rows[i] for i in missing], by_value=by_value)
         self._held, self._index = rows, dict(zip(ids, _ints(len(ids)), strict=False))
         self._texts = [*filled, None]
