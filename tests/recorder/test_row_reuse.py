@@ -14,7 +14,7 @@ from typing import Any
 from monitor.api.models import Call
 from monitor.feeds import LiveFeed
 from monitor.feeds.framecodec import decode, encode
-from monitor.feeds.recorder import SnapshotRecorder, snapshot_from_parts
+from monitor.feeds.recorder import SnapshotParts, SnapshotRecorder, snapshot_from_parts
 from monitor.feeds.recording import RecordingReader
 from monitor.feeds.rowparts import RowTexts
 from monitor.state.views import ActiveCallRow
@@ -203,3 +203,24 @@ def test_a_recording_written_with_rows_reused_replays_every_snapshot_equal(
     for frame, snap in zip(frames, snaps, strict=True):
         assert snapshot_from_parts(frame.parts).model_dump_json() == snap.model_dump_json()
     assert "call_new00000002" in snaps[-1].data.outcomes
+
+
+def test_a_field_rebuilt_with_the_same_rows_is_not_written_again() -> None:
+    engine = make_engine()
+    feed = LiveFeed(engine)
+    parts_of = SnapshotParts()
+    parts_of.rows_from = 0  # this workspace's parts are short: made from rows all the same
+    first = feed.snapshot()
+    parts_of(first, None)
+    engine.clock.advance(1.0)
+    engine.store.upsert_call(call("call_newone000001", "dialing", ago=1), engine.clock.monotonic())
+    second = feed.snapshot()
+    parts = parts_of(second, first)
+    # The outcomes were rebuilt (a new dict) with the same calls: not serialised, not sent.
+    assert second.data.outcomes and second.data.outcomes is not first.data.outcomes
+    assert second.data.outcomes == first.data.outcomes
+    assert "data.outcomes" not in parts
+    assert (
+        "call_newone000001" in parts["data.active"]
+        and "call_newone000001" in parts["data.call_ids"]
+    )
