@@ -134,8 +134,8 @@ def _row_ops(text: RowsText, ref: RowsText) -> list[object] | None:
     # A row continues a run when it was right after the row before it (a new row never
     # does: -1 minus an index or -1 is never 1, nor is 0, not an inner row, minus -1). The
     # differences of a run are 1, a cached int: nothing allocated per row.
-    follows = map(_ONE.__eq__, map(operator.sub, at, itertools.chain((-9,), at)))
-    starts = list(itertools.compress(range(len(at)), map(operator.not_, follows)))
+    breaks = map(_ONE.__ne__, map(operator.sub, at, itertools.chain((-9,), at)))
+    starts = list(itertools.compress(range(len(at)), breaks))
     starts.append(len(at))
     ops: list[object] = []
     pending: int | None = 0  # the first row of literal rows not yet written (row 0 always)

@@ -112,6 +112,9 @@ class SnapshotParts:
     def __init__(self) -> None:
         self._rows: dict[str, RowTexts] = {}
         self._long: dict[str, bool] = {}
+        self._kept: dict[str, bool] = {}
+        """Whether a field's row texts were made from its last rows (`RowTexts` is up to
+        date with the last frame's value)."""
         for name, info in SnapshotData.model_fields.items():
             serialise = _row_serialiser(name)
             if serialise is not None:
@@ -142,9 +145,14 @@ class SnapshotParts:
                 continue  # the same field object (kept by the builder): unchanged
             text: str | None = None
             if key in self._rows and self._long.get(key, False):
-                if before is not None and _same_rows(value, getattr(before, key)):
-                    continue  # rebuilt, but the very rows (at `huge`, often the outcomes)
+                # Rebuilt, but the very rows (at `huge`, often the outcomes): nothing to
+                # write, once the row texts hold these rows (else the next frame would find
+                # none of its rows kept, and write the field whole).
+                kept = self._kept.get(key, False)
+                if kept and before is not None and _same_rows(value, getattr(before, key)):
+                    continue
                 text = self._rows[key].text(value)
+            self._kept[key] = text is not None
             if text is None:
                 text = serialiser.to_json(value).decode("utf-8")
             self._long[key] = len(text) >= self.rows_from

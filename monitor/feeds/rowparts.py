@@ -211,8 +211,8 @@ class RowTexts:
         keys = list(rows)
         at = list(map(self._index.get, keys, _MINUS))
         got = list(map(self._texts.__getitem__, at))
-        same = map(operator.eq, map(self._values.__getitem__, at), rows.values())
-        missing = list(itertools.compress(range(len(keys)), map(operator.not_, same)))
+        moved = map(operator.ne, map(self._values.__getitem__, at), rows.values())
+        missing = list(itertools.compress(range(len(keys)), moved))
         for i in missing:
             got[i], at[i] = None, -1
         new = [(keys[i], rows[keys[i]]) for i in missing]
@@ -262,6 +262,9 @@ class _Absent:
 
     def __eq__(self, other: object) -> bool:
         return False
+
+    def __ne__(self, other: object) -> bool:
+        return True
 
     __hash__ = None  # type: ignore[assignment]
 

@@ -16,7 +16,7 @@ from monitor.feeds import LiveFeed
 from monitor.feeds.framecodec import decode, encode
 from monitor.feeds.recorder import SnapshotParts, SnapshotRecorder, snapshot_from_parts
 from monitor.feeds.recording import RecordingReader
-from monitor.feeds.rowparts import RowTexts
+from monitor.feeds.rowparts import RowsText, RowTexts
 from monitor.state.views import ActiveCallRow
 from tests.ui.fixtures import call, make_engine
 
@@ -210,17 +210,22 @@ def test_a_field_rebuilt_with_the_same_rows_is_not_written_again() -> None:
     feed = LiveFeed(engine)
     parts_of = SnapshotParts()
     parts_of.rows_from = 0  # this workspace's parts are short: made from rows all the same
-    first = feed.snapshot()
-    parts_of(first, None)
-    engine.clock.advance(1.0)
-    engine.store.upsert_call(call("call_newone000001", "dialing", ago=1), engine.clock.monotonic())
-    second = feed.snapshot()
-    parts = parts_of(second, first)
-    # The outcomes were rebuilt (a new dict) with the same calls: not serialised, not sent.
-    assert second.data.outcomes and second.data.outcomes is not first.data.outcomes
-    assert second.data.outcomes == first.data.outcomes
-    assert "data.outcomes" not in parts
-    assert (
-        "call_newone000001" in parts["data.active"]
-        and "call_newone000001" in parts["data.call_ids"]
-    )
+    snaps, parts = [], []
+    for step in range(4):
+        engine.clock.advance(1.0)
+        mono = engine.clock.monotonic()
+        engine.store.upsert_call(call(f"call_newone{step:06d}", "dialing", ago=1), mono)
+        if step == 3:  # one ends: a new outcome
+            engine.store.upsert_call(call("call_newone000000", "completed", ago=9), mono)
+        snaps.append(feed.snapshot())
+        parts.append(parts_of(snaps[-1], snaps[-2] if step else None))
+    # Rebuilt (a new dict) with the same calls: once the row texts hold them, not serialised
+    # nor sent again.
+    third, before = snaps[2].data.outcomes, snaps[1].data.outcomes
+    assert third and third is not before and third == before
+    assert "data.outcomes" not in parts[2]
+    assert "call_newone000002" in parts[2]["data.active"]
+    # The next change is still written as the one member that changed, not the whole field.
+    changed = parts[3]["data.outcomes"]
+    assert isinstance(changed, RowsText) and changed.new == 1
+    assert "call_newone000000" in changed and "call_newone000000" not in str(before)
