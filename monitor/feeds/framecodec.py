@@ -126,9 +126,16 @@ def _row_ops(text: RowsText, ref: RowsText) -> list[object] | None:
             return [text.literal(0, 0), [start + 1, kept - 2], text.literal(kept - 1, last)]
     if made_after and text.at is not None:
         at = text.at[1:last]
-        # `ref`'s first and last pieces carry its brackets: never part of a run.
-        for k in itertools.compress(range(len(at)), map({0, old_last}.__contains__, at)):
-            at[k] = -1
+        # `ref`'s first and last pieces carry its brackets: never part of a run (a row is
+        # there once, so two scans in C find them).
+        for edge in (0, old_last):
+            k = -1
+            while True:
+                try:
+                    k = at.index(edge, k + 1)
+                except ValueError:
+                    break
+                at[k] = -1
     else:  # where each inner row was among `ref`'s inner rows (-1: not there)
         at = list(map(ref.where.get, new[1:last], itertools.repeat(-1)))
     # A row continues a run when it was right after the row before it (a new row never

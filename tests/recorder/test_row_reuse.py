@@ -229,3 +229,17 @@ def test_a_field_rebuilt_with_the_same_rows_is_not_written_again() -> None:
     changed = parts[3]["data.outcomes"]
     assert isinstance(changed, RowsText) and changed.new == 1
     assert "call_newone000000" in changed and "call_newone000000" not in str(before)
+
+
+def test_the_last_frames_first_and_last_rows_moved_inside_read_back() -> None:
+    # Their pieces carry the brackets: written again, never part of a run.
+    texts = RowTexts(Writer(), "[", "]", by_value=True)
+    rows = [Row(f"call_{k:06d}", "dialing") for k in range(2000)]
+    before = texts.text(rows)
+    after = texts.text([Row("call_first", "queued"), *rows, Row("call_last", "queued")])
+    assert before is not None and after is not None
+    base = {"data.active": before}
+    body = encode({"data.active": after}, base)
+    assert decode(body, base) == {"data.active": after}
+    runs = [op for op in _ops(body) if isinstance(op, list)]
+    assert runs == [[1, 1998]]  # the inner rows of the last frame, in one run
