@@ -52,9 +52,19 @@ class RowsText(str):
     _where: dict[str, int] | None
 
     def __new__(
-        cls, rows: Sequence[str], prefix: str, suffix: str, joint: str, cut: bool, empty: str
+        cls,
+        rows: Sequence[str],
+        prefix: str,
+        suffix: str,
+        joint: str,
+        cut: bool,
+        empty: str,
+        whole: str | None = None,
     ) -> RowsText:
-        made = super().__new__(cls, prefix + joint.join(rows) + suffix if rows else empty)
+        """`whole`: the text, when the maker has it (it must be what joining would give)."""
+        if whole is None:
+            whole = prefix + joint.join(rows) + suffix if rows else empty
+        made = super().__new__(cls, whole)
         made.rows, made.prefix, made.suffix = rows, prefix, suffix
         made.joint, made.sep, made._where = joint, joint if cut else None, None
         made.new = len(rows)
@@ -125,6 +135,8 @@ class RowTexts:
         """A dict's last values, and a value equal to none at the end (`members`)."""
         self._before: Sequence[str] = ()
         """The last text's rows."""
+        self._text: RowsText | None = None
+        """The last text made."""
         self._last: tuple[Sequence[Hashable], list[str]] = ((), [])
         """The last rows and their pieces, when all could be cut (sliding window)."""
         self._sep: str | None = None
@@ -151,12 +163,30 @@ class RowTexts:
             got, slid, new, clean = self._window(rows)
         joint = self._sep or ""  # known once any row was made (else there are none)
         opened, closed = self.open_ + joint[-1:], joint[:1] + self.close
-        text = RowsText(got, opened, closed, joint, clean, self.open_ + self.close)
+        whole = self._slid_text(slid, got, opened, closed, joint) if slid is not None else None
+        text = RowsText(got, opened, closed, joint, clean, self.open_ + self.close, whole)
         text.new = new
         if at is not None or slid is not None:
             text.before, text.at, text.slid = self._before, at, slid
-        self._before = got
+        self._before, self._text = got, text
         return text
+
+    def _slid_text(
+        self, slid: tuple[int, int], got: list[str], opened: str, closed: str, joint: str
+    ) -> str | None:
+        """The text of rows that slid, cut from the last text (one copy of ~100 KB) instead
+        of joined from ~6,000 row objects (each a cache miss when the engine ran between
+        two frames); None when the last text is not this maker's last."""
+        last = self._text
+        if last is None or last.rows is not self._before or last.joint != joint:
+            return None
+        if last.prefix != opened or last.suffix != closed:
+            return None
+        start, kept = slid
+        head = len(opened) + sum(map(len, last.rows[:start])) + start * len(joint)
+        kept_text = last[head : len(last) - len(closed)]
+        added = got[kept:]
+        return opened + kept_text + (joint + joint.join(added) if added else "") + closed
 
     def _window(
         self, rows: Sequence[Hashable]
