@@ -7,7 +7,9 @@ zlib'd JSON object) are still read: the first byte tells them apart.
 
 from __future__ import annotations
 
+import itertools
 import json
+import operator
 import struct
 import zlib
 from collections.abc import Mapping, Sequence
@@ -106,35 +108,59 @@ def _pieces(text: str, ref: str) -> bytes | None:
 def _row_ops(text: RowsText, ref: RowsText) -> list[object] | None:
     """`text`'s pieces as runs of `ref`'s (`[first, count]`) and literal pieces, found row
     by row: the pieces cut at `sep` are the rows (the first and last with the brackets), so
-    no text is cut or compared. None when the two are not cut at the same separator."""
+    no text is cut or compared. None when the two are not cut at the same separator.
+
+    Where each row was in `ref` comes from the text's maker when it was made after `ref`
+    (`at`, `slid`), else from looking each row up among `ref`'s (in C: an unchanged row is
+    the very text object of the last frame, its hash kept). The Python loop below then runs
+    once per run or new row (~250 at a `huge` re-read), not once per row (~1,000)."""
     sep = text.sep
     if sep is None or sep != ref.sep or len(text.rows) < 3 or len(ref.rows) < 3:
         return None
-    new, old = text.rows, ref.rows
-    last, old_last = len(new) - 1, len(old) - 1
+    new = text.rows
+    last, old_last = len(new) - 1, len(ref.rows) - 1
+    made_after = text.before is ref.rows
+    if made_after and text.slid is not None:
+        start, kept = text.slid  # rows 0..kept-1 are ref's from `start` on, to its last
+        if kept >= 3:
+            return [text.literal(0, 0), [start + 1, kept - 2], text.literal(kept - 1, last)]
+    if made_after and text.at is not None:
+        at = text.at[1:last]
+        # `ref`'s first and last pieces carry its brackets: never part of a run (a row is
+        # there once, so two scans in C find them).
+        for edge in (0, old_last):
+            k = -1
+            while True:
+                try:
+                    k = at.index(edge, k + 1)
+                except ValueError:
+                    break
+                at[k] = -1
+    else:  # where each inner row was among `ref`'s inner rows (-1: not there)
+        at = list(map(ref.where.get, new[1:last], itertools.repeat(-1)))
+    # A row continues a run when it was right after the row before it (a new row never
+    # does: -1 minus an index or -1 is never 1, nor is 0, not an inner row, minus -1). The
+    # differences of a run are 1, a cached int: nothing allocated per row.
+    breaks = map(_ONE.__ne__, map(operator.sub, at, itertools.chain((-9,), at)))
+    starts = list(itertools.compress(range(len(at)), breaks))
+    starts.append(len(at))
     ops: list[object] = []
     pending: int | None = 0  # the first row of literal rows not yet written (row 0 always)
-    i, guess = 1, 1
-    while i < last:
-        row = new[i]
-        if guess >= old_last:  # the last frame's rows all used: the rest is new (call ids)
-            break
-        # The row after the last run first (usually it: unchanged rows are the same text
-        # object), else where it was, if it was an inner row.
-        j = guess if old[guess] == row else ref.where.get(row)
-        if j is None:
+    for k, end in zip(starts, itertools.islice(starts, 1, None), strict=False):
+        j = at[k]
+        if j < 0:  # a new row (rows k + 1 ... are each a segment of their own)
             if pending is None:
-                pending = i
-            i += 1
+                pending = k + 1
             continue
         if pending is not None:
-            ops.append(text.literal(pending, i - 1))
+            ops.append(text.literal(pending, k))
             pending = None
-        run = _run_length(old, j, new, i, min(old_last - j, last - i))
-        ops.append([j, run])
-        i, guess = i + run, j + run
-    ops.append(text.literal(i if pending is None else pending, last))
+        ops.append([j, end - k])
+    ops.append(text.literal(last if pending is None else pending, last))
     return ops
+
+
+_ONE = 1
 
 
 def _run_length(

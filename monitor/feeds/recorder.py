@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import functools
 import json
+import operator
 import typing
 from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
@@ -109,19 +110,23 @@ class SnapshotParts:
     serialised whole faster than its rows are looked up."""
 
     def __init__(self) -> None:
-        self._rows: dict[str, tuple[RowTexts, bool]] = {}
+        self._rows: dict[str, RowTexts] = {}
         self._long: dict[str, bool] = {}
+        self._kept: dict[str, bool] = {}
+        """Whether a field's row texts were made from its last rows (`RowTexts` is up to
+        date with the last frame's value)."""
         for name, info in SnapshotData.model_fields.items():
             serialise = _row_serialiser(name)
             if serialise is not None:
                 members = typing.get_origin(info.annotation) is dict
                 opened = "{}" if members else "[]"
                 # Strings (call ids: the store's, in the order it learnt them) as a sliding
-                # window; rows of a class (calls in flight) and a dict's (key, value) items
-                # (outcomes: in that same order, so a call that ended moves in) by value.
-                by_value = members or typing.get_args(info.annotation)[0] is not str
-                rows = RowTexts(serialise, opened[0], opened[1], by_value=by_value)
-                self._rows[name] = (rows, members)
+                # window; rows of a class (calls in flight) by identity (else value); a dict's
+                # members (outcomes: in that same order, so a call that ended moves in) by key.
+                by_value = typing.get_args(info.annotation)[0] is not str
+                self._rows[name] = RowTexts(
+                    serialise, opened[0], opened[1], by_value=by_value, members=members
+                )
 
     def __call__(self, snap: MonitorSnapshot, previous: MonitorSnapshot | None) -> dict[str, str]:
         parts = small_parts(snap)
@@ -140,12 +145,29 @@ class SnapshotParts:
                 continue  # the same field object (kept by the builder): unchanged
             text: str | None = None
             if key in self._rows and self._long.get(key, False):
-                rows, members = self._rows[key]
-                text = rows.text(tuple(value.items()) if members else value)
+                # Rebuilt, but the very rows (at `huge`, often the outcomes): nothing to
+                # write, once the row texts hold these rows (else the next frame would find
+                # none of its rows kept, and write the field whole).
+                kept = self._kept.get(key, False)
+                if kept and before is not None and _same_rows(value, getattr(before, key)):
+                    continue
+                text = self._rows[key].text(value)
+            self._kept[key] = text is not None
             if text is None:
                 text = serialiser.to_json(value).decode("utf-8")
             self._long[key] = len(text) >= self.rows_from
             parts[DATA_PREFIX + key] = text
+
+
+def _same_rows(value: Any, last: Any) -> bool:
+    """Whether a field made of rows holds what it held, found in C: a dict or a tuple of
+    strings by equality; rows of a class by identity only (a feed that rebuilds them would
+    have every row compared by a Python `__eq__`)."""
+    if type(value) is not type(last) or len(value) != len(last):
+        return False
+    if isinstance(value, dict) or not value or type(value[0]) is str:
+        return bool(value == last)
+    return all(map(operator.is_, value, last))
 
 
 def snapshot_parts(snap: MonitorSnapshot, previous: MonitorSnapshot | None) -> dict[str, str]:

@@ -33,6 +33,7 @@ from monitor.state.store import ApiHealth, Store
 from monitor.state.tally import Correction
 from monitor.state.views import (
     ActiveCallRow,
+    ActiveRowCache,
     CallDetail,
     CampaignRow,
     ConcurrencyView,
@@ -160,8 +161,17 @@ class MonitorSnapshot(BaseModel):
 # -- builders ---------------------------------------------------------------------------------
 
 
-def build_data(store: Store, *, now: datetime, mono: float, cap: int | None) -> SnapshotData:
-    """The store's contents at `now` (a full scan: only when the store changed)."""
+def build_data(
+    store: Store,
+    *,
+    now: datetime,
+    mono: float,
+    cap: int | None,
+    rows: ActiveRowCache | None = None,
+) -> SnapshotData:
+    """The store's contents at `now` (a full scan: only when the store changed). `rows`: the
+    rows in flight of unchanged calls are the very objects of the last build (a feed keeps
+    one; the recorder then knows them unchanged by identity)."""
     outcomes = {
         cid: t.call.status
         for cid, t in store.calls.items()
@@ -172,7 +182,7 @@ def build_data(store: Store, *, now: datetime, mono: float, cap: int | None) -> 
     active = store.freshness.get("active")
     return SnapshotData.model_construct(
         version=store.version,
-        active=active_rows(store, now, mono),
+        active=active_rows(store, now, mono, rows),
         campaigns=campaign_rows(store, mono),
         concurrency=concurrency_view(store, now, cap, mono),
         outcomes=outcomes,
@@ -260,6 +270,7 @@ __all__ = [
     "OUTCOME_COLUMNS",
     "SCHEMA_VERSION",
     "ActiveCallRow",
+    "ActiveRowCache",
     "ApiHealth",
     "CallClock",
     "CallDetail",

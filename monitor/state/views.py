@@ -165,33 +165,82 @@ def is_long_call(
     return limit is not None and elapsed > limit
 
 
+class ActiveRowCache:
+    """The row made for each call in flight, reused while nothing it shows changed.
+
+    A row shows some fields of the call's record, its campaign's name, the long call mark
+    and when its state began: with the same ones, the very same row object comes back. At
+    `huge` a re-read of the ~1,000 calls in flight gives most of them a new record (their
+    `duration_s` moved), but only ~250 rows show something new; the others stay the same
+    objects, so whoever keeps something per row (the flight recorder's row texts, a table)
+    knows them unchanged by identity instead of comparing every field of every row.
+    """
+
+    def __init__(self) -> None:
+        self._rows: dict[str, tuple[tuple[object, ...], ActiveCallRow]] = {}
+        self._next: dict[str, tuple[tuple[object, ...], ActiveCallRow]] = {}
+
+    def row(
+        self, call: Call, campaign_name: str | None, long_call: bool, state_since: float
+    ) -> ActiveCallRow:
+        shown = (
+            call.campaign_id,
+            campaign_name,
+            call.to_number,
+            call.status,
+            call.status_raw,
+            call.created_at,
+            call.attempt,
+            long_call,
+            state_since,
+        )
+        hit = self._rows.get(call.id)
+        if hit is not None and hit[0] == shown:
+            row = hit[1]
+        else:
+            row = ActiveCallRow(
+                id=call.id,
+                campaign_id=call.campaign_id,
+                campaign_name=campaign_name,
+                to_number=call.to_number,
+                status=call.status,
+                status_raw=call.status_raw,
+                started_at=call.created_at,
+                attempt=call.attempt,
+                long_call=long_call,
+                state_since=state_since,
+            )
+        self._next[call.id] = (shown, row)
+        return row
+
+    def done(self) -> None:
+        """One listing made: the calls not in it are forgotten."""
+        self._rows, self._next = self._next, {}
+
+
 def active_rows(
-    store: Store, now: datetime, mono_now: float | None = None
+    store: Store,
+    now: datetime,
+    mono_now: float | None = None,
+    cache: ActiveRowCache | None = None,
 ) -> tuple[ActiveCallRow, ...]:
+    """The calls in flight, oldest first (`cache`: rows of unchanged calls are reused)."""
     p95 = campaign_p95(store)
+    made = cache if cache is not None else ActiveRowCache()
     rows = []
     for tracked in store.in_flight():
         c = tracked.call
         campaign = store.campaigns.get(c.campaign_id or "")
+        ringing_s = None if mono_now is None else mono_now - tracked.state_since
         rows.append(
-            ActiveCallRow(
-                id=c.id,
-                campaign_id=c.campaign_id,
-                campaign_name=campaign.campaign.name if campaign else None,
-                to_number=c.to_number,
-                status=c.status,
-                status_raw=c.status_raw,
-                started_at=c.created_at,
-                attempt=c.attempt,
-                long_call=is_long_call(
-                    c,
-                    now,
-                    p95,
-                    ringing_s=None if mono_now is None else mono_now - tracked.state_since,
-                ),
-                state_since=tracked.state_since,
+            made.row(
+                c,
+                campaign.campaign.name if campaign else None,
+                is_long_call(c, now, p95, ringing_s=ringing_s),
+                tracked.state_since,
             )
         )
+    made.done()
     rows.sort(key=lambda r: (r.started_at or now, r.id))
     return tuple(rows)
 
@@ -343,6 +392,7 @@ def dashboard_view(
 
 __all__ = [
     "ActiveCallRow",
+    "ActiveRowCache",
     "CallDetail",
     "CampaignRow",
     "ConcurrencyView",
