@@ -14,24 +14,26 @@ import pytest
 from monitor.ui import driver as driver_mod
 from monitor.ui.driver import FINAL_WAIT_S, IDLE_WAIT_S, QuickEscapeDriver
 
+LOOKS = 3
+
 
 class CountingSelector:
     """Answers every look with no input; the app stops after `LOOKS` of them."""
 
-    LOOKS = 3
-    waits: list[float | None] = []
-    registered: int = 0
-    stop: threading.Event
+    def __init__(self, stop: threading.Event) -> None:
+        self.stop = stop
+        self.waits: list[float | None] = []
+        self.registered = 0
 
     def register(self, fileobj: Any, events: int) -> None:
-        type(self).registered += 1
+        self.registered += 1
 
     def unregister(self, fileobj: Any) -> None:
-        type(self).registered -= 1
+        self.registered -= 1
 
     def select(self, timeout: float | None = None) -> list[Any]:
-        type(self).waits.append(timeout)
-        if len(self.waits) >= self.LOOKS:
+        self.waits.append(timeout)
+        if len(self.waits) >= LOOKS:
             self.stop.set()
         return []
 
@@ -43,20 +45,19 @@ def test_an_idle_input_loop_looks_less_often_than_textuals_and_stops_without_a_w
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     read_end, write_end = os.pipe()
+    drv = QuickEscapeDriver.__new__(QuickEscapeDriver)
+    drv.fileno = read_end
+    drv._debug = False
+    drv.exit_event = threading.Event()
+    drv._writer_thread = None
+    selector = CountingSelector(drv.exit_event)
+    monkeypatch.setattr(driver_mod.selectors, "SelectSelector", lambda: selector)
     try:
-        drv = QuickEscapeDriver.__new__(QuickEscapeDriver)
-        drv.fileno = read_end
-        drv._debug = False
-        drv.exit_event = threading.Event()
-        drv._writer_thread = None
-        CountingSelector.waits = []
-        CountingSelector.stop = drv.exit_event
-        monkeypatch.setattr(driver_mod.selectors, "SelectSelector", CountingSelector)
         drv.run_input_thread()
     finally:
         os.close(read_end)
         os.close(write_end)
     assert IDLE_WAIT_S > 0.1  # Textual's own: ten looks a second
-    assert CountingSelector.waits == [IDLE_WAIT_S] * CountingSelector.LOOKS + [FINAL_WAIT_S]
+    assert selector.waits == [IDLE_WAIT_S] * LOOKS + [FINAL_WAIT_S]
     assert FINAL_WAIT_S == 0.0
-    assert CountingSelector.registered == 0
+    assert selector.registered == 0
