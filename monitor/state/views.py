@@ -134,6 +134,12 @@ def _p95(values: list[int]) -> float | None:
 
 
 def campaign_p95(store: Store) -> dict[str, float]:
+    """Each campaign's p95 connected duration, memoised per `calls_version`: a scan of every
+    call the store keeps, which most new snapshots (a poll's freshness, no call changed)
+    would otherwise repeat for the same answer (issue 21)."""
+    cached = store.memo.get("campaign_p95")
+    if cached is not None and cached[0] == store.calls_version:
+        return cached[1]  # type: ignore[return-value]
     durations: dict[str, list[int]] = {}
     for tracked in store.calls.values():
         c = tracked.call
@@ -144,6 +150,7 @@ def campaign_p95(store: Store) -> dict[str, float]:
         p95 = _p95(values)
         if p95 is not None:
             out[campaign_id] = p95
+    store.memo["campaign_p95"] = (store.calls_version, out)
     return out
 
 

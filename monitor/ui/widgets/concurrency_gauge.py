@@ -77,10 +77,27 @@ class LineStack(Vertical):
         self._shown: list[Text | None] = [None] * self.LINES
         self._redraw: Callable[[], None] | None = None
         """Draws the last data again (the lines are sized to the width: a resize redraws)."""
+        self._drawn_from: tuple[object, ...] | None = None
+        """What the lines were last built from (`same_as_drawn`)."""
+        self.builds = 0
+        """How many times the lines were built (tests count the ones skipped)."""
 
     def on_resize(self) -> None:
+        self._drawn_from = None
         if self._redraw is not None:
             self._redraw()
+
+    def same_as_drawn(self, *data: object) -> bool:
+        """True when the lines were last built from equal `data` at this width and theme: a
+        new snapshot whose concurrency part did not change (most of them: a poll's freshness
+        moves the store every second) builds no line again (issue 21: the pane's lines were
+        about a third of a snapshot's drawing)."""
+        key = (data, self.cells, self.app.theme)
+        if key == self._drawn_from:
+            return True
+        self._drawn_from = key
+        self.builds += 1
+        return False
 
     def compose(self) -> ComposeResult:
         for _ in range(self.LINES):
@@ -138,6 +155,8 @@ class ConcurrencyGauge(LineStack):
 
     def show(self, view: ConcurrencyView) -> None:
         self._redraw = lambda: self.show(view)
+        if self.same_as_drawn(view):
+            return
         cap = view.cap
         if view.unknown is not None:
             # No list of calls in flight was ever read: no figure to show, and no zero.
@@ -175,6 +194,8 @@ class HistorySpark(LineStack):
 
     def show(self, view: ConcurrencyView, sample_s: float) -> None:
         self._redraw = lambda: self.show(view, sample_s)
+        if self.same_as_drawn(view.history, view.cap, sample_s):
+            return
         shown = view.history[-max(1, self.cells) :]
         top = max(view.cap or 0, max(shown, default=0), 1)
         last = f"last {span(len(shown) * sample_s)}"
@@ -197,6 +218,8 @@ class RetryWave(LineStack):
 
     def show(self, view: ConcurrencyView) -> None:
         self._redraw = lambda: self.show(view)
+        if self.same_as_drawn(view):
+            return
         wave: tuple[WaveBucket, ...] = view.wave
         over = self.style_of("retry-wave--over-cap")
         # "≥": outcomes were missed lately (too many endings to read), so retries are too.
