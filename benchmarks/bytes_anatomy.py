@@ -61,6 +61,8 @@ class Anatomy:
     """The characters on screen as far as read (to tell a restyle from new text)."""
     restyled: Counter[tuple[int, int]] = field(default_factory=Counter)
     """Cells written again with the character they showed (a change of look only)."""
+    restyle_bytes: int = 0
+    """Bytes of runs that only changed the look of cells, with the moves and styles before."""
 
     def read(self, data: bytes) -> None:
         x = y = 0
@@ -95,6 +97,8 @@ class Anatomy:
                 text = m.group().decode("utf-8", "replace")
                 self.kinds["text"] += n
                 self.row_bytes[y] += n
+                if all(self.grid.get((y, x + i)) == ch for i, ch in enumerate(text)):
+                    self.restyle_bytes += n + sum(held.values())
                 for k, v in held.items():
                     self.places[(y, x, k)] += v
                 held.clear()
@@ -190,6 +194,10 @@ def report(warm: bytes, window: bytes, cols: int, rows: int, seconds: float) -> 
     lines.append(
         f"  cells written: {sum(a.cells.values())}, of which {same} with the character "
         "they showed (a look changed: cursor, flash, stale)"
+    )
+    lines.append(
+        f"  runs that changed only a look: {a.restyle_bytes / seconds:.0f} B/s "
+        "with their moves and styles"
     )
     lines.append("  move forms: " + ", ".join(f"{k}×{v}" for k, v in a.move_forms.most_common()))
     lines.append("  other: " + ", ".join(f"{k!r}×{v}" for k, v in a.csi_other.most_common(6)))
