@@ -238,3 +238,24 @@ async def test_rows_that_changed_before_the_table_was_drawn_do_not_flash(
         assert table.get_row(rows[0].id)[3].plain.strip() == "Zed"  # drawn, renamed
         table.sync(rows, mono)  # a change after the rows were drawn: news
         assert set(table._flash) == {r.id for r in rows}
+
+
+async def test_a_row_that_looks_the_same_does_not_flash(make_app: AppFactory) -> None:
+    # The API spells a status two ways between polls ("in_progress", "in-progress") and may
+    # leave the attempt out: the row shows "in call" and "1" either way.
+    app, engine = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = app.query_one(ActiveCallsTable)
+        rows = list(table._items.values())
+        mono = engine.clock.monotonic()
+        respelled = [
+            dataclasses.replace(
+                r, status_raw=f"{r.status_raw}-again", attempt=None if r.attempt == 1 else r.attempt
+            )
+            for r in rows
+        ]
+        table.sync(respelled, mono)
+        assert not table._flash
+        table.sync([dataclasses.replace(rows[0], to_number="+15550000000"), *rows[1:]], mono)
+        assert set(table._flash) == {rows[0].id}
