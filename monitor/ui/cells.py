@@ -34,16 +34,34 @@ def cursor_move(frm: Pos | None, to: Pos, exact: bool = False) -> str:
     `exact`: `frm` is where the terminal's cursor is. After a write to the last column it is
     not: the cursor stays on that column (`frm` says one further), and only moves that need
     no column from it are relative (forward along the row, or down or up the same column:
-    from there no cell lies further right, nor in that column)."""
+    from there no cell lies further right, nor in that column). Its row is always right, so
+    an absolute column (CHA, `ESC[<n>G`) after a move up or down is too.
+
+    The forms: an absolute move (CUP); a row by a relative move (CUU/CUD) or an absolute one
+    (VPA, `ESC[<n>d`); then a column by a relative move (CUF/CUB), backspaces (one byte each:
+    a column of ticking cells is written down and one back) or an absolute one (CHA). VPA and
+    CHA are ECMA-48, in xterm's terminfo (`vpa`, `hpa`) and every terminal Textual supports."""
     x, y = to
     best = f"\x1b[{y + 1};{x + 1}H" if x else f"\x1b[{y + 1}H"
     if frm is None:
         return best
     fx, fy = frm
-    if not exact and not (fy == y and x > fx) and fx != x:
-        return best
-    rel = _step(y - fy, "B", "A") + _step(x - fx, "C", "D")
-    return rel if len(rel) < len(best) else best
+    column_known = exact or x >= fx  # a target at or right of `fx` exists: the cursor is there
+    rows = [""] if fy == y else [_step(y - fy, "B", "A"), f"\x1b[{y + 1}d"]
+    cha = f"\x1b[{x + 1}G" if x else "\x1b[G"
+    if fx == x and column_known:
+        cols = [""]
+    elif column_known:
+        cols = [_step(x - fx, "C", "D"), cha]
+        if 0 < fx - x <= 2:
+            cols.append("\b" * (fx - x))
+    else:
+        cols = [cha]
+    for r in rows:
+        for c in cols:
+            if len(r) + len(c) < len(best):
+                best = r + c
+    return best
 
 
 def _step(n: int, forward: str, back: str) -> str:
@@ -51,6 +69,33 @@ def _step(n: int, forward: str, back: str) -> str:
         return ""
     final = forward if n > 0 else back
     return f"\x1b[{final}" if abs(n) == 1 else f"\x1b[{abs(n)}{final}"
+
+
+def runs_of(row: list[Cell | None], pend: dict[int, Cell]) -> list[tuple[int, int]]:
+    """A row's changed cells (`pend`, by column) as runs to draw (first, last column)."""
+    xs = sorted(pend)
+    runs = []
+    first = last = xs[0]
+    for x in xs[1:]:
+        if x - last > 1 and not _bridge(row, pend, last, x):
+            runs.append((first, last))
+            first = x
+        last = x
+    runs.append((first, last))
+    return runs
+
+
+def _bridge(row: list[Cell | None], pend: dict[int, Cell], a: int, b: int) -> bool:
+    """Rewrite the unchanged cells between changed `a` and `b` rather than move over them:
+    when they all have `a`'s look and cost no more bytes than the move."""
+    key = pend[a][1]
+    size = 0
+    for cell in row[a + 1 : b]:
+        if cell is None or cell[1] != key:
+            return False
+        size += len(cell[0].encode())
+    n = b - a - 1
+    return size <= (3 if n == 1 else 3 + len(str(n)))
 
 
 def estimate(pend: dict[int, Cell]) -> int:
@@ -64,4 +109,4 @@ def estimate(pend: dict[int, Cell]) -> int:
     return size
 
 
-__all__ = ["Cell", "Pos", "StyleKey", "cursor_move", "estimate", "single_width"]
+__all__ = ["Cell", "Pos", "StyleKey", "cursor_move", "estimate", "runs_of", "single_width"]

@@ -15,14 +15,16 @@ ends up showing:
 * only cells whose character or look differs from the terminal's are written; a cell changed
   twice before it is written goes out once, in its last state, and a cell changed back to
   what the terminal shows not at all (frames that queued behind a slow link coalesce);
-* rows changed by the newest write go first (a key's answer before older data), then by row;
-  `take(limit)` stops after about `limit` bytes and keeps the rest pending;
+* with `take(limit)`, rows changed by the newest write go first (a key's answer before older
+  data) until about `limit` bytes, and the rest stays pending; else runs in the look the
+  terminal has go first, then the run cheapest to reach (style change and cursor move: a
+  tick's column of durations in four looks changes style four times, not once per row);
 * the style is written only when a cell is about to be drawn (or an erase, which paints with
   the background), as the difference from the terminal's (`monitor.ui.sgr`);
-* the cursor moves only when the next cell to draw is elsewhere, by the shortest of an
-  absolute move, a move forward along the row or down the column, or rewriting a short run of
-  unchanged cells in the same look; a newline followed by an absolute move is dropped
-  (Textual never writes one on the last row, where it would scroll);
+* the cursor moves only when the next cell to draw is elsewhere, by the shortest form
+  (`monitor.ui.cells.cursor_move`: absolute, relative, row or column only, backspaces), or
+  by rewriting a short run of unchanged cells in the same look; a newline followed by an
+  absolute move is dropped (Textual never writes one on the last row, where it would scroll);
 * once nothing is pending, the terminal's cursor and style are where the input left them.
 
 Text whose cell widths are not all 1 (wide or combining characters), text at an unknown
@@ -35,36 +37,24 @@ in them. Pure: no Textual, no I/O.
 
 from __future__ import annotations
 
-import re
 from collections import deque
 
-from monitor.ui.cells import Cell, Pos, StyleKey, cursor_move, estimate, single_width
+from monitor.ui.cells import Cell, Pos, StyleKey, cursor_move, estimate, runs_of, single_width
 from monitor.ui.sgr import Attrs, Raw, read_sgr, style_key, transition
-
-_TOKEN = re.compile(
-    r"""
-    (?P<sgr>\x1b\[(?P<sgr_params>[0-9;:]*)m)
-    |(?P<cup>\x1b\[(?P<row>\d*)(?:;(?P<col>\d*))?H)
-    |(?P<csi>\x1b\[(?P<csi_params>[0-?]*)[\x20-/]*(?P<csi_final>[@-~]))
-    |(?P<osc>\x1b\][^\x07\x1b]*(?:\x07|\x1b\\))
-    |(?P<string>\x1b[P_^X].*?\x1b\\)
-    |(?P<esc>\x1b.?)
-    |(?P<nl>[\r\n]+)
-    |(?P<text>[^\x1b\r\n]+)
-    """,
-    re.VERBOSE | re.DOTALL,
+from monitor.ui.vt import (
+    NEUTRAL_MODES,
+    PAINTS,
+    STYLE_KEEPING_FINALS,
+    STYLE_SAVING_MODES,
+    SYNC_OFF,
+    SYNC_ON,
+    TOKEN,
 )
 
-_STYLE_KEEPING_FINALS = frozenset("ABCDEFGHfdKJXlh")
-"""CSI finals after which the terminal's style is still what was written."""
-_STYLE_SAVING_MODES = ("47", "1047", "1048", "1049")
-"""Private modes that switch screens or save/restore the cursor with its attributes."""
-_PAINTS = frozenset("KJX@LMPSTb")
-"""CSI finals that paint cells with the current background: the style must be written first."""
-_NEUTRAL_MODES = frozenset({"?2026", "?25"})
-"""Synchronized output and cursor visibility: they move and paint nothing."""
-SYNC_ON, SYNC_OFF = "\x1b[?2026h", "\x1b[?2026l"
-
+GREEDY_RUNS = 64
+"""Up to this many runs in a frame (a tick, a few rows), the next run is the cheapest one to
+reach (style change and cursor move); beyond (a screen switch), screen order: the search is
+per run and look, and a big frame's order matters less than its cells."""
 STYLE_CACHE = 4096
 """Style changes remembered (a screen uses a few dozen looks)."""
 
@@ -134,7 +124,7 @@ class Compactor:
         """Read a write of the input; nothing is written until `take`."""
         self._seq += 1
         out = self._ready
-        for m in _TOKEN.finditer(text):
+        for m in TOKEN.finditer(text):
             kind = m.lastgroup
             if kind == "sgr":
                 self._set_style(m.group("sgr_params"))
@@ -223,21 +213,21 @@ class Compactor:
         if final in "hl" and params == "?2026":
             self._sync_frames = True
             return
-        if params in _NEUTRAL_MODES and final in "hl":
+        if params in NEUTRAL_MODES and final in "hl":
             if params == "?25":
                 self._cursor_shown = final == "h"
             out.append(seq)
             return
         self._barrier(out)
-        if final in _PAINTS:
+        if final in PAINTS:
             self._write_style(out)
         out.append(seq)
         mode_switch = params.startswith("?") and any(
-            p in _STYLE_SAVING_MODES for p in params[1:].split(";")
+            p in STYLE_SAVING_MODES for p in params[1:].split(";")
         )
-        if final not in _STYLE_KEEPING_FINALS or mode_switch:
+        if final not in STYLE_KEEPING_FINALS or mode_switch:
             self._forget_all()
-        elif final in _PAINTS:
+        elif final in PAINTS:
             self._rows.clear()
         elif final not in "hl":  # a cursor move this module does not follow
             self._pos = self._out_pos = None
@@ -281,7 +271,7 @@ class Compactor:
                     for y in newest_first[:n]:  # the link is the limit: the newest first
                         pend = self._pending.pop(y)
                         del seq[y]
-                        for a, b in self._runs(self._rows[y], pend):
+                        for a, b in runs_of(self._rows[y], pend):
                             self._draw(out, self._rows[y], pend, a, b, y)
                     return
         self._emit_by_look(out)
@@ -294,11 +284,12 @@ class Compactor:
         by_look: dict[StyleKey, deque[int]] = {}
         for y in sorted(self._pending):
             pend = self._pending[y]
-            for a, b in self._runs(self._rows[y], pend):
+            for a, b in runs_of(self._rows[y], pend):
                 by_look.setdefault(pend[a][1], deque()).append(len(runs))
                 runs.append((y, a, b))
         done = [False] * len(runs)
         after = 0
+        greedy = len(runs) <= GREEDY_RUNS
         for _ in runs:
             i = -1
             same = by_look.get(self._term_key) if self._term_key is not None else None
@@ -307,6 +298,8 @@ class Compactor:
                 if not done[j]:
                     i = j
                     break
+            if i < 0 and greedy:
+                i = self._cheapest(runs, by_look, done)
             if i < 0:
                 while done[after]:
                     after += 1
@@ -317,30 +310,30 @@ class Compactor:
         self._pending.clear()
         self._row_seq.clear()
 
-    def _runs(self, row: list[Cell | None], pend: dict[int, Cell]) -> list[tuple[int, int]]:
-        """The changed cells of a row as runs to draw (first, last column)."""
-        xs = sorted(pend)
-        runs = []
-        first = last = xs[0]
-        for x in xs[1:]:
-            if x - last > 1 and not self._bridge(row, pend, last, x):
-                runs.append((first, last))
-                first = x
-            last = x
-        runs.append((first, last))
-        return runs
-
-    def _bridge(self, row: list[Cell | None], pend: dict[int, Cell], a: int, b: int) -> bool:
-        """Rewrite the unchanged cells between changed `a` and `b` rather than move over them:
-        when they all have `a`'s look and cost no more bytes than the move."""
-        key = pend[a][1]
-        size = 0
-        for cell in row[a + 1 : b]:
-            if cell is None or cell[1] != key:
-                return False
-            size += len(cell[0].encode())
-        n = b - a - 1
-        return size <= (3 if n == 1 else 3 + len(str(n)))
+    def _cheapest(
+        self,
+        runs: list[tuple[int, int, int]],
+        by_look: dict[StyleKey, deque[int]],
+        done: list[bool],
+    ) -> int:
+        """Of the first run left in each look, the one whose style change and cursor move
+        from where the terminal is cost the fewest bytes (ties: the first on screen); -1 if
+        the terminal's style is unknown (each look is then written in full anyway)."""
+        if self._term_key is None:
+            return -1
+        best, best_cost = -1, 0
+        for queue in by_look.values():
+            while queue and done[queue[0]]:
+                queue.popleft()
+            if not queue:
+                continue
+            j = queue[0]
+            y, a, _ = runs[j]
+            raw, attrs = self._looks[self._pending[y][a][1]]
+            cost = len(self._change(raw, attrs)) + len(self._move_to(self._out_pos, (a, y)))
+            if best < 0 or cost < best_cost or (cost == best_cost and j < best):
+                best, best_cost = j, cost
+        return best
 
     def _draw(
         self, out: list[str], row: list[Cell | None], pend: dict[int, Cell], a: int, b: int, y: int
@@ -365,8 +358,13 @@ class Compactor:
     def _move(self, out: list[str], to: Pos) -> None:
         frm = self._out_pos
         if frm != to:
-            out.append(cursor_move(frm, to, exact=frm is not None and frm[0] <= self._max_x))
+            out.append(self._move_to(frm, to))
             self._out_pos = to
+
+    def _move_to(self, frm: Pos | None, to: Pos) -> str:
+        if frm == to:
+            return ""
+        return cursor_move(frm, to, exact=frm is not None and frm[0] <= self._max_x)
 
     def _sync(self, out: list[str]) -> None:
         """Bring the terminal's cursor to the input's (the moves held back are due)."""
@@ -387,16 +385,21 @@ class Compactor:
     def _switch(self, out: list[str], raw: Raw, attrs: Attrs | None, key: StyleKey) -> None:
         if self._term_key == key:
             return
+        change = self._change(raw, attrs)
+        if change:
+            out.append(change)
+        self._term_raw, self._term_key = raw, key
+        self._term_attrs = None if attrs is None else dict(attrs)
+
+    def _change(self, raw: Raw, attrs: Attrs | None) -> str:
+        """The SGR that takes the terminal's style to `raw`."""
         pair = (self._term_raw, raw)
         change = self._transitions.get(pair)
         if change is None:  # each look follows from its parameters: the same pair, same change
             change = transition(self._term_raw, self._term_attrs, raw, attrs)
             if len(self._transitions) < STYLE_CACHE:
                 self._transitions[pair] = change
-        if change:
-            out.append(change)
-        self._term_raw, self._term_key = raw, key
-        self._term_attrs = None if attrs is None else dict(attrs)
+        return change
 
     # -- forgetting -----------------------------------------------------------------------------
 

@@ -122,15 +122,16 @@ def transition(have_raw: Raw | None, have: Attrs | None, want_raw: Raw, want: At
         return full
     if have_raw == want_raw:
         return ""
-    if want_raw[: len(have_raw)] == have_raw:
-        return f"\x1b[{';'.join(want_raw[len(have_raw) :])}m"
+    best = full
+    if want_raw[: len(have_raw)] == have_raw:  # only parameters added since
+        best = f"\x1b[{';'.join(want_raw[len(have_raw) :])}m"
     if have is not None and want is not None:
         if have == want:
             return ""
         diff = f"\x1b[{';'.join(diff_codes(have, want))}m"
-        if len(diff) < len(full):
-            return diff
-    return full
+        if len(diff) < len(best):
+            best = diff
+    return best if len(best) < len(full) else full
 
 
 __all__ = ["Attrs", "Raw", "read_sgr", "style_key", "transition"]

@@ -6,6 +6,7 @@ makes it render or compare every row again fails a test rather than a benchmark.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -214,3 +215,47 @@ async def test_a_shorter_terminal_keeps_the_cursor_in_view(make_app: AppFactory)
         line = table.cursor_row - table._top + 1
         assert 1 <= line < table.size.height
         assert key.removeprefix("call_") in table.render_line(line).text
+
+
+async def test_rows_that_changed_before_the_table_was_drawn_do_not_flash(
+    make_app: AppFactory,
+) -> None:
+    # At start the campaign names come a moment after the first calls, while the first frame
+    # is held: every row flashed, and 3 s later the whole table was written again to unflash.
+    app, engine = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = app.query_one(ActiveCallsTable)
+        rows = list(table._items.values())
+        mono = engine.clock.monotonic()
+        renamed = [dataclasses.replace(r, campaign_name="Zed") for r in rows]
+        with app.batch_update():  # no frame drawn in between, as under the start's hold
+            table.clear_rows()
+            table.sync(rows, mono)
+            table.sync(renamed, mono)
+            assert not table._flash  # nobody saw the rows before: nothing is news
+        await pilot.pause()
+        assert table.get_row(rows[0].id)[3].plain.strip() == "Zed"  # drawn, renamed
+        table.sync(rows, mono)  # a change after the rows were drawn: news
+        assert set(table._flash) == {r.id for r in rows}
+
+
+async def test_a_row_that_looks_the_same_does_not_flash(make_app: AppFactory) -> None:
+    # The API spells a status two ways between polls ("in_progress", "in-progress") and may
+    # leave the attempt out: the row shows "in call" and "1" either way.
+    app, engine = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = app.query_one(ActiveCallsTable)
+        rows = list(table._items.values())
+        mono = engine.clock.monotonic()
+        respelled = [
+            dataclasses.replace(
+                r, status_raw=f"{r.status_raw}-again", attempt=None if r.attempt == 1 else r.attempt
+            )
+            for r in rows
+        ]
+        table.sync(respelled, mono)
+        assert not table._flash
+        table.sync([dataclasses.replace(rows[0], to_number="+15550000000"), *rows[1:]], mono)
+        assert set(table._flash) == {rows[0].id}

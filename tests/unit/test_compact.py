@@ -14,6 +14,7 @@ import pyte
 from rich.color import ColorSystem
 from rich.style import Style
 
+from monitor.ui.cells import cursor_move
 from monitor.ui.compact import Compactor
 from monitor.ui.sgr import read_sgr
 
@@ -179,3 +180,56 @@ def test_a_hidden_cursor_is_not_parked_after_each_frame() -> None:
     assert out == "\x1b[5Hcd"  # no reset, no park: the style and place "ab" left
     # Shown: parked where the input left it (2, 0), four rows up, and the style reset.
     assert c.compact("\x1b[?25h") == "\x1b[?25h\x1b[4A\x1b[0m"
+
+
+def test_cursor_moves_take_the_shortest_form() -> None:
+    # Down one and back one (a column of ticking cells): CUD and a backspace, 4 bytes, not 6.
+    assert cursor_move((6, 3), (5, 4), exact=True) == "\x1b[B\b"
+    assert cursor_move((7, 3), (5, 3), exact=True) == "\b\b"
+    # Far left on the same row: an absolute column (CHA) is shorter than CUB.
+    assert cursor_move((30, 3), (2, 3), exact=True) == "\x1b[3G"
+    # After the last column the cursor's column is not known, its row is: CHA, not CUP.
+    assert cursor_move((80, 3), (5, 3), exact=False) == "\x1b[6G"
+    assert cursor_move((80, 3), (5, 9), exact=False) == "\x1b[10;6H"
+    assert cursor_move(None, (0, 4)) == "\x1b[5H"
+
+
+def test_a_tick_of_a_column_in_two_looks_writes_each_look_once_and_moves_by_few_bytes() -> None:
+    warn = Style.parse("bold #fea62b on #272727")
+    plain = Style.parse("#e0e0e0 on #272727")
+    edge = "".join(move(30, y) + "|" for y in range(3, 7))  # the screen is wider than the column
+
+    def tick(s: int) -> str:
+        rows = range(3, 7)
+        return "".join(move(1, y) + styled(warn if y % 2 else plain, f" 2:0{s}") for y in rows)
+
+    frames = [edge + tick(6) + move(2, 0), tick(7) + move(2, 0), tick(8) + move(2, 0)]
+    screens_agree(frames)
+    c = Compactor(cursor_shown=False)
+    c.compact(frames[0])  # ends in the plain look, after the last plain digit (row 6)
+    assert c.compact(frames[1]) == (
+        "\x1b[2A\b7\x1b[2B\b7"  # the plain rows, up and down the column, in the look it has
+        "\x1b[3A\b\x1b[1;38;2;254;166;43m7\x1b[2B\b7"  # the warn rows: one style change
+    )
+
+
+def test_the_next_look_is_the_cheapest_to_reach() -> None:
+    bold = Style.parse("bold #e0e0e0 on #004578")
+    plain = Style.parse("#e0e0e0 on #004578")
+    other = Style.parse("#fea62b on #121212")
+    edge = move(30, 0) + "|"
+
+    def frame(ch: str) -> str:
+        return (
+            move(0, 1) + styled(bold, ch + "b")
+            + move(0, 2) + styled(other, ch + "d")
+            + move(0, 3) + styled(plain, ch + "f")
+        )  # fmt: skip
+
+    screens_agree([edge + frame("a"), frame("x")])
+    c = Compactor(cursor_shown=False)
+    c.compact(edge + frame("a"))  # ends in the bold look, on row 1
+    # Bold to plain is "bold off" (5 bytes): plain goes before `other`, though below it.
+    assert c.compact(frame("x")) == (
+        "\b\bx\x1b[4H\x1b[22mx\x1b[3H\x1b[38;2;254;166;43;48;2;18;18;18mx"
+    )

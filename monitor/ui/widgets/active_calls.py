@@ -143,9 +143,17 @@ class ActiveCallsTable(LiveTable[ActiveCallRow]):
         return rank
 
     def change_key(self, item: ActiveCallRow) -> object:
-        # What the row shows in text (`long_call` is drawn with the ticking duration cell;
-        # `state_since` is not shown).
-        return (item.status, item.status_raw, item.attempt, item.campaign_name, item.to_number)
+        # What the row shows in text, as `render_row` shows it (`long_call` is drawn with the
+        # ticking duration cell; `state_since` is not shown). The raw status is shown only
+        # when unknown, a missing attempt as 1: busy's raw spellings flip between polls
+        # ("in_progress", "in-progress"; "sent", "ringing"), and two thirds of the flashes
+        # (each a row written twice, issue 21) were of rows that looked the same.
+        return (
+            status_label(item.status, item.status_raw),
+            item.attempt or 1,
+            item.campaign_name or item.campaign_id,
+            item.to_number,
+        )
 
     def take_slot(self, new_key: str, old_key: str) -> None:
         rank = self._arrivals.pop(old_key, None)

@@ -172,7 +172,11 @@ class LiveTable(TableOrder[T], can_focus=True):
         self.on_highlight: Callable[[str], None] | None = None
         """Called at once when the cursor lands on another row (before `RowHighlighted` is
         delivered): what the screen shows beside the table lands in the same frame."""
-        self._synced_once = False
+        self._rows_shown = False
+        """A row of data was drawn: news (the flash) is what changed since the user saw the
+        table. Rows synced before (the first polls while the first frame is held) are not:
+        the campaign names arriving 80 ms after the first calls flashed every row at start,
+        and 3 s later the whole table was written again to unflash it (issue 21)."""
         self._mono = 0.0
 
     # -- what subclasses describe ------------------------------------------------------------
@@ -198,7 +202,7 @@ class LiveTable(TableOrder[T], can_focus=True):
             mono: the app clock's monotonic time (flashes and lingering rows count from it).
             flash: False: this is other data, not news (e.g. another call's attempts), so
                 nothing flashes and running flashes stop. None: flash new and changed rows
-                (after the first data).
+                (once rows of it were drawn).
         """
         self._mono = mono
         fresh = {self.row_key(i): i for i in items}
@@ -217,9 +221,7 @@ class LiveTable(TableOrder[T], can_focus=True):
                 self._reuse_slots(fresh, mono)
             self._sweep(mono)
         self._items = fresh
-        self._apply(flash=self.flash_enabled and self._synced_once and flash is not False)
-        if self._items:
-            self._synced_once = True
+        self._apply(flash=self.flash_enabled and self._rows_shown and flash is not False)
 
     def clear_rows(self) -> None:
         """Forget every row (the table is about to show other data), cursor to the top."""
@@ -231,7 +233,7 @@ class LiveTable(TableOrder[T], can_focus=True):
         self._rendered.clear()
         self._cursor = 0
         self._top = 0
-        self._synced_once = False
+        self._rows_shown = False
         self._apply(flash=False)
 
     def expire_flash(self, mono: float) -> None:

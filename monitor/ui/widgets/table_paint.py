@@ -69,6 +69,7 @@ class TablePaint(Widget, Generic[T]):
     """Row keys in display order (filtered and sorted): the table's rows."""
     _pos: dict[str, int]
     _flash: dict[str, float]
+    _rows_shown: bool
     _cursor: int
     _top: int
     """Index of the first row in the window."""
@@ -140,6 +141,7 @@ class TablePaint(Widget, Generic[T]):
             self._drawn[line] = None
             return Strip.blank(width, base)
         key = self._keys[index]
+        self._rows_shown = True
         cells = self._cells(key)
         cursor = index == self._cursor
         flash = key in self._flash
