@@ -179,9 +179,14 @@ class LiveScreen(Screen[None]):
     def on_mount(self) -> None:
         self.ready = True
         self.update_crumb()
-        # Data before the first paint: a new screen arrives in one frame, not an empty frame
-        # followed by a second one with the data.
-        self.monitor.show_latest()
+        if self.watching():
+            # Data before the first paint: a new screen arrives in one frame, not an empty
+            # frame followed by a second one with the data.
+            self.monitor.show_latest()
+
+    def watching(self) -> bool:
+        """False for a screen composed ahead of its first use: it has nothing to show."""
+        return True
 
     def on_unmount(self) -> None:
         self.ready = False
