@@ -17,6 +17,7 @@ from textual.app import App
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import AwaitMount
 
 from monitor.ui.screens.base import TRANSITION_WAIT_S, LiveScreen
 from monitor.ui.screens.call import CallScreen
@@ -116,7 +117,12 @@ class ScreenSwitchingApp(App[int]):
         screen = CallScreen("", trail=[], id="call")  # no call: it watches and draws nothing
         self._spare_call = screen
         self.install_screen(screen, name="call")
-        register(self, screen)
+        self.call_later(self._lay_out_prepared, screen, AwaitMount(screen, register(self, screen)))
+
+    async def _lay_out_prepared(self, screen: LiveScreen, mounted: AwaitMount) -> None:
+        await mounted
+        if screen.is_mounted and screen not in self.screen_stack:
+            screen.prepare()
 
     def _release_any(self) -> None:
         if self._hold_timer is not None:

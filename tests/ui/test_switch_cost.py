@@ -131,10 +131,22 @@ async def test_the_call_screen_composed_ahead_watches_nothing_and_serves_the_fir
         assert isinstance(prepared, CallScreen) and prepared.is_mounted
         assert engine.selected_call_id == watched  # it asked the feed for nothing
         assert isinstance(app.screen, DashboardScreen)
+        assert prepared.size == app.size  # laid out already
+        restyled: list[bool] = []
+        original = prepared.update_node_styles
+
+        def counted(animate: bool = True) -> None:
+            restyled.append(animate)
+            original(animate=animate)
+
+        monkeypatch.setattr(prepared, "update_node_styles", counted)
         frames = frames_of(app, monkeypatch)
         await pilot.press("enter")
         await pilot.pause()
-        assert app.screen is prepared  # the first Enter composes nothing
+        assert app.screen is prepared  # the first Enter composes nothing ...
+        assert restyled == []  # ... and restyles nothing: styled when it was mounted
+        crumb_style = prepared.query_one("#breadcrumb", Static).styles.background
+        assert crumb_style == app.screen_stack[0].query_one("#breadcrumb", Static).styles.background
         crumb = str(prepared.query_one("#breadcrumb", Static).render())
         assert crumb.endswith(f"Call {watched}")
         assert watched in str(prepared.query_one("#call-fields", Static).render())

@@ -188,6 +188,14 @@ class LiveScreen(Screen[None]):
         """False for a screen composed ahead of its first use: it has nothing to show."""
         return True
 
+    def prepare(self) -> None:
+        """Lay out a screen composed ahead of its first use (`ScreenSwitchingApp.
+        prepare_screens`) as if it had been shown and left: Textual lays out and restyles a
+        screen at its first showing (about half of that first Enter's cost), and a kept screen
+        only when its size or styles changed since."""
+        self._refresh_layout(self.app.size)
+        self._styled_for = style_state(self.app)
+
     def on_unmount(self) -> None:
         self.ready = False
 
