@@ -20,6 +20,9 @@ from typing import Any, NamedTuple
 
 EXIT_OK = 0
 EXIT_USAGE = 2
+PREPARE_SCREENS_AFTER_S = 0.5
+"""After the first data is drawn, the call screen is composed ahead of the first Enter
+(`monitor.ui.navigation`)."""
 
 
 class Wiring(NamedTuple):
@@ -150,6 +153,7 @@ def run_monitor(args: argparse.Namespace) -> int:
         startup_notes=notes,
         settle_heap=True,
     )
+    app.prepare_after_s = PREPARE_SCREENS_AFTER_S
     from monitor.alerts_wiring import attach_to_app
 
     attach_to_app(feed, app, bell=settings.bell)

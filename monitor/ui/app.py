@@ -23,11 +23,12 @@ from datetime import datetime
 from pathlib import Path, PurePath
 from typing import ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.timer import Timer
 
 from monitor.feeds.base import Feed
 from monitor.state.events import EventLine
@@ -36,6 +37,7 @@ from monitor.ui.commands import JumpProvider
 from monitor.ui.driver import QuickEscapeApp
 from monitor.ui.exporting import ExportingApp
 from monitor.ui.heap import settle_heap
+from monitor.ui.keygrace import KeyGrace
 from monitor.ui.lifecycle import LifecycleApp
 from monitor.ui.messages import FeedChanged
 from monitor.ui.navigation import screen_going_away
@@ -177,6 +179,9 @@ class MonitorApp(LifecycleApp, QuickEscapeApp, ExportingApp):
         self._internal_told: str | None = None
         self._seconds = 0
         self._unsubscribe: Callable[[], None] | None = None
+        self.key_grace = KeyGrace()
+        """When the clock's work may run: not while a key is being answered."""
+        self._clock_after_key: Timer | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -234,10 +239,30 @@ class MonitorApp(LifecycleApp, QuickEscapeApp, ExportingApp):
             return  # --no-tick: one frame every few seconds, data and ages together
         if self.link_slow() and self._seconds % SLOW_LINK_TICK_EVERY:
             return  # the same by itself on a slow link (the status line says so)
+        if self._clock_after_key is None:  # else the second's work is waiting already
+            self._clock_work()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            self.key_grace.key()
+        await super().on_event(event)
+
+    def _clock_work(self) -> None:
+        """The second's new data or countdowns; put off while a key is answered
+        (`monitor.ui.keygrace`: its frame goes first)."""
+        wait = self.key_grace.wait_s()
+        if wait > 0:
+            self._clock_after_key = self.set_timer(wait, self._clock_work_late, name="clock-late")
+            return
         if self._dirty:
             self.render_now()
         else:
             self.tick_now()
+
+    def _clock_work_late(self) -> None:
+        self._clock_after_key = None
+        if self.paused_at is None:
+            self._clock_work()
 
     def current(self) -> MonitorSnapshot:
         """The snapshot on screen; before the first, the feed's latest."""

@@ -1,4 +1,4 @@
-"""Textual's Linux driver with an Esc that answers after ESCDELAY, not after 100 ms.
+"""Textual's Linux driver with an Esc that answers at once or after ESCDELAY, not after 100 ms.
 
 Textual's parser waits `constants.ESCAPE_DELAY` (ESCDELAY, 25 ms here: `monitor.cli`) after a
 lone Esc before it decides it is not the start of an escape sequence, but its Linux driver only
@@ -8,8 +8,12 @@ input loop is Textual 8.2's own, except that while the parser waits for a timeou
 when that timeout is due; idle, it sleeps `IDLE_WAIT_S` between looks (fewer wake-ups than
 Textual's 100 ms).
 
-It reads one private attribute of Textual's parser (`_timeout_time`), so it is pinned with
-Textual's major version in pyproject; without that attribute it behaves exactly like Textual's.
+A read of one bare ESC, on a terminal whose escape sequences have arrived whole, is the Esc key
+at once, without ESCDELAY (`monitor.ui.escape`: its timeout is made due now).
+
+It reads and sets one private attribute of Textual's parser (`_timeout_time`), so it is pinned
+with Textual's major version in pyproject; without that attribute it behaves exactly like
+Textual's.
 
 The output goes through `monitor.ui.output.FrameWriter` (compacted frames, paced by the
 terminal's answers to status queries, which the input loop takes out before Textual's parser)
@@ -38,6 +42,7 @@ from textual.driver import Driver
 from textual.drivers._writer_thread import WriterThread
 from textual.drivers.linux_driver import LinuxDriver
 
+from monitor.ui.escape import WholeSequences
 from monitor.ui.output import FrameWriter
 
 
@@ -105,10 +110,12 @@ class QuickEscapeDriver(LinuxDriver):
         parser = XTermParser(self._debug)
         decode = getincrementaldecoder("utf-8")().decode
 
+        escapes = WholeSequences(constants.ESCAPE_DELAY)
+
         def process(events: list[tuple[selectors.SelectorKey, int]], final: bool = False) -> None:
             for last, (_key, mask) in loop_last(events):
                 if mask & selectors.EVENT_READ:
-                    data = decode(os.read(fileno, 1024 * 4), final=final and last)
+                    raw = data = decode(os.read(fileno, 1024 * 4), final=final and last)
                     if not data:
                         break  # stdin piped and closed
                     writer = self.frame_writer  # set after this thread starts
@@ -116,6 +123,9 @@ class QuickEscapeDriver(LinuxDriver):
                         data = writer.take_replies(data)
                     for event in parser.feed(data) if data else ():
                         self.process_message(event)
+                    waiting = getattr(parser, "_timeout_time", None) is not None
+                    if escapes.read(raw, waiting, time.monotonic()) and waiting:
+                        parser._timeout_time = 0.0  # due now: `tick` below sends the Esc
             for event in parser.tick():
                 self.process_message(event)
 

@@ -10,7 +10,7 @@
   terminal has answered once, nothing is held (one that never answers writes as before).
   The window grows while answers come back no later than the link's round trip and halves
   when they queue (the round trip is the fastest answer seen): a key waits behind at most
-  about `QUEUE_TARGET_S` of output, whatever the link's speed or distance.
+  about `QUEUE_TARGET_S` (0.1 s) of output, whatever the link's speed or distance.
 """
 
 from __future__ import annotations
@@ -39,8 +39,13 @@ dashboard: 4 bytes of 500)."""
 WINDOW_MIN = 512
 """Bytes in flight at least: at 4 KB/s an eighth of a second."""
 WINDOW_MAX = 256 * 1024
-QUEUE_TARGET_S = 0.2
-"""How long output may wait in the link beyond its round trip."""
+QUEUE_TARGET_S = 0.1
+"""How long output may wait in the link beyond its round trip: what a key's answer waits
+behind at most. At 0.2 s a 4 KB/s link settled on a 1 KB window, a quarter of a second in
+front of every key (Down at p95 478 ms there, issue 21); at 0.1 s it stays near 512 bytes."""
+RATE_QUEUED_S = 0.1
+"""Answers queued at least this long measure the link's rate (less is a loaded box's jitter:
+too short a time to tell a slow link by)."""
 ACK_TIMEOUT_S = 5.0
 """A query unanswered this long is taken as lost (what it covered as read)."""
 MIN_SAMPLES = 4
@@ -143,7 +148,7 @@ class AckWindow:
             self.window = max(WINDOW_MIN, self.window // 2)
         elif queued < QUEUE_TARGET_S / 2 and covered >= self.window // 2:
             self.window = min(WINDOW_MAX, self.window * 2)
-        if queued > QUEUE_TARGET_S / 2 and covered >= WINDOW_MIN // 2:
+        if queued > RATE_QUEUED_S and covered >= WINDOW_MIN // 2:
             return covered / queued
         return None
 

@@ -17,6 +17,7 @@ from textual.app import App
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import AwaitMount
 
 from monitor.ui.screens.base import TRANSITION_WAIT_S, LiveScreen
 from monitor.ui.screens.call import CallScreen
@@ -59,6 +60,10 @@ class ScreenSwitchingApp(App[int]):
     ui_state: UiState
     """Remembered sort and filter of every table (set by the app)."""
 
+    prepare_after_s: float | None = None
+    """Compose the call screen this long after the first data is drawn, ahead of the first
+    Enter (`prepare_screens`); None: at the first Enter (tests). Set by the program."""
+
     def __init__(self) -> None:
         super().__init__()
         self._spare_campaign: CampaignScreen | None = None
@@ -94,6 +99,30 @@ class ScreenSwitchingApp(App[int]):
         """End a hold of this kind (a screen switch does not end the wait for first data)."""
         if self._hold is not None and kind == self._hold_kind:
             self._release_any()
+        if kind == "start" and self.prepare_after_s is not None:
+            self.set_timer(self.prepare_after_s, self.prepare_screens, name="prepare-screens")
+            self.prepare_after_s = None
+
+    def prepare_screens(self) -> None:
+        """Compose and mount the kept call screen now, watching nothing, so the first Enter
+        shows a mounted screen as every later one does: composing and mounting it made the
+        first Enter of a run 3-5 times slower than the next (~100-400 ms on `huge`, issue 21).
+
+        It reads Textual's `_register` (how `push_screen` starts a screen; pinned with its major
+        version in pyproject); without it, the screen is composed at the first Enter as before.
+        """
+        register = getattr(self, "_register", None)
+        if self._spare_call is not None or not callable(register) or not self.is_running:
+            return
+        screen = CallScreen("", trail=[], id="call")  # no call: it watches and draws nothing
+        self._spare_call = screen
+        self.install_screen(screen, name="call")
+        self.call_later(self._lay_out_prepared, screen, AwaitMount(screen, register(self, screen)))
+
+    async def _lay_out_prepared(self, screen: LiveScreen, mounted: AwaitMount) -> None:
+        await mounted
+        if screen.is_mounted and screen not in self.screen_stack:
+            screen.prepare()
 
     def _release_any(self) -> None:
         if self._hold_timer is not None:

@@ -115,3 +115,44 @@ async def test_a_new_screen_is_rendered_once_not_also_inside_the_hold(
         assert [r[:2] for r in rendered if r[0] == "CallScreen"][:1] == [
             ("CallScreen", "LayoutUpdate")
         ]
+
+
+async def test_the_call_screen_composed_ahead_watches_nothing_and_serves_the_first_enter(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, engine = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        watched = engine.selected_call_id
+        assert watched is not None  # the dashboard's highlighted call
+        app.prepare_screens()  # what the program does 0.5 s after its first data
+        await pilot.pause()
+        prepared = app.get_screen("call")
+        assert isinstance(prepared, CallScreen) and prepared.is_mounted
+        assert engine.selected_call_id == watched  # it asked the feed for nothing
+        assert isinstance(app.screen, DashboardScreen)
+        assert prepared.size == app.size  # laid out already
+        restyled: list[bool] = []
+        original = prepared.update_node_styles
+
+        def counted(animate: bool = True) -> None:
+            restyled.append(animate)
+            original(animate=animate)
+
+        monkeypatch.setattr(prepared, "update_node_styles", counted)
+        frames = frames_of(app, monkeypatch)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is prepared  # the first Enter composes nothing ...
+        assert restyled == []  # ... and restyles nothing: styled when it was mounted
+        crumb_style = prepared.query_one("#breadcrumb", Static).styles.background
+        assert crumb_style == app.screen_stack[0].query_one("#breadcrumb", Static).styles.background
+        crumb = str(prepared.query_one("#breadcrumb", Static).render())
+        assert crumb.endswith(f"Call {watched}")
+        assert watched in str(prepared.query_one("#call-fields", Static).render())
+        on_call = [kind for name, kind in frames if name == "CallScreen"]
+        assert on_call[:1] == ["LayoutUpdate"] and on_call.count("LayoutUpdate") == 1
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        assert engine.selected_call_id == watched

@@ -179,9 +179,22 @@ class LiveScreen(Screen[None]):
     def on_mount(self) -> None:
         self.ready = True
         self.update_crumb()
-        # Data before the first paint: a new screen arrives in one frame, not an empty frame
-        # followed by a second one with the data.
-        self.monitor.show_latest()
+        if self.watching():
+            # Data before the first paint: a new screen arrives in one frame, not an empty
+            # frame followed by a second one with the data.
+            self.monitor.show_latest()
+
+    def watching(self) -> bool:
+        """False for a screen composed ahead of its first use: it has nothing to show."""
+        return True
+
+    def prepare(self) -> None:
+        """Lay out a screen composed ahead of its first use (`ScreenSwitchingApp.
+        prepare_screens`) as if it had been shown and left: Textual lays out and restyles a
+        screen at its first showing (about half of that first Enter's cost), and a kept screen
+        only when its size or styles changed since."""
+        self._refresh_layout(self.app.size)
+        self._styled_for = style_state(self.app)
 
     def on_unmount(self) -> None:
         self.ready = False

@@ -221,8 +221,12 @@ class CallScreen(LiveScreen):
         return [*self.trail, f"Call {to_display(self.call_id, 40)}"]
 
     def on_mount(self) -> None:
-        self.intents()
+        if self.watching():
+            self.intents()
         super().on_mount()
+
+    def watching(self) -> bool:
+        return bool(self.call_id)  # "": composed ahead of the first Enter (`prepare_screens`)
 
     def switch_to(self, call_id: str, *, trail: list[str]) -> None:
         """Show another call when this screen next resumes (it is kept and reused).
