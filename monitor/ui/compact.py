@@ -22,7 +22,7 @@ ends up showing:
 * the style is written only when a cell is about to be drawn (or an erase, which paints with
   the background), as the difference from the terminal's (`monitor.ui.sgr`);
 * the cursor moves only when the next cell to draw is elsewhere, by the shortest form
-  (`monitor.ui.cells.cursor_move`: absolute, relative, row or column only, backspaces), or
+  (`monitor.ui.cells.cursor_move`: absolute, relative, row or column only), or
   by rewriting a short run of unchanged cells in the same look; a newline followed by an
   absolute move is dropped (Textual never writes one on the last row, where it would scroll);
 * once nothing is pending, the terminal's cursor and style are where the input left them.

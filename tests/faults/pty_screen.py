@@ -269,8 +269,10 @@ def kind(sequence: str) -> str:
         return "SGR"
     if re.fullmatch(r"\x1b\[[0-9;]*H", sequence):
         return "CUP"
-    if re.fullmatch(r"\x1b\[[0-9]*[ABCD]", sequence):
-        return "cursor move"  # relative moves: the output's compactor picks the shortest
+    if re.fullmatch(r"\x1b\[[0-9]*[ABCDGd]", sequence):
+        # relative moves and a column or a row alone (CHA, VPA): the output's compactor picks
+        # the shortest
+        return "cursor move"
     return sequence
 
 

@@ -53,3 +53,29 @@ async def test_without_a_key_the_second_draws_the_new_data_at_once(make_app: App
         await pilot.pause()
         assert table.row_count == rows + 1
         assert app._clock_after_key is None
+
+
+async def test_the_next_second_draws_the_data_a_key_put_off_whatever_the_keys(
+    make_app: AppFactory,
+) -> None:
+    """A put-off second whose timer has not fired (a starved box; a test driving the clock)
+    is drawn at the next second even if a key came again: data at most a second late."""
+    app, engine = make_app(min_render_interval_s=1.0)
+    now = [0.0]
+    app.key_grace = KeyGrace(lambda: now[0])  # keys always "just pressed": time stands
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.query_one(ActiveCallsTable)
+        rows = table.row_count
+        engine.store.upsert_call(
+            call("call_new000000002", "dialing", ago=1), engine.clock.monotonic()
+        )
+        await pilot.press("down")
+        app._on_clock()  # put off behind the key
+        await pilot.pause()
+        assert table.row_count == rows
+        await pilot.press("down")
+        app._on_clock()  # the next second: drawn now, the key notwithstanding
+        await pilot.pause()
+        assert table.row_count == rows + 1
+        assert app._clock_after_key is None
