@@ -71,6 +71,7 @@ demo: $(RUN_STAMP)
 # Every benchmark: the fake-clock ones two at a time, then the real-time ones alone (2 cores: a
 # CPU or latency measurement must not share them). Under 5 minutes; see benchmarks/README.md.
 bench: $(TEST_STAMP)
+	@$(call COMPILE,monitor)
 	$(BIN)/python -m benchmarks.run
 
 # The monitor's RSS after 10 real minutes of the huge scenario (about 11 minutes; not in bench).
