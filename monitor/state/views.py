@@ -7,13 +7,16 @@ changed. One call's detail and one campaign's calls are in `state.calldetail`.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from monitor.api.models import Call
 from monitor.api.vocab import OUTCOME_COLUMNS, CallStatus
+from monitor.state.activerows import (
+    ActiveCallRow,
+    ActiveRowCache,
+    active_rows,
+)
 from monitor.state.calldetail import CallDetail, call_detail, campaign_calls, retry_config_for
 from monitor.state.derive import (
     WaveBucket,
@@ -26,30 +29,7 @@ from monitor.state.pending import pending_etas
 from monitor.state.store import ApiHealth, Store
 from monitor.state.tally import COUNTED_VALUES, Correction
 
-RING_TOO_LONG_S = 60.0
-"""A call still dialling after a minute is stuck, or ringing out: worth a mark."""
-LONG_CALL_MIN_SAMPLES = 5
-"""A campaign's p95 duration means little before this many connected calls."""
-
 PANES = ("active", "campaigns", "retries", "concurrency")
-
-
-@dataclass(frozen=True, slots=True)
-class ActiveCallRow:
-    id: str
-    campaign_id: str | None
-    campaign_name: str | None
-    to_number: str | None
-    status: CallStatus
-    status_raw: str | None
-    started_at: datetime | None
-    """When the attempt was placed; the UI ticks the duration from it."""
-    attempt: int | None
-    long_call: bool
-    state_since: float | None = None
-    """Monotonic time its status (or ended) last changed, not any field's: a re-read moving
-    only `duration_s` leaves the row as it was. None in rows recorded before (their
-    `changed_at` is an unknown field, ignored on reading)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,132 +104,6 @@ class DashboardView:
     health: ApiHealth
     selected: CallDetail | None
     now: datetime
-
-
-def _p95(values: list[int]) -> float | None:
-    if len(values) < LONG_CALL_MIN_SAMPLES:
-        return None
-    ordered = sorted(values)
-    return float(ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)])
-
-
-def campaign_p95(store: Store) -> dict[str, float]:
-    """Each campaign's p95 connected duration, memoised per `calls_version`: a scan of every
-    call the store keeps, which most new snapshots (a poll's freshness, no call changed)
-    would otherwise repeat for the same answer (issue 21)."""
-    cached = store.memo.get("campaign_p95")
-    if cached is not None and cached[0] == store.calls_version:
-        return cached[1]  # type: ignore[return-value]
-    durations: dict[str, list[int]] = {}
-    for tracked in store.calls.values():
-        c = tracked.call
-        if c.status is CallStatus.COMPLETED and c.duration_s and c.campaign_id:
-            durations.setdefault(c.campaign_id, []).append(c.duration_s)
-    out: dict[str, float] = {}
-    for campaign_id, values in durations.items():
-        p95 = _p95(values)
-        if p95 is not None:
-            out[campaign_id] = p95
-    store.memo["campaign_p95"] = (store.calls_version, out)
-    return out
-
-
-def is_long_call(
-    call: Call,
-    now: datetime,
-    p95_by_campaign: dict[str, float],
-    *,
-    ringing_s: float | None = None,
-) -> bool:
-    """Ringing too long (measured from when we first saw it dialling, not from when it was
-    queued), or running past its campaign's p95 connected duration."""
-    if call.status is CallStatus.DIALING:
-        return ringing_s is not None and ringing_s > RING_TOO_LONG_S
-    if call.created_at is None:
-        return False
-    elapsed = (now - call.created_at).total_seconds()
-    limit = p95_by_campaign.get(call.campaign_id or "")
-    return limit is not None and elapsed > limit
-
-
-class ActiveRowCache:
-    """The row made for each call in flight, reused while nothing it shows changed.
-
-    A row shows some fields of the call's record, its campaign's name, the long call mark
-    and when its state began: with the same ones, the very same row object comes back. At
-    `huge` a re-read of the ~1,000 calls in flight gives most of them a new record (their
-    `duration_s` moved), but only ~250 rows show something new; the others stay the same
-    objects, so whoever keeps something per row (the flight recorder's row texts, a table)
-    knows them unchanged by identity instead of comparing every field of every row.
-    """
-
-    def __init__(self) -> None:
-        self._rows: dict[str, tuple[tuple[object, ...], ActiveCallRow]] = {}
-        self._next: dict[str, tuple[tuple[object, ...], ActiveCallRow]] = {}
-
-    def row(
-        self, call: Call, campaign_name: str | None, long_call: bool, state_since: float
-    ) -> ActiveCallRow:
-        shown = (
-            call.campaign_id,
-            campaign_name,
-            call.to_number,
-            call.status,
-            call.status_raw,
-            call.created_at,
-            call.attempt,
-            long_call,
-            state_since,
-        )
-        hit = self._rows.get(call.id)
-        if hit is not None and hit[0] == shown:
-            row = hit[1]
-        else:
-            row = ActiveCallRow(
-                id=call.id,
-                campaign_id=call.campaign_id,
-                campaign_name=campaign_name,
-                to_number=call.to_number,
-                status=call.status,
-                status_raw=call.status_raw,
-                started_at=call.created_at,
-                attempt=call.attempt,
-                long_call=long_call,
-                state_since=state_since,
-            )
-        self._next[call.id] = (shown, row)
-        return row
-
-    def done(self) -> None:
-        """One listing made: the calls not in it are forgotten."""
-        self._rows, self._next = self._next, {}
-
-
-def active_rows(
-    store: Store,
-    now: datetime,
-    mono_now: float | None = None,
-    cache: ActiveRowCache | None = None,
-) -> tuple[ActiveCallRow, ...]:
-    """The calls in flight, oldest first (`cache`: rows of unchanged calls are reused)."""
-    p95 = campaign_p95(store)
-    made = cache if cache is not None else ActiveRowCache()
-    rows = []
-    for tracked in store.in_flight():
-        c = tracked.call
-        campaign = store.campaigns.get(c.campaign_id or "")
-        ringing_s = None if mono_now is None else mono_now - tracked.state_since
-        rows.append(
-            made.row(
-                c,
-                campaign.campaign.name if campaign else None,
-                is_long_call(c, now, p95, ringing_s=ringing_s),
-                tracked.state_since,
-            )
-        )
-    made.done()
-    rows.sort(key=lambda r: (r.started_at or now, r.id))
-    return tuple(rows)
 
 
 def campaign_rows(store: Store, mono_now: float) -> tuple[CampaignRow, ...]:

@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 from monitor.api.models import Call
+from monitor.state.activerows import campaign_p95
 from monitor.state.store import Store
-from monitor.state.views import campaign_p95
 
 
 def _completed(cid: str, duration: int) -> Call:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from monitor.api.models import Call
+from monitor.state.activerows import RING_TOO_LONG_S, active_rows
 from monitor.state.store import Store
-from monitor.state.views import RING_TOO_LONG_S, active_rows
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
