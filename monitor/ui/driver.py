@@ -55,9 +55,11 @@ IDLE_WAIT_S = 0.25
 wakes the loop at once, and a pending Esc sets its own shorter wait (`input_wait`): this only
 bounds how late the loop sees that the app is stopping. Ten looks a second cost about a third
 of what htop uses in all (80 ms of CPU a minute on busy, issue 21); four cost 30 ms."""
-FINAL_WAIT_S = 0.0
-"""The last look, after the terminal is let go: nothing is registered, so it can only sleep
-(Textual sleeps 0.1 s there), which stopping the app (and the idle wait's worst case) waits."""
+FINAL_WAIT_S = 0.1
+"""The last look, after the terminal is let go: Textual's own 0.1 s. Not 0: with no wait
+there, a dropped SSH session (the pty's master closed) left the monitor still running 17-18 s
+later in 3 of 6 loaded runs of the real-terminal drill R6 (the exit races something this wait
+left time for; not understood further yet)."""
 
 
 def input_wait(parser: object) -> float:

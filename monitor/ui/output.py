@@ -41,6 +41,10 @@ from monitor.ui.link import (
 log = logging.getLogger(__name__)
 
 
+
+LEAVE_ALT_SCREEN = "\x1b[?1049l"
+"""How Textual leaves the alternate screen on the way out (`stop_application_mode`)."""
+
 class FrameWriter(threading.Thread):
     """Writes Textual's frames to the terminal from its own thread (Textual's WriterThread's
     interface: `write`, `flush`, `fileno`, `isatty`, `stop`)."""
@@ -71,6 +75,9 @@ class FrameWriter(threading.Thread):
         self.acks = AckWindow()
         self.gauge = LinkGauge()
         self._forget = False
+        self._left = False
+        """The app left the alternate screen: no more status queries (their answers would be
+        typed into the user's shell once the app stops reading)."""
         self.bytes_in = 0
         self.bytes_out = 0
         self.writes = 0
@@ -180,8 +187,10 @@ class FrameWriter(threading.Thread):
             self.compactor.forget()
             data = "".join(texts)
         self._held = self.compactor.pending
+        if any(LEAVE_ALT_SCREEN in text for text in texts):
+            self._left = True
         with self._cond:
-            query = self.acks.query_due(len(data.encode()), self._held)
+            query = not self._left and self.acks.query_due(len(data.encode()), self._held)
         if query:
             data += QUERY
         if not data:

@@ -201,3 +201,24 @@ def test_an_answer_that_comes_before_the_write_returns_is_not_lost() -> None:
     assert writer.acks.answers
     assert writer.acks.next_timeout(0.0) is None  # no query left waiting for its answer
     assert shown("".join(term.writes))[0].startswith("f" * 50)
+
+
+def test_no_status_query_once_the_app_left_the_alternate_screen() -> None:
+    """A query written on the way out is answered into the user's shell (`^[[0n` at the
+    prompt) once the app stops reading: none after Textual leaves the alternate screen."""
+    term = Terminal()
+    writer = FrameWriter(term)
+    writer.start()
+    try:
+        writer.write(screen({y: "a" * 40 for y in range(ROWS)}))  # > QUERY_EVERY: asked
+        idle(writer)
+        assert writer.take_replies(REPLY) == ""  # answered: the next chunk is asked about
+        writer.write("\x1b[?1049l\x1b[?25h")
+        idle(writer)
+        writer.write(screen({y: "b" * 40 for y in range(ROWS)}))  # a late frame: not asked
+        idle(writer)
+    finally:
+        writer.stop()
+    out = "".join(term.writes)
+    assert QUERY in out[: out.index("\x1b[?1049l")]
+    assert QUERY not in out[out.index("\x1b[?1049l") :]
