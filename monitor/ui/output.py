@@ -43,7 +43,9 @@ log = logging.getLogger(__name__)
 
 
 LEAVE_ALT_SCREEN = "\x1b[?1049l"
-"""How Textual leaves the alternate screen on the way out (`stop_application_mode`)."""
+"""How Textual leaves the alternate screen: on the way out, and on a suspend (Ctrl+Z)."""
+ENTER_ALT_SCREEN = "\x1b[?1049h"
+"""...and enters it again (a resume after a suspend: pacing goes on)."""
 
 class FrameWriter(threading.Thread):
     """Writes Textual's frames to the terminal from its own thread (Textual's WriterThread's
@@ -187,8 +189,10 @@ class FrameWriter(threading.Thread):
             self.compactor.forget()
             data = "".join(texts)
         self._held = self.compactor.pending
-        if any(LEAVE_ALT_SCREEN in text for text in texts):
-            self._left = True
+        for text in texts:  # the later of the two in the text says where the app is
+            left, entered = text.rfind(LEAVE_ALT_SCREEN), text.rfind(ENTER_ALT_SCREEN)
+            if left != entered:  # both -1 when neither is in it
+                self._left = left > entered
         with self._cond:
             query = not self._left and self.acks.query_due(len(data.encode()), self._held)
         if query:

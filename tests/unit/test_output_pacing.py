@@ -222,3 +222,22 @@ def test_no_status_query_once_the_app_left_the_alternate_screen() -> None:
     out = "".join(term.writes)
     assert QUERY in out[: out.index("\x1b[?1049l")]
     assert QUERY not in out[out.index("\x1b[?1049l") :]
+
+
+def test_status_queries_go_on_after_a_suspend_and_resume() -> None:
+    """Ctrl+Z leaves the alternate screen and `fg` enters it again: pacing goes on."""
+    term = Terminal()
+    writer = FrameWriter(term)
+    writer.start()
+    try:
+        writer.write(screen({y: "a" * 40 for y in range(ROWS)}))
+        idle(writer)
+        assert writer.take_replies(REPLY) == ""
+        writer.write("\x1b[?1049l")  # suspended
+        idle(writer)
+        writer.write("\x1b[?1049h" + screen({y: "b" * 40 for y in range(ROWS)}))  # resumed
+        idle(writer)
+    finally:
+        writer.stop()
+    out = "".join(term.writes)
+    assert QUERY in out[out.index("\x1b[?1049h") :]
