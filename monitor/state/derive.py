@@ -185,6 +185,20 @@ def reconcile(history: RetryHistory, call: Call) -> RetryHistory:
         )
         return history.model_copy(update={"attempts": (*history.attempts[:-1], live)})
     if call.status not in FINAL_STATUSES:
+        if (
+            last.outcome in FINAL_STATUSES
+            and call.created_at is not None
+            and last.called_at != call.created_at
+            and (
+                last.call_id == call.id
+                or (call.attempt is not None and call.attempt == last.attempt)
+            )
+        ):
+            # The history is ahead of the record (it has the ending the record has not yet):
+            # its outcome stands, on the record's clock, as once the record ends too (seen on
+            # --demo: "placed 22:52:23" on the call, "22:53:15" on its row, until the end).
+            ahead = last.model_copy(update={"called_at": call.created_at})
+            return history.model_copy(update={"attempts": (*history.attempts[:-1], ahead)})
         return history
     if last.outcome in FINAL_STATUSES:
         # The history's outcome stands; it only gains what its row left out (the first

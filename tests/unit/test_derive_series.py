@@ -332,6 +332,28 @@ def test_reconcile_never_rewrites_a_final_attempt_or_an_empty_history() -> None:
     assert reconcile(bare, call("busy")).attempts[0].outcome is S.BUSY
 
 
+def test_a_history_ahead_of_the_record_keeps_its_outcome_on_the_records_clock() -> None:
+    # Seen on --demo: the retries endpoint had attempt 2 ended (voicemail) while the call record
+    # still said "in call": the row showed the history's placed time beside the record's, and
+    # jumped to the record's when the record ended too.
+    history = RetryHistory(
+        call_id="call_parent",
+        attempts=(
+            attempt(1, "no_answer", called_at=at(0)),
+            attempt(2, "voicemail", called_at=at(30, 53), duration_seconds=13),
+        ),
+    )
+    record = call("in_progress", attempt=2, created_at="2026-11-23T10:01:00Z")
+    row = reconcile(history, record).attempts[1]
+    assert (row.outcome, row.called_at, row.duration_s) == (S.VOICEMAIL, at(1), 13)
+    assert reconcile(history, record).attempts[0] == history.attempts[0]
+    # Without an attempt number or id the record may be a newer attempt: the row stays.
+    unnumbered = Call.model_validate(
+        {"id": "call_9", "status": "in_progress", "created_at": "2026-11-23T10:01:00Z"}
+    )
+    assert reconcile(history, unnumbered) == history
+
+
 def test_an_ended_attempt_keeps_the_records_clock_and_gains_its_duration() -> None:
     # Issue 15, found on --demo: the call screen said "1:26 connected, placed 09:53:06" while
     # its timeline row said "– 09:53:59": the retries endpoint's first shape has no duration,
