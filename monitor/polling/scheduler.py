@@ -124,11 +124,9 @@ class Scheduler:
         """The API answered again after failing: pollers that were failing go again now."""
         self._chores: list[Chore] = []
         self._until = -math.inf
-        """When the loop's sleep ends: a job that ends due later needs no wake (it is looked
-        at then), so the loop wakes about once per job run, not twice (issue 21, CPU)."""
+        """When the loop's sleep ends: a job ending due later needs no wake (issue 21, CPU)."""
         self._held = False
-        """Due jobs were left waiting at the last start (background slots full, key refused):
-        every job's end may let one start."""
+        """Due jobs were left waiting at the last start (slots full, key refused)."""
         self._sync: Callable[[], None] = lambda: None
 
     # -- what runs ---------------------------------------------------------------------------
@@ -290,10 +288,8 @@ class Scheduler:
                 # a running job to finish, which wakes the loop: never spin on a past due time.
                 seconds = min(max(wait, LOOP_FLOOR_S), 5.0)
                 self._until = now + seconds
-                try:
-                    await self._sleep_or_wake(seconds)
-                finally:
-                    self._until = -math.inf
+                await self._sleep_or_wake(seconds)
+                self._until = -math.inf
         finally:
             tasks = [j.task for j in self.jobs.values() if j.task is not None]
             for task in tasks:

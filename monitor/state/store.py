@@ -65,9 +65,8 @@ class TrackedCall:
     last_source: str | None = None
     """The last read of the call, whatever it said."""
     merged: tuple[weakref.ref[Call], Call] | None = None
-    """The read last merged and what it gave: while that is still `call`, the same record read
-    again (the row cache's very object for an unchanged row) merges to it as it is, with no
-    comparison. Weak: the store keeps no read the row cache has let go."""
+    """The read last merged (weakly held) and what it gave: while that is `call`, the same
+    record read again (the row cache's very object) merges to it as it is, uncompared."""
 
 
 @dataclass(frozen=True, slots=True)
