@@ -18,7 +18,13 @@ from pydantic import ValidationError
 
 from monitor.api.connection import ApiConnection, ResponseInfo
 from monitor.api.errors import BadPayload
-from monitor.api.models import Call, Campaign, RetryHistory, parse_retry_history
+from monitor.api.models import (
+    LIVE_DURATION,
+    Call,
+    Campaign,
+    RetryHistory,
+    parse_retry_history,
+)
 from monitor.api.pages import Page, ReadNote, describe_error, parse_page, unwrap
 from monitor.api.rowcache import RowCache
 from monitor.api.transport import (
@@ -223,7 +229,8 @@ class DialNexaClient(ApiConnection):
         read = self._row_readers.get(model)
         if read is None:
             # Rows read again unchanged (most, every few seconds) are not read again.
-            read = self._row_readers[model] = RowCache(model.model_validate)
+            volatile = LIVE_DURATION if model is Call else None
+            read = self._row_readers[model] = RowCache(model.model_validate, volatile=volatile)
         result = parse_page(payload, read, page=page, limit=limit, key=lambda m: m.id, path=path)
         if result.skipped or result.unread:
             self._tell_read(

@@ -40,9 +40,12 @@ from monitor.api.fields import (
 from monitor.api.fields import pick as _pick
 from monitor.api.modelbase import ApiModel, RetryConfig, status_fields
 from monitor.api.retryhistory import Attempt, RetryHistory, parse_retry_history
+from monitor.api.rowcache import Volatile
 from monitor.api.vocab import DOCUMENTED_CALL_WORDS, CallStatus, fold
 
 __all__ = [
+    "DURATION_KEYS",
+    "LIVE_DURATION",
     "ApiModel",
     "Attempt",
     "AttemptStage",
@@ -53,6 +56,9 @@ __all__ = [
     "parse_retry_history",
 ]
 
+
+DURATION_KEYS = ("duration_seconds", "duration_sec", "duration", "duration_in_seconds")
+"""A call's duration, in every spelling, in the order they are read."""
 
 _CALL_READERS: Readers = {
     "duration_s": read_duration,
@@ -143,9 +149,7 @@ class Call(ApiModel):
                     raw, "created_at", "createdAt", "called_time", "initiated_at", "called_at"
                 ),
                 "ended_at": _pick(raw, "ended_at", "endedAt"),
-                "duration_s": _pick(
-                    raw, "duration_seconds", "duration_sec", "duration", "duration_in_seconds"
-                ),
+                "duration_s": _pick(raw, *DURATION_KEYS),
                 "agent_id": _pick(raw, "agent_id", "agentId"),
                 "campaign_id": campaign,
                 "end_reason": _pick(raw, "end_reason", "disconnection_reason"),
@@ -164,3 +168,24 @@ class Call(ApiModel):
         if ident is not None:
             fields["id"] = ident  # read by `RequiredId`, which refuses the record without one
         return fields
+
+
+def _new_duration(record: Call, row: Mapping[str, Any]) -> Call | None:
+    """`Call.model_validate(row)` for a row equal to the one `record` was read from but for its
+    duration (an in-flight call read again a second later): the record with the duration
+    re-read, where both reads have one that reads (else None: read in full). Exactly the full
+    read: every other field comes from equal values, and the fields it carried and could not
+    read are the same."""
+    if "duration_s" not in record.model_fields_set or "duration_s" in record.unread:
+        return None
+    try:
+        seconds = read_duration(_pick(row, *DURATION_KEYS))
+    except (ValueError, TypeError):
+        return None
+    if seconds is None:
+        return None
+    return record.model_copy(update={"duration_s": seconds})
+
+
+LIVE_DURATION: Volatile[Call] = Volatile(DURATION_KEYS, _new_duration)
+"""What changes on every read of a call in flight (`monitor.api.rowcache`)."""

@@ -68,11 +68,14 @@ class EtagCache:
 
 def decode(body: bytes, path: str, scrub: Scrubber) -> Any:
     """A 2xx body's JSON (depth-limited), or `BadPayload` saying what it was instead."""
-    text = scrub.text(body.decode("utf-8", errors="replace"))
+    received = body.decode("utf-8", errors="replace")
+    text = scrub.text(received)
     if not text.strip():
         raise BadPayload(f"Bad payload from {path} (empty body)", where="body", path=path)
     try:
-        return loads_limited(text)
+        # The body's bytes spare the depth check an encoding, when the scrubber left the text
+        # as received (the same object: nothing masked).
+        return loads_limited(text, body if text is received else None)
     except ValueError as exc:
         if str(exc) == "nested too deep":
             raise BadPayload(

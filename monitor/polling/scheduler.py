@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import contextvars
 import logging
+import math
 import random
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
@@ -122,6 +123,11 @@ class Scheduler:
         self._recovered = False
         """The API answered again after failing: pollers that were failing go again now."""
         self._chores: list[Chore] = []
+        self._until = -math.inf
+        """When the loop's sleep ends: a job ending due later needs no wake (issue 21, CPU)."""
+        self._held = False
+        """Due jobs were left waiting at the last start (slots full, key refused)."""
+        self._sync: Callable[[], None] = lambda: None
 
     # -- what runs ---------------------------------------------------------------------------
 
@@ -141,6 +147,8 @@ class Scheduler:
             cadence = Cadence(base_s=base_s, cap_s=cap_s or max(base_s, self.max_backoff_s))
             job = Job(key, priority, cadence, poll, due=now)
             self.jobs[key] = job
+            if now < self._until:
+                self._wake.set()  # due now, and the loop sleeps past it
         job.priority = priority
         return job
 
@@ -264,6 +272,7 @@ class Scheduler:
 
     async def run(self, sync: Callable[[], None]) -> None:
         """Start jobs as they fall due until `stop()`; `sync` adds and drops jobs each turn."""
+        self._sync = sync
         try:
             while not self._stop.is_set():
                 sync()
@@ -277,7 +286,10 @@ class Scheduler:
                 wait = min(idle, default=now + 5.0) - now
                 # A due job that could not start (background slots full, key refused) waits for
                 # a running job to finish, which wakes the loop: never spin on a past due time.
-                await self._sleep_or_wake(min(max(wait, LOOP_FLOOR_S), 5.0))
+                seconds = min(max(wait, LOOP_FLOOR_S), 5.0)
+                self._until = now + seconds
+                await self._sleep_or_wake(seconds)
+                self._until = -math.inf
         finally:
             tasks = [j.task for j in self.jobs.values() if j.task is not None]
             for task in tasks:
@@ -320,12 +332,15 @@ class Scheduler:
             ),
             key=lambda j: (self.priority(j, now), j.due),
         )
+        self._held = False
         if self.store.health.state == "key_refused":
             # One slow probe is enough to notice a fixed key; the rest would only be refused.
+            self._held = any(not j.probe for j in due)
             due = [j for j in due if j.probe]
         for job in due:
             if self.priority(job, now) >= P_LISTS:
                 if background >= MAX_BACKGROUND_JOBS:
+                    self._held = True
                     continue
                 background += 1
             job.started = now
@@ -383,4 +398,11 @@ class Scheduler:
                 job.due = max(now + FLOOR_S, job.due_hint, now + pause)
                 job.due_hint = None
             job.task = None
-            self._wake.set()
+            if not self._stop.is_set():
+                self._sync()  # a job it adds (a campaign that came to be focused) wakes the loop
+            if self._woken_by(job):
+                self._wake.set()
+
+    def _woken_by(self, job: Job) -> bool:
+        """Whether the end of `job`'s run must wake the loop before its sleep ends."""
+        return self._held or job.due < self._until

@@ -11,6 +11,7 @@ retry histories are an LRU, the concurrency history is a ring.
 from __future__ import annotations
 
 import contextlib
+import weakref
 from collections import OrderedDict, deque
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field, replace
@@ -63,6 +64,9 @@ class TrackedCall:
     the call screen can say where the membership came from; None while no read has said."""
     last_source: str | None = None
     """The last read of the call, whatever it said."""
+    merged: tuple[weakref.ref[Call], Call] | None = None
+    """The read last merged (weakly held) and what it gave: while that is `call`, the same
+    record read again (the row cache's very object) merges to it as it is, uncompared."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +235,7 @@ class Store:
         tracked = self.calls.get(call.id)
         if tracked is None:
             tracked = TrackedCall(call, last_seen=now, changed_at=now, state_since=now)
+            tracked.merged = (weakref.ref(call), call)
             tracked.campaign_source = source if said_campaign else None
             tracked.last_source = source
             if call.status in FINAL_STATUSES:
@@ -245,8 +250,14 @@ class Store:
             changed = True
         tracked.last_seen = now
         tracked.last_source = source
-        # Equal values (the common case: an unchanged call in a sweep) merge to the same record.
-        merged = tracked.call if tracked.call == call else merge_record(tracked.call, call)
+        # Equal values (the common case: an unchanged call in a sweep) merge to the same record;
+        # so does the read merged last time (merging is idempotent), known without comparing.
+        last = tracked.merged
+        if last is not None and last[1] is tracked.call and last[0]() is call:
+            merged = tracked.call
+        else:
+            merged = tracked.call if tracked.call == call else merge_record(tracked.call, call)
+            tracked.merged = (weakref.ref(call), merged)
         if merged is not tracked.call:
             if merged.status != tracked.call.status:
                 tracked.state_since = now

@@ -38,6 +38,38 @@ def test_valid_json_depth_decides_as_the_slow_scan(
     assert fast in (0, slow)
 
 
+@given(
+    JSON_VALUES,
+    st.integers(min_value=0, max_value=80),
+    st.lists(st.sampled_from("[{"), min_size=0, max_size=80),
+    st.booleans(),
+)
+def test_the_skeleton_scan_decides_as_the_slow_scan_from_the_text_or_its_bytes(
+    value: Any, depth: int, shape: list[str], ascii_only: bool
+) -> None:
+    # Nestings of any mix of arrays and objects around any value: the peeling early-out (two
+    # levels a round at most) must never let a payload past the limit pass.
+    for kind in shape:
+        value = [value, "]"] if kind == "[" else {"{": value, "x": "}"}
+    text = json.dumps(nest(value, depth), ensure_ascii=ascii_only)
+    slow = json_depth(text)
+    for fast in (valid_json_depth(text), valid_json_depth(text, text.encode())):
+        assert (fast > MAX_JSON_DEPTH) == (slow > MAX_JSON_DEPTH)
+        assert fast in (0, slow)
+
+
+@pytest.mark.parametrize("depth", [MAX_JSON_DEPTH, MAX_JSON_DEPTH + 1])
+@pytest.mark.parametrize("kinds", ["{", "[", "[{", "{["])
+def test_the_limit_is_exact_for_every_mix_of_brackets(depth: int, kinds: str) -> None:
+    text = "".join(kinds[n % len(kinds)] for n in range(depth))
+    text = text.replace("{", '{"k":') + "1"
+    text += "".join("}" if c == "{" else "]" for c in reversed(text) if c in "[{")
+    json.loads(text)
+    refused = depth > MAX_JSON_DEPTH
+    assert (valid_json_depth(text) > MAX_JSON_DEPTH) == refused
+    assert (valid_json_depth(text, text.encode()) > MAX_JSON_DEPTH) == refused
+
+
 def test_a_page_nested_65_deep_is_refused_and_64_deep_is_read() -> None:
     assert loads_limited(json.dumps(nest(1, MAX_JSON_DEPTH))) is not None
     with pytest.raises(ValueError, match="nested too deep"):

@@ -67,3 +67,12 @@ def test_the_cache_is_bounded_to_two_generations() -> None:
     cache(rows[0])  # three generations ago: gone, read again
     cache(rows[4])  # the newest generation: kept
     assert [r["id"] for r in seen] == [f"call_{n}" for n in range(5)] + ["call_0"]
+
+
+def test_a_row_holding_a_value_no_json_has_is_read_every_time() -> None:
+    # Not from an API page (JSON has no such values), but the cache must not fail on it.
+    cache, seen = counting()
+    row = {"id": "call_1", "metadata": {"when": object()}}
+    for _ in range(2):
+        assert cache(row).id == "call_1"
+    assert len(seen) == 2
