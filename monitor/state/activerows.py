@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from monitor.api.models import Call
 from monitor.api.vocab import CallStatus
@@ -97,6 +97,8 @@ class ActiveRowCache:
     def __init__(self) -> None:
         self._rows: dict[str, tuple[tuple[object, ...], ActiveCallRow]] = {}
         self._next: dict[str, tuple[tuple[object, ...], ActiveCallRow]] = {}
+        self.listing: Listing | None = None
+        """The last listing, and until when it holds."""
 
     def row(
         self, call: Call, campaign_name: str | None, long_call: bool, state_since: float
@@ -136,31 +138,96 @@ class ActiveRowCache:
         self._rows, self._next = self._next, {}
 
 
+_MARGIN = 0.001
+"""A listing is taken to hold until a millisecond before a mark would appear: the arithmetic
+of the check and of its bound may round differently in the last digit."""
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """A listing of the calls in flight and how long it holds while no call changes: each
+    row's long-call mark only appears with time (a call dialling for a minute, running past
+    its campaign's p95), so until the first of those instants the rows are the same."""
+
+    store: int
+    calls_version: int
+    now: datetime
+    mono: float
+    until_now: datetime | None
+    """The first instant (API clock) a running call passes its campaign's p95; None: never."""
+    until_mono: float
+    """The first instant (monotonic) a call has been dialling a minute."""
+    rows: tuple[ActiveCallRow, ...]
+
+    def holds(self, store: Store, now: datetime, mono: float) -> bool:
+        return (
+            self.store == id(store)
+            and self.calls_version == store.calls_version
+            and self.now <= now
+            and self.mono <= mono < self.until_mono
+            and (self.until_now is None or now < self.until_now)
+        )
+
+
 def active_rows(
     store: Store,
     now: datetime,
     mono_now: float | None = None,
     cache: ActiveRowCache | None = None,
 ) -> tuple[ActiveCallRow, ...]:
-    """The calls in flight, oldest first (`cache`: rows of unchanged calls are reused)."""
+    """The calls in flight, oldest first (`cache`: rows of unchanged calls are reused, and
+    while no call changed and no long-call mark came, the very tuple of the last listing)."""
+    last = cache.listing if cache is not None else None
+    if last is not None and mono_now is not None and last.holds(store, now, mono_now):
+        return last.rows
     p95 = campaign_p95(store)
     made = cache if cache is not None else ActiveRowCache()
     rows = []
+    until_mono = math.inf
+    until_now: datetime | None = None
+    dated = True
     for tracked in store.in_flight():
         c = tracked.call
         campaign = store.campaigns.get(c.campaign_id or "")
         ringing_s = None if mono_now is None else mono_now - tracked.state_since
+        long_call = is_long_call(c, now, p95, ringing_s=ringing_s)
+        dated = dated and c.created_at is not None
+        if long_call:
+            pass  # a mark, once there, stays while time goes on
+        elif c.status is CallStatus.DIALING:
+            until_mono = min(until_mono, tracked.state_since + RING_TOO_LONG_S - _MARGIN)
+        elif c.created_at is not None and (limit := p95.get(c.campaign_id or "")) is not None:
+            at = c.created_at + timedelta(seconds=limit - _MARGIN)
+            until_now = at if until_now is None else min(until_now, at)
         rows.append(
             made.row(
                 c,
                 campaign.campaign.name if campaign else None,
-                is_long_call(c, now, p95, ringing_s=ringing_s),
+                long_call,
                 tracked.state_since,
             )
         )
     made.done()
     rows.sort(key=lambda r: (r.started_at or now, r.id))
-    return tuple(rows)
+    listing = tuple(rows)
+    if cache is not None and last is not None and _same_rows(last.rows, listing):
+        listing = last.rows
+    if cache is not None and mono_now is not None:
+        # A row without a start sorts at `now`, which moves: such a listing never holds.
+        cache.listing = Listing(
+            id(store),
+            store.calls_version,
+            now,
+            mono_now,
+            until_now,
+            until_mono if dated else -math.inf,
+            listing,
+        )
+    return listing
+
+
+def _same_rows(a: tuple[ActiveCallRow, ...], b: tuple[ActiveCallRow, ...]) -> bool:
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
 
 
 __all__ = [

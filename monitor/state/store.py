@@ -63,6 +63,9 @@ class TrackedCall:
     the call screen can say where the membership came from; None while no read has said."""
     last_source: str | None = None
     """The last read of the call, whatever it said."""
+    seq: int = 0
+    """Its place in `Store.calls` (insertion order, which a pruned and re-read call leaves
+    for the end): incremental derivations break ties as a scan of `calls` would."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +141,12 @@ class Store:
         (`memo`), as most store changes (a poll's freshness every second) touch no call."""
         self.memo: dict[str, tuple[int, object]] = {}
         """Derivations from the calls, each with the `calls_version` it was made at."""
+        self.calls_epoch = 0
+        """Moves when derivations from the calls must start over rather than follow the calls
+        that changed (`changed_calls`): a campaign record (its retry configuration) changed,
+        a series' count of pruned attempts was forgotten."""
+        self._watches: dict[str, dict[str, None]] = {}
+        self._seq = 0
         self._listeners: list[Callable[[int], None]] = []
         self._depth = 0
         self._dirty = False
@@ -166,9 +175,25 @@ class Store:
         """Something read outside the store's own records changed (the tally's counts)."""
         self._changed()
 
-    def _calls_changed(self) -> None:
+    def changed_calls(self, watcher: str) -> dict[str, None] | None:
+        """The ids of the calls added, changed or removed since `watcher` last asked (in the
+        order of their first change); None at its first asking: it starts from a full scan.
+        An incremental derivation follows only these instead of scanning every call at each
+        `calls_version` (issue 21: a poll moves it, each scan visits thousands of calls)."""
+        changed = self._watches.get(watcher)
+        self._watches[watcher] = {}
+        return changed
+
+    def _calls_changed(self, *call_ids: str) -> None:
+        for watch in self._watches.values():
+            for call_id in call_ids:
+                watch[call_id] = None
         self.calls_version += 1
         self._changed()
+
+    def _calls_restart(self) -> None:
+        self.calls_epoch += 1
+        self.calls_version += 1
 
     def _changed(self) -> None:
         self._dirty = True
@@ -230,13 +255,16 @@ class Store:
         said_campaign = "campaign_id" in call.model_fields_set
         tracked = self.calls.get(call.id)
         if tracked is None:
-            tracked = TrackedCall(call, last_seen=now, changed_at=now, state_since=now)
+            self._seq += 1
+            tracked = TrackedCall(
+                call, last_seen=now, changed_at=now, state_since=now, seq=self._seq
+            )
             tracked.campaign_source = source if said_campaign else None
             tracked.last_source = source
             if call.status in FINAL_STATUSES:
                 tracked.ended_seen = now
             self.calls[call.id] = tracked
-            self._calls_changed()
+            self._calls_changed(call.id)
             return True
         changed = False
         if live_listing and tracked.ended_seen is not None and call.status not in FINAL_STATUSES:
@@ -262,7 +290,7 @@ class Store:
             changed = True
         if changed:
             tracked.changed_at = now
-            self._calls_changed()
+            self._calls_changed(call.id)
         return changed
 
     def mark_ended(self, call_id: str, now: float) -> None:
@@ -272,7 +300,7 @@ class Store:
             tracked.ended_seen = now
             tracked.changed_at = now
             tracked.state_since = now
-            self._calls_changed()
+            self._calls_changed(call_id)
 
     def note_read(self, note: ReadNote, now: float) -> None:
         self.read_notes[note.path] = (note, now)
@@ -347,8 +375,9 @@ class Store:
             self.series_let_go.move_to_end(series)
         while len(self.series_let_go) > MAX_SERIES_LET_GO:
             self.series_let_go.popitem(last=False)
+            self.calls_epoch += 1  # that series' attempts are numbered anew: start over
         if doomed:
-            self._calls_changed()
+            self._calls_changed(*doomed)
         return len(doomed)
 
     # -- campaigns and histories ------------------------------------------------------------
@@ -362,7 +391,7 @@ class Store:
         if old != state:
             self.campaigns[state.campaign.id] = state
             if old is None or old.campaign != state.campaign:
-                self.calls_version += 1  # a retry configuration may have changed
+                self._calls_restart()  # a retry configuration may have changed
             self._changed()
 
     def upsert_campaign(self, campaign: Campaign) -> bool:
@@ -374,7 +403,7 @@ class Store:
     def drop_campaign(self, campaign_id: str) -> None:
         """A campaign the API no longer lists: forget it and what was known of it."""
         if self.campaigns.pop(campaign_id, None) is not None:
-            self.calls_version += 1
+            self._calls_restart()
             for key in (f"counts/{campaign_id}", f"analysis/{campaign_id}"):
                 self.freshness.pop(key, None)
             self._changed()
