@@ -9,11 +9,12 @@ retry configuration) or of the pruned counts' memory (`Store.calls_epoch`) start
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import UTC, datetime, timedelta
 
 from monitor.api.vocab import FINAL_STATUSES
 from monitor.state.calldetail import retry_config_for
-from monitor.state.derive import pending_retry_eta
+from monitor.state.derive import WaveBucket, pending_retry_eta, retry_wave
 from monitor.state.store import Store, TrackedCall
 
 WAVE_RETENTION = timedelta(minutes=2)
@@ -27,6 +28,40 @@ _MEMO = "pending_etas"
 def pending_etas(store: Store, now: datetime) -> list[datetime]:
     """ETAs of every retry series whose latest known attempt will be retried (section 8)."""
     return [eta for _, eta in _pending(store) if eta > now - WAVE_RETENTION]
+
+
+def pending_wave(
+    store: Store, now: datetime, *, in_flight: int, cap: int | None
+) -> tuple[WaveBucket, ...]:
+    """`retry_wave(pending_etas(store, now), now, ...)`, the same tuple while its inputs are:
+    the pending retries, the minute `now` is in, which of them are past the retention, the
+    calls in flight and the cap (most seconds change none of them)."""
+    listing = _pending(store)
+    kept = store.memo.get(_WAVE)
+    last = kept[1] if kept is not None else None
+    if not isinstance(last, _Wave) or last.listing is not listing:
+        last = _Wave(listing)
+    cut = bisect_right(last.etas, now - WAVE_RETENTION)
+    key = (cut, now.replace(second=0, microsecond=0), in_flight, cap)
+    if last.key != key:
+        last.key = key
+        last.wave = retry_wave(last.etas[cut:], now, in_flight=in_flight, cap=cap)
+    store.memo[_WAVE] = (store.calls_version, last)
+    return last.wave
+
+
+class _Wave:
+    """The last wave made from one listing of pending retries (kept alive here, so that its
+    identity stands for its contents), and what it was made for."""
+
+    def __init__(self, listing: list[tuple[str, datetime]]) -> None:
+        self.listing = listing
+        self.etas = sorted(eta for _, eta in listing)
+        self.key: tuple[object, ...] | None = None
+        self.wave: tuple[WaveBucket, ...] = ()
+
+
+_WAVE = "pending_wave"
 
 
 def pending_retry_ids(store: Store) -> frozenset[str]:

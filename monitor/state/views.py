@@ -21,11 +21,10 @@ from monitor.state.calldetail import CallDetail, call_detail, campaign_calls, re
 from monitor.state.derive import (
     WaveBucket,
     connect_rate,
-    retry_wave,
 )
 from monitor.state.freshness import Freshness
 from monitor.state.notes import count_flags, unread_reason
-from monitor.state.pending import pending_etas
+from monitor.state.pending import pending_wave
 from monitor.state.store import ApiHealth, Store
 from monitor.state.tally import COUNTED_VALUES, Correction
 
@@ -177,7 +176,7 @@ def concurrency_view(
         # in flight at once (1,075 of a 1,000 cap at `huge`). What the latest complete sweep
         # listed stands until this one is read whole.
         in_flight = min(in_flight, store.swept)
-    wave = retry_wave(pending_etas(store, now), now, in_flight=in_flight, cap=cap)
+    wave = pending_wave(store, now, in_flight=in_flight, cap=cap)
     wave_peak = max(wave, key=lambda b: b.calls, default=None)
     return ConcurrencyView(
         unknown=unread_reason(store, "active", "calls in flight"),

@@ -14,8 +14,8 @@ from monitor.api.vocab import FINAL_STATUSES
 from monitor.state import store as store_module
 from monitor.state.calldetail import retry_config_for
 from monitor.state.dataparts import DataParts, outcomes_of, recent_outcomes
-from monitor.state.derive import pending_retry_eta
-from monitor.state.pending import _pending
+from monitor.state.derive import pending_retry_eta, retry_wave
+from monitor.state.pending import _pending, pending_etas, pending_wave
 from monitor.state.snapshot import build_data
 from monitor.state.store import CampaignState, Store
 
@@ -140,6 +140,10 @@ def test_each_incremental_part_equals_a_scan_from_scratch_after_every_change(
         now, mono = history.now, history.mono
         assert sorted(_pending(store)) == sorted(pending_from_scratch(store))
         assert outcomes_of(store, mono) == recent_outcomes(store, mono)
+        flying = len(store.in_flight())
+        assert pending_wave(store, now, in_flight=flying, cap=4) == retry_wave(
+            pending_etas(store, now), now, in_flight=flying, cap=4
+        )
         made = build_data(store, now=now, mono=mono, cap=4, parts=parts)
         scratch = build_data(store, now=now, mono=mono, cap=4)
         assert made.model_dump() == scratch.model_dump()
