@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from monitor.api.models import Call
 from monitor.api.vocab import CallStatus
@@ -153,19 +153,18 @@ class Listing:
     calls_version: int
     now: datetime
     mono: float
-    until_now: datetime | None
-    """The first instant (API clock) a running call passes its campaign's p95; None: never."""
-    until_mono: float
-    """The first instant (monotonic) a call has been dialling a minute."""
+    slack_now: float
+    """Seconds (API clock) until a running call passes its campaign's p95, less the margin."""
+    slack_mono: float
+    """Seconds (monotonic) until a call has been dialling a minute, less the margin."""
     rows: tuple[ActiveCallRow, ...]
 
     def holds(self, store: Store, now: datetime, mono: float) -> bool:
         return (
             self.store == id(store)
             and self.calls_version == store.calls_version
-            and self.now <= now
-            and self.mono <= mono < self.until_mono
-            and (self.until_now is None or now < self.until_now)
+            and 0.0 <= mono - self.mono < self.slack_mono
+            and 0.0 <= (now - self.now).total_seconds() < self.slack_now
         )
 
 
@@ -183,28 +182,30 @@ def active_rows(
     p95 = campaign_p95(store)
     made = cache if cache is not None else ActiveRowCache()
     rows = []
-    until_mono = math.inf
-    until_now: datetime | None = None
-    dated = True
+    slack_mono = slack_now = math.inf
+    dialing = CallStatus.DIALING
     for tracked in store.in_flight():
         c = tracked.call
         campaign = store.campaigns.get(c.campaign_id or "")
-        ringing_s = None if mono_now is None else mono_now - tracked.state_since
-        long_call = is_long_call(c, now, p95, ringing_s=ringing_s)
-        dated = dated and c.created_at is not None
-        if long_call:
-            pass  # a mark, once there, stays while time goes on
-        elif c.status is CallStatus.DIALING:
-            until_mono = min(until_mono, tracked.state_since + RING_TOO_LONG_S - _MARGIN)
+        # `is_long_call`, inline, with how long until its mark would come (a mark, once
+        # there, stays while time goes on).
+        long_call = False
+        if c.created_at is None:
+            slack_now = -math.inf  # sorted at `now`, which moves: the listing never holds
+        if c.status is dialing:
+            if mono_now is not None:
+                ringing_s = mono_now - tracked.state_since
+                long_call = ringing_s > RING_TOO_LONG_S
+                if not long_call and RING_TOO_LONG_S - ringing_s < slack_mono:
+                    slack_mono = RING_TOO_LONG_S - ringing_s
         elif c.created_at is not None and (limit := p95.get(c.campaign_id or "")) is not None:
-            at = c.created_at + timedelta(seconds=limit - _MARGIN)
-            until_now = at if until_now is None else min(until_now, at)
+            elapsed = (now - c.created_at).total_seconds()
+            long_call = elapsed > limit
+            if not long_call and limit - elapsed < slack_now:
+                slack_now = limit - elapsed
         rows.append(
             made.row(
-                c,
-                campaign.campaign.name if campaign else None,
-                long_call,
-                tracked.state_since,
+                c, campaign.campaign.name if campaign else None, long_call, tracked.state_since
             )
         )
     made.done()
@@ -213,14 +214,13 @@ def active_rows(
     if cache is not None and last is not None and _same_rows(last.rows, listing):
         listing = last.rows
     if cache is not None and mono_now is not None:
-        # A row without a start sorts at `now`, which moves: such a listing never holds.
         cache.listing = Listing(
             id(store),
             store.calls_version,
             now,
             mono_now,
-            until_now,
-            until_mono if dated else -math.inf,
+            slack_now - _MARGIN,
+            slack_mono - _MARGIN,
             listing,
         )
     return listing

@@ -12,6 +12,7 @@ import pytest
 from monitor.api.models import Call, Campaign
 from monitor.api.vocab import FINAL_STATUSES
 from monitor.state import store as store_module
+from monitor.state.activerows import campaign_p95, is_long_call
 from monitor.state.calldetail import retry_config_for
 from monitor.state.dataparts import DataParts, outcomes_of, recent_outcomes
 from monitor.state.derive import pending_retry_eta, retry_wave
@@ -147,6 +148,11 @@ def test_each_incremental_part_equals_a_scan_from_scratch_after_every_change(
         made = build_data(store, now=now, mono=mono, cap=4, parts=parts)
         scratch = build_data(store, now=now, mono=mono, cap=4)
         assert made.model_dump() == scratch.model_dump()
+        p95 = campaign_p95(store)
+        for row in made.active:
+            tracked = store.calls[row.id]
+            ringing_s = mono - tracked.state_since
+            assert row.long_call == is_long_call(tracked.call, now, p95, ringing_s=ringing_s)
 
 
 def test_the_pending_index_starts_over_when_a_campaign_changes_its_retry_policy() -> None:
