@@ -101,7 +101,9 @@ class LiveFeed:
             return self.snapshot()
         store, now = self.engine.store, self.engine.api_now()
         if self._selection_stale:
-            self._selection = build_selection(store, self._selected, now)
+            self._selection = self._parts.same(
+                "selection", build_selection(store, self._selected, now)
+            )
             self._selection_stale = False
         if self._focus_stale:
             self._focus = build_focus(store, self._focused, self._records)

@@ -64,8 +64,7 @@ class TrackedCall:
     last_source: str | None = None
     """The last read of the call, whatever it said."""
     seq: int = 0
-    """Its place in `Store.calls` (insertion order, which a pruned and re-read call leaves
-    for the end): incremental derivations break ties as a scan of `calls` would."""
+    """Its place in `Store.calls`' order: incremental derivations break ties as a scan."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,10 +141,9 @@ class Store:
         self.memo: dict[str, tuple[int, object]] = {}
         """Derivations from the calls, each with the `calls_version` it was made at."""
         self.calls_epoch = 0
-        """Moves when derivations from the calls must start over rather than follow the calls
-        that changed (`changed_calls`): a campaign record (its retry configuration) changed,
-        a series' count of pruned attempts was forgotten."""
-        self._watches: dict[str, dict[str, None]] = {}
+        """Moves when derivations that follow the calls (`changed_calls`) must start over: a
+        campaign record (its retry policy) changed, a series' pruned count was forgotten."""
+        self._watches: dict[str, dict[str, None] | None] = {}
         self._seq = 0
         self._listeners: list[Callable[[int], None]] = []
         self._depth = 0
@@ -177,17 +175,20 @@ class Store:
 
     def changed_calls(self, watcher: str) -> dict[str, None] | None:
         """The ids of the calls added, changed or removed since `watcher` last asked (in the
-        order of their first change); None at its first asking: it starts from a full scan.
-        An incremental derivation follows only these instead of scanning every call at each
-        `calls_version` (issue 21: a poll moves it, each scan visits thousands of calls)."""
+        order of their first change), for a derivation that follows them rather than scan
+        every call (issue 21); None: start from a full scan (its first asking, or more
+        changes than calls kept came since: a watcher that stopped asking holds no more)."""
         changed = self._watches.get(watcher)
         self._watches[watcher] = {}
         return changed
 
     def _calls_changed(self, *call_ids: str) -> None:
-        for watch in self._watches.values():
-            for call_id in call_ids:
-                watch[call_id] = None
+        for name, watch in self._watches.items():
+            if watch is not None:
+                for call_id in call_ids:
+                    watch[call_id] = None
+                if len(watch) > MAX_CALLS:
+                    self._watches[name] = None
         self.calls_version += 1
         self._changed()
 

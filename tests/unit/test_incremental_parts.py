@@ -215,3 +215,19 @@ def test_outcomes_leave_the_window_as_time_passes_without_a_change() -> None:
     kept = outcomes_of(store, 200.0)
     assert kept is outcomes_of(store, 210.0)  # nothing came or went: the same dict
     assert outcomes_of(store, 221.0) == {} == recent_outcomes(store, 221.0)
+
+
+def test_a_watcher_that_stopped_asking_holds_no_more_than_the_calls_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(store_module, "MAX_CALLS", 5)
+    history = History(3)
+    store = history.store
+    assert store.changed_calls("w") is None  # first asking: start from a scan
+    history.call()
+    assert store.changed_calls("w") == {history.ids[-1]: None}
+    for n in range(8):
+        store.upsert_call(Call.model_validate({"id": f"extra_{n}", "status": "queued"}), 1.0)
+    assert store.changed_calls("w") is None  # too many to follow: start over
+    assert _pending(store) == pending_from_scratch(store)
+    assert outcomes_of(store, 1.0) == recent_outcomes(store, 1.0)
