@@ -12,17 +12,28 @@ Every result is the one a scan from scratch gives (tests compare them after each
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TypeVar
 
 from monitor.api.vocab import FINAL_STATUSES, CallStatus
 from monitor.state.activerows import ActiveRowCache
+from monitor.state.pending import pending_wave
 from monitor.state.store import Store, TrackedCall
+from monitor.state.views import WAVE_PARTIAL_S, ConcurrencyView, concurrency_view
 
 OUTCOME_WINDOW_S = 120.0
 """Calls that ended this recently have their outcome in the snapshot: Active calls keeps an
 ended row on screen for a while (30 s) and names how it turned out."""
 
 T = TypeVar("T")
+
+
+def _in_flight(store: Store) -> int:
+    """The calls in flight as the concurrency pane counts them (`concurrency_view`)."""
+    in_flight = len(store.in_flight())
+    if store.sweeping and store.swept is not None:
+        in_flight = min(in_flight, store.swept)
+    return in_flight
 
 
 def recent_outcomes(store: Store, mono: float) -> dict[str, CallStatus]:
@@ -130,6 +141,38 @@ class DataParts:
         self.rows = ActiveRowCache()
         self._last: dict[str, object] = {}
         self._call_ids: tuple[int, int, tuple[str, ...]] | None = None
+        self._concurrency: tuple[tuple[object, ...], object, ConcurrencyView] | None = None
+
+    def concurrency(
+        self, store: Store, now: datetime, cap: int | None, mono: float
+    ) -> ConcurrencyView:
+        """`concurrency_view`, not even made again while what it is made of is the same: the
+        calls (in flight, queued, pending retries), the wave, the freshness of the lists it
+        reads, the API's state, the history's last sample, the peak, the cap."""
+        in_flight = _in_flight(store)
+        wave = pending_wave(store, now, in_flight=in_flight, cap=cap)
+        history = store.concurrency
+        sample = history[-1] if history else None
+        missed = store.endings_missed_at
+        key = (
+            id(store),
+            store.calls_version,
+            in_flight,
+            wave,
+            *(store.freshness.get(name) for name in ("active", "queued", "endings")),
+            store.health,
+            len(history),
+            store.peak,
+            missed is not None and mono - missed < WAVE_PARTIAL_S,
+            cap,
+        )
+        last = self._concurrency
+        # The last sample by identity: a new one, even equal, shifts a full history.
+        if last is not None and last[1] is sample and last[0] == key:
+            return last[2]
+        view = self.same("concurrency", concurrency_view(store, now, cap, mono))
+        self._concurrency = (key, sample, view)
+        return view
 
     def same(self, name: str, value: T) -> T:
         """`value`, or the last part called `name` when it is equal (that very object)."""

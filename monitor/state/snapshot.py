@@ -186,7 +186,7 @@ def build_data(
         version=store.version,
         active=active_rows(store, now, mono, parts.rows),
         campaigns=parts.same("campaigns", campaign_rows(store, mono)),
-        concurrency=parts.same("concurrency", concurrency_view(store, now, cap, mono)),
+        concurrency=parts.concurrency(store, now, cap, mono),
         outcomes=outcomes_of(store, mono),
         call_ids=parts.call_ids(store),
         active_read=_active_read(store),

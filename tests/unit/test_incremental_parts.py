@@ -18,7 +18,7 @@ from monitor.state.dataparts import DataParts, outcomes_of, recent_outcomes
 from monitor.state.derive import pending_retry_eta, retry_wave
 from monitor.state.pending import _pending, pending_etas, pending_wave
 from monitor.state.snapshot import build_data
-from monitor.state.store import CampaignState, Store
+from monitor.state.store import ApiHealth, CampaignState, Store
 
 START = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
 STATUSES = ("queued", "initiated", "in_progress", "completed", "no_answer", "busy", "failed")
@@ -122,7 +122,17 @@ class History:
             elif roll < 0.85:
                 self.store.prune(self.mono, keep={cid for cid, _ in _pending(self.store)})
             elif roll < 0.9:
-                self.store.mark_fresh("active", self.mono, interval_s=5.0)
+                resource = self.rng.choice(("active", "queued", "endings"))
+                self.store.mark_fresh(resource, self.mono, interval_s=5.0)
+            elif roll < 0.94:
+                self.store.record_concurrency(self.now, self.rng.randrange(5))
+            elif roll < 0.97:
+                self.store.sweeping = self.rng.random() < 0.5
+                self.store.swept = self.rng.choice((None, 1, 3))
+                self.store.endings_missed_at = self.rng.choice((None, self.mono))
+                self.store.touch()
+            else:
+                self.store.set_health(ApiHealth(state=self.rng.choice(("ok", "unreachable"))))
             self.advance()
 
 
