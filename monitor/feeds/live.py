@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from monitor.clock import Clock
 from monitor.state.snapshot import (
-    ActiveRowCache,
+    DataParts,
     Focus,
     MonitorSnapshot,
     RecordCache,
@@ -72,7 +72,7 @@ class LiveFeed:
         self._selection_stale = False
         self._focus_stale = False
         self._records = RecordCache()
-        self._rows = ActiveRowCache()
+        self._parts = DataParts()
         self._to_engine: dict[str, str | None] = {}
         self._forwarding = False
 
@@ -89,8 +89,9 @@ class LiveFeed:
 
     def snapshot(self) -> MonitorSnapshot:
         store, now, mono = self.engine.store, self.engine.api_now(), self.engine.clock.monotonic()
-        self._data = build_data(store, now=now, mono=mono, cap=self._cap(), rows=self._rows)
-        self._selection = build_selection(store, self._selected, now)
+        self._data = build_data(store, now=now, mono=mono, cap=self._cap(), parts=self._parts)
+        # The same detail as last time is that very object: the screen skips it by `is`.
+        self._selection = self._parts.same("selection", build_selection(store, self._selected, now))
         self._focus = build_focus(store, self._focused, self._records)
         self._selection_stale = self._focus_stale = False
         return self._assemble(now, mono, self._data)
@@ -100,7 +101,9 @@ class LiveFeed:
             return self.snapshot()
         store, now = self.engine.store, self.engine.api_now()
         if self._selection_stale:
-            self._selection = build_selection(store, self._selected, now)
+            self._selection = self._parts.same(
+                "selection", build_selection(store, self._selected, now)
+            )
             self._selection_stale = False
         if self._focus_stale:
             self._focus = build_focus(store, self._focused, self._records)

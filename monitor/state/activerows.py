@@ -97,6 +97,8 @@ class ActiveRowCache:
     def __init__(self) -> None:
         self._rows: dict[str, tuple[tuple[object, ...], ActiveCallRow]] = {}
         self._next: dict[str, tuple[tuple[object, ...], ActiveCallRow]] = {}
+        self.listing: Listing | None = None
+        """The last listing, and until when it holds."""
 
     def row(
         self, call: Call, campaign_name: str | None, long_call: bool, state_since: float
@@ -136,31 +138,96 @@ class ActiveRowCache:
         self._rows, self._next = self._next, {}
 
 
+_MARGIN = 0.001
+"""A listing is taken to hold until a millisecond before a mark would appear: the arithmetic
+of the check and of its bound may round differently in the last digit."""
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """A listing of the calls in flight and how long it holds while no call changes: each
+    row's long-call mark only appears with time (a call dialling for a minute, running past
+    its campaign's p95), so until the first of those instants the rows are the same."""
+
+    store: int
+    calls_version: int
+    now: datetime
+    mono: float
+    slack_now: float
+    """Seconds (API clock) until a running call passes its campaign's p95, less the margin."""
+    slack_mono: float
+    """Seconds (monotonic) until a call has been dialling a minute, less the margin."""
+    rows: tuple[ActiveCallRow, ...]
+
+    def holds(self, store: Store, now: datetime, mono: float) -> bool:
+        return (
+            self.store == id(store)
+            and self.calls_version == store.calls_version
+            and 0.0 <= mono - self.mono < self.slack_mono
+            and 0.0 <= (now - self.now).total_seconds() < self.slack_now
+        )
+
+
 def active_rows(
     store: Store,
     now: datetime,
     mono_now: float | None = None,
     cache: ActiveRowCache | None = None,
 ) -> tuple[ActiveCallRow, ...]:
-    """The calls in flight, oldest first (`cache`: rows of unchanged calls are reused)."""
+    """The calls in flight, oldest first (`cache`: rows of unchanged calls are reused, and
+    while no call changed and no long-call mark came, the very tuple of the last listing)."""
+    last = cache.listing if cache is not None else None
+    if last is not None and mono_now is not None and last.holds(store, now, mono_now):
+        return last.rows
     p95 = campaign_p95(store)
     made = cache if cache is not None else ActiveRowCache()
     rows = []
+    slack_mono = slack_now = math.inf
+    dialing = CallStatus.DIALING
     for tracked in store.in_flight():
         c = tracked.call
         campaign = store.campaigns.get(c.campaign_id or "")
-        ringing_s = None if mono_now is None else mono_now - tracked.state_since
+        # `is_long_call`, inline, with how long until its mark would come (a mark, once
+        # there, stays while time goes on).
+        long_call = False
+        if c.created_at is None:
+            slack_now = -math.inf  # sorted at `now`, which moves: the listing never holds
+        if c.status is dialing:
+            if mono_now is not None:
+                ringing_s = mono_now - tracked.state_since
+                long_call = ringing_s > RING_TOO_LONG_S
+                if not long_call and RING_TOO_LONG_S - ringing_s < slack_mono:
+                    slack_mono = RING_TOO_LONG_S - ringing_s
+        elif c.created_at is not None and (limit := p95.get(c.campaign_id or "")) is not None:
+            elapsed = (now - c.created_at).total_seconds()
+            long_call = elapsed > limit
+            if not long_call and limit - elapsed < slack_now:
+                slack_now = limit - elapsed
         rows.append(
             made.row(
-                c,
-                campaign.campaign.name if campaign else None,
-                is_long_call(c, now, p95, ringing_s=ringing_s),
-                tracked.state_since,
+                c, campaign.campaign.name if campaign else None, long_call, tracked.state_since
             )
         )
     made.done()
     rows.sort(key=lambda r: (r.started_at or now, r.id))
-    return tuple(rows)
+    listing = tuple(rows)
+    if cache is not None and last is not None and _same_rows(last.rows, listing):
+        listing = last.rows
+    if cache is not None and mono_now is not None:
+        cache.listing = Listing(
+            id(store),
+            store.calls_version,
+            now,
+            mono_now,
+            slack_now - _MARGIN,
+            slack_mono - _MARGIN,
+            listing,
+        )
+    return listing
+
+
+def _same_rows(a: tuple[ActiveCallRow, ...], b: tuple[ActiveCallRow, ...]) -> bool:
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
 
 
 __all__ = [

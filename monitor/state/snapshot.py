@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from monitor.api.vocab import FINAL_STATUSES, IN_FLIGHT_STATUSES, OUTCOME_COLUMNS, CallStatus
 from monitor.state.calltime import CallClock, call_clock, live_duration
+from monitor.state.dataparts import OUTCOME_WINDOW_S, DataParts, outcomes_of, recent_outcomes
 from monitor.state.derive import Timeline, TimelineRow, WaveBucket
 from monitor.state.insight_view import INSIGHT_KINDS, CampaignInsight, Insight, Insights
 from monitor.state.notes import read_words
@@ -51,10 +52,6 @@ SCHEMA_VERSION = 2
 """Bumped whenever a field changes meaning or goes; a reader refuses a newer version. 2: an
 Active calls row's `changed_at` (any field's last change) went, `state_since` came (a
 version-1 row still reads: the unknown field is ignored, `state_since` is None)."""
-
-OUTCOME_WINDOW_S = 120.0
-"""Calls that ended this recently have their outcome in the snapshot: Active calls keeps an
-ended row on screen for a while (30 s) and names how it turned out."""
 
 _FROZEN = ConfigDict(frozen=True)
 
@@ -168,28 +165,38 @@ def build_data(
     mono: float,
     cap: int | None,
     rows: ActiveRowCache | None = None,
+    parts: DataParts | None = None,
 ) -> SnapshotData:
-    """The store's contents at `now` (a full scan: only when the store changed). `rows`: the
-    rows in flight of unchanged calls are the very objects of the last build (a feed keeps
-    one; the recorder then knows them unchanged by identity)."""
-    outcomes = {
-        cid: t.call.status
-        for cid, t in store.calls.items()
-        # From the record's last change, never before its ending's `state_since`: the ended
-        # row (shown 30 s) always has its outcome.
-        if t.call.status in FINAL_STATUSES and mono - t.changed_at <= OUTCOME_WINDOW_S
-    }
-    active = store.freshness.get("active")
+    """The store's contents at `now` (only when the store changed). `rows`: the rows in
+    flight of unchanged calls are the very objects of the last build. `parts` (a feed keeps
+    one): the parts equal to the last build's are its very objects, and the recent outcomes
+    follow the calls that changed; without it, every part is made from a scan."""
+    if parts is None:
+        return SnapshotData.model_construct(
+            version=store.version,
+            active=active_rows(store, now, mono, rows),
+            campaigns=campaign_rows(store, mono),
+            concurrency=concurrency_view(store, now, cap, mono),
+            outcomes=recent_outcomes(store, mono),
+            call_ids=tuple(store.calls),
+            active_read=_active_read(store),
+            insights=store.insights,
+        )
     return SnapshotData.model_construct(
         version=store.version,
-        active=active_rows(store, now, mono, rows),
-        campaigns=campaign_rows(store, mono),
-        concurrency=concurrency_view(store, now, cap, mono),
-        outcomes=outcomes,
-        call_ids=tuple(store.calls),
-        active_read=active is not None and active.fetched_at is not None,
+        active=active_rows(store, now, mono, parts.rows),
+        campaigns=parts.same("campaigns", campaign_rows(store, mono)),
+        concurrency=parts.concurrency(store, now, cap, mono),
+        outcomes=outcomes_of(store, mono),
+        call_ids=parts.call_ids(store),
+        active_read=_active_read(store),
         insights=store.insights,
     )
+
+
+def _active_read(store: Store) -> bool:
+    active = store.freshness.get("active")
+    return active is not None and active.fetched_at is not None
 
 
 def build_selection(store: Store, call_id: str | None, now: datetime) -> Selection | None:
@@ -268,6 +275,7 @@ __all__ = [
     "INSIGHT_KINDS",
     "IN_FLIGHT_STATUSES",
     "OUTCOME_COLUMNS",
+    "OUTCOME_WINDOW_S",
     "SCHEMA_VERSION",
     "ActiveCallRow",
     "ActiveRowCache",
@@ -280,6 +288,7 @@ __all__ = [
     "CampaignRow",
     "ConcurrencyView",
     "Correction",
+    "DataParts",
     "Focus",
     "Insight",
     "Insights",

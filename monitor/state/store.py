@@ -67,6 +67,8 @@ class TrackedCall:
     merged: tuple[weakref.ref[Call], Call] | None = None
     """The read last merged (weakly held) and what it gave: while that is `call`, the same
     record read again (the row cache's very object) merges to it as it is, uncompared."""
+    seq: int = 0
+    """Its place in `Store.calls`' order: incremental derivations break ties as a scan."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +144,11 @@ class Store:
         (`memo`), as most store changes (a poll's freshness every second) touch no call."""
         self.memo: dict[str, tuple[int, object]] = {}
         """Derivations from the calls, each with the `calls_version` it was made at."""
+        self.calls_epoch = 0
+        """Moves when derivations that follow the calls (`changed_calls`) must start over: a
+        campaign record (its retry policy) changed, a series' pruned count was forgotten."""
+        self._watches: dict[str, dict[str, None] | None] = {}
+        self._seq = 0
         self._listeners: list[Callable[[int], None]] = []
         self._depth = 0
         self._dirty = False
@@ -170,9 +177,28 @@ class Store:
         """Something read outside the store's own records changed (the tally's counts)."""
         self._changed()
 
-    def _calls_changed(self) -> None:
+    def changed_calls(self, watcher: str) -> dict[str, None] | None:
+        """The ids of the calls added, changed or removed since `watcher` last asked (in the
+        order of their first change), for a derivation that follows them rather than scan
+        every call (issue 21); None: start from a full scan (its first asking, or more
+        changes than calls kept came since: a watcher that stopped asking holds no more)."""
+        changed = self._watches.get(watcher)
+        self._watches[watcher] = {}
+        return changed
+
+    def _calls_changed(self, *call_ids: str) -> None:
+        for name, watch in self._watches.items():
+            if watch is not None:
+                for call_id in call_ids:
+                    watch[call_id] = None
+                if len(watch) > MAX_CALLS:
+                    self._watches[name] = None
         self.calls_version += 1
         self._changed()
+
+    def _calls_restart(self) -> None:
+        self.calls_epoch += 1
+        self.calls_version += 1
 
     def _changed(self) -> None:
         self._dirty = True
@@ -234,14 +260,17 @@ class Store:
         said_campaign = "campaign_id" in call.model_fields_set
         tracked = self.calls.get(call.id)
         if tracked is None:
-            tracked = TrackedCall(call, last_seen=now, changed_at=now, state_since=now)
+            self._seq += 1
+            tracked = TrackedCall(
+                call, last_seen=now, changed_at=now, state_since=now, seq=self._seq
+            )
             tracked.merged = (weakref.ref(call), call)
             tracked.campaign_source = source if said_campaign else None
             tracked.last_source = source
             if call.status in FINAL_STATUSES:
                 tracked.ended_seen = now
             self.calls[call.id] = tracked
-            self._calls_changed()
+            self._calls_changed(call.id)
             return True
         changed = False
         if live_listing and tracked.ended_seen is not None and call.status not in FINAL_STATUSES:
@@ -273,7 +302,7 @@ class Store:
             changed = True
         if changed:
             tracked.changed_at = now
-            self._calls_changed()
+            self._calls_changed(call.id)
         return changed
 
     def mark_ended(self, call_id: str, now: float) -> None:
@@ -283,7 +312,7 @@ class Store:
             tracked.ended_seen = now
             tracked.changed_at = now
             tracked.state_since = now
-            self._calls_changed()
+            self._calls_changed(call_id)
 
     def note_read(self, note: ReadNote, now: float) -> None:
         self.read_notes[note.path] = (note, now)
@@ -358,8 +387,9 @@ class Store:
             self.series_let_go.move_to_end(series)
         while len(self.series_let_go) > MAX_SERIES_LET_GO:
             self.series_let_go.popitem(last=False)
+            self.calls_epoch += 1  # that series' attempts are numbered anew: start over
         if doomed:
-            self._calls_changed()
+            self._calls_changed(*doomed)
         return len(doomed)
 
     # -- campaigns and histories ------------------------------------------------------------
@@ -373,7 +403,7 @@ class Store:
         if old != state:
             self.campaigns[state.campaign.id] = state
             if old is None or old.campaign != state.campaign:
-                self.calls_version += 1  # a retry configuration may have changed
+                self._calls_restart()  # a retry configuration may have changed
             self._changed()
 
     def upsert_campaign(self, campaign: Campaign) -> bool:
@@ -385,7 +415,7 @@ class Store:
     def drop_campaign(self, campaign_id: str) -> None:
         """A campaign the API no longer lists: forget it and what was known of it."""
         if self.campaigns.pop(campaign_id, None) is not None:
-            self.calls_version += 1
+            self._calls_restart()
             for key in (f"counts/{campaign_id}", f"analysis/{campaign_id}"):
                 self.freshness.pop(key, None)
             self._changed()

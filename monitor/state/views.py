@@ -21,11 +21,10 @@ from monitor.state.calldetail import CallDetail, call_detail, campaign_calls, re
 from monitor.state.derive import (
     WaveBucket,
     connect_rate,
-    retry_wave,
 )
 from monitor.state.freshness import Freshness
 from monitor.state.notes import count_flags, unread_reason
-from monitor.state.pending import pending_etas
+from monitor.state.pending import pending_wave
 from monitor.state.store import ApiHealth, Store
 from monitor.state.tally import COUNTED_VALUES, Correction
 
@@ -106,11 +105,14 @@ class DashboardView:
     now: datetime
 
 
+_OUTCOME_VALUES = tuple(s.value for s in OUTCOME_COLUMNS)
+_IN_PROGRESS = CallStatus.IN_PROGRESS.value
+
+
 def campaign_rows(store: Store, mono_now: float) -> tuple[CampaignRow, ...]:
-    in_flight: dict[str, int] = {}
-    for tracked in store.in_flight():
-        key = tracked.call.campaign_id or ""
-        in_flight[key] = in_flight.get(key, 0) + 1
+    # Made at every new snapshot (a row's age moves with the clock): the statuses' words are
+    # looked up once here, not through the enum for every row (issue 21).
+    in_flight = _in_flight_by_campaign(store)
     rows = []
     live = _worst_freshness(store, ("endings", "campaigns"))
     for cid, state in store.campaigns.items():
@@ -120,23 +122,24 @@ def campaign_rows(store: Store, mono_now: float) -> tuple[CampaignRow, ...]:
         if tally is not None:
             # Live: the API's total at its baseline plus every ending seen since.
             counts.update({s: tally.count(s) for s in COUNTED_VALUES})
-        counts[CallStatus.IN_PROGRESS.value] = in_flight.get(cid, counts.get("in_progress"))
-        typed = {CallStatus(k): v for k, v in counts.items() if k in CallStatus._value2member_map_}
+        counts[_IN_PROGRESS] = in_flight.get(cid, counts.get("in_progress"))
+        campaign = state.campaign
         rows.append(
             CampaignRow(
                 id=cid,
-                name=state.campaign.name,
-                status=state.campaign.status.value,
-                status_raw=state.campaign.status_raw,
+                name=campaign.name,
+                status=campaign.status.value,
+                status_raw=campaign.status_raw,
                 total=state.total,
-                contacts=state.campaign.total,
+                contacts=campaign.total,
                 count_flags=count_flags(counts, state.total) if state.counts else (),
-                counts={s.value: counts.get(s.value) for s in OUTCOME_COLUMNS},
+                counts={s: counts.get(s) for s in _OUTCOME_VALUES},
                 in_flight=in_flight.get(cid, 0),
-                connect_rate=connect_rate(typed),
+                # The counts by word: a `StrEnum` status finds its word's count.
+                connect_rate=connect_rate(counts),  # type: ignore[arg-type]
                 qualified_rate=state.qualified_rate,
                 analysis_pending=state.analysis_pending,
-                max_concurrent=state.campaign.max_concurrent_calls,
+                max_concurrent=campaign.max_concurrent_calls,
                 age_s=fresh.age(mono_now),
                 stale=fresh.is_stale(mono_now) or fresh.error is not None,
                 history_filling=tally.filling if tally is not None else not state.counts,
@@ -148,6 +151,19 @@ def campaign_rows(store: Store, mono_now: float) -> tuple[CampaignRow, ...]:
             )
         )
     return tuple(rows)
+
+
+def _in_flight_by_campaign(store: Store) -> dict[str, int]:
+    """Calls in flight per campaign, kept per `calls_version`."""
+    cached = store.memo.get("in_flight_by_campaign")
+    if cached is not None and cached[0] == store.calls_version:
+        return cached[1]  # type: ignore[return-value]
+    in_flight: dict[str, int] = {}
+    for tracked in store.in_flight():
+        key = tracked.call.campaign_id or ""
+        in_flight[key] = in_flight.get(key, 0) + 1
+    store.memo["in_flight_by_campaign"] = (store.calls_version, in_flight)
+    return in_flight
 
 
 def _worst_freshness(store: Store, keys: Iterable[str]) -> Freshness:
@@ -177,7 +193,7 @@ def concurrency_view(
         # in flight at once (1,075 of a 1,000 cap at `huge`). What the latest complete sweep
         # listed stands until this one is read whole.
         in_flight = min(in_flight, store.swept)
-    wave = retry_wave(pending_etas(store, now), now, in_flight=in_flight, cap=cap)
+    wave = pending_wave(store, now, in_flight=in_flight, cap=cap)
     wave_peak = max(wave, key=lambda b: b.calls, default=None)
     return ConcurrencyView(
         unknown=unread_reason(store, "active", "calls in flight"),

@@ -59,3 +59,34 @@ async def test_a_resize_builds_the_concurrency_lines_again(make_app: AppFactory)
         await pilot.pause()
         after = concurrency_builds(app)
         assert all(a > b for a, b in zip(after, before, strict=True))
+
+
+async def test_a_freshness_alone_syncs_no_active_calls_and_draws_no_timeline(
+    make_app: AppFactory,
+) -> None:
+    # The feed hands back the rows in flight and the selected call's detail as the very
+    # objects of the last snapshot: the dashboard passes them by, and still ticks.
+    from monitor.ui.widgets.active_calls import ActiveCallsTable
+    from monitor.ui.widgets.retry_timeline import RetryTimeline
+
+    engine = make_engine()
+    app, _ = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(ActiveCallsTable)
+        timeline = app.screen.query_one(RetryTimeline)
+        calls: list[str] = []
+        sync, show = table.sync, timeline.show
+        table.sync = lambda *a, **k: (calls.append("sync"), sync(*a, **k))[1]  # type: ignore[method-assign]
+        timeline.show = lambda *a, **k: (calls.append("show"), show(*a, **k))[1]  # type: ignore[method-assign]
+        rows = table.row_count
+        renders = app.renders
+        engine.store.mark_fresh("active", engine.clock.monotonic(), interval_s=5.0)
+        await pilot.pause()
+        assert app.renders == renders + 1
+        assert calls == [] and table.row_count == rows > 0
+        # A new call in flight: the table shows it.
+        mono = engine.clock.monotonic()
+        engine.store.upsert_call(call("call_new000000002", "in_progress", ago=5), mono)
+        await pilot.pause()
+        assert "sync" in calls and table.row_count == rows + 1

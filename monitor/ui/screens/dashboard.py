@@ -58,6 +58,10 @@ class DashboardScreen(LiveScreen):
         """The call whose retry timeline is shown (the highlighted active call)."""
         self._frame: Frame | None = None
         self._snap: MonitorSnapshot | None = None
+        self._parts: tuple[object, ...] = ()
+        """The parts drawn last (active, campaigns, concurrency, poll interval): a part the
+        feed handed back unchanged (the same object) is not drawn again."""
+        self._timeline_drawn: object | None = None
 
     def compose_body(self) -> Iterable[Widget]:
         app = self.monitor
@@ -110,20 +114,36 @@ class DashboardScreen(LiveScreen):
             return self.filter_open() or self.escape_clears()
         return super().check_action(action, parameters)
 
+    def forget_drawn(self) -> None:
+        super().forget_drawn()
+        self._parts = ()
+        self._timeline_drawn = None
+
     def draw(self, snap: MonitorSnapshot, frame: Frame) -> None:
         self._frame = frame
         self._snap = snap
         view = snap.data
         self.active.now = frame.now
-        self.active.sync(view.active, frame.mono)
+        parts = (view.active, view.campaigns, view.concurrency, snap.active_poll_s)
+        last, self._parts = self._parts, parts
+        new = [
+            not last or part is not before
+            for part, before in zip(parts, last or parts, strict=True)
+        ]
+        new[3] = not last or last[3] != parts[3]
+        if new[0]:
+            self.active.sync(view.active, frame.mono)
         if not self.monitor.tick_enabled:
             # --no-tick: durations move on with the data, every few seconds.
             self.active.tick_column("dur", self.active.duration_cell)
-        self.campaigns.sync(view.campaigns, frame.mono)
-        self.gauge.show(view.concurrency)
-        self.spark.show(view.concurrency, snap.active_poll_s)
-        self.wave.show(view.concurrency)
-        self._show_freshness(snap.panes, frame)
+        if new[1]:
+            self.campaigns.sync(view.campaigns, frame.mono)
+        if new[2]:
+            self.gauge.show(view.concurrency)
+            self.wave.show(view.concurrency)
+        if new[2] or new[3]:
+            self.spark.show(view.concurrency, snap.active_poll_s)
+        # The freshness of the panes: `tick`, which follows every draw.
         cursor = self.active.cursor_key
         if cursor is not None and cursor != self.selected_call_id:
             self._select(cursor)
@@ -170,6 +190,9 @@ class DashboardScreen(LiveScreen):
         if call_id is not None and snap.selection is not None and snap.selection.call_id != call_id:
             return  # another call's detail (a moment after the cursor moved): keep this one
         detail = snap.detail_of(call_id)
+        if detail is not None and detail is self._timeline_drawn:
+            return  # the same detail (the feed hands it back unchanged): drawn, ticked
+        self._timeline_drawn = detail
         self.timeline.show(detail, frame.now, frame.mono)
 
     def on_screen_resume(self) -> None:
