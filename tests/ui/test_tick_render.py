@@ -1,0 +1,53 @@
+"""What a second's tick renders (issue 21): the table rows whose ticking cell changed, and
+nothing behind them. Counted by spying on the widgets' `render_lines`, never timed."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+from textual.geometry import Region
+from textual.strip import Strip
+from textual.widget import Widget
+
+from monitor.ui.widgets.active_calls import ActiveCallsTable
+from tests.ui.conftest import AppFactory
+
+SIZE = (80, 24)
+
+
+def shown_rows(table: ActiveCallsTable) -> dict[int, Any]:
+    """Screen line of the table -> the cells it shows."""
+    return {line: getattr(drawn, "cells", drawn) for line, drawn in table._drawn.items()}
+
+
+async def test_a_tick_renders_the_rows_whose_duration_changed_and_no_container(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, engine = make_app()
+    lines: Counter[str] = Counter()
+    render_lines = Widget.render_lines
+
+    def spy(self: Widget, crop: Region) -> list[Strip]:
+        lines[type(self).__name__] += crop.height
+        return render_lines(self, crop)
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(ActiveCallsTable)
+        for _ in range(3):  # the status line's parts reach their widths (no layout pass)
+            engine.clock.advance(1)
+            app.tick_now()
+            await pilot.pause()
+        before = shown_rows(table)
+        monkeypatch.setattr(Widget, "render_lines", spy)
+        engine.clock.advance(1)
+        app.tick_now()
+        await pilot.pause()
+        after = shown_rows(table)
+        changed = sum(1 for line, cells in after.items() if before.get(line) != cells)
+        assert changed >= 2  # the live calls' durations moved on
+        assert lines["ActiveCallsTable"] == changed
+        # Nothing behind the changed cells is rendered: not the panes, the grid, the screen.
+        assert not {"Pane", "Grid", "DashboardScreen", "Horizontal", "StatusLine"} & set(lines)
