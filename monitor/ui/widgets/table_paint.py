@@ -52,6 +52,18 @@ class _Message:
     text: str
 
 
+def join(segments: list[Segment], more: Sequence[Segment]) -> None:
+    """Append simplified `more` to simplified `segments`, merging the seam if one style
+    continues across it (`Segment.simplify` of the whole, without walking it again)."""
+    if segments and more:
+        tail, head = segments[-1], more[0]
+        if tail.style == head.style and not head.control:
+            segments[-1] = Segment(tail.text + head.text, tail.style)
+            segments.extend(more[1:])
+            return
+    segments.extend(more)
+
+
 _UNKNOWN = object()
 """A line never drawn (as opposed to drawn empty: None)."""
 
@@ -87,6 +99,8 @@ class TablePaint(Widget, Generic[T]):
         self._segments: dict[tuple[int, bool, int], tuple[Text, list[Segment]]] = {}
         """A cell as rendered, by (the Text's identity, cursor row, width): cleared with the
         styles (the Text is kept in the value, so an id reused after collection misses)."""
+        self._flashed: dict[tuple[int, int], tuple[Text, Style, Text]] = {}
+        """A cell's flashing copy, by (the Text's identity, width), with the flash style."""
 
     # Described by the classes above (the order's hooks).
 
@@ -118,6 +132,7 @@ class TablePaint(Widget, Generic[T]):
         super().notify_style_update()
         self._styles.clear()
         self._segments.clear()
+        self._flashed.clear()
         self._drawn.clear()
         self._header = None
         self.refresh()
@@ -188,23 +203,33 @@ class TablePaint(Widget, Generic[T]):
         if len(cache) > SEGMENT_CACHE_SIZE:
             cache.clear()
         segments: list[Segment] = []
+        total = 0
         last = len(self.columns_now) - 1
         for n, (text, col) in enumerate(zip(cells, self.columns_now, strict=False)):
             cell_width = col.width + (0 if n == last else 1)
+            total += cell_width
             # A row redrawn for one ticking cell re-renders that cell only.
             hit = cache.get((id(text), cursor, cell_width))
             if hit is not None and hit[0] is text:
-                segments.extend(hit[1])
-                continue
-            # `Text.render` yields the spans' styles only; the Text's own style goes under them.
-            own = text.style
-            if isinstance(own, str):
-                own = console.get_style(own, default=Style.null()) if own else Style.null()
-            rendered = Segment.apply_style(text.render(console), pre + own, post)
-            fitted = Segment.adjust_line_length(list(rendered), cell_width, pre)
-            cache[(id(text), cursor, cell_width)] = (text, fitted)
-            segments.extend(fitted)
-        return Strip(segments).adjust_cell_length(width, pre).simplify()
+                fitted = hit[1]
+            else:
+                # `Text.render` yields the spans' styles only; the Text's own style goes under.
+                own = text.style
+                if isinstance(own, str):
+                    own = console.get_style(own, default=Style.null()) if own else Style.null()
+                rendered = Segment.apply_style(text.render(console), pre + own, post)
+                fitted = list(
+                    Segment.simplify(Segment.adjust_line_length(list(rendered), cell_width, pre))
+                )
+                cache[(id(text), cursor, cell_width)] = (text, fitted)
+            join(segments, fitted)
+        if total > width:  # columns wider than the table (not allocated so): cut as before
+            return Strip(segments).adjust_cell_length(width, pre).simplify()
+        if total < width:
+            join(segments, [Segment(" " * (width - total), pre)])
+        # The cells come simplified and `join` merges at their seams: the same segments as
+        # simplifying the whole row (what the screen and the snapshots see), for a fraction.
+        return Strip(segments, width)
 
     def _base_style(self) -> Style:
         style = self._styles.get("base")
@@ -262,13 +287,24 @@ class TablePaint(Widget, Generic[T]):
 
     def _styled(self, key: str, cells: Sequence[Text]) -> tuple[Text, ...]:
         flash = self.style_of("flash")
+        cache = self._flashed
+        if len(cache) > SEGMENT_CACHE_SIZE:
+            cache.clear()
         out = []
         last = len(self.columns_now) - 1
         for n, (text, col) in enumerate(zip(cells, self.columns_now, strict=False)):
+            width = col.width + (0 if n == last else 1)
+            # The same flashing copy while its cell is unchanged: a flashing row redrawn for
+            # its ticking duration re-renders that cell only (a new copy missed every cell).
+            hit = cache.get((id(text), width))
+            if hit is not None and hit[0] is text and hit[1] == flash:
+                out.append(hit[2])
+                continue
             copy = text.copy()
             # Fill the gap after the cell too, so the row reads as one highlighted band.
-            copy.align("left", col.width + (0 if n == last else 1))
+            copy.align("left", width)
             copy.stylize(flash)
+            cache[(id(text), width)] = (text, flash, copy)
             out.append(copy)
         return tuple(out)
 
