@@ -12,6 +12,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from monitor.ui.widgets.active_calls import ActiveCallsTable
+from monitor.ui.widgets.repeat_static import RepeatStatic
 from tests.ui.conftest import AppFactory
 
 SIZE = (80, 24)
@@ -51,3 +52,27 @@ async def test_a_tick_renders_the_rows_whose_duration_changed_and_no_container(
         assert lines["ActiveCallsTable"] == changed
         # Nothing behind the changed cells is rendered: not the panes, the grid, the screen.
         assert not {"Pane", "Grid", "DashboardScreen", "Horizontal", "StatusLine"} & set(lines)
+
+
+def drawn_text(widget: Widget) -> str:
+    region = widget.size.region
+    return "".join(seg.text for strip in widget.render_lines(region) for seg in strip).rstrip()
+
+
+async def test_a_countdown_lays_out_each_of_its_texts_once_and_shows_the_current_one(
+    make_app: AppFactory,
+) -> None:
+    app, engine = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        part = app.screen.query_one("#status-next", RepeatStatic)
+        before = part.layouts
+        shown = []
+        for next_poll in (3.0, 2.0, 1.0) * 3:
+            engine.next_poll = next_poll
+            engine.clock.advance(1)
+            app.tick_now()
+            await pilot.pause()
+            shown.append(drawn_text(part))
+        assert shown == ["  next poll 3s", "  next poll 2s", "  next poll 1s"] * 3
+        assert part.layouts - before <= 3  # 9 updates, 3 texts: the rest from the cache
