@@ -23,7 +23,6 @@ from textual._compositor import ChopsUpdate, Compositor
 from textual.geometry import Region
 from textual.strip import Strip
 
-
 _NOTHING = Strip([], 0)
 
 
