@@ -11,9 +11,12 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
+from monitor.ui.compositor import SpanCompositor
 from monitor.ui.widgets.active_calls import ActiveCallsTable
+from monitor.ui.widgets.pane import Pane
 from monitor.ui.widgets.repeat_static import RepeatStatic
 from tests.ui.conftest import AppFactory
+from tests.ui.fixtures import call
 
 SIZE = (80, 24)
 
@@ -76,3 +79,43 @@ async def test_a_countdown_lays_out_each_of_its_texts_once_and_shows_the_current
             shown.append(drawn_text(part))
         assert shown == ["  next poll 3s", "  next poll 2s", "  next poll 1s"] * 3
         assert part.layouts - before <= 3  # 9 updates, 3 texts: the rest from the cache
+
+
+async def test_data_and_the_seconds_tick_arriving_apart_share_one_frame(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, engine = make_app(min_render_interval_s=1.0)
+    frames: list[int] = []
+    render_update = SpanCompositor.render_update
+
+    def spy(self: SpanCompositor, *args: Any, **kwargs: Any) -> Any:
+        update = render_update(self, *args, **kwargs)
+        if update is not None:
+            frames.append(len(update.spans))
+        return update
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        for _ in range(3):  # the status line's parts reach their widths (no layout pass)
+            engine.clock.advance(1)
+            app._on_clock()
+            await pilot.pause()
+        table = app.screen.query_one(ActiveCallsTable)
+        rows = table.row_count
+        monkeypatch.setattr(SpanCompositor, "render_update", spy)
+        # A poll lands mid-second: nothing is drawn until the clock's second.
+        engine.store.upsert_call(
+            call("call_new000000003", "dialing", ago=1), engine.clock.monotonic()
+        )
+        await pilot.pause()
+        await pilot.pause()
+        assert frames == [] and table.row_count == rows
+        engine.clock.advance(1)
+        app._on_clock()
+        await pilot.pause()
+        await pilot.pause()
+        # One frame: the new row, the durations that ticked and the pane's "n/n" (its
+        # subtitle came in a second frame, after the table's message, before issue 21).
+        assert len(frames) == 1 and table.row_count == rows + 1
+        pane = app.screen.query_one("#pane-active", Pane)
+        assert str(pane.border_subtitle).startswith(f"1/{rows + 1} ")
