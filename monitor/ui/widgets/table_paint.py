@@ -52,6 +52,15 @@ class _Message:
     text: str
 
 
+def plain_style(style: Style, post: Style | None) -> Style | None:
+    """The style `Segment.apply_style(segments, style, post)` gives an unstyled segment (what
+    `Text.render` yields for a Text without spans), without its two generators."""
+    out = style if style else None
+    if post:
+        out = out + post if out else post
+    return out
+
+
 def join(segments: list[Segment], more: Sequence[Segment]) -> None:
     """Append simplified `more` to simplified `segments`, merging the seam if one style
     continues across it (`Segment.simplify` of the whole, without walking it again)."""
@@ -217,9 +226,12 @@ class TablePaint(Widget, Generic[T]):
                 own = text.style
                 if isinstance(own, str):
                     own = console.get_style(own, default=Style.null()) if own else Style.null()
-                rendered = Segment.apply_style(text.render(console), pre + own, post)
+                if text.spans:
+                    rendered = list(Segment.apply_style(text.render(console), pre + own, post))
+                else:  # most cells: one segment, styled as `apply_style` would style it
+                    rendered = [Segment(text.plain, plain_style(pre + own, post))]
                 fitted = list(
-                    Segment.simplify(Segment.adjust_line_length(list(rendered), cell_width, pre))
+                    Segment.simplify(Segment.adjust_line_length(rendered, cell_width, pre))
                 )
                 cache[(id(text), cursor, cell_width)] = (text, fitted)
             join(segments, fitted)
