@@ -13,6 +13,7 @@ from textual.widget import Widget
 
 from monitor.ui.compositor import SpanCompositor
 from monitor.ui.widgets.active_calls import ActiveCallsTable
+from monitor.ui.widgets.live_table import FLASH_S
 from monitor.ui.widgets.pane import Pane
 from monitor.ui.widgets.repeat_static import RepeatStatic
 from tests.ui.conftest import AppFactory
@@ -119,3 +120,23 @@ async def test_data_and_the_seconds_tick_arriving_apart_share_one_frame(
         assert len(frames) == 1 and table.row_count == rows + 1
         pane = app.screen.query_one("#pane-active", Pane)
         assert str(pane.border_subtitle).startswith(f"1/{rows + 1} ")
+
+
+async def test_a_flashing_row_re_renders_only_its_ticking_cell(make_app: AppFactory) -> None:
+    app, engine = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(ActiveCallsTable)
+        key = table._keys[1]  # a live call on screen, highlighted as news would be
+        table._flash[key] = engine.clock.monotonic() + FLASH_S
+        table._reconcile()
+        await pilot.pause()
+        before = shown_rows(table)
+        cells_rendered = len(table._segments)
+        engine.clock.advance(1)
+        app.tick_now()
+        await pilot.pause()
+        assert key in table._flash and table._drawn[1].flash  # type: ignore[union-attr]
+        changed = sum(1 for line, cells in shown_rows(table).items() if before.get(line) != cells)
+        # One new cell per changed row (its duration), the flashing row's included.
+        assert changed >= 2 and len(table._segments) - cells_rendered == changed
