@@ -8,9 +8,12 @@ import random
 
 from rich.console import Console
 from textual._compositor import ChopsUpdate, Compositor
+from textual.filter import Monochrome
 from textual.geometry import Region
+from textual.widget import Widget
 
 from monitor.ui.compositor import SpanCompositor, wanted_cuts
+from monitor.ui.widgets.live_table import LiveTable
 from tests.ui.conftest import AppFactory
 
 
@@ -69,3 +72,28 @@ async def test_partial_updates_write_what_textuals_compositor_writes(
             assert ours.render_segments(app.console) == theirs.render_segments(app.console)
             checked += len(written(ours, width, height))
         assert checked > 200 * 80  # real frames were compared, not empty ones
+
+
+async def test_tables_draw_their_lines_as_textuals_styles_cache_would(
+    make_app: AppFactory,
+) -> None:
+    app, _ = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        tables = list(app.screen.query(LiveTable).results())
+        assert len(tables) >= 3
+        checked = 0
+        for filtered in (False, True):
+            if filtered:  # NO_COLOR's filter, as Textual adds it
+                app._filters.append(Monochrome())
+            for focused in tables:
+                focused.focus()
+                await pilot.pause()
+                for table in tables:
+                    width, height = table.size
+                    for crop in (Region(0, 0, width, height), Region(3, 1, width - 5, 2)):
+                        ours = table.render_lines(crop)
+                        theirs = Widget.render_lines(table, crop)
+                        assert [list(s) for s in ours] == [list(s) for s in theirs]
+                        checked += 1
+        assert checked == 2 * len(tables) * len(tables) * 2

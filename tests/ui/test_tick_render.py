@@ -16,6 +16,7 @@ from monitor.ui.widgets.active_calls import ActiveCallsTable
 from monitor.ui.widgets.live_table import FLASH_S
 from monitor.ui.widgets.pane import Pane
 from monitor.ui.widgets.repeat_static import RepeatStatic
+from monitor.ui.widgets.table_paint import TablePaint
 from tests.ui.conftest import AppFactory
 from tests.ui.fixtures import call
 
@@ -33,9 +34,12 @@ async def test_a_tick_renders_the_rows_whose_duration_changed_and_no_container(
     app, engine = make_app()
     lines: Counter[str] = Counter()
     render_lines = Widget.render_lines
+    render_table_lines = TablePaint.render_lines
 
     def spy(self: Widget, crop: Region) -> list[Strip]:
         lines[type(self).__name__] += crop.height
+        if isinstance(self, TablePaint):
+            return render_table_lines(self, crop)
         return render_lines(self, crop)
 
     async with app.run_test(size=SIZE) as pilot:
@@ -47,6 +51,7 @@ async def test_a_tick_renders_the_rows_whose_duration_changed_and_no_container(
             await pilot.pause()
         before = shown_rows(table)
         monkeypatch.setattr(Widget, "render_lines", spy)
+        monkeypatch.setattr(TablePaint, "render_lines", spy)
         engine.clock.advance(1)
         app.tick_now()
         await pilot.pause()
