@@ -8,9 +8,12 @@ import random
 
 from rich.console import Console
 from textual._compositor import ChopsUpdate, Compositor
+from textual.filter import Monochrome
 from textual.geometry import Region
+from textual.widget import Widget
 
-from monitor.ui.compositor import SpanCompositor, rows_hit
+from monitor.ui.compositor import SpanCompositor, wanted_cuts
+from monitor.ui.widgets.live_table import LiveTable
 from tests.ui.conftest import AppFactory
 
 
@@ -26,12 +29,12 @@ def written(update: ChopsUpdate | None, width: int, height: int) -> str:
     return out.getvalue()
 
 
-def test_rows_hit_are_the_rows_a_span_crosses() -> None:
-    visible = Region(10, 5, 20, 4)  # rows 5-8, columns 10-29
-    assert rows_hit([(4, 0, 80), (9, 0, 80)], visible) is None
-    assert rows_hit([(6, 0, 10)], visible) is None  # ends where the widget starts
-    assert rows_hit([(6, 29, 31)], visible) == (6, 7)
-    assert rows_hit([(5, 0, 80), (8, 12, 13), (20, 0, 80)], visible) == (5, 9)
+def test_wanted_cuts_are_the_pieces_a_span_writes() -> None:
+    cuts = [[0, 10, 30, 80]] * 3  # each row: pieces 0-9, 10-29, 30-79
+    assert wanted_cuts([(0, 12, 13)], cuts) == {0: [10]}
+    assert wanted_cuts([(1, 5, 31)], cuts) == {1: [0, 10, 30]}
+    # A span ending where a piece starts does not need that piece; one starting there does.
+    assert wanted_cuts([(2, 0, 10), (1, 30, 31)], cuts) == {2: [0], 1: [30]}
 
 
 async def test_partial_updates_write_what_textuals_compositor_writes(
@@ -45,18 +48,52 @@ async def test_partial_updates_write_what_textuals_compositor_writes(
         assert isinstance(compositor, SpanCompositor)
         width, height = compositor.size
         checked = 0
-        for _ in range(40):
+        for _ in range(200):
+            # Cells (a ticking duration) and wide bands, so pieces in front and behind are hit.
             regions = {
-                Region(x, y, rng.randint(1, width - x), rng.randint(1, min(3, height - y)))
+                Region(
+                    x,
+                    y,
+                    rng.randint(1, min(rng.choice((6, width)), width - x)),
+                    rng.randint(1, min(3, height - y)),
+                )
                 for x, y in (
                     (rng.randrange(width), rng.randrange(height)) for _ in range(rng.randint(1, 4))
                 )
             }
             compositor._dirty_regions.clear()
             compositor._dirty_regions.update(regions)
-            ours = written(compositor.render_partial_update(), width, height)
+            ours = compositor.render_partial_update()
             compositor._dirty_regions.update(regions)
-            theirs = written(Compositor.render_partial_update(compositor), width, height)
-            assert ours == theirs
-            checked += len(ours)
-        assert checked > 40 * 80  # real frames were compared, not empty ones
+            theirs = Compositor.render_partial_update(compositor)
+            assert written(ours, width, height) == written(theirs, width, height)
+            # The bytes the app writes (`App._display`) too.
+            assert ours is not None and theirs is not None
+            assert ours.render_segments(app.console) == theirs.render_segments(app.console)
+            checked += len(written(ours, width, height))
+        assert checked > 200 * 80  # real frames were compared, not empty ones
+
+
+async def test_tables_draw_their_lines_as_textuals_styles_cache_would(
+    make_app: AppFactory,
+) -> None:
+    app, _ = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        tables = list(app.screen.query(LiveTable).results())
+        assert len(tables) >= 3
+        checked = 0
+        for filtered in (False, True):
+            if filtered:  # NO_COLOR's filter, as Textual adds it
+                app._filters.append(Monochrome())
+            for focused in tables:
+                focused.focus()
+                await pilot.pause()
+                for table in tables:
+                    width, height = table.size
+                    for crop in (Region(0, 0, width, height), Region(3, 1, width - 5, 2)):
+                        ours = table.render_lines(crop)
+                        theirs = Widget.render_lines(table, crop)
+                        assert [list(s) for s in ours] == [list(s) for s in theirs]
+                        checked += 1
+        assert checked == 2 * len(tables) * len(tables) * 2

@@ -21,6 +21,7 @@ from textual.widgets import Static
 
 from monitor.state.snapshot import ConcurrencyView, WaveBucket
 from monitor.ui.format import short_time, span
+from monitor.ui.widgets.repeat_static import RepeatStatic
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 """Eight levels per cell: the finest a character-cell sparkline can show."""
@@ -101,7 +102,7 @@ class LineStack(Vertical):
 
     def compose(self) -> ComposeResult:
         for _ in range(self.LINES):
-            yield Static("", markup=False)
+            yield RepeatStatic("")
 
     def set_lines(self, lines: Sequence[Text]) -> None:
         statics = list(self.query_children(Static).results(Static))

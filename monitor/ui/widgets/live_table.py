@@ -172,6 +172,9 @@ class LiveTable(TableOrder[T], can_focus=True):
         self.on_highlight: Callable[[str], None] | None = None
         """Called at once when the cursor lands on another row (before `RowHighlighted` is
         delivered): what the screen shows beside the table lands in the same frame."""
+        self.on_prefs: Callable[[str, str], None] | None = None
+        """Called at once with what `PrefsChanged` says (before it is delivered): the pane's
+        "3/9" lands in the frame that shows the ninth row, not in a second frame after it."""
         self._rows_shown = False
         """A row of data was drawn: news (the flash) is what changed since the user saw the
         table. Rows synced before (the first polls while the first frame is held) are not:
@@ -379,6 +382,8 @@ class LiveTable(TableOrder[T], can_focus=True):
         description = (self.describe(), self.filter_text)
         if description != self._last_prefs:
             self._last_prefs = description
+            if self.on_prefs is not None:
+                self.on_prefs(*description)
             self.post_message(self.PrefsChanged(self, *description))
 
 

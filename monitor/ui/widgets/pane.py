@@ -67,11 +67,20 @@ class Pane(Vertical):
         self._fresh = fresh
         self._update()
 
+    def on_mount(self) -> None:
+        # The tables tell the pane at once (their message comes after the frame they drew).
+        for table in self.query(LiveTable).results():
+            table.on_prefs = self.show_prefs
+
     @on(LiveTable.PrefsChanged)
     def _prefs_changed(self, event: LiveTable.PrefsChanged) -> None:
         event.stop()
-        self._prefs = event.description
-        self._show_filter(event.filter_text)
+        self.show_prefs(event.description, event.filter_text)
+
+    def show_prefs(self, description: str, filter_text: str) -> None:
+        """The position and sort of the table inside, and its filter."""
+        self._prefs = description
+        self._show_filter(filter_text)
         self._update()
 
     def set_position(self, words: str) -> None:

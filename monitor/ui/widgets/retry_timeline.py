@@ -29,6 +29,7 @@ from monitor.ui.format import (
     status_label,
 )
 from monitor.ui.widgets.live_table import ColumnSpec, LiveTable, SortMode
+from monitor.ui.widgets.repeat_static import RepeatStatic
 
 NO_SELECTION = "No call selected"
 NO_SELECTION_HINT = "(highlight one in Active calls)"
@@ -164,7 +165,7 @@ class RetryTimeline(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(Content(NO_SELECTION), id="retry-call", markup=False)
         yield Static(Content(""), id="retry-summary", markup=False)
-        yield Static(Content(""), id="retry-eta", markup=False)
+        yield RepeatStatic("", id="retry-eta")
         yield self.table
 
     def show(self, detail: CallDetail | None, now: datetime, mono: float) -> None:

@@ -20,6 +20,7 @@ from textual.widgets import Static
 from monitor.display import to_display
 from monitor.state.snapshot import ApiHealth, PaneStatus
 from monitor.ui.format import clock_time, span
+from monitor.ui.widgets.repeat_static import RepeatStatic
 
 PANE_WORDS = {
     "active": ("active", "act"),
@@ -196,13 +197,13 @@ class StatusLine(Widget):
         with Horizontal(id="status-top"):
             yield Static("", id="status-api", markup=False)
             yield Static("", id="status-paused", markup=False)
-            yield Static("", id="status-next", markup=False)
-            yield Static("", id="status-budget", markup=False)
+            yield RepeatStatic("", id="status-next")
+            yield RepeatStatic("", id="status-budget")
         # One widget per pane's age: a change redraws from that part on, not the whole line.
         with Horizontal(id="status-bottom"):
             yield Static("", id="status-ages", markup=False)
             for n in range(AGE_PARTS):
-                yield Static("", id=f"status-age-{n}", markup=False)
+                yield RepeatStatic("", id=f"status-age-{n}")
 
     def show(
         self,

@@ -15,7 +15,10 @@ from typing import Generic
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.geometry import NULL_SPACING as NO_SPACING
+from textual.geometry import Region
 from textual.strip import Strip
+from textual.style import Style as TextualStyle
 from textual.widget import Widget
 
 from monitor.ui.widgets.table_columns import Column, SortMode, T, same_row, same_text
@@ -50,6 +53,27 @@ class _Message:
     """An empty table's first line says why it is empty ("no matches for ...")."""
 
     text: str
+
+
+def plain_style(style: Style, post: Style | None) -> Style | None:
+    """The style `Segment.apply_style(segments, style, post)` gives an unstyled segment (what
+    `Text.render` yields for a Text without spans), without its two generators."""
+    out = style if style else None
+    if post:
+        out = out + post if out else post
+    return out
+
+
+def join(segments: list[Segment], more: Sequence[Segment]) -> None:
+    """Append simplified `more` to simplified `segments`, merging the seam if one style
+    continues across it (`Segment.simplify` of the whole, without walking it again)."""
+    if segments and more:
+        tail, head = segments[-1], more[0]
+        if tail.style == head.style and not head.control:
+            segments[-1] = Segment(tail.text + head.text, tail.style)
+            segments.extend(more[1:])
+            return
+    segments.extend(more)
 
 
 _UNKNOWN = object()
@@ -87,6 +111,8 @@ class TablePaint(Widget, Generic[T]):
         self._segments: dict[tuple[int, bool, int], tuple[Text, list[Segment]]] = {}
         """A cell as rendered, by (the Text's identity, cursor row, width): cleared with the
         styles (the Text is kept in the value, so an id reused after collection misses)."""
+        self._flashed: dict[tuple[int, int], tuple[Text, Style, Text]] = {}
+        """A cell's flashing copy, by (the Text's identity, width), with the flash style."""
 
     # Described by the classes above (the order's hooks).
 
@@ -118,6 +144,7 @@ class TablePaint(Widget, Generic[T]):
         super().notify_style_update()
         self._styles.clear()
         self._segments.clear()
+        self._flashed.clear()
         self._drawn.clear()
         self._header = None
         self.refresh()
@@ -147,6 +174,46 @@ class TablePaint(Widget, Generic[T]):
         flash = key in self._flash
         self._drawn[line] = _Drawn(key, cells, cursor, flash)
         return self._row_strip(self._styled(key, cells) if flash else cells, width, cursor)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The lines in `crop`, as Textual's `StylesCache` would give them, without it when the
+        table's styles leave its lines as they are (no border, padding, outline, hatch, tint or
+        opacity: the dashboard's tables). Its per-call and per-line work (the background from
+        every ancestor, the gutter, the border) is most of a ticking row's cost: ~80 µs of a
+        ~110 µs line at 80x24 (issue 21). Line filters (NO_COLOR) are applied as it does."""
+        if not self._plain_styles():
+            return super().render_lines(crop)
+        # What the styles cache holds is stale from here on: a later pass through it (the
+        # styles changed) renders every line again.
+        self._styles_cache.clear()
+        width = self.size.width
+        strips = [self.render_line(y) for y in crop.line_range]
+        if any(strip.cell_length != width for strip in strips):
+            base_background, background = self.background_colors
+            inner = TextualStyle(background=base_background + background).rich_style
+            strips = [strip.adjust_cell_length(width, inner) for strip in strips]
+        filters = self.get_line_filters()
+        if filters:
+            background = self.background_colors[1]
+            for line_filter in filters:
+                strips = [strip.apply_filter(line_filter, background) for strip in strips]
+        if crop.column_span != (0, width):
+            x1, x2 = crop.column_span
+            strips = [strip.crop(x1, x2) for strip in strips]
+        return strips
+
+    def _plain_styles(self) -> bool:
+        """The styles cache would leave the content's lines as they are."""
+        styles = self.styles
+        if self.BLANK or (self.auto_links and self.hover_style._link_id):
+            return False
+        if styles.gutter != NO_SPACING or styles.tint.a or styles.text_opacity != 1.0:
+            return False
+        if styles.has_rule("hatch") and styles.hatch != "none":
+            return False
+        if any(edge for edge, _ in styles.outline) or self.opacity != 1.0:
+            return False
+        return self._border_title is None and self._border_subtitle is None
 
     def _sort_mark(self) -> str:
         """Which column is sorted and which way, for the header: "dur▼"."""
@@ -188,23 +255,36 @@ class TablePaint(Widget, Generic[T]):
         if len(cache) > SEGMENT_CACHE_SIZE:
             cache.clear()
         segments: list[Segment] = []
+        total = 0
         last = len(self.columns_now) - 1
         for n, (text, col) in enumerate(zip(cells, self.columns_now, strict=False)):
             cell_width = col.width + (0 if n == last else 1)
+            total += cell_width
             # A row redrawn for one ticking cell re-renders that cell only.
             hit = cache.get((id(text), cursor, cell_width))
             if hit is not None and hit[0] is text:
-                segments.extend(hit[1])
-                continue
-            # `Text.render` yields the spans' styles only; the Text's own style goes under them.
-            own = text.style
-            if isinstance(own, str):
-                own = console.get_style(own, default=Style.null()) if own else Style.null()
-            rendered = Segment.apply_style(text.render(console), pre + own, post)
-            fitted = Segment.adjust_line_length(list(rendered), cell_width, pre)
-            cache[(id(text), cursor, cell_width)] = (text, fitted)
-            segments.extend(fitted)
-        return Strip(segments).adjust_cell_length(width, pre).simplify()
+                fitted = hit[1]
+            else:
+                # `Text.render` yields the spans' styles only; the Text's own style goes under.
+                own = text.style
+                if isinstance(own, str):
+                    own = console.get_style(own, default=Style.null()) if own else Style.null()
+                if text.spans:
+                    rendered = list(Segment.apply_style(text.render(console), pre + own, post))
+                else:  # most cells: one segment, styled as `apply_style` would style it
+                    rendered = [Segment(text.plain, plain_style(pre + own, post))]
+                fitted = list(
+                    Segment.simplify(Segment.adjust_line_length(rendered, cell_width, pre))
+                )
+                cache[(id(text), cursor, cell_width)] = (text, fitted)
+            join(segments, fitted)
+        if total > width:  # columns wider than the table (not allocated so): cut as before
+            return Strip(segments).adjust_cell_length(width, pre).simplify()
+        if total < width:
+            join(segments, [Segment(" " * (width - total), pre)])
+        # The cells come simplified and `join` merges at their seams: the same segments as
+        # simplifying the whole row (what the screen and the snapshots see), for a fraction.
+        return Strip(segments, width)
 
     def _base_style(self) -> Style:
         style = self._styles.get("base")
@@ -262,13 +342,24 @@ class TablePaint(Widget, Generic[T]):
 
     def _styled(self, key: str, cells: Sequence[Text]) -> tuple[Text, ...]:
         flash = self.style_of("flash")
+        cache = self._flashed
+        if len(cache) > SEGMENT_CACHE_SIZE:
+            cache.clear()
         out = []
         last = len(self.columns_now) - 1
         for n, (text, col) in enumerate(zip(cells, self.columns_now, strict=False)):
+            width = col.width + (0 if n == last else 1)
+            # The same flashing copy while its cell is unchanged: a flashing row redrawn for
+            # its ticking duration re-renders that cell only (a new copy missed every cell).
+            hit = cache.get((id(text), width))
+            if hit is not None and hit[0] is text and hit[1] == flash:
+                out.append(hit[2])
+                continue
             copy = text.copy()
             # Fill the gap after the cell too, so the row reads as one highlighted band.
-            copy.align("left", col.width + (0 if n == last else 1))
+            copy.align("left", width)
             copy.stylize(flash)
+            cache[(id(text), width)] = (text, flash, copy)
             out.append(copy)
         return tuple(out)
 
