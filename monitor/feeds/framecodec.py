@@ -14,7 +14,7 @@ import struct
 import zlib
 from collections.abc import Mapping, Sequence
 
-from monitor.feeds.rowparts import RowsText
+from monitor.feeds.rowparts import RowsText, indices
 
 FRAME_V2 = b"\x02"
 """Schema 2's frame body starts with this byte (a schema-1 body is a zlib stream, 0x78...):
@@ -33,6 +33,9 @@ so a dictionary of their previous text helps little: they are cut into pieces at
 and written as runs of the previous text's pieces plus the pieces that are new. Cutting and
 joining at the same separator gives the text back verbatim, wherever the separator falls."""
 _SEPARATORS = ("},{", '","', ",")
+ZDICT_FAST_OVER = 16 * 1024
+"""A part this long compressed against its last text is compressed at zlib's level 3
+(see `_pack`)."""
 FAST_OVER = 64 * 1024
 """A pieces document longer than this is compressed at zlib's level 1 (see `_packed_ops`)."""
 
@@ -142,7 +145,7 @@ def _row_ops(text: RowsText, ref: RowsText) -> list[object] | None:
     # does: -1 minus an index or -1 is never 1, nor is 0, not an inner row, minus -1). The
     # differences of a run are 1, a cached int: nothing allocated per row.
     breaks = map(_ONE.__ne__, map(operator.sub, at, itertools.chain((-9,), at)))
-    starts = list(itertools.compress(range(len(at)), breaks))
+    starts = list(itertools.compress(indices(len(at)), breaks))
     starts.append(len(at))
     ops: list[object] = []
     pending: int | None = 0  # the first row of literal rows not yet written (row 0 always)
@@ -211,7 +214,10 @@ def _pack(raw: bytes, ref: str | None) -> bytes:
         # A long text written whole (a keyframe's, or one whose rows mostly changed) at
         # level 1, as `_packed_ops` does: ~40% of level 6's time for ~20% more bytes.
         return zlib.compress(raw, 1 if len(raw) > FAST_OVER else 6)
-    comp = zlib.compressobj(6, zdict=ref.encode("utf-8"))
+    # A long part compared with its last text (at `huge`, the campaigns: ~26 KB, rebuilt on
+    # every re-read) at level 3: half of level 6's time, for ~300 more bytes a frame (~10 MB
+    # a day of `huge`); a short one (`busy`'s are ~4 KB), whose bytes count, at 6.
+    comp = zlib.compressobj(6 if len(raw) < ZDICT_FAST_OVER else 3, zdict=ref.encode("utf-8"))
     return comp.compress(raw) + comp.flush()
 
 

@@ -136,6 +136,9 @@ class SnapshotParts:
                     self._data(snap.data, previous.data if previous is not None else None, parts)
                 else:
                     parts[name] = big_part(snap, name)
+        for key, rows in self._rows.items():
+            if DATA_PREFIX + key not in parts:
+                rows.prepare()  # a frame that left the field alone readies it for the next
         return parts
 
     def _data(self, data: SnapshotData, before: SnapshotData | None, parts: dict[str, str]) -> None:
