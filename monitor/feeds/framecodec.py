@@ -33,9 +33,6 @@ so a dictionary of their previous text helps little: they are cut into pieces at
 and written as runs of the previous text's pieces plus the pieces that are new. Cutting and
 joining at the same separator gives the text back verbatim, wherever the separator falls."""
 _SEPARATORS = ("},{", '","', ",")
-ZDICT_FAST_OVER = 16 * 1024
-"""A part this long compressed against its last text is compressed at zlib's level 3
-(see `_pack`)."""
 FAST_OVER = 64 * 1024
 """A pieces document longer than this is compressed at zlib's level 1 (see `_packed_ops`)."""
 
@@ -214,10 +211,7 @@ def _pack(raw: bytes, ref: str | None) -> bytes:
         # A long text written whole (a keyframe's, or one whose rows mostly changed) at
         # level 1, as `_packed_ops` does: ~40% of level 6's time for ~20% more bytes.
         return zlib.compress(raw, 1 if len(raw) > FAST_OVER else 6)
-    # A long part compared with its last text (at `huge`, the campaigns: ~26 KB, rebuilt on
-    # every re-read) at level 3: half of level 6's time, for ~300 more bytes a frame (~10 MB
-    # a day of `huge`); a short one (`busy`'s are ~4 KB), whose bytes count, at 6.
-    comp = zlib.compressobj(6 if len(raw) < ZDICT_FAST_OVER else 3, zdict=ref.encode("utf-8"))
+    comp = zlib.compressobj(6, zdict=ref.encode("utf-8"))
     return comp.compress(raw) + comp.flush()
 
 
