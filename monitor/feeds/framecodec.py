@@ -14,7 +14,7 @@ import struct
 import zlib
 from collections.abc import Mapping, Sequence
 
-from monitor.feeds.rowparts import RowsText
+from monitor.feeds.rowparts import RowsText, indices
 
 FRAME_V2 = b"\x02"
 """Schema 2's frame body starts with this byte (a schema-1 body is a zlib stream, 0x78...):
@@ -142,7 +142,7 @@ def _row_ops(text: RowsText, ref: RowsText) -> list[object] | None:
     # does: -1 minus an index or -1 is never 1, nor is 0, not an inner row, minus -1). The
     # differences of a run are 1, a cached int: nothing allocated per row.
     breaks = map(_ONE.__ne__, map(operator.sub, at, itertools.chain((-9,), at)))
-    starts = list(itertools.compress(range(len(at)), breaks))
+    starts = list(itertools.compress(indices(len(at)), breaks))
     starts.append(len(at))
     ops: list[object] = []
     pending: int | None = 0  # the first row of literal rows not yet written (row 0 always)

@@ -129,6 +129,8 @@ class RowTexts:
         """The last frame's rows, held so that their ids stay theirs (`by_value`)."""
         self._index: dict[Any, int] = {}
         """The last frame's rows by `id()` (a dict's by key) to their index."""
+        self._unindexed: list[Any] | None = None
+        """The last frame's rows' ids (keys) while `_index` is not yet theirs (`prepare`)."""
         self._texts: list[str | None] = [None]
         """The last frame's row texts, and None at the end: the index -1 is "not found"."""
         self._values: list[Any] = [_ABSENT]
@@ -170,6 +172,16 @@ class RowTexts:
             text.before, text.at, text.slid = self._before, at, slid
         self._before, self._text = got, text
         return text
+
+    def prepare(self) -> None:
+        """Index the last frame's rows, which the next frame looks its rows up in. Left
+        undone by the frame that made them: the recorder calls this on a frame that did not
+        change this field (at `huge`, six in seven frames do not re-read the calls in
+        flight), so the frame that does finds it built instead of building it too (a dict
+        of ~1,000 ids and one of ~2,500 keys, built on cold caches)."""
+        if self._unindexed is not None:
+            keys, self._unindexed = self._unindexed, None
+            self._index = dict(zip(keys, _ints(len(keys)), strict=False))
 
     def _slid_text(
         self, slid: tuple[int, int], got: list[str], opened: str, closed: str, joint: str
@@ -214,6 +226,7 @@ class RowTexts:
         self, rows: Sequence[Hashable]
     ) -> tuple[list[str], list[int] | None, int, bool] | None:
         ids = list(map(id, rows))
+        self.prepare()
         # The last frame's rows are held: an id found is that very row.
         at = list(map(self._index.get, ids, _MINUS))
         got = list(map(self._texts.__getitem__, at))
@@ -233,21 +246,22 @@ class RowTexts:
         elif self._rows:
             self._rows = {}  # rows come back by identity: the ones kept by value are stale
         filled, clean = self._fill(got, missing, [rows[i] for i in missing], by_value=by_value)
-        self._held, self._index = rows, dict(zip(ids, _ints(len(ids)), strict=False))
+        self._held, self._unindexed = rows, ids
         self._texts = [*filled, None]
         return filled, (None if by_value else at), len(missing), clean
 
     def _members(self, rows: Mapping[str, Any]) -> tuple[list[str], list[int], int, bool]:
         keys = list(rows)
+        self.prepare()
         at = list(map(self._index.get, keys, _MINUS))
         got = list(map(self._texts.__getitem__, at))
         moved = map(operator.ne, map(self._values.__getitem__, at), rows.values())
-        missing = list(itertools.compress(range(len(keys)), moved))
+        missing = list(itertools.compress(_ints(len(keys)), moved))
         for i in missing:
             got[i], at[i] = None, -1
         new = [(keys[i], rows[keys[i]]) for i in missing]
         filled, clean = self._fill(got, missing, new, by_value=False)
-        self._index, self._texts = dict(zip(keys, _ints(len(keys)), strict=False)), [*filled, None]
+        self._unindexed, self._texts = keys, [*filled, None]
         self._values = [*rows.values(), _ABSENT]
         return filled, at, len(missing), clean
 
@@ -304,8 +318,9 @@ _INTS: list[int] = []
 
 
 def _ints(n: int) -> list[int]:
-    """0..n-1 as int objects made once: an index of 2,500 rows built every frame from a
-    `range` allocates an int per row (beyond 256), ~60% of building the dict."""
+    """At least 0..n-1 as int objects made once: an index of 2,500 rows built every frame
+    from a `range` allocates an int per row (beyond 256), ~60% of building the dict (so
+    does picking rows from a `range`)."""
     if len(_INTS) < n:
         _INTS.extend(range(len(_INTS), 2 * n))
     return _INTS
@@ -316,10 +331,13 @@ _MINUS = itertools.repeat(-1)
 
 def _missing(got: list[str | None]) -> list[int]:
     """Indices of the rows not found (None), found in C."""
-    return list(itertools.compress(range(len(got)), map(operator.is_, got, _NONES)))
+    return list(itertools.compress(_ints(len(got)), map(operator.is_, got, _NONES)))
 
 
 _NONES = itertools.repeat(None)
 
 
-__all__ = ["RowTexts", "RowsText"]
+indices = _ints
+"""At least 0..n-1, made once (the codec picks rows from them)."""
+
+__all__ = ["RowTexts", "RowsText", "indices"]
