@@ -11,8 +11,10 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
+from monitor.state.views import CampaignRow
 from monitor.ui.compositor import SpanCompositor
 from monitor.ui.widgets.active_calls import ActiveCallsTable
+from monitor.ui.widgets.campaign_table import CampaignTable
 from monitor.ui.widgets.live_table import FLASH_S
 from monitor.ui.widgets.pane import Pane
 from monitor.ui.widgets.repeat_static import RepeatStatic
@@ -145,3 +147,37 @@ async def test_a_flashing_row_re_renders_only_its_ticking_cell(make_app: AppFact
         changed = sum(1 for line, cells in shown_rows(table).items() if before.get(line) != cells)
         # One new cell per changed row (its duration), the flashing row's included.
         assert changed >= 2 and len(table._segments) - cells_rendered == changed
+
+
+async def test_campaign_rows_whose_age_alone_moved_are_not_rendered_again(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A campaign row's `age_s` moves every second and no cell shows it: the row is not laid
+    # out again for it (eight campaigns' rows every second on busy), but a count that moved is.
+    app, engine = make_app()
+    rendered: Counter[str] = Counter()
+    render_row = CampaignTable.render_row
+
+    def spy(self: CampaignTable, item: CampaignRow) -> Any:
+        rendered[item.id] += 1
+        return render_row(self, item)
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(CampaignTable)
+        ages = {c.id: c.age_s for c in app.snapshot.data.campaigns}
+        monkeypatch.setattr(CampaignTable, "render_row", spy)
+        engine.clock.advance(1)
+        engine.store.mark_fresh("active", engine.clock.monotonic(), interval_s=5)
+        app.render_now()
+        await pilot.pause()
+        moved = {c.id: c.age_s for c in app.snapshot.data.campaigns}
+        assert moved.keys() == ages.keys() and all(moved[k] != ages[k] for k in ages)
+        assert rendered == Counter()
+        engine.store.upsert_call(
+            call("call_new000000009", "dialing", ago=1), engine.clock.monotonic()
+        )
+        app.render_now()
+        await pilot.pause()
+        assert rendered == Counter({"cmp_spring01": 1})  # its in-flight count moved
+        assert table.row_count == len(ages)

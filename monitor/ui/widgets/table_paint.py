@@ -126,6 +126,10 @@ class TablePaint(Widget, Generic[T]):
         """One Text per column of `self.columns_now`, each fitted to its width."""
         raise NotImplementedError
 
+    def draws_same(self, old: T, new: T) -> bool:
+        """Whether `new` draws as `old` did (its cells need no rendering again)."""
+        return old == new
+
     def render_gone(self, item: T) -> tuple[Text, ...]:
         """A row whose item left the data (while it lingers): dimmed by default."""
         muted = self.style_of("muted")
@@ -317,7 +321,7 @@ class TablePaint(Widget, Generic[T]):
         if (
             entry is not None
             and entry.gone == gone
-            and (entry.source is item or (not gone and entry.source == item))
+            and (entry.source is item or (not gone and self.draws_same(entry.source, item)))
         ):
             if entry.epoch == self._tick_epoch or gone:
                 return entry.cells
