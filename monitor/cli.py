@@ -83,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-tick", action="store_true", help="do not tick durations every second (slow links)"
     )
+    add_colors_flag(parser)
     parser.add_argument(
         "--reset-view",
         action="store_true",
@@ -156,6 +157,18 @@ def build_parser() -> argparse.ArgumentParser:
     cfg_sub.add_parser("check", help="validate the settings and try one authenticated GET")
     _recorder_commands(sub)
     return parser
+
+
+def add_colors_flag(parser: argparse.ArgumentParser) -> None:
+    from monitor.ui.colors import COLOR_CHOICES
+
+    parser.add_argument(
+        "--colors",
+        choices=COLOR_CHOICES,
+        default=None,
+        help="colours written: auto (from the terminal; default), 256 (about a fifth fewer "
+        "bytes than 24-bit, for thin links) or truecolor",
+    )
 
 
 def _record_flag(parser: argparse.ArgumentParser) -> None:

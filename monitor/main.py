@@ -51,6 +51,8 @@ def build_engine(args: argparse.Namespace) -> Wiring | int:
     overrides: dict[str, Any] = {"base_url": getattr(args, "base_url", None)}
     if getattr(args, "no_tick", False):
         overrides["tick"] = False
+    if getattr(args, "colors", None):
+        overrides["colors"] = args.colors
     import os
 
     from monitor.config import CONFIG_PATH_ENV, Settings
@@ -143,16 +145,19 @@ def run_monitor(args: argparse.Namespace) -> int:
     ui_state = UiState.load()
     if getattr(args, "reset_view", False):
         ui_state.reset()
-    app = MonitorApp(
-        feed,
-        ui_state=ui_state,
-        tick=settings.tick,
-        theme=settings.theme,
-        closers=[client.aclose],
-        handle_signals=True,
-        startup_notes=notes,
-        settle_heap=True,
-    )
+    from monitor.ui.colors import color_system
+
+    with color_system(settings.colors):
+        app = MonitorApp(
+            feed,
+            ui_state=ui_state,
+            tick=settings.tick,
+            theme=settings.theme,
+            closers=[client.aclose],
+            handle_signals=True,
+            startup_notes=notes,
+            settle_heap=True,
+        )
     app.prepare_after_s = PREPARE_SCREENS_AFTER_S
     from monitor.alerts_wiring import attach_to_app
 

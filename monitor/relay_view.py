@@ -52,14 +52,17 @@ def run_relayed_monitor(args: argparse.Namespace, settings: Any, url: str, notes
     ui_state = UiState.load()
     if getattr(args, "reset_view", False):
         ui_state.reset()
-    app = MonitorApp(
-        RedisFeed(target),
-        ui_state=ui_state,
-        tick=settings.tick,
-        theme=settings.theme,
-        handle_signals=True,
-        startup_notes=notes,
-    )
+    from monitor.ui.colors import color_system
+
+    with color_system(settings.colors):
+        app = MonitorApp(
+            RedisFeed(target),
+            ui_state=ui_state,
+            tick=settings.tick,
+            theme=settings.theme,
+            handle_signals=True,
+            startup_notes=notes,
+        )
     app.run()
     return EXIT_OK if app.return_code is None else app.return_code
 

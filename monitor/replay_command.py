@@ -73,16 +73,18 @@ def run_replay(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     except ValueError as exc:
         return _fail(f"--at {exc}")
+    from monitor.ui.colors import color_system
     from monitor.ui.replay import ReplayApp
 
-    app = ReplayApp(
-        feed,
-        handle_signals=True,
-        startup_notes=[
-            f"Replaying {path} from {_iso(feed.start)} to {_iso(feed.end)} (times UTC): "
-            "p pause, +/- speed, [ ] seek 1 min, { } seek 10 min, g go to, e events, q quits."
-        ],
-    )
+    with color_system(getattr(args, "colors", None) or "auto"):
+        app = ReplayApp(
+            feed,
+            handle_signals=True,
+            startup_notes=[
+                f"Replaying {path} from {_iso(feed.start)} to {_iso(feed.end)} (times UTC): "
+                "p pause, +/- speed, [ ] seek 1 min, { } seek 10 min, g go to, e events, q quits."
+            ],
+        )
     try:
         app.run()
     except RecordingError as exc:  # the file went bad while playing
@@ -107,6 +109,9 @@ def add_replay_arguments(sub: Any) -> None:
     rep.add_argument(
         "--speed", type=float, default=1.0, help="recorded seconds per second (1 to 60)"
     )
+    from monitor.cli import add_colors_flag
+
+    add_colors_flag(rep)
 
 
 def add_snapshot_from_arguments(snap: argparse.ArgumentParser) -> None:

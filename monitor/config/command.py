@@ -58,6 +58,7 @@ _SHOW_ORDER: tuple[str, ...] = (
     *(f"poll.{name}" for name in POLL_FIELDS),
     "qualified_key",
     "tick",
+    "colors",
     "theme",
     "log_level",
 )

@@ -219,6 +219,8 @@ def overrides_from_args(args: Any) -> dict[str, Any]:
         overrides["base_url"] = base_url
     if getattr(args, "no_tick", False):
         overrides["tick"] = False
+    if getattr(args, "colors", None):
+        overrides["colors"] = args.colors
     return overrides
 
 

@@ -133,6 +133,9 @@ class Settings(BaseSettings):
     """The key in a call's post-call analysis that marks a qualified lead."""
     tick: bool = True
     """Tick durations every second; off for very slow links."""
+    colors: Literal["auto", "256", "truecolor"] = "auto"
+    """How many colours the screen is written in: `256` writes ~20% fewer bytes than 24-bit
+    (`monitor.ui.colors`); `auto` follows the terminal (COLORTERM, TERM)."""
     theme: str = Field(default="textual-dark", min_length=1)
     """Textual theme name."""
     log_level: LogLevel = "INFO"
@@ -255,6 +258,7 @@ SETTABLE: tuple[str, ...] = (
     "qualified_key",
     "theme",
     "tick",
+    "colors",
     "log_level",
     "api_key_file",
     "keyring",

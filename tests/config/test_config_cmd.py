@@ -93,7 +93,7 @@ def test_show_lists_every_setting_with_its_origin(ws: Workspace, canary: str) ->
     ]
     assert rows["poll.active_calls_s"].split()[1:] == ["5", "default"]
     assert rows["tick"].split()[1:] == ["true", "default"]
-    assert len(rows) == 1 + 20  # header + every setting (the 20th: `source`, issue 18)
+    assert len(rows) == 1 + 21  # header + every setting (20th `source`, issue 18; 21st `colors`)
     assert_no_leak(out + err, canary, allow_last4=True)
 
 
