@@ -75,7 +75,9 @@ BUSY_CAP = 100
 alone through DIALNEXA_CONCURRENCY_CAP so both poll the same way."""
 
 
-def _alone(cols: int, rows: int, window_s: float) -> tuple[WindowResult, str] | None:
+def _alone(
+    cols: int, rows: int, window_s: float, *extra: str
+) -> tuple[WindowResult, str] | None:
     """The monitor pointed at `dialnexa-monitor sim` on loopback (busy, speed 1): its own CPU
     and bytes, and what the simulator saw over the same window (its CPU %, the requests and
     how many were answered 200). None if the simulator did not start or answered nothing."""
@@ -83,7 +85,7 @@ def _alone(cols: int, rows: int, window_s: float) -> tuple[WindowResult, str] | 
         url = sim.start()
         if url is None:
             return None
-        argv = monitor_argv("--base-url", url)
+        argv = monitor_argv("--base-url", url, *extra)
         with PtyChild(argv, cols=cols, rows=rows, env_extra=sim.monitor_env(BUSY_CAP)) as child:
             child.pump_for(COST_WARMUP_S)
             sim_cpu0 = sim.cpu_seconds()
@@ -107,9 +109,9 @@ def _alone(cols: int, rows: int, window_s: float) -> tuple[WindowResult, str] | 
 
 
 HTOP_WARMUP_S = 2.0
-HTOP_WINDOW_S = 8.0
-"""htop redraws every 1.5 s and does nothing else: 8 s after its first screen hold five
-redraws, and keep its baseline from costing make bench more than it tells."""
+HTOP_WINDOW_S = 15.0
+"""htop redraws every 1.5 s and does nothing else: 15 s after its first screen hold ten
+redraws (its bytes follow the machine's process list: 250-440 B/s across earlier runs)."""
 
 
 def _htop(cols: int, rows: int, window_s: float) -> WindowResult | None:
@@ -182,8 +184,40 @@ def bench_cost(window_s: float) -> list[dict[str, object]]:
         if bres is not None:
             out += _ratio_rows(size, res, bres, common)
         if small:
+            out += _lean_cost(cols, rows, window_s, common, bres)
             out += _demo_cost(cols, rows, window_s, window, res)
     return out
+
+
+def _lean_cost(
+    cols: int, rows: int, window_s: float, common: str, htop: WindowResult | None
+) -> list[dict[str, object]]:
+    """The monitor alone with `--colors 256`: what a session gets whose terminal does not say
+    truecolor (over SSH `COLORTERM` is not forwarded by default), beside the same htop."""
+    size = f"{cols}x{rows}"
+    lean = _alone(cols, rows, window_s, "--colors", "256")
+    if lean is None:
+        return []
+    res, _ = lean
+    ratio = (
+        "htop not installed"
+        if htop is None
+        else f"ratio to htop's {htop.bytes_per_s:.0f} B/s in this run = "
+        f"{res.bytes_per_s / max(htop.bytes_per_s, 1e-9):.2f}; CPU {res.cpu_percent:.2f}% "
+        f"({res.cpu_percent / max(htop.cpu_percent, 1e-9):.2f}x htop)"
+    )
+    return [
+        metric(
+            f"terminal.bytes_per_s.{size}.colors256",
+            res.bytes_per_s,
+            "B/s",
+            baseline="htop (same pty size)",
+            baseline_value=None if htop is None else htop.bytes_per_s,
+            scenario=f"busy {size} --colors 256",
+            note=f"`--colors 256` (11-byte colour codes instead of 19-24); {ratio}; as above: "
+            f"{common}",
+        )
+    ]
 
 
 def _ratio_rows(
@@ -485,7 +519,7 @@ def run(quick: bool = False) -> list[dict[str, object]]:
     t = time.monotonic()
     parts = []
     for name, part in (
-        ("cost", partial(bench_cost, 8.0 if quick else 12.0)),
+        ("cost", partial(bench_cost, 8.0 if quick else 30.0)),
         ("startup", partial(bench_startup, 1 if quick else 3)),
         ("keys", partial(bench_keys, quick)),
         ("exit", bench_exit),
