@@ -34,20 +34,16 @@ PER_READ = frozenset({"unread"})
 
 
 MAX_SHAPES = 1024
-"""Shapes of reads kept by `_carried`."""
+"""Shapes of reads kept by `carried`."""
 
 _CARRIED: dict[tuple[type[BaseModel], frozenset[str]], tuple[str, ...]] = {}
-"""`carried`, per model and set of fields a read had: a handful of shapes (what each endpoint
-sends), worked out once rather than with set arithmetic on every merge (issue 21: a sweep
-merges about a hundred records)."""
+"""What a read `carried`, per model and set of fields the read had: a handful of shapes (what
+each endpoint sends), worked out once rather than with set arithmetic on every merge (issue
+21: a sweep merges about a hundred records)."""
 
 
-def carried(record: BaseModel) -> set[str]:
+def carried(record: BaseModel) -> tuple[str, ...]:
     """The fields this read carried a value for (coupled fields count as one)."""
-    return set(_carried(record))
-
-
-def _carried(record: BaseModel) -> tuple[str, ...]:
     kind = type(record)
     key = (kind, frozenset(record.model_fields_set))
     names = _CARRIED.get(key)
@@ -57,9 +53,9 @@ def _carried(record: BaseModel) -> tuple[str, ...]:
         for group in COUPLED:
             if fields & group:
                 fields |= group & model_fields
-        # In the model's own order, so the merged record's fields are set in a fixed order.
         if len(_CARRIED) >= MAX_SHAPES:
             _CARRIED.clear()  # an API that varies its fields row by row: never grow
+        # In the model's own order, so the merged record's fields are set in a fixed order.
         names = _CARRIED[key] = tuple(n for n in kind.model_fields if n in fields)
     return names
 
@@ -72,7 +68,7 @@ def merge_record(old: M, new: M) -> M:
     """
     # The fields' values as pydantic keeps them (a model's fields are its `__dict__`).
     before, after = old.__dict__, new.__dict__
-    update = {name: after[name] for name in _carried(new) if after[name] != before[name]}
+    update = {name: after[name] for name in carried(new) if after[name] != before[name]}
     if not update:
         return old
     return old.model_copy(update=update)
