@@ -23,7 +23,7 @@ from monitor.api.pages import ReadNote
 from monitor.api.ratelimit import RateLimitInfo, parse_rate_limit, server_time
 from monitor.api.responses import EtagCache, decode, raise_for_status
 from monitor.api.scrub import Scrubber
-from monitor.api.transport import DEADLINE_S, MAX_BODY_BYTES, exchange, open_http
+from monitor.api.transport import DEADLINE_S, MAX_BODY_BYTES, RequestUrls, exchange, open_http
 from monitor.clock import Clock, SystemClock
 
 log = logging.getLogger(__name__)
@@ -72,6 +72,7 @@ class ApiConnection:
             read_timeout=read_timeout,
         )
         self._etags = EtagCache()
+        self._urls = RequestUrls()
         self.listeners: list[Callable[[ResponseInfo], None]] = []
         """Called after every request with what it told us (rate-limit headers, errors)."""
         self.before_request: Callable[[str], Awaitable[None]] | None = None
@@ -112,6 +113,7 @@ class ApiConnection:
                 base_url=self.base_url,
                 deadline_s=self._deadline,
                 max_body=self._max_body,
+                urls=self._urls,
             )
             rate = parse_rate_limit(headers, self._clock.now())
             self.rate_limit = rate

@@ -41,7 +41,7 @@ from monitor.api.fields import pick as _pick
 from monitor.api.modelbase import ApiModel, RetryConfig, status_fields
 from monitor.api.retryhistory import Attempt, RetryHistory, parse_retry_history
 from monitor.api.rowcache import Volatile
-from monitor.api.vocab import DOCUMENTED_CALL_WORDS, CallStatus, fold
+from monitor.api.vocab import DOCUMENTED_CALL_WORDS, FINAL_STATUSES, CallStatus, fold
 
 __all__ = [
     "DURATION_KEYS",
@@ -187,5 +187,10 @@ def _new_duration(record: Call, row: Mapping[str, Any]) -> Call | None:
     return record.model_copy(update={"duration_s": seconds})
 
 
-LIVE_DURATION: Volatile[Call] = Volatile(DURATION_KEYS, _new_duration)
+def _may_tick(record: Call) -> bool:
+    """An ended call's duration no longer moves from one read to the next."""
+    return record.status not in FINAL_STATUSES
+
+
+LIVE_DURATION: Volatile[Call] = Volatile(DURATION_KEYS, _new_duration, _may_tick)
 """What changes on every read of a call in flight (`monitor.api.rowcache`)."""

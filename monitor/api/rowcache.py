@@ -25,9 +25,11 @@ from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
-GENERATION = 500
+GENERATION = 1000
 """Rows per generation: enough to hold every list polled between two polls of it on busy
-(about 20 new rows a second); under 1 MB of keys for both, plus records the store mostly holds
+(about 40 rows a second are kept, new, changed or moved up from the older generation; 500
+held under 15 s, less than two reads of the endings page, and 8 rows a second were read in
+full again, issue 21); about 1.5 MB of keys for both, plus records the store mostly holds
 anyway (`huge` keeps its RSS bound)."""
 
 MARSHAL_FORMAT = 2
@@ -45,6 +47,11 @@ class Volatile(Generic[T]):
     """`patch(record, row)`: what reading `row` gives, `record` having been read from a row
     equal to it but for the values at `keys` (the same ones present); None when that is
     not simply `record` with those fields re-read (then the row is read in full)."""
+    moves: Callable[[T], bool] | None = None
+    """Whether a record's fields at `keys` may still move (a call in flight, not one that
+    ended); None: any may. The shape of a row whose fields no longer move is not kept: it
+    would only take room (issue 21: on `busy`, most rows read are endings, and their shapes
+    pushed rows read 8 s earlier out, to be read in full again)."""
 
 
 class RowCache(Generic[T]):
@@ -111,5 +118,6 @@ class RowCache(Generic[T]):
         else:
             self.patched += 1
         self._keep(key, found)
-        self._keep(shape, found)
+        if volatile.moves is None or volatile.moves(found):
+            self._keep(shape, found)
         return found

@@ -128,3 +128,25 @@ def test_the_call_screen_says_which_read_gave_a_campaign_the_last_read_left_out(
     detail = call_detail(store, "c1", now)
     assert detail.campaign_from == "in-flight list"
     assert "b1  (from the in-flight list)" in call_fields(detail, None).plain
+
+
+def test_reads_of_every_shape_merge_as_the_field_by_field_rule_says() -> None:
+    # The shapes a merge has worked out are kept (issue 21): a later read of a shape met
+    # before, and one of a new shape, still take exactly what each carried.
+    first = read(id="c1", status="ringing", batch_id="b1", to_phone_number="+1")
+    assert merge_record(first, read(id="c1", duration=4)).duration_s == 4
+    again = merge_record(first, read(id="c1", duration=5, end_reason="user_busy"))
+    assert (again.duration_s, again.status, again.status_raw) == (5, CallStatus.BUSY, None)
+    assert (again.campaign_id, again.to_number) == ("b1", "+1")
+    same = merge_record(again, read(id="c1", duration=5, end_reason="user_busy"))
+    assert same is again
+
+
+def test_the_shapes_kept_are_bounded() -> None:
+    from monitor.state import merge
+
+    old = read(id="c1")
+    for n in range(merge.MAX_SHAPES + 50):
+        # A read naming a field no model has is still a shape of its own.
+        merge_record(old, Call.model_construct(_fields_set={"id", f"unknown_{n}"}, id="c1"))
+    assert len(merge._CARRIED) <= merge.MAX_SHAPES
