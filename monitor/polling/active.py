@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 
 from monitor.api.client import DialNexaClient
-from monitor.api.vocab import CallStatus
+from monitor.api.vocab import FINAL_STATUSES, CallStatus
 from monitor.clock import Clock
 from monitor.polling.budget import Budget
 from monitor.polling.fetch import fetch_active_calls
@@ -71,6 +71,9 @@ class ActiveSweep:
         """The listing has looked newest first so far."""
         self.slow_s: Callable[[float], float | None] = lambda _now: None
         """While webhooks flow (issue 22): swept only this often, to reconcile."""
+
+    def _live(self, call_id: str) -> bool:
+        return self.store.calls[call_id].call.status not in FINAL_STATUSES
 
     async def poll(self, job: Job) -> bool:
         store = self.store
@@ -148,9 +151,14 @@ class ActiveSweep:
                     # A call a webhook started while the pages were read is not gone.
                     if tracked.call.id not in seen and tracked.last_seen <= now:
                         self.lookups.left_lists(tracked.call.id, now)
-            store.record_concurrency(self.server_clock.api_now(), len(seen))
+            # The calls listed, less any a read had shown ended (a page read before the
+            # ending: `Store.upsert_call` refused it): those are not in flight. Across pages a
+            # call is counted once, and a complete sweep's union is never more than the list's
+            # length when its last page was read: every page but the last was full.
+            listed = sum(1 for cid in seen if cid in store.calls and self._live(cid))
+            store.record_concurrency(self.server_clock.api_now(), listed)
             if complete:
-                store.swept = len(seen)
+                store.swept = listed
         after = {(t.call.id, t.call.status) for t in store.in_flight()}
         self.budget.sweep_room = pages  # what a relay's watch share leaves it (`Budget`)
         per_page = 60.0 / max(1.0, ACTIVE_SHARE * self.budget.steady_per_min(now))

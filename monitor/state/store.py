@@ -30,6 +30,8 @@ from monitor.state.tracked import CampaignState as CampaignState
 from monitor.state.tracked import TrackedCall as TrackedCall
 from monitor.state.webhooks import WebhookTally
 
+_LIVE = frozenset({CallStatus.QUEUED, *IN_FLIGHT_STATUSES})
+"""What a read may say of a call that has not ended."""
 ENDED_CALL_RETENTION_S = 3600.0
 """Ended calls stay an hour (recent endings, retry wave, campaign drill-down), then go."""
 MAX_CALLS = 15_000
@@ -204,7 +206,8 @@ class Store:
         campaign), a field it carried wins. `source` names the read, kept for the campaign.
 
         `live_listing`: it comes from a list of live calls (the active or queued sweep), which
-        outranks an earlier guess that it had ended (it only moved from queued to dialling).
+        outranks an earlier guess that it had ended (it only moved from queued to dialling),
+        never a read that showed it ended.
         """
         said_campaign = "campaign_id" in call.model_fields_set
         tracked = self.calls.get(call.id)
@@ -221,6 +224,12 @@ class Store:
             self.calls[call.id] = tracked
             self._calls_changed(call.id)
             return True
+        if tracked.call.status in FINAL_STATUSES and call.status in _LIVE:
+            # A read that says live a call some read showed ended was made before the ending
+            # (a sweep's page sent before the endings page that landed first, a lagging
+            # replica): each attempt is its own call, so an ending is final. Taken, it would
+            # count the call in flight beside the one that took its slot.
+            return False
         changed = False
         if live_listing and tracked.ended_seen is not None and call.status not in FINAL_STATUSES:
             tracked.ended_seen = None

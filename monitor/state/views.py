@@ -183,16 +183,39 @@ WAVE_PARTIAL_S = 600.0
 calls missed then fall due up to a campaign's retry interval later."""
 
 
+def in_flight_count(store: Store) -> int:
+    """The calls in flight as the concurrency pane (its gauge, peak and the wave's
+    projection) counts them: what the latest complete active sweep listed, less the calls
+    seen ended since (by any read), plus calls seen starting since only as far as endings
+    known since freed their slots. Never more than were in flight at the sweep's instant.
+
+    The store's own set of live calls is a union of reads made at different instants, and
+    starts are seen sooner than endings: a campaign's listing or a sweep's first page names a
+    call dialled a second ago, while the call whose slot it took is proven ended only by the
+    endings page, a lookup or the sweep's later pages. Counting that union showed 101 of a
+    100 cap at the start of `--demo` (the campaigns' first reads bring replacements before
+    the first endings read) and 1,005 of 1,000 at `huge`. So a start seen between sweeps
+    counts once the next sweep lists it (every few seconds: the pane's freshness is that
+    sweep's) or when a known ending makes room for it; a workspace that grows shows it one
+    sweep late, never a moment at 101/100. That is min(union, sweep): the union is the sweep
+    less its known endings plus the starts seen since.
+
+    While webhooks flow (issue 22) sweeps only reconcile, a minute apart, and starts and
+    endings are both delivered as they happen: the union is the count then (mid-sweep
+    excepted, whose first pages bring replacements the later ones balance)."""
+    in_flight = len(store.in_flight())
+    if store.swept is None:
+        return in_flight  # no complete sweep yet: nothing better to hold it to
+    pushed = store.webhooks is not None and store.webhooks.mode == "flowing"
+    if pushed and not store.sweeping:
+        return in_flight
+    return min(in_flight, store.swept)
+
+
 def concurrency_view(
     store: Store, now: datetime, cap: int | None, mono_now: float | None = None
 ) -> ConcurrencyView:
-    in_flight = len(store.in_flight())
-    if store.sweeping and store.swept is not None:
-        # Mid-sweep the store holds the calls its first pages listed (replacements among
-        # them) beside those the pages still to come will prove ended: more than were ever
-        # in flight at once (1,075 of a 1,000 cap at `huge`). What the latest complete sweep
-        # listed stands until this one is read whole.
-        in_flight = min(in_flight, store.swept)
+    in_flight = in_flight_count(store)
     wave = pending_wave(store, now, in_flight=in_flight, cap=cap)
     wave_peak = max(wave, key=lambda b: b.calls, default=None)
     return ConcurrencyView(
