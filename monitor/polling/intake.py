@@ -19,7 +19,6 @@ from monitor.state.store import Store
 log = logging.getLogger(__name__)
 
 
-
 class Intake:
     """Puts calls into the store and their endings into their campaigns' counts."""
 

@@ -23,15 +23,13 @@ from monitor.api.pages import ReadNote
 from monitor.api.vocab import FINAL_STATUSES, IN_FLIGHT_STATUSES, CallStatus
 from monitor.state.freshness import Freshness
 from monitor.state.insight_view import Insights
-from monitor.state.merge import merge_record
+from monitor.state.merge import behind, merge_record
 from monitor.state.tally import Tally
 from monitor.state.tracked import ApiHealth as ApiHealth
 from monitor.state.tracked import CampaignState as CampaignState
 from monitor.state.tracked import TrackedCall as TrackedCall
 from monitor.state.webhooks import WebhookTally
 
-_LIVE = frozenset({CallStatus.QUEUED, *IN_FLIGHT_STATUSES})
-"""What a read may say of a call that has not ended."""
 ENDED_CALL_RETENTION_S = 3600.0
 """Ended calls stay an hour (recent endings, retry wave, campaign drill-down), then go."""
 MAX_CALLS = 15_000
@@ -67,6 +65,11 @@ class Store:
         self.swept: int | None = None
         """Calls in flight the latest complete active sweep listed; `sweeping`: one is under
         way, its pages landing one by one (what the concurrency pane may say meanwhile)."""
+        self.swept_ids: frozenset[str] = frozenset()
+        """Which calls it listed (`views.in_flight_count`)."""
+        self.swept_at: float | None = None
+        """When (monotonic) its last page was asked for: an ending learnt before it happened
+        before that page was read."""
         self.sweeping = False
         self.health = ApiHealth()
         self.gone_calls: set[str] = set()
@@ -224,11 +227,10 @@ class Store:
             self.calls[call.id] = tracked
             self._calls_changed(call.id)
             return True
-        if tracked.call.status in FINAL_STATUSES and call.status in _LIVE:
-            # A read that says live a call some read showed ended was made before the ending
-            # (a sweep's page sent before the endings page that landed first, a lagging
-            # replica): each attempt is its own call, so an ending is final. Taken, it would
-            # count the call in flight beside the one that took its slot.
+        if behind(call.status, tracked.call.status):
+            # Made before the read that moved the call on (`merge.behind`): taken, an ended
+            # call would count in flight beside the one in its slot, and a call dialling
+            # would leave the gauge for the queue (250 of them at `huge`, for seconds).
             return False
         changed = False
         if live_listing and tracked.ended_seen is not None and call.status not in FINAL_STATUSES:
@@ -314,6 +316,10 @@ class Store:
         live = (tuple(flying), tuple(waiting))
         self.memo["live"] = (self.calls_version, live)
         return live
+
+    def note_sweep(self, listed: frozenset[str], last_asked: float) -> None:
+        """A complete active sweep listed these calls, its last page asked for then."""
+        self.swept, self.swept_ids, self.swept_at = len(listed), listed, last_asked
 
     def record_concurrency(self, when: datetime, in_flight: int) -> None:
         self.concurrency.append((when, in_flight))

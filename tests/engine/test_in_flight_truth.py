@@ -86,7 +86,66 @@ async def test_a_page_read_before_an_ending_does_not_bring_the_call_back() -> No
     assert store.calls[live(3).id].call.status == "completed"
     assert live(3).id not in {t.call.id for t in store.in_flight()}
     shown = view(store, clock, cap)
+    assert (shown.in_flight, shown.history) == (9, (10, 10))  # all 10 were, at the page
+
+
+async def test_a_queued_page_read_before_the_call_was_dialled_does_not_take_it_off_the_gauge() -> (
+    None
+):
+    # The queue's pages are taken in once all are read; the active sweep saw call 1 dialled
+    # meanwhile. At `huge` that put 250 calls in flight back in the queue for a few seconds.
+    clock, store = FakeClock(), Store()
+    await sweeper(InFlight(list(range(10)), lambda: 0), store, clock).poll(job())
+    clock.advance(1)
+    row = live(1).model_dump(mode="json", exclude_none=True)
+    queued = Call.model_validate({**row, "status": "queued"})
+    intake = Intake(store, ServerClock(clock))
+    assert not intake.take(queued, clock.monotonic(), live_listing=True, source="queued list")
+    shown = view(store, clock, 100)
+    assert (shown.in_flight, shown.queued) == (10, 0)
+    assert store.calls[live(1).id].call.status == "in_progress"
+
+
+async def test_a_row_for_a_call_seen_ended_before_the_page_was_asked_for_does_not_count() -> None:
+    # A lagging replica lists a call the endings page already said ended: it is not in
+    # flight, and the sweep's sample does not count it either.
+    clock, store = FakeClock(), Store()
+    intake = Intake(store, ServerClock(clock))
+    await sweeper(InFlight(list(range(10)), lambda: 0), store, clock).poll(job())
+    clock.advance(3)
+    intake.take(ended(3, "completed"), clock.monotonic(), source="endings list")
+    clock.advance(2)
+    await sweeper(InFlight(list(range(10)), lambda: 0), store, clock).poll(job())
+    shown = view(store, clock, 100)
     assert (shown.in_flight, shown.history) == (9, (10, 9))
+
+
+async def test_a_call_that_ended_mid_sweep_still_holds_its_slot_for_the_one_the_sweep_missed() -> (
+    None
+):
+    # At the cap, call 449 (page 1) ends once page 1 is read, and call 1000, dialled out of the
+    # queue (created between page 1's rows), takes its slot on page 1, already read: the sweep
+    # never lists it, yet its rows say 450 were in flight when its last page was read.
+    clock, store = FakeClock(), Store()
+    cap = 450
+    await sweeper(InFlight(list(range(cap)), lambda: 0), store, clock).poll(job())
+    clock.advance(5)
+    intake = Intake(store, ServerClock(clock))
+
+    class Turn(InFlight):
+        async def list_calls(self, *, page: int, limit: int, **kw: Any) -> Page[Call]:
+            if page == 2:  # page 1 landed; the endings page lands before page 2 is read
+                intake.take(ended(449), clock.monotonic(), source="endings list")
+                clock.advance(1)
+            return await super().list_calls(page=page, limit=limit, **kw)
+
+    api = Turn(list(range(cap)), lambda: 0)
+    await sweeper(api, store, clock).poll(job())
+    shown = view(store, clock, cap)
+    assert (shown.in_flight, max(shown.history)) == (450, 450)
+    clock.advance(1)
+    intake.take(ended(0), clock.monotonic(), source="endings list")  # after the sweep
+    assert view(store, clock, cap).in_flight == 449
 
 
 # -- sweeps whose pages land while calls end and start ------------------------------------------
