@@ -125,6 +125,10 @@ class ActiveSweep:
                     self.intake.take(call, now, live_listing=True, source="in-flight list")
                     if self._consistent(call.id, asked):
                         listed.add(call.id)
+                if store.swept is None:
+                    # No sweep was read whole yet: the pages read so far hold the count, the
+                    # same way (never more than the list held at the latest of them).
+                    store.note_sweep(frozenset(listed), asked, whole=False)
                 for tracked in live_before:
                     if tracked.call.id not in seen and order.left_list(tracked.call.created_at):
                         self.lookups.left_lists(tracked.call.id, now)
@@ -167,7 +171,7 @@ class ActiveSweep:
             # their slots' new holders pushed past the pages already read.
             store.record_concurrency(self.server_clock.api_now(), len(listed))
             if complete:
-                store.note_sweep(frozenset(listed), asked)
+                store.note_sweep(frozenset(listed), asked, whole=True)
         after = {(t.call.id, t.call.status) for t in store.in_flight()}
         self.budget.sweep_room = pages  # what a relay's watch share leaves it (`Budget`)
         per_page = 60.0 / max(1.0, ACTIVE_SHARE * self.budget.steady_per_min(now))

@@ -317,9 +317,11 @@ class Store:
         self.memo["live"] = (self.calls_version, live)
         return live
 
-    def note_sweep(self, listed: frozenset[str], last_asked: float) -> None:
-        """A complete active sweep listed these calls, its last page asked for then."""
-        self.swept, self.swept_ids, self.swept_at = len(listed), listed, last_asked
+    def note_sweep(self, listed: frozenset[str], last_asked: float, *, whole: bool) -> None:
+        """An active sweep listed these calls, its last page asked for then (`whole`: it was
+        read to the end; the first sweep's pages count as they land, until one is)."""
+        self.swept = len(listed) if whole else None
+        self.swept_ids, self.swept_at = listed, last_asked
 
     def record_concurrency(self, when: datetime, in_flight: int) -> None:
         self.concurrency.append((when, in_flight))

@@ -204,17 +204,18 @@ def in_flight_count(store: Store) -> int:
     before its last page was read held a slot that someone held at the last page (the rows
     read are never more than the list then held), whose new holder the sweep may have missed
     (dialled out of the queue onto a page already read). Taking those endings off as well
-    showed `huge` 30% short for a moment after a sweep of 25 s; only endings learnt after the
-    last page was asked for are taken off (some happened before it: a little short, never
-    over).
+    would leave every multi-page sweep short by the calls that ended while it was read; only
+    endings learnt after its last page was asked for are taken off (some happened before it:
+    a little short, never over). Before any sweep was read whole, the pages read so far of
+    the first one stand for it.
 
     While webhooks flow (issue 22) sweeps only reconcile, a minute apart, and starts and
     endings are both delivered as they happen: the union is the count then (mid-sweep
     excepted, whose first pages bring replacements the later ones balance)."""
     live = store.in_flight()
     since = store.swept_at
-    if store.swept is None or since is None:
-        return len(live)  # no complete sweep yet: nothing better to hold it to
+    if since is None:
+        return len(live)  # no page of the list read yet: the pane says unknown
     pushed = store.webhooks is not None and store.webhooks.mode == "flowing"
     if pushed and not store.sweeping:
         return len(live)
