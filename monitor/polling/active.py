@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 
 from monitor.api.client import DialNexaClient
-from monitor.api.vocab import CallStatus
+from monitor.api.vocab import FINAL_STATUSES, CallStatus
 from monitor.clock import Clock
 from monitor.polling.budget import Budget
 from monitor.polling.fetch import fetch_active_calls
@@ -72,6 +72,15 @@ class ActiveSweep:
         self.slow_s: Callable[[float], float | None] = lambda _now: None
         """While webhooks flow (issue 22): swept only this often, to reconcile."""
 
+    def _consistent(self, call_id: str, asked: float) -> bool:
+        """Whether a page asked for then listed the call truthfully: not one a read had
+        shown ended before the page was asked for (a lagging replica's row)."""
+        tracked = self.store.calls.get(call_id)
+        if tracked is None:
+            return False
+        ended = tracked.ended_seen
+        return tracked.call.status not in FINAL_STATUSES or ended is None or ended >= asked
+
     async def poll(self, job: Job) -> bool:
         store = self.store
         live_before = store.in_flight()
@@ -97,11 +106,13 @@ class ActiveSweep:
     ) -> bool:
         store = self.store
         seen: set[str] = set()
+        listed: set[str] = set()
         order = SweepOrder(ordered=self._ordered)
         complete = False
         pages = 0
-        now = self.clock.monotonic()
+        now = asked = self.clock.monotonic()
         for number in range(1, MAX_ACTIVE_PAGES + 1):
+            asked = self.clock.monotonic()
             page = await fetch_active_calls(self.client, page=number, limit=paging.limit)
             pages += 1
             now = self.clock.monotonic()
@@ -112,6 +123,12 @@ class ActiveSweep:
             with store.batch():
                 for call in page.items:
                     self.intake.take(call, now, live_listing=True, source="in-flight list")
+                    if self._consistent(call.id, asked):
+                        listed.add(call.id)
+                if store.swept is None:
+                    # No sweep was read whole yet: the pages read so far hold the count, the
+                    # same way (never more than the list held at the latest of them).
+                    store.note_sweep(frozenset(listed), asked, whole=False)
                 for tracked in live_before:
                     if tracked.call.id not in seen and order.left_list(tracked.call.created_at):
                         self.lookups.left_lists(tracked.call.id, now)
@@ -148,9 +165,13 @@ class ActiveSweep:
                     # A call a webhook started while the pages were read is not gone.
                     if tracked.call.id not in seen and tracked.last_seen <= now:
                         self.lookups.left_lists(tracked.call.id, now)
-            store.record_concurrency(self.server_clock.api_now(), len(seen))
+            # Across pages a call counts once, and a complete sweep's union is never more
+            # than the list's length when its last page was read (every page but the last was
+            # full): calls that ended while the pages were read are outnumbered by the rows
+            # their slots' new holders pushed past the pages already read.
+            store.record_concurrency(self.server_clock.api_now(), len(listed))
             if complete:
-                store.swept = len(seen)
+                store.note_sweep(frozenset(listed), asked, whole=True)
         after = {(t.call.id, t.call.status) for t in store.in_flight()}
         self.budget.sweep_room = pages  # what a relay's watch share leaves it (`Budget`)
         per_page = 60.0 / max(1.0, ACTIVE_SHARE * self.budget.steady_per_min(now))

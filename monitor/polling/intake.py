@@ -11,14 +11,12 @@ import logging
 
 from monitor.api.models import Call
 from monitor.api.pages import Page
-from monitor.api.vocab import FINAL_STATUSES, CallStatus
+from monitor.api.vocab import FINAL_STATUSES
 from monitor.polling.serverclock import ServerClock
 from monitor.polling.sweep import SweepOrder
 from monitor.state.store import Store
 
 log = logging.getLogger(__name__)
-
-LIVE_STATUSES = frozenset({CallStatus.QUEUED, CallStatus.DIALING, CallStatus.IN_PROGRESS})
 
 
 class Intake:
@@ -27,9 +25,6 @@ class Intake:
     def __init__(self, store: Store, server_clock: ServerClock) -> None:
         self.store = store
         self.server_clock = server_clock
-        self.keep_endings = False
-        """Set while webhooks are received: an ending, once known, is never undone by a
-        read that says the call is live (it was read before the ending was delivered)."""
 
     def take(
         self, call: Call, now: float, *, live_listing: bool = False, source: str = "calls"
@@ -37,17 +32,9 @@ class Intake:
         """A call as any poller read it: into the store (merged with what earlier reads
         said), and its ending (if it ended) into its campaign's counts, once per attempt
         whichever read brought it. The merged record is counted: a read that leaves the
-        campaign out still counts for the campaign an earlier read named."""
-        known = self.store.calls.get(call.id)
-        if (
-            self.keep_endings
-            and known is not None
-            and known.call.status in FINAL_STATUSES
-            and call.status in LIVE_STATUSES
-        ):
-            # A read made before the ending's delivery came (a sweep's page in flight while
-            # it arrived) must not bring the call back to life (issue 22).
-            return False
+        campaign out still counts for the campaign an earlier read named. A read saying live a
+        call already seen ended is refused (`Store.upsert_call`): it was made before the
+        ending (a sweep's page in flight while a webhook delivered it, issue 22)."""
         changed = self.store.upsert_call(call, now, live_listing=live_listing, source=source)
         tracked = self.store.calls.get(call.id)
         merged = tracked.call if tracked is not None else call

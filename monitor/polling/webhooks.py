@@ -81,7 +81,6 @@ class WebhookFlow:
         self.store = store
         self.clock = clock
         self.intake = intake
-        intake.keep_endings = True  # a poll read before a delivered ending must not undo it
         self.on_stop = on_stop
         """Told when deliveries stop: the pollers that slowed down go again now."""
         self.on_flow = on_flow

@@ -19,21 +19,18 @@ from monitor.api.vocab import FINAL_STATUSES, CallStatus
 from monitor.state.activerows import ActiveRowCache
 from monitor.state.pending import pending_wave
 from monitor.state.store import Store, TrackedCall
-from monitor.state.views import WAVE_PARTIAL_S, ConcurrencyView, concurrency_view
+from monitor.state.views import (
+    WAVE_PARTIAL_S,
+    ConcurrencyView,
+    concurrency_view,
+    in_flight_count,
+)
 
 OUTCOME_WINDOW_S = 120.0
 """Calls that ended this recently have their outcome in the snapshot: Active calls keeps an
 ended row on screen for a while (30 s) and names how it turned out."""
 
 T = TypeVar("T")
-
-
-def _in_flight(store: Store) -> int:
-    """The calls in flight as the concurrency pane counts them (`concurrency_view`)."""
-    in_flight = len(store.in_flight())
-    if store.sweeping and store.swept is not None:
-        in_flight = min(in_flight, store.swept)
-    return in_flight
 
 
 def recent_outcomes(store: Store, mono: float) -> dict[str, CallStatus]:
@@ -149,7 +146,7 @@ class DataParts:
         """`concurrency_view`, not even made again while what it is made of is the same: the
         calls (in flight, queued, pending retries), the wave, the freshness of the lists it
         reads, the API's state, the history's last sample, the peak, the cap."""
-        in_flight = _in_flight(store)
+        in_flight = in_flight_count(store)
         wave = pending_wave(store, now, in_flight=in_flight, cap=cap)
         history = store.concurrency
         sample = history[-1] if history else None

@@ -10,7 +10,11 @@ campaign ("in flight 1", then "in flight 0"). The rule, for calls and campaigns 
 - a field the later read carried wins, changed or not;
 - fields that only make sense together (a status and the word it was read from) move together;
 - what describes the read itself (`unread`: fields it had but could not read) is the later
-  read's, so a value kept from an earlier read is not flagged for that read's sake.
+  read's, so a value kept from an earlier read is not flagged for that read's sake;
+- a read whose status is a stage behind the known one (`behind`) is not taken at all: it was
+  made before the read that moved the call on (each attempt is its own call, and only moves
+  on): a sweep's page sent before the endings page that landed first, the queue's pages read
+  before the active sweep saw a call dialled, a lagging replica.
 
 "Carried" is the model's `model_fields_set`: the models' `before` validators hand pydantic only
 the fields the read had a value for, so a default is never mistaken for a reading.
@@ -22,6 +26,8 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
+from monitor.api.vocab import CallStatus
+
 M = TypeVar("M", bound=BaseModel)
 
 COUPLED: tuple[frozenset[str], ...] = (frozenset({"status", "status_raw"}),)
@@ -31,6 +37,18 @@ not sit beside the raw word of an earlier, different status."""
 
 PER_READ = frozenset({"unread"})
 """Fields that describe one read, not the record: always the later read's."""
+
+
+_STAGES = {CallStatus.QUEUED: 0, CallStatus.DIALING: 1, CallStatus.IN_PROGRESS: 2}
+_ENDED = 3
+
+
+def behind(read: CallStatus, known: CallStatus) -> bool:
+    """Whether a read's status is a stage behind the known one (queued, dialling, in
+    progress, ended); a status not read (`unknown`) is behind nothing and ahead of nothing."""
+    if CallStatus.UNKNOWN in (read, known):
+        return False
+    return _STAGES.get(read, _ENDED) < _STAGES.get(known, _ENDED)
 
 
 MAX_SHAPES = 1024

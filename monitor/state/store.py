@@ -23,7 +23,7 @@ from monitor.api.pages import ReadNote
 from monitor.api.vocab import FINAL_STATUSES, IN_FLIGHT_STATUSES, CallStatus
 from monitor.state.freshness import Freshness
 from monitor.state.insight_view import Insights
-from monitor.state.merge import merge_record
+from monitor.state.merge import behind, merge_record
 from monitor.state.tally import Tally
 from monitor.state.tracked import ApiHealth as ApiHealth
 from monitor.state.tracked import CampaignState as CampaignState
@@ -65,6 +65,11 @@ class Store:
         self.swept: int | None = None
         """Calls in flight the latest complete active sweep listed; `sweeping`: one is under
         way, its pages landing one by one (what the concurrency pane may say meanwhile)."""
+        self.swept_ids: frozenset[str] = frozenset()
+        """Which calls it listed (`views.in_flight_count`)."""
+        self.swept_at: float | None = None
+        """When (monotonic) its last page was asked for: an ending learnt before it happened
+        before that page was read."""
         self.sweeping = False
         self.health = ApiHealth()
         self.gone_calls: set[str] = set()
@@ -204,7 +209,8 @@ class Store:
         campaign), a field it carried wins. `source` names the read, kept for the campaign.
 
         `live_listing`: it comes from a list of live calls (the active or queued sweep), which
-        outranks an earlier guess that it had ended (it only moved from queued to dialling).
+        outranks an earlier guess that it had ended (it only moved from queued to dialling),
+        never a read that showed it ended.
         """
         said_campaign = "campaign_id" in call.model_fields_set
         tracked = self.calls.get(call.id)
@@ -221,6 +227,11 @@ class Store:
             self.calls[call.id] = tracked
             self._calls_changed(call.id)
             return True
+        if behind(call.status, tracked.call.status):
+            # Made before the read that moved the call on (`merge.behind`): taken, an ended
+            # call would count in flight beside the one in its slot, and a call dialling
+            # would leave the gauge for the queue (250 of them at `huge`, for seconds).
+            return False
         changed = False
         if live_listing and tracked.ended_seen is not None and call.status not in FINAL_STATUSES:
             tracked.ended_seen = None
@@ -305,6 +316,12 @@ class Store:
         live = (tuple(flying), tuple(waiting))
         self.memo["live"] = (self.calls_version, live)
         return live
+
+    def note_sweep(self, listed: frozenset[str], last_asked: float, *, whole: bool) -> None:
+        """An active sweep listed these calls, its last page asked for then (`whole`: it was
+        read to the end; the first sweep's pages count as they land, until one is)."""
+        self.swept = len(listed) if whole else None
+        self.swept_ids, self.swept_at = listed, last_asked
 
     def record_concurrency(self, when: datetime, in_flight: int) -> None:
         self.concurrency.append((when, in_flight))

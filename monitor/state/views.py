@@ -183,16 +183,64 @@ WAVE_PARTIAL_S = 600.0
 calls missed then fall due up to a campaign's retry interval later."""
 
 
+def in_flight_count(store: Store) -> int:
+    """The calls in flight as the concurrency pane (its gauge, peak and the wave's
+    projection) counts them: what the latest complete active sweep listed, less its calls
+    seen ended since its last page was asked for, plus calls seen starting since only as far
+    as those endings freed slots. Never more than the sweep listed, so never more than were
+    in flight when its last page was read.
+
+    Why not the store's own set of live calls: it is a union of reads made at different
+    instants, and a start is seen sooner than the ending whose slot it took. A campaign's
+    listing or a sweep's first page names a call dialled a second ago, while the call it
+    replaced is proven ended only by the endings page, a lookup or the sweep's later pages:
+    that union said 101 of a 100 cap at the start of `--demo` (the campaigns' first reads
+    bring replacements before the first endings read) and 1,005 of 1,000 at `huge`. So a start
+    seen between sweeps counts once a sweep lists it (every few seconds: the pane's freshness
+    is that sweep's) or in a slot a known ending freed; a growing workspace shows it one sweep
+    late, never a moment at 101/100.
+
+    Nor the union less every ending known: a call listed on a sweep's first page that ended
+    before its last page was read held a slot that someone held at the last page (the rows
+    read are never more than the list then held), whose new holder the sweep may have missed
+    (dialled out of the queue onto a page already read). Taking those endings off as well
+    would leave every multi-page sweep short by the calls that ended while it was read; only
+    endings learnt after its last page was asked for are taken off (some happened before it:
+    a little short, never over). Before any sweep was read whole, the pages read so far of
+    the first one stand for it.
+
+    While webhooks flow (issue 22) sweeps only reconcile, a minute apart, and starts and
+    endings are both delivered as they happen: the union is the count then (mid-sweep
+    excepted, whose first pages bring replacements the later ones balance)."""
+    live = store.in_flight()
+    since = store.swept_at
+    if since is None:
+        return len(live)  # no page of the list read yet: the pane says unknown
+    pushed = store.webhooks is not None and store.webhooks.mode == "flowing"
+    if pushed and not store.sweeping:
+        return len(live)
+    key = (store.calls_version, id(store.swept_ids), since)
+    cached = store.memo.get("in_flight_count")
+    if cached is not None and isinstance(memo := cached[1], tuple) and memo[0] == key:
+        return int(memo[1])
+    listed = store.swept_ids
+    live_ids = {t.call.id for t in live}
+    gone = 0
+    for cid in listed - live_ids:
+        tracked = store.calls.get(cid)
+        ended = tracked.ended_seen if tracked is not None else None
+        if ended is None or ended >= since:
+            gone += 1
+    newcomers = len(live_ids - listed)
+    count = len(listed) - gone + min(newcomers, gone)
+    store.memo["in_flight_count"] = (store.calls_version, (key, count))
+    return count
+
+
 def concurrency_view(
     store: Store, now: datetime, cap: int | None, mono_now: float | None = None
 ) -> ConcurrencyView:
-    in_flight = len(store.in_flight())
-    if store.sweeping and store.swept is not None:
-        # Mid-sweep the store holds the calls its first pages listed (replacements among
-        # them) beside those the pages still to come will prove ended: more than were ever
-        # in flight at once (1,075 of a 1,000 cap at `huge`). What the latest complete sweep
-        # listed stands until this one is read whole.
-        in_flight = min(in_flight, store.swept)
+    in_flight = in_flight_count(store)
     wave = pending_wave(store, now, in_flight=in_flight, cap=cap)
     wave_peak = max(wave, key=lambda b: b.calls, default=None)
     return ConcurrencyView(

@@ -10,6 +10,7 @@ from typing import Any
 
 from monitor.api.models import Call
 from monitor.api.pages import Page
+from monitor.api.vocab import CallStatus
 from monitor.clock import FakeClock
 from monitor.polling.active import ActiveSweep
 from monitor.polling.budget import Budget
@@ -103,10 +104,25 @@ async def test_replacements_listed_first_never_show_more_than_the_cap() -> None:
     assert {t.call.id for t in store.in_flight()} == {live(n).id for n in now_flying}
 
 
-async def test_between_sweeps_the_pane_counts_what_the_store_holds() -> None:
-    # Not mid-sweep (the store's own count: webhooks, ended calls read since): as before.
+async def test_between_sweeps_a_start_counts_once_listed_or_once_an_ending_made_room() -> None:
+    # Between sweeps a call seen starting (a campaign's listing, a lookup) may have taken the
+    # slot of a call whose ending no read brought yet: it counts when an ending known since
+    # freed a slot, or when the next sweep lists it (the pane then says 301).
     clock, store = FakeClock(), Store()
     first = InFlight(list(range(300)), lambda: 0)
     await sweeper(first, store, clock).poll(job())
+
+    def pane() -> int:
+        return concurrency_view(store, clock.now(), CAP, clock.monotonic()).in_flight
+
     store.upsert_call(live(5000), clock.monotonic())
-    assert concurrency_view(store, clock.now(), CAP, clock.monotonic()).in_flight == 301
+    assert pane() == 300
+    ended = live(7).model_copy(update={"status": CallStatus.COMPLETED})
+    store.upsert_call(ended, clock.monotonic())
+    assert pane() == 300  # 299 of the sweep's and the newcomer in the slot call 7 freed
+    store.upsert_call(live(5001), clock.monotonic())
+    assert pane() == 300
+    clock.advance(5)
+    listed = InFlight([n for n in range(300) if n != 7] + [5000, 5001], lambda: 0)
+    await sweeper(listed, store, clock).poll(job())
+    assert pane() == 301

@@ -51,9 +51,19 @@ def test_the_same_read_again_ends_where_comparing_ends(steps: list[tuple[int, bo
 
 def test_a_read_merged_again_after_another_read_is_merged_again() -> None:
     store = Store()
-    live = READS[0]
-    store.upsert_call(live, 1.0)
-    store.upsert_call(READS[2], 2.0)  # completed, from another read
-    assert store.upsert_call(live, 3.0, live_listing=True)  # the live list says it again
-    assert store.calls["c1"].call.status.value == "in_progress"
-    assert not store.upsert_call(live, 4.0, live_listing=True)
+    first = READS[0]
+    store.upsert_call(first, 1.0)
+    store.upsert_call(READS[1], 2.0)  # 4 s, from another read
+    assert store.upsert_call(first, 3.0, live_listing=True)  # the live list says 3 s again
+    assert store.calls["c1"].call.duration_s == 3
+    assert not store.upsert_call(first, 4.0, live_listing=True)
+
+
+def test_a_read_a_stage_behind_the_known_one_is_not_taken() -> None:
+    # The live list read before the call ended lands after a read that said it ended.
+    store = Store()
+    store.upsert_call(READS[0], 1.0)
+    store.upsert_call(READS[2], 2.0)
+    assert not store.upsert_call(READS[0], 3.0, live_listing=True)
+    assert store.calls["c1"].call.status.value == "completed"
+    assert store.calls["c1"].ended_seen == 2.0
