@@ -15,6 +15,7 @@ import zlib
 from collections.abc import Mapping, Sequence
 
 from monitor.feeds.rowparts import RowsText, indices
+from monitor.feeds.rowruns import Run, run_length
 
 FRAME_V2 = b"\x02"
 """Schema 2's frame body starts with this byte (a schema-1 body is a zlib stream, 0x78...):
@@ -99,7 +100,7 @@ def _pieces(text: str, ref: str) -> bytes | None:
             ops.append(new[i])
             i += 1
             continue
-        run = _run_length(old, found, new, i)
+        run = run_length(old, found, new, i)
         ops.append([found, run])
         i += run
     return _packed_ops(sep, ops)
@@ -124,6 +125,8 @@ def _row_ops(text: RowsText, ref: RowsText) -> list[object] | None:
         start, kept = text.slid  # rows 0..kept-1 are ref's from `start` on, to its last
         if kept >= 3:
             return [text.literal(0, 0), [start + 1, kept - 2], text.literal(kept - 1, last)]
+    if made_after and text.runs is not None:
+        return _runs_ops(text, text.runs, old_last)
     if made_after and text.at is not None:
         at = text.at[1:last]
         # `ref`'s first and last pieces carry its brackets: never part of a run (a row is
@@ -163,25 +166,25 @@ def _row_ops(text: RowsText, ref: RowsText) -> list[object] | None:
 _ONE = 1
 
 
-def _run_length(
-    old: Sequence[str], start: int, new: Sequence[str], at: int, limit: int | None = None
-) -> int:
-    """How many pieces from `new[at]` on equal those from `old[start]` on (at least the
-    first). Galloping list-slice compares (in C) instead of one Python step per piece: a huge
-    workspace's lists are long runs of unchanged rows, so this is the diff's hot loop."""
-    if limit is None:
-        limit = min(len(old) - start, len(new) - at)
-    length, step = 1, 1
-    while length < limit:
-        k = min(step, limit - length)
-        if old[start + length : start + length + k] == new[at + length : at + length + k]:
-            length += k
-            step *= 2
-        elif k == 1:
-            break
-        else:
-            step = max(1, k // 2)
-    return length
+def _runs_ops(text: RowsText, runs: Sequence[Run], old_last: int) -> list[object]:
+    """The ops of rows whose runs of `ref`'s rows the maker found (`RowsText.runs`): a
+    Python step per run, none per row. The first and last rows of either text carry its
+    brackets: never in a run (a run is trimmed off them; its rows are then literal)."""
+    last = len(text.rows) - 1
+    ops: list[object] = []
+    pending = 0  # the first row not yet written (row 0 always is literal)
+    for row, before_row, count in runs:
+        skip = max(1 - row, 1 - before_row, 0)
+        first, old_first = row + skip, before_row + skip
+        end = min(row + count, last, first + old_last - old_first)
+        if end <= first:
+            continue
+        if pending < first:
+            ops.append(text.literal(pending, first - 1))
+        ops.append([old_first, end - first])
+        pending = end
+    ops.append(text.literal(pending, last))
+    return ops
 
 
 def _packed_ops(sep: str, ops: list[object]) -> bytes:

@@ -25,6 +25,8 @@ import operator
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, cast
 
+from monitor.feeds.rowruns import Run, align
+
 
 class RowsText(str):
     """A part's JSON text made of its rows, as the pieces the codec cuts it into: `prefix +
@@ -45,6 +47,9 @@ class RowsText(str):
     slid: tuple[int, int] | None
     """`(start, kept)`: rows `0..kept-1` are `before[start:]` (a sliding window), the rest
     new."""
+    runs: list[Run] | None
+    """`(row, before_row, count)`: the rows that are runs of `before`'s, in order (the
+    rest new or changed)."""
     joint: str
     sep: str | None
     prefix: str
@@ -68,7 +73,7 @@ class RowsText(str):
         made.rows, made.prefix, made.suffix = rows, prefix, suffix
         made.joint, made.sep, made._where = joint, joint if cut else None, None
         made.new = len(rows)
-        made.before, made.at, made.slid = None, None, None
+        made.before, made.at, made.slid, made.runs = None, None, None, None
         return made
 
     @property
@@ -135,6 +140,8 @@ class RowTexts:
         """The last frame's row texts, and None at the end: the index -1 is "not found"."""
         self._values: list[Any] = [_ABSENT]
         """A dict's last values, and a value equal to none at the end (`members`)."""
+        self._keys: list[Any] = []
+        """A dict's last keys, in order (`members`)."""
         self._before: Sequence[str] = ()
         """The last text's rows."""
         self._text: RowsText | None = None
@@ -151,9 +158,10 @@ class RowTexts:
         looked up (unhashable)."""
         at: list[int] | None = None
         slid: tuple[int, int] | None = None
+        runs: list[Run] | None = None
         if self.members:
             assert isinstance(rows, Mapping)
-            got, at, new, clean = self._members(rows)
+            got, at, runs, new, clean = self._members(rows)
         elif self.by_value:
             assert not isinstance(rows, Mapping)
             found = self._by_identity(rows)
@@ -168,8 +176,8 @@ class RowTexts:
         whole = self._slid_text(slid, got, opened, closed, joint) if slid is not None else None
         text = RowsText(got, opened, closed, joint, clean, self.open_ + self.close, whole)
         text.new = new
-        if at is not None or slid is not None:
-            text.before, text.at, text.slid = self._before, at, slid
+        if at is not None or slid is not None or runs is not None:
+            text.before, text.at, text.slid, text.runs = self._before, at, slid, runs
         self._before, self._text = got, text
         return text
 
@@ -250,8 +258,26 @@ class RowTexts:
         self._texts = [*filled, None]
         return filled, (None if by_value else at), len(missing), clean
 
-    def _members(self, rows: Mapping[str, Any]) -> tuple[list[str], list[int], int, bool]:
-        keys = list(rows)
+    def _members(
+        self, rows: Mapping[str, Any]
+    ) -> tuple[list[str], list[int] | None, list[Run] | None, int, bool]:
+        keys, values = list(rows), list(rows.values())
+        if self._keys:
+            # Members dropped and added (outcomes: the oldest go, those that just ended come
+            # at the end): runs of the last members, found by slices (`rowruns`).
+            aligned = align(keys, values, self._keys, self._values, rows, 64 + len(keys) // 4)
+            if aligned is not None:
+                runs, missing = aligned
+                got: list[str | None] = [None] * len(keys)
+                texts = self._texts
+                for i, j, count in runs:
+                    got[i : i + count] = texts[j : j + count]
+                new = [(keys[i], values[i]) for i in missing]
+                filled, clean = self._fill(got, missing, new, by_value=False)
+                self._unindexed, self._texts, self._keys = keys, [*filled, None], keys
+                values.append(_ABSENT)
+                self._values = values
+                return filled, None, runs, len(missing), clean
         self.prepare()
         at = list(map(self._index.get, keys, _MINUS))
         got = list(map(self._texts.__getitem__, at))
@@ -261,9 +287,10 @@ class RowTexts:
             got[i], at[i] = None, -1
         new = [(keys[i], rows[keys[i]]) for i in missing]
         filled, clean = self._fill(got, missing, new, by_value=False)
-        self._unindexed, self._texts = keys, [*filled, None]
-        self._values = [*rows.values(), _ABSENT]
-        return filled, at, len(missing), clean
+        self._unindexed, self._texts, self._keys = keys, [*filled, None], keys
+        values.append(_ABSENT)
+        self._values = values
+        return filled, at, None, len(missing), clean
 
     def _fill(
         self, got: list[str | None], missing: list[int], new: list[Any], *, by_value: bool
