@@ -96,7 +96,7 @@ def _pieces(text: str, ref: str) -> bytes | None:
     previous = _split(ref, sep)
     old, where = previous.pieces, previous.where
     new = cut.pieces
-    ops: list[object] = []
+    ops: list[str | bytes] = []
     i, count = 0, len(new)
     while i < count:
         found = where.get(new[i])
@@ -105,12 +105,12 @@ def _pieces(text: str, ref: str) -> bytes | None:
             i += 1
             continue
         run = run_length(old, found, new, i)
-        ops.append([found, run])
+        ops.append(_run_op(found, run))
         i += run
     return _packed_ops(sep, ops)
 
 
-def _row_ops(text: RowsText, ref: RowsText) -> list[object] | None:
+def _row_ops(text: RowsText, ref: RowsText) -> list[str | bytes] | None:
     """`text`'s pieces as runs of `ref`'s (`[first, count]`) and literal pieces, found row
     by row: the pieces cut at `sep` are the rows (the first and last with the brackets), so
     no text is cut or compared. None when the two are not cut at the same separator.
@@ -128,7 +128,7 @@ def _row_ops(text: RowsText, ref: RowsText) -> list[object] | None:
     if made_after and text.slid is not None:
         start, kept = text.slid  # rows 0..kept-1 are ref's from `start` on, to its last
         if kept >= 3:
-            return [text.literal(0, 0), [start + 1, kept - 2], text.literal(kept - 1, last)]
+            return [text.literal(0, 0), _run_op(start + 1, kept - 2), text.literal(kept - 1, last)]
     if made_after and text.runs is not None:
         return _runs_ops(text, text.runs, old_last)
     if made_after and text.at is not None:
@@ -151,7 +151,7 @@ def _row_ops(text: RowsText, ref: RowsText) -> list[object] | None:
     breaks = map(_ONE.__ne__, map(operator.sub, at, itertools.chain((-9,), at)))
     starts = list(itertools.compress(indices(len(at)), breaks))
     starts.append(len(at))
-    ops: list[object] = []
+    ops: list[str | bytes] = []
     pending: int | None = 0  # the first row of literal rows not yet written (row 0 always)
     for k, end in zip(starts, itertools.islice(starts, 1, None), strict=False):
         j = at[k]
@@ -162,7 +162,7 @@ def _row_ops(text: RowsText, ref: RowsText) -> list[object] | None:
         if pending is not None:
             ops.append(text.literal(pending, k))
             pending = None
-        ops.append([j, end - k])
+        ops.append(_run_op(j, end - k))
     ops.append(text.literal(last if pending is None else pending, last))
     return ops
 
@@ -170,12 +170,12 @@ def _row_ops(text: RowsText, ref: RowsText) -> list[object] | None:
 _ONE = 1
 
 
-def _runs_ops(text: RowsText, runs: Sequence[Run], old_last: int) -> list[object]:
+def _runs_ops(text: RowsText, runs: Sequence[Run], old_last: int) -> list[str | bytes]:
     """The ops of rows whose runs of `ref`'s rows the maker found (`RowsText.runs`): a
     Python step per run, none per row. The first and last rows of either text carry its
     brackets: never in a run (a run is trimmed off them; its rows are then literal)."""
     last = len(text.rows) - 1
-    ops: list[object] = []
+    ops: list[str | bytes] = []
     pending = 0  # the first row not yet written (row 0 always is literal)
     for row, before_row, count in runs:
         skip = max(1 - row, 1 - before_row, 0)
@@ -185,17 +185,28 @@ def _runs_ops(text: RowsText, runs: Sequence[Run], old_last: int) -> list[object
             continue
         if pending < first:
             ops.append(text.literal(pending, first - 1))
-        ops.append([old_first, end - first])
+        ops.append(_run_op(old_first, end - first))
         pending = end
     ops.append(text.literal(pending, last))
     return ops
 
 
-def _packed_ops(sep: str, ops: list[object]) -> bytes:
-    # Compact JSON, in UTF-8, as `json.dumps` writes it, in half its time (the new rows of
-    # a huge workspace's re-read calls in flight: ~120 KB of strings whose quotes are
-    # escaped).
-    doc = pydantic_core.to_json({"s": sep, "o": ops})
+def _run_op(first: int, count: int) -> bytes:
+    """A run of the last text's pieces as the pieces document writes it, `[first,count]`:
+    JSON text already, so no list per run (~300 on a frame where a huge workspace's calls
+    in flight were re-read; each a container the garbage collector counts, and a frame
+    that made ~300 of them set off a collection, ~1-2 ms, in about one in four such
+    frames)."""
+    return b"[%d,%d]" % (first, count)
+
+
+def _packed_ops(sep: str, ops: list[str | bytes]) -> bytes:
+    # Compact JSON, in UTF-8, as `json.dumps` writes it: a literal piece escaped by
+    # pydantic-core (in half `json.dumps`'s time on a huge workspace's ~120 KB of new
+    # rows), a run as the text `_run_op` made.
+    to_json = pydantic_core.to_json
+    items = [op if op.__class__ is bytes else to_json(op) for op in ops]
+    doc = b'{"s":' + to_json(sep) + b',"o":[' + b",".join(items) + b"]}"
     # A part that mostly changed (at `huge`, a second where most rows in flight moved on:
     # ~230 KB of new pieces) is compressed fast: level 1 takes ~40% of level 6's time there,
     # for ~20% more bytes on those frames only (a day of `huge` stays far under its 1 GB).
