@@ -6,7 +6,7 @@ into pieces and comparing it with the last frame's, was most of a frame's cost; 
 hashing and comparing every row to find the unchanged ones (~1,000 rows, and ~2,500 outcomes,
 on a frame where the in-flight list was re-read). Here each row's JSON text is kept while the
 row is unchanged (`RowTexts`: the live feed hands back the very row object of an unchanged
-call, so a row is found by identity; a dict's members by key), only the changed rows are
+call, so a row is found by identity; a dict's members as runs), only the changed rows are
 serialised, and the part's text carries its rows and where each was in the last frame's text
 (`RowsText`), so the frame codec writes the runs of the last frame's rows without cutting,
 comparing or looking up ~270 KB.
@@ -106,8 +106,10 @@ class RowTexts:
       rows are held, so a row's `id()` is its own while its index is kept. A feed that
       rebuilds every row (one reading snapshots from Redis) finds none by identity: its rows
       are then looked up by value (a hash and a comparison of each row's fields).
-    - a dict's members (`members`: outcomes, call id to its status): by key, the value
-      compared (a string's equality, in C).
+    - a dict's members (`members`: outcomes, call id to its status): as runs of the last
+      frame's members, key and value slices compared (`rowruns`: members drop out among
+      the oldest and come in at the end), the runs handed to the codec (`RowsText.runs`);
+      by key, the value compared, when they do not follow the last ones that way.
     - else a sliding window (call ids: dropped at the front, added at the back, so comparing
       the two tuples is done in C): the rows kept since the last frame keep their texts.
     An unchanged row's text is the same object as last frame's, and the text says where each
@@ -186,7 +188,13 @@ class RowTexts:
         undone by the frame that made them: the recorder calls this on a frame that did not
         change this field (at `huge`, six in seven frames do not re-read the calls in
         flight), so the frame that does finds it built instead of building it too (a dict
-        of ~1,000 ids and one of ~2,500 keys, built on cold caches)."""
+        of ~1,000 ids, built on cold caches). A dict's members are followed by runs
+        (`rowruns`), their keys looked up only when they do not follow the last ones: not
+        indexed ahead."""
+        if not self.members:
+            self._index_last()
+
+    def _index_last(self) -> None:
         if self._unindexed is not None:
             keys, self._unindexed = self._unindexed, None
             self._index = dict(zip(keys, _ints(len(keys)), strict=False))
@@ -278,7 +286,7 @@ class RowTexts:
                 values.append(_ABSENT)
                 self._values = values
                 return filled, None, runs, len(missing), clean
-        self.prepare()
+        self._index_last()
         at = list(map(self._index.get, keys, _MINUS))
         got = list(map(self._texts.__getitem__, at))
         moved = map(operator.ne, map(self._values.__getitem__, at), rows.values())

@@ -69,6 +69,23 @@ def test_outcomes_that_lose_old_members_and_gain_new_ones_write_only_the_new_one
     assert [op for op in ops if isinstance(op, str)][-1].startswith('call_002499":"completed')
 
 
+def test_members_in_another_order_are_looked_up_by_key() -> None:
+    writer = Writer(members=True)
+    texts = RowTexts(writer, "{", "}", by_value=True, members=True)
+    outcomes = {f"call_{k:06d}": "completed" for k in range(2000)}
+    before = texts.text(outcomes)
+    texts.prepare()  # a frame between: the members are not indexed ahead
+    later = dict(reversed(list(outcomes.items())))  # no run to follow
+    later["call_000007"] = "busy"
+    after = texts.text(later)
+    assert before is not None and after is not None
+    assert after.at is not None and after.runs is None  # each member looked up by key
+    assert writer.asked[-1] == 1  # the one changed member, found among the others
+    assert after == json.dumps(later, separators=(",", ":"))
+    base = {"data.outcomes": before}
+    assert decode(encode({"data.outcomes": after}, base), base) == {"data.outcomes": after}
+
+
 @settings(max_examples=80, deadline=None)
 @given(
     st.integers(55, 90),
