@@ -109,7 +109,10 @@ def _row_serialiser(name: str) -> Callable[[list[Any]], str] | None:
         return lambda rows: many.to_json(tuple(rows)).decode("utf-8")
     if origin is dict and args[0] is str and isinstance(args[1], type) and issubclass(args[1], str):
         whole = _data_adapters()[name]
-        return lambda items: whole.to_json(dict(items)).decode("utf-8")
+        # Members as a dict (`RowTexts`), or (key, value) pairs.
+        return lambda items: whole.to_json(
+            items if isinstance(items, dict) else dict(items)
+        ).decode("utf-8")
     return None
 
 

@@ -116,12 +116,12 @@ class RowTexts:
     of its rows was in the last one (`RowsText.at`, `slid`), so the codec writes the runs of
     the last frame's rows without looking any row up. The rows not found are serialised
     together (`serialise`: the JSON of a part made of just those rows; a dict's members as
-    (key, value) pairs) and that text cut at the separator between two rows.
+    a dict) and that text cut at the separator between two rows.
     """
 
     def __init__(
         self,
-        serialise: Callable[[list[Any]], str],
+        serialise: Callable[[Any], str],
         open_: str,
         close: str,
         *,
@@ -280,7 +280,7 @@ class RowTexts:
                 texts = self._texts
                 for i, j, count in runs:
                     got[i : i + count] = texts[j : j + count]
-                new = [(keys[i], values[i]) for i in missing]
+                new = _pick(keys, values, missing)
                 filled, clean = self._fill(got, missing, new, by_value=False)
                 self._unindexed, self._texts, self._keys = keys, [*filled, None], keys
                 values.append(_ABSENT)
@@ -293,24 +293,28 @@ class RowTexts:
         missing = list(itertools.compress(_ints(len(keys)), moved))
         for i in missing:
             got[i], at[i] = None, -1
-        new = [(keys[i], rows[keys[i]]) for i in missing]
-        filled, clean = self._fill(got, missing, new, by_value=False)
+        filled, clean = self._fill(got, missing, _pick(keys, values, missing), by_value=False)
         self._unindexed, self._texts, self._keys = keys, [*filled, None], keys
         values.append(_ABSENT)
         self._values = values
         return filled, at, None, len(missing), clean
 
     def _fill(
-        self, got: list[str | None], missing: list[int], new: list[Any], *, by_value: bool
+        self,
+        got: list[str | None],
+        missing: list[int],
+        new: list[Any] | dict[Any, Any],
+        *,
+        by_value: bool,
     ) -> tuple[list[str], bool]:
-        """`got` with the rows at `missing` (`new`) serialised (and, `by_value`, kept by
-        value)."""
+        """`got` with the rows at `missing` (`new`: a dict's members as a dict) serialised
+        (and, `by_value`, kept by value)."""
         clean = True
         if missing:
             made = self._made(new)
             clean = made is not None
             if made is None:  # some row holds the separator: each on its own, none kept
-                made = [self._one(row) for row in new]
+                made = [self._one(row) for row in (new.items() if isinstance(new, dict) else new)]
             elif by_value:
                 self._rows.update(zip(new, made, strict=True))
                 if len(self._rows) > 4 * len(got) + 64:  # rows gone since: forget them
@@ -322,12 +326,14 @@ class RowTexts:
     def _one(self, row: Any) -> str:
         return self.serialise([row])[len(self.open_) + 1 : -len(self.close) - 1]
 
-    def _made(self, rows: list[Any]) -> list[str] | None:
+    def _made(self, rows: list[Any] | dict[Any, Any]) -> list[str] | None:
         """The rows' pieces, cut from one serialisation of them; None when a row holds the
         separator (the cut would not give the rows back)."""
         whole = self.serialise(rows)
         if self._sep is None:
-            first = self.serialise(rows[:1])
+            first = self.serialise(
+                dict(itertools.islice(rows.items(), 1)) if isinstance(rows, dict) else rows[:1]
+            )
             self._sep = first[-1 - len(self.close)] + "," + first[len(self.open_)]
         sep = self._sep
         if whole[len(self.open_)] != sep[-1] or whole[-1 - len(self.close)] != sep[0]:
@@ -370,6 +376,13 @@ def _missing(got: list[str | None]) -> list[int]:
 
 
 _NONES = itertools.repeat(None)
+
+
+def _pick(keys: list[Any], values: list[Any], missing: list[int]) -> dict[Any, Any]:
+    """The members at `missing` as a dict: one container, where a (key, value) pair per
+    member (~100 on a `huge` frame) would each be one more for the garbage collector to
+    count (a gen-0 collection, ~1-2 ms, inside a frame that made enough of them)."""
+    return dict(zip(map(keys.__getitem__, missing), map(values.__getitem__, missing), strict=True))
 
 
 indices = _ints
