@@ -68,8 +68,8 @@ class RowsText(str):
     ) -> RowsText:
         """`whole`: the text, when the maker has it (it must be what joining would give)."""
         if whole is None:
-            whole = prefix + joint.join(rows) + suffix if rows else empty
-        made = super().__new__(cls, whole)
+            whole = _joined(rows, prefix, suffix, joint) if rows else empty
+        made = super().__new__(cls, whole)  # (a copy: a str subclass holds its text)
         made.rows, made.prefix, made.suffix = rows, prefix, suffix
         made.joint, made.sep, made._where = joint, joint if cut else None, None
         made.new = len(rows)
@@ -94,6 +94,15 @@ class RowsText(str):
         if first == 0:
             joined = self.prefix + joined
         return joined + self.suffix if last == len(self.rows) - 1 else joined
+
+
+def _joined(rows: Sequence[str], prefix: str, suffix: str, joint: str) -> str:
+    """`prefix + joint.join(rows) + suffix` copied once: each `+` copies the whole text
+    again (~270 KB for a huge workspace's calls in flight)."""
+    if len(rows) == 1:
+        return prefix + rows[0] + suffix
+    inner = itertools.islice(rows, 1, len(rows) - 1)
+    return joint.join([prefix + rows[0], *inner, rows[-1] + suffix])
 
 
 class RowTexts:
@@ -214,7 +223,7 @@ class RowTexts:
         head = len(opened) + sum(map(len, last.rows[:start])) + start * len(joint)
         kept_text = last[head : len(last) - len(closed)]
         added = got[kept:]
-        return opened + kept_text + (joint + joint.join(added) if added else "") + closed
+        return "".join((opened, kept_text, joint if added else "", joint.join(added), closed))
 
     def _window(
         self, rows: Sequence[Hashable]

@@ -131,3 +131,13 @@ def test_members_followed_by_runs_read_back_as_made_from_scratch(
         base = {"data.outcomes": last}
         assert decode(encode({"data.outcomes": made}, base), base) == {"data.outcomes": made}
         last = made
+
+
+def test_a_text_of_few_rows_is_its_rows_joined() -> None:
+    from monitor.feeds.rowparts import RowsText
+
+    for count in range(5):
+        rows = [f'"id":"call_{k}"' for k in range(count)]
+        text = RowsText(rows, "[{", "}]", "},{", True, "[]")
+        made = json.dumps([{"id": f"call_{k}"} for k in range(count)], separators=(",", ":"))
+        assert text == made
