@@ -194,9 +194,8 @@ def _runs_ops(text: RowsText, runs: Sequence[Run], old_last: int) -> list[str | 
 def _run_op(first: int, count: int) -> bytes:
     """A run of the last text's pieces as the pieces document writes it, `[first,count]`:
     JSON text already, so no list per run (~300 on a frame where a huge workspace's calls
-    in flight were re-read; each a container the garbage collector counts, and a frame
-    that made ~300 of them set off a collection, ~1-2 ms, in about one in four such
-    frames)."""
+    in flight were re-read: each a container the garbage collector counts, so such a
+    write set off a gen-0 collection, ~1-2 ms, far more often than its own work needs)."""
     return b"[%d,%d]" % (first, count)
 
 
