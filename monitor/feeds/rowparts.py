@@ -25,7 +25,7 @@ import operator
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, cast
 
-from monitor.feeds.rowruns import Run, align
+from monitor.feeds.rowruns import Run, align, pick
 
 
 class RowsText(str):
@@ -163,6 +163,8 @@ class RowTexts:
         """The separator between two rows (`},{`, `","`), known from the first rows made."""
         self.looked_up = 0
         """Rows looked up by value so far (not found by identity): what a test can count."""
+        self._identity = False
+        """Whether the last frame found some of its rows by identity (`by_value`)."""
 
     def text(self, rows: Sequence[Hashable] | Mapping[str, Any]) -> RowsText | None:
         """The part's text from its rows (a dict, for `members`); None when a row cannot be
@@ -256,7 +258,12 @@ class RowTexts:
         at = list(map(self._index.get, ids, _MINUS))
         got = list(map(self._texts.__getitem__, at))
         missing = _missing(got)
-        by_value = bool(missing) and len(missing) == len(rows)
+        by_value = bool(missing) and len(missing) == len(rows) and not self._identity
+        # A feed whose rows came back by identity last frame and are all new objects now
+        # (the live feed rebuilt every row at once): nothing to find by value, none hashed
+        # (~1,000 rows hashed twice, ~1 ms); should the next frame's be new too, it is
+        # looked up by value.
+        self._identity = len(missing) < len(rows)
         if by_value:
             # None came back as the same objects: this feed rebuilds its rows (or all
             # changed, or it is the first frame); looked up by value, where they were not
@@ -289,7 +296,7 @@ class RowTexts:
                 texts = self._texts
                 for i, j, count in runs:
                     got[i : i + count] = texts[j : j + count]
-                new = _pick(keys, values, missing)
+                new = pick(keys, values, missing)
                 filled, clean = self._fill(got, missing, new, by_value=False)
                 self._unindexed, self._texts, self._keys = keys, [*filled, None], keys
                 values.append(_ABSENT)
@@ -302,7 +309,7 @@ class RowTexts:
         missing = list(itertools.compress(_ints(len(keys)), moved))
         for i in missing:
             got[i], at[i] = None, -1
-        filled, clean = self._fill(got, missing, _pick(keys, values, missing), by_value=False)
+        filled, clean = self._fill(got, missing, pick(keys, values, missing), by_value=False)
         self._unindexed, self._texts, self._keys = keys, [*filled, None], keys
         values.append(_ABSENT)
         self._values = values
@@ -385,13 +392,6 @@ def _missing(got: list[str | None]) -> list[int]:
 
 
 _NONES = itertools.repeat(None)
-
-
-def _pick(keys: list[Any], values: list[Any], missing: list[int]) -> dict[Any, Any]:
-    """The members at `missing` as a dict: one container, where a (key, value) pair per
-    member (~100 on a `huge` frame) would each be one more for the garbage collector to
-    count (a gen-0 collection, ~1-2 ms, inside a frame that made enough of them)."""
-    return dict(zip(map(keys.__getitem__, missing), map(values.__getitem__, missing), strict=True))
 
 
 indices = _ints
