@@ -125,7 +125,10 @@ class SnapshotParts:
     rows_from = LARGE
     """A field is made from its rows once its text is this long (where the codec maps rows
     instead of compressing against the last text): a shorter one (`busy`'s ~100 calls) is
-    serialised whole faster than its rows are looked up."""
+    serialised whole faster than its rows are looked up. The first frame, its length not
+    known, is made from its rows: a long field's next change then finds them kept (at
+    `huge`, the first change of the calls in flight and of the outcomes were written whole,
+    ~1.5 ms each, among a short recording's slowest frames)."""
 
     def __init__(self) -> None:
         self._rows: dict[str, RowTexts] = {}
@@ -165,7 +168,7 @@ class SnapshotParts:
             if before is not None and value is getattr(before, key):
                 continue  # the same field object (kept by the builder): unchanged
             text: str | None = None
-            if key in self._rows and self._long.get(key, False):
+            if key in self._rows and self._long.get(key, True):
                 # Rebuilt, but the very rows (at `huge`, often the outcomes): nothing to
                 # write, once the row texts hold these rows (else the next frame would find
                 # none of its rows kept, and write the field whole).
