@@ -14,7 +14,10 @@ import struct
 import zlib
 from collections.abc import Mapping, Sequence
 
+import pydantic_core
+
 from monitor.feeds.rowparts import RowsText, indices
+from monitor.feeds.rowruns import Run, run_length
 
 FRAME_V2 = b"\x02"
 """Schema 2's frame body starts with this byte (a schema-1 body is a zlib stream, 0x78...):
@@ -33,6 +36,8 @@ so a dictionary of their previous text helps little: they are cut into pieces at
 and written as runs of the previous text's pieces plus the pieces that are new. Cutting and
 joining at the same separator gives the text back verbatim, wherever the separator falls."""
 _SEPARATORS = ("},{", '","', ",")
+FAST_FRAME_ROWS = 200
+"""A delta frame whose row parts have this many new rows compresses its other parts fast."""
 FAST_OVER = 64 * 1024
 """A pieces document longer than this is compressed at zlib's level 1 (see `_packed_ops`)."""
 
@@ -91,7 +96,7 @@ def _pieces(text: str, ref: str) -> bytes | None:
     previous = _split(ref, sep)
     old, where = previous.pieces, previous.where
     new = cut.pieces
-    ops: list[object] = []
+    ops: list[str | bytes] = []
     i, count = 0, len(new)
     while i < count:
         found = where.get(new[i])
@@ -99,13 +104,13 @@ def _pieces(text: str, ref: str) -> bytes | None:
             ops.append(new[i])
             i += 1
             continue
-        run = _run_length(old, found, new, i)
-        ops.append([found, run])
+        run = run_length(old, found, new, i)
+        ops.append(_run_op(found, run))
         i += run
     return _packed_ops(sep, ops)
 
 
-def _row_ops(text: RowsText, ref: RowsText) -> list[object] | None:
+def _row_ops(text: RowsText, ref: RowsText) -> list[str | bytes] | None:
     """`text`'s pieces as runs of `ref`'s (`[first, count]`) and literal pieces, found row
     by row: the pieces cut at `sep` are the rows (the first and last with the brackets), so
     no text is cut or compared. None when the two are not cut at the same separator.
@@ -123,7 +128,9 @@ def _row_ops(text: RowsText, ref: RowsText) -> list[object] | None:
     if made_after and text.slid is not None:
         start, kept = text.slid  # rows 0..kept-1 are ref's from `start` on, to its last
         if kept >= 3:
-            return [text.literal(0, 0), [start + 1, kept - 2], text.literal(kept - 1, last)]
+            return [text.literal(0, 0), _run_op(start + 1, kept - 2), text.literal(kept - 1, last)]
+    if made_after and text.runs is not None:
+        return _runs_ops(text, text.runs, old_last)
     if made_after and text.at is not None:
         at = text.at[1:last]
         # `ref`'s first and last pieces carry its brackets: never part of a run (a row is
@@ -144,7 +151,7 @@ def _row_ops(text: RowsText, ref: RowsText) -> list[object] | None:
     breaks = map(_ONE.__ne__, map(operator.sub, at, itertools.chain((-9,), at)))
     starts = list(itertools.compress(indices(len(at)), breaks))
     starts.append(len(at))
-    ops: list[object] = []
+    ops: list[str | bytes] = []
     pending: int | None = 0  # the first row of literal rows not yet written (row 0 always)
     for k, end in zip(starts, itertools.islice(starts, 1, None), strict=False):
         j = at[k]
@@ -155,7 +162,7 @@ def _row_ops(text: RowsText, ref: RowsText) -> list[object] | None:
         if pending is not None:
             ops.append(text.literal(pending, k))
             pending = None
-        ops.append([j, end - k])
+        ops.append(_run_op(j, end - k))
     ops.append(text.literal(last if pending is None else pending, last))
     return ops
 
@@ -163,33 +170,53 @@ def _row_ops(text: RowsText, ref: RowsText) -> list[object] | None:
 _ONE = 1
 
 
-def _run_length(
-    old: Sequence[str], start: int, new: Sequence[str], at: int, limit: int | None = None
-) -> int:
-    """How many pieces from `new[at]` on equal those from `old[start]` on (at least the
-    first). Galloping list-slice compares (in C) instead of one Python step per piece: a huge
-    workspace's lists are long runs of unchanged rows, so this is the diff's hot loop."""
-    if limit is None:
-        limit = min(len(old) - start, len(new) - at)
-    length, step = 1, 1
-    while length < limit:
-        k = min(step, limit - length)
-        if old[start + length : start + length + k] == new[at + length : at + length + k]:
-            length += k
-            step *= 2
-        elif k == 1:
-            break
-        else:
-            step = max(1, k // 2)
-    return length
+def _runs_ops(text: RowsText, runs: Sequence[Run], old_last: int) -> list[str | bytes]:
+    """The ops of rows whose runs of `ref`'s rows the maker found (`RowsText.runs`): a
+    Python step per run, none per row. The first and last rows of either text carry its
+    brackets: never in a run (a run is trimmed off them; its rows are then literal)."""
+    last = len(text.rows) - 1
+    ops: list[str | bytes] = []
+    pending = 0  # the first row not yet written (row 0 always is literal)
+    for row, before_row, count in runs:
+        skip = max(1 - row, 1 - before_row, 0)
+        first, old_first = row + skip, before_row + skip
+        end = min(row + count, last, first + old_last - old_first)
+        if end <= first:
+            continue
+        if pending < first:
+            ops.append(text.literal(pending, first - 1))
+        ops.append(_run_op(old_first, end - first))
+        pending = end
+    ops.append(text.literal(pending, last))
+    return ops
 
 
-def _packed_ops(sep: str, ops: list[object]) -> bytes:
-    doc = json.dumps({"s": sep, "o": ops}, ensure_ascii=False, separators=(",", ":"))
+def _run_op(first: int, count: int) -> bytes:
+    """A run of the last text's pieces as the pieces document writes it, `[first,count]`:
+    JSON text already, so no list per run (~300 on a frame where a huge workspace's calls
+    in flight were re-read: each a container the garbage collector counts, so such a
+    write set off a gen-0 collection, ~1-2 ms, far more often than its own work needs)."""
+    return b"[%d,%d]" % (first, count)
+
+
+def _packed_ops(sep: str, ops: list[str | bytes]) -> bytes:
+    # Compact JSON, in UTF-8, as `json.dumps` writes it: a literal piece escaped by
+    # pydantic-core (in half `json.dumps`'s time on a huge workspace's ~120 KB of new
+    # rows), a run as the text `_run_op` made.
+    to_json = pydantic_core.to_json
+    items = [op if op.__class__ is bytes else to_json(op) for op in ops]
+    # The ~140 KB document copied once: its head and tail go with the first and last op.
+    head = b'{"s":' + to_json(sep) + b',"o":['
+    if items:
+        items[0] = head + items[0]
+    else:
+        items = [head]
+    items[-1] += b"]}"
+    doc = b",".join(items)
     # A part that mostly changed (at `huge`, a second where most rows in flight moved on:
     # ~230 KB of new pieces) is compressed fast: level 1 takes ~40% of level 6's time there,
     # for ~20% more bytes on those frames only (a day of `huge` stays far under its 1 GB).
-    return zlib.compress(doc.encode("utf-8"), 1 if len(doc) > FAST_OVER else 6)
+    return zlib.compress(doc, 1 if len(doc) > FAST_OVER else 6)
 
 
 def _from_pieces(packed: bytes, ref: str) -> str:
@@ -206,12 +233,12 @@ def _from_pieces(packed: bytes, ref: str) -> str:
     return sep.join(out)
 
 
-def _pack(raw: bytes, ref: str | None) -> bytes:
+def _pack(raw: bytes, ref: str | None, *, fast: bool = False) -> bytes:
     if ref is None:
         # A long text written whole (a keyframe's, or one whose rows mostly changed) at
         # level 1, as `_packed_ops` does: ~40% of level 6's time for ~20% more bytes.
         return zlib.compress(raw, 1 if len(raw) > FAST_OVER else 6)
-    comp = zlib.compressobj(6, zdict=ref.encode("utf-8"))
+    comp = zlib.compressobj(2 if fast else 6, zdict=ref.encode("utf-8"))
     return comp.compress(raw) + comp.flush()
 
 
@@ -230,6 +257,12 @@ def _entry(kind: int, key: str, packed: bytes) -> bytes:
 def encode(parts: Mapping[str, str], base: Mapping[str, str] | None = None) -> bytes:
     """A frame's body; `base`: the parts as of the previous frame (None for a keyframe)."""
     out = [FRAME_V2]
+    made = sum(t.new for t in parts.values() if isinstance(t, RowsText))
+    # A frame that brought many new rows (at `huge`, the calls in flight re-read: ~300
+    # rows to write) compresses its other parts against their last text fast: level 6
+    # spends ~0.3 ms on a huge workspace's 26 KB of campaigns, level 2 ~0.08 ms for ~600
+    # bytes more (on those frames only; `busy` never has that many rows new at once).
+    fast = base is not None and made >= FAST_FRAME_ROWS
     small = [n for n, t in parts.items() if len(t) < SMALL and "\n" not in n]
     if small:
         bundle = json.dumps([parts[n] for n in small], ensure_ascii=False)
@@ -256,7 +289,7 @@ def encode(parts: Mapping[str, str], base: Mapping[str, str] | None = None) -> b
                 out.append(_entry(_PIECES, name, pieces))
                 continue
         kind = _PART_REF if ref is not None else _PART
-        out.append(_entry(kind, name, _pack(text.encode("utf-8"), ref)))
+        out.append(_entry(kind, name, _pack(text.encode("utf-8"), ref, fast=fast)))
     return b"".join(out)
 
 

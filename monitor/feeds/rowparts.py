@@ -6,7 +6,7 @@ into pieces and comparing it with the last frame's, was most of a frame's cost; 
 hashing and comparing every row to find the unchanged ones (~1,000 rows, and ~2,500 outcomes,
 on a frame where the in-flight list was re-read). Here each row's JSON text is kept while the
 row is unchanged (`RowTexts`: the live feed hands back the very row object of an unchanged
-call, so a row is found by identity; a dict's members by key), only the changed rows are
+call, so a row is found by identity; a dict's members as runs), only the changed rows are
 serialised, and the part's text carries its rows and where each was in the last frame's text
 (`RowsText`), so the frame codec writes the runs of the last frame's rows without cutting,
 comparing or looking up ~270 KB.
@@ -24,6 +24,8 @@ import itertools
 import operator
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, cast
+
+from monitor.feeds.rowruns import Run, align, pick
 
 
 class RowsText(str):
@@ -45,6 +47,9 @@ class RowsText(str):
     slid: tuple[int, int] | None
     """`(start, kept)`: rows `0..kept-1` are `before[start:]` (a sliding window), the rest
     new."""
+    runs: list[Run] | None
+    """`(row, before_row, count)`: the rows that are runs of `before`'s, in order (the
+    rest new or changed)."""
     joint: str
     sep: str | None
     prefix: str
@@ -63,12 +68,12 @@ class RowsText(str):
     ) -> RowsText:
         """`whole`: the text, when the maker has it (it must be what joining would give)."""
         if whole is None:
-            whole = prefix + joint.join(rows) + suffix if rows else empty
-        made = super().__new__(cls, whole)
+            whole = _joined(rows, prefix, suffix, joint) if rows else empty
+        made = super().__new__(cls, whole)  # (a copy: a str subclass holds its text)
         made.rows, made.prefix, made.suffix = rows, prefix, suffix
         made.joint, made.sep, made._where = joint, joint if cut else None, None
         made.new = len(rows)
-        made.before, made.at, made.slid = None, None, None
+        made.before, made.at, made.slid, made.runs = None, None, None, None
         return made
 
     @property
@@ -91,6 +96,15 @@ class RowsText(str):
         return joined + self.suffix if last == len(self.rows) - 1 else joined
 
 
+def _joined(rows: Sequence[str], prefix: str, suffix: str, joint: str) -> str:
+    """`prefix + joint.join(rows) + suffix` copied once: each `+` copies the whole text
+    again (~270 KB for a huge workspace's calls in flight)."""
+    if len(rows) == 1:
+        return prefix + rows[0] + suffix
+    inner = itertools.islice(rows, 1, len(rows) - 1)
+    return joint.join([prefix + rows[0], *inner, rows[-1] + suffix])
+
+
 class RowTexts:
     """Each row's JSON text, kept while that row is in the part (one per list-like field).
 
@@ -101,20 +115,22 @@ class RowTexts:
       rows are held, so a row's `id()` is its own while its index is kept. A feed that
       rebuilds every row (one reading snapshots from Redis) finds none by identity: its rows
       are then looked up by value (a hash and a comparison of each row's fields).
-    - a dict's members (`members`: outcomes, call id to its status): by key, the value
-      compared (a string's equality, in C).
+    - a dict's members (`members`: outcomes, call id to its status): as runs of the last
+      frame's members, key and value slices compared (`rowruns`: members drop out among
+      the oldest and come in at the end), the runs handed to the codec (`RowsText.runs`);
+      by key, the value compared, when they do not follow the last ones that way.
     - else a sliding window (call ids: dropped at the front, added at the back, so comparing
       the two tuples is done in C): the rows kept since the last frame keep their texts.
     An unchanged row's text is the same object as last frame's, and the text says where each
     of its rows was in the last one (`RowsText.at`, `slid`), so the codec writes the runs of
     the last frame's rows without looking any row up. The rows not found are serialised
     together (`serialise`: the JSON of a part made of just those rows; a dict's members as
-    (key, value) pairs) and that text cut at the separator between two rows.
+    a dict) and that text cut at the separator between two rows.
     """
 
     def __init__(
         self,
-        serialise: Callable[[list[Any]], str],
+        serialise: Callable[[Any], str],
         open_: str,
         close: str,
         *,
@@ -135,6 +151,8 @@ class RowTexts:
         """The last frame's row texts, and None at the end: the index -1 is "not found"."""
         self._values: list[Any] = [_ABSENT]
         """A dict's last values, and a value equal to none at the end (`members`)."""
+        self._keys: list[Any] = []
+        """A dict's last keys, in order (`members`)."""
         self._before: Sequence[str] = ()
         """The last text's rows."""
         self._text: RowsText | None = None
@@ -145,15 +163,18 @@ class RowTexts:
         """The separator between two rows (`},{`, `","`), known from the first rows made."""
         self.looked_up = 0
         """Rows looked up by value so far (not found by identity): what a test can count."""
+        self._identity = False
+        """Whether the last frame found some of its rows by identity (`by_value`)."""
 
     def text(self, rows: Sequence[Hashable] | Mapping[str, Any]) -> RowsText | None:
         """The part's text from its rows (a dict, for `members`); None when a row cannot be
         looked up (unhashable)."""
         at: list[int] | None = None
         slid: tuple[int, int] | None = None
+        runs: list[Run] | None = None
         if self.members:
             assert isinstance(rows, Mapping)
-            got, at, new, clean = self._members(rows)
+            got, at, runs, new, clean = self._members(rows)
         elif self.by_value:
             assert not isinstance(rows, Mapping)
             found = self._by_identity(rows)
@@ -168,8 +189,8 @@ class RowTexts:
         whole = self._slid_text(slid, got, opened, closed, joint) if slid is not None else None
         text = RowsText(got, opened, closed, joint, clean, self.open_ + self.close, whole)
         text.new = new
-        if at is not None or slid is not None:
-            text.before, text.at, text.slid = self._before, at, slid
+        if at is not None or slid is not None or runs is not None:
+            text.before, text.at, text.slid, text.runs = self._before, at, slid, runs
         self._before, self._text = got, text
         return text
 
@@ -178,7 +199,13 @@ class RowTexts:
         undone by the frame that made them: the recorder calls this on a frame that did not
         change this field (at `huge`, six in seven frames do not re-read the calls in
         flight), so the frame that does finds it built instead of building it too (a dict
-        of ~1,000 ids and one of ~2,500 keys, built on cold caches)."""
+        of ~1,000 ids, built on cold caches). A dict's members are followed by runs
+        (`rowruns`), their keys looked up only when they do not follow the last ones: not
+        indexed ahead."""
+        if not self.members:
+            self._index_last()
+
+    def _index_last(self) -> None:
         if self._unindexed is not None:
             keys, self._unindexed = self._unindexed, None
             self._index = dict(zip(keys, _ints(len(keys)), strict=False))
@@ -198,7 +225,7 @@ class RowTexts:
         head = len(opened) + sum(map(len, last.rows[:start])) + start * len(joint)
         kept_text = last[head : len(last) - len(closed)]
         added = got[kept:]
-        return opened + kept_text + (joint + joint.join(added) if added else "") + closed
+        return "".join((opened, kept_text, joint if added else "", joint.join(added), closed))
 
     def _window(
         self, rows: Sequence[Hashable]
@@ -231,7 +258,12 @@ class RowTexts:
         at = list(map(self._index.get, ids, _MINUS))
         got = list(map(self._texts.__getitem__, at))
         missing = _missing(got)
-        by_value = bool(missing) and len(missing) == len(rows)
+        by_value = bool(missing) and len(missing) == len(rows) and not self._identity
+        # A feed whose rows came back by identity last frame and are all new objects now
+        # (the live feed rebuilt every row at once): nothing to find by value, none hashed
+        # (~1,000 rows hashed twice, ~1 ms); should the next frame's be new too, it is
+        # looked up by value.
+        self._identity = len(missing) < len(rows)
         if by_value:
             # None came back as the same objects: this feed rebuilds its rows (or all
             # changed, or it is the first frame); looked up by value, where they were not
@@ -250,32 +282,55 @@ class RowTexts:
         self._texts = [*filled, None]
         return filled, (None if by_value else at), len(missing), clean
 
-    def _members(self, rows: Mapping[str, Any]) -> tuple[list[str], list[int], int, bool]:
-        keys = list(rows)
-        self.prepare()
+    def _members(
+        self, rows: Mapping[str, Any]
+    ) -> tuple[list[str], list[int] | None, list[Run] | None, int, bool]:
+        keys, values = list(rows), list(rows.values())
+        if self._keys:
+            # Members dropped and added (outcomes: the oldest go, those that just ended come
+            # at the end): runs of the last members, found by slices (`rowruns`).
+            aligned = align(keys, values, self._keys, self._values, rows, 64 + len(keys) // 4)
+            if aligned is not None:
+                runs, missing = aligned
+                got: list[str | None] = [None] * len(keys)
+                texts = self._texts
+                for i, j, count in runs:
+                    got[i : i + count] = texts[j : j + count]
+                new = pick(keys, values, missing)
+                filled, clean = self._fill(got, missing, new, by_value=False)
+                self._unindexed, self._texts, self._keys = keys, [*filled, None], keys
+                values.append(_ABSENT)
+                self._values = values
+                return filled, None, runs, len(missing), clean
+        self._index_last()
         at = list(map(self._index.get, keys, _MINUS))
         got = list(map(self._texts.__getitem__, at))
         moved = map(operator.ne, map(self._values.__getitem__, at), rows.values())
         missing = list(itertools.compress(_ints(len(keys)), moved))
         for i in missing:
             got[i], at[i] = None, -1
-        new = [(keys[i], rows[keys[i]]) for i in missing]
-        filled, clean = self._fill(got, missing, new, by_value=False)
-        self._unindexed, self._texts = keys, [*filled, None]
-        self._values = [*rows.values(), _ABSENT]
-        return filled, at, len(missing), clean
+        filled, clean = self._fill(got, missing, pick(keys, values, missing), by_value=False)
+        self._unindexed, self._texts, self._keys = keys, [*filled, None], keys
+        values.append(_ABSENT)
+        self._values = values
+        return filled, at, None, len(missing), clean
 
     def _fill(
-        self, got: list[str | None], missing: list[int], new: list[Any], *, by_value: bool
+        self,
+        got: list[str | None],
+        missing: list[int],
+        new: list[Any] | dict[Any, Any],
+        *,
+        by_value: bool,
     ) -> tuple[list[str], bool]:
-        """`got` with the rows at `missing` (`new`) serialised (and, `by_value`, kept by
-        value)."""
+        """`got` with the rows at `missing` (`new`: a dict's members as a dict) serialised
+        (and, `by_value`, kept by value)."""
         clean = True
         if missing:
             made = self._made(new)
             clean = made is not None
             if made is None:  # some row holds the separator: each on its own, none kept
-                made = [self._one(row) for row in new]
+                made = [self._one(row) for row in (new.items() if isinstance(new, dict) else new)]
             elif by_value:
                 self._rows.update(zip(new, made, strict=True))
                 if len(self._rows) > 4 * len(got) + 64:  # rows gone since: forget them
@@ -287,12 +342,14 @@ class RowTexts:
     def _one(self, row: Any) -> str:
         return self.serialise([row])[len(self.open_) + 1 : -len(self.close) - 1]
 
-    def _made(self, rows: list[Any]) -> list[str] | None:
+    def _made(self, rows: list[Any] | dict[Any, Any]) -> list[str] | None:
         """The rows' pieces, cut from one serialisation of them; None when a row holds the
         separator (the cut would not give the rows back)."""
         whole = self.serialise(rows)
         if self._sep is None:
-            first = self.serialise(rows[:1])
+            first = self.serialise(
+                dict(itertools.islice(rows.items(), 1)) if isinstance(rows, dict) else rows[:1]
+            )
             self._sep = first[-1 - len(self.close)] + "," + first[len(self.open_)]
         sep = self._sep
         if whole[len(self.open_)] != sep[-1] or whole[-1 - len(self.close)] != sep[0]:

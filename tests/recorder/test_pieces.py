@@ -70,3 +70,40 @@ def test_a_part_no_longer_cut_where_its_last_text_was_reads_back() -> None:
     assert len(after) >= framecodec.LARGE
     body = encode({"data.x": after}, {"data.x": before})
     assert decode(body, {"data.x": before}) == {"data.x": after}
+
+
+def test_new_pieces_with_escapes_and_any_script_read_back_verbatim() -> None:
+    # The pieces document is JSON made by pydantic-core: quotes, backslashes, escaped
+    # control characters, non-ASCII and line separators in new rows come back as they were.
+    names = ['Zoë "the" \\\\ agent', "日本語\\n\\t", "\u2028\u2029 emoji \U0001f600", "\\u0000"]
+    before = _rows(list(range(1500)))
+    after = _rows(list(range(1500))).replace(
+        '"id":"call_000150"', ",".join(f'"id":"{n}"' for n in names), 1
+    )
+    body = encode({"data.active": after}, {"data.active": before})
+    assert any(isinstance(op, list) for op in _ops(body))  # written as pieces
+    assert decode(body, {"data.active": before}) == {"data.active": after}
+
+
+def test_a_frame_with_many_new_rows_packs_its_other_parts_fast() -> None:
+    from monitor.feeds.rowparts import RowTexts
+
+    def serialise(rows: list[object]) -> str:
+        return json.dumps(rows, separators=(",", ":"))
+
+    campaigns = json.dumps([{"id": f"camp_{n}", "placed": n * 7} for n in range(600)])
+    later = campaigns.replace('"placed": 700', '"placed": 701')
+    for new_rows, level in ((250, 1), (20, 2)):  # zlib's FLEVEL: 1 fast, 2 default
+        texts = RowTexts(serialise, "[", "]", by_value=False)
+        ids = [f"call_{n:06d}" for n in range(3000)]
+        before_ids = texts.text(tuple(ids))
+        assert before_ids is not None
+        after_ids = texts.text(tuple(ids + [f"new_{n}" for n in range(new_rows)]))
+        assert after_ids is not None and after_ids.new == new_rows
+        base = {"data.call_ids": before_ids, "data.campaigns": campaigns}
+        parts = {"data.call_ids": after_ids, "data.campaigns": later}
+        body = encode(parts, base)
+        assert decode(body, base) == parts
+        name = b"data.campaigns"
+        at = body.index(name) + len(name)
+        assert body[at + 1] >> 6 == level  # the zlib header's compression level

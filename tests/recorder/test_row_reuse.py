@@ -246,3 +246,27 @@ def test_the_last_frames_first_and_last_rows_moved_inside_read_back() -> None:
     assert decode(body, base) == {"data.active": after}
     runs = [op for op in _ops(body) if isinstance(op, list)]
     assert runs == [[1, 1998]]  # the inner rows of the last frame, in one run
+
+
+def test_rows_all_new_at_once_after_rows_came_back_are_not_hashed() -> None:
+    # The live feed hands rows back by identity; once in a while every row is a new object
+    # (all rebuilt at once): they are serialised, none hashed for a lookup that could find
+    # nothing. A feed whose rows are new objects frame after frame is looked up by value.
+    writer = Writer()
+    texts = RowTexts(writer, "[", "]", by_value=True)
+    rows = [Row(f"call_{k:06d}", "dialing") for k in range(300)]
+    texts.text(rows)  # the first frame: by value
+    assert texts.looked_up == 300
+    texts.text(list(rows))  # handed back: by identity
+    rebuilt = [Row(r.id, r.state) for r in rows]
+    made = texts.text(rebuilt)
+    assert made is not None and made == writer(rebuilt)
+    assert texts.looked_up == 300 and writer.asked[-2] == 300  # made anew, not hashed
+    again = [Row(r.id, r.state) for r in rows]
+    texts.text(again)  # new objects twice running: by value (kept from now on)
+    assert texts.looked_up == 600
+    asked = len(writer.asked)
+    third = [Row(r.id, r.state) for r in rows]
+    made = texts.text(third)
+    assert made is not None and made == writer(third)
+    assert texts.looked_up == 900 and len(writer.asked) == asked + 1  # found by value

@@ -178,3 +178,29 @@ def test_the_codec_still_cuts_a_plain_text() -> None:
     assert _name_and_kind(body)[1] == 4  # pieces
     assert decode(body, {"data.x": before}) == {"data.x": after}
     assert len(after) >= framecodec.LARGE
+
+
+def test_a_long_field_is_made_from_its_rows_from_the_first_frame() -> None:
+    # Its length is not known before it is made: made from its rows, so the field's first
+    # change finds them kept (else the whole field was written again then).
+    engine = make_engine()
+    feed = LiveFeed(engine)
+    parts_of = SnapshotParts()
+    parts_of.rows_from = 1  # every field made of rows counts as long here
+    mono = engine.clock.monotonic()
+    for k in range(6):
+        engine.store.upsert_call(call(f"call_first{k:06d}", "dialing", ago=1), mono)
+    first = feed.snapshot()
+    made = parts_of(first, None)[DATA_PREFIX + "active"]
+    assert isinstance(made, RowsText)
+    engine.clock.advance(1.0)
+    engine.store.upsert_call(
+        call("call_first000003", "in_progress", ago=2), engine.clock.monotonic()
+    )
+    second = feed.snapshot()
+    after = parts_of(second, first)[DATA_PREFIX + "active"]
+    # The calls that moved on (the one above, and the fixture's with a second more), not
+    # every row.
+    assert isinstance(after, RowsText) and len(after.rows) >= 10 and after.new <= 3
+    adapter: TypeAdapter[Any] = TypeAdapter(SnapshotData.model_fields["active"].annotation)
+    assert after == adapter.dump_json(second.data.active).decode()
