@@ -1,0 +1,119 @@
+"""What a second costs in Textual's machinery (issue 21): the messages posted and the refreshes
+asked for while the clock ticks and polls land. Counted, never timed."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+from textual.message import Message
+from textual.message_pump import MessagePump
+from textual.widget import Widget
+
+from monitor.ui import direct
+from monitor.ui.compositor import SpanCompositor
+from monitor.ui.messages import FeedChanged
+from monitor.ui.widgets.active_calls import ActiveCallsTable
+from tests.ui.conftest import AppFactory
+from tests.ui.fixtures import call
+
+SIZE = (80, 24)
+
+
+def durations(table: ActiveCallsTable) -> list[str]:
+    return [table.get_row_at(n)[0].plain.strip() for n in range(min(6, table.row_count))]
+
+
+async def test_a_tick_wakes_no_widget_pump_and_still_reaches_the_screen(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, engine = make_app()
+    posted: Counter[tuple[str, str]] = Counter()
+    post_message = MessagePump.post_message
+
+    def spy(self: MessagePump, message: Message) -> bool:
+        posted[type(self).__name__, type(message).__name__] += 1
+        return post_message(self, message)
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        for _ in range(3):  # the status line's parts reach their widths (no layout pass)
+            engine.clock.advance(1)
+            app.tick_now()
+            await pilot.pause()
+        table = app.screen.query_one(ActiveCallsTable)
+        compositor = app.screen._compositor
+        assert isinstance(compositor, SpanCompositor)
+        before, lines, checks = durations(table), compositor.lines_rendered, direct.checks
+        monkeypatch.setattr(MessagePump, "post_message", spy)
+        engine.next_poll = 2.0  # the countdown moves too
+        engine.clock.advance(1)
+        app.tick_now()
+        monkeypatch.undo()
+        # The durations and the countdown were repainted without a Prompt to their widgets'
+        # own pumps; the screen got one Update per widget, as through Textual's idle path.
+        assert not [what for what in posted if what[1] == "Prompt" and what[0] != "MonitorApp"]
+        updates = posted["DashboardScreen", "Update"]
+        assert updates >= 2 and direct.checks - checks == updates
+        await pilot.pause()
+        after = durations(table)
+        changed = sum(1 for a, b in zip(before, after, strict=True) if a != b)
+        assert changed >= 2
+        assert compositor.lines_rendered - lines >= changed  # the frame drew them
+
+
+async def test_polls_between_seconds_post_nothing_and_the_second_draws_them(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, engine = make_app(min_render_interval_s=1.0)
+    posted: list[Message] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app._on_clock()
+        await pilot.pause()
+        table = app.screen.query_one(ActiveCallsTable)
+        rows = table.row_count
+        post_message = app.post_message
+
+        def spy(message: Message) -> bool:
+            posted.append(message)
+            return post_message(message)
+
+        monkeypatch.setattr(app, "post_message", spy)
+        for n in range(5):  # a burst of polls, as on busy (about ten store changes a second)
+            engine.store.upsert_call(
+                call(f"call_burst0000000{n}", "dialing", ago=1), engine.clock.monotonic()
+            )
+        await pilot.pause()
+        assert not [m for m in posted if isinstance(m, FeedChanged)]
+        assert table.row_count == rows  # drawn on the clock's second, not before
+        engine.clock.advance(1)
+        app._on_clock()
+        await pilot.pause()
+        assert table.row_count == rows + 5
+
+
+async def test_a_tick_asks_the_table_for_one_refresh_for_all_its_changed_cells(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, engine = make_app()
+    asked: list[int] = []
+    refresh = Widget.refresh
+
+    def spy(self: Widget, *regions: Any, **kwargs: Any) -> Widget:
+        if isinstance(self, ActiveCallsTable):
+            asked.append(len(regions))
+        return refresh(self, *regions, **kwargs)
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(ActiveCallsTable)
+        before = durations(table)
+        monkeypatch.setattr(Widget, "refresh", spy)
+        engine.clock.advance(1)
+        app.tick_now()
+        monkeypatch.undo()
+        changed = sum(1 for a, b in zip(before, durations(table), strict=True) if a != b)
+        assert changed >= 2
+        assert len(asked) == 1 and asked[0] >= changed
