@@ -117,3 +117,40 @@ async def test_a_tick_asks_the_table_for_one_refresh_for_all_its_changed_cells(
         changed = sum(1 for a, b in zip(before, durations(table), strict=True) if a != b)
         assert changed >= 2
         assert len(asked) == 1 and asked[0] >= changed
+
+
+async def test_campaigns_whose_age_alone_moved_are_taken_without_reordering_or_redrawing(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every second on busy the campaigns part is new only because each row's age moved (no
+    # cell, sort or filter reads it): the table takes the rows (a CSV export shows the new
+    # ages) and orders, compares and repaints nothing.
+    from monitor.ui.widgets.campaign_table import CampaignTable
+
+    app, engine = make_app()
+    orders: list[int] = []
+    refreshes: list[int] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(CampaignTable)
+        order, refresh = table._order, table.refresh
+        monkeypatch.setattr(table, "_order", lambda: (orders.append(1), order())[1])
+        monkeypatch.setattr(
+            table, "refresh", lambda *a, **k: (refreshes.append(1), refresh(*a, **k))[1]
+        )
+        age_column = table.export_header().index("age_s")
+        ages = [table.export_row(item)[age_column] for item in table._items.values()]
+        engine.clock.advance(3)
+        engine.store.mark_fresh("active", engine.clock.monotonic(), interval_s=5)
+        app.render_now()
+        await pilot.pause()
+        assert orders == [] and refreshes == []
+        moved = [table.export_row(item)[age_column] for item in table._items.values()]
+        assert len(moved) == len(ages) and moved != ages
+        # A count that moved is news as before: the rows are recomputed and repainted.
+        engine.store.upsert_call(
+            call("call_new000000009", "dialing", ago=1), engine.clock.monotonic()
+        )
+        app.render_now()
+        await pilot.pause()
+        assert orders and refreshes

@@ -194,6 +194,19 @@ class LiveTable(TableOrder[T], can_focus=True):
         """
         return item
 
+    def same_data(self, old: T, new: T) -> bool:
+        """`new` draws, sorts and filters as `old` does (False: every sync recomputes the rows).
+        Items with a field no cell, sort or filter reads (a campaign's age, moving every second
+        on busy) say so: a sync that moved only that redraws nothing (issue 21)."""
+        return False
+
+    def _shows_the_same(self, fresh: dict[str, T]) -> bool:
+        items = self._items
+        if self._gone or not items or len(fresh) != len(items) or list(fresh) != list(items):
+            return False
+        same = self.same_data
+        return all(same(items[key], item) for key, item in fresh.items())
+
     # -- public API -------------------------------------------------------------------------
 
     def sync(self, items: Iterable[T], mono: float, *, flash: bool | None = None) -> None:
@@ -209,6 +222,11 @@ class LiveTable(TableOrder[T], can_focus=True):
         """
         self._mono = mono
         fresh = {self.row_key(i): i for i in items}
+        if flash is not False and self._shows_the_same(fresh):
+            # Nothing on screen, in the order or in the filter moves: the rows are taken
+            # (exports read them) and nothing is recomputed or redrawn.
+            self._items = self._seen = fresh
+            return
         if flash is False:
             self._flash.clear()
         if self.LINGER_S > 0:
