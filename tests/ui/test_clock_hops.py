@@ -154,3 +154,38 @@ async def test_campaigns_whose_age_alone_moved_are_taken_without_reordering_or_r
         app.render_now()
         await pilot.pause()
         assert orders and refreshes
+
+
+async def test_a_new_row_updates_its_panes_count_without_a_message_or_a_pump_wake(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from monitor.ui.widgets.pane import Pane
+
+    app, engine = make_app(min_render_interval_s=1.0)
+    posted: Counter[tuple[str, str]] = Counter()
+    post_message = MessagePump.post_message
+
+    def spy(self: MessagePump, message: Message) -> bool:
+        posted[type(self).__name__, type(message).__name__] += 1
+        return post_message(self, message)
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app._on_clock()
+        await pilot.pause()
+        table = app.screen.query_one(ActiveCallsTable)
+        rows = table.row_count
+        engine.store.upsert_call(
+            call("call_new000000004", "dialing", ago=1), engine.clock.monotonic()
+        )
+        monkeypatch.setattr(MessagePump, "post_message", spy)
+        engine.clock.advance(1)
+        app._on_clock()
+        monkeypatch.undo()
+        assert table.row_count == rows + 1
+        pane = app.screen.query_one("#pane-active", Pane)
+        assert str(pane.border_subtitle).startswith(f"1/{rows + 1} ")
+        # The pane heard it at once; no message said it again, no pane or table pump woke.
+        assert posted["ActiveCallsTable", "PrefsChanged"] == 0
+        assert posted["Pane", "Prompt"] == 0 and posted["ActiveCallsTable", "Prompt"] == 0
+        assert posted["DashboardScreen", "Update"] >= 2  # the table and the pane's border

@@ -132,7 +132,7 @@ class LiveTable(TableOrder[T], can_focus=True):
         """Enter (or a click on the highlighted row) chose a row."""
 
     class PrefsChanged(Message):
-        """The position, sort or filter changed; the pane shows them on its border."""
+        """The position, sort or filter changed (posted when no `on_prefs` took it at once)."""
 
         def __init__(self, table: LiveTable[Any], description: str, filter_text: str) -> None:
             super().__init__()
@@ -173,7 +173,7 @@ class LiveTable(TableOrder[T], can_focus=True):
         """Called at once when the cursor lands on another row (before `RowHighlighted` is
         delivered): what the screen shows beside the table lands in the same frame."""
         self.on_prefs: Callable[[str, str], None] | None = None
-        """Called at once with what `PrefsChanged` says (before it is delivered): the pane's
+        """Called at once with what `PrefsChanged` would say (then not posted): the pane's
         "3/9" lands in the frame that shows the ninth row, not in a second frame after it."""
         self._rows_shown = False
         """A row of data was drawn: news (the flash) is what changed since the user saw the
@@ -401,8 +401,10 @@ class LiveTable(TableOrder[T], can_focus=True):
         if description != self._last_prefs:
             self._last_prefs = description
             if self.on_prefs is not None:
+                # Told at once: the message would only say it again, two pump hops later.
                 self.on_prefs(*description)
-            self.post_message(self.PrefsChanged(self, *description))
+            else:
+                self.post_message(self.PrefsChanged(self, *description))
 
 
 __all__ = ["FLASH_S", "Column", "ColumnSpec", "LiveTable", "SortMode", "same_row", "same_text"]
