@@ -188,10 +188,11 @@ class TableWindow(TablePaint[T]):
                     if old.flash == new.flash:
                         continue
                 elif old.key == key and old.cursor == new.cursor and old.flash == new.flash:
+                    # A re-rendered row keeps its unchanged cells (the same objects).
                     changed = [
                         n
                         for n, (a, b) in enumerate(zip(old.cells, cells, strict=False))
-                        if not same_text(a, b)
+                        if a is not b and not same_text(a, b)
                     ]
                     self._drawn[line] = new
                     if changed and 2 * len(changed) <= len(self.columns_now):
