@@ -189,3 +189,35 @@ async def test_a_new_row_updates_its_panes_count_without_a_message_or_a_pump_wak
         assert posted["ActiveCallsTable", "PrefsChanged"] == 0
         assert posted["Pane", "Prompt"] == 0 and posted["ActiveCallsTable", "Prompt"] == 0
         assert posted["DashboardScreen", "Update"] >= 2  # the table and the pane's border
+
+
+async def test_repaints_read_no_styles_until_they_change(make_app: AppFactory) -> None:
+    # The tables and one-line texts take their "plain styles" verdict and their background
+    # colors from what the last render read, while no styles version moved (plain_lines).
+    from monitor.ui.widgets import plain_lines
+    from monitor.ui.widgets.campaign_table import CampaignTable
+
+    app, engine = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        for _ in range(3):
+            engine.clock.advance(1)
+            app.tick_now()
+            await pilot.pause()
+        compositor = app.screen._compositor
+        assert isinstance(compositor, SpanCompositor)
+        reads, lines = plain_lines.reads, compositor.lines_rendered
+        for next_poll in (2.0, 1.0, 3.0):
+            engine.next_poll = next_poll
+            engine.clock.advance(1)
+            app.tick_now()
+            await pilot.pause()
+        assert compositor.lines_rendered - lines >= 6  # durations and the countdown, drawn
+        assert plain_lines.reads == reads
+        # The focus moves: both tables' styles changed (:focus), so they are read again.
+        app.screen.query_one(CampaignTable).focus()
+        await pilot.pause()
+        engine.clock.advance(1)
+        app.tick_now()
+        await pilot.pause()
+        assert plain_lines.reads > reads
