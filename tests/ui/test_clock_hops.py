@@ -221,3 +221,34 @@ async def test_repaints_read_no_styles_until_they_change(make_app: AppFactory) -
         app.tick_now()
         await pilot.pause()
         assert plain_lines.reads > reads
+
+
+async def test_a_duration_shown_before_comes_back_as_the_same_cell(make_app: AppFactory) -> None:
+    # Two calls a few seconds apart: the younger one's duration passes through the values
+    # the older one showed, and each comes back as the very cell drawn before (its rendered
+    # segments are kept by identity), not a new one.
+    app, engine = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(ActiveCallsTable)
+        seconds = {}
+        for n in range(table.row_count):
+            text = table.get_row_at(n)[0].plain.strip()
+            if text.replace(":", "").isdigit():
+                m, s = text.split(":")[-2:]
+                seconds[n] = int(m) * 60 + int(s)
+        gaps = sorted(
+            (seconds[a] - seconds[b], a, b)
+            for a in seconds
+            for b in seconds
+            if 0 < seconds[a] - seconds[b] <= 30
+        )
+        assert gaps, seconds
+        gap, older, younger = gaps[0]
+        shown = table.get_row_at(older)[0]
+        for _ in range(gap):
+            engine.clock.advance(1)
+            app.tick_now()
+            await pilot.pause()
+        cell = table.get_row_at(younger)[0]
+        assert cell.plain == shown.plain and cell is shown

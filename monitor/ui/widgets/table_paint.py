@@ -306,7 +306,7 @@ class TablePaint(DirectRefresh, Widget, Generic[T]):
             if render is None or n >= len(out):
                 continue
             new = render(item)
-            if not same_text(out[n], new):
+            if out[n] is not new and not same_text(out[n], new):
                 out = (*out[:n], new, *out[n + 1 :])
         return out
 
