@@ -1,7 +1,8 @@
 """`MonitorApp`: a feed of snapshots in, one snapshot on screen, one clock for the screen.
 
 Data path: the feed (its `run` in a worker, `exit_on_error=False`) says when new data is
-there; that posts `FeedChanged`, which replaces any pending one; the app takes the newest
+there; that marks the app's data dirty (and posts `FeedChanged`, which replaces any pending
+one, only when it is drawn at once: the first data, tests); the app takes the newest
 snapshot (`feed.snapshot()`) at most about once a second (`MIN_RENDER_INTERVAL_S`) and sets
 its one reactive, `snapshot`, inside one batch update; `watch_snapshot` feeds the screen on
 top. Time path: one `set_interval` on the app ticks every second; it takes pending data, or
@@ -34,6 +35,7 @@ from monitor.feeds.base import Feed
 from monitor.state.events import EventLine
 from monitor.state.snapshot import MonitorSnapshot
 from monitor.ui.commands import JumpProvider
+from monitor.ui.direct import direct_refreshes
 from monitor.ui.driver import QuickEscapeApp
 from monitor.ui.exporting import ExportingApp
 from monitor.ui.heap import settle_heap
@@ -210,8 +212,13 @@ class MonitorApp(LifecycleApp, QuickEscapeApp, ExportingApp):
     # -- data and time ------------------------------------------------------------------------
 
     def _feed_changed(self, version: int) -> None:
-        # Called by the feed (from its own task): a message, so the app's loop draws.
-        self.post_message(FeedChanged(version))
+        # Called by the feed (from its own task, on the app's loop). New data mostly waits for
+        # the clock's next second, which needs only the flag: a message per store change (ten
+        # a second on busy, each a hop through the app's message pump) only when it is drawn
+        # at once (the very first data; tests with no interval).
+        self._dirty = True
+        if self.paused_at is None and (self._min_render_interval <= 0 or not self._drawn_data):
+            self.post_message(FeedChanged(version))
 
     @on(FeedChanged)
     def _on_feed_changed(self, message: FeedChanged) -> None:
@@ -290,7 +297,7 @@ class MonitorApp(LifecycleApp, QuickEscapeApp, ExportingApp):
 
     def _show(self, snap: MonitorSnapshot) -> None:
         """Set the one reactive (its watcher feeds the screen on top), in one batch update."""
-        with self.batch_update(), screen_going_away():
+        with self.batch_update(), screen_going_away(), direct_refreshes():
             self.snapshot = snap
 
     def watch_snapshot(self, snap: MonitorSnapshot | None) -> None:

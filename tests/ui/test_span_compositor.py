@@ -97,3 +97,57 @@ async def test_tables_draw_their_lines_as_textuals_styles_cache_would(
                         assert [list(s) for s in ours] == [list(s) for s in theirs]
                         checked += 1
         assert checked == 2 * len(tables) * len(tables) * 2
+
+
+async def test_one_line_texts_draw_their_lines_as_textuals_styles_cache_would(
+    make_app: AppFactory,
+) -> None:
+    # The status line's parts, the concurrency pane's lines, the retry ETA: drawn without
+    # the styles cache (`plain_lines`), the same strips as through it.
+    from monitor.ui.widgets.repeat_static import RepeatStatic
+
+    app, _ = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        texts = [w for w in app.screen.query(RepeatStatic).results() if w.size.area]
+        assert len(texts) >= 8
+        checked = 0
+        for filtered in (False, True):
+            if filtered:
+                app._filters.append(Monochrome())
+            for text in texts:
+                width, height = text.size
+                for crop in (Region(0, 0, width, height), Region(2, 0, max(1, width - 4), 1)):
+                    ours = text.render_lines(crop)
+                    theirs = Widget.render_lines(text, crop)
+                    assert [list(s) for s in ours] == [list(s) for s in theirs]
+                    checked += 1
+        assert checked == 2 * len(texts) * 2
+
+
+async def test_a_countdown_text_shown_again_is_drawn_from_the_strip_drawn_before(
+    make_app: AppFactory,
+) -> None:
+    # "next poll 3s" comes back every few seconds: its line on screen is the very strip drawn
+    # the last time (filtered once), not a new one made through the styles cache.
+    from monitor.ui.widgets.repeat_static import RepeatStatic
+
+    app, engine = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        part = app.screen.query_one("#status-next", RepeatStatic)
+        drawn: dict[float, list[object]] = {}
+        for _ in range(3):  # the status line's parts reach their widths and styles
+            engine.clock.advance(1)
+            app.tick_now()
+            await pilot.pause()
+        for next_poll in (2.0, 3.0, 2.0, 3.0):
+            engine.next_poll = next_poll
+            engine.clock.advance(1)
+            app.tick_now()
+            await pilot.pause()
+            strips = part.render_lines(part.size.region)
+            if next_poll in drawn:
+                assert all(a is b for a, b in zip(strips, drawn[next_poll], strict=True))
+            drawn[next_poll] = list(strips)
+        assert drawn[3.0] != drawn[2.0]

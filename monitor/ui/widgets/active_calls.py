@@ -31,6 +31,9 @@ from monitor.ui.widgets.live_table import ColumnSpec, LiveTable, SortMode
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
+DURATIONS_KEPT = 1024
+"""Duration cells kept for reuse (a quarter of an hour of seconds); then afresh."""
+
 SHORT_OUTCOMES = {"no answer": "n/a", "completed": "done", "voicemail": "vm", "cancelled": "cancel"}
 """An outcome in a narrow state column: the words of the Campaigns pane's headers."""
 
@@ -95,6 +98,10 @@ class ActiveCallsTable(LiveTable[ActiveCallRow]):
         """The time durations are measured to (the app clock's last tick)."""
         self._arrivals: dict[str, int] = {}
         self._next_arrival = 0
+        self._durations: dict[tuple[str, int, object], Text] = {}
+        """Duration cells by text, width and style: a value shown before (by this row a moment
+        ago, or another) comes back as the same `Text`, whose rendered segments the table
+        keeps by identity, so a tick renders a duration's cell only once per value."""
         self.outcome_of: Callable[[str], str | None] = lambda call_id: None
         """How an ended call turned out, in words (the screen looks it up in the snapshot)."""
 
@@ -165,12 +172,21 @@ class ActiveCallsTable(LiveTable[ActiveCallRow]):
         # The one clock (`calltime.live_duration`): a placed time that cannot be true (1970,
         # year 1, the future) is flagged "?", never shown as 1.8e9 seconds.
         seconds, flags = live_duration(item.started_at, self.now)
+        style: str | Style = ""
         if flags:
-            return plain("?!".rjust(width), width, self.style_of("warn"))
-        text = clock_duration(seconds)
-        if item.long_call:
-            return plain((text + "!").rjust(width), width, self.style_of("warn"))
-        return plain(text.rjust(width), width)
+            text, style = "?!", self.style_of("warn")
+        elif item.long_call:
+            text, style = clock_duration(seconds) + "!", self.style_of("warn")
+        else:
+            text = clock_duration(seconds)
+        text = text.rjust(width)
+        cells = self._durations
+        cell = cells.get((text, width, style))
+        if cell is None:
+            if len(cells) >= DURATIONS_KEPT:
+                cells.clear()
+            cell = cells[text, width, style] = plain(text, width, style)
+        return cell
 
     def render_row(self, item: ActiveCallRow) -> tuple[Text, ...]:
         out: list[Text] = []

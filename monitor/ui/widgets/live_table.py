@@ -132,7 +132,7 @@ class LiveTable(TableOrder[T], can_focus=True):
         """Enter (or a click on the highlighted row) chose a row."""
 
     class PrefsChanged(Message):
-        """The position, sort or filter changed; the pane shows them on its border."""
+        """The position, sort or filter changed (posted when no `on_prefs` took it at once)."""
 
         def __init__(self, table: LiveTable[Any], description: str, filter_text: str) -> None:
             super().__init__()
@@ -173,7 +173,7 @@ class LiveTable(TableOrder[T], can_focus=True):
         """Called at once when the cursor lands on another row (before `RowHighlighted` is
         delivered): what the screen shows beside the table lands in the same frame."""
         self.on_prefs: Callable[[str, str], None] | None = None
-        """Called at once with what `PrefsChanged` says (before it is delivered): the pane's
+        """Called at once with what `PrefsChanged` would say (then not posted): the pane's
         "3/9" lands in the frame that shows the ninth row, not in a second frame after it."""
         self._rows_shown = False
         """A row of data was drawn: news (the flash) is what changed since the user saw the
@@ -194,6 +194,19 @@ class LiveTable(TableOrder[T], can_focus=True):
         """
         return item
 
+    def same_data(self, old: T, new: T) -> bool:
+        """`new` draws, sorts and filters as `old` does (False: every sync recomputes the rows).
+        Items with a field no cell, sort or filter reads (a campaign's age, moving every second
+        on busy) say so: a sync that moved only that redraws nothing (issue 21)."""
+        return False
+
+    def _shows_the_same(self, fresh: dict[str, T]) -> bool:
+        items = self._items
+        if self._gone or not items or len(fresh) != len(items) or list(fresh) != list(items):
+            return False
+        same = self.same_data
+        return all(same(items[key], item) for key, item in fresh.items())
+
     # -- public API -------------------------------------------------------------------------
 
     def sync(self, items: Iterable[T], mono: float, *, flash: bool | None = None) -> None:
@@ -209,6 +222,11 @@ class LiveTable(TableOrder[T], can_focus=True):
         """
         self._mono = mono
         fresh = {self.row_key(i): i for i in items}
+        if flash is not False and self._shows_the_same(fresh):
+            # Nothing on screen, in the order or in the filter moves: the rows are taken
+            # (exports read them) and nothing is recomputed or redrawn.
+            self._items = self._seen = fresh
+            return
         if flash is False:
             self._flash.clear()
         if self.LINGER_S > 0:
@@ -383,8 +401,10 @@ class LiveTable(TableOrder[T], can_focus=True):
         if description != self._last_prefs:
             self._last_prefs = description
             if self.on_prefs is not None:
+                # Told at once: the message would only say it again, two pump hops later.
                 self.on_prefs(*description)
-            self.post_message(self.PrefsChanged(self, *description))
+            else:
+                self.post_message(self.PrefsChanged(self, *description))
 
 
 __all__ = ["FLASH_S", "Column", "ColumnSpec", "LiveTable", "SortMode", "same_row", "same_text"]

@@ -20,11 +20,12 @@ from textual.widget import Widget
 
 from monitor.display import to_display
 from monitor.state.snapshot import PaneStatus
+from monitor.ui.direct import DirectRefresh
 from monitor.ui.format import clock_time
 from monitor.ui.widgets.live_table import LiveTable
 
 
-class Pane(Vertical):
+class Pane(DirectRefresh, Vertical):
     """A titled container for one part of a screen."""
 
     _bottom_only = False

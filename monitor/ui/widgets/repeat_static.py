@@ -7,6 +7,9 @@ strips of its last few texts, by what they depend on (the text and its spans, th
 widget's style), and draws a text it has drawn before from them: the same strips Textual would
 make, without making them again.
 
+Its lines then skip Textual's styles cache when its styles allow (`plain_lines`): a text drawn
+before is put on screen as the very strips drawn last time, filtered once.
+
 It overrides `Widget._render_content` (Textual 8.2; pinned with the driver's major version).
 """
 
@@ -15,13 +18,17 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual.content import Content
+from textual.geometry import Region
 from textual.strip import Strip
 from textual.visual import Visual
 from textual.widget import _RenderCache
 from textual.widgets import Static
 
+from monitor.ui.direct import DirectRefresh
+from monitor.ui.widgets.plain_lines import render_plain
 
-class RepeatStatic(Static):
+
+class RepeatStatic(DirectRefresh, Static):
     """A `Static` whose recent texts are rendered once each."""
 
     KEPT: ClassVar[int] = 32
@@ -51,6 +58,10 @@ class RepeatStatic(Static):
             self._strips[key] = strips
         self._render_cache = _RenderCache(size, strips)
         self._dirty_regions.clear()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        strips = render_plain(self, crop)
+        return super().render_lines(crop) if strips is None else strips
 
     def notify_style_update(self) -> None:
         # A theme or class change: strips made with the old styles are not reused.

@@ -15,12 +15,12 @@ from typing import Generic
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.geometry import NULL_SPACING as NO_SPACING
 from textual.geometry import Region
 from textual.strip import Strip
-from textual.style import Style as TextualStyle
 from textual.widget import Widget
 
+from monitor.ui.direct import DirectRefresh
+from monitor.ui.widgets.plain_lines import render_plain
 from monitor.ui.widgets.table_columns import Column, SortMode, T, same_row, same_text
 
 SEGMENT_CACHE_SIZE = 4096
@@ -80,7 +80,7 @@ _UNKNOWN = object()
 """A line never drawn (as opposed to drawn empty: None)."""
 
 
-class TablePaint(Widget, Generic[T]):
+class TablePaint(DirectRefresh, Widget, Generic[T]):
     """The drawing of a live table: header, rows, the cursor's and flashing rows' styles."""
 
     # The table's state, kept by the classes above (declared here: every part reads it).
@@ -181,43 +181,9 @@ class TablePaint(Widget, Generic[T]):
 
     def render_lines(self, crop: Region) -> list[Strip]:
         """The lines in `crop`, as Textual's `StylesCache` would give them, without it when the
-        table's styles leave its lines as they are (no border, padding, outline, hatch, tint or
-        opacity: the dashboard's tables). Its per-call and per-line work (the background from
-        every ancestor, the gutter, the border) is most of a ticking row's cost: ~80 µs of a
-        ~110 µs line at 80x24 (issue 21). Line filters (NO_COLOR) are applied as it does."""
-        if not self._plain_styles():
-            return super().render_lines(crop)
-        # What the styles cache holds is stale from here on: a later pass through it (the
-        # styles changed) renders every line again.
-        self._styles_cache.clear()
-        width = self.size.width
-        strips = [self.render_line(y) for y in crop.line_range]
-        if any(strip.cell_length != width for strip in strips):
-            base_background, background = self.background_colors
-            inner = TextualStyle(background=base_background + background).rich_style
-            strips = [strip.adjust_cell_length(width, inner) for strip in strips]
-        filters = self.get_line_filters()
-        if filters:
-            background = self.background_colors[1]
-            for line_filter in filters:
-                strips = [strip.apply_filter(line_filter, background) for strip in strips]
-        if crop.column_span != (0, width):
-            x1, x2 = crop.column_span
-            strips = [strip.crop(x1, x2) for strip in strips]
-        return strips
-
-    def _plain_styles(self) -> bool:
-        """The styles cache would leave the content's lines as they are."""
-        styles = self.styles
-        if self.BLANK or (self.auto_links and self.hover_style._link_id):
-            return False
-        if styles.gutter != NO_SPACING or styles.tint.a or styles.text_opacity != 1.0:
-            return False
-        if styles.has_rule("hatch") and styles.hatch != "none":
-            return False
-        if any(edge for edge, _ in styles.outline) or self.opacity != 1.0:
-            return False
-        return self._border_title is None and self._border_subtitle is None
+        table's styles leave its lines as they are (`plain_lines`: the dashboard's tables)."""
+        strips = render_plain(self, crop)
+        return super().render_lines(crop) if strips is None else strips
 
     def _sort_mark(self) -> str:
         """Which column is sorted and which way, for the header: "dur▼"."""
@@ -340,7 +306,7 @@ class TablePaint(Widget, Generic[T]):
             if render is None or n >= len(out):
                 continue
             new = render(item)
-            if not same_text(out[n], new):
+            if out[n] is not new and not same_text(out[n], new):
                 out = (*out[:n], new, *out[n + 1 :])
         return out
 

@@ -160,9 +160,12 @@ class TableWindow(TablePaint[T]):
         """
         if not self.is_mounted or not self.columns_now or not self.size.height:
             return 0
-        if self._header != (self.size.width, tuple(self.columns_now), self._sort_mark()):
-            self.refresh(Region(0, 0, self.size.width, 1))
-        repainted = 0
+        width = self.size.width
+        # One `refresh` for all of them: each call costs ~30 µs of Textual's bookkeeping (the
+        # widget's regions, its caches, an idle check), and a tick changed six to eight cells.
+        dirty: list[Region] = []
+        if self._header != (width, tuple(self.columns_now), self._sort_mark()):
+            dirty.append(Region(0, 0, width, 1))
         keys = self._keys
         message = self.empty_message() if not keys else ""
         for line in range(self._body_height()):
@@ -170,14 +173,12 @@ class TableWindow(TablePaint[T]):
             old = self._drawn.get(line, _UNKNOWN)
             if line == 0 and message:
                 if old != _Message(message):
-                    self._refresh_line(line)
-                    repainted += 1
+                    dirty.append(self._line_region(line))
                 continue
             if index >= len(keys):
                 if old is not None:
                     self._drawn[line] = None
-                    self._refresh_line(line)
-                    repainted += 1
+                    dirty.append(self._line_region(line))
                 continue
             key = keys[index]
             cells = self._cells(key)
@@ -187,31 +188,30 @@ class TableWindow(TablePaint[T]):
                     if old.flash == new.flash:
                         continue
                 elif old.key == key and old.cursor == new.cursor and old.flash == new.flash:
+                    # A re-rendered row keeps its unchanged cells (the same objects).
                     changed = [
                         n
                         for n, (a, b) in enumerate(zip(old.cells, cells, strict=False))
-                        if not same_text(a, b)
+                        if a is not b and not same_text(a, b)
                     ]
                     self._drawn[line] = new
                     if changed and 2 * len(changed) <= len(self.columns_now):
-                        for n in changed:
-                            self._refresh_cell(line, n)
-                        repainted += len(changed)
+                        dirty.extend(self._cell_region(line, n) for n in changed)
                     elif changed:
-                        self._refresh_line(line)
-                        repainted += 1
+                        dirty.append(self._line_region(line))
                     continue
             self._drawn[line] = new
-            self._refresh_line(line)
-            repainted += 1
-        return repainted
+            dirty.append(self._line_region(line))
+        if dirty:
+            self.refresh(*dirty)
+        return len(dirty) - (1 if dirty and dirty[0].y == 0 else 0)
 
-    def _refresh_line(self, line: int) -> None:
-        self.refresh(Region(0, line + 1, self.size.width, 1))
+    def _line_region(self, line: int) -> Region:
+        return Region(0, line + 1, self.size.width, 1)
 
-    def _refresh_cell(self, line: int, column: int) -> None:
+    def _cell_region(self, line: int, column: int) -> Region:
         x = sum(c.width + 1 for c in self.columns_now[:column])
         col = self.columns_now[column]
         last = column == len(self.columns_now) - 1
         width = self.size.width - x if last else col.width + 1
-        self.refresh(Region(x, line + 1, max(1, width), 1))
+        return Region(x, line + 1, max(1, width), 1)
