@@ -48,6 +48,12 @@ CONCURRENCY_SAMPLES = 720
 """One sample per active-calls refresh, ~5 s apart: an hour of history."""
 
 
+STALE_READ_S = 15.0
+"""The longest a read can have been on its way (a request's whole deadline,
+`monitor.api.transport.DEADLINE_S`): a read behind what is known arriving later than this after
+the status moved was asked after the move."""
+
+
 class Store:
     """Calls, campaigns, counts, retry histories, concurrency history, freshness, API health."""
 
@@ -227,10 +233,12 @@ class Store:
             self.calls[call.id] = tracked
             self._calls_changed(call.id)
             return True
-        if behind(call.status, tracked.call.status):
+        if behind(call.status, tracked.call.status) and now - tracked.state_since < STALE_READ_S:
             # Made before the read that moved the call on (`merge.behind`): taken, an ended
             # call would count in flight beside the one in its slot, and a call dialling
-            # would leave the gauge for the queue (250 of them at `huge`, for seconds).
+            # would leave the gauge for the queue (250 of them at `huge`, for seconds). Only
+            # a read that may have been asked before the move: later, the move was the wrong
+            # read (a drifted status, FAULTS P5), and a live listing brings the call back.
             return False
         changed = False
         if live_listing and tracked.ended_seen is not None and call.status not in FINAL_STATUSES:

@@ -365,3 +365,24 @@ async def test_huge_in_flight_follows_the_truth_for_5_simulated_minutes() -> Non
 @pytest.mark.timeout(1800)
 async def test_huge_in_flight_follows_the_truth_for_30_simulated_minutes() -> None:
     await watch("huge", 30 * 60, HUGE)
+
+
+def test_a_read_behind_is_refused_only_while_it_may_have_been_asked_before_the_move() -> None:
+    # FAULTS P5: a drifted status said a call in flight had ended; once the drift stopped the
+    # active sweep lists it in progress again. A listing that may have been asked before the
+    # ending (within a request's deadline of it) is stale; one later is the truth.
+    from monitor.state.store import STALE_READ_S
+
+    clock, store = FakeClock(), Store()
+    intake = Intake(store, ServerClock(clock))
+    intake.take(live(7), clock.monotonic(), live_listing=True, source="active list")
+    clock.advance(1)
+    intake.take(ended(7), clock.monotonic(), source="endings list")
+    assert store.calls[live(7).id].ended_seen is not None
+    clock.advance(STALE_READ_S - 2)
+    assert not intake.take(live(7), clock.monotonic(), live_listing=True, source="active list")
+    assert store.calls[live(7).id].call.status != live(7).status
+    clock.advance(3)
+    assert intake.take(live(7), clock.monotonic(), live_listing=True, source="active list")
+    assert store.calls[live(7).id].call.status == live(7).status
+    assert store.calls[live(7).id].ended_seen is None
