@@ -76,7 +76,11 @@ class PendingIndex:
     def __init__(self, store: Store) -> None:
         self.epoch = store.calls_epoch
         self.series_of: dict[str, str] = {}
-        self.members: dict[str, set[str]] = {}
+        """The series of each call that is not its own series' first attempt (a call whose
+        series is itself, most of them, is found in `members` under its own id)."""
+        self.members: dict[str, tuple[str, ...]] = {}
+        """Tuples, not sets: a series has a few attempts, and a set costs 216 bytes at least,
+        4 MB over `huge`'s 15,000 calls (issue 21: the store's bound held the RSS only so)."""
         self.due: dict[str, tuple[str, datetime]] = {}
         self.listing: list[tuple[str, datetime]] = []
         for cid, tracked in store.calls.items():
@@ -88,10 +92,13 @@ class PendingIndex:
     def follow(self, store: Store, changed: dict[str, None]) -> None:
         """Bring the series of the calls in `changed` up to date."""
         dirty: set[str] = set()
+        members = self.members
         for cid in changed:
             old = self.series_of.pop(cid, None)
+            if old is None and cid in members.get(cid, ()):
+                old = cid
             if old is not None:
-                self.members[old].discard(cid)
+                members[old] = tuple(m for m in members[old] if m != cid)
                 dirty.add(old)
             tracked = store.calls.get(cid)
             if tracked is not None:
@@ -104,8 +111,9 @@ class PendingIndex:
             self.listing = list(self.due.values())
 
     def _join(self, cid: str, key: str) -> None:
-        self.series_of[cid] = key
-        self.members.setdefault(key, set()).add(cid)
+        if key != cid:
+            self.series_of[cid] = key
+        self.members[key] = (*self.members.get(key, ()), cid)
 
     def _judge(self, store: Store, key: str) -> None:
         """The series' pending retry, as a scan of every call in `store.calls` order finds

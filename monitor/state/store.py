@@ -11,6 +11,7 @@ retry histories are an LRU, the concurrency history is a ring.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import weakref
 from collections import OrderedDict, deque
 from collections.abc import Callable, Collection, Iterator
@@ -59,10 +60,18 @@ class Store:
 
     def __init__(self) -> None:
         self.calls: dict[str, TrackedCall] = {}
-        self.series_let_go: OrderedDict[str, int] = OrderedDict()
+        self.series_let_go: dict[str, int] = {}
         """Per retry series, how many of its attempts the store has let go (`prune`): a payload
         without `attempt` is numbered by the attempts known, and those include the pruned ones,
-        or a series at its last attempt would be projected one more retry (the wave)."""
+        or a series at its last attempt would be projected one more retry (the wave). Oldest
+        first (a series counted again moves to the end); a plain dict, trimmed in batches: an
+        OrderedDict costs 53 bytes more a series, 2.5 MB at the bound (issue 21)."""
+        self._merged_from: weakref.WeakValueDictionary[str, Call] = weakref.WeakValueDictionary()
+        """Per call, the read last merged into its record when that record is not the read
+        itself: the same read again (the row cache's very object) merges to the record as it
+        is, uncompared. Weakly held, so an entry lives only while its read does (the row
+        cache's few hundred), where one per call kept 136 bytes for each of the store's
+        15,000 calls, most of them dead (issue 21)."""
         self.campaigns: dict[str, CampaignState] = {}
         self.histories: OrderedDict[str, RetryHistory] = OrderedDict()
         self.freshness: dict[str, Freshness] = {}
@@ -225,12 +234,12 @@ class Store:
             tracked = TrackedCall(
                 call, last_seen=now, changed_at=now, state_since=now, seq=self._seq
             )
-            tracked.merged = (weakref.ref(call), call)
             tracked.campaign_source = source if said_campaign else None
             tracked.last_source = source
             if call.status in FINAL_STATUSES:
                 tracked.ended_seen = now
             self.calls[call.id] = tracked
+            self._merged_from.pop(call.id, None)
             self._calls_changed(call.id)
             return True
         if behind(call.status, tracked.call.status) and now - tracked.state_since < STALE_READ_S:
@@ -248,13 +257,13 @@ class Store:
         tracked.last_seen = now
         tracked.last_source = source
         # Equal values (the common case: an unchanged call in a sweep) merge to the same record;
-        # so does the read merged last time (merging is idempotent), known without comparing.
-        last = tracked.merged
-        if last is not None and last[1] is tracked.call and last[0]() is call:
+        # so do the record itself and the read merged last time (merging is idempotent), known
+        # without comparing.
+        if call is tracked.call or self._merged_from.get(call.id) is call:
             merged = tracked.call
         else:
             merged = tracked.call if tracked.call == call else merge_record(tracked.call, call)
-            tracked.merged = (weakref.ref(call), merged)
+            self._merged_from[call.id] = call
         if merged is not tracked.call:
             if merged.status != tracked.call.status:
                 tracked.state_since = now
@@ -354,14 +363,19 @@ class Store:
                 if t.ended_seen is not None and t.ended_seen >= cutoff
             )
             doomed += [cid for *_, cid in ended[: len(self.calls) - len(doomed) - MAX_CALLS]]
+        let_go = self.series_let_go
         for cid in doomed:
             call = self.calls.pop(cid).call
+            self._merged_from.pop(cid, None)
             series = call.retry_group_id or cid
-            self.series_let_go[series] = self.series_let_go.get(series, 0) + 1
-            self.series_let_go.move_to_end(series)
-        while len(self.series_let_go) > MAX_SERIES_LET_GO:
-            self.series_let_go.popitem(last=False)
-            self.calls_epoch += 1  # that series' attempts are numbered anew: start over
+            let_go[series] = let_go.pop(series, 0) + 1  # to the end: the newest
+        if len(let_go) > MAX_SERIES_LET_GO + MAX_SERIES_LET_GO // 8:
+            # The oldest go, in one pass every few thousand series: a plain dict's front
+            # is slow to pop one at a time (the slots left empty are walked again).
+            self.series_let_go = dict(
+                itertools.islice(let_go.items(), len(let_go) - MAX_SERIES_LET_GO, None)
+            )
+            self.calls_epoch += 1  # those series' attempts are numbered anew: start over
         if doomed:
             self._calls_changed(*doomed)
         return len(doomed)

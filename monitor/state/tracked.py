@@ -4,7 +4,6 @@ them)."""
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass, field
 
 from monitor.api.models import Call, Campaign
@@ -29,9 +28,6 @@ class TrackedCall:
     the call screen can say where the membership came from; None while no read has said."""
     last_source: str | None = None
     """The last read of the call, whatever it said."""
-    merged: tuple[weakref.ref[Call], Call] | None = None
-    """The read last merged (weakly held) and what it gave: while that is `call`, the same
-    record read again (the row cache's very object) merges to it as it is, uncompared."""
     seq: int = 0
     """Its place in `Store.calls`' order: incremental derivations break ties as a scan."""
 

@@ -76,3 +76,29 @@ def test_a_row_holding_a_value_no_json_has_is_read_every_time() -> None:
     for _ in range(2):
         assert cache(row).id == "call_1"
     assert len(seen) == 2
+
+
+def held(cache: RowCache[Call]) -> int:
+    return len(cache._new) + len(cache._old)
+
+
+def test_a_cache_that_finds_nothing_holds_few_rows_and_grows_back_when_rows_come_again() -> None:
+    # `huge`: most rows read are new or changed since their last read (1% found): the cache
+    # keeps a few rows, not two full generations of records and keys the store does not share.
+    from monitor.api.rowcache import GENERATION, SMALLEST
+
+    cache, seen = counting()
+    for i in range(10 * GENERATION):
+        cache({"id": f"new_{i}", "status": "completed"})
+    assert held(cache) <= 2 * SMALLEST
+    # Then the same 300 rows polled again and again (`busy`): full generations find them, and
+    # the cache is full-sized again.
+    rows = [{"id": f"again_{i}", "status": "in_progress"} for i in range(300)]
+    for _ in range(12):
+        for row in rows:
+            cache(dict(row))
+    reads = len(seen)
+    for row in rows:
+        cache(dict(row))
+    assert len(seen) == reads  # every one found
+    assert held(cache) >= len(rows)

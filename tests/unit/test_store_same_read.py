@@ -42,8 +42,7 @@ def test_the_same_read_again_ends_where_comparing_ends(steps: list[tuple[int, bo
     for now, (index, live) in enumerate(steps):
         call = READS[index]
         said = same.upsert_call(call, float(now), live_listing=live)
-        for tracked in compared.calls.values():
-            tracked.merged = None  # nothing known merged: always compared and merged
+        compared._merged_from.clear()  # nothing known merged: always compared and merged
         also = compared.upsert_call(call, float(now), live_listing=live)
         assert said == also
         assert shown(same) == shown(compared)
