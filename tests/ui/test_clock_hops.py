@@ -4,6 +4,7 @@ asked for while the clock ticks and polls land. Counted, never timed."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -21,6 +22,18 @@ from tests.ui.fixtures import call
 SIZE = (80, 24)
 
 
+def message_counter() -> tuple[Counter[tuple[str, str]], Callable[[MessagePump, Message], bool]]:
+    """A `MessagePump.post_message` stand-in counting (receiver class, message class)."""
+    posted: Counter[tuple[str, str]] = Counter()
+    post_message = MessagePump.post_message
+
+    def spy(self: MessagePump, message: Message) -> bool:
+        posted[type(self).__name__, type(message).__name__] += 1
+        return post_message(self, message)
+
+    return posted, spy
+
+
 def durations(table: ActiveCallsTable) -> list[str]:
     return [table.get_row_at(n)[0].plain.strip() for n in range(min(6, table.row_count))]
 
@@ -29,12 +42,7 @@ async def test_a_tick_wakes_no_widget_pump_and_still_reaches_the_screen(
     make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app, engine = make_app()
-    posted: Counter[tuple[str, str]] = Counter()
-    post_message = MessagePump.post_message
-
-    def spy(self: MessagePump, message: Message) -> bool:
-        posted[type(self).__name__, type(message).__name__] += 1
-        return post_message(self, message)
+    posted, spy = message_counter()
 
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -162,12 +170,7 @@ async def test_a_new_row_updates_its_panes_count_without_a_message_or_a_pump_wak
     from monitor.ui.widgets.pane import Pane
 
     app, engine = make_app(min_render_interval_s=1.0)
-    posted: Counter[tuple[str, str]] = Counter()
-    post_message = MessagePump.post_message
-
-    def spy(self: MessagePump, message: Message) -> bool:
-        posted[type(self).__name__, type(message).__name__] += 1
-        return post_message(self, message)
+    posted, spy = message_counter()
 
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
