@@ -80,7 +80,8 @@ class PendingIndex:
         series is itself, most of them, is found in `members` under its own id)."""
         self.members: dict[str, tuple[str, ...]] = {}
         """Tuples, not sets: a series has a few attempts, and a set costs 216 bytes at least,
-        4 MB over `huge`'s 15,000 calls (issue 21: the store's bound held the RSS only so)."""
+        4 MB over the 15,000 calls `huge` held then (issue 21: the store's bound held the RSS
+        only so)."""
         self.due: dict[str, tuple[str, datetime]] = {}
         self.listing: list[tuple[str, datetime]] = []
         for cid, tracked in store.calls.items():

@@ -33,12 +33,12 @@ from monitor.state.webhooks import WebhookTally
 
 ENDED_CALL_RETENTION_S = 3600.0
 """Ended calls stay an hour (recent endings, retry wave, campaign drill-down), then go."""
-MAX_CALLS = 15_000
+MAX_CALLS = 12_000
 """Calls kept at most, the in-flight ones included: past it the oldest ended calls go before
 their hour is up. On `huge` (about 110,000 calls an hour) 50,000 calls held about 3.3 KB each
-in the store alone and the RSS passed 330 MiB in 45 minutes, still rising; at 20,000 it
-levelled off at about 200 MiB after 20 minutes (issue 21). 15,000 still holds a campaign
-screen of 10,000 calls beside the workspace's last few minutes of endings."""
+in the store alone and the RSS passed 330 MiB in 45 minutes, still rising (issue 21); 12,000
+were 11 MiB under 15,000 after 20 minutes of `huge` and still hold a campaign screen of 10,000
+calls beside the workspace's 1,000 in flight, and `huge`'s last ~6 minutes of endings."""
 MAX_SERIES_LET_GO = 50_000
 """Series whose pruned attempts are still counted (`Store.series_let_go`): about half an hour
 of `huge`'s series, a few MB of small ints."""
