@@ -146,7 +146,9 @@ def run_monitor(args: argparse.Namespace) -> int:
     if getattr(args, "reset_view", False):
         ui_state.reset()
     from monitor.ui.colors import color_system
+    from monitor.ui.heap import tune_malloc
 
+    tune_malloc()  # before the app's threads start: they would take arenas of their own
     with color_system(settings.colors):
         app = MonitorApp(
             feed,

@@ -38,7 +38,7 @@ from monitor.ui.commands import JumpProvider
 from monitor.ui.direct import direct_refreshes
 from monitor.ui.driver import QuickEscapeApp
 from monitor.ui.exporting import ExportingApp
-from monitor.ui.heap import settle_heap
+from monitor.ui.heap import TRIM_EVERY_S, settle_heap, trim_heap
 from monitor.ui.keygrace import KeyGrace
 from monitor.ui.lifecycle import LifecycleApp
 from monitor.ui.messages import FeedChanged
@@ -327,6 +327,7 @@ class MonitorApp(LifecycleApp, QuickEscapeApp, ExportingApp):
     def _settle(self) -> None:
         # After the first frame with data is out: its collection is not in the way of it.
         log.info("heap settled: %d objects exempt from full collections", settle_heap())
+        self.set_interval(TRIM_EVERY_S, trim_heap, name="heap-trim")
 
     def show_latest(self) -> None:
         """Draw a screen that just appeared (or came back) with the last data taken.
