@@ -20,44 +20,30 @@ from monitor.api.client import DialNexaClient, ResponseInfo
 from monitor.api.pages import ReadNote
 from monitor.clock import Clock, SystemClock
 from monitor.config import PollSettings, Settings
-from monitor.polling.active import ACTIVE_SHARE, CAP_VERIFY_S, MAX_ACTIVE_PAGES, ActiveSweep
+from monitor.polling.active import ActiveSweep
 from monitor.polling.budget import Budget
 from monitor.polling.cadence import FLOOR_S
-from monitor.polling.campaigns import CAMPAIGN_GONE_S, CampaignList
-from monitor.polling.counts import BACKFILL_FIRST_S, FOCUS_S, RECONCILE_S, URGENT_ROOM, Counts
+from monitor.polling.campaigns import CampaignList
+from monitor.polling.counts import BACKFILL_FIRST_S, FOCUS_S, RECONCILE_S, Counts
 from monitor.polling.endings import Endings
 from monitor.polling.fetch import Routes
 from monitor.polling.health import Health
 from monitor.polling.intake import Intake
-from monitor.polling.lookups import (
-    LOOKUP_BATCH,
-    LOOKUP_BEHIND_S,
-    LOOKUP_CHECK_S,
-    LOOKUP_TRIES,
-    LOOKUP_WAIT_S,
-    Lookups,
-)
-from monitor.polling.queued import MAX_QUEUED_PAGES, QUEUED_RECHECK_S, QueuedSweep
+from monitor.polling.lookups import LOOKUP_CHECK_S, Lookups
+from monitor.polling.queued import QueuedSweep
 from monitor.polling.retryaudit import AUDIT_S, TICK_S, RetryAudit
 from monitor.polling.scheduler import (
-    CURRENT_JOB,
-    FORBIDDEN_RETRY_S,
-    KEY_PROBE_S,
-    LOOP_FLOOR_S,
-    MAX_BACKGROUND_JOBS,
     P_ACTIVE,
     P_ANALYSIS,
     P_FOCUSED,
     P_LISTS,
     P_OTHERS,
     P_SELECTED,
-    PRIORITY,
-    TARGET_SHARE,
     Job,
     Scheduler,
 )
-from monitor.polling.selected import FINAL_SUMMARIES, SELECTED_CAP_S, SWEEP_JITTER, SelectedCall
-from monitor.polling.serverclock import SKEW_NOTE_S, ServerClock
+from monitor.polling.selected import SelectedCall
+from monitor.polling.serverclock import ServerClock
 from monitor.polling.short import SHORT_S, ShortEndings
 from monitor.polling.startup import STARTUP_SHARE, Startup
 from monitor.polling.sweep import PageWidth
@@ -67,41 +53,7 @@ from monitor.state.store import Store
 from monitor.state.tally import COUNTED
 from monitor.state.views import DashboardView, dashboard_view
 
-__all__ = [
-    "ACTIVE_SHARE",
-    "CAMPAIGN_GONE_S",
-    "CAP_VERIFY_S",
-    "CURRENT_JOB",
-    "FINAL_SUMMARIES",
-    "FORBIDDEN_RETRY_S",
-    "KEY_PROBE_S",
-    "LOOKUP_BATCH",
-    "LOOKUP_BEHIND_S",
-    "LOOKUP_CHECK_S",
-    "LOOKUP_TRIES",
-    "LOOKUP_WAIT_S",
-    "LOOP_FLOOR_S",
-    "MAX_ACTIVE_PAGES",
-    "MAX_BACKGROUND_JOBS",
-    "MAX_QUEUED_PAGES",
-    "PRIORITY",
-    "PRUNE_EVERY_S",
-    "P_ACTIVE",
-    "P_ANALYSIS",
-    "P_FOCUSED",
-    "P_LISTS",
-    "P_OTHERS",
-    "P_SELECTED",
-    "QUEUED_RECHECK_S",
-    "SELECTED_CAP_S",
-    "SKEW_NOTE_S",
-    "SWEEP_JITTER",
-    "TARGET_AGE_S",
-    "TARGET_SHARE",
-    "URGENT_ROOM",
-    "Engine",
-    "Job",
-]
+__all__ = ["PRUNE_EVERY_S", "TARGET_AGE_S", "Engine"]
 
 PRUNE_EVERY_S = 60.0
 """How often the store forgets what no pane shows any more, and the status line's budget
