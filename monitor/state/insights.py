@@ -124,9 +124,19 @@ class InsightTracker:
         if self.one_shot:
             self._glance = self._look(store, now, in_flight, queued, placed, ended)
         self._log.close(store, now, in_flight, queued, total, cap, self._skipped)
+        self._forget_campaigns(store)
         result = self.result(store, now)
         store.put_insights(result)
         return result
+
+    def _forget_campaigns(self, store: Store) -> None:
+        """Drop the duration samples of campaigns neither listed nor with a call in flight:
+        they judge only live calls (`stuck_calls`), and with campaign turnover (a day of churn)
+        one pair of rings per campaign ever seen was kept, 200 floats each, growing all day."""
+        keep = {e.campaign_id for e in self._live.values()}
+        for key in [k for k in self._samples if k[0] is not None and k[0] not in keep
+                    and k[0] not in store.campaigns]:  # fmt: skip
+            del self._samples[key]
 
     # -- feeding ---------------------------------------------------------------------------
 

@@ -45,7 +45,15 @@ SETTLE_AFTER = timedelta(seconds=150)
 reach us up to a minute or two later (the endings page, lookups), and were in the API's total,
 so judging at once would report corrections that are only our own lag."""
 ATTRIBUTION_KEPT = 200_000
-"""Call -> campaign links remembered from campaign listings (oldest forgotten first)."""
+"""Call -> campaign links remembered from campaign listings at most (oldest forgotten first):
+`huge` lists about 110,000 calls an hour."""
+LINKS_KEPT_FOR = 2 * FOLD_AFTER
+"""A link is kept at least this long after a listing last showed its call or series (at most
+twice as long): an ending is counted up to FOLD_AFTER after it ended, and a call or a retry
+ends up to about FOLD_AFTER after a listing showed it (a queued call's wait, a retry policy's
+waits). Without it the links only met ATTRIBUTION_KEPT: about 100,000 of them by the end of a
+day of `busy` (the soak), 11 MB, every one of a call long counted. A link lost early costs
+little: the ending waits in `unattributed` until its campaign's listing shows it."""
 UNATTRIBUTED_KEPT = 5_000
 ENDINGS_KEPT = 20_000
 """Ending identities kept at most across campaigns: past it the oldest are folded before
@@ -215,7 +223,12 @@ class Tally:
         self.campaigns: dict[str, CampaignTally] = {}
         self.started_at: datetime | None = None
         self.campaign_of: dict[str, str] = {}
-        """Call id (and retry series id) -> campaign, from the campaign's own listing."""
+        """Call id (and retry series id) -> campaign, from the campaign's own listing: the
+        links remembered since `links_since`; the generation before is `older_links`."""
+        self.older_links: dict[str, str] = {}
+        self.links_since: datetime | None = None
+        """When (API clock) `campaign_of` was started: every LINKS_KEPT_FOR it becomes
+        `older_links` and the links nobody listed again since go (`fold`)."""
         self.unattributed: dict[Key, tuple[str, datetime]] = {}
         self.attribution = Attribution()
         self._seen: set[Key] = set()
@@ -240,6 +253,7 @@ class Tally:
         (some `/calls` payloads leave it out) still count."""
         for ident in (call.id, call.retry_group_id):
             if ident and self.campaign_of.get(ident) != campaign_id:
+                self.older_links.pop(ident, None)
                 self.campaign_of[ident] = campaign_id
                 while len(self.campaign_of) > ATTRIBUTION_KEPT:
                     del self.campaign_of[next(iter(self.campaign_of))]
@@ -256,11 +270,7 @@ class Tally:
             return False
         ended_at = call.ended_at or seen_at
         key = _key(call)
-        campaign_id = (
-            call.campaign_id
-            or self.campaign_of.get(call.id)
-            or self.campaign_of.get(call.retry_group_id or "")
-        )
+        campaign_id = call.campaign_id or self.linked(call.id) or self.linked(call.retry_group_id)
         first = key not in self._seen
         if first:
             self._seen.add(key)
@@ -279,6 +289,12 @@ class Tally:
             return False  # no end time of its own: the first sighting stands for it
         return tally.observe(key, call.status.value, ended_at)
 
+    def linked(self, ident: str | None) -> str | None:
+        """The campaign a listing showed this call (or series) in, while its link is kept."""
+        if not ident:
+            return None
+        return self.campaign_of.get(ident) or self.older_links.get(ident)
+
     def settle(self, now: datetime) -> list[tuple[str, Correction]]:
         return [(cid, c) for cid, t in self.campaigns.items() for c in t.settle(now)]
 
@@ -286,6 +302,11 @@ class Tally:
         for tally in self.campaigns.values():
             tally.fold(now)
         self._bound_endings()
+        if self.links_since is None:
+            self.links_since = now
+        elif now - self.links_since >= LINKS_KEPT_FOR:
+            self.older_links, self.campaign_of = self.campaign_of, {}
+            self.links_since = now
         # Identities for the attribution share: only those a campaign still holds can recur.
         live: set[Key] = set(self.unattributed)
         for tally in self.campaigns.values():

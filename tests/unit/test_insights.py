@@ -137,3 +137,42 @@ def test_a_missing_retry_is_judged_as_of_the_histories_read_never_later() -> Non
     # Paused within the hour kept: its retries wait by design.
     campaign(store, status="paused")
     assert tick(t, store, 3 * due_s + 65) == []
+
+
+def test_a_day_of_campaign_turnover_keeps_samples_only_for_campaigns_still_there() -> None:
+    """One campaign an hour for a simulated day, each dropped from the API's list an hour
+    later: the duration samples of a gone campaign go with it, unless a call of it is still
+    in flight (its samples judge that call); the listed ones keep theirs."""
+    store, t = Store(), InsightTracker()
+    s = 0.0
+    for hour in range(24):
+        camp = f"b{hour}"
+        campaign(store, camp)
+        if hour >= 2:
+            store.drop_campaign(f"b{hour - 2}")
+        for n in range(3):
+            cid = f"c{hour}-{n}"
+            call(store, cid, "dialing", s, batch_id=camp)
+            tick(t, store, s)
+            call(store, cid, "in_progress", s + 5, batch_id=camp)
+            tick(t, store, s + 5)
+            call(store, cid, "completed", s + 50, batch_id=camp, duration_sec=40)
+            tick(t, store, s + 50)
+            s += 60
+        s = 3600.0 * (hour + 1)
+        store.prune(s)
+        assert len(t._samples) <= 2 * len(store.campaigns) + 2
+    assert t.samples("b23", "dialing") == (5.0,) * 3
+    assert t.samples("b22", "in_progress") == (40.0,) * 3
+    assert t.samples("b0", "dialing") == ()
+    # A dropped campaign's call still in flight keeps its campaign's samples until it ends.
+    call(store, "late", "dialing", s, batch_id="b23")
+    tick(t, store, s)
+    store.drop_campaign("b23")
+    store.drop_campaign("b22")
+    tick(t, store, s + 1)
+    assert t.samples("b23", "dialing") == (5.0,) * 3
+    assert t.samples("b22", "dialing") == ()
+    call(store, "late", "completed", s + 20, batch_id="b23", duration_sec=10)
+    tick(t, store, s + 20)
+    assert t.samples("b23", "dialing") == ()
