@@ -4,8 +4,9 @@ The child gets a pty of a fixed size (TIOCSWINSZ), TERM=xterm-256color and COLOR
 and state/XDG directories in a private temp dir. The harness reads the master side, counts the
 bytes, optionally through a token bucket (an emulated slow link: nothing else reads the pty, so
 a monitor that writes faster than the link blocks, exactly as behind a slow SSH connection), and
-samples the child's CPU times and RSS with psutil. Optionally every byte is fed to a `pyte`
-screen so a benchmark can wait for something to be *visible*, not just for bytes.
+samples the child's CPU time (to the ns where Linux has schedstat: `benchmarks.cpu_time`) and
+RSS. Optionally every byte is fed to a `pyte` screen so a benchmark can wait for something to be
+*visible*, not just for bytes.
 
 Every loop is bounded by a deadline, and `close()` always ends the child's process group
 (SIGTERM, then SIGKILL).
@@ -35,6 +36,8 @@ from types import TracebackType
 
 import psutil
 import pyte
+
+from benchmarks.cpu_time import cpu_seconds
 
 REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
@@ -320,6 +323,10 @@ class PtyChild:
         except psutil.Error:
             return 0.0
         for p in procs:
+            exact = cpu_seconds(p.pid)
+            if exact is not None:
+                total += exact
+                continue
             try:
                 t = p.cpu_times()
                 total += t.user + t.system
@@ -457,6 +464,9 @@ class LoopbackSim:
             return None
 
     def cpu_seconds(self) -> float | None:
+        exact = None if self._ps is None else cpu_seconds(self._ps.pid)
+        if exact is not None:
+            return exact
         try:
             t = None if self._ps is None else self._ps.cpu_times()
         except psutil.Error:
