@@ -15,6 +15,7 @@ on until the history has filled (at most `FILL_LIMIT_S` more) and then `STEADY_S
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import random
@@ -139,7 +140,7 @@ async def measure(
     truth = sender.ended_at if sender is not None else ended_at
     offset = clock.monotonic() - clock.now().timestamp()
     ages: list[float] = []
-    lost = 0
+    lost_ids: list[str] = []
     for cid, t in truth.items():
         when = sim.world.at(t).timestamp() + offset
         if when < start:
@@ -148,7 +149,7 @@ async def measure(
         if when < end - LOST_MARGIN_S and (
             (tracked := store.calls.get(cid)) is None or tracked.call.status not in FINAL_STATUSES
         ):
-            lost += 1
+            lost_ids.append(cid)
         if when <= end - LOST_MARGIN_S:
             ages.append(end - when if got is None else max(0.0, got - when))
     requests = sum(1 for r in sim.requests if start <= r.at < end)
@@ -187,7 +188,8 @@ async def measure(
         "p50": _pct(ages, 0.5),
         "p95": _pct(ages, 0.95),
         "endings": len(ages),
-        "lost": lost,
+        "lost": len(lost_ids),
+        "lost_ids": lost_ids,
         "faults": dict(sender.outbox.counts) if sender is not None else {},
         **seen,
         "paths": dict(paths.most_common()),
@@ -207,10 +209,12 @@ def _phase(m: dict[str, Any], who: str) -> str:
 CASES = [("100 in flight", "busy", 100), ("1000 in flight", "huge", None)]
 
 
-def run(quick: bool = False) -> list[dict[str, object]]:
+def run(
+    quick: bool = False, cases: list[tuple[str, str, int | None]] | None = None
+) -> list[dict[str, object]]:
     minutes = 3.0 if quick else 6.0
     out: list[dict[str, object]] = []
-    for label, scenario, cap in CASES:
+    for label, scenario, cap in CASES if cases is None else cases:
         poll = asyncio.run(measure(scenario, cap, minutes, hooks=False))
         hook = asyncio.run(measure(scenario, cap, minutes, hooks=True, steady=True))
         bad = asyncio.run(measure(scenario, cap, minutes, hooks=True, faults=FAULTS))
@@ -284,5 +288,26 @@ def run(quick: bool = False) -> list[dict[str, object]]:
     return out
 
 
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--full", action="store_true", help="make bench's 6 minutes, not 3")
+    parser.add_argument("--case", choices=[label.split()[0] for label, _, _ in CASES],
+                        help="one case only (100 or 1000 in flight)")  # fmt: skip
+    parser.add_argument("--run", choices=["poll", "hook", "bad"],
+                        help="one run of the case only; prints its measurement")  # fmt: skip
+    args = parser.parse_args(argv)
+    minutes = 6.0 if args.full else 3.0
+    cases = [c for c in CASES if args.case is None or c[0].split()[0] == args.case]
+    if args.run is None:
+        print(json.dumps(run(quick=not args.full, cases=cases), indent=1, default=str))
+        return
+    for _label, scenario, cap in cases:
+        hooks = args.run != "poll"
+        faults = FAULTS if args.run == "bad" else ""
+        m = asyncio.run(measure(scenario, cap, minutes, hooks=hooks, faults=faults,
+                                steady=args.run == "hook"))  # fmt: skip
+        print(json.dumps(m, indent=1, default=str))
+
+
 if __name__ == "__main__":
-    print(json.dumps(run(quick=True), indent=1, default=str))
+    main()
