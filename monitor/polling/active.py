@@ -122,7 +122,9 @@ class ActiveSweep:
             # back for the whole sweep, nor are the calls it proves ended.
             with store.batch():
                 for call in page.items:
-                    self.intake.take(call, now, live_listing=True, source="in-flight list")
+                    self.intake.take(
+                        call, now, live_listing=True, source="in-flight list", asked=asked
+                    )
                     if self._consistent(call.id, asked):
                         listed.add(call.id)
                 if store.swept is None:
