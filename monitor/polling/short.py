@@ -72,16 +72,23 @@ class QueueFloor:
     def note(self, at: float, oldest: datetime | None) -> None:
         self.readings.append((at, oldest))
 
-    def bound(self, since: float) -> datetime | None:
+    def bound(self, since: float, call_s: float = SHORT_CALL_S) -> datetime | None:
         """No call that could end unseen after `since` (monotonic) was created before this:
-        it was queued, unnamed, at the last reading taken `SHORT_CALL_S` before, or created
-        after it."""
+        it was queued, unnamed, at the last reading taken `call_s` before, or created after
+        it (`call_s`: longer than any call the active sweeps can miss)."""
         found: datetime | None = None
         for at, oldest in self.readings:
-            if at > since - SHORT_CALL_S:
+            if at > since - call_s:
                 break
             found = oldest
         return found
+
+    def reach(self, since: float, call_s: float) -> datetime | None:
+        """`bound`, or just after start, while no reading is `call_s` older than `since`,
+        the first reading's (the best known)."""
+        if self.readings and self.readings[0][0] > since - call_s:
+            return self.readings[0][1]
+        return self.bound(since, call_s)
 
 
 def depth(calls: Sequence[Call]) -> datetime | None:
