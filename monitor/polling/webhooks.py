@@ -217,6 +217,7 @@ def attach_webhooks(engine: Engine, listening: str) -> WebhookFlow:
     # named by that sweep (`Endings` module doc).
     floor = engine._queued.floor
     engine._endings.floor = lambda since: floor.reach(since, UNSWEPT_S)
+    engine._active.whole = floor.swept
     engine._lookups.on_missed = flow.missed
 
     def check(now: float) -> None:

@@ -94,3 +94,36 @@ async def test_an_ending_no_list_named_created_below_the_last_read_is_found() ->
     tracked = store.calls.get("call_00500")
     assert tracked is not None and tracked.call.status in FINAL_STATUSES
     assert tracked.ended_seen is not None
+
+
+async def test_a_whole_sweep_after_a_queue_read_lets_the_read_stop_at_that_reads_floor() -> None:
+    # Two queue reads: the older says no unnamed call was created before T0, the newer before
+    # T0+450 s; a whole active sweep came after the newer and before the last read (a call
+    # unnamed then and still in flight through the sweep was listed). The read goes down to
+    # T0+450 s and no deeper, and still finds the ending no list named.
+    api = EndingsList([n for n in range(1000) if n != 500])
+    floor = QueueFloor()
+    endings, store, clock = reconciler(api, floor)
+    asked: list[int] = []
+    inner = api.list_calls
+
+    async def counted(*, page: int, limit: int, **kw: Any) -> Page[Call]:
+        asked.append(page)
+        return await inner(page=page, limit=limit, **kw)
+
+    api.list_calls = counted  # type: ignore[method-assign]
+    floor.note(clock.monotonic(), T0)
+    clock.advance(UNSWEPT_S)
+    floor.note(clock.monotonic(), T0 + timedelta(seconds=450))
+    clock.advance(5)
+    floor.swept(clock.monotonic(), clock.monotonic() + 3)
+    clock.advance(5)
+    await endings.poll(job())
+    api.ids += [500, *range(1000, 1300)]
+    clock.advance(RECONCILE_ENDINGS_S)
+    asked.clear()
+    await endings.poll(job())
+    tracked = store.calls.get("call_00500")
+    assert tracked is not None and tracked.call.status in FINAL_STATUSES
+    # Rows 1299..300 newest first: T0+450 s is on page 5; T0 (the older floor) on page 7.
+    assert max(asked) == 5
