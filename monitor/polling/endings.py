@@ -9,7 +9,7 @@ While webhooks flow this page is the reconciliation: an ending whose delivery wa
 call no list named (no start delivered, dialled and ended between two of the slowed active
 sweeps), is found here or nowhere. `GET /calls` sorts by creation, not by end, so reading back
 to the last read is not enough: a call queued for a while before it was dialled sits below the
-last read's rows. The read goes down to the queue's floor as well (`QueueFloor.bound`): every
+last read's rows. The read goes down to the queue's floor as well (`QueueFloor.reach`): every
 call created before it that could have ended unseen was named by a queue read, and so is
 looked up when it leaves the lists.
 """
@@ -69,7 +69,7 @@ class Endings:
         """While webhooks flow (issue 22): read only this often, to reconcile."""
         self.floor: Callable[[float], datetime | None] = lambda _since: None
         """While webhooks flow: the oldest creation a call that ended unseen since then
-        (monotonic) can have (`QueueFloor.bound`; None: not known, the last read is the
+        (monotonic) can have (`QueueFloor.reach`; None: not known, the last read is the
         reach)."""
         self._read_at: float | None = None
         """When the last read started (what the next one must reach back to)."""
@@ -114,8 +114,8 @@ class Endings:
             # ever named (module doc).
             overflow = not await self._back_to_last_read(paging.limit, not overflow, floor)
             if overflow:
-                log.info("endings: %d pages reached neither the last read nor the queue's "
-                         "floor", RECONCILE_PAGES)  # fmt: skip
+                log.info("endings: %d pages did not reach the last read and the queue's floor",
+                         RECONCILE_PAGES)  # fmt: skip
         if overflow and not self.lookups.enabled:
             # A full page with nothing from the last read: more ended in between than a page
             # holds, and this API cannot be asked for them by id. Reading them all would take
