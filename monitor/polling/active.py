@@ -71,6 +71,9 @@ class ActiveSweep:
         """The listing has looked newest first so far."""
         self.slow_s: Callable[[float], float | None] = lambda _now: None
         """While webhooks flow (issue 22): swept only this often, to reconcile."""
+        self.whole: Callable[[float, float], None] = lambda _began, _ended: None
+        """Told when a sweep read whole began and ended (monotonic): every call in flight
+        all along was listed (`QueueFloor.swept`)."""
 
     def _consistent(self, call_id: str, asked: float) -> bool:
         """Whether a page asked for then listed the call truthfully: not one a read had
@@ -110,7 +113,7 @@ class ActiveSweep:
         order = SweepOrder(ordered=self._ordered)
         complete = False
         pages = 0
-        now = asked = self.clock.monotonic()
+        began = now = asked = self.clock.monotonic()
         for number in range(1, MAX_ACTIVE_PAGES + 1):
             asked = self.clock.monotonic()
             page = await fetch_active_calls(self.client, page=number, limit=paging.limit)
@@ -122,7 +125,9 @@ class ActiveSweep:
             # back for the whole sweep, nor are the calls it proves ended.
             with store.batch():
                 for call in page.items:
-                    self.intake.take(call, now, live_listing=True, source="in-flight list")
+                    self.intake.take(
+                        call, now, live_listing=True, source="in-flight list", asked=asked
+                    )
                     if self._consistent(call.id, asked):
                         listed.add(call.id)
                 if store.swept is None:
@@ -172,6 +177,7 @@ class ActiveSweep:
             store.record_concurrency(self.server_clock.api_now(), len(listed))
             if complete:
                 store.note_sweep(frozenset(listed), asked, whole=True)
+                self.whole(began, now)
         after = {(t.call.id, t.call.status) for t in store.in_flight()}
         self.budget.sweep_room = pages  # what a relay's watch share leaves it (`Budget`)
         per_page = 60.0 / max(1.0, ACTIVE_SHARE * self.budget.steady_per_min(now))

@@ -68,20 +68,45 @@ class QueueFloor:
     readings: deque[tuple[float, datetime | None]] = field(
         default_factory=lambda: deque(maxlen=READINGS_KEPT)
     )
+    sweeps: deque[tuple[float, float]] = field(default_factory=lambda: deque(maxlen=READINGS_KEPT))
+    """When whole active sweeps began and ended (`reach`)."""
 
     def note(self, at: float, oldest: datetime | None) -> None:
         self.readings.append((at, oldest))
 
-    def bound(self, since: float) -> datetime | None:
+    def bound(self, since: float, call_s: float = SHORT_CALL_S) -> datetime | None:
         """No call that could end unseen after `since` (monotonic) was created before this:
-        it was queued, unnamed, at the last reading taken `SHORT_CALL_S` before, or created
-        after it."""
+        it was queued, unnamed, at the last reading taken `call_s` before, or created after
+        it (`call_s`: longer than any call the active sweeps can miss)."""
         found: datetime | None = None
         for at, oldest in self.readings:
-            if at > since - SHORT_CALL_S:
+            if at > since - call_s:
                 break
             found = oldest
         return found
+
+    def swept(self, began: float, ended: float) -> None:
+        """An active sweep read whole: every call in flight from `began` to `ended` was on it."""
+        self.sweeps.append((began, ended))
+
+    def reach(self, since: float, call_s: float) -> datetime | None:
+        """`bound` where sweeps are slow (`call_s`: their period and a late page), tighter
+        where one is known: the last reading a whole active sweep began after and ended
+        before `since` (a call unnamed at that reading, created before its floor, was in
+        flight then; one still in flight all through the sweep was listed, so none ended
+        unseen after `since`). Just after start, while no reading is old enough, the first
+        reading's (the best known)."""
+        began = max((b for b, e in self.sweeps if e <= since), default=None)
+        if began is not None and self.readings and self.readings[0][0] <= began:
+            found: datetime | None = None
+            for at, oldest in self.readings:
+                if at > began:
+                    break
+                found = oldest
+            return found
+        if self.readings and self.readings[0][0] > since - call_s:
+            return self.readings[0][1]
+        return self.bound(since, call_s)
 
 
 def depth(calls: Sequence[Call]) -> datetime | None:

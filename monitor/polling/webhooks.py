@@ -44,6 +44,9 @@ QUIET_S = 30.0
 busy workspace ends a call every few seconds; a quiet one costs little to poll anyway."""
 RECONCILE_ENDINGS_S = 120.0
 RECONCILE_ACTIVE_S = 60.0
+UNSWEPT_S = RECONCILE_ACTIVE_S + 15.0
+"""The longest a call can be in flight unlisted while the active sweep is slowed: its period and
+a request's deadline (`monitor.api.transport.DEADLINE_S`) for a late page."""
 MISSED_GRACE_S = 15.0
 """A call that left the list is given this long for its ending's delivery (a vendor's retry,
 a slow proxy) before it counts as missed and is looked up."""
@@ -209,6 +212,12 @@ def attach_webhooks(engine: Engine, listening: str) -> WebhookFlow:
     engine._active.slow_s = pace(RECONCILE_ACTIVE_S)
     engine._short.slow_s = pace(RECONCILE_ENDINGS_S)
     engine._lookups.grace_s = pace(MISSED_GRACE_S)
+    # The reconciliation's endings go down to the queue's floor: a call dialled before a
+    # queue read that did not name it and still in flight a whole slowed sweep later was
+    # named by that sweep (`Endings` module doc).
+    floor = engine._queued.floor
+    engine._endings.floor = lambda since: floor.reach(since, UNSWEPT_S)
+    engine._active.whole = floor.swept
     engine._lookups.on_missed = flow.missed
 
     def check(now: float) -> None:
@@ -225,6 +234,7 @@ __all__ = [
     "QUIET_S",
     "RECONCILE_ACTIVE_S",
     "RECONCILE_ENDINGS_S",
+    "UNSWEPT_S",
     "WEBHOOK_FLOOR",
     "WEBHOOK_SHARE",
     "WebhookFlow",
