@@ -10,11 +10,10 @@ retry histories are an LRU, the concurrency history is a ring.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import weakref
 from collections import OrderedDict, deque
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
 
@@ -22,6 +21,7 @@ from monitor.api.errors import ApiError
 from monitor.api.models import Call, Campaign, RetryHistory
 from monitor.api.pages import ReadNote
 from monitor.api.vocab import FINAL_STATUSES, IN_FLIGHT_STATUSES, CallStatus
+from monitor.state.changes import ChangeLog
 from monitor.state.freshness import Freshness
 from monitor.state.insight_view import Insights
 from monitor.state.merge import behind, merge_record
@@ -55,10 +55,11 @@ STALE_READ_S = 15.0
 the status moved, was answered after the move."""
 
 
-class Store:
+class Store(ChangeLog):
     """Calls, campaigns, counts, retry histories, concurrency history, freshness, API health."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.calls: dict[str, TrackedCall] = {}
         self.series_let_go: dict[str, int] = {}
         """Per retry series, how many of its attempts the store has let go (`prune`): a payload
@@ -106,74 +107,10 @@ class Store:
         """What the insight rules found last (`monitor.state.insights`, issue 19)."""
         self.webhooks: WebhookTally | None = None
         """The relay's webhook receiver's counts and mode (issue 22); None without one."""
-        self.version = 0
-        self.calls_version = 0
-        """Moves when a call or a campaign record changes, not when only a freshness, the
-        health or a count does: what is derived from the calls alone is kept until it moves
-        (`memo`), as most store changes (a poll's freshness every second) touch no call."""
-        self.memo: dict[str, tuple[int, object]] = {}
-        """Derivations from the calls, each with the `calls_version` it was made at."""
-        self.calls_epoch = 0
-        """Moves when derivations that follow the calls (`changed_calls`) must start over: a
-        campaign record (its retry policy) changed, a series' pruned count was forgotten."""
-        self._watches: dict[str, dict[str, None] | None] = {}
         self._seq = 0
-        self._listeners: list[Callable[[int], None]] = []
-        self._depth = 0
-        self._dirty = False
 
-    # -- notification --------------------------------------------------------------------
-
-    def subscribe(self, listener: Callable[[int], None]) -> Callable[[], None]:
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
-
-    @contextlib.contextmanager
-    def batch(self) -> Iterator[None]:
-        """Group writes: listeners hear once at the end, and only if something changed."""
-        self._depth += 1
-        try:
-            yield
-        finally:
-            self._depth -= 1
-            if self._depth == 0 and self._dirty:
-                self._dirty = False
-                self.version += 1
-                for listener in list(self._listeners):
-                    listener(self.version)
-
-    def touch(self) -> None:
-        """Something read outside the store's own records changed (the tally's counts)."""
-        self._changed()
-
-    def changed_calls(self, watcher: str) -> dict[str, None] | None:
-        """The ids of the calls added, changed or removed since `watcher` last asked (in the
-        order of their first change), for a derivation that follows them rather than scan
-        every call (issue 21); None: start from a full scan (its first asking, or more
-        changes than calls kept came since: a watcher that stopped asking holds no more)."""
-        changed = self._watches.get(watcher)
-        self._watches[watcher] = {}
-        return changed
-
-    def _calls_changed(self, *call_ids: str) -> None:
-        for name, watch in self._watches.items():
-            if watch is not None:
-                for call_id in call_ids:
-                    watch[call_id] = None
-                if len(watch) > MAX_CALLS:
-                    self._watches[name] = None
-        self.calls_version += 1
-        self._changed()
-
-    def _calls_restart(self) -> None:
-        self.calls_epoch += 1
-        self.calls_version += 1
-
-    def _changed(self) -> None:
-        self._dirty = True
-        if self._depth == 0:
-            with self.batch():
-                pass
+    def watch_limit(self) -> int:
+        return MAX_CALLS  # read at each call: tests set the bound small
 
     # -- freshness ------------------------------------------------------------------------
 
