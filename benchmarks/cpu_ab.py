@@ -23,7 +23,9 @@ nothing updated), `mini-tick` (the same, one cell per row changed by a 1 Hz time
 floor the monitor was compared with in README's cost section.
 
 Run: `python -m benchmarks.cpu_ab A=/tmp/main.sh B=/tmp/branch.sh [--runs 2] [--window 30]
-[--warmup 15] [--args "--no-tick"] [--htop] [--mini]`. Prints a line per run and a summary.
+[--warmup 15] [--args=--no-tick] [--htop] [--mini]`. Prints a line per run and a summary.
+The box must be quiet: under load the link gauge may judge the pty slow (frames every 5 s, far
+fewer bytes: check B/s), and every figure grows.
 Not part of `make bench` (it takes (warm-up + window) x runs x variants).
 """
 
