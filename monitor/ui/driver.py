@@ -20,8 +20,8 @@ terminal's answers to status queries, which the input loop takes out before Text
 instead of Textual's writer thread (issue 21). An idle input loop that slept until input
 (woken through a pipe on stop) was tried and taken out: a dropped SSH session then stayed
 running after its SIGHUP in about half the runs of FAULTS R6 (cause not found). The loop now
-sleeps on such a pipe too, but still looks every `IDLE_WAIT_S` whatever wakes it or not, so a
-stop that comes some other way is seen as late as before the pipe (1 s instead of 0.25).
+sleeps on such a pipe too, but still looks at least every `IDLE_WAIT_S` (1 s; it was 0.25), so
+a stop that does not come through the pipe is still seen.
 """
 
 from __future__ import annotations
@@ -153,10 +153,9 @@ class QuickEscapeDriver(LinuxDriver):
         """Wait for input and dispatch events (Textual 8.2's loop; see the module's note)."""
         selector = selectors.SelectSelector()
         selector.register(self.fileno, selectors.EVENT_READ)
-        stop = self.exit_event
-        wake_fd = stop.wake_fd if isinstance(stop, WakingEvent) else None
-        if wake_fd is not None:
-            selector.register(wake_fd, selectors.EVENT_READ)
+        waking = self.exit_event if isinstance(self.exit_event, WakingEvent) else None
+        if waking is not None:
+            selector.register(waking.wake_fd, selectors.EVENT_READ)
         fileno = self.fileno
         parser = XTermParser(self._debug)
         decode = getincrementaldecoder("utf-8")().decode
@@ -165,8 +164,12 @@ class QuickEscapeDriver(LinuxDriver):
 
         def process(events: list[tuple[selectors.SelectorKey, int]], final: bool = False) -> None:
             for last, (key, mask) in loop_last(events):
-                if key.fd == wake_fd:
-                    continue  # the stop's byte: `exit_event` says the rest
+                if waking is not None and key.fd == waking.wake_fd:
+                    # The stop's byte, taken (a byte written after the loop last drained, a
+                    # stop racing it, must not keep a resumed loop awake): `exit_event` says
+                    # the rest.
+                    waking.drain()
+                    continue
                 if mask & selectors.EVENT_READ:
                     raw = data = decode(os.read(fileno, 1024 * 4), final=final and last)
                     if not data:
@@ -186,9 +189,9 @@ class QuickEscapeDriver(LinuxDriver):
             while not self.exit_event.is_set():
                 process(selector.select(input_wait(parser)))
             selector.unregister(self.fileno)
-            if wake_fd is not None and isinstance(stop, WakingEvent):
-                selector.unregister(wake_fd)
-                stop.drain()
+            if waking is not None:
+                selector.unregister(waking.wake_fd)
+                waking.drain()
             # Nothing is registered now: the last look is a wait (see FINAL_WAIT_S).
             process(selector.select(FINAL_WAIT_S), final=True)
         finally:
