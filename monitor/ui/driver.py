@@ -5,8 +5,8 @@ lone Esc before it decides it is not the start of an escape sequence, but its Li
 asks the parser between `select(0.1)` calls, so a lone Esc is answered after about 100 ms
 whatever ESCDELAY says (measured: Esc p50 117 ms with ESCDELAY=25, issue 21). This driver's
 input loop is Textual 8.2's own, except that while the parser waits for a timeout it wakes up
-when that timeout is due; idle, it sleeps `IDLE_WAIT_S` between looks (fewer wake-ups than
-Textual's 100 ms).
+when that timeout is due; idle, it sleeps until input comes or the driver is stopped (its
+`exit_event` set: a byte on a pipe wakes the loop at once), and at most `IDLE_WAIT_S`.
 
 A read of one bare ESC, on a terminal whose escape sequences have arrived whole, is the Esc key
 at once, without ESCDELAY (`monitor.ui.escape`: its timeout is made due now).
@@ -19,7 +19,9 @@ The output goes through `monitor.ui.output.FrameWriter` (compacted frames, paced
 terminal's answers to status queries, which the input loop takes out before Textual's parser)
 instead of Textual's writer thread (issue 21). An idle input loop that slept until input
 (woken through a pipe on stop) was tried and taken out: a dropped SSH session then stayed
-running after its SIGHUP in about half the runs of FAULTS R6 (cause not found).
+running after its SIGHUP in about half the runs of FAULTS R6 (cause not found). The loop now
+sleeps on such a pipe too, but still looks at least every `IDLE_WAIT_S` (1 s; it was 0.25), so
+a stop that does not come through the pipe is still seen.
 """
 
 from __future__ import annotations
@@ -28,10 +30,11 @@ import asyncio
 import contextlib
 import os
 import selectors
+import threading
 import time
 from codecs import getincrementaldecoder
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from textual import constants
 from textual._loop import loop_last
@@ -50,16 +53,49 @@ class Drainable(Protocol):
     def when_drained(self, callback: Callable[[], None]) -> None: ...
 
 
-IDLE_WAIT_S = 0.25
-"""The wait between looks at the terminal when nothing is pending (Textual's is 0.1 s). Input
-wakes the loop at once, and a pending Esc sets its own shorter wait (`input_wait`): this only
-bounds how late the loop sees that the app is stopping. Ten looks a second cost about a third
-of what htop uses in all (80 ms of CPU a minute on busy, issue 21); four cost 30 ms."""
+IDLE_WAIT_S = 1.0
+"""The longest wait between looks at the terminal when nothing is pending (Textual's is 0.1 s).
+Input wakes the loop at once, so does the driver's stop (`WakingEvent`), and a pending Esc sets
+its own shorter wait (`input_wait`): this only bounds how late the loop would see a stop that
+did not come through `exit_event.set()`. Each look wakes a thread (about 130 µs of CPU on this
+box): ten looks a second cost about a third of what htop uses in all (80 ms of CPU a minute on
+busy, issue 21); four cost 30 ms; one, 8 ms."""
 FINAL_WAIT_S = 0.1
 """The last look, after the terminal is let go: Textual's own 0.1 s. Not 0: with no wait
 there, a dropped SSH session (the pty's master closed) left the monitor still running 17-18 s
 later in 3 of 6 loaded runs of the real-terminal drill R6 (the exit races something this wait
 left time for; not understood further yet)."""
+
+
+class WakingEvent(threading.Event):
+    """The driver's `exit_event`: setting it also writes a byte to a pipe the input loop
+    sleeps on, so a stop (quit, suspend) is seen at once, not at the next idle look.
+
+    Textual's `LinuxDriver.disable_input` sets `exit_event` and then joins the input thread;
+    replacing the event (a public attribute, made in `LinuxDriver.__init__`) is how the loop is
+    told without overriding Textual's method."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.wake_fd, self._write_fd = os.pipe()
+        os.set_blocking(self.wake_fd, False)
+        os.set_blocking(self._write_fd, False)
+
+    def set(self) -> None:
+        super().set()
+        with contextlib.suppress(OSError):  # full (a wake is already pending), or closed
+            os.write(self._write_fd, b"x")
+
+    def drain(self) -> None:
+        """Empty the pipe (a stop seen; a resumed loop must not wake for it again)."""
+        with contextlib.suppress(OSError):
+            while os.read(self.wake_fd, 512):
+                pass
+
+    def close(self) -> None:
+        for fd in (self.wake_fd, self._write_fd):
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
 
 def input_wait(parser: object) -> float:
@@ -72,6 +108,15 @@ def input_wait(parser: object) -> float:
 class QuickEscapeDriver(LinuxDriver):
     """`LinuxDriver` whose input loop wakes for the parser's Esc timeout, and whose output
     goes through a `FrameWriter`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.exit_event = WakingEvent()
+
+    def close(self) -> None:
+        super().close()
+        if isinstance(self.exit_event, WakingEvent):
+            self.exit_event.close()
 
     @property
     def frame_writer(self) -> FrameWriter | None:
@@ -108,6 +153,9 @@ class QuickEscapeDriver(LinuxDriver):
         """Wait for input and dispatch events (Textual 8.2's loop; see the module's note)."""
         selector = selectors.SelectSelector()
         selector.register(self.fileno, selectors.EVENT_READ)
+        waking = self.exit_event if isinstance(self.exit_event, WakingEvent) else None
+        if waking is not None:
+            selector.register(waking.wake_fd, selectors.EVENT_READ)
         fileno = self.fileno
         parser = XTermParser(self._debug)
         decode = getincrementaldecoder("utf-8")().decode
@@ -115,7 +163,13 @@ class QuickEscapeDriver(LinuxDriver):
         escapes = WholeSequences(constants.ESCAPE_DELAY)
 
         def process(events: list[tuple[selectors.SelectorKey, int]], final: bool = False) -> None:
-            for last, (_key, mask) in loop_last(events):
+            for last, (key, mask) in loop_last(events):
+                if waking is not None and key.fd == waking.wake_fd:
+                    # The stop's byte, taken (a byte written after the loop last drained, a
+                    # stop racing it, must not keep a resumed loop awake): `exit_event` says
+                    # the rest.
+                    waking.drain()
+                    continue
                 if mask & selectors.EVENT_READ:
                     raw = data = decode(os.read(fileno, 1024 * 4), final=final and last)
                     if not data:
@@ -135,6 +189,10 @@ class QuickEscapeDriver(LinuxDriver):
             while not self.exit_event.is_set():
                 process(selector.select(input_wait(parser)))
             selector.unregister(self.fileno)
+            if waking is not None:
+                selector.unregister(waking.wake_fd)
+                waking.drain()
+            # Nothing is registered now: the last look is a wait (see FINAL_WAIT_S).
             process(selector.select(FINAL_WAIT_S), final=True)
         finally:
             selector.close()
