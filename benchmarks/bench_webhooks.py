@@ -62,17 +62,11 @@ class OutcomeStore(Store):
         self.outcome_at: dict[str, float] = {}
 
     def upsert_call(
-        self,
-        call: Call,
-        now: float,
-        *,
-        live_listing: bool = False,
-        source: str = "calls",
-        asked: float | None = None,
+        self, call: Call, now: float, *, live_listing: bool = False, source: str = "calls"
     ) -> bool:
         if call.status in FINAL_STATUSES:
             self.outcome_at.setdefault(call.id, now)
-        return super().upsert_call(call, now, live_listing=live_listing, source=source, asked=asked)
+        return super().upsert_call(call, now, live_listing=live_listing, source=source)
 
 
 def _kind(path: str, query: str) -> str:

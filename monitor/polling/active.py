@@ -125,9 +125,7 @@ class ActiveSweep:
             # back for the whole sweep, nor are the calls it proves ended.
             with store.batch():
                 for call in page.items:
-                    self.intake.take(
-                        call, now, live_listing=True, source="in-flight list", asked=asked
-                    )
+                    self.intake.take(call, now, live_listing=True, source="in-flight list")
                     if self._consistent(call.id, asked):
                         listed.add(call.id)
                 if store.swept is None:

@@ -27,24 +27,15 @@ class Intake:
         self.server_clock = server_clock
 
     def take(
-        self,
-        call: Call,
-        now: float,
-        *,
-        live_listing: bool = False,
-        source: str = "calls",
-        asked: float | None = None,
+        self, call: Call, now: float, *, live_listing: bool = False, source: str = "calls"
     ) -> bool:
         """A call as any poller read it: into the store (merged with what earlier reads
         said), and its ending (if it ended) into its campaign's counts, once per attempt
         whichever read brought it. The merged record is counted: a read that leaves the
         campaign out still counts for the campaign an earlier read named. A read saying live a
         call already seen ended is refused (`Store.upsert_call`): it was made before the
-        ending (a sweep's page in flight while a webhook delivered it, issue 22); `asked`:
-        when its request was sent, if before `now`."""
-        changed = self.store.upsert_call(
-            call, now, live_listing=live_listing, source=source, asked=asked
-        )
+        ending (a sweep's page in flight while a webhook delivered it, issue 22)."""
+        changed = self.store.upsert_call(call, now, live_listing=live_listing, source=source)
         tracked = self.store.calls.get(call.id)
         merged = tracked.call if tracked is not None else call
         if merged.status in FINAL_STATUSES:

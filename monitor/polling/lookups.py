@@ -114,7 +114,6 @@ class Lookups:
         if now - waiting[ready[0]][0] > LOOKUP_BEHIND_S:
             # The lookups are not keeping up with the endings: the wave misses some retries.
             store.endings_missed_at = now
-        asked = self.clock.monotonic()
         try:
             found = await fetch_calls_by_id(self.client, ready)
         except (FilterIgnored, BadRequest):
@@ -130,9 +129,7 @@ class Lookups:
                 waiting.pop(call.id, None)
                 # Fresh from the API: if it is still live, the listing missed it (it slid
                 # between two pages) and it is live again.
-                changed |= self.intake.take(
-                    call, now, live_listing=True, source="lookup by id", asked=asked
-                )
+                changed |= self.intake.take(call, now, live_listing=True, source="lookup by id")
         if grace is not None:
             # Endings no delivery brought (dropped, refused): the webhook gap.
             self.on_missed([c.id for c in found if c.status in FINAL_STATUSES], now)

@@ -60,16 +60,14 @@ class QueuedSweep:
         store = self.store
         queued_before = store.queued()
         started = self.clock.monotonic()
-        calls: list[tuple[Call, float]] = []
-        """Each call read, with when its page was asked for (`Store.upsert_call`)."""
+        calls: list[Call] = []
         order = SweepOrder(ordered=self._ordered)
         complete = False
         paging = self.page_width.start()
         for number in range(1, MAX_QUEUED_PAGES + 1):
-            asked = self.clock.monotonic()
             page = await fetch_queued_calls(self.client, page=number, limit=paging.limit)
             order.add_page(c.created_at for c in page.items)
-            calls.extend((c, asked) for c in page.items)
+            calls.extend(page.items)
             if paging.done(page.raw_count, page.limit, said_last(page)):
                 complete = True
                 break
@@ -86,7 +84,6 @@ class QueuedSweep:
             # (retries of a wave, queued minutes ago), are read too. A short dial of one of
             # them (busy, failed within seconds, between two active sweeps) is otherwise on
             # no list at all: the endings page, newest created first, never reaches it.
-            asked = self.clock.monotonic()
             page = await fetch_queued_calls(self.client, limit=paging.limit, oldest_first=True)
             created = [c.created_at for c in page.items if c.created_at is not None]
             if created != sorted(created):
@@ -100,18 +97,13 @@ class QueuedSweep:
                 # this page starts at the oldest one still waiting.
                 oldest = SweepOrder(ordered=self._ordered)
                 oldest.spans.append((EARLIEST, created[-1]))
-            calls.extend((c, asked) for c in page.items)
+            calls.extend(page.items)
         now = self.clock.monotonic()
         changed = False
-        seen = {c.id for c, _ in calls}
+        seen = {c.id for c in calls}
         with store.batch():
-            # Taken in once all pages are read, maybe tens of seconds after the first was
-            # asked for (background work, held by the budget): each with its page's time, so
-            # a call that ended since is not taken back to the queue.
-            for call, asked in calls:
-                changed |= self.intake.take(
-                    call, now, live_listing=True, source="queued list", asked=asked
-                )
+            for call in calls:
+                changed |= self.intake.take(call, now, live_listing=True, source="queued list")
             for tracked in queued_before:
                 cid = tracked.call.id
                 if cid in seen or tracked.ended_seen is not None:

@@ -50,9 +50,9 @@ CONCURRENCY_SAMPLES = 720
 
 
 STALE_READ_S = 15.0
-"""The longest a request can have been on its way (its whole deadline,
-`monitor.api.transport.DEADLINE_S`): a read behind what is known, asked later than this after
-the status moved, was answered after the move."""
+"""The longest a read can have been on its way (a request's whole deadline,
+`monitor.api.transport.DEADLINE_S`): a read behind what is known arriving later than this after
+the status moved was asked after the move."""
 
 
 class Store(ChangeLog):
@@ -152,13 +152,7 @@ class Store(ChangeLog):
     # -- calls ------------------------------------------------------------------------------
 
     def upsert_call(
-        self,
-        call: Call,
-        now: float,
-        *,
-        live_listing: bool = False,
-        source: str = "calls",
-        asked: float | None = None,
+        self, call: Call, now: float, *, live_listing: bool = False, source: str = "calls"
     ) -> bool:
         """Merge one read of a call into what is known; True when anything about it changed.
 
@@ -169,9 +163,6 @@ class Store(ChangeLog):
         `live_listing`: it comes from a list of live calls (the active or queued sweep), which
         outranks an earlier guess that it had ended (it only moved from queued to dialling),
         never a read that showed it ended.
-
-        `asked`: when (monotonic) the request that read it was sent, if before `now` (a sweep
-        that takes its pages in once all are read, held by the budget for tens of seconds).
         """
         said_campaign = "campaign_id" in call.model_fields_set
         tracked = self.calls.get(call.id)
@@ -188,15 +179,12 @@ class Store(ChangeLog):
             self._merged_from.pop(call.id, None)
             self._calls_changed(call.id)
             return True
-        asked = now if asked is None else min(asked, now)
-        if behind(call.status, tracked.call.status) and asked - tracked.state_since < STALE_READ_S:
+        if behind(call.status, tracked.call.status) and now - tracked.state_since < STALE_READ_S:
             # Made before the read that moved the call on (`merge.behind`): taken, an ended
             # call would count in flight beside the one in its slot, and a call dialling
             # would leave the gauge for the queue (250 of them at `huge`, for seconds). Only
-            # a read that may have been answered before the move: one asked later says the
-            # move was the wrong read (a drifted status, FAULTS P5), and a live listing
-            # brings the call back. Judged by when it was asked, not taken in: a queue page
-            # read 30 s before its sweep's last took 29 ended calls back to the queue.
+            # a read that may have been asked before the move: later, the move was the wrong
+            # read (a drifted status, FAULTS P5), and a live listing brings the call back.
             return False
         changed = False
         if live_listing and tracked.ended_seen is not None and call.status not in FINAL_STATUSES:
