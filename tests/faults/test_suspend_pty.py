@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -27,25 +25,23 @@ def _state(pid: int) -> str:
     return text[text.rindex(")") + 2]
 
 
-def _wait(term: Terminal, done: Callable[[], bool], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if done():
-            return True
-        term.pump(0.05)
-    return done()
-
-
 def test_a_stopped_and_continued_monitor_draws_again_and_quits_on_q() -> None:
     term = Terminal(monitor_argv("--demo", "--scenario", "small"), cols=80, rows=24)
     with term:
-        assert _wait(term, lambda: term.shows("Active calls"), START_S), term.lines()
+        assert term.wait_until(lambda: term.shows("Active calls"), START_S) is not None, (
+            term.lines()
+        )
         os.kill(term.pid, signal.SIGTSTP)
-        assert _wait(term, lambda: _state(term.pid) == "T", 5.0), "not stopped by SIGTSTP"
+        assert term.wait_until(lambda: _state(term.pid) == "T", 5.0) is not None, (
+            "not stopped by SIGTSTP"
+        )
         drawn = len(term.raw)
         os.kill(term.pid, signal.SIGCONT)
         # Back in the alternate screen and drawing: the dashboard is on screen again.
-        assert _wait(term, lambda: len(term.raw) > drawn and term.shows("Active calls"), 10.0)
+        assert (
+            term.wait_until(lambda: len(term.raw) > drawn and term.shows("Active calls"), 10.0)
+            is not None
+        )
         term.write(b"q")
         assert term.wait_exit(max(5.0, generous(1.0))), "q not answered after a resume"
         assert term.status is not None and os.WIFEXITED(term.status)
