@@ -53,6 +53,7 @@ $(TEST_STAMP): pyproject.toml | $(UV)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check monitor tests benchmarks
 	$(BIN)/mypy --strict monitor
 	$(BIN)/lint-imports
 

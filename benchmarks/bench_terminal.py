@@ -75,9 +75,7 @@ BUSY_CAP = 100
 alone through DIALNEXA_CONCURRENCY_CAP so both poll the same way."""
 
 
-def _alone(
-    cols: int, rows: int, window_s: float, *extra: str
-) -> tuple[WindowResult, str] | None:
+def _alone(cols: int, rows: int, window_s: float, *extra: str) -> tuple[WindowResult, str] | None:
     """The monitor pointed at `dialnexa-monitor sim` on loopback (busy, speed 1): its own CPU
     and bytes, and what the simulator saw over the same window (its CPU %, the requests and
     how many were answered 200). None if the simulator did not start or answered nothing."""

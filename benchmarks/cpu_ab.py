@@ -4,8 +4,9 @@ side, alternated, with htop and minimal Textual apps as reference points.
 Method (as `bench_terminal`'s terminal cost): each run is a fresh child in a pty
 (`pty_harness.PtyChild`, 80x24, the status queries answered), pointed at its own
 `dialnexa-monitor sim --scenario busy` on loopback (`LoopbackSim`, not counted); after a
-warm-up (15 s) the child's utime+stime (/proc, through psutil) over a window (30 s) is its CPU,
-in % of one core. Runs alternate A, B, A, B, ... so a drift of the box hits both. Also, per
+warm-up (15 s) the child's time on the CPU over a window (30 s) is its CPU, in % of one core
+(the scheduler's ns account, `benchmarks.cpu_time`; the per-thread figures below are still in
+clock ticks, shares only). Runs alternate A, B, A, B, ... so a drift of the box hits both. Also, per
 run: voluntary context switches a second summed over the child's threads
 (/proc/PID/task/*/status; each one is a wake-up, which is what idle costs), and the CPU and
 wake-ups of each thread (by its name in /proc: Python threads are all `python`, so by order of
@@ -19,8 +20,9 @@ tree:
     cd /work/main && PYTHONPATH=/work/main exec /work/main/.venv/bin/python -m monitor "$@"
 
 Built-in variants: `htop`, `mini-idle` (a Textual app with a DataTable of 8x5 and a Static,
-nothing updated), `mini-tick` (the same, one cell per row changed by a 1 Hz timer): the
-floor the monitor was compared with in README's cost section.
+nothing updated), `mini-label` (the same, the Static's text changed by a 1 Hz timer: the least
+a screen changing every second costs), `mini-tick` (one cell per table row changed instead):
+the floor the monitor is compared with in README's cost section.
 
 Run: `python -m benchmarks.cpu_ab A=/tmp/main.sh B=/tmp/branch.sh [--runs 2] [--window 30]
 [--warmup 15] [--args=--no-tick] [--htop] [--mini]`. Prints a line per run and a summary.
@@ -134,8 +136,9 @@ def run_plain(name: str, argv: list[str], warmup_s: float, window_s: float) -> R
         return _window(child, warmup_s, window_s, name)
 
 
-def mini_app(tick: bool) -> None:
-    """The minimal Textual app of README's cost section (run in the child)."""
+def mini_app(tick: bool, label: bool = False) -> None:
+    """The minimal Textual app of README's cost section (run in the child); `label`: the timer
+    changes only the one-line Static (the least a screen that changes every second costs)."""
     from textual.app import App, ComposeResult
     from textual.widgets import DataTable, Static
 
@@ -150,11 +153,14 @@ def mini_app(tick: bool) -> None:
             for r in range(8):
                 table.add_row(*(f"{r}:{c}" for c in range(5)), key=str(r))
             self.n = 0
-            if tick:
+            if tick or label:
                 self.set_interval(1.0, self.step)
 
         def step(self) -> None:
             self.n += 1
+            if label:
+                self.query_one(Static).update(f"status line {self.n}s")
+                return
             table = self.query_one(DataTable)
             for r in range(8):
                 table.update_cell(str(r), self.cols[4], f"{self.n}s")
@@ -184,10 +190,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--args", default="", help="extra monitor arguments, e.g. --no-tick")
     ap.add_argument("--htop", action="store_true", help="add htop")
     ap.add_argument("--mini", action="store_true", help="add the minimal Textual apps")
-    ap.add_argument("--child", choices=("mini-idle", "mini-tick"), help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--child", choices=("mini-idle", "mini-tick", "mini-label"), help=argparse.SUPPRESS
+    )
     opts = ap.parse_args(argv)
     if opts.child:
-        mini_app(tick=opts.child == "mini-tick")
+        mini_app(tick=opts.child == "mini-tick", label=opts.child == "mini-label")
         return
     plan: list[tuple[str, list[str] | str]] = []
     for spec in opts.variants:
@@ -197,7 +205,7 @@ def main(argv: list[str] | None = None) -> None:
         plan.append(("htop", [h]))
     if opts.mini:
         me = [sys.executable, "-m", "benchmarks.cpu_ab", "--child"]
-        plan += [("mini-idle", [*me, "mini-idle"]), ("mini-tick", [*me, "mini-tick"])]
+        plan += [(name, [*me, name]) for name in ("mini-idle", "mini-label", "mini-tick")]
     extra = shlex.split(opts.args)
     runs: list[Run] = []
     for i in range(opts.runs):

@@ -41,11 +41,11 @@ from monitor.ui.link import (
 log = logging.getLogger(__name__)
 
 
-
 LEAVE_ALT_SCREEN = "\x1b[?1049l"
 """How Textual leaves the alternate screen: on the way out, and on a suspend (Ctrl+Z)."""
 ENTER_ALT_SCREEN = "\x1b[?1049h"
 """...and enters it again (a resume after a suspend: pacing goes on)."""
+
 
 class FrameWriter(threading.Thread):
     """Writes Textual's frames to the terminal from its own thread (Textual's WriterThread's

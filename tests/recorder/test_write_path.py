@@ -37,8 +37,10 @@ def test_each_data_field_is_the_json_pydantic_writes() -> None:
 def test_the_clock_fields_read_back_as_they_were_written() -> None:
     # Each small field has its own serialiser now: every one still reads back as it was,
     # an infinite wait included (it was written `Infinity`; pydantic's default is null).
-    snap = LiveFeed(make_engine()).snapshot().model_copy(
-        update={"next_poll_s": float("inf"), "fallbacks": 'é "quoted"', "mono": 12.5}
+    snap = (
+        LiveFeed(make_engine())
+        .snapshot()
+        .model_copy(update={"next_poll_s": float("inf"), "fallbacks": 'é "quoted"', "mono": 12.5})
     )
     back = snapshot_from_parts(snapshot_parts(snap, None))
     assert back.next_poll_s == float("inf")
