@@ -38,6 +38,7 @@ from monitor.ui.commands import JumpProvider
 from monitor.ui.direct import direct_refreshes
 from monitor.ui.driver import QuickEscapeApp
 from monitor.ui.exporting import ExportingApp
+from monitor.ui.gchold import CollectionHold
 from monitor.ui.heap import TRIM_EVERY_S, settle_heap, trim_heap
 from monitor.ui.keygrace import KeyGrace
 from monitor.ui.lifecycle import LifecycleApp
@@ -184,6 +185,9 @@ class MonitorApp(LifecycleApp, QuickEscapeApp, ExportingApp):
         self.key_grace = KeyGrace()
         """When the clock's work may run: not while a key is being answered."""
         self._clock_after_key: Timer | None = None
+        self.collection_hold = CollectionHold()
+        """No garbage collection while a key is answered (`monitor.ui.gchold`)."""
+        self._collection_timer: Timer | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -258,7 +262,16 @@ class MonitorApp(LifecycleApp, QuickEscapeApp, ExportingApp):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
             self.key_grace.key()
+            self._hold_collection(self.collection_hold.key())
         await super().on_event(event)
+
+    def _hold_collection(self, due: float | None) -> None:
+        if due is not None and self._collection_timer is None and not self._closed:
+            self._collection_timer = self.set_timer(due, self._release_collection, name="gc-hold")
+
+    def _release_collection(self) -> None:
+        self._collection_timer = None
+        self._hold_collection(self.collection_hold.release())
 
     def _clock_work(self, *, now: bool = False) -> None:
         """The second's new data or countdowns; put off while a key is answered

@@ -19,6 +19,7 @@ from textual.worker import Worker, WorkerState
 from monitor.config.logs import current_log_file
 from monitor.feeds.base import Feed
 from monitor.ui.crash import crash_report
+from monitor.ui.gchold import CollectionHold
 
 log = logging.getLogger("monitor.ui.app")
 
@@ -33,6 +34,7 @@ class LifecycleApp(App[int]):
     _closers: list[Callable[[], Awaitable[None]]]
     _closed: bool
     _unsubscribe: Callable[[], None] | None
+    collection_hold: CollectionHold
 
     def install_signal_handlers(self) -> None:
         loop = asyncio.get_running_loop()
@@ -55,6 +57,7 @@ class LifecycleApp(App[int]):
         if self._closed:
             return
         self._closed = True
+        self.collection_hold.end()
         if self._unsubscribe is not None:
             self._unsubscribe()
         self.feed.stop()

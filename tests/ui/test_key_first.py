@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from monitor.ui.app import MonitorApp
 from monitor.ui.keygrace import KEY_GRACE_S, KeyGrace
 from monitor.ui.widgets.active_calls import ActiveCallsTable
 from tests.ui.conftest import AppFactory
@@ -11,11 +12,20 @@ from tests.ui.fixtures import call
 SIZE = (100, 30)
 
 
+def stop_the_real_clock(app: MonitorApp) -> None:
+    """These tests run the app's second by hand (`_on_clock`): the real 1 s timer firing in the
+    middle of one (a loaded box) would draw the data the test holds back."""
+    for timer in list(app._timers):
+        if timer.name == "app-clock":
+            timer.stop()
+
+
 async def test_the_keys_frame_goes_before_the_seconds_new_data(make_app: AppFactory) -> None:
     app, engine = make_app(min_render_interval_s=1.0)  # new data waits for the clock
     now = [0.0]
     app.key_grace = KeyGrace(lambda: now[0])
     async with app.run_test(size=SIZE) as pilot:
+        stop_the_real_clock(app)
         await pilot.pause()
         table = app.query_one(ActiveCallsTable)
         rows, renders = table.row_count, app.renders
@@ -42,6 +52,7 @@ async def test_the_keys_frame_goes_before_the_seconds_new_data(make_app: AppFact
 async def test_without_a_key_the_second_draws_the_new_data_at_once(make_app: AppFactory) -> None:
     app, engine = make_app(min_render_interval_s=1.0)
     async with app.run_test(size=SIZE) as pilot:
+        stop_the_real_clock(app)
         await pilot.pause()
         table = app.query_one(ActiveCallsTable)
         rows = table.row_count
@@ -64,6 +75,7 @@ async def test_the_next_second_draws_the_data_a_key_put_off_whatever_the_keys(
     now = [0.0]
     app.key_grace = KeyGrace(lambda: now[0])  # keys always "just pressed": time stands
     async with app.run_test(size=SIZE) as pilot:
+        stop_the_real_clock(app)
         await pilot.pause()
         table = app.query_one(ActiveCallsTable)
         rows = table.row_count
