@@ -1,8 +1,8 @@
-"""Which key does what: the app's keys (everywhere).
+"""Which key does what: the app's keys (everywhere) and every live screen's.
 
-The list is the bindings `MonitorApp` declares (its `BINDINGS`); the help
+The lists are the bindings `MonitorApp` and `LiveScreen` declare (their `BINDINGS`); the help
 screen (`?`) shows them with each one's tooltip, the footer those with `show`. Kept apart from
-the app so each key and its words are found in one place. A table's own keys
+the app and the screens so each key and its words are found in one place. A table's own keys
 are `LiveTable.BINDINGS` (`monitor.ui.widgets.table_window`), a level's own on its screen.
 """
 
@@ -51,4 +51,46 @@ APP_KEYS: tuple[BindingType, ...] = (
 )
 """Everywhere (`MonitorApp.BINDINGS`)."""
 
-__all__ = ["APP_KEYS"]
+SCREEN_KEYS: tuple[BindingType, ...] = (
+    Binding(
+        "tab",
+        "next_pane",
+        "Pane",
+        id="next_pane",
+        tooltip="Next pane (shift+tab: previous); the focused pane has a heavy border",
+    ),
+    Binding(
+        "escape",
+        "go_back",
+        "Back",
+        id="go_back",
+        tooltip="Cancel the filter being typed; else clear the table's filter; else go back",
+    ),
+    Binding("slash", "filter", "Filter", id="filter", tooltip="Filter the focused table"),
+    Binding(
+        "s",
+        "cycle_sort",
+        "Sort",
+        id="cycle_sort",
+        tooltip="Sort the focused table by the next column (the cursor goes to the top)",
+    ),
+    Binding(
+        "S",
+        "reverse_sort",
+        "Reverse",
+        id="reverse_sort",
+        show=False,
+        tooltip="Reverse the focused table's sort (shift+s)",
+    ),
+    Binding(
+        "c",
+        "reset_view",
+        "Reset view",
+        id="reset_view",
+        show=False,
+        tooltip="Clear every table's filter and sort, and the saved ones (--reset-view)",
+    ),
+)
+"""On every live screen (`LiveScreen.BINDINGS`)."""
+
+__all__ = ["APP_KEYS", "SCREEN_KEYS"]
