@@ -8,7 +8,30 @@ are `LiveTable.BINDINGS` (`monitor.ui.widgets.table_window`), a level's own on i
 
 from __future__ import annotations
 
+import sys
+
 from textual.binding import Binding, BindingType
+
+SUSPEND_KEYS: tuple[BindingType, ...] = (
+    ()
+    if sys.platform == "win32"
+    else (
+        # Ctrl+Z stops the monitor back to the shell as htop and less do (the terminal is raw,
+        # so the byte is a key, not the kernel's SIGTSTP). Textual's action leaves the
+        # alternate screen and stops; `fg` (SIGCONT) resumes and redraws. It does nothing
+        # where the driver cannot suspend (a headless or web driver); Windows has no job
+        # control, so no key is offered there. Not in the footer: a rare key, in the help.
+        Binding(
+            "ctrl+z",
+            "suspend_process",
+            "Suspend",
+            id="suspend_process",
+            show=False,
+            tooltip="Suspend to the shell (fg resumes)",
+        ),
+    )
+)
+"""Ctrl+Z, where a process can be stopped to its shell."""
 
 APP_KEYS: tuple[BindingType, ...] = (
     Binding("q", "quit", "Quit", id="quit", tooltip="Quit (exit status 0)"),
@@ -48,6 +71,7 @@ APP_KEYS: tuple[BindingType, ...] = (
         tooltip="Command palette: jump to a campaign or call by id",
         priority=True,
     ),
+    *SUSPEND_KEYS,
 )
 """Everywhere (`MonitorApp.BINDINGS`)."""
 
@@ -93,4 +117,4 @@ SCREEN_KEYS: tuple[BindingType, ...] = (
 )
 """On every live screen (`LiveScreen.BINDINGS`)."""
 
-__all__ = ["APP_KEYS", "SCREEN_KEYS"]
+__all__ = ["APP_KEYS", "SCREEN_KEYS", "SUSPEND_KEYS"]
