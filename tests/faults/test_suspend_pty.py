@@ -43,13 +43,24 @@ def test_a_stopped_and_continued_monitor_draws_again_and_quits_on_q() -> None:
         assert term.wait_until(lambda: _state(term.pid) == "T", 5.0) is not None, (
             "not stopped by SIGTSTP"
         )
+        assert term.emulated is not None
+        term.emulated.reset()  # what shows from here on was drawn after the resume
         drawn = len(term.raw)
         os.kill(term.pid, signal.SIGCONT)
-        # Back in the alternate screen and drawing: the dashboard is on screen again.
+        # Back in the alternate screen and drawn whole: the breadcrumb and the key line too,
+        # which never change (not only the cells that ticked since).
         assert (
-            term.wait_until(lambda: len(term.raw) > drawn and term.shows("Active calls"), 10.0)
+            term.wait_until(
+                lambda: (
+                    len(term.raw) > drawn
+                    and term.shows("DialNexa Monitor › Dashboard")
+                    and term.shows("Active calls")
+                    and term.shows("q Quit")
+                ),
+                10.0,
+            )
             is not None
-        )
+        ), term.lines()
         term.write(b"q")
         assert term.wait_exit(max(5.0, generous(1.0))), "q not answered after a resume"
         assert term.status is not None and os.WIFEXITED(term.status)
