@@ -26,7 +26,7 @@ from typing import ClassVar
 
 from textual import events, on
 from textual.app import App
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
@@ -41,6 +41,7 @@ from monitor.ui.exporting import ExportingApp
 from monitor.ui.gchold import CollectionHold
 from monitor.ui.heap import TRIM_EVERY_S, settle_heap, trim_heap
 from monitor.ui.keygrace import KeyGrace
+from monitor.ui.keymap import APP_KEYS
 from monitor.ui.lifecycle import LifecycleApp
 from monitor.ui.messages import FeedChanged
 from monitor.ui.navigation import screen_going_away
@@ -82,45 +83,7 @@ class MonitorApp(LifecycleApp, QuickEscapeApp, ExportingApp):
         STYLES_DIR / "drilldown.tcss",
         STYLES_DIR / "help.tcss",
     ]
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit", id="quit", tooltip="Quit (exit status 0)"),
-        Binding("question_mark", "help", "Help", id="help", tooltip="Every key and mark"),
-        Binding(
-            "p",
-            "toggle_pause",
-            "Pause",
-            id="toggle_pause",
-            tooltip="Freeze the view (data keeps being fetched)",
-        ),
-        Binding("r", "refresh_now", "Refresh", id="refresh_now", tooltip="Poll now"),
-        Binding(
-            "e",
-            "events",
-            "Events",
-            id="events",
-            show=False,
-            tooltip="Events: alerts fired and cleared, the API down and back, count "
-            "corrections (e again or esc goes back)",
-        ),
-        # Textual's own ctrl+c only says how to quit; in a terminal Ctrl+C means stop (FAULTS R6).
-        Binding("ctrl+c", "interrupt", show=False, id="interrupt"),
-        Binding(
-            "ctrl+s",
-            "export_csv",
-            "CSV",
-            id="export_csv",
-            tooltip="Export the table on screen to CSV",
-        ),
-        Binding(
-            "ctrl+p",
-            "command_palette",
-            "Jump",
-            id="command_palette",
-            show=False,
-            tooltip="Command palette: jump to a campaign or call by id",
-            priority=True,
-        ),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(APP_KEYS)
     COMMANDS = App.COMMANDS | {JumpProvider}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012 (typed by App)
 

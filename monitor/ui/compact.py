@@ -20,7 +20,7 @@ ends up showing:
   terminal has go first, then the run cheapest to reach (style change and cursor move: a
   tick's column of durations in four looks changes style four times, not once per row);
 * the style is written only when a cell is about to be drawn (or an erase, which paints with
-  the background), as the difference from the terminal's (`monitor.ui.sgr`);
+  the background), as the difference from the terminal's (`monitor.ui.compact_style`);
 * the cursor moves only when the next cell to draw is elsewhere, by the shortest form
   (`monitor.ui.cells.cursor_move`: absolute, relative, row or column only), or
   by rewriting a short run of unchanged cells in the same look; a newline followed by an
@@ -40,7 +40,7 @@ from __future__ import annotations
 from collections import deque
 
 from monitor.ui.cells import Cell, Pos, StyleKey, cursor_move, estimate, runs_of, single_width
-from monitor.ui.sgr import Attrs, Raw, read_sgr, style_key, transition
+from monitor.ui.compact_style import StyleTrack
 from monitor.ui.vt import (
     NEUTRAL_MODES,
     PAINTS,
@@ -55,8 +55,6 @@ GREEDY_RUNS = 64
 """Up to this many runs in a frame (a tick, a few rows), the next run is the cheapest one to
 reach (style change and cursor move); beyond (a screen switch), screen order: the search is
 per run and look, and a big frame's order matters less than its cells."""
-STYLE_CACHE = 4096
-"""Style changes remembered (a screen uses a few dozen looks)."""
 
 
 class Compactor:
@@ -70,22 +68,10 @@ class Compactor:
         self._row_seq: dict[int, int] = {}
         """Per pending row, the newest `feed` that changed it (the newest rows go first)."""
         self._seq = 0
-        self._looks: dict[StyleKey, tuple[Raw, Attrs | None]] = {}
-        """How each look seen is written (its style as the input first spelled it)."""
         self._ready: list[str] = []
         """Output due before any pending cell: sequences passed through, in order."""
-        self._styles: dict[tuple[Raw, str], tuple[Raw, Attrs | None, StyleKey]] = {}
-        """Style changes seen before: (style, SGR parameters) -> the style after."""
-        self._transitions: dict[tuple[Raw | None, Raw], str] = {}
-        """SGR written before to take the terminal from one style to another."""
-        self._term_raw: Raw | None = None
-        """The style the terminal has (as written); None when unknown."""
-        self._term_attrs: Attrs | None = None
-        self._term_key: StyleKey | None = None
-        self._want_raw: Raw = ()
-        """The style the input has set so far."""
-        self._want_attrs: Attrs | None = {}
-        self._want_key = style_key((), {})
+        self._style = StyleTrack()
+        """The input's style, the terminal's, and the SGR between them."""
         self._pos: Pos | None = None
         """Where the input's cursor is (0-based x, y); None when unknown."""
         self._out_pos: Pos | None = None
@@ -127,7 +113,7 @@ class Compactor:
         for m in TOKEN.finditer(text):
             kind = m.lastgroup
             if kind == "sgr":
-                self._set_style(m.group("sgr_params"))
+                self._style.set_style(m.group("sgr_params"))
             elif kind == "cup":
                 self._newlines = []
                 self._pos = (int(m.group("col") or 1) - 1, int(m.group("row") or 1) - 1)
@@ -144,7 +130,7 @@ class Compactor:
                 out.append(m.group())
             else:  # a two-character escape (ESC 7/8, ESC c, ...) or a lone ESC
                 self._barrier(out)
-                self._write_style(out)
+                self._style.write_want(out)
                 out.append(m.group())
                 self._forget_all()
 
@@ -161,8 +147,8 @@ class Compactor:
             # knows where both are: parking the cursor and resetting the style after each
             # frame would cost ~30 bytes a frame for nothing.
             self._sync(out)
-            if self._term_key is not None:  # unknown: the next text writes its style in full
-                self._write_style(out)
+            if self._style.term_key is not None:  # unknown: the next text writes its style in full
+                self._style.write_want(out)
         text = "".join(out)
         wrap = bool(text) and self._sync_frames
         self._sync_frames = self._sync_frames and bool(self._pending)
@@ -174,15 +160,13 @@ class Compactor:
         pos = self._pos
         if pos is None or not single_width(text):
             self._barrier(out)
-            self._write_style(out)
+            self._style.write_want(out)
             out.append(text)
             self._forget_row(pos)
             self._pos = self._out_pos = None
             return
         x0, y = pos
-        key = self._want_key
-        if key not in self._looks:
-            self._looks[key] = (self._want_raw, self._want_attrs)
+        key = self._style.want_look()
         row = self._rows.get(y)
         if row is None:
             row = self._rows[y] = []
@@ -220,7 +204,7 @@ class Compactor:
             return
         self._barrier(out)
         if final in PAINTS:
-            self._write_style(out)
+            self._style.write_want(out)
         out.append(seq)
         mode_switch = params.startswith("?") and any(
             p in STYLE_SAVING_MODES for p in params[1:].split(";")
@@ -231,25 +215,6 @@ class Compactor:
             self._rows.clear()
         elif final not in "hl":  # a cursor move this module does not follow
             self._pos = self._out_pos = None
-
-    def _set_style(self, params: str) -> None:
-        cache_key = (self._want_raw, params)
-        seen = self._styles.get(cache_key)
-        if seen is None:
-            raw, attrs = self._want_raw, self._want_attrs
-            if params in ("", "0"):
-                raw, attrs = (), {}
-            else:
-                if params.startswith("0;"):
-                    raw, attrs = (), {}
-                    params = params[2:]
-                raw = (*raw, params)
-                if attrs is not None:
-                    attrs = read_sgr(attrs, params)
-            seen = (raw, attrs, style_key(raw, attrs))
-            if len(self._styles) < STYLE_CACHE:
-                self._styles[cache_key] = seen
-        self._want_raw, self._want_attrs, self._want_key = seen
 
     # -- writing --------------------------------------------------------------------------------
 
@@ -292,7 +257,8 @@ class Compactor:
         greedy = len(runs) <= GREEDY_RUNS
         for _ in runs:
             i = -1
-            same = by_look.get(self._term_key) if self._term_key is not None else None
+            term_key = self._style.term_key
+            same = by_look.get(term_key) if term_key is not None else None
             while same:
                 j = same.popleft()
                 if not done[j]:
@@ -319,7 +285,7 @@ class Compactor:
         """Of the first run left in each look, the one whose style change and cursor move
         from where the terminal is cost the fewest bytes (ties: the first on screen); -1 if
         the terminal's style is unknown (each look is then written in full anyway)."""
-        if self._term_key is None:
+        if self._style.term_key is None:
             return -1
         best, best_cost = -1, 0
         for queue in by_look.values():
@@ -329,8 +295,8 @@ class Compactor:
                 continue
             j = queue[0]
             y, a, _ = runs[j]
-            raw, attrs = self._looks[self._pending[y][a][1]]
-            cost = len(self._change(raw, attrs)) + len(self._move_to(self._out_pos, (a, y)))
+            change = self._style.change_to_look(self._pending[y][a][1])
+            cost = len(change) + len(self._move_to(self._out_pos, (a, y)))
             if best < 0 or cost < best_cost or (cost == best_cost and j < best):
                 best, best_cost = j, cost
         return best
@@ -339,16 +305,16 @@ class Compactor:
         self, out: list[str], row: list[Cell | None], pend: dict[int, Cell], a: int, b: int, y: int
     ) -> None:
         self._move(out, (a, y))
+        style = self._style
         chars: list[str] = []
         for x in range(a, b + 1):
             cell = pend.get(x) or row[x]
             assert cell is not None  # a gap is bridged only over known cells
-            if cell[1] != self._term_key:
+            if cell[1] != style.term_key:
                 if chars:
                     out.append("".join(chars))
                     chars = []
-                raw, attrs = self._looks[cell[1]]
-                self._switch(out, raw, attrs, cell[1])
+                style.switch_look(out, cell[1])
             chars.append(cell[0])
             row[x] = cell
         out.append("".join(chars))
@@ -378,29 +344,6 @@ class Compactor:
         if self._pos is not None:
             self._move(out, self._pos)
 
-    def _write_style(self, out: list[str]) -> None:
-        """The input's style, before text or an erase passed through."""
-        self._switch(out, self._want_raw, self._want_attrs, self._want_key)
-
-    def _switch(self, out: list[str], raw: Raw, attrs: Attrs | None, key: StyleKey) -> None:
-        if self._term_key == key:
-            return
-        change = self._change(raw, attrs)
-        if change:
-            out.append(change)
-        self._term_raw, self._term_key = raw, key
-        self._term_attrs = None if attrs is None else dict(attrs)
-
-    def _change(self, raw: Raw, attrs: Attrs | None) -> str:
-        """The SGR that takes the terminal's style to `raw`."""
-        pair = (self._term_raw, raw)
-        change = self._transitions.get(pair)
-        if change is None:  # each look follows from its parameters: the same pair, same change
-            change = transition(self._term_raw, self._term_attrs, raw, attrs)
-            if len(self._transitions) < STYLE_CACHE:
-                self._transitions[pair] = change
-        return change
-
     # -- forgetting -----------------------------------------------------------------------------
 
     def _forget_row(self, pos: Pos | None) -> None:
@@ -411,7 +354,7 @@ class Compactor:
 
     def _forget_all(self) -> None:
         self._rows.clear()
-        self._term_raw = self._term_attrs = self._term_key = None
+        self._style.forget_term()
         self._pos = self._out_pos = None
 
 

@@ -36,7 +36,7 @@ from codecs import getincrementaldecoder
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from textual import constants
+from textual import constants, on
 from textual._loop import loop_last
 from textual._parser import ParseError
 from textual._xterm_parser import XTermParser
@@ -80,19 +80,28 @@ class WakingEvent(threading.Event):
         self.wake_fd, self._write_fd = os.pipe()
         os.set_blocking(self.wake_fd, False)
         os.set_blocking(self._write_fd, False)
+        self.closed = False
+        """The pipe is closed: its descriptors' numbers may be another file's by now."""
 
     def set(self) -> None:
         super().set()
-        with contextlib.suppress(OSError):  # full (a wake is already pending), or closed
+        if self.closed:
+            return
+        with contextlib.suppress(OSError):  # full (a wake is already pending)
             os.write(self._write_fd, b"x")
 
     def drain(self) -> None:
         """Empty the pipe (a stop seen; a resumed loop must not wake for it again)."""
+        if self.closed:
+            return
         with contextlib.suppress(OSError):
             while os.read(self.wake_fd, 512):
                 pass
 
     def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
         for fd in (self.wake_fd, self._write_fd):
             with contextlib.suppress(OSError):
                 os.close(fd)
@@ -124,6 +133,12 @@ class QuickEscapeDriver(LinuxDriver):
         return writer if isinstance(writer, FrameWriter) else None
 
     def start_application_mode(self) -> None:
+        if isinstance(self.exit_event, WakingEvent) and self.exit_event.closed:
+            # A resume after a suspend (Ctrl+Z or SIGTSTP, then `fg`): Textual's
+            # `suspend_application_mode` closed the driver, pipe included. The new input loop
+            # sleeps on a new pipe; on the old one's numbers (another file's by then, or none)
+            # its select failed with EBADF and the app crashed on `fg`, about one time in three.
+            self.exit_event = WakingEvent()
         super().start_application_mode()  # type: ignore[no-untyped-call]
         old = self._writer_thread
         if isinstance(old, WriterThread) and self._file is not None:
@@ -240,6 +255,15 @@ class QuickEscapeApp(App[int]):
                 # Textual dropped the frames made in the hold: all of it again, of which the
                 # writer sends only the cells that differ from what the terminal shows.
                 self.screen.refresh()
+
+    @on(Driver.SignalResume)
+    def _repaint_after_resume(self) -> None:
+        # Back from a suspend (Ctrl+Z or SIGTSTP, then `fg`): the terminal entered a cleared
+        # alternate screen, and the resumed driver's writer knows nothing of it, but Textual
+        # repaints only what changed since (it drops a Resize to the same size), so the
+        # screen stayed blank but for the cells that ticked. All of it is drawn again.
+        if self.screen_stack:
+            self.screen.refresh()
 
     def on_resize(self) -> None:
         writer = self.frame_writer()

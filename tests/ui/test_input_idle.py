@@ -162,3 +162,34 @@ async def test_the_driver_stops_through_a_waking_event() -> None:
     drv.close()
     with pytest.raises(OSError, match="Bad file descriptor"):
         os.fstat(event.wake_fd)
+
+
+async def test_a_resumed_driver_sleeps_on_a_new_pipe(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Textual's suspend (Ctrl+Z, SIGTSTP) closes the driver, its pipe included, and the resume
+    (`fg`) starts it again: the new input loop gets an open pipe, and a stop never writes to the
+    old pipe's numbers, another file's by then (the loop's select failed with EBADF: a crash
+    on `fg`). End to end on a real pty: `tests/faults/test_suspend_pty.py`."""
+    from textual.app import App
+    from textual.drivers.linux_driver import LinuxDriver
+
+    drv = QuickEscapeDriver(App())
+    old = drv.exit_event
+    assert isinstance(old, WakingEvent)
+    drv.close()  # as `Driver.suspend_application_mode` does
+    other_read, other_write = os.pipe()  # a file opened meanwhile: the lowest numbers, the old
+    try:
+        os.set_blocking(other_read, False)
+        old.set()
+        with pytest.raises(BlockingIOError):
+            os.read(other_read, 1)  # nothing written to it
+        # The resume, without taking this test's terminal (Textual's part does that).
+        monkeypatch.setattr(LinuxDriver, "start_application_mode", lambda self: None)
+        drv.start_application_mode()
+        new = drv.exit_event
+        assert isinstance(new, WakingEvent) and new is not old
+        new.set()
+        assert os.read(new.wake_fd, 1) == b"x"
+    finally:
+        drv.close()
+        os.close(other_read)
+        os.close(other_write)

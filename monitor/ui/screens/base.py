@@ -17,7 +17,7 @@ from typing import Any, ClassVar, cast
 
 from textual import events, on
 from textual.app import App, ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
@@ -26,6 +26,7 @@ from textual.widgets import Input, Static
 from monitor.state.snapshot import ApiHealth, MonitorSnapshot, PaneStatus
 from monitor.ui.compositor import SpanCompositor
 from monitor.ui.host import MonitorHost
+from monitor.ui.keymap import SCREEN_KEYS
 from monitor.ui.widgets.key_bar import KeyBar
 from monitor.ui.widgets.live_table import LiveTable
 from monitor.ui.widgets.status_line import ApiBanner, StatusLine
@@ -75,46 +76,7 @@ class Frame:
 class LiveScreen(Screen[None]):
     """A screen fed with snapshots by the app."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "tab",
-            "next_pane",
-            "Pane",
-            id="next_pane",
-            tooltip="Next pane (shift+tab: previous); the focused pane has a heavy border",
-        ),
-        Binding(
-            "escape",
-            "go_back",
-            "Back",
-            id="go_back",
-            tooltip="Cancel the filter being typed; else clear the table's filter; else go back",
-        ),
-        Binding("slash", "filter", "Filter", id="filter", tooltip="Filter the focused table"),
-        Binding(
-            "s",
-            "cycle_sort",
-            "Sort",
-            id="cycle_sort",
-            tooltip="Sort the focused table by the next column (the cursor goes to the top)",
-        ),
-        Binding(
-            "S",
-            "reverse_sort",
-            "Reverse",
-            id="reverse_sort",
-            show=False,
-            tooltip="Reverse the focused table's sort (shift+s)",
-        ),
-        Binding(
-            "c",
-            "reset_view",
-            "Reset view",
-            id="reset_view",
-            show=False,
-            tooltip="Clear every table's filter and sort, and the saved ones (--reset-view)",
-        ),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(SCREEN_KEYS)
 
     def __init__(self, *, name: str | None = None, id: str | None = None) -> None:
         super().__init__(name=name, id=id)

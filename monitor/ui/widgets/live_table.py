@@ -9,7 +9,8 @@ Its `update_cell` also repaints the whole visible area (PERFORMANCE 8.1).
 Here the table is a Line API widget (`render_line`): the data is a list of row keys in display
 order, and only the rows in the window are ever rendered. Its parts, by idea: the columns and
 sort modes (`table_columns`), the drawing (`table_paint`), the window and its cursor
-(`table_window`), the filter and the sort (`table_order`); this module keeps the data.
+(`table_window`), the filter and the sort (`table_order`), the rows that linger after their
+item left (`table_linger`); this module keeps the data.
 
 Rows whose item left the data may linger a few seconds (`LINGER_S`) and go in one sweep, so a
 busy table shifts rarely. The cursor follows its row key through every update, so the
@@ -36,13 +37,13 @@ from monitor.ui.widgets.table_columns import (
     same_row,
     same_text,
 )
-from monitor.ui.widgets.table_order import TableOrder
+from monitor.ui.widgets.table_linger import TableLinger
 
 FLASH_S = 3.0
 """How long a new or changed row stays highlighted: long enough to notice at 1 Hz."""
 
 
-class LiveTable(TableOrder[T], can_focus=True):
+class LiveTable(TableLinger[T], can_focus=True):
     """A table of live items, keyed by id, updated in place.
 
     Subclasses implement `specs`, `row_key`, `render_row`, `search_text`, `export_row` and
@@ -103,16 +104,6 @@ class LiveTable(TableOrder[T], can_focus=True):
     }
     """
 
-    REUSE_SLOTS: ClassVar[bool] = False
-    """With `LINGER_S`: a new row takes the place of one that has lingered `LINGER_MIN_S`,
-    so the rows below never shift (one row repainted instead of the whole window)."""
-    LINGER_MIN_S: ClassVar[float] = 5.0
-    """How long an ended row shows before a newcomer may take its place."""
-    LINGER_S: ClassVar[float] = 0.0
-    """Rows whose item left the data stay this long (drawn by `render_gone`), then go in one
-    sweep: fewer row shifts, so fewer repaints, and the operator sees what just ended.
-    0 removes them at once."""
-
     class _RowMessage(Message):
         def __init__(self, table: LiveTable[Any], key: str, index: int) -> None:
             super().__init__()
@@ -163,8 +154,6 @@ class LiveTable(TableOrder[T], can_focus=True):
         super().__init__(ui_state=ui_state, id=id, classes=classes)
         self.flash_enabled = flash
         self._items: dict[str, T] = {}
-        self._gone: dict[str, float] = {}
-        self._gone_items: dict[str, T] = {}
         self._seen: dict[str, T] = {}
         """The items as of the last apply (what "changed" is measured against)."""
         self._flash: dict[str, float] = {}
@@ -229,18 +218,7 @@ class LiveTable(TableOrder[T], can_focus=True):
             return
         if flash is False:
             self._flash.clear()
-        if self.LINGER_S > 0:
-            for key in self._keys:
-                if key not in fresh and key not in self._gone:
-                    last = self._items.get(key)
-                    if last is not None:
-                        self._gone[key] = mono
-                        self._gone_items[key] = last
-            for key in [k for k in self._gone if k in fresh]:
-                self._revive(key)
-            if self.REUSE_SLOTS:
-                self._reuse_slots(fresh, mono)
-            self._sweep(mono)
+        self._linger(fresh, mono)
         self._items = fresh
         self._apply(flash=self.flash_enabled and self._rows_shown and flash is not False)
 
@@ -315,32 +293,6 @@ class LiveTable(TableOrder[T], can_focus=True):
         self._segments.clear()
         self._apply(flash=False)
         self.refresh()
-        return True
-
-    def _revive(self, key: str) -> None:
-        self._gone.pop(key, None)
-        self._gone_items.pop(key, None)
-
-    def _reuse_slots(self, fresh: dict[str, T], mono: float) -> None:
-        """Newcomers take the rows of calls that ended a while ago, in place."""
-        newcomers = [k for k in fresh if k not in self._items and k not in self._pos]
-        ripe = sorted(
-            (k for k, at in self._gone.items() if mono - at >= self.LINGER_MIN_S),
-            key=lambda k: self._gone[k],
-        )
-        for new_key, old_key in zip(newcomers, ripe, strict=False):
-            self.take_slot(new_key, old_key)
-            self._revive(old_key)
-
-    def take_slot(self, new_key: str, old_key: str) -> None:
-        """Subclasses with `REUSE_SLOTS`: give `new_key` the sort position of `old_key`."""
-
-    def _sweep(self, mono: float) -> bool:
-        """Once the oldest lingering row has had its time, let every lingering row go."""
-        if not self._gone or mono - min(self._gone.values()) < self.LINGER_S:
-            return False
-        for key in list(self._gone):
-            self._revive(key)
         return True
 
     def _apply(self, *, flash: bool) -> None:
