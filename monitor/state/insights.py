@@ -13,11 +13,12 @@ selected call's, and the slow background audit's: `monitor.polling.retryaudit`).
 from __future__ import annotations
 
 from collections import Counter, OrderedDict, deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from monitor.api.models import Call
-from monitor.api.vocab import FINAL_STATUSES, CallStatus, ContainerStatus
+from monitor.api.vocab import FINAL_STATUSES, CallStatus, ContainerStatus, is_skipped
 from monitor.state.calldetail import retry_config_for
 from monitor.state.calltime import seconds_between
 from monitor.state.conformance import Tolerance, campaign_conformance, check_series
@@ -25,7 +26,7 @@ from monitor.state.glance import Skipped, blocked_since, oldest_wait, placed_at,
 from monitor.state.idle import idle_minutes
 from monitor.state.insight_view import CampaignInsight, Insight, Insights
 from monitor.state.minutelog import MinuteLog, blocked_run, dialling, letter
-from monitor.state.store import Store
+from monitor.state.store import Store, TrackedCall
 from monitor.state.stuck import LeakWatch, LiveCall, stuck_calls
 from monitor.state.window import in_window
 
@@ -42,6 +43,18 @@ _HELD = (ContainerStatus.PAUSED, ContainerStatus.CANCELLED, ContainerStatus.COMP
 _WAITING = ("retry_late", "retry_missing")
 """Findings a held campaign is excused: its retries wait for it, by design."""
 _LIVE = {CallStatus.DIALING: "dialing", CallStatus.IN_PROGRESS: "in_progress"}
+WATCH = "insights"
+"""The tracker's name among the store's watchers of changed calls."""
+
+
+def _endings(store: Store) -> dict[str, list[datetime | None]]:
+    """Per campaign, the end times of the calls it has seen end (a one shot's look)."""
+    ended: dict[str, list[datetime | None]] = {}
+    for tracked in store.calls.values():
+        camp = tracked.call.campaign_id
+        if tracked.ended_seen is not None and camp:
+            ended.setdefault(camp, []).append(tracked.call.ended_at)
+    return ended
 
 
 @dataclass(slots=True)
@@ -66,6 +79,10 @@ class InsightTracker:
         self._leak = LeakWatch()
         self._log = MinuteLog()
         self._last_mono: float | None = None
+        self.watch = WATCH
+        """Its name among the store's watchers of changed calls (one per tracker)."""
+        self._skipped_calls: dict[str, Call] = {}
+        """The calls the vendor marked skipped (`_follow_skipped`)."""
         self.read_at: OrderedDict[str, datetime] = OrderedDict()
         """When (API clock) each series was read: a missing retry is judged as of its read,
         never against a history that has aged since (the retry may have come after it)."""
@@ -80,7 +97,13 @@ class InsightTracker:
         return tuple(self._samples.get((campaign_id, state), ()))
 
     def observe(self, store: Store, now: datetime, mono: float, cap: int | None) -> Insights:
-        """One sweep's worth of facts; returns (and puts on the store) the insights."""
+        """One sweep's worth of facts; returns (and puts on the store) the insights.
+
+        Flat in the calls kept (issue 21: it scanned all of them, 12,000 on a day's `busy`,
+        once a sweep): the calls in flight and queued come from the store's own index, and
+        the ended ones from the calls changed since the last sweep (`changed_calls`); a full
+        scan only when the store cannot say (the first sweep, too many changes), or for a one
+        shot's look at every ending."""
         in_flight: Counter[str] = Counter()
         queued: Counter[str] = Counter()
         total = 0
@@ -88,46 +111,70 @@ class InsightTracker:
         since_mono = self._last_mono
         placed: dict[str, list[datetime | None]] = {}
         waiting: dict[str, list[datetime | None]] = {}
-        ended: dict[str, list[datetime | None]] = {}
-        for cid, tracked in store.calls.items():
+        changed = store.changed_calls(self.watch)
+        for tracked in store.in_flight():
             call = tracked.call
-            camp = call.campaign_id
-            if tracked.ended_seen is None:
-                state = _LIVE.get(call.status)
-                if state is not None:
-                    total += 1
-                    seen.add(cid)
-                    if camp:
-                        in_flight[camp] += 1
-                    dialled = placed_at(cid, call, store.histories)
-                    self._enter(cid, state, camp, now, dialled)
-                    if camp:
-                        placed.setdefault(camp, []).append(dialled)
-                elif call.status is CallStatus.QUEUED and camp:
-                    queued[camp] += 1
-                    waiting.setdefault(camp, []).append(call.created_at)
-            elif (
-                cid not in self._live
-                and since_mono is not None
-                and tracked.ended_seen > since_mono
-                and camp
-                and call.status is not CallStatus.CANCELLED
-            ):
-                self._log.dialled[camp] += 1  # placed and ended between two sweeps
-            if tracked.ended_seen is not None and camp:
-                ended.setdefault(camp, []).append(call.ended_at)
+            state = _LIVE.get(call.status)
+            if state is None:
+                continue
+            cid, camp = call.id, call.campaign_id
+            total += 1
+            seen.add(cid)
+            if camp:
+                in_flight[camp] += 1
+            dialled = placed_at(cid, call, store.histories)
+            self._enter(cid, state, camp, now, dialled)
+            if camp:
+                placed.setdefault(camp, []).append(dialled)
+        for tracked in store.queued():
+            call = tracked.call
+            if call.campaign_id:
+                queued[call.campaign_id] += 1
+                waiting.setdefault(call.campaign_id, []).append(call.created_at)
+        ids = store.calls.keys() if changed is None else changed.keys()
+        if since_mono is not None:
+            self._count_unseen_dials(store, ids, since_mono)
+        self._follow_skipped(store, changed)
         for cid in [c for c in self._live if c not in seen]:
             self._leave(cid, store.calls.get(cid), now)
         self._last_mono = mono
         self._watch_leak(store, now, total, queued, in_flight, cap, waiting)
-        self._skipped = skipped_dials((t.call for t in store.calls.values()), now)
+        self._skipped = skipped_dials(self._skipped_calls.values(), now)
         if self.one_shot:
-            self._glance = self._look(store, now, in_flight, queued, placed, ended)
+            self._glance = self._look(store, now, in_flight, queued, placed, _endings(store))
         self._log.close(store, now, in_flight, queued, total, cap, self._skipped)
         self._forget_campaigns(store)
         result = self.result(store, now)
         store.put_insights(result)
         return result
+
+    def _count_unseen_dials(self, store: Store, ids: Iterable[str], since_mono: float) -> None:
+        """Calls placed and ended between two sweeps: dials no sweep saw in flight."""
+        for cid in ids:
+            tracked = store.calls.get(cid)
+            if tracked is None or tracked.ended_seen is None or tracked.ended_seen <= since_mono:
+                continue
+            call = tracked.call
+            if (
+                cid not in self._live
+                and call.campaign_id
+                and call.status is not CallStatus.CANCELLED
+            ):
+                self._log.dialled[call.campaign_id] += 1
+
+    def _follow_skipped(self, store: Store, changed: dict[str, None] | None) -> None:
+        """The calls the vendor marked skipped, kept as the store's calls change."""
+        if changed is None:
+            self._skipped_calls = {
+                cid: t.call for cid, t in store.calls.items() if is_skipped(t.call.status_raw)
+            }
+            return
+        for cid in changed:
+            tracked = store.calls.get(cid)
+            if tracked is not None and is_skipped(tracked.call.status_raw):
+                self._skipped_calls[cid] = tracked.call
+            else:
+                self._skipped_calls.pop(cid, None)
 
     def _forget_campaigns(self, store: Store) -> None:
         """Drop the duration samples of campaigns neither listed nor with a call in flight:
@@ -252,17 +299,23 @@ class InsightTracker:
         items: list[Insight] = []
         excused = self._excused(store)
         per_campaign: dict[str, list[tuple[object, ...] | None]] = {}
-        members = {t.call.retry_group_id: t for t in store.calls.values() if t.call.retry_group_id}
+        members: dict[str, TrackedCall] | None = None
+        """Each series' calls by its id, built only when a series' head and attempts are all
+        gone from the store (a scan of every call)."""
         for history in store.histories.values():
             # The series' head, else an attempt of it the store holds (rows may name no call).
-            tracked = (
-                store.calls.get(history.call_id)
-                or next(
-                    (store.calls[a.call_id] for a in history.attempts if a.call_id in store.calls),
-                    None,
-                )
-                or members.get(history.call_id)
+            tracked = store.calls.get(history.call_id) or next(
+                (store.calls[a.call_id] for a in history.attempts if a.call_id in store.calls),
+                None,
             )
+            if tracked is None:
+                if members is None:
+                    members = {
+                        t.call.retry_group_id: t
+                        for t in store.calls.values()
+                        if t.call.retry_group_id
+                    }
+                tracked = members.get(history.call_id)
             if tracked is None:
                 continue
             call = tracked.call
