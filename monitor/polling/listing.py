@@ -18,11 +18,10 @@ from datetime import datetime
 from monitor.api.client import DialNexaClient
 from monitor.api.models import Call
 from monitor.api.pages import Page
-from monitor.api.vocab import CallStatus
 from monitor.clock import Clock
 from monitor.polling.fetch import Routes, campaign_calls_page
 from monitor.polling.intake import Intake
-from monitor.state.derive import is_qualified
+from monitor.state.qualified import qualified_index
 from monitor.state.store import Store
 from monitor.state.tally import COUNTED, SETTLE_AFTER, Correction
 
@@ -140,20 +139,8 @@ def update_qualified(store: Store, key: str, campaign_ids: Iterable[str] | None 
     """Qualified rate and pending analyses from the completed calls the store holds (`key`:
     the analysis field that says a call qualified)."""
     wanted = set(store.campaigns if campaign_ids is None else campaign_ids)
-    analysed: Counter[str] = Counter()
-    qualified: Counter[str] = Counter()
-    pending: Counter[str] = Counter()
-    for tracked in store.calls.values():
-        call: Call = tracked.call
-        cid = call.campaign_id
-        if cid not in wanted or call.status is not CallStatus.COMPLETED:
-            continue
-        assert cid is not None
-        if call.analysis is None:
-            pending[cid] += 1
-        else:
-            analysed[cid] += 1
-            qualified[cid] += is_qualified(call.analysis, key)
+    index = qualified_index(store, key)
+    analysed, qualified, pending = index.analysed, index.qualified, index.pending
     with store.batch():
         for cid in wanted:
             state = store.campaigns.get(cid)
