@@ -56,10 +56,16 @@ class RecordingStore(Store):
         self.seen = seen
 
     def upsert_call(
-        self, call: Call, now: float, *, live_listing: bool = False, source: str = "calls"
+        self,
+        call: Call,
+        now: float,
+        *,
+        live_listing: bool = False,
+        source: str = "calls",
+        sent: float | None = None,
     ) -> bool:
         self.seen.note(call.id, call.status, now)
-        return super().upsert_call(call, now, live_listing=live_listing, source=source)
+        return super().upsert_call(call, now, live_listing=live_listing, source=source, sent=sent)
 
     def mark_ended(self, call_id: str, now: float) -> None:
         self.seen.first.setdefault((call_id, "ended"), now)

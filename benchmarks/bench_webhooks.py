@@ -62,11 +62,17 @@ class OutcomeStore(Store):
         self.outcome_at: dict[str, float] = {}
 
     def upsert_call(
-        self, call: Call, now: float, *, live_listing: bool = False, source: str = "calls"
+        self,
+        call: Call,
+        now: float,
+        *,
+        live_listing: bool = False,
+        source: str = "calls",
+        sent: float | None = None,
     ) -> bool:
         if call.status in FINAL_STATUSES:
             self.outcome_at.setdefault(call.id, now)
-        return super().upsert_call(call, now, live_listing=live_listing, source=source)
+        return super().upsert_call(call, now, live_listing=live_listing, source=source, sent=sent)
 
 
 def _kind(path: str, query: str) -> str:

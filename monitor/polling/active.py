@@ -16,7 +16,7 @@ from monitor.api.vocab import FINAL_STATUSES, CallStatus
 from monitor.clock import Clock
 from monitor.polling.budget import Budget
 from monitor.polling.fetch import fetch_active_calls
-from monitor.polling.intake import Intake, said_last, still_ordered
+from monitor.polling.intake import Intake, said_last, sent_since, still_ordered
 from monitor.polling.lookups import Lookups
 from monitor.polling.scheduler import Job
 from monitor.polling.serverclock import ServerClock
@@ -117,6 +117,7 @@ class ActiveSweep:
         for number in range(1, MAX_ACTIVE_PAGES + 1):
             asked = self.clock.monotonic()
             page = await fetch_active_calls(self.client, page=number, limit=paging.limit)
+            sent = sent_since(asked)
             pages += 1
             now = self.clock.monotonic()
             order.add_page(c.created_at for c in page.items)
@@ -125,7 +126,9 @@ class ActiveSweep:
             # back for the whole sweep, nor are the calls it proves ended.
             with store.batch():
                 for call in page.items:
-                    self.intake.take(call, now, live_listing=True, source="in-flight list")
+                    self.intake.take(
+                        call, now, live_listing=True, source="in-flight list", sent=sent
+                    )
                     if self._consistent(call.id, asked):
                         listed.add(call.id)
                 if store.swept is None:

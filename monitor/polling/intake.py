@@ -12,6 +12,7 @@ import logging
 from monitor.api.models import Call
 from monitor.api.pages import Page
 from monitor.api.vocab import FINAL_STATUSES
+from monitor.polling.budget import SENT_AT
 from monitor.polling.serverclock import ServerClock
 from monitor.polling.sweep import SweepOrder
 from monitor.state.store import Store
@@ -27,20 +28,36 @@ class Intake:
         self.server_clock = server_clock
 
     def take(
-        self, call: Call, now: float, *, live_listing: bool = False, source: str = "calls"
+        self,
+        call: Call,
+        now: float,
+        *,
+        live_listing: bool = False,
+        source: str = "calls",
+        sent: float | None = None,
     ) -> bool:
         """A call as any poller read it: into the store (merged with what earlier reads
         said), and its ending (if it ended) into its campaign's counts, once per attempt
         whichever read brought it. The merged record is counted: a read that leaves the
         campaign out still counts for the campaign an earlier read named. A read saying live a
         call already seen ended is refused (`Store.upsert_call`): it was made before the
-        ending (a sweep's page in flight while a webhook delivered it, issue 22)."""
-        changed = self.store.upsert_call(call, now, live_listing=live_listing, source=source)
+        ending (a sweep's page in flight while a webhook delivered it, issue 22); `sent`: when
+        its request was sent (`sent_since`), for a read taken in later than it arrived."""
+        changed = self.store.upsert_call(
+            call, now, live_listing=live_listing, source=source, sent=sent
+        )
         tracked = self.store.calls.get(call.id)
         merged = tracked.call if tracked is not None else call
         if merged.status in FINAL_STATUSES:
             changed |= self.store.tally.observe(merged, self.server_clock.api_instant())
         return changed
+
+
+def sent_since(asked: float) -> float:
+    """When the request just answered, asked for at `asked`, was sent: the budget gate's
+    instant (`SENT_AT`, set in this task), which may hold it for tens of seconds; `asked`
+    itself when it passed no gate (a client of its own)."""
+    return max(asked, SENT_AT.get())
 
 
 def still_ordered(listing: str, order: SweepOrder, believed: bool) -> bool:

@@ -17,7 +17,7 @@ from monitor.api.vocab import FINAL_STATUSES
 from monitor.clock import Clock
 from monitor.polling.cadence import FLOOR_S
 from monitor.polling.fetch import FilterIgnored, fetch_calls_by_id
-from monitor.polling.intake import Intake
+from monitor.polling.intake import Intake, sent_since
 from monitor.polling.scheduler import Job
 from monitor.state.store import Store
 
@@ -114,6 +114,7 @@ class Lookups:
         if now - waiting[ready[0]][0] > LOOKUP_BEHIND_S:
             # The lookups are not keeping up with the endings: the wave misses some retries.
             store.endings_missed_at = now
+        asked = self.clock.monotonic()
         try:
             found = await fetch_calls_by_id(self.client, ready)
         except (FilterIgnored, BadRequest):
@@ -123,13 +124,16 @@ class Lookups:
             job.cadence.final = True
             return False
         now = self.clock.monotonic()
+        sent = sent_since(asked)
         changed = False
         with store.batch():
             for call in found:
                 waiting.pop(call.id, None)
                 # Fresh from the API: if it is still live, the listing missed it (it slid
                 # between two pages) and it is live again.
-                changed |= self.intake.take(call, now, live_listing=True, source="lookup by id")
+                changed |= self.intake.take(
+                    call, now, live_listing=True, source="lookup by id", sent=sent
+                )
         if grace is not None:
             # Endings no delivery brought (dropped, refused): the webhook gap.
             self.on_missed([c.id for c in found if c.status in FINAL_STATUSES], now)

@@ -14,7 +14,7 @@ from monitor.api.models import Call
 from monitor.api.vocab import CallStatus
 from monitor.clock import Clock
 from monitor.polling.fetch import fetch_queued_calls
-from monitor.polling.intake import Intake, said_last, still_ordered
+from monitor.polling.intake import Intake, said_last, sent_since, still_ordered
 from monitor.polling.lookups import Lookups
 from monitor.polling.scheduler import Job
 from monitor.polling.short import QueueFloor
@@ -60,14 +60,17 @@ class QueuedSweep:
         store = self.store
         queued_before = store.queued()
         started = self.clock.monotonic()
-        calls: list[Call] = []
+        calls: list[tuple[Call, float]] = []
+        """Each call read, with when its page's request was sent (`Store.upsert_call`)."""
         order = SweepOrder(ordered=self._ordered)
         complete = False
         paging = self.page_width.start()
         for number in range(1, MAX_QUEUED_PAGES + 1):
+            asked = self.clock.monotonic()
             page = await fetch_queued_calls(self.client, page=number, limit=paging.limit)
+            sent = sent_since(asked)
             order.add_page(c.created_at for c in page.items)
-            calls.extend(page.items)
+            calls.extend((c, sent) for c in page.items)
             if paging.done(page.raw_count, page.limit, said_last(page)):
                 complete = True
                 break
@@ -84,7 +87,9 @@ class QueuedSweep:
             # (retries of a wave, queued minutes ago), are read too. A short dial of one of
             # them (busy, failed within seconds, between two active sweeps) is otherwise on
             # no list at all: the endings page, newest created first, never reaches it.
+            asked = self.clock.monotonic()
             page = await fetch_queued_calls(self.client, limit=paging.limit, oldest_first=True)
+            sent = sent_since(asked)
             created = [c.created_at for c in page.items if c.created_at is not None]
             if created != sorted(created):
                 self._oldest_first = False  # ignored: the newest again, nothing inferred
@@ -97,13 +102,18 @@ class QueuedSweep:
                 # this page starts at the oldest one still waiting.
                 oldest = SweepOrder(ordered=self._ordered)
                 oldest.spans.append((EARLIEST, created[-1]))
-            calls.extend(page.items)
+            calls.extend((c, sent) for c in page.items)
         now = self.clock.monotonic()
         changed = False
-        seen = {c.id for c in calls}
+        seen = {c.id for c, _ in calls}
         with store.batch():
-            for call in calls:
-                changed |= self.intake.take(call, now, live_listing=True, source="queued list")
+            # Taken in once all pages are read, maybe tens of seconds after the first was
+            # sent (background work, held by the budget): each with its page's time, so a
+            # call that moved on since (dialled, ended) is not taken back to the queue.
+            for call, sent in calls:
+                changed |= self.intake.take(
+                    call, now, live_listing=True, source="queued list", sent=sent
+                )
             for tracked in queued_before:
                 cid = tracked.call.id
                 if cid in seen or tracked.ended_seen is not None:

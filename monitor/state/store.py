@@ -52,7 +52,28 @@ CONCURRENCY_SAMPLES = 720
 STALE_READ_S = 15.0
 """The longest a read can have been on its way (a request's whole deadline,
 `monitor.api.transport.DEADLINE_S`): a read behind what is known arriving later than this after
-the status moved was asked after the move."""
+the status moved was asked after the move, unless its poller says when it was sent (`sent`:
+a page held until the rest of its sweep is read)."""
+
+
+def stale_read(
+    read: CallStatus, known: CallStatus, known_since: float, now: float, sent: float | None
+) -> bool:
+    """Whether a read a stage behind the known status (`merge.behind`) was made before the
+    call moved on (known since `known_since`), so it must not take the call back.
+
+    Sent before the move was known (`sent`, when its poller says): stale, however late it is
+    taken in. The queued sweep takes its pages in once all are read, the budget holding them
+    tens of seconds apart: a page read before a call ended, taken in 30 s after a webhook
+    delivered the ending, took 29 ended calls back to the queue in `bench_webhooks`' huge run.
+    Otherwise a read arriving within a request's deadline of the move may have been sent
+    before it; one arriving later was sent after it: the move was the wrong read (a drifted
+    status, FAULTS P5), and a live listing brings the call back."""
+    if not behind(read, known):
+        return False
+    if sent is not None and sent < known_since:
+        return True
+    return now - known_since < STALE_READ_S
 
 
 class Store(ChangeLog):
@@ -152,7 +173,13 @@ class Store(ChangeLog):
     # -- calls ------------------------------------------------------------------------------
 
     def upsert_call(
-        self, call: Call, now: float, *, live_listing: bool = False, source: str = "calls"
+        self,
+        call: Call,
+        now: float,
+        *,
+        live_listing: bool = False,
+        source: str = "calls",
+        sent: float | None = None,
     ) -> bool:
         """Merge one read of a call into what is known; True when anything about it changed.
 
@@ -163,6 +190,9 @@ class Store(ChangeLog):
         `live_listing`: it comes from a list of live calls (the active or queued sweep), which
         outranks an earlier guess that it had ended (it only moved from queued to dialling),
         never a read that showed it ended.
+
+        `sent`: when (monotonic) the request that read it was sent, when its poller took it
+        in later than on arrival (`stale_read`).
         """
         said_campaign = "campaign_id" in call.model_fields_set
         tracked = self.calls.get(call.id)
@@ -179,12 +209,10 @@ class Store(ChangeLog):
             self._merged_from.pop(call.id, None)
             self._calls_changed(call.id)
             return True
-        if behind(call.status, tracked.call.status) and now - tracked.state_since < STALE_READ_S:
+        if stale_read(call.status, tracked.call.status, tracked.state_since, now, sent):
             # Made before the read that moved the call on (`merge.behind`): taken, an ended
             # call would count in flight beside the one in its slot, and a call dialling
-            # would leave the gauge for the queue (250 of them at `huge`, for seconds). Only
-            # a read that may have been asked before the move: later, the move was the wrong
-            # read (a drifted status, FAULTS P5), and a live listing brings the call back.
+            # would leave the gauge for the queue (250 of them at `huge`, for seconds).
             return False
         changed = False
         if live_listing and tracked.ended_seen is not None and call.status not in FINAL_STATUSES:

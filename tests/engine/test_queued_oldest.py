@@ -14,7 +14,7 @@ from monitor.polling.intake import Intake
 from monitor.polling.queued import MAX_QUEUED_PAGES, QueuedSweep
 from monitor.polling.serverclock import ServerClock
 from monitor.polling.sweep import PageWidth
-from monitor.state.store import Store
+from monitor.state.store import STALE_READ_S, Store
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 LIMIT = 200
@@ -97,3 +97,36 @@ async def test_a_queue_read_whole_costs_no_extra_request() -> None:
     poller, _, _ = sweep(queue)
     await poller.poll(None)  # type: ignore[arg-type]
     assert queue.asked == [(1, False), (2, False)]
+
+
+async def test_a_call_that_ended_while_the_queue_pages_were_held_stays_ended() -> None:
+    # Background work at 1,000 in flight: the queue's pages are sent tens of seconds apart
+    # (the budget holds them) and taken in once all are read. A call on the first page that
+    # was dialled and ended meanwhile (its ending delivered by a webhook) is shown ended, not
+    # back in the queue (29 such calls in bench_webhooks' huge run, for up to two minutes).
+    queue = Queue(size=LIMIT * 3 + 10)
+    poller, _, clock = sweep(queue)
+    store = poller.store
+    first = queued(LIMIT * 3 + 9)  # the newest: on page 1
+    ended = Call.model_validate(
+        {**first.model_dump(mode="json", exclude_none=True), "status": "busy"}
+    )
+    inner = queue.list_calls
+    delivered: list[float] = []
+
+    async def held(*, page: int, limit: int, oldest_first: bool = False, **kw: Any) -> Page[Call]:
+        if page > 1:
+            clock.advance(10)  # held by the budget
+        if page == 2:
+            delivered.append(clock.monotonic())
+            poller.intake.take(ended, clock.monotonic(), source="webhook")
+        return await inner(page=page, limit=limit, oldest_first=oldest_first, **kw)
+
+    queue.list_calls = held  # type: ignore[method-assign]
+    await poller.poll(None)  # type: ignore[arg-type]
+    assert clock.monotonic() - delivered[0] > STALE_READ_S  # taken in that long after
+    rows = store.queued()
+    assert len(rows) == LIMIT * 3 + 9  # every other call read is queued
+    assert first.id not in {t.call.id for t in rows}
+    assert store.calls[first.id].call.status.value == "busy"
+    assert store.calls[first.id].ended_seen is not None
