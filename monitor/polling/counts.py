@@ -29,6 +29,7 @@ from monitor.api.vocab import CallStatus
 from monitor.clock import Clock
 from monitor.polling.budget import SENT_AT, Budget
 from monitor.polling.fetch import Routes, status_total
+from monitor.polling.fillpace import FillPace
 from monitor.polling.intake import Intake
 from monitor.polling.listing import WHOLE_LIMIT, CampaignCalls, update_qualified
 from monitor.polling.scheduler import Job
@@ -57,16 +58,6 @@ ORIGIN = datetime.min.replace(tzinfo=UTC)
 """The baseline instant of a history read whole: every ending of the campaign counts after it."""
 VISIBLE_DEFAULT = 12
 """Campaigns treated as on screen when the UI has not said (the first rows of the list)."""
-FILL_SHARE = 0.55
-"""History of campaigns off screen is read only while the minute's requests are under this
-share of the budget (33 of 60): it fills from what the live panes leave, so the requests a
-minute stay flat in the number of campaigns while it fills."""
-URGENT_ROOM = 0.75
-"""History of the campaigns on screen is urgent only while the minute is under this share."""
-FILL_FLOOR_S = 20.0
-"""Past FILL_SHARE, history off screen still gets a read this often under URGENT_ROOM: on `huge`
-a selected call in flight (~13 requests a minute) held the minute at 36-39 for good, and 6 of
-33 campaigns' counts stayed unknown for two hours (`make test-long`)."""
 
 
 class Counts:
@@ -106,8 +97,8 @@ class Counts:
         self.unavailable: set[tuple[str, str]] = set()
         """(campaign, status) totals this API cannot give (no total on that source)."""
         self._backfilled: set[str] = set()
-        self._fill_floor_at = float("-inf")
-        """When history off screen may next be read past FILL_SHARE (`FILL_FLOOR_S`)."""
+        self.pace = FillPace(budget)
+        """When the minute has room for history (`monitor.polling.fillpace`)."""
         self._long: set[str] = set()
         """Campaigns whose listing is too long to count: their history comes from totals."""
         self._next_backfill = 0
@@ -265,7 +256,7 @@ class Counts:
         if cid is None:
             job.due_hint = now + 5.0
             return False
-        if not self.urgent() and not self._fill_room(now):
+        if not self.urgent() and not self.pace.room(now):
             job.due_hint = now + 5.0
             return False
         if self.missing(cid):
@@ -276,35 +267,12 @@ class Counts:
             job.due_hint = self.clock.monotonic()
         return changed
 
-    def _fill_room(self, now: float) -> bool:
-        """Whether the minute leaves room to read history off screen: under FILL_SHARE, or
-        under URGENT_ROOM once every FILL_FLOOR_S (taken now when it says yes)."""
-        budget = self.budget
-        used = budget.used_last_minute(now)
-        if used < FILL_SHARE * budget.per_min:
-            return True
-        if used >= URGENT_ROOM * budget.per_min or now < self._fill_floor_at:
-            return False
-        self._fill_floor_at = now + FILL_FLOOR_S
-        return True
-
     def baseline_rank(self, usual: int, urgent: int) -> Callable[[float], int]:
         """The baseline's rank at an instant: `urgent` for the on-screen campaigns' history
         while the minute has room, else `usual`. When the active sweep fills the minute
         (1,000 in flight) it is background work, so the endings behind every count and the
         concurrency are never held for it."""
-
-        def rank(now: float) -> int:
-            budget = self.budget
-            if now < budget.startup_until:
-                # The first minute: as much as the startup allowance holds (the live panes
-                # keep their own pace; `Budget.steady_per_min`).
-                roomy = budget.startup_open(now)
-            else:
-                roomy = budget.used_last_minute(now) < URGENT_ROOM * budget.per_min
-            return urgent if roomy and self.urgent() else usual
-
-        return rank
+        return lambda now: urgent if self.pace.roomy(now) and self.urgent() else usual
 
     def _healthy(self, job: Job) -> bool:
         """Catching up (history, reconciliation, backfill) waits for a healthy API: while it
