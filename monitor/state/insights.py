@@ -112,6 +112,12 @@ class InsightTracker:
         placed: dict[str, list[datetime | None]] = {}
         waiting: dict[str, list[datetime | None]] = {}
         changed = store.changed_calls(self.watch)
+        # What follows the changed calls is taken in at once: a sweep that failed later on
+        # leaves nothing of them unapplied (the next asking names only later changes).
+        ids = store.calls.keys() if changed is None else changed.keys()
+        if since_mono is not None:
+            self._count_unseen_dials(store, ids, since_mono)
+        self._follow_skipped(store, changed)
         for tracked in store.in_flight():
             call = tracked.call
             state = _LIVE.get(call.status)
@@ -131,10 +137,6 @@ class InsightTracker:
             if call.campaign_id:
                 queued[call.campaign_id] += 1
                 waiting.setdefault(call.campaign_id, []).append(call.created_at)
-        ids = store.calls.keys() if changed is None else changed.keys()
-        if since_mono is not None:
-            self._count_unseen_dials(store, ids, since_mono)
-        self._follow_skipped(store, changed)
         for cid in [c for c in self._live if c not in seen]:
             self._leave(cid, store.calls.get(cid), now)
         self._last_mono = mono

@@ -38,7 +38,7 @@ from monitor.ui.commands import JumpProvider
 from monitor.ui.direct import direct_refreshes
 from monitor.ui.driver import QuickEscapeApp
 from monitor.ui.exporting import ExportingApp
-from monitor.ui.gchold import CollectionHold
+from monitor.ui.gchold import MIN_TIMER_S, CollectionHold
 from monitor.ui.heap import TRIM_EVERY_S, settle_heap, trim_heap
 from monitor.ui.keygrace import KeyGrace
 from monitor.ui.keymap import APP_KEYS
@@ -206,6 +206,7 @@ class MonitorApp(LifecycleApp, QuickEscapeApp, ExportingApp):
             self.notify(bug, severity="error", markup=False, timeout=15)
 
     def _on_clock(self) -> None:
+        self._collection_backstop()
         if self.paused_at is not None:
             return
         self._seconds += 1
@@ -230,7 +231,17 @@ class MonitorApp(LifecycleApp, QuickEscapeApp, ExportingApp):
 
     def _hold_collection(self, due: float | None) -> None:
         if due is not None and self._collection_timer is None and not self._closed:
-            self._collection_timer = self.set_timer(due, self._release_collection, name="gc-hold")
+            wait = max(due, MIN_TIMER_S)
+            self._collection_timer = self.set_timer(wait, self._release_collection, name="gc-hold")
+
+    def _collection_backstop(self) -> None:
+        # Textual's one-shot timer found already late when it starts (a busy loop, another
+        # thread holding the interpreter) skips its only tick and never calls back: the
+        # clock's second gives collection back if a hold's timer was lost.
+        if self.collection_hold.holding:
+            if self._collection_timer is not None:
+                self._collection_timer.stop()
+            self._release_collection()
 
     def _release_collection(self) -> None:
         self._collection_timer = None

@@ -32,6 +32,9 @@ and written (the clock's work waits as long)."""
 MAX_HOLD_S = MAX_WAIT_S
 """The longest collection stays off in a row; then it is on for at least as long."""
 
+MIN_TIMER_S = 0.05
+"""The app's timer waits at least this long: Textual drops a one-shot timer already late when
+it starts (it skips late ticks), and a 1 ms wait often is; the app's clock is the backstop."""
 EARLY_S = 0.001
 """A timer that fires this little before the hold's end ends it (rounding, not a key)."""
 
@@ -99,4 +102,4 @@ class CollectionHold:
         return max(0.0, min(self._key_at + HOLD_S, since + MAX_HOLD_S) - now)
 
 
-__all__ = ["HOLD_S", "MAX_HOLD_S", "CollectionHold", "Collector"]
+__all__ = ["HOLD_S", "MAX_HOLD_S", "MIN_TIMER_S", "CollectionHold", "Collector"]

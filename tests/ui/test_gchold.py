@@ -146,3 +146,25 @@ async def test_quitting_while_a_key_is_held_leaves_collection_on(make_app: AppFa
         assert gc.isenabled()
     finally:
         gc.enable()
+
+
+async def test_a_lost_release_timer_is_made_good_by_the_next_second(make_app: AppFactory) -> None:
+    """Textual drops a one-shot timer that is already late when it starts: the app's clock
+    gives collection back if the hold's timer never fires."""
+    app, _engine = make_app()
+    now = [0.0]
+    app.collection_hold = CollectionHold(lambda: now[0])
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            await pilot.press("down")
+            assert not gc.isenabled()
+            timer = app._collection_timer
+            assert timer is not None
+            timer.stop()  # as if Textual had dropped it
+            now[0] += MAX_HOLD_S
+            app._on_clock()
+            assert gc.isenabled()
+            assert not app.collection_hold.holding
+    finally:
+        gc.enable()
