@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import pytest
+
 from monitor.state.insight_view import Insights
 from monitor.state.insights import InsightTracker
 from monitor.state.store import Store
@@ -27,7 +29,14 @@ class ScanEveryCall:
         return getattr(self._store, name)
 
 
-async def test_following_the_changed_calls_finds_what_a_scan_of_every_call_finds() -> None:
+@pytest.mark.parametrize("kept", [None, 300])
+async def test_following_the_changed_calls_finds_what_a_scan_of_every_call_finds(
+    kept: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`kept`: the store's bound on calls, made small so that calls are pruned while followed
+    and the changes between two sweeps outnumber the calls kept (the tracker is told to scan)."""
+    if kept is not None:
+        monkeypatch.setattr("monitor.state.store.MAX_CALLS", kept)
     run = await start("anomalies")
     try:
         tracker = run.engine.audit.tracker
@@ -44,6 +53,17 @@ async def test_following_the_changed_calls_finds_what_a_scan_of_every_call_finds
             return got
 
         tracker.observe = both  # type: ignore[method-assign]
+        store = run.engine.store
+        asked = store.changed_calls
+        scans: list[bool] = []
+
+        def counted(watcher: str) -> dict[str, None] | None:
+            changed = asked(watcher)
+            if watcher == tracker.watch:
+                scans.append(changed is None)
+            return changed
+
+        store.changed_calls = counted  # type: ignore[method-assign]
         await drive(run.clock, 8 * 60)
         assert len(pairs) > 50
         kinds = {i.kind for got, _ in pairs for i in got.items}
@@ -52,6 +72,11 @@ async def test_following_the_changed_calls_finds_what_a_scan_of_every_call_finds
         for got, want in pairs:
             assert got == want
         assert tracker._log.dialled == reference._log.dialled
-        assert len(run.engine.store.calls) > 500
+        if kept is None:
+            assert len(store.calls) > 500
+            assert scans.count(True) == 1  # the first sweep only
+        else:
+            assert store.series_let_go  # calls were pruned while followed
+            assert scans.count(True) > 1  # and the changes overflowed the watch
     finally:
         await run.close()

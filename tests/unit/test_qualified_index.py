@@ -41,18 +41,24 @@ def _call(n: int, campaign: str | None, status: str, analysis: int) -> Call:
     return Call.model_validate(row)
 
 
-def _scan(store: Store, campaign: str) -> tuple[float | None, int, int]:
+def _scan(store: Store, campaign: str, key: str) -> tuple[float | None, int, int]:
     figures = qualified_rate(
-        (t.call for t in store.calls.values() if t.call.campaign_id == campaign), "qualified"
+        (t.call for t in store.calls.values() if t.call.campaign_id == campaign), key
     )
     return figures.rate, figures.analysed, figures.pending
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.one_of(write, forget), min_size=1, max_size=40), st.integers(1, 5))
+@given(
+    st.lists(st.one_of(write, forget), min_size=1, max_size=40),
+    st.integers(1, 5),
+    st.lists(st.sampled_from(("qualified", "other")), min_size=1, max_size=4),
+)
 def test_the_followed_figures_are_a_scans_after_every_change(
-    steps: list[tuple[Any, ...]], every: int
+    steps: list[tuple[Any, ...]], every: int, keys: list[str]
 ) -> None:
+    """`keys`: the analysis field that says a call qualified, changed in the settings now and
+    then (the index starts over)."""
     store = Store()
     for cid in CAMPAIGNS:
         store.put_campaign(CampaignState(Campaign.model_validate({"id": cid, "name": cid})))
@@ -63,8 +69,9 @@ def test_the_followed_figures_are_a_scans_after_every_change(
             store.mark_ended(f"call_{n:012d}", float(i))
             store.prune(now=1e9)  # every ended call is past its retention: let go
         if i % every == 0 or i == len(steps) - 1:  # asked now and then, as pages come in
-            update_qualified(store, "qualified")
+            key = keys[i % len(keys)]
+            update_qualified(store, key)
             for cid in CAMPAIGNS:
                 state = store.campaigns[cid]
                 shown = (state.qualified_rate, state.analysed, state.analysis_pending)
-                assert shown == _scan(store, cid)
+                assert shown == _scan(store, cid, key)
