@@ -33,6 +33,29 @@ def _in_alt_screen(raw: bytes) -> bool | None:
     return None if not found else found[-1] == b"h"
 
 
+def _drawn_whole_then_quits(term: Terminal, since: int, why: str, *, reentered: bool) -> None:
+    """After a resume the dashboard is drawn whole, the breadcrumb and the key line too (which
+    never change, so no tick redraws them; `reentered`: back in the alternate screen, which
+    the suspend left); then `q` exits 0."""
+    assert (
+        term.wait_until(
+            lambda: (
+                len(term.raw) > since
+                and (not reentered or _in_alt_screen(bytes(term.raw[since:])) is True)
+                and term.shows("DialNexa Monitor › Dashboard")
+                and term.shows("Active calls")
+                and term.shows("q Quit")
+            ),
+            10.0,
+        )
+        is not None
+    ), term.lines()
+    term.write(b"q")
+    assert term.wait_exit(max(5.0, generous(1.0))), f"q not answered after {why}"
+    assert term.status is not None and os.WIFEXITED(term.status)
+    assert os.WEXITSTATUS(term.status) == 0
+
+
 def test_a_stopped_and_continued_monitor_draws_again_and_quits_on_q() -> None:
     term = Terminal(monitor_argv("--demo", "--scenario", "small"), cols=80, rows=24)
     with term:
@@ -47,24 +70,7 @@ def test_a_stopped_and_continued_monitor_draws_again_and_quits_on_q() -> None:
         term.emulated.reset()  # what shows from here on was drawn after the resume
         drawn = len(term.raw)
         os.kill(term.pid, signal.SIGCONT)
-        # Back in the alternate screen and drawn whole: the breadcrumb and the key line too,
-        # which never change (not only the cells that ticked since).
-        assert (
-            term.wait_until(
-                lambda: (
-                    len(term.raw) > drawn
-                    and term.shows("DialNexa Monitor › Dashboard")
-                    and term.shows("Active calls")
-                    and term.shows("q Quit")
-                ),
-                10.0,
-            )
-            is not None
-        ), term.lines()
-        term.write(b"q")
-        assert term.wait_exit(max(5.0, generous(1.0))), "q not answered after a resume"
-        assert term.status is not None and os.WIFEXITED(term.status)
-        assert os.WEXITSTATUS(term.status) == 0
+        _drawn_whole_then_quits(term, drawn, "a resume", reentered=False)
 
 
 def test_ctrl_z_stops_the_monitor_to_the_shell_and_fg_brings_it_back() -> None:
@@ -91,20 +97,4 @@ def test_ctrl_z_stops_the_monitor_to_the_shell_and_fg_brings_it_back() -> None:
         term.emulated.reset()  # what shows from here on was drawn after the resume
         stopped = len(term.raw)
         os.kill(term.pid, signal.SIGCONT)  # what `fg` sends
-        # Drawn whole again: the breadcrumb, the panes and the key line, which never change.
-        assert (
-            term.wait_until(
-                lambda: (
-                    _in_alt_screen(bytes(term.raw[stopped:])) is True
-                    and term.shows("DialNexa Monitor › Dashboard")
-                    and term.shows("Active calls")
-                    and term.shows("q Quit")
-                ),
-                10.0,
-            )
-            is not None
-        ), term.lines()
-        term.write(b"q")
-        assert term.wait_exit(max(5.0, generous(1.0))), "q not answered after Ctrl+Z and fg"
-        assert term.status is not None and os.WIFEXITED(term.status)
-        assert os.WEXITSTATUS(term.status) == 0
+        _drawn_whole_then_quits(term, stopped, "Ctrl+Z and fg", reentered=True)
