@@ -30,6 +30,7 @@ import asyncio
 import contextlib
 import os
 import selectors
+import signal
 import threading
 import time
 from codecs import getincrementaldecoder
@@ -121,6 +122,29 @@ class QuickEscapeDriver(LinuxDriver):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.exit_event = WakingEvent()
+        self._job_control_on_loop()
+
+    def _job_control_on_loop(self) -> None:
+        """Answer SIGTSTP and SIGCONT from the app's loop, between two callbacks, not in a
+        Python signal handler, which runs wherever the main thread happens to be.
+
+        Textual's handlers (set in `LinuxDriver.__init__`) stop the driver: they join the
+        input and output threads. Run inside the main thread's `FrameWriter.write`, which holds
+        the writer's lock (a frame a second is written), the join waited for a thread that
+        waited for that lock: a `kill -TSTP` left the monitor running and hung for good, about
+        one stop in 300 on a loaded box (py-spy: `_sigtstp_application` under
+        `Condition.notify` in `FrameWriter.write`). On the loop no lock is held. Ctrl+Z is the
+        same path: Textual's action sends SIGTSTP to the process."""
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop = asyncio.get_running_loop()
+            loop.add_signal_handler(signal.SIGTSTP, self._on_stop_signal)
+            loop.add_signal_handler(signal.SIGCONT, self._on_continue_signal)
+
+    def _on_stop_signal(self) -> None:
+        self._sigtstp_application()
+
+    def _on_continue_signal(self) -> None:
+        self._sigcont_application()
 
     def close(self) -> None:
         super().close()
