@@ -139,7 +139,7 @@ class MonitorApp(LifecycleApp, QuickEscapeApp, ExportingApp):
         self._closers = list(closers)
         self._startup_notes = list(startup_notes)
         self._settle_heap = settle_heap
-        self._closed = False
+        self._ended = False
         self._dirty = True
         self._drawn_data = False
         self._internal_told: str | None = None
@@ -230,7 +230,7 @@ class MonitorApp(LifecycleApp, QuickEscapeApp, ExportingApp):
         await super().on_event(event)
 
     def _hold_collection(self, due: float | None) -> None:
-        if due is not None and self._collection_timer is None and not self._closed:
+        if due is not None and self._collection_timer is None and not self._ended:
             wait = max(due, MIN_TIMER_S)
             self._collection_timer = self.set_timer(wait, self._release_collection, name="gc-hold")
 
@@ -289,13 +289,13 @@ class MonitorApp(LifecycleApp, QuickEscapeApp, ExportingApp):
 
     def watch_snapshot(self, snap: MonitorSnapshot | None) -> None:
         screen = self.live_screen()
-        if snap is None or screen is None or not screen.ready or self._closed:
+        if snap is None or screen is None or not screen.ready or self._ended:
             return
         screen.show_snapshot(snap, self.frame(snap))
 
     def render_now(self) -> None:
         """Draw the newest data on the screen on top (ignores the rate limit, not the pause)."""
-        if self.paused_at is not None or self._closed:
+        if self.paused_at is not None or self._ended:
             return
         self._dirty = False
         snap = self.feed.snapshot()
@@ -329,7 +329,7 @@ class MonitorApp(LifecycleApp, QuickEscapeApp, ExportingApp):
         self._show(self.feed.latest())
 
     def tick_now(self) -> None:
-        if self._closed:
+        if self._ended:
             return
         snap = self.feed.latest()
         self._tell_bug(snap)

@@ -32,7 +32,10 @@ class LifecycleApp(App[int]):
 
     feed: Feed
     _closers: list[Callable[[], Awaitable[None]]]
-    _closed: bool
+    _ended: bool
+    """The monitor let its feed and closers go (not Textual's `_closed`, the message pump's:
+    set on the app, it stopped the app's message loop and kept `_close_messages` from stopping
+    its timers)."""
     _unsubscribe: Callable[[], None] | None
     collection_hold: CollectionHold
 
@@ -54,9 +57,9 @@ class LifecycleApp(App[int]):
         await self._close()
 
     async def _close(self) -> None:
-        if self._closed:
+        if self._ended:
             return
-        self._closed = True
+        self._ended = True
         self.collection_hold.end()
         if self._unsubscribe is not None:
             self._unsubscribe()
@@ -94,5 +97,5 @@ class LifecycleApp(App[int]):
             severity="error",
             markup=False,
         )
-        if not self._closed:
+        if not self._ended:
             self.set_timer(FEED_RESTART_S, self.run_feed)
