@@ -18,14 +18,37 @@ _WIDTHS: dict[str, int] = {}
 def single_width(text: str) -> bool:
     if text.isascii():
         return text.isprintable()
-    widths = _WIDTHS
-    for ch in text:
-        w = widths.get(ch)
-        if w is None:
-            w = widths[ch] = get_character_cell_size(ch)
-        if w != 1:
-            return False
-    return True
+    return all(_width(ch) == 1 for ch in text)
+
+
+def _width(ch: str) -> int:
+    w = _WIDTHS.get(ch)
+    if w is None:
+        w = _WIDTHS[ch] = get_character_cell_size(ch)
+    return w
+
+
+ZWJ = "\u200d"
+
+
+def width_runs(text: str) -> list[tuple[str, bool]]:
+    """`text` cut into runs in order, each (run, plain): plain runs are characters one cell
+    wide each, on which terminals agree; the others are clusters (a character with the
+    zero-width marks after it, and characters joined by ZWJ) that are wide, or whose width
+    terminals dispute (combining marks, ZWJ sequences, variation selectors)."""
+    runs: list[tuple[str, bool]] = []
+    i, n = 0, len(text)
+    while i < n:
+        j = i + 1
+        while j < n and (_width(text[j]) == 0 or text[j - 1] == ZWJ):
+            j += 1
+        plain = j == i + 1 and _width(text[i]) == 1
+        if runs and runs[-1][1] == plain:
+            runs[-1] = (runs[-1][0] + text[i:j], plain)
+        else:
+            runs.append((text[i:j], plain))
+        i = j
+    return runs
 
 
 def cursor_move(frm: Pos | None, to: Pos, exact: bool = False) -> str:
@@ -108,4 +131,13 @@ def estimate(pend: dict[int, Cell]) -> int:
     return size
 
 
-__all__ = ["Cell", "Pos", "StyleKey", "cursor_move", "estimate", "runs_of", "single_width"]
+__all__ = [
+    "Cell",
+    "Pos",
+    "StyleKey",
+    "cursor_move",
+    "estimate",
+    "runs_of",
+    "single_width",
+    "width_runs",
+]

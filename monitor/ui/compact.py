@@ -27,9 +27,11 @@ ends up showing:
   absolute move is dropped (Textual never writes one on the last row, where it would scroll);
 * once nothing is pending, the terminal's cursor and style are where the input left them.
 
-Text whose cell widths are not all 1 (wide or combining characters), text at an unknown
-position, and sequences that move the cursor or erase are passed through in order (pending
-cells are written before them), and the model forgets what they may have touched; a screen
+Clusters whose cell widths are not all 1 (wide characters, combining marks, ZWJ sequences),
+text at an unknown position, and sequences that move the cursor or erase are passed through in
+order (pending cells are written before them), and the model forgets what they may have
+touched; after a cluster the next cell is drawn after an absolute move to the column Rich's
+widths give (terminals dispute some of them: the rest of the row stays in place); a screen
 switch, a cursor restore, a reset and `forget()` (a resize) forget it all. Synchronized-output
 markers (mode 2026) are not passed through: once the input used them, each `take` is wrapped
 in them. Pure: no Textual, no I/O.
@@ -39,7 +41,18 @@ from __future__ import annotations
 
 from collections import deque
 
-from monitor.ui.cells import Cell, Pos, StyleKey, cursor_move, estimate, runs_of, single_width
+from rich.cells import cell_len
+
+from monitor.ui.cells import (
+    Cell,
+    Pos,
+    StyleKey,
+    cursor_move,
+    estimate,
+    runs_of,
+    single_width,
+    width_runs,
+)
 from monitor.ui.compact_style import StyleTrack
 from monitor.ui.vt import (
     NEUTRAL_MODES,
@@ -158,13 +171,37 @@ class Compactor:
 
     def _text(self, out: list[str], text: str) -> None:
         pos = self._pos
-        if pos is None or not single_width(text):
-            self._barrier(out)
-            self._style.write_want(out)
-            out.append(text)
-            self._forget_row(pos)
-            self._pos = self._out_pos = None
+        if pos is None:
+            self._pass(out, text)
             return
+        if single_width(text):
+            self._cells(text, pos)
+            return
+        # Where the input goes on drawing is where Rich's widths put it; terminals disagree
+        # with Rich, and with each other, on combining marks, ZWJ sequences and some emoji.
+        # Each such cluster is written on its own, and the next cell after an absolute move
+        # to the column the input meant: a name whose width is disputed cannot push the rest
+        # of its row, pane edges included, aside (FAULTS T14).
+        for run, plain in width_runs(text):
+            pos = self._pos
+            assert pos is not None
+            if plain:
+                self._cells(run, pos)
+            else:
+                self._pass(out, run)
+                self._pos = (pos[0] + cell_len(run), pos[1])
+
+    def _pass(self, out: list[str], text: str) -> None:
+        """Write `text` as it is, where the input's cursor is; the terminal's cursor is then
+        not known (its widths are its own)."""
+        self._barrier(out)
+        self._style.write_want(out)
+        out.append(text)
+        self._forget_row(self._pos)
+        self._pos = self._out_pos = None
+
+    def _cells(self, text: str, pos: Pos) -> None:
+        """Model `text`, one cell a character, at `pos`: pending where it changes cells."""
         x0, y = pos
         key = self._style.want_look()
         row = self._rows.get(y)

@@ -236,3 +236,53 @@ def test_the_next_look_is_the_cheapest_to_reach() -> None:
     assert c.compact(frame("x")) == (
         "\x1b[Gx\x1b[4H\x1b[22mx\x1b[3H\x1b[38;2;254;166;43;48;2;18;18;18mx"
     )
+
+
+DISPUTED = ["प्रिया शर्मा", "👩\u200d🔬", "✅\ufe0e", "e\u0301te\u0301", "🇮🇳"]
+"""Names whose width Rich and a code-point terminal dispute (FAULTS T14), and, for contrast,
+wide ones they agree on."""
+AGREED = ["张伟 王芳", "ＡＣＭＥ"]
+
+
+def test_a_name_of_disputed_width_leaves_the_rest_of_its_row_where_textual_put_it() -> None:
+    """On a terminal that measures code point by code point, each row's edge `│` stays in the
+    column Rich counted, whatever width the terminal gave the name before it: in the frame
+    that draws the rows, and in a tick that redraws the name's cell run in another look."""
+    from rich.cells import cell_len
+
+    from tests.faults.pty_screen import CodePointScreen
+
+    screen = CodePointScreen(COLS, ROWS)
+    stream = pyte.Stream(screen)
+    compactor = Compactor(cursor_shown=False)
+    names = DISPUTED + AGREED[:1]
+    frame = "".join(
+        move(0, y)
+        + styled(STYLES[1], f"│ {name}" + " " * (20 - cell_len(name)) + " 12 ")
+        + styled(STYLES[0], "│")
+        for y, name in enumerate(names)
+    )
+    tick = "".join(
+        move(2, y) + styled(STYLES[2], name + " " * (20 - cell_len(name)) + " 13 ")
+        for y, name in enumerate(names)
+    )
+    for out in (compactor.compact(frame), compactor.compact(tick)):
+        stream.feed(out)
+        for y, name in enumerate(names):
+            row = screen.row(y)
+            assert row[26] == "│", (name, "".join(row))
+            assert "".join(row[22:25]) in (" 12", " 13"), (name, "".join(row))
+
+
+def test_wide_and_disputed_names_cost_one_move_each_and_plain_rows_none() -> None:
+    """Resynchronising after a cluster is a cursor move: only on rows that have one."""
+    compactor = Compactor(cursor_shown=False)
+    rows = [*DISPUTED, *AGREED, "plain ascii name"]
+    frame = "".join(
+        move(0, y) + styled(STYLES[1], f"│ {name}  12 │") for y, name in enumerate(rows)
+    )
+    out = compactor.compact(frame)
+    moves = re.findall(r"\x1b\[\d+(?:;\d+)?[HG]", out)
+    assert len(rows) <= len(moves) <= 3 * len(rows), moves
+    tick = move(0, len(rows) - 1) + styled(STYLES[1], "│ plain ascii name  13 │")
+    assert len(re.findall(r"\x1b\[\d+(?:;\d+)?[HG]", compactor.compact(tick))) == 1
