@@ -495,3 +495,29 @@ async def test_the_palette_screenshot_says_where_it_saved_or_why_it_could_not(
         await pilot.pause()
         told = notifications(app)
         assert "Screenshot not saved: Not a directory" in told
+
+
+def test_the_legend_explains_every_column_header_of_every_table() -> None:
+    """The help cannot drift from the tables: a header renamed or added (the `calls` column
+    once read "total — the campaign's leads" in the help) fails here until it is explained."""
+    from monitor.ui.widgets.active_calls import ActiveCallsTable
+    from monitor.ui.widgets.campaign_calls import CampaignCallsTable
+    from monitor.ui.widgets.campaign_table import CampaignTable
+    from monitor.ui.widgets.retry_timeline import TimelineTable
+
+    explained = {word for mark, _ in LEGEND for word in mark.split(" · ")}
+    for table in (ActiveCallsTable, CampaignTable, TimelineTable, CampaignCallsTable):
+        missing = [spec.label for spec in table.SPECS if spec.label not in explained]
+        assert missing == [], (table.__name__, missing)
+
+
+async def test_the_help_lists_no_key_twice_and_no_stray_up(make_app: AppFactory) -> None:
+    app, _ = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        text = str(app.screen.query_one("#help-text").render())
+        rows = [line.split() for line in text.splitlines() if line.startswith("  ")]
+        assert ["k", "Up"] not in rows, text
+        assert any(row[:2] == ["j/k", "Move"] for row in rows), text

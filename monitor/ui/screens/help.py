@@ -14,6 +14,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from monitor.ui.insight_words import IDLE_LEGEND
+
 NAVIGATION: tuple[tuple[str, str], ...] = (
     ("↑ ↓  j k", "move in the focused table; scroll the call's fields"),
     ("PgUp PgDn Home End", "page / jump in the table"),
@@ -28,6 +30,7 @@ LEGEND_SECTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("dur", "how long the call has run (ticks every second); ended: it just left"),
             ("state", "dialing, in call, queued; after an end, its outcome for 30 s"),
             ("call · to", "the call's id (without call_) and the number dialled (its end)"),
+            ("campaign", "the campaign's name (its id where it has none)"),
             ("#", "which attempt of the retry series this dial is (1 = first dial)"),
             ("started · note", "when it was placed; long call (wide terminals)"),
         ),
@@ -43,9 +46,40 @@ LEGEND_SECTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("conn", "connect rate: done / (done + n/a + busy + vm + fail)"),
             ("qual", "qualified rate: analysed done calls marked qualified (qualified_key)"),
             ("anl.pend", "done calls whose post-call analysis has not arrived (not in qual)"),
-            ("total", "the campaign's leads"),
+            ("calls", "calls placed (the call logs' total), never the contact list's size"),
             ("max", "the campaign's own concurrency limit (max_concurrent_calls)"),
+            ("retry", "retry-policy conformance: % of read retry series that follow the policy"),
+            (
+                "+12",
+                "in done, n/a, busy, fail, vm: the exact count since the monitor started, "
+                "while the total from before it is still being read",
+            ),
             ("–", "unknown (not read yet, or the API did not say): never shown as 0"),
+        ),
+    ),
+    (
+        "Retry timeline columns",
+        (
+            ("# · outcome", "the attempt's number in the series, and how it ended"),
+            ("dur · placed", "connected time (or time so far while live); when it was dialled"),
+            ("gap", "the time from the attempt before it to this one: the retry delay"),
+            ("notes", "what is odd in the series: early, late, missing attempt, out of order"),
+        ),
+    ),
+    (
+        "A campaign's screen",
+        (
+            ("call · to · at", "the call's id, the number dialled, when it was placed"),
+            ("outcome · dur · #", "how it ended, connected time, which attempt of its series"),
+            ("analysis", "analysed, or analysis pending: the post-call analysis"),
+            ("end reason · sentiment", "as the API sent them (wide terminals)"),
+            (
+                "idle (1h) ..cc?",
+                "the last hour, a letter a minute: "
+                + ", ".join(f"{letter} {word}" for letter, word, _style in IDLE_LEGEND),
+            ),
+            ("idle minutes", "the minutes of that hour the campaign was idle, by reason"),
+            ("offending calls", "calls whose retries break the policy or that look stuck (i)"),
         ),
     ),
     (

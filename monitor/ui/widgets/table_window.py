@@ -28,7 +28,8 @@ class TableWindow(TablePaint[T]):
         Binding("enter", "select_cursor", "Open", id="drill_down", tooltip="Open the row"),
         # Shown in the footer as one item, "j/k Move" (htop's and k9s's footers name them too).
         Binding("j", "cursor_down", "Move", key_display="j/k", id="cursor_down_j"),
-        Binding("k", "cursor_up", "Up", show=False, id="cursor_up_k"),
+        # No description: "j/k Move" above says it (the help listed a stray "k Up").
+        Binding("k", "cursor_up", "", show=False, id="cursor_up_k"),
         # No description: the help lists them under "Moving around" in words.
         Binding("down", "cursor_down", "", show=False),
         Binding("up", "cursor_up", "", show=False),
