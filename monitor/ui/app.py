@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path, PurePath
 from typing import ClassVar
@@ -38,7 +39,7 @@ from monitor.ui.commands import JumpProvider
 from monitor.ui.direct import direct_refreshes
 from monitor.ui.driver import QuickEscapeApp
 from monitor.ui.exporting import ExportingApp
-from monitor.ui.gchold import MIN_TIMER_S, CollectionHold
+from monitor.ui.gchold import CollectionHold
 from monitor.ui.heap import TRIM_EVERY_S, settle_heap, trim_heap
 from monitor.ui.keygrace import KeyGrace
 from monitor.ui.keymap import APP_KEYS
@@ -53,6 +54,7 @@ from monitor.ui.screens.events import EventsScreen
 from monitor.ui.screens.help import HelpScreen
 from monitor.ui.state_file import UiState
 from monitor.ui.widgets.live_table import LiveTable
+from monitor.ui.widgets.status_line import aged
 
 log = logging.getLogger(__name__)
 
@@ -207,9 +209,11 @@ class MonitorApp(LifecycleApp, QuickEscapeApp, ExportingApp):
 
     def _on_clock(self) -> None:
         self._collection_backstop()
-        if self.paused_at is not None:
-            return
         self._seconds += 1
+        if self.paused_at is not None:
+            if self._seconds % NO_TICK_STATUS_EVERY == 0:
+                self._age_paused_view()
+            return
         if not self.tick_enabled and self._seconds % NO_TICK_STATUS_EVERY:
             return  # --no-tick: one frame every few seconds, data and ages together
         if self.link_slow() and self._seconds % SLOW_LINK_TICK_EVERY:
@@ -229,23 +233,15 @@ class MonitorApp(LifecycleApp, QuickEscapeApp, ExportingApp):
             self._hold_collection(self.collection_hold.key())
         await super().on_event(event)
 
-    def _hold_collection(self, due: float | None) -> None:
-        if due is not None and self._collection_timer is None and not self._ended:
-            wait = max(due, MIN_TIMER_S)
-            self._collection_timer = self.set_timer(wait, self._release_collection, name="gc-hold")
-
-    def _collection_backstop(self) -> None:
-        # Textual's one-shot timer found already late when it starts (a busy loop, another
-        # thread holding the interpreter) skips its only tick and never calls back: the
-        # clock's second gives collection back if a hold's timer was lost.
-        if self.collection_hold.holding:
-            if self._collection_timer is not None:
-                self._collection_timer.stop()
-            self._release_collection()
-
-    def _release_collection(self) -> None:
-        self._collection_timer = None
-        self._hold_collection(self.collection_hold.release())
+    def _age_paused_view(self) -> None:
+        # Paused, the view stays as it was taken, but its data grows older: the age line
+        # says how old what is on screen is ("<5s" twenty seconds into a pause was not true).
+        shown, screen = self.snapshot, self.live_screen()
+        if shown is None or screen is None or not screen.ready or screen is not self.screen:
+            return
+        latest = self.feed.latest()
+        frame = replace(self.frame(shown), now=latest.now, mono=latest.mono)
+        screen.tick_status(replace(frame, panes=aged(frame.panes, latest.mono - shown.mono)))
 
     def _clock_work(self, *, now: bool = False) -> None:
         """The second's new data or countdowns; put off while a key is answered

@@ -14,12 +14,13 @@ from collections.abc import Awaitable, Callable
 from rich.text import Text
 from textual import on, work
 from textual.app import App
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from monitor.config.logs import current_log_file
 from monitor.feeds.base import Feed
 from monitor.ui.crash import crash_report
-from monitor.ui.gchold import CollectionHold
+from monitor.ui.gchold import MIN_TIMER_S, CollectionHold
 
 log = logging.getLogger("monitor.ui.app")
 
@@ -28,7 +29,8 @@ FEED_RESTART_S = 5.0
 
 
 class LifecycleApp(App[int]):
-    """The start, the restarts and the end of the app; `MonitorApp` sets the attributes."""
+    """The start, the restarts and the end of the app, and the collector held while a key is
+    answered; `MonitorApp` sets the attributes."""
 
     feed: Feed
     _closers: list[Callable[[], Awaitable[None]]]
@@ -38,6 +40,25 @@ class LifecycleApp(App[int]):
     its timers)."""
     _unsubscribe: Callable[[], None] | None
     collection_hold: CollectionHold
+    _collection_timer: Timer | None
+
+    def _hold_collection(self, due: float | None) -> None:
+        if due is not None and self._collection_timer is None and not self._ended:
+            wait = max(due, MIN_TIMER_S)
+            self._collection_timer = self.set_timer(wait, self._release_collection, name="gc-hold")
+
+    def _collection_backstop(self) -> None:
+        # Textual's one-shot timer found already late when it starts (a busy loop, another
+        # thread holding the interpreter) skips its only tick and never calls back: the
+        # clock's second gives collection back if a hold's timer was lost.
+        if self.collection_hold.holding:
+            if self._collection_timer is not None:
+                self._collection_timer.stop()
+            self._release_collection()
+
+    def _release_collection(self) -> None:
+        self._collection_timer = None
+        self._hold_collection(self.collection_hold.release())
 
     def install_signal_handlers(self) -> None:
         loop = asyncio.get_running_loop()

@@ -317,6 +317,29 @@ async def test_p_freezes_the_view_and_says_so(make_app: AppFactory) -> None:
         assert app.query_one(ActiveCallsTable).row_count == 9
 
 
+async def test_a_paused_view_says_how_old_its_data_grows(make_app: AppFactory) -> None:
+    """Paused 25 s, the frozen view's age line reads 25 s older ("act <30s", not "<5s"), and
+    only the status line moves: the tables stay as they were."""
+    app, engine = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        status = app.screen.query_one(StatusLine)
+        assert "act <5s" in status.text("status-ages"), status.text("status-ages")
+        await pilot.press("p")
+        await pilot.pause()
+        renders = app.renders
+        rows = app.query_one(ActiveCallsTable).row_count
+        for _ in range(25):
+            engine.clock.advance(1)
+            app._on_clock()
+        await pilot.pause()
+        ages = status.text("status-ages")
+        assert "act <30s" in ages, ages
+        assert "PAUSED at 10:00:00" in status.text("status-paused")
+        assert app.renders == renders
+        assert app.query_one(ActiveCallsTable).row_count == rows
+
+
 async def test_r_asks_the_engine_to_poll_now(make_app: AppFactory) -> None:
     app, engine = make_app()
     async with app.run_test(size=SIZE) as pilot:

@@ -234,6 +234,10 @@ class LiveScreen(Screen[None]):
 
     def tick(self, frame: Frame) -> None:
         """The app clock's second: countdowns, ages, the banner."""
+        self.tick_status(frame)
+
+    def tick_status(self, frame: Frame) -> None:
+        """The status line and the banner only (paused: the rest of the view stays)."""
         self.query_one(StatusLine).show(
             health=frame.health,
             panes=frame.panes,

@@ -8,6 +8,7 @@ what the words already say (FAULTS R7), so NO_COLOR and 8-colour terminals lose 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -146,6 +147,15 @@ def coarse_age(seconds: float) -> str:
         if seconds < limit:
             return f"<{limit}s" if limit < 60 else "<1m"
     return f"{int(seconds // 60)}m" if seconds < 3600 else span(seconds)
+
+
+def aged(panes: Sequence[PaneStatus], by_s: float) -> tuple[PaneStatus, ...]:
+    """`panes` as they stand `by_s` seconds later with no new data shown (a paused view): the
+    same data, that much older. Whether it counts as STALE is the engine's call (each pane's
+    promise), not made again here: the age itself says it."""
+    if by_s <= 0:
+        return tuple(panes)
+    return tuple(p if p.age_s is None else replace(p, age_s=p.age_s + by_s) for p in panes)
 
 
 def pane_age_parts(panes: Sequence[PaneStatus], width: int) -> list[str]:
