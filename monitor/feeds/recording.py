@@ -16,6 +16,8 @@ a `RecordingError` whose message says what to do, never a traceback.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import queue
 import sqlite3
 import struct
@@ -49,6 +51,14 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {1: ()}
 tables are the same; old bodies stay as they are, new ones are `FRAME_V2`): the version moves
 so that a monitor of schema 1 refuses a file it could not read. Each one is tested from a
 file written at version N."""
+
+
+def _create_private(path: Path) -> None:
+    """A new recording is readable by its owner only (0600, as logs and CSV exports are): it
+    holds the numbers dialled and what the calls said. SQLite gives its -wal and -shm files
+    the database file's mode. An existing file keeps its mode (the user chose it)."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 class RecordingError(Exception):
@@ -125,6 +135,7 @@ class RecordingFile:
         self._since_key = 0
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            _create_private(path)
             self.conn = sqlite3.connect(path, timeout=timeout_s, isolation_level=None)
             self.conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
             self.conn.execute("PRAGMA journal_mode = WAL")

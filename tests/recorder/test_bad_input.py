@@ -81,3 +81,24 @@ def test_a_recording_that_cannot_be_written_stops_the_start(tmp_path: Path) -> N
         done = run(*args, env=clean_env(tmp_path))
         assert done.returncode == 2, (args, done.stderr)
         assert "Traceback" not in done.stderr and "recording" in done.stderr
+
+
+def test_a_new_recording_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    """It holds the numbers dialled: 0600 like the logs and CSV exports, its WAL too, under
+    the usual umask (a recording was created 0644)."""
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        path = tmp_path / "rec" / "new.sqlite"
+        file = RecordingFile(path)
+        file.write(T0, {"n": json.dumps(1)})
+        modes = {
+            p.name: stat.S_IMODE(p.stat().st_mode) for p in path.parent.iterdir() if p.is_file()
+        }
+        file.close()
+    finally:
+        os.umask(old)
+    assert modes and all(mode == 0o600 for mode in modes.values()), modes
+    assert "new.sqlite-wal" in modes, modes
