@@ -153,8 +153,14 @@ def build_parser() -> argparse.ArgumentParser:
     _common(cfg, sub=True)
     cfg_sub = cfg.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     cfg_sub.add_parser("path", help="print the config file's path")
-    cfg_sub.add_parser("show", help="every effective setting and where it came from")
-    cfg_sub.add_parser("check", help="validate the settings and try one authenticated GET")
+    # The flags after the action too (`config check --base-url URL`), as `snapshot` takes them.
+    _common(
+        cfg_sub.add_parser("show", help="every effective setting and where it came from"), sub=True
+    )
+    _common(
+        cfg_sub.add_parser("check", help="validate the settings and try one authenticated GET"),
+        sub=True,
+    )
     _recorder_commands(sub)
     return parser
 

@@ -71,6 +71,14 @@ def build_engine(args: argparse.Namespace) -> Wiring | int:
     try:
         settings = load()
     except ConfigError as exc:
+        try:
+            without_file = load({**os.environ, CONFIG_PATH_ENV: os.devnull})
+        except ConfigError as again:
+            if demo or str(again) == str(exc):
+                # Not the file's doing (a variable in the environment, a flag): leaving the
+                # file out would not help, so it is not offered.
+                return _usage(str(exc))
+            without_file = None
         if not demo:
             return _usage(
                 f"{exc} To run without the config file meanwhile: {CONFIG_PATH_ENV}=/dev/null "
@@ -79,10 +87,8 @@ def build_engine(args: argparse.Namespace) -> Wiring | int:
         # The demo needs nothing from the file: a broken one is said, then left out.
         notes.append(f"--demo: the config file is ignored: {exc}")
         print(notes[-1], file=sys.stderr)
-        try:
-            settings = load({**os.environ, CONFIG_PATH_ENV: os.devnull})
-        except ConfigError as again:
-            return _usage(str(again))
+        assert without_file is not None
+        settings = without_file
 
     from monitor.relay import redis_url  # the relay (issue 18): `--source redis://...`
 

@@ -108,14 +108,28 @@ def run_config(
             # The paths do not depend on the settings: still useful while the file is wrong.
             # On stderr: stdout stays empty on an error (scripts read it as the answer).
             _paths(environ, err, config_file=None)
-            print(
-                f"To run without the config file meanwhile: {CONFIG_PATH_ENV}=/dev/null "
-                "dialnexa-monitor ... (--demo ignores a broken file by itself).",
-                file=err,
-            )
+            if _file_to_blame(args, environ, keyring, exc):
+                print(
+                    f"To run without the config file meanwhile: {CONFIG_PATH_ENV}=/dev/null "
+                    "dialnexa-monitor ... (--demo ignores a broken file by itself).",
+                    file=err,
+                )
         return EXIT_CONFIG
     print(f"Unknown config action {action!r}; use path, show or check.", file=err)
     return EXIT_CONFIG
+
+
+def _file_to_blame(
+    args: Any, environ: Mapping[str, str] | None, keyring: Any, exc: ConfigError
+) -> bool:
+    """The same error without the config file would not come: leaving the file out helps
+    (an error from the environment or a flag comes again, and that advice would mislead)."""
+    without = {**(os.environ if environ is None else environ), CONFIG_PATH_ENV: os.devnull}
+    try:
+        settings_from_args(args, environ=without, keyring=keyring)
+    except ConfigError as again:
+        return str(again) != str(exc)
+    return True
 
 
 def _path(environ: Mapping[str, str] | None, out: TextIO, err: TextIO) -> int:

@@ -135,6 +135,31 @@ def test_config_show_names_every_problem_and_still_prints_the_paths(
     assert str(tmp_path / "state" / "exports") in out
 
 
+@pytest.mark.parametrize("command", [("config", "show"), ("--demo",)])
+def test_an_environment_error_is_not_blamed_on_the_config_file(
+    env: dict[str, str], command: tuple[str, ...]
+) -> None:
+    """A wrong value in a variable is said as such; leaving the config file out
+    (DIALNEXA_MONITOR_CONFIG=/dev/null) would not help, so it is not offered, and --demo does
+    not say it ignored the file."""
+    env = {**env, "DIALNEXA_POLL__ACTIVE_CALLS_S": "abc"}
+    done = run(*command, env=env)
+    assert done.returncode == 2
+    assert "DIALNEXA_POLL__ACTIVE_CALLS_S" in done.stderr
+    assert "/dev/null" not in done.stderr, done.stderr
+    assert "config file is ignored" not in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_config_check_takes_the_common_flags_after_the_action(env: dict[str, str]) -> None:
+    """`config check --base-url URL` as `snapshot --base-url URL`: not a usage error."""
+    env = {**env, "DIALNEXA_API_KEY": "sk_test_abcdefgh12345678"}
+    done = run("config", "check", "--base-url", "http://127.0.0.1:9/v1", env=env)
+    assert "unrecognized arguments" not in done.stderr, done.stderr
+    assert "127.0.0.1:9" in done.stdout + done.stderr
+    assert done.returncode == 1  # the check's GET could not reach it
+
+
 def test_config_show_prints_the_log_state_and_export_paths(
     env: dict[str, str], tmp_path: Path
 ) -> None:
