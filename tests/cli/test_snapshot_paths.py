@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from monitor.cli import main
 from tests.recorder.helpers import clean_env, run
 
 PAGING = "more calls in flight than the configured cap"
@@ -61,3 +62,19 @@ def test_no_cap_set_no_word_of_exceeding_it_a_cap_exceeded_is_said(
     done = run("snapshot", "--base-url", served_busy, env=env)
     assert json.loads(done.stdout)["concurrency"]["cap"] == 10
     assert PAGING in done.stderr
+
+
+def test_snapshot_demo_leaves_a_broken_config_file_out(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    Path(env["DIALNEXA_MONITOR_CONFIG"]).write_text("tick = [oops\n", encoding="utf-8")
+    status = main(["snapshot", "--demo", "--scenario", "small"])
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert "--demo: the config file is ignored" in captured.err
+    assert "not valid TOML" in captured.err
+    assert report["campaigns"] and status == (1 if report["errors"] else 0)
+    # Without --demo the broken file is still a configuration error: exit 2, nothing printed.
+    assert main(["snapshot", "--base-url", "http://127.0.0.1:9/v1"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "not valid TOML" in captured.err
