@@ -15,6 +15,7 @@ import pytest
 
 from monitor.cli import main
 from tests.recorder.helpers import clean_env, run
+from tests.recorder.test_replay import record_instants
 
 PAGING = "more calls in flight than the configured cap"
 
@@ -27,6 +28,27 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     for name, value in out.items():
         monkeypatch.setenv(name, value)
     return out
+
+
+def test_snapshot_from_a_recording_in_table_format_prints_the_table(
+    tmp_path: Path, env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "rec.sqlite"
+    last = record_instants(path)[-1]
+    status = main(["snapshot", "--from", str(path), "--at", "-10s", "--format", "table"])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert not out.lstrip().startswith("{")
+    assert f"DialNexa snapshot at {last.now.replace(microsecond=0):%Y-%m-%dT%H:%M:%S}Z" in out
+    assert f"from {path}" in out
+    assert f"Active calls ({len(last.data.active)})" in out
+    assert all(row.id in out for row in last.data.active)
+    assert f"Campaigns ({len(last.data.campaigns)})" in out
+    assert all(c.name in out for c in last.data.campaigns if c.name)
+    assert "Concurrency:" in out
+    # JSON stays the default.
+    assert main(["snapshot", "--from", str(path)]) == 0
+    assert json.loads(capsys.readouterr().out)["data"]["active"]
 
 
 @pytest.fixture
