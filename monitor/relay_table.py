@@ -79,7 +79,7 @@ def relay_table(
     source: str,
     age_s: float | None,
     relay: dict[str, Any],
-    errors: list[str],
+    errors: list[dict[str, str]],
 ) -> str:
     """The table, then the relay's age and viewers; without a snapshot, why not."""
     lines = [render_table(snapshot_report(snap, source))] if snap is not None else []
@@ -89,7 +89,7 @@ def relay_table(
             f"via relay: its newest snapshot is {age_s:.0f}s old"
             + ("" if viewers is None else f"; {viewers} viewer{'s' * (viewers != 1)}")
         )
-    lines += [f"error: {e}" for e in errors]
+    lines += [f"error: {e['message']}" for e in errors]
     return "\n".join(lines)
 
 
