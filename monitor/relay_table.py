@@ -1,9 +1,12 @@
-"""`snapshot --source redis://... --format table`: the relay's newest snapshot for people.
+"""A relay's or a recording's `MonitorSnapshot` as `snapshot`'s report: its JSON and table.
 
-The same table as `snapshot --format table` (`monitor.snapshot_table`) from the relay's
-`MonitorSnapshot` instead of the API: campaigns, calls in flight, concurrency and the retry
-wave, then where it came from (the relay, its age) and why it is not current when it is not.
-Unknown stays `–`: a figure the relay's engine had not read is None in the snapshot too.
+`snapshot --source redis://...` (JSON or table) and `snapshot --from PATH --format table` print
+what a direct whole-dashboard `snapshot` prints (`monitor.snapshot.dashboard_report`): the same
+layout and fields, built from the snapshot instead of the API, so a script written for a
+direct snapshot reads the relay's unchanged.
+Unknown stays `–`/null: a figure the relay's (or the recorded) engine had not read is None in
+the snapshot too. `relay_table` adds where it came from (the relay, its age) and why it is not
+current when it is not.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from typing import Any
 
 from monitor.report import Report, iso
 from monitor.snapshot_dashboard import concurrency_json
+from monitor.snapshot_insights import insights_from
 from monitor.snapshot_table import render_table
 from monitor.state.snapshot import MonitorSnapshot
 
@@ -29,10 +33,24 @@ def snapshot_report(snap: MonitorSnapshot, source: str) -> Report:
                 "status": row.status,
                 "total": row.total,
                 "counts": row.counts,
+                "contact_list_size": row.contacts,
                 "connect_rate": row.connect_rate,
                 "qualified_rate": row.qualified_rate,
+                "analysis_pending": row.analysis_pending,
                 "in_flight": None if c.unknown else row.in_flight,
                 "max_concurrent_calls": row.max_concurrent,
+                "flags": list(row.count_flags),
+                "history_filling": row.history_filling,
+                "since_start": row.since_start,
+                "last_correction": (
+                    None
+                    if row.correction is None
+                    else {
+                        "at": iso(row.correction.at),
+                        "status": row.correction.status,
+                        "by": row.correction.by,
+                    }
+                ),
             }
         )
     if not c.unknown:
@@ -52,6 +70,7 @@ def snapshot_report(snap: MonitorSnapshot, source: str) -> Report:
                 }
             )
     report.concurrency = concurrency_json(c)
+    insights_from(report, data.insights)
     return report
 
 
@@ -60,7 +79,7 @@ def relay_table(
     source: str,
     age_s: float | None,
     relay: dict[str, Any],
-    errors: list[str],
+    errors: list[dict[str, str]],
 ) -> str:
     """The table, then the relay's age and viewers; without a snapshot, why not."""
     lines = [render_table(snapshot_report(snap, source))] if snap is not None else []
@@ -70,7 +89,7 @@ def relay_table(
             f"via relay: its newest snapshot is {age_s:.0f}s old"
             + ("" if viewers is None else f"; {viewers} viewer{'s' * (viewers != 1)}")
         )
-    lines += [f"error: {e}" for e in errors]
+    lines += [f"error: {e['message']}" for e in errors]
     return "\n".join(lines)
 
 

@@ -27,7 +27,8 @@ def _fail(message: str) -> int:
 
 
 def run_snapshot_from(args: argparse.Namespace) -> int:
-    """The recorded moment at or before `--at` (default: the last) as JSON on stdout."""
+    """The recorded moment at or before `--at` (default: the last) as JSON on stdout, or with
+    `--format table` as the table a direct `snapshot` prints."""
     from monitor.feeds.recorder import snapshot_from_parts
     from monitor.feeds.recording import RecordingError, RecordingReader
     from monitor.feeds.replay import parse_when
@@ -53,6 +54,13 @@ def run_snapshot_from(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     except ValueError as exc:  # a part that does not parse as a snapshot
         return _fail(f"Cannot use the recording {path}: a frame does not read back ({exc}).")
+    if getattr(args, "format", "json") == "table":
+        # The table a direct `snapshot --format table` prints, from the recorded moment.
+        from monitor.relay_table import snapshot_report
+        from monitor.snapshot_table import render_table
+
+        print(render_table(snapshot_report(snap, str(path))))  # "... at T from PATH"
+        return EXIT_OK
     doc: dict[str, Any] = {"at": _iso(frame.at), "recording": str(path)}
     doc.update(json.loads(snap.model_dump_json()))
     print(json.dumps(doc, indent=2, ensure_ascii=False))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Callable
 from functools import partial
@@ -23,7 +24,13 @@ from monitor.api.errors import ApiError, BadPayload
 from monitor.api.models import Call
 from monitor.api.vocab import OUTCOME_COLUMNS
 from monitor.clock import Clock, SystemClock
-from monitor.config import ConfigError, Settings, require_api_key, settings_from_args
+from monitor.config import (
+    CONFIG_PATH_ENV,
+    ConfigError,
+    Settings,
+    require_api_key,
+    settings_from_args,
+)
 from monitor.display import to_display
 from monitor.polling.engine import Engine
 from monitor.polling.fetch import (
@@ -247,7 +254,18 @@ def run_snapshot(args: argparse.Namespace) -> int:
         settings = settings_from_args(args, load_key=not args.demo)
         key = None if args.demo else require_api_key(settings)
     except ConfigError as exc:
-        return _usage(str(exc))
+        if not args.demo:
+            return _usage(str(exc))
+        # As the live monitor's --demo: the demo needs nothing from the file; a broken one is
+        # said, then left out, and the exit status is the data's.
+        print(f"--demo: the config file is ignored: {exc}", file=sys.stderr)
+        try:
+            settings = settings_from_args(
+                args, environ={**os.environ, CONFIG_PATH_ENV: os.devnull}, load_key=False
+            )
+        except ConfigError as again:
+            return _usage(str(again))
+        key = None
     base_url = settings.base_url
     if args.demo:
         from monitor.sim import Simulator

@@ -7,13 +7,18 @@ from typing import Any
 
 from monitor.polling.engine import Engine
 from monitor.report import Report, iso
+from monitor.state.insight_view import Insights
 
 
 def insights_json(report: Report, engine: Engine) -> None:
     """Add the insights to a dashboard report (its campaigns rows already written): the
     tracker looks at the round's store once more, so a one-shot has its figures."""
     engine.audit.tick(engine.clock.monotonic())
-    insights = engine.store.insights
+    insights_from(report, engine.store.insights)
+
+
+def insights_from(report: Report, insights: Insights) -> None:
+    """The same from a snapshot's insights (a relay's or a recording's `MonitorSnapshot`)."""
     report.insights = [
         {
             "kind": i.kind,

@@ -138,7 +138,8 @@ class ActiveSweep:
                 for tracked in live_before:
                     if tracked.call.id not in seen and order.left_list(tracked.call.created_at):
                         self.lookups.left_lists(tracked.call.id, now)
-            if number > 1 and self._cap_trusted and len(seen) > (cap or 0):
+            # Without a cap there is no cap to exceed: every page is read anyway, silently.
+            if number > 1 and cap and self._cap_trusted and len(seen) > cap:
                 log.warning("more calls in flight than the configured cap: paging on")
                 self._cap_trusted = False
             if paging.done(page.raw_count, page.limit, said_last(page)):

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -48,25 +49,36 @@ def publish_once(server: RedisServer, *, age: float = 0.0) -> None:
     asyncio.run(go())
 
 
-def snapshot_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, object]]:
+def snapshot_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any]]:
+    """`snapshot ARGS`: its exit status and JSON; its stderr kept in `said`."""
     status = main(["snapshot", *args])
-    return status, json.loads(capsys.readouterr().out)
+    printed = capsys.readouterr()
+    said[:] = [printed.err]
+    return status, json.loads(printed.out)
+
+
+said: list[str] = [""]
 
 
 def test_snapshot_source_prints_the_relays_newest_and_says_when_it_is_old(
     redis_server: RedisServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     status, out = snapshot_json(capsys, "--source", redis_server.url)
-    assert status == 1 and "no relay has published" in str(out["errors"])
+    (error,) = out["errors"]
+    assert status == 1 and error["resource"] == "relay/default"
+    assert error["kind"] == "not_found" and "no relay has published" in error["message"]
+    assert out["campaigns"] == [] and out["active_calls"] is None and out["age_s"] is None
     publish_once(redis_server, age=60)
     status, out = snapshot_json(capsys, "--source", redis_server.url)
     assert status == 1 and out["age_s"] == pytest.approx(60, abs=2)
-    assert "60s old" in str(out["errors"]) or "61s old" in str(out["errors"])
+    (error,) = out["errors"]
+    assert error["kind"] == "timeout" and error["resource"] == "relay/default"
+    assert "60s old" in error["message"] or "61s old" in error["message"]
+    assert "snapshot: relay/default: the relay's newest snapshot is 6" in said[0]
     publish_once(redis_server)
     status, out = snapshot_json(capsys, "--source", redis_server.url)
-    assert status == 0 and out["errors"] == []
-    snap = out["snapshot"]
-    assert isinstance(snap, dict) and snap["data"]["active"]
+    assert status == 0 and out["errors"] == [] and out["active_calls"]
+    assert out["namespace"] == "default" and out["source"] == redis_server.url
 
 
 def test_snapshot_source_format_table_prints_the_table_not_json(
@@ -93,7 +105,9 @@ def test_snapshot_source_redis_gone_is_exit_1_with_the_reason(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     status, out = snapshot_json(capsys, "--source", "redis://:hunter2hunter2@127.0.0.1:1/0")
-    assert status == 1 and "Redis at redis://:[redacted]@127.0.0.1:1/0" in str(out["errors"])
+    (error,) = out["errors"]
+    assert status == 1 and error["kind"] == "unreachable"
+    assert "Redis at redis://:[redacted]@127.0.0.1:1/0" in error["message"]
     assert "hunter2" not in json.dumps(out)
 
 
@@ -142,8 +156,7 @@ def test_relay_demo_publishes_until_sigterm_and_exits_0(
         status, out = 1, {}
         while time.monotonic() < deadline:
             status, out = snapshot_json(capsys, "--source", redis_server.url)
-            snap = out.get("snapshot")
-            if status == 0 and isinstance(snap, dict) and snap["data"]["active"]:
+            if status == 0 and out["active_calls"]:
                 break
             time.sleep(0.3)
         assert status == 0, out
@@ -202,8 +215,7 @@ def test_rediss_speaks_tls_to_a_real_tls_redis_and_masks_its_password(
         asyncio.run(publish())
         status, out = snapshot_json(capsys, "--source", url)
         assert status == 0, out
-        snap = out["snapshot"]
-        assert isinstance(snap, dict) and snap["data"]["active"]
+        assert out["active_calls"]
         printed = json.dumps(out)
         assert password not in printed and "[redacted]" in str(out["source"])
         plain = f"redis://:{password}@127.0.0.1:{port}/0"
@@ -212,3 +224,33 @@ def test_rediss_speaks_tls_to_a_real_tls_redis_and_masks_its_password(
     finally:
         server.terminate()
         server.wait(5)
+
+
+def test_snapshot_source_prints_a_direct_snapshots_layout_plus_the_relays_facts(
+    redis_server: RedisServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A script written for a direct `snapshot` reads the relay's unchanged (INTERFACE.md): the
+    same top-level fields, the same fields in each part, errors as `{resource, kind,
+    message}`; the relay's own facts are fields a direct snapshot does not have."""
+    direct_status, direct = snapshot_json(capsys, "--demo", "--scenario", "small")
+    assert direct_status in (0, 1) and direct["campaigns"] and direct["active_calls"]
+    publish_once(redis_server, age=60)
+    status, relayed = snapshot_json(capsys, "--source", redis_server.url)
+    assert status == 1
+    extras = {"source", "namespace", "age_s", "relay", "webhooks", "snapshot"}
+    assert set(direct) <= set(relayed) and not extras & set(direct)
+    assert set(relayed) - set(direct) == extras
+    assert relayed["base_url"] == redis_server.url and relayed["generated_at"].endswith("Z")
+    for part in ("campaigns", "active_calls"):
+        mine, theirs = direct[part][0], relayed[part][0]
+        documented = (
+            {"id", "status", "campaign_id", "duration_s"} if part == "active_calls" else mine
+        )
+        assert set(documented) <= set(theirs), set(documented) - set(theirs)
+    assert set(direct["concurrency"]) == set(relayed["concurrency"])
+    assert relayed["concurrency"]["in_flight"] == len(relayed["active_calls"])
+    (error,) = relayed["errors"]
+    assert set(error) == {"resource", "kind", "message"} and error["kind"] == "timeout"
+    assert all(set(e) == set(error) for e in direct["errors"])
+    assert isinstance(relayed["notes"], list) and isinstance(relayed["insights"], list)
+    assert isinstance(relayed["snapshot"], dict)  # the layout before, kept for a release
