@@ -258,13 +258,13 @@ def run_snapshot(args: argparse.Namespace) -> int:
             return _usage(str(exc))
         # As the live monitor's --demo: the demo needs nothing from the file; a broken one is
         # said, then left out, and the exit status is the data's.
-        print(f"--demo: the config file is ignored: {exc}", file=sys.stderr)
         try:
             settings = settings_from_args(
                 args, environ={**os.environ, CONFIG_PATH_ENV: os.devnull}, load_key=False
             )
-        except ConfigError as again:
-            return _usage(str(again))
+        except ConfigError:
+            return _usage(str(exc))  # not the file's doing (the environment, a flag)
+        print(f"--demo: the config file is ignored: {exc}", file=sys.stderr)
         key = None
     base_url = settings.base_url
     if args.demo:

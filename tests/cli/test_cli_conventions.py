@@ -135,7 +135,7 @@ def test_config_show_names_every_problem_and_still_prints_the_paths(
     assert str(tmp_path / "state" / "exports") in out
 
 
-@pytest.mark.parametrize("command", [("config", "show"), ("--demo",)])
+@pytest.mark.parametrize("command", [("config", "show"), ("--demo",), ("snapshot", "--demo")])
 def test_an_environment_error_is_not_blamed_on_the_config_file(
     env: dict[str, str], command: tuple[str, ...]
 ) -> None:
