@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from monitor.api.models import Call, RetryConfig
+from monitor.api.vocab import FINAL_STATUSES, CallStatus
 from monitor.state.derive import Timeline, build_timeline, history_from_call, reconcile
 from monitor.state.records import CallRecord, RecordCache, record_of
 from monitor.state.store import Store, TrackedCall
@@ -89,3 +90,22 @@ def campaign_calls(
 
 
 __all__ = ["CallDetail", "call_detail", "campaign_calls", "retry_config_for"]
+
+
+def selected_outcome(detail: CallDetail) -> CallStatus | None:
+    """How the call turned out as its detail knows it: its record's final status, else its
+    own attempt's outcome in the retry timeline (the last one, or the one its attempt number
+    names); None while neither says it ended."""
+    call = detail.call
+    if call is not None and call.status in FINAL_STATUSES:
+        return call.status
+    timeline = detail.timeline
+    if timeline is None or not timeline.rows:
+        return None
+    number = call.attempt if call is not None else None
+    row = next((r for r in timeline.rows if r.attempt == number), None) if number else None
+    if row is None and number is None:
+        row = timeline.rows[-1]
+    if row is None or row.live or row.outcome not in FINAL_STATUSES:
+        return None
+    return row.outcome

@@ -63,3 +63,50 @@ async def test_filtering_dialing_drops_the_ended_rows(make_app: AppFactory) -> N
         table.set_filter("ended")
         await pilot.pause()
         assert set(table.row_keys()) == {ENDED_ID}
+
+
+async def test_the_selected_rows_end_reads_as_the_timeline_beside_it_says(
+    make_app: AppFactory,
+) -> None:
+    """A trial saw Active calls read "ended –" for the highlighted call while the Retry
+    timeline beside it said "completed": the call's retry history was read before the store's
+    recent outcomes had its end. The row now says the outcome the timeline shows."""
+    from datetime import timedelta
+
+    from monitor.api.models import RetryHistory
+    from tests.ui.fixtures import iso
+
+    engine = make_engine()
+    store = engine.store
+    mono = engine.clock.monotonic()
+    with store.batch():
+        store.upsert_call(call(ENDED_ID, "in_progress", ago=90, attempt=1), mono)
+    app, _ = make_app(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = app.query_one(ActiveCallsTable)
+        table.focus()
+        assert table.move_to_key(ENDED_ID)
+        await pilot.pause()
+        await pilot.pause()
+        assert table.cursor_key == ENDED_ID
+        store.put_history(
+            RetryHistory.model_validate(
+                {
+                    "call_id": ENDED_ID,
+                    "attempts": [
+                        {
+                            "attempt": 1,
+                            "status": "completed",
+                            "duration": 80,
+                            "called_at": iso(T0 - timedelta(seconds=90)),
+                        }
+                    ],
+                }
+            )
+        )
+        store.mark_ended(ENDED_ID, mono)  # it left the in-flight list; its record not read
+        await pilot.pause()
+        await pilot.pause()
+        shown = [c.plain.strip() for c in table.get_row(ENDED_ID)]
+        assert shown[:2] == ["ended", "done"], shown  # "done": the narrow column's word

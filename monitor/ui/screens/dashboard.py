@@ -15,6 +15,7 @@ from textual import getters, on
 from textual.containers import Grid
 from textual.widget import Widget
 
+from monitor.state.calldetail import selected_outcome
 from monitor.state.snapshot import FINAL_STATUSES, MonitorSnapshot, PaneStatus
 from monitor.ui.format import STATUS_LABELS
 from monitor.ui.screens.base import Frame, LiveScreen
@@ -101,7 +102,13 @@ class DashboardScreen(LiveScreen):
         super().on_mount()
 
     def _outcome_of(self, call_id: str) -> str | None:
-        status = self._snap.outcome_of(call_id) if self._snap is not None else None
+        snap = self._snap
+        status = snap.outcome_of(call_id) if snap is not None else None
+        selected = snap.selection if snap is not None else None
+        if status is None and selected is not None and selected.call_id == call_id:
+            # The selected call's end may be read (its record, its retry history) before the
+            # store's recent outcomes have it: the row says what the timeline beside it says.
+            status = selected_outcome(selected.detail)
         if status is None or status not in FINAL_STATUSES:
             return None
         return STATUS_LABELS[status]
