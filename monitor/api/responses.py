@@ -9,6 +9,7 @@ Conditional requests (ETags) are kept here too: a 304 is the payload last seen f
 from __future__ import annotations
 
 import re
+from codecs import BOM_UTF8
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any, NoReturn
@@ -69,6 +70,7 @@ class EtagCache:
 def decode(body: bytes, path: str, scrub: Scrubber) -> Any:
     """A 2xx body's JSON (depth-limited, scrubbed of the key), or `BadPayload` saying what it
     was instead."""
+    body = without_bom(body)
     received = body.decode("utf-8", errors="replace")
     text = scrub.json_text(received)
     if not text.strip():
@@ -89,6 +91,12 @@ def decode(body: bytes, path: str, scrub: Scrubber) -> Any:
             f"Bad payload from {path} (not JSON: {what})", where="body", path=path
         ) from None
     return scrub.value(payload, text)
+
+
+def without_bom(body: bytes) -> bytes:
+    """The body without a leading UTF-8 byte order mark, which RFC 8259 (section 8.1) lets a
+    reader ignore and `json` refuses."""
+    return body[len(BOM_UTF8) :] if body.startswith(BOM_UTF8) else body
 
 
 def raise_for_status(
@@ -142,7 +150,7 @@ def raise_for_status(
 def message_from(body: bytes, status: int, content_type: str, scrub: Scrubber) -> str:
     """The vendor's `message` (a string or a list joined with "; "), else a short excerpt;
     scrubbed of the key before it is cut short (a cut key is still mostly the key)."""
-    received = body.decode("utf-8", errors="replace").strip()
+    received = without_bom(body).decode("utf-8", errors="replace").strip()
     raw = scrub.json_text(received)
     try:
         data = scrub.value(loads_limited(raw), raw) if raw else None

@@ -1,4 +1,5 @@
-"""The key echoed in any JSON spelling is masked in what the user sees (hostile-server finding 1).
+"""The key echoed in any JSON spelling is masked in what the user sees (hostile-server finding 1),
+and a body with a UTF-8 byte order mark is read (finding 10).
 
 A server may spell the key it echoes with `\\u` escapes, `\\/` for a slash (PHP's encoder), in
 upper case or with an invisible format character inside: every one decodes to a string that
@@ -23,10 +24,12 @@ from monitor.api.client import DialNexaClient
 from monitor.api.errors import ApiError, BadRequest, NotFound, ServerError, Unauthorized
 from monitor.api.responses import decode
 from monitor.api.scrub import FORMAT_CHARACTERS, MASK, Scrubber
+from monitor.api.webhook import parse
 
 KEY = "dnx_live_CANARYk3y9Q7ZpX2mW8rT5vB1nL4"
 SLASH_KEY = "dnx_live_Ab/Cd7fGh/9QrStUvWx"
 BASE = "http://x/v1"
+BOM = b"\xef\xbb\xbf"
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
@@ -173,6 +176,40 @@ async def test_key_in_upper_case_in_an_html_error_page_is_masked() -> None:
     assert f"Denied {MASK}" in str(info.value)
 
 
+# -- the byte order mark ------------------------------------------------------------------
+
+
+async def test_a_record_after_a_byte_order_mark_is_read() -> None:
+    body = BOM + b'{"id": "call_1", "status": "completed", "sentiment": "positive"}'
+    async with client_for(answer(200, body)) as client:
+        call = await client.get_call("call_1")
+    assert (call.id, call.sentiment) == ("call_1", "positive")
+
+
+async def test_a_page_after_a_byte_order_mark_is_read_and_still_scrubbed() -> None:
+    rows = [{"id": "call_1", "status": "completed", "end_reason": KEY.upper()}]
+    body = BOM + json.dumps({"data": rows, "meta": {"total": 1}}).encode()
+    async with client_for(answer(200, body)) as client:
+        page = await client.list_calls()
+    assert [(c.id, c.end_reason) for c in page.items] == [("call_1", MASK)]
+
+
+async def test_an_error_after_a_byte_order_mark_shows_the_vendor_message() -> None:
+    body = BOM + b'{"statusCode": 404, "message": "Call call_1 not found"}'
+    async with client_for(answer(404, body)) as client:
+        with pytest.raises(NotFound) as info:
+            await client.get_call("call_1")
+    assert str(info.value) == "Not found (404): Call call_1 not found"
+
+
+def test_a_webhook_delivery_after_a_byte_order_mark_is_read() -> None:
+    delivery = parse(
+        BOM + b'{"event": "call.ended", "call": {"id": "call_1", "status": "completed"}}'
+    )
+    assert delivery.event == "call.ended" and delivery.call is not None
+    assert delivery.call.id == "call_1"
+
+
 # -- the class, not the cases -------------------------------------------------------------
 
 
@@ -234,7 +271,8 @@ def test_no_decoded_string_reads_as_the_key_whatever_its_spelling(
     data: st.DataObject, key: str, place: str
 ) -> None:
     spelled = data.draw(json_spellings(key))
-    value = decode(place.format(spelled).encode("utf-8"), "/calls", Scrubber(SecretStr(key)))
+    bom = BOM if data.draw(st.booleans()) else b""
+    value = decode(bom + place.format(spelled).encode("utf-8"), "/calls", Scrubber(SecretStr(key)))
     shown = strings_in(value)
     assert any(MASK in s for s in shown)
     assert not any(reads_as(key, s) for s in shown)
