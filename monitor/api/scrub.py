@@ -38,11 +38,11 @@ _FORMAT = re.compile(f"[{FORMAT_CHARACTERS}\ud800-\udfff]+")
 halves of surrogate pairs that `_unescape` leaves (`\\udb40\\udc01` is U+E0001, a Cf)."""
 _ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|(.))", re.DOTALL)
 _SIMPLE_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
-_OTHER_ESCAPE = re.compile(r"\\u(?!00[0-7])[0-9a-fA-F]{4}")
-"""A `\\u` escape of a character past ASCII."""
+_DROPPED_ESCAPE = re.compile(r"\\(?:\\|u(?!00[0-7])[0-9a-fA-F]{4})")
+"""An escaped backslash, or the escape of a character past ASCII."""
+_ASCII_ESCAPE = re.compile(r"\\u00([0-7][0-9a-fA-F])")
 _KEY_ESCAPE = re.compile(r"\\[u/]")
 """The escapes that can spell a character of a key or a format character."""
-_ASCII_ESCAPE = re.compile(r"\\u00([0-7][0-9a-fA-F])")
 
 
 def _unescape(match: re.Match[str]) -> str:
@@ -52,7 +52,7 @@ def _unescape(match: re.Match[str]) -> str:
 
 def _unescape_ascii(match: re.Match[str]) -> str:
     char = chr(int(match[1], 16))
-    return "\0" if char == "\\" else char  # no new escape made: `\\u005cu0041` is not `A`
+    return "" if char == "\\" else char  # no new escape made: `\\u005cu0041` is not `A`
 
 
 class Scrubber:
@@ -133,13 +133,15 @@ class Scrubber:
             return self._holds(text)
         if self._odd:  # a backslash or a non-ASCII character in the key: read escapes exactly
             return self._holds(_ESCAPE.sub(_unescape, text))
-        # Escapes read left to right as JSON does, at C speed but for escaped ASCII (rare): an
-        # escaped backslash first (as NUL, which no key holds), then escapes of non-ASCII
-        # characters dropped (as `_holds` drops the characters), then the rest.
-        text = _OTHER_ESCAPE.sub("", text.replace("\\\\", "\0"))
-        if "\\u" in text:
-            text = _ASCII_ESCAPE.sub(_unescape_ascii, text)
-        return self._holds(text.replace("\\/", "/"))
+        # Read for the check only, left to right as JSON reads them, at C speed: an escaped
+        # backslash or a non-ASCII character dropped (no key holds one, so a key spelled around
+        # it is still found, and `_holds` drops non-ASCII characters anyway), then escaped
+        # ASCII (rare: control characters) read, and `\\/` when the key has a slash.
+        text = _DROPPED_ESCAPE.sub("", text)
+        text = _ASCII_ESCAPE.sub(_unescape_ascii, text)
+        if "/" in self._secret:
+            text = text.replace("\\/", "/")
+        return self._holds(text)
 
     def _holds(self, text: str) -> bool:
         """Whether `text` holds the key in any case with format characters inside it (never a

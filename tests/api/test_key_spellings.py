@@ -260,8 +260,10 @@ PLACES = [
     '{{"a": {{"b": ["x", "pre {} post"]}}}}',
     '{{"{}": 1}}',
     '[{{"id": "c", "meta": {{"k{}": null}}}}]',
-    # Other escapes around it: an escaped backslash before `u0041`, a newline, a quote, é.
+    # Other escapes around it: an escaped backslash before `u0041` (both spellings), a
+    # newline, a quote, é, a surrogate pair.
     r'{{"a": "\\u0041 \n\"{}\u00e9\\"}}',
+    r'{{"a": "\u005cu0041{}\u005c\ud83d\ude00"}}',
 ]
 
 
