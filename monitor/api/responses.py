@@ -9,6 +9,7 @@ Conditional requests (ETags) are kept here too: a 304 is the payload last seen f
 from __future__ import annotations
 
 import re
+from codecs import BOM_UTF8
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any, NoReturn
@@ -67,15 +68,17 @@ class EtagCache:
 
 
 def decode(body: bytes, path: str, scrub: Scrubber) -> Any:
-    """A 2xx body's JSON (depth-limited), or `BadPayload` saying what it was instead."""
+    """A 2xx body's JSON (depth-limited, scrubbed of the key), or `BadPayload` saying what it
+    was instead."""
+    body = without_bom(body)
     received = body.decode("utf-8", errors="replace")
-    text = scrub.text(received)
+    text = scrub.json_text(received)
     if not text.strip():
         raise BadPayload(f"Bad payload from {path} (empty body)", where="body", path=path)
     try:
         # The body's bytes spare the depth check an encoding, when the scrubber left the text
         # as received (the same object: nothing masked).
-        return loads_limited(text, body if text is received else None)
+        payload = loads_limited(text, body if text is received else None)
     except ValueError as exc:
         if str(exc) == "nested too deep":
             raise BadPayload(
@@ -87,6 +90,13 @@ def decode(body: bytes, path: str, scrub: Scrubber) -> Any:
         raise BadPayload(
             f"Bad payload from {path} (not JSON: {what})", where="body", path=path
         ) from None
+    return scrub.value(payload, text)
+
+
+def without_bom(body: bytes) -> bytes:
+    """The body without a leading UTF-8 byte order mark, which RFC 8259 (section 8.1) lets a
+    reader ignore and `json` refuses."""
+    return body[len(BOM_UTF8) :] if body.startswith(BOM_UTF8) else body
 
 
 def raise_for_status(
@@ -100,7 +110,7 @@ def raise_for_status(
 ) -> NoReturn:
     """The typed error a non-2xx answer means (a redirect is never followed)."""
     content_type = headers.get("content-type", "")
-    message = scrub.text(message_from(body, status, content_type))
+    message = scrub.text(message_from(body, status, content_type, scrub))
     if 300 <= status < 400:
         target = urlsplit(headers.get("location", "")).hostname or "another location"
         raise BadPayload(
@@ -137,22 +147,25 @@ def raise_for_status(
     )
 
 
-def message_from(body: bytes, status: int, content_type: str) -> str:
-    """The vendor's `message` (a string or a list joined with "; "), else a short excerpt."""
-    text = body.decode("utf-8", errors="replace").strip()
+def message_from(body: bytes, status: int, content_type: str, scrub: Scrubber) -> str:
+    """The vendor's `message` (a string or a list joined with "; "), else a short excerpt;
+    scrubbed of the key before it is cut short (a cut key is still mostly the key)."""
+    received = without_bom(body).decode("utf-8", errors="replace").strip()
+    raw = scrub.json_text(received)
     try:
-        data = loads_limited(text) if text else None
+        data = scrub.value(loads_limited(raw), raw) if raw else None
     except ValueError:
         data = None
     if isinstance(data, dict):
         message = data.get("message")
         if isinstance(message, list):
-            return "; ".join(str(m) for m in message)[:300]
+            return scrub.text("; ".join(str(m) for m in message))[:300]
         if isinstance(message, str) and message.strip():
             return message[:300]
         error = data.get("error")
         if isinstance(error, str):
             return error[:300]
+    text = scrub.text(received)
     if "html" in content_type or text.startswith("<"):
         match = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
         excerpt = match.group(1) if match else re.sub(r"<[^>]+>", " ", text)

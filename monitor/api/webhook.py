@@ -124,7 +124,8 @@ def _call_object(doc: Mapping[str, Any]) -> Mapping[str, Any] | None:
 def parse(body: bytes) -> Delivery:
     """Read a delivery whose signature has already been verified."""
     try:
-        doc = loads_limited(body.decode("utf-8"))
+        # "utf-8-sig": a leading byte order mark is ignored, as RFC 8259 (section 8.1) allows.
+        doc = loads_limited(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise Refused(400, f"not JSON ({type(exc).__name__})") from None
     if not isinstance(doc, Mapping):
