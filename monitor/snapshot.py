@@ -83,8 +83,10 @@ async def read_campaign(
     }
     report.campaigns.append(row)
     counts_not_read(report, campaign_id, counts)
-    # The qualified rate needs each completed call's analysis: page the newest ones.
-    completed: list[Call] = []
+    # The qualified rate needs each completed call's analysis: page the newest ones. A call
+    # that ends while the pages are read pushes the others down a page, so a row can come
+    # twice: each call counts once, as its last read says (as the live engine's store does).
+    completed: dict[str, Call] = {}
     for number in range(1, QUALIFIED_PAGES + 1):
         try:
             page = await patiently(
@@ -101,10 +103,10 @@ async def read_campaign(
         except ApiError as exc:
             report.fail(f"analysis/{campaign_id}", exc)
             break
-        completed.extend(page.items)
+        completed.update((call.id, call) for call in page.items)
         if page.is_last or page.raw_count < page.limit:
             break
-    rate = qualified_rate(completed, qualified_key)
+    rate = qualified_rate(completed.values(), qualified_key)
     row.update(qualified_rate=rate.rate, analysed=rate.analysed, analysis_pending=rate.pending)
 
 

@@ -94,3 +94,33 @@ async def test_snapshot_flags_impossible_counts_and_says_which_count_was_not_rea
     assert row["flags"] == ["completed 45 over 40 calls placed", "not known: busy"]
     assert {"resource": "counts/cmp_a", "kind": "bad_payload"}.items() <= report.errors[0].items()
     assert "busy" in report.errors[0]["message"]
+
+
+async def test_snapshot_campaign_counts_a_call_that_moves_to_the_next_page_once() -> None:
+    # 151 completed calls; one ends while the pages are read, so call_99 (unqualified on the
+    # first page, qualified on the second) is listed on both.
+    def row(i: int, qualified: bool) -> dict[str, object]:
+        return {"id": f"call_{i}", "status": "completed", "analysis": {"qualified": qualified}}
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        params = request.url.params
+        limit, page = int(params.get("limit", 20)), int(params.get("page", 1))
+        total = 151 if params.get("status") in (None, "completed") else 0
+        if limit == 1 or params.get("status") != "completed":
+            rows = [row(0, True)] if total and limit == 1 else []
+        elif page == 1:
+            rows = [row(i, i >= 99) for i in range(100)]
+        else:
+            rows = [row(i, True) for i in range(99, 151)]
+        meta = {"page": page, "limit": limit, "total": total}
+        return httpx.Response(200, json={"data": rows, "meta": meta})
+
+    clock = FakeClock()
+    async with DialNexaClient(
+        "http://x/v1", "k" * 20, transport=httpx.MockTransport(handle), clock=clock
+    ) as client:
+        report = await collect(client, call_id=None, campaign_ids=["cmp_a"], clock=clock)
+    (row_json,) = report.campaigns
+    assert row_json["counts"]["completed"] == 151
+    assert row_json["analysed"] == 151  # not 152: call_99 once, as its later read says
+    assert row_json["qualified_rate"] == 52 / 151
