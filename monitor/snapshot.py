@@ -46,6 +46,7 @@ from monitor.state.derive import (
     qualified_rate,
 )
 from monitor.state.notes import count_flags
+from monitor.state.tally import COUNTED_VALUES
 
 T = TypeVar("T")
 
@@ -196,9 +197,11 @@ def dashboard_report(engine: Engine, base_url: str, clock: Clock) -> Report:
                 ),
             }
         )
-        state = engine.store.campaigns.get(row.id)
-        if state is not None and state.counts:  # read: a null in them is the API's silence
-            counts_not_read(report, row.id, row.counts)
+        # A count the API has no total for (not one whose history is still to read: that is
+        # `history_filling`, and a timeout when one round could not read it).
+        silent = [s for s in COUNTED_VALUES if (row.id, s) in engine.counts.unavailable]
+        if silent:
+            counts_not_read(report, row.id, dict.fromkeys(silent))
     report.active_calls = active_calls_json(engine, view.now) if not c.unknown else None
     report.concurrency = concurrency_json(c)
     for note, _ in engine.store.read_notes.values():

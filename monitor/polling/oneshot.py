@@ -116,6 +116,8 @@ async def dashboard_round(
             elif kind == "counts":
                 if counts.missing(cid):
                     await counts.read_totals(cid, counts.missing(cid))
+            elif kind == "placed":
+                await counts.read_total(cid)
             elif not counts.backfilled(cid):
                 await counts.read_listing(cid, 1, "completed")
             done.add(f"{kind}/{cid}")
@@ -156,6 +158,12 @@ async def dashboard_round(
             if wait and bursting and engine.budget.tokens < 1:
                 bursting = False
                 end_burst(engine, usual)
+        # Counts that add up past the calls placed read before them: the calls placed are
+        # read once more, after them, so a flag is never our own read order's race.
+        for cid in [c for c in campaigns if engine.counts.past_total(c)]:
+            if clock.monotonic() - started >= limit:
+                break
+            await read("placed", cid)
         for pending in running:
             pending.cancel()
         for pending in running:

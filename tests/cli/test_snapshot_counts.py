@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import httpx
@@ -34,7 +35,11 @@ def campaign_rows() -> list[dict[str, Any]]:
     ]
 
 
-def handle(request: httpx.Request) -> httpx.Response:
+def handle(
+    request: httpx.Request, *, placed: int | None = None, silent: str | None = None
+) -> httpx.Response:
+    """The campaign `batch_a`; `placed`: what its call logs say of all its calls, when not
+    the truth (a server whose totals disagree); `silent`: a status it gives no total for."""
     path = request.url.path.removeprefix("/v1")
     params = request.url.params
     if path == "/calls":
@@ -48,20 +53,22 @@ def handle(request: httpx.Request) -> httpx.Response:
         rows = [r for r in campaign_rows() if not wanted or r["status"] in wanted]
         body = {
             "callLogs": rows[(page - 1) * limit : page * limit],
-            "total": len(rows),
+            "total": len(rows) if wanted or placed is None else placed,
             "page": page,
             "limit": limit,
             "totalPages": -(-len(rows) // limit),
         }
+        if silent is not None and wanted == [silent]:
+            body = {"callLogs": body["callLogs"]}
         return httpx.Response(200, json=body)
     body = {"statusCode": 404, "message": f"Cannot GET {path}", "error": "Not Found"}
     return httpx.Response(404, json=body)
 
 
-def dashboard() -> dict[str, Any]:
+def dashboard(placed: int | None = None, silent: str | None = None) -> dict[str, Any]:
     async def scenario() -> dict[str, Any]:
         clock = FakeClock(start=START)
-        transport = httpx.MockTransport(handle)
+        transport = httpx.MockTransport(partial(handle, placed=placed, silent=silent))
         async with DialNexaClient("http://x/v1", "k" * 20, transport=transport, clock=clock) as c:
             task = asyncio.create_task(read_dashboard(c, Settings(), clock))
             while not task.done():
@@ -83,3 +90,21 @@ def test_a_listing_without_ended_at_read_after_the_totals_counts_each_call_once(
     # They all ended before the monitor started: none of them is "since start".
     assert row["since_start"] == dict.fromkeys(row["since_start"], 0)
     assert row["flags"] == []
+
+
+def test_counts_past_the_calls_placed_are_flagged_in_the_json() -> None:
+    # The call logs say 700 calls placed, their outcome totals 800: they cannot all be true.
+    # The calls placed come first (the listing's first page), the outcome totals after.
+    out = dashboard(placed=700)
+    (row,) = out["campaigns"]
+    assert (row["total"], row["counts"]["completed"]) == (700, 600)
+    assert row["flags"] == ["outcomes add up to 800, over 700 calls placed"]
+
+
+def test_a_count_the_api_gives_no_total_for_is_null_and_said_in_errors() -> None:
+    out = dashboard(silent="failed")
+    (row,) = out["campaigns"]
+    assert row["counts"]["failed"] is None  # unknown, not 0
+    assert row["counts"]["completed"] == 600
+    (error,) = [e for e in out["errors"] if e["resource"] == "counts/batch_a"]
+    assert error["kind"] == "bad_payload" and "failed" in error["message"]
