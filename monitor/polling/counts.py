@@ -151,11 +151,11 @@ class Counts:
 
     async def read_total(self, campaign_id: str) -> bool:
         """All of a campaign's call records (`limit=1`): its calls placed."""
+        self._placed_read[campaign_id] = self.clock.monotonic()  # failed too: not at once again
         total = await status_total(self.client, self.routes, campaign_id, None)
         if total is None:
             self.unavailable.add((campaign_id, "total"))
             return False
-        self._placed_read[campaign_id] = self.clock.monotonic()
         put_total(self.store, campaign_id, total)
         return True
 

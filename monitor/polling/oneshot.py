@@ -111,13 +111,11 @@ async def dashboard_round(
                 # and analyses when it holds all of the campaign (a young one).
                 if counts.missing(cid):
                     await counts.read_history(cid, pages=1, totals=False)
-                if counts.needs_total(cid):
+                if counts.needs_total(cid) or counts.past_total(cid):
                     await counts.read_total(cid)
             elif kind == "counts":
                 if counts.missing(cid):
                     await counts.read_totals(cid, counts.missing(cid))
-            elif kind == "placed":
-                await counts.read_total(cid)
             elif not counts.backfilled(cid):
                 await counts.read_listing(cid, 1, "completed")
             done.add(f"{kind}/{cid}")
@@ -163,7 +161,7 @@ async def dashboard_round(
         for cid in [c for c in campaigns if engine.counts.past_total(c)]:
             if clock.monotonic() - started >= limit:
                 break
-            await read("placed", cid)
+            await read("total", cid)
         for pending in running:
             pending.cancel()
         for pending in running:
