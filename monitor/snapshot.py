@@ -53,6 +53,7 @@ from monitor.state.derive import (
     qualified_rate,
 )
 from monitor.state.notes import count_flags
+from monitor.state.tally import COUNTED_VALUES
 
 T = TypeVar("T")
 
@@ -90,8 +91,10 @@ async def read_campaign(
     }
     report.campaigns.append(row)
     counts_not_read(report, campaign_id, counts)
-    # The qualified rate needs each completed call's analysis: page the newest ones.
-    completed: list[Call] = []
+    # The qualified rate needs each completed call's analysis: page the newest ones. A call
+    # that ends while the pages are read pushes the others down a page, so a row can come
+    # twice: each call counts once, as its last read says (as the live engine's store does).
+    completed: dict[str, Call] = {}
     for number in range(1, QUALIFIED_PAGES + 1):
         try:
             page = await patiently(
@@ -108,10 +111,10 @@ async def read_campaign(
         except ApiError as exc:
             report.fail(f"analysis/{campaign_id}", exc)
             break
-        completed.extend(page.items)
+        completed.update((call.id, call) for call in page.items)
         if page.is_last or page.raw_count < page.limit:
             break
-    rate = qualified_rate(completed, qualified_key)
+    rate = qualified_rate(completed.values(), qualified_key)
     row.update(qualified_rate=rate.rate, analysed=rate.analysed, analysis_pending=rate.pending)
 
 
@@ -201,9 +204,11 @@ def dashboard_report(engine: Engine, base_url: str, clock: Clock) -> Report:
                 ),
             }
         )
-        state = engine.store.campaigns.get(row.id)
-        if state is not None and state.counts:  # read: a null in them is the API's silence
-            counts_not_read(report, row.id, row.counts)
+        # A count the API has no total for (not one whose history is still to read: that is
+        # `history_filling`, and a timeout when one round could not read it).
+        silent = [s for s in COUNTED_VALUES if (row.id, s) in engine.counts.unavailable]
+        if silent:
+            counts_not_read(report, row.id, dict.fromkeys(silent))
     report.active_calls = active_calls_json(engine, view.now) if not c.unknown else None
     report.concurrency = concurrency_json(c)
     for note, _ in engine.store.read_notes.values():

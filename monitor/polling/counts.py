@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from datetime import UTC, datetime
 
 from monitor.api.client import ID_PATTERN, DialNexaClient
@@ -31,11 +30,12 @@ from monitor.polling.budget import SENT_AT, Budget
 from monitor.polling.fetch import Routes, status_total
 from monitor.polling.fillpace import FillPace
 from monitor.polling.intake import Intake
-from monitor.polling.listing import WHOLE_LIMIT, CampaignCalls, update_qualified
+from monitor.polling.listing import WHOLE_LIMIT, CampaignCalls, put_total, update_qualified
 from monitor.polling.scheduler import Job
 from monitor.polling.serverclock import ServerClock
+from monitor.state.notes import count_flags
 from monitor.state.store import Store
-from monitor.state.tally import COUNTED
+from monitor.state.tally import COUNTED, COUNTED_VALUES
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +99,8 @@ class Counts:
         self._backfilled: set[str] = set()
         self.pace = FillPace(budget)
         """When the minute has room for history (`monitor.polling.fillpace`)."""
+        self._placed_read: dict[str, float] = {}
+        """When each campaign's calls placed were last read by `read_total` (monotonic)."""
         self._long: set[str] = set()
         """Campaigns whose listing is too long to count: their history comes from totals."""
         self._next_backfill = 0
@@ -149,21 +151,39 @@ class Counts:
 
     async def read_total(self, campaign_id: str) -> bool:
         """All of a campaign's call records (`limit=1`): its calls placed."""
+        self._placed_read[campaign_id] = self.clock.monotonic()  # failed too: not at once again
         total = await status_total(self.client, self.routes, campaign_id, None)
-        state = self.store.campaigns.get(campaign_id)
         if total is None:
             self.unavailable.add((campaign_id, "total"))
             return False
-        if state is not None:
-            self.store.put_campaign(replace(state, total=total))
+        put_total(self.store, campaign_id, total)
         return True
+
+    def past_total(self, campaign_id: str) -> bool:
+        """Its counts now add up past the calls placed last read, which did not flag them:
+        the calls placed are read again (`put_total` then says whether the counts can all be
+        true), at most once every RECONCILE_S while live: a running campaign's calls placed
+        since the read end too."""
+        state = self.store.campaigns.get(campaign_id)
+        tally = self.store.tally.campaigns.get(campaign_id)
+        if state is None or state.total is None or tally is None:
+            return False
+        if (campaign_id, "total") in self.unavailable or count_flags(state.counts, state.total):
+            return False
+        known = {s: n for s in COUNTED_VALUES if (n := tally.count(s)) is not None}
+        if not count_flags(known, state.total):
+            return False
+        read = self._placed_read.get(campaign_id)
+        return self.one_shot or read is None or self.clock.monotonic() - read >= RECONCILE_S
 
     def next_baseline(self) -> str | None:
         """The focused campaign, then those on screen, then the rest, in list order."""
         order = [self.focused or "", *self.on_screen(), *self._campaign_ids()]
         present = set(self._campaign_ids())
         for cid in order:
-            if cid in present and (self.missing(cid) or self.needs_total(cid)):
+            if cid in present and (
+                self.missing(cid) or self.needs_total(cid) or self.past_total(cid)
+            ):
                 return cid
         return None
 
@@ -217,15 +237,15 @@ class Counts:
             changed, complete, total = await self._read_whole_listing(campaign_id, pages)
         else:
             changed, total = False, None
-        state = self.store.campaigns.get(campaign_id)
-        if total is not None and state is not None:
-            self.store.put_campaign(replace(state, total=total))
-            changed = True
         if complete:
             tally = self.store.tally.campaign(campaign_id)
             for status in self.missing(campaign_id):
                 tally.set_baseline(status, 0, ORIGIN)
             self.store.touch()
+        if total is not None and campaign_id in self.store.campaigns:
+            put_total(self.store, campaign_id, total)  # with the counts it holds, when whole
+            changed = True
+        if complete:
             return True
         if not totals:
             return changed

@@ -11,13 +11,16 @@ import logging
 
 from monitor.api.models import Call
 from monitor.api.pages import Page
-from monitor.api.vocab import FINAL_STATUSES
+from monitor.api.vocab import FINAL_STATUSES, CallStatus
 from monitor.polling.budget import SENT_AT
 from monitor.polling.serverclock import ServerClock
 from monitor.polling.sweep import SweepOrder
 from monitor.state.store import Store
 
 log = logging.getLogger(__name__)
+
+UNENDED_UNKNOWN = FINAL_STATUSES | {CallStatus.UNKNOWN}
+"""Statuses that do not say a call had not ended yet (an unknown word may be an ending)."""
 
 
 class Intake:
@@ -43,13 +46,17 @@ class Intake:
         call already seen ended is refused (`Store.upsert_call`): it was made before the
         ending (a sweep's page in flight while a webhook delivered it, issue 22); `sent`: when
         its request was sent (`sent_since`), for a read taken in later than it arrived."""
+        before = self.store.calls.get(call.id)
+        # Seen live by an earlier read: an ending without `ended_at` happened since (tally).
+        seen_live = before is not None and before.call.status not in UNENDED_UNKNOWN
         changed = self.store.upsert_call(
             call, now, live_listing=live_listing, source=source, sent=sent
         )
         tracked = self.store.calls.get(call.id)
         merged = tracked.call if tracked is not None else call
         if merged.status in FINAL_STATUSES:
-            changed |= self.store.tally.observe(merged, self.server_clock.api_instant())
+            api_now = self.server_clock.api_instant()
+            changed |= self.store.tally.observe(merged, api_now, seen_live=seen_live)
         return changed
 
 

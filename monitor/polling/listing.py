@@ -23,7 +23,7 @@ from monitor.polling.fetch import Routes, campaign_calls_page
 from monitor.polling.intake import Intake
 from monitor.state.qualified import qualified_index
 from monitor.state.store import Store
-from monitor.state.tally import COUNTED, SETTLE_AFTER, Correction
+from monitor.state.tally import COUNTED, COUNTED_VALUES, SETTLE_AFTER, Correction
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +80,7 @@ class CampaignCalls:
         for status, by in missed.items():
             tally.corrections.append(Correction(at=api_now, status=status, by=by))
             log.info("reconciliation: a campaign's %s count was off by %+d", status, by)
-        state = store.campaigns.get(campaign_id)
-        total = page.total if page.total is not None else len(page.items)
-        if state is not None and state.total != total:
-            store.put_campaign(replace(state, total=total))
+        put_total(store, campaign_id, page.total if page.total is not None else len(page.items))
         tally.reconciled_at = api_now
         store.touch()
         return True, True
@@ -110,6 +107,22 @@ class CampaignCalls:
             if page.total is not None and page.total > pages * page.limit:
                 break
         return changed, False, total
+
+
+def put_total(store: Store, campaign_id: str, total: int) -> None:
+    """Calls placed, just read, kept with the counts as they stand at this read
+    (`CampaignState.counts`): every ending counted by now is of a call placed by now, so
+    outcomes past it cannot all be true (`notes.count_flags`). The counts shown later are
+    not compared with it: calls placed since would flag every running campaign."""
+    state = store.campaigns.get(campaign_id)
+    if state is None:
+        return
+    tally = store.tally.campaigns.get(campaign_id)
+    counts: dict[str, int | None] = {}
+    if tally is not None:
+        counts = {s: n for s in COUNTED_VALUES if (n := tally.count(s)) is not None}
+    if (state.total, state.counts) != (total, counts):
+        store.put_campaign(replace(state, total=total, counts=counts))
 
 
 def is_whole(page: Page[Call]) -> bool:

@@ -111,7 +111,7 @@ async def dashboard_round(
                 # and analyses when it holds all of the campaign (a young one).
                 if counts.missing(cid):
                     await counts.read_history(cid, pages=1, totals=False)
-                if counts.needs_total(cid):
+                if counts.needs_total(cid) or counts.past_total(cid):
                     await counts.read_total(cid)
             elif kind == "counts":
                 if counts.missing(cid):
@@ -156,6 +156,12 @@ async def dashboard_round(
             if wait and bursting and engine.budget.tokens < 1:
                 bursting = False
                 end_burst(engine, usual)
+        # Counts that add up past the calls placed read before them: the calls placed are
+        # read once more, after them, so a flag is never our own read order's race.
+        for cid in [c for c in campaigns if engine.counts.past_total(c)]:
+            if clock.monotonic() - started >= limit:
+                break
+            await read("total", cid)
         for pending in running:
             pending.cancel()
         for pending in running:

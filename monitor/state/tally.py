@@ -263,12 +263,12 @@ class Tally:
             self.attribution.attributed += 1
             self.campaign(campaign_id).observe(key, *pending)
 
-    def observe(self, call: Call, seen_at: datetime) -> bool:
-        """A call as read by any poller; True when a count changed. `seen_at` (API clock)
-        stands in for its end when the payload has no `ended_at`."""
+    def observe(self, call: Call, seen_at: datetime, *, seen_live: bool = False) -> bool:
+        """A call as read by any poller; True when a count changed. A payload without
+        `ended_at` (the batch call logs' rows have none) is timed by `ended_by`."""
         if call.status not in COUNTED:
             return False
-        ended_at = call.ended_at or seen_at
+        ended_at = ended_by(call, seen_at, seen_live=seen_live)
         key = _key(call)
         campaign_id = call.campaign_id or self.linked(call.id) or self.linked(call.retry_group_id)
         first = key not in self._seen
@@ -326,3 +326,29 @@ class Tally:
 
 def _key(call: Call) -> Key:
     return call.id
+
+
+UNTIMED = datetime.min.replace(tzinfo=UTC) + timedelta(microseconds=1)
+"""The end of a call with no time at all, first seen ended: after the history read whole
+(`counts.ORIGIN`), before any other baseline and the monitor's start."""
+
+
+def ended_by(call: Call, seen_at: datetime, *, seen_live: bool) -> datetime:
+    """When a call ended, for the counts: its `ended_at`; without one, `seen_at` (API clock)
+    when an earlier read saw it live (it ended between the two reads), else the earliest it
+    can have ended, `created_at` plus its duration. A row first read already ended is mostly
+    history (a campaign's listing, read after its totals): timed at `seen_at` it counted again
+    on top of the total that held it (completed 200 over 120 calls placed). Placed early,
+    a row is counted only by a history read whole or once the monitor knows it ended after a
+    baseline; an ending thus missed is what reconciliation corrects."""
+    if call.ended_at is not None:
+        return call.ended_at
+    if seen_live:
+        return seen_at
+    if call.created_at is None:
+        return UNTIMED
+    try:
+        earliest = call.created_at + timedelta(seconds=max(call.duration_s or 0, 0))
+    except OverflowError:  # a duration no call lasts: the time it was placed will do
+        earliest = call.created_at
+    return min(seen_at, earliest)

@@ -36,7 +36,10 @@ class TrackedCall:
 class CampaignState:
     campaign: Campaign
     counts: dict[str, int | None] = field(default_factory=dict)
+    """The outcome counts known when `total` was read (`polling.listing.put_total`): what
+    `notes.count_flags` compares with it. The counts shown are the tally's, live."""
     total: int | None = None
+    """Calls placed (the call logs' total), None until read."""
     qualified_rate: float | None = None
     analysed: int = 0
     analysis_pending: int = 0

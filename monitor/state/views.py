@@ -132,7 +132,9 @@ def campaign_rows(store: Store, mono_now: float) -> tuple[CampaignRow, ...]:
                 status_raw=campaign.status_raw,
                 total=state.total,
                 contacts=campaign.total,
-                count_flags=count_flags(counts, state.total) if state.counts else (),
+                # Against the counts as they stood when the calls placed were read
+                # (`listing.put_total`): the live ones include calls placed since.
+                count_flags=count_flags(state.counts, state.total),
                 counts={s: counts.get(s) for s in _OUTCOME_VALUES},
                 in_flight=in_flight.get(cid, 0),
                 # The counts by word: a `StrEnum` status finds its word's count.

@@ -3,16 +3,21 @@ is asked in the vocabulary API sheet 3.8 gives it (issue 15, point 7)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import httpx
 
 from monitor.api.client import DialNexaClient
 from monitor.api.models import Campaign
 from monitor.clock import FakeClock
 from monitor.polling.fetch import Routes, fetch_campaign_counts
+from monitor.polling.listing import put_total
 from monitor.snapshot import collect
 from monitor.state.notes import count_flags
 from monitor.state.store import CampaignState, Store
+from monitor.state.tally import COUNTED_VALUES
 from monitor.state.views import campaign_rows
+from monitor.ui.screens.campaign import campaign_summary
 
 
 def counts(**given: int | None) -> dict[str, int | None]:
@@ -94,3 +99,56 @@ async def test_snapshot_flags_impossible_counts_and_says_which_count_was_not_rea
     assert row["flags"] == ["completed 45 over 40 calls placed", "not known: busy"]
     assert {"resource": "counts/cmp_a", "kind": "bad_payload"}.items() <= report.errors[0].items()
     assert "busy" in report.errors[0]["message"]
+
+
+async def test_snapshot_campaign_counts_a_call_that_moves_to_the_next_page_once() -> None:
+    # 151 completed calls; one ends while the pages are read, so call_99 (unqualified on the
+    # first page, qualified on the second) is listed on both.
+    def row(i: int, qualified: bool) -> dict[str, object]:
+        return {"id": f"call_{i}", "status": "completed", "analysis": {"qualified": qualified}}
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        params = request.url.params
+        limit, page = int(params.get("limit", 20)), int(params.get("page", 1))
+        total = 151 if params.get("status") in (None, "completed") else 0
+        if limit == 1 or params.get("status") != "completed":
+            rows = [row(0, True)] if total and limit == 1 else []
+        elif page == 1:
+            rows = [row(i, i >= 99) for i in range(100)]
+        else:
+            rows = [row(i, True) for i in range(99, 151)]
+        meta = {"page": page, "limit": limit, "total": total}
+        return httpx.Response(200, json={"data": rows, "meta": meta})
+
+    clock = FakeClock()
+    async with DialNexaClient(
+        "http://x/v1", "k" * 20, transport=httpx.MockTransport(handle), clock=clock
+    ) as client:
+        report = await collect(client, call_id=None, campaign_ids=["cmp_a"], clock=clock)
+    (row_json,) = report.campaigns
+    assert row_json["counts"]["completed"] == 151
+    assert row_json["analysed"] == 151  # not 152: call_99 once, as its later read says
+    assert row_json["qualified_rate"] == 52 / 151
+
+
+def test_live_counts_are_flagged_against_the_calls_placed_read_with_them() -> None:
+    store = Store()
+    store.put_campaign(CampaignState(Campaign.model_validate({"id": "b1", "name": "Renewals"})))
+    at = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    tally = store.tally.campaign("b1")
+    for status in COUNTED_VALUES:
+        tally.set_baseline(status, 0, at)
+    for i in range(30):
+        tally.observe(f"c{i}", "completed", at + timedelta(seconds=i + 1))
+    put_total(store, "b1", 40)  # 40 placed, 30 ended by then: true
+    for i in range(30, 50):  # a running campaign: 20 more placed since, and ended
+        tally.observe(f"c{i}", "completed", at + timedelta(seconds=i + 1))
+    (row,) = campaign_rows(store, 0.0)
+    assert row.counts["completed"] == 50 and row.total == 40
+    assert row.count_flags == ()  # not "50 over 40": those 20 were placed after the read
+    assert "cannot all be true" not in campaign_summary(row, "b1").plain
+    put_total(store, "b1", 45)  # a server whose placed total is behind its endings
+    (row,) = campaign_rows(store, 0.0)
+    assert row.count_flags == ("completed 50 over 45 calls placed",)
+    summary = campaign_summary(row, "b1").plain
+    assert "! counts cannot all be true: completed 50 over 45 calls placed" in summary
