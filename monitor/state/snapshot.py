@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from monitor.api.vocab import FINAL_STATUSES, IN_FLIGHT_STATUSES, OUTCOME_COLUMNS, CallStatus
+from monitor.state.calldetail import selected_outcome
 from monitor.state.calltime import CallClock, call_clock, live_duration
 from monitor.state.dataparts import OUTCOME_WINDOW_S, DataParts, outcomes_of, recent_outcomes
 from monitor.state.derive import Timeline, TimelineRow, WaveBucket
@@ -84,6 +85,10 @@ class Selection(BaseModel):
 
     call_id: str
     detail: CallDetail
+
+    def outcome(self) -> CallStatus | None:
+        """How the call ended as its record or retry timeline says; None while live."""
+        return selected_outcome(self.detail)
 
 
 class Focus(BaseModel):

@@ -15,7 +15,6 @@ from textual import getters, on
 from textual.containers import Grid
 from textual.widget import Widget
 
-from monitor.state.calldetail import selected_outcome
 from monitor.state.snapshot import FINAL_STATUSES, MonitorSnapshot, PaneStatus
 from monitor.ui.format import STATUS_LABELS
 from monitor.ui.screens.base import Frame, LiveScreen
@@ -108,7 +107,7 @@ class DashboardScreen(LiveScreen):
         if status is None and selected is not None and selected.call_id == call_id:
             # The selected call's end may be read (its record, its retry history) before the
             # store's recent outcomes have it: the row says what the timeline beside it says.
-            status = selected_outcome(selected.detail)
+            status = selected.outcome()
         if status is None or status not in FINAL_STATUSES:
             return None
         return STATUS_LABELS[status]
