@@ -99,8 +99,6 @@ class Counts:
         self._backfilled: set[str] = set()
         self.pace = FillPace(budget)
         """When the minute has room for history (`monitor.polling.fillpace`)."""
-        self._placed_read: dict[str, float] = {}
-        """When each campaign's calls placed were last read by `read_total` (monotonic)."""
         self._long: set[str] = set()
         """Campaigns whose listing is too long to count: their history comes from totals."""
         self._next_backfill = 0
@@ -151,7 +149,6 @@ class Counts:
 
     async def read_total(self, campaign_id: str) -> bool:
         """All of a campaign's call records (`limit=1`): its calls placed."""
-        self._placed_read[campaign_id] = self.clock.monotonic()  # failed too: not at once again
         total = await status_total(self.client, self.routes, campaign_id, None)
         if total is None:
             self.unavailable.add((campaign_id, "total"))
@@ -162,8 +159,12 @@ class Counts:
     def past_total(self, campaign_id: str) -> bool:
         """Its counts now add up past the calls placed last read, which did not flag them:
         the calls placed are read again (`put_total` then says whether the counts can all be
-        true), at most once every RECONCILE_S while live: a running campaign's calls placed
-        since the read end too."""
+        true). Only in snapshot's round, at its end: live, such a read came on top of
+        the request plan the scheduler and the webhooks' savings are measured against
+        (tests/engine/test_scheduler_wakes.py, tests/webhooks), and the calls placed are read
+        on their own cadence anyway."""
+        if not self.one_shot:
+            return False
         state = self.store.campaigns.get(campaign_id)
         tally = self.store.tally.campaigns.get(campaign_id)
         if state is None or state.total is None or tally is None:
@@ -171,10 +172,7 @@ class Counts:
         if (campaign_id, "total") in self.unavailable or count_flags(state.counts, state.total):
             return False
         known = {s: n for s in COUNTED_VALUES if (n := tally.count(s)) is not None}
-        if not count_flags(known, state.total):
-            return False
-        read = self._placed_read.get(campaign_id)
-        return self.one_shot or read is None or self.clock.monotonic() - read >= RECONCILE_S
+        return count_flags(known, state.total) != ()
 
     def next_baseline(self) -> str | None:
         """The focused campaign, then those on screen, then the rest, in list order."""

@@ -210,7 +210,7 @@ async def test_an_ending_never_seen_is_corrected_by_reconciliation_and_reported(
         hidden: list[str] = []
         observe = tally.observe
 
-        def blind(call: Call, seen_at: object) -> bool:
+        def blind(call: Call, seen_at: object, **kw: object) -> bool:
             # The monitor never sees three of this campaign's completed endings.
             ended = call.ended_at
             if (
@@ -223,7 +223,7 @@ async def test_an_ending_never_seen_is_corrected_by_reconciliation_and_reported(
                 if call.id not in hidden:
                     hidden.append(call.id)
                 return False
-            return observe(call, seen_at)  # type: ignore[arg-type]
+            return observe(call, seen_at, **kw)  # type: ignore[arg-type]
 
         tally.observe = blind  # type: ignore[method-assign]
         await drive(run.clock, 120)
