@@ -110,6 +110,7 @@ class ActiveSweep:
         store = self.store
         seen: set[str] = set()
         listed: set[str] = set()
+        unknown: set[str] = set()
         order = SweepOrder(ordered=self._ordered)
         complete = False
         pages = 0
@@ -131,6 +132,10 @@ class ActiveSweep:
                     )
                     if self._consistent(call.id, asked):
                         listed.add(call.id)
+                        if store.calls[call.id].call.status is CallStatus.UNKNOWN:
+                            unknown.add(call.id)
+                # Counted as they land, like `listed` (the peak counts them at once).
+                store.note_listed_unknown(store.listed_unknown | unknown)
                 if store.swept is None:
                     # No sweep was read whole yet: the pages read so far hold the count, the
                     # same way (never more than the list held at the latest of them).
@@ -177,6 +182,7 @@ class ActiveSweep:
             # their slots' new holders pushed past the pages already read.
             store.record_concurrency(self.server_clock.api_now(), len(listed))
             if complete:
+                store.note_listed_unknown(frozenset(unknown))
                 store.note_sweep(frozenset(listed), asked, whole=True)
                 self.whole(began, now)
         after = {(t.call.id, t.call.status) for t in store.in_flight()}
