@@ -12,11 +12,12 @@ import logging
 from collections.abc import Callable
 
 from monitor.api.client import DialNexaClient
+from monitor.api.pages import ReadNote
 from monitor.api.vocab import FINAL_STATUSES, CallStatus
 from monitor.clock import Clock
 from monitor.polling.budget import Budget
 from monitor.polling.fetch import fetch_active_calls
-from monitor.polling.intake import Intake, said_last, sent_since, still_ordered
+from monitor.polling.intake import Intake, sent_since, still_ordered
 from monitor.polling.lookups import Lookups
 from monitor.polling.scheduler import Job
 from monitor.polling.serverclock import ServerClock
@@ -146,7 +147,7 @@ class ActiveSweep:
             if number > 1 and self._cap_trusted and len(seen) > (cap or 0):
                 log.warning("more calls in flight than the configured cap: paging on")
                 self._cap_trusted = False
-            if paging.done(page.raw_count, page.limit, said_last(page)):
+            if paging.after(page):
                 complete = True
                 break
             if (
@@ -167,6 +168,15 @@ class ActiveSweep:
                 # endings page and the lookups behind the counts were queueing for.
                 pages += 1
                 break
+        if paging.left_out:
+            # The count stands as listed, said not to be exact: on the status line and in
+            # `snapshot`'s errors, as any read that left rows out.
+            note = ReadNote(
+                "/calls (in flight)",
+                paging.left_out,
+                {"the list's own total said more than its pages gave": paging.left_out},
+            )
+            store.note_read(note, now)
         self._ordered = still_ordered("active", order, self._ordered)
         if verify:
             self._cap_checked = now

@@ -9,7 +9,15 @@ from typing import Any
 
 import pytest
 
-from tests.cli.test_snapshot_untrusted import Answer, Script, body, not_found, serve, snapshot
+from tests.cli.test_snapshot_untrusted import (
+    Answer,
+    Script,
+    Scripted,
+    body,
+    not_found,
+    serve,
+    snapshot,
+)
 
 __all__ = ["serve"]  # the fixture, used by name
 
@@ -56,3 +64,76 @@ def test_in_flight_rows_without_a_known_status_count_and_show_as_unknown(
         "call_c": "unknown",
         "call_p": "in_progress",
     }
+
+
+def live_rows(first: int, last: int) -> list[dict[str, Any]]:
+    return [{"id": f"call_{i}", "status": "in_progress"} for i in range(first, last)]
+
+
+def server_pages(size: int, total: int, **meta: int) -> Callable[[int], object]:
+    """A list of `total` calls in flight, cut at `size` a page whatever the `limit` asked,
+    its envelope saying `total` (and `meta`) but not its page size."""
+
+    def answer(page: int) -> object:
+        rows = live_rows((page - 1) * size, min(total, page * size))
+        return {"data": rows, "meta": {"page": page, "total": total, **meta}}
+
+    return answer
+
+
+def pages_asked() -> list[str]:
+    return [p for p in Scripted.seen if "status=initiated" in p]
+
+
+def test_pages_cut_short_with_a_total_are_read_on_to_the_total(
+    serve: Callable[[Script], str],
+) -> None:
+    # 20 of 45 where 200 were asked, no `limit` in `meta`: not the whole list.
+    code, out, _ = snapshot(serve(in_flight_api(server_pages(20, 45))))
+    assert code == 0, out["errors"]
+    c = out["concurrency"]
+    assert (c["in_flight"], c["peak"]) == (45, 45)
+    assert len(out["active_calls"]) == 45
+    assert len(pages_asked()) == 3
+
+
+def test_an_empty_first_page_of_two_is_not_an_empty_list(
+    serve: Callable[[Script], str],
+) -> None:
+    def answer(page: int) -> object:
+        rows = live_rows(0, 5) if page == 2 else []
+        return {"data": rows, "meta": {"page": page, "limit": 200, "total": 5, "totalPages": 2}}
+
+    code, out, _ = snapshot(serve(in_flight_api(answer)))
+    assert code == 0, out["errors"]
+    assert (out["concurrency"]["in_flight"], out["concurrency"]["peak"]) == (5, 5)
+
+
+def test_a_total_the_pages_never_reach_makes_the_count_not_exact(
+    serve: Callable[[Script], str],
+) -> None:
+    # Says 45, gives 20 and then nothing: 20 are shown, and that they are not all is said.
+    def answer(page: int) -> object:
+        return {"data": live_rows(0, 20) if page == 1 else [], "meta": {"total": 45}}
+
+    code, out, _ = snapshot(serve(in_flight_api(answer)))
+    assert code == 1
+    assert out["concurrency"]["in_flight"] == 20
+    assert [e for e in out["errors"] if e["resource"] == "/calls (in flight)"] == [
+        {
+            "resource": "/calls (in flight)",
+            "kind": "bad_payload",
+            "message": "25 rows left out (the list's own total said more than its pages gave)",
+        }
+    ]
+
+
+def test_a_bare_array_cut_short_says_nothing_more_and_stands(
+    serve: Callable[[Script], str],
+) -> None:
+    code, out, _ = snapshot(
+        serve(in_flight_api(lambda page: live_rows(0, 20) if page == 1 else []))
+    )
+    assert code == 0, out["errors"]
+    assert out["concurrency"]["in_flight"] == 20
+    assert len(pages_asked()) == 1
