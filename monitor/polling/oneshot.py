@@ -181,7 +181,11 @@ async def dashboard_round(
                 "qualified rate not read in one round within the rate budget; --wait reads it"
             )
     for key in LISTS:
-        if key not in engine.jobs or engine.jobs[key].runs == 0:
+        # Read means answered (or failed, said in `errors`): a run the round's end cancelled
+        # counts as run (`Job.runs`), not as read. The campaign list's `/batch-calls` fallback
+        # waiting for a low rate budget printed `"campaigns": []`, exit 0.
+        fresh = engine.store.freshness.get(key)
+        if fresh is None or (fresh.fetched_at is None and fresh.error is None):
             result.missing[key] = "not read within the snapshot's time (rate budget)"
     return result
 

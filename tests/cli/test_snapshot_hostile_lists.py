@@ -137,3 +137,28 @@ def test_a_bare_array_cut_short_says_nothing_more_and_stands(
     assert code == 0, out["errors"]
     assert out["concurrency"]["in_flight"] == 20
     assert len(pages_asked()) == 1
+
+
+def test_a_campaign_list_the_budget_left_unread_is_an_error_not_no_campaigns(
+    serve: Callable[[Script], str],
+) -> None:
+    # `/campaigns` is not served, and the key has 12 of 150 requests left: the `/batch-calls`
+    # fallback waits for the budget past the round's end. Its list was not read: `[]` then
+    # is no answer, and the exit status says so.
+    rate = {"X-RateLimit-Limit": "150", "X-RateLimit-Remaining": "12", "X-RateLimit-Reset": "30"}
+
+    def script(path: str, query: dict[str, list[str]], auth: str) -> Answer:
+        if path == "/calls":
+            return body(200, [], **rate)
+        if path == "/batch-calls":
+            batch = {"id": "batch_a", "title": "Batch A", "status": "running"}
+            return body(200, {"items": [batch], "total": 1, "page": 1, "limit": 100}, **rate)
+        status, headers, data = not_found(path)
+        return status, {**headers, **rate}, data
+
+    code, out, _ = snapshot(serve(script))
+    assert code == 1
+    read = [e for e in out["errors"] if e["resource"] == "campaigns"]
+    assert read and read[0]["kind"] == "timeout", out["errors"]
+    assert out["campaigns"] == []
+    assert not [p for p in Scripted.seen if p.startswith("/v1/batch-calls")]
