@@ -162,3 +162,28 @@ def test_a_campaign_list_the_budget_left_unread_is_an_error_not_no_campaigns(
     assert read and read[0]["kind"] == "timeout", out["errors"]
     assert out["campaigns"] == []
     assert not [p for p in Scripted.seen if p.startswith("/v1/batch-calls")]
+
+
+def test_a_bare_429_on_every_list_at_once_is_waited_out_and_retried_once(
+    serve: Callable[[Script], str],
+) -> None:
+    # The vendor says some 429s come without Retry-After: the lists, read at once, are each
+    # refused bare once. Waited out (the documented backoff from 2 s) and read again.
+    calls = [{"id": "call_a", "status": "in_progress"}, {"id": "call_b", "status": "initiated"}]
+    refused: set[str] = set()
+    live = in_flight_api(lambda page: calls if page == 1 else [])
+
+    def script(path: str, query: dict[str, list[str]], auth: str) -> Answer:
+        words = (query.get("status") or [""])[0]
+        if path == "/calls" and words not in refused:
+            refused.add(words)
+            return body(429, {"statusCode": 429, "message": "slow down"})
+        return live(path, query, auth)
+
+    code, out, _ = snapshot(serve(script))
+    assert code == 0, out["errors"]
+    assert out["errors"] == []
+    c = out["concurrency"]
+    assert (c["in_flight"], c["peak"], c["queued"]) == (2, 2, 0)
+    assert len(refused) == 3
+    assert all(sum(1 for p in Scripted.seen if w in p) == 2 for w in ("initiated", "created"))
