@@ -1,6 +1,6 @@
-"""The dashboard `snapshot` against listings a hostile-server exploration found misread (its
-findings 4, 5, 6 and 8): what the JSON says and the exit status, through the real program
-against a loopback server."""
+"""`snapshot` against answers a hostile-server exploration found misread (its findings 4, 5, 6,
+8 and 9): what the JSON says and the exit status, through the real program against a loopback
+server."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from tests.cli.test_snapshot_untrusted import (
     Scripted,
     body,
     not_found,
+    one_call,
     serve,
     snapshot,
 )
@@ -187,3 +188,26 @@ def test_a_bare_429_on_every_list_at_once_is_waited_out_and_retried_once(
     assert (c["in_flight"], c["peak"], c["queued"]) == (2, 2, 0)
     assert len(refused) == 3
     assert all(sum(1 for p in Scripted.seen if w in p) == 2 for w in ("initiated", "created"))
+
+
+def test_a_retry_history_of_another_call_is_an_error_not_this_calls_history(
+    serve: Callable[[Script], str],
+) -> None:
+    call = {"id": "call_1", "status": "busy", "created_at": "2026-11-23T09:00:00Z", "duration": 0}
+    other = {
+        "call_id": "call_zzz",
+        "data": [
+            {"attempt": 1, "status": "no_answer", "called_at": "2026-11-23T08:00:00Z"},
+            {"attempt": 2, "status": "completed", "called_at": "2026-11-23T08:30:00Z"},
+        ],
+    }
+    code, out, _ = snapshot(serve(one_call(call, other)), "--call", "call_1")
+    assert code == 1
+    assert [(e["resource"], e["kind"]) for e in out["errors"]] == [
+        ("retries/call_1", "bad_payload")
+    ]
+    assert "another call's retry history" in out["errors"][0]["message"]
+    # The record stands, its one attempt from itself: none of call_zzz's attempts.
+    assert out["call"]["id"] == "call_1"
+    assert [a["outcome"] for a in out["call"]["attempts"]] == ["busy"]
+    assert out["call"]["retry_source"] == "call-record"
