@@ -58,12 +58,12 @@ def test_in_flight_rows_without_a_known_status_count_and_show_as_unknown(
     assert code == 0, out["errors"]
     c = out["concurrency"]
     assert (c["in_flight"], c["peak"]) == (4, 4)
-    shown = {r["id"]: r["status"] for r in out["active_calls"]}
+    shown = {r["id"]: (r["status"], r.get("status_raw", "-")) for r in out["active_calls"]}
     assert shown == {
-        "call_n1": "unknown",
-        "call_n2": "unknown",
-        "call_c": "unknown",
-        "call_p": "in_progress",
+        "call_n1": ("unknown", None),
+        "call_n2": ("unknown", None),
+        "call_c": ("unknown", "connected"),
+        "call_p": ("in_progress", "-"),
     }
 
 
