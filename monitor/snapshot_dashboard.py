@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from monitor.api.vocab import CallStatus
 from monitor.polling.engine import Engine
 from monitor.report import Report, iso
 from monitor.state.calltime import call_clock
@@ -40,6 +41,10 @@ def active_calls_json(engine: Engine, now: datetime) -> list[dict[str, Any]]:
         }
         if clock.flags:
             entry["flags"] = list(clock.flags)
+        if row.status is CallStatus.UNKNOWN or not tracked.call.status_documented:
+            # The word the list gave (null: none), as `--call` prints it: an unknown status
+            # is shown as unknown, never dropped.
+            entry["status_raw"] = tracked.call.status_raw
         out.append(entry)
     return out
 

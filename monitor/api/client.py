@@ -191,7 +191,16 @@ class DialNexaClient(ApiConnection):
         """`GET /call-logs/{id}/retries` for the parent (first) call of a series."""
         path = f"/call-logs/{check_id(call_id, 'call id')}/retries"
         payload = await self.get_json(path, object_id=call_id)
-        return parse_retry_history(payload, call_id)
+        history = parse_retry_history(payload, call_id)
+        if history.call_id != call_id:
+            # Another call's series is not this one's: an error, as a call record with
+            # another id is, never shown as the asked-for call's history.
+            raise BadPayload(
+                f"The API answered {path} with another call's retry history; not shown",
+                where="call_id",
+                path=path,
+            )
+        return history
 
     async def get_campaign(self, campaign_id: str) -> Campaign:
         path = f"/campaigns/{check_id(campaign_id, 'campaign id')}"

@@ -12,11 +12,12 @@ import logging
 from collections.abc import Callable
 
 from monitor.api.client import DialNexaClient
+from monitor.api.pages import ReadNote
 from monitor.api.vocab import FINAL_STATUSES, CallStatus
 from monitor.clock import Clock
 from monitor.polling.budget import Budget
 from monitor.polling.fetch import fetch_active_calls
-from monitor.polling.intake import Intake, said_last, sent_since, still_ordered
+from monitor.polling.intake import Intake, sent_since, still_ordered
 from monitor.polling.lookups import Lookups
 from monitor.polling.scheduler import Job
 from monitor.polling.serverclock import ServerClock
@@ -110,6 +111,7 @@ class ActiveSweep:
         store = self.store
         seen: set[str] = set()
         listed: set[str] = set()
+        unknown: set[str] = set()
         order = SweepOrder(ordered=self._ordered)
         complete = False
         pages = 0
@@ -131,6 +133,10 @@ class ActiveSweep:
                     )
                     if self._consistent(call.id, asked):
                         listed.add(call.id)
+                        if store.calls[call.id].call.status is CallStatus.UNKNOWN:
+                            unknown.add(call.id)
+                # Counted as they land, like `listed` (the peak counts them at once).
+                store.note_listed_unknown(store.listed_unknown | unknown)
                 if store.swept is None:
                     # No sweep was read whole yet: the pages read so far hold the count, the
                     # same way (never more than the list held at the latest of them).
@@ -142,7 +148,7 @@ class ActiveSweep:
             if number > 1 and cap and self._cap_trusted and len(seen) > cap:
                 log.warning("more calls in flight than the configured cap: paging on")
                 self._cap_trusted = False
-            if paging.done(page.raw_count, page.limit, said_last(page)):
+            if paging.after(page):
                 complete = True
                 break
             if (
@@ -163,6 +169,15 @@ class ActiveSweep:
                 # endings page and the lookups behind the counts were queueing for.
                 pages += 1
                 break
+        if paging.left_out:
+            # The count stands as listed, said not to be exact: on the status line and in
+            # `snapshot`'s errors, as any read that left rows out.
+            note = ReadNote(
+                "/calls (in flight)",
+                paging.left_out,
+                {"the list's own total said more than its pages gave": paging.left_out},
+            )
+            store.note_read(note, now)
         self._ordered = still_ordered("active", order, self._ordered)
         if verify:
             self._cap_checked = now
@@ -178,6 +193,7 @@ class ActiveSweep:
             # their slots' new holders pushed past the pages already read.
             store.record_concurrency(self.server_clock.api_now(), len(listed))
             if complete:
+                store.note_listed_unknown(frozenset(unknown))
                 store.note_sweep(frozenset(listed), asked, whole=True)
                 self.whole(began, now)
         after = {(t.call.id, t.call.status) for t in store.in_flight()}

@@ -232,13 +232,19 @@ class Budget:
 
     def rate_limited(self, now: float, retry_after: float | None, rng: random.Random) -> float:
         """A 429: pause everything; returns the pause in seconds."""
-        self.consecutive_429 += 1
+        # A bare 429 during a pause answers a request sent before the pause began (none leaves
+        # during one): the same refusal as the one that set it, not one more in a row. Three
+        # lists read at once, each refused bare, doubled the backoff twice (2 s became 8 s),
+        # past `snapshot`'s round, which then never retried them (hostile finding 8).
+        if retry_after is not None or now >= self.paused_until:
+            self.consecutive_429 += 1
         if retry_after is not None:
             pause = retry_after
         elif self.server_reset_at is not None and self.server_reset_at > now:
             pause = min(300.0, self.server_reset_at - now)
         else:
-            pause = min(60.0, 2.0 * 2 ** (self.consecutive_429 - 1)) * rng.uniform(0.8, 1.2)
+            doubled = max(1, self.consecutive_429) - 1
+            pause = min(60.0, 2.0 * 2**doubled) * rng.uniform(0.8, 1.2)
         pause = max(1.0, pause)
         self.paused_until = max(self.paused_until, now + pause)
         return pause

@@ -82,7 +82,9 @@ async def fetch_active_calls(
 ) -> Page[Call]:
     """Calls in flight, from list requests (never one request per call)."""
     listed = await client.list_calls(page=page, limit=limit, statuses=ACTIVE_WORDS)
-    return _keep(listed, lambda c: c.status in IN_FLIGHT_STATUSES)
+    # A status word this monitor does not know (`connected`) is in flight by the list's own
+    # filter: kept, shown as unknown (`Store.listed_unknown`), never dropped from the count.
+    return _keep(listed, lambda c: c.status in IN_FLIGHT_STATUSES or c.status is CallStatus.UNKNOWN)
 
 
 QUEUED_WORDS = status_filter_words(CallStatus.QUEUED, dialect="calls")

@@ -14,7 +14,7 @@ from monitor.api.models import Call
 from monitor.api.vocab import CallStatus
 from monitor.clock import Clock
 from monitor.polling.fetch import fetch_queued_calls
-from monitor.polling.intake import Intake, said_last, sent_since, still_ordered
+from monitor.polling.intake import Intake, sent_since, still_ordered
 from monitor.polling.lookups import Lookups
 from monitor.polling.scheduler import Job
 from monitor.polling.short import QueueFloor
@@ -71,7 +71,7 @@ class QueuedSweep:
             sent = sent_since(asked)
             order.add_page(c.created_at for c in page.items)
             calls.extend((c, sent) for c in page.items)
-            if paging.done(page.raw_count, page.limit, said_last(page)):
+            if paging.after(page):
                 complete = True
                 break
         self._ordered = still_ordered("queued", order, self._ordered)

@@ -41,7 +41,7 @@ from monitor.api.client import DialNexaClient
 from monitor.api.models import Call
 from monitor.clock import Clock
 from monitor.polling.fetch import fetch_short_endings
-from monitor.polling.intake import Intake, said_last
+from monitor.polling.intake import Intake
 from monitor.polling.scheduler import Job
 from monitor.polling.sweep import PageWidth
 from monitor.state.store import Store
@@ -180,7 +180,7 @@ class ShortEndings:
                         # at the store's bound, retries pending among them).
                         continue
                     changed |= self.intake.take(call, now, source="short endings")
-            if paging.done(page.raw_count, page.limit, said_last(page)):
+            if paging.after(page):
                 break
             reached = depth(page.items)
             if bound is not None and reached is not None and reached <= bound:

@@ -16,11 +16,14 @@ the call).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from monitor.api.client import CALLS_PAGE_SIZE, MAX_PAGE_SIZE
+from monitor.api.pages import Page
 
 
 @dataclass
@@ -82,6 +85,40 @@ class Paging:
     width: PageWidth
     limit: int
     _probing: bool = False
+    pages: int = 0
+    rows: int = 0
+    """Pages and rows (as sent) read so far (`after`)."""
+    left_out: int = 0
+    """Rows the server's own figures said were beyond the pages it gave, when it then gave
+    no more (an empty page while its `totalPages`/`total` said more): the listing ended
+    short of them, and its count is not exact (`ActiveSweep` says so)."""
+
+    def after(self, page: Page[Any]) -> bool:
+        """After a page: whether the listing is complete, by every signal its envelope gave
+        (its `total` and page count), not its length alone: a page short of what was asked
+        ends the listing only when nothing the server said puts rows beyond it."""
+        self.pages += 1
+        self.rows += page.raw_count
+        raw, total = page.raw_count, page.total
+        if self.pages == 1 and total is not None and 0 < raw < min(self.limit, page.limit, total):
+            # Fewer rows than asked and than its own total, and no `limit` saying so: the
+            # server cuts its pages at this many (20 of 45, where 200 were asked). Asked at
+            # its width, the next pages start where this one ended.
+            self.limit = raw
+            return False
+        pages_said = page.total_pages
+        if total is not None and self.limit > 0:
+            pages_said = max(pages_said or 0, math.ceil(total / self.limit))
+        # A server whose `meta.page` stays at 1 is not taken to say page 1 again and again.
+        more_said = pages_said is not None and max(page.page, self.pages) < pages_said
+        verdict = self.done(raw, page.limit, pages_said is not None and not more_said)
+        if verdict and more_said and (raw > 0 or self.pages == 1):
+            # Short, yet the server says more pages follow (an empty first page of
+            # `totalPages: 2`): read on, as far as the caller's page cap.
+            return False
+        if verdict and raw == 0 and self.pages > 1 and (more_said or (total or 0) > self.rows):
+            self.left_out = max(1, (total or 0) - self.rows)
+        return verdict
 
     def done(self, raw_count: int, limit_said: int, last_said: bool) -> bool:
         """After a page of `raw_count` rows (the server saying its limit and whether the page

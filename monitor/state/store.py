@@ -104,6 +104,10 @@ class Store(ChangeLog):
         way, its pages landing one by one (what the concurrency pane may say meanwhile)."""
         self.swept_ids: frozenset[str] = frozenset()
         """Which calls it listed (`views.in_flight_count`)."""
+        self.listed_unknown: frozenset[str] = frozenset()
+        """Calls the in-flight list names with no status or one this monitor does not know
+        (`connected`, `{"id": ...}` alone): in flight by the list's own filter, so counted and
+        listed there as `unknown`, never dropped from the gauge while the peak counts them."""
         self.swept_at: float | None = None
         """When (monotonic) its last page was asked for: an ending learnt before it happened
         before that page was read."""
@@ -291,7 +295,9 @@ class Store(ChangeLog):
         for t in self.calls.values():
             if t.ended_seen is None:
                 status = t.call.status
-                if status in IN_FLIGHT_STATUSES:
+                if status in IN_FLIGHT_STATUSES or (
+                    status is CallStatus.UNKNOWN and t.call.id in self.listed_unknown
+                ):
                     flying.append(t)
                 elif status is CallStatus.QUEUED:
                     waiting.append(t)
@@ -304,6 +310,13 @@ class Store(ChangeLog):
         read to the end; the first sweep's pages count as they land, until one is)."""
         self.swept = len(listed) if whole else None
         self.swept_ids, self.swept_at = listed, last_asked
+
+    def note_listed_unknown(self, listed: frozenset[str]) -> None:
+        """The calls of unknown status the in-flight list names now (`listed_unknown`)."""
+        if listed != self.listed_unknown:
+            moved = listed ^ self.listed_unknown
+            self.listed_unknown = listed
+            self._calls_changed(*moved)
 
     def record_concurrency(self, when: datetime, in_flight: int) -> None:
         self.concurrency.append((when, in_flight))
