@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from datetime import UTC, datetime
 
 from monitor.api.client import ID_PATTERN, DialNexaClient
@@ -35,7 +34,7 @@ from monitor.polling.listing import WHOLE_LIMIT, CampaignCalls, update_qualified
 from monitor.polling.scheduler import Job
 from monitor.polling.serverclock import ServerClock
 from monitor.state.store import Store
-from monitor.state.tally import COUNTED
+from monitor.state.tally import COUNTED, COUNTED_VALUES
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +55,10 @@ HISTORY_LIMIT = WHOLE_LIMIT
 call logs' maximum), so a shorter page is the last one, never a server's own cut."""
 ORIGIN = datetime.min.replace(tzinfo=UTC)
 """The baseline instant of a history read whole: every ending of the campaign counts after it."""
+PLACED_RECHECK_S = 30.0
+"""A campaign's calls placed, found below its ended outcomes, are read again at most this
+often (one request): within the campaigns pane's promise, never a loop on an API whose own
+totals disagree."""
 VISIBLE_DEFAULT = 12
 """Campaigns treated as on screen when the UI has not said (the first rows of the list)."""
 
@@ -103,6 +106,8 @@ class Counts:
         """Campaigns whose listing is too long to count: their history comes from totals."""
         self._next_backfill = 0
         self._focus_pages_read: set[str] = set()
+        self._total_read_at: dict[str, float] = {}
+        """When (monotonic) each campaign's calls placed were last read alone."""
         self._reconciling: list[tuple[str, str]] = []
         """The reconciliation under way: (campaign, status) reads still to make."""
         self.started = clock.monotonic()
@@ -138,24 +143,37 @@ class Counts:
             counts.set_baseline(status, 0, created)
 
     def needs_total(self, campaign_id: str) -> bool:
-        """Its calls placed are not read yet. The list's counters (`total_records`, ...) are
-        the contact list's size, not the calls placed (issue 15): only the call logs say."""
+        """Its calls placed are not read yet, or its outcomes add up past them. The list's
+        counters (`total_records`, ...) are the contact list's size, not the calls placed
+        (issue 15): only the call logs say."""
         state = self.store.campaigns.get(campaign_id)
         return (
             state is not None
-            and state.total is None
+            and (state.total is None or self._behind(campaign_id, state.total))
             and (campaign_id, "total") not in self.unavailable
         )
+
+    def _behind(self, campaign_id: str, placed: int) -> bool:
+        """More calls ended than placed: every ended call was placed, so the figure is
+        behind (a call no read named, or no creation time to count it by); read it again,
+        at most every PLACED_RECHECK_S. Past that read, outcomes still past it are the API's
+        own (the views flag them)."""
+        tally = self.store.tally.campaigns.get(campaign_id)
+        if tally is None:
+            return False
+        ended = sum(n for s in COUNTED_VALUES if (n := tally.count(s)) is not None)
+        last = self._total_read_at.get(campaign_id)
+        recent = last is not None and self.clock.monotonic() - last < PLACED_RECHECK_S
+        return ended > placed and not recent
 
     async def read_total(self, campaign_id: str) -> bool:
         """All of a campaign's call records (`limit=1`): its calls placed."""
         total = await status_total(self.client, self.routes, campaign_id, None)
-        state = self.store.campaigns.get(campaign_id)
+        self._total_read_at[campaign_id] = self.clock.monotonic()
         if total is None:
             self.unavailable.add((campaign_id, "total"))
             return False
-        if state is not None:
-            self.store.put_campaign(replace(state, total=total))
+        self.intake.placed_read(campaign_id, total)
         return True
 
     def next_baseline(self) -> str | None:
@@ -217,10 +235,8 @@ class Counts:
             changed, complete, total = await self._read_whole_listing(campaign_id, pages)
         else:
             changed, total = False, None
-        state = self.store.campaigns.get(campaign_id)
-        if total is not None and state is not None:
-            self.store.put_campaign(replace(state, total=total))
-            changed = True
+        if total is not None:
+            changed |= self.intake.placed_read(campaign_id, total)
         if complete:
             tally = self.store.tally.campaign(campaign_id)
             for status in self.missing(campaign_id):

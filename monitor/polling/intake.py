@@ -8,6 +8,7 @@ is counted once per attempt, whichever read brought it.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from monitor.api.models import Call
 from monitor.api.pages import Page
@@ -15,6 +16,7 @@ from monitor.api.vocab import FINAL_STATUSES
 from monitor.polling.budget import SENT_AT
 from monitor.polling.serverclock import ServerClock
 from monitor.polling.sweep import SweepOrder
+from monitor.state.placed import Placed
 from monitor.state.store import Store
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,8 @@ class Intake:
     def __init__(self, store: Store, server_clock: ServerClock) -> None:
         self.store = store
         self.server_clock = server_clock
+        self.placed = Placed()
+        """Each campaign's calls placed, kept live from the calls read (`state.placed`)."""
 
     def take(
         self,
@@ -50,7 +54,33 @@ class Intake:
         merged = tracked.call if tracked is not None else call
         if merged.status in FINAL_STATUSES:
             changed |= self.store.tally.observe(merged, self.server_clock.api_instant())
+        changed |= self._placed_seen(merged)
         return changed
+
+    def _placed_seen(self, call: Call) -> bool:
+        """A call of a campaign, in whatever state: one more call placed if it was created
+        after its campaign's total was read. A call whose campaign or creation time no read
+        has said is left to the next read of the total (counting it could count it twice)."""
+        tally = self.store.tally
+        cid = call.campaign_id or tally.linked(call.id) or tally.linked(call.retry_group_id)
+        if cid is None or call.created_at is None or cid not in self.store.campaigns:
+            return False
+        placed = self.placed.campaign(cid)
+        return placed.seen(call.id, call.created_at) and self._publish(cid)
+
+    def placed_read(self, campaign_id: str, total: int) -> bool:
+        """The API's total of the campaign's calls, just read (its answer's instant): the
+        calls placed start over from it. True when the figure shown changed."""
+        self.placed.campaign(campaign_id).read(total, self.server_clock.api_instant())
+        return self._publish(campaign_id)
+
+    def _publish(self, campaign_id: str) -> bool:
+        state = self.store.campaigns.get(campaign_id)
+        total = self.placed.campaign(campaign_id).total()
+        if state is None or total is None or state.total == total:
+            return False
+        self.store.put_campaign(replace(state, total=total))
+        return True
 
 
 def sent_since(asked: float) -> float:

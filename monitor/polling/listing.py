@@ -80,10 +80,8 @@ class CampaignCalls:
         for status, by in missed.items():
             tally.corrections.append(Correction(at=api_now, status=status, by=by))
             log.info("reconciliation: a campaign's %s count was off by %+d", status, by)
-        state = store.campaigns.get(campaign_id)
         total = page.total if page.total is not None else len(page.items)
-        if state is not None and state.total != total:
-            store.put_campaign(replace(state, total=total))
+        self.intake.placed_read(campaign_id, total)
         tally.reconciled_at = api_now
         store.touch()
         return True, True
