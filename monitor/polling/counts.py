@@ -106,8 +106,6 @@ class Counts:
         """Campaigns whose listing is too long to count: their history comes from totals."""
         self._next_backfill = 0
         self._focus_pages_read: set[str] = set()
-        self._total_read_at: dict[str, float] = {}
-        """When (monotonic) each campaign's calls placed were last read alone."""
         self._reconciling: list[tuple[str, str]] = []
         """The reconciliation under way: (campaign, status) reads still to make."""
         self.started = clock.monotonic()
@@ -162,14 +160,15 @@ class Counts:
         if tally is None:
             return False
         ended = sum(n for s in COUNTED_VALUES if (n := tally.count(s)) is not None)
-        last = self._total_read_at.get(campaign_id)
-        recent = last is not None and self.clock.monotonic() - last < PLACED_RECHECK_S
-        return ended > placed and not recent
+        if ended <= placed:
+            return False
+        last = self.intake.placed.campaign(campaign_id).at
+        since = self.server_clock.api_now() - last if last is not None else None
+        return since is None or since.total_seconds() >= PLACED_RECHECK_S
 
     async def read_total(self, campaign_id: str) -> bool:
         """All of a campaign's call records (`limit=1`): its calls placed."""
         total = await status_total(self.client, self.routes, campaign_id, None)
-        self._total_read_at[campaign_id] = self.clock.monotonic()
         if total is None:
             self.unavailable.add((campaign_id, "total"))
             return False
@@ -313,8 +312,11 @@ class Counts:
             cid = min(ready, key=lambda c: tallies[c].reconciled_at or epoch)
             if self._fits_a_page(cid):
                 whole, changed = await self.calls.reconcile_whole(
-                    cid, self.server_clock.api_instant(), self.qualified_key()
+                    cid, self.server_clock.api_instant()
                 )
+                if whole:
+                    self._backfilled.add(cid)  # all of its calls: its analyses too
+                self.update_qualified([cid])
                 if whole:
                     return changed
                 self._long.add(cid)
