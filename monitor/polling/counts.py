@@ -355,6 +355,8 @@ class Counts:
             changed |= taken
             if page.is_last or page.raw_count < page.limit:
                 break
+        if status == "completed":
+            self._backfilled.add(campaign_id)  # its newest completed calls: the rate's sample
         self.update_qualified([campaign_id])
         return changed
 
@@ -388,5 +390,6 @@ class Counts:
     # -- the qualified rate --------------------------------------------------------------------
 
     def update_qualified(self, campaign_ids: Iterable[str] | None = None) -> None:
-        """Qualified rate and pending analyses from the completed calls the store holds."""
-        update_qualified(self.store, self.qualified_key(), campaign_ids)
+        """Qualified rate and pending analyses from the completed calls the store holds; the
+        rate only for campaigns whose own completed calls were read (`backfilled`)."""
+        update_qualified(self.store, self.qualified_key(), campaign_ids, self.backfilled)
