@@ -5,8 +5,14 @@ placed next to 114 ended, unchanged for minutes, under "camp <30s")."""
 
 from __future__ import annotations
 
-from monitor.polling.engine import TARGET_AGE_S
+from monitor.api.client import DialNexaClient
+from monitor.api.models import Campaign
+from monitor.clock import FakeClock
+from monitor.config import Settings
+from monitor.polling.counts import PLACED_RECHECK_S
+from monitor.polling.engine import TARGET_AGE_S, Engine
 from monitor.state.tally import COUNTED_VALUES
+from monitor.state.tracked import CampaignState
 from tests.drive import drive
 from tests.engine.test_engine_sim import start
 
@@ -40,3 +46,27 @@ async def test_calls_placed_follow_the_campaign_and_stay_above_its_outcomes() ->
         assert samples >= 8 * 4
     finally:
         await run.close()
+
+
+async def test_calls_placed_below_the_ended_outcomes_are_read_again_within_30_s() -> None:
+    """Ended calls no read could count as placed (no creation time): the figure would sit
+    below them. The outcomes past it ask for the total again (one request), at most every
+    PLACED_RECHECK_S: never a loop on an API whose own totals disagree."""
+    clock = FakeClock()
+    client = DialNexaClient("http://x/v1", "k", clock=clock)
+    engine = Engine(client, Settings(), clock=clock)
+    try:
+        counts, store = engine.counts, engine.store
+        store.put_campaign(CampaignState(Campaign(id="cmp_a")))
+        counts.intake.placed_read("cmp_a", 3)
+        assert store.campaigns["cmp_a"].total == 3
+        tally = store.tally.campaign("cmp_a")
+        tally.set_baseline("busy", 5, engine.api_now())
+        assert not counts.needs_total("cmp_a")  # read just now: not again at once
+        clock.advance(PLACED_RECHECK_S)
+        assert counts.needs_total("cmp_a")  # 5 ended, 3 placed: read it again
+        counts.intake.placed_read("cmp_a", 6)
+        assert store.campaigns["cmp_a"].total == 6
+        assert not counts.needs_total("cmp_a")
+    finally:
+        await client.aclose()
