@@ -106,6 +106,8 @@ class Counts:
         """Campaigns whose listing is too long to count: their history comes from totals."""
         self._next_backfill = 0
         self._focus_pages_read: set[str] = set()
+        self._disagrees: set[str] = set()
+        """Campaigns whose total, read after their outcomes, was still below them."""
         self._reconciling: list[tuple[str, str]] = []
         """The reconciliation under way: (campaign, status) reads still to make."""
         self.started = clock.monotonic()
@@ -151,16 +153,22 @@ class Counts:
             and (campaign_id, "total") not in self.unavailable
         )
 
+    def _ended(self, campaign_id: str) -> int:
+        tally = self.store.tally.campaigns.get(campaign_id)
+        if tally is None:
+            return 0
+        return sum(n for s in COUNTED_VALUES if (n := tally.count(s)) is not None)
+
     def _behind(self, campaign_id: str, placed: int) -> bool:
         """More calls ended than placed: every ended call was placed, so the figure is
         behind (a call no read named, or no creation time to count it by); read it again,
-        at most every PLACED_RECHECK_S. Past that read, outcomes still past it are the API's
-        own (the views flag them)."""
-        tally = self.store.tally.campaigns.get(campaign_id)
-        if tally is None:
+        PLACED_RECHECK_S after the last read. Outcomes still past a total read after them
+        are the API's own (the views flag them): not read again until the calls placed have
+        caught up with the outcomes (an API whose total counts otherwise is no loop)."""
+        if self._ended(campaign_id) <= placed:
+            self._disagrees.discard(campaign_id)
             return False
-        ended = sum(n for s in COUNTED_VALUES if (n := tally.count(s)) is not None)
-        if ended <= placed:
+        if campaign_id in self._disagrees:
             return False
         last = self.intake.placed.campaign(campaign_id).at
         since = self.server_clock.api_now() - last if last is not None else None
@@ -173,6 +181,8 @@ class Counts:
             self.unavailable.add((campaign_id, "total"))
             return False
         self.intake.placed_read(campaign_id, total)
+        if self._ended(campaign_id) > total:
+            self._disagrees.add(campaign_id)
         return True
 
     def next_baseline(self) -> str | None:

@@ -14,6 +14,7 @@ from monitor.polling.engine import TARGET_AGE_S, Engine
 from monitor.state.tally import COUNTED_VALUES
 from monitor.state.tracked import CampaignState
 from tests.drive import drive
+from tests.engine.fakeapi import FakeApi
 from tests.engine.test_engine_sim import start
 
 SLACK = 10
@@ -50,23 +51,32 @@ async def test_calls_placed_follow_the_campaign_and_stay_above_its_outcomes() ->
 
 async def test_calls_placed_below_the_ended_outcomes_are_read_again_within_30_s() -> None:
     """Ended calls no read could count as placed (no creation time): the figure would sit
-    below them. The outcomes past it ask for the total again (one request), at most every
-    PLACED_RECHECK_S: never a loop on an API whose own totals disagree."""
+    below them. The outcomes past it ask for the total again (one request), PLACED_RECHECK_S
+    after the last read; a total still below them is the API's own: not read again in a
+    loop."""
     clock = FakeClock()
-    client = DialNexaClient("http://x/v1", "k", clock=clock)
+    api = FakeApi(clock)
+    for i in range(4):  # the API's call logs: 4 calls in the campaign
+        api.ended[f"call_{i}"] = {"id": f"call_{i}", "status": "busy", "campaign_id": "cmp_a"}
+    client = DialNexaClient("http://x/v1", "k", transport=api.transport(), clock=clock)
     engine = Engine(client, Settings(), clock=clock)
     try:
         counts, store = engine.counts, engine.store
         store.put_campaign(CampaignState(Campaign(id="cmp_a")))
         counts.intake.placed_read("cmp_a", 3)
         assert store.campaigns["cmp_a"].total == 3
-        tally = store.tally.campaign("cmp_a")
-        tally.set_baseline("busy", 5, engine.api_now())
+        store.tally.campaign("cmp_a").set_baseline("busy", 5, engine.api_now())
         assert not counts.needs_total("cmp_a")  # read just now: not again at once
         clock.advance(PLACED_RECHECK_S)
         assert counts.needs_total("cmp_a")  # 5 ended, 3 placed: read it again
-        counts.intake.placed_read("cmp_a", 6)
-        assert store.campaigns["cmp_a"].total == 6
+        await counts.read_total("cmp_a")
+        assert store.campaigns["cmp_a"].total == 4
+        clock.advance(10 * PLACED_RECHECK_S)
+        assert not counts.needs_total("cmp_a")  # 4 < 5 is the API's own: no loop
+        counts.intake.placed_read("cmp_a", 6)  # caught up (a reconciliation)
         assert not counts.needs_total("cmp_a")
+        store.tally.campaign("cmp_a").set_baseline("busy", 7, engine.api_now())
+        clock.advance(PLACED_RECHECK_S)
+        assert counts.needs_total("cmp_a")  # behind again: one more read
     finally:
         await client.aclose()
