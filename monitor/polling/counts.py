@@ -30,7 +30,7 @@ from monitor.polling.budget import SENT_AT, Budget
 from monitor.polling.fetch import Routes, status_total
 from monitor.polling.fillpace import FillPace
 from monitor.polling.intake import Intake
-from monitor.polling.listing import WHOLE_LIMIT, CampaignCalls, put_total, update_qualified
+from monitor.polling.listing import WHOLE_LIMIT, CampaignCalls, update_qualified
 from monitor.polling.scheduler import Job
 from monitor.polling.serverclock import ServerClock
 from monitor.state.notes import count_flags
@@ -56,6 +56,10 @@ HISTORY_LIMIT = WHOLE_LIMIT
 call logs' maximum), so a shorter page is the last one, never a server's own cut."""
 ORIGIN = datetime.min.replace(tzinfo=UTC)
 """The baseline instant of a history read whole: every ending of the campaign counts after it."""
+PLACED_RECHECK_S = 30.0
+"""A campaign's calls placed, found below its ended outcomes, are read again at most this
+often (one request): within the campaigns pane's promise, never a loop on an API whose own
+totals disagree."""
 VISIBLE_DEFAULT = 12
 """Campaigns treated as on screen when the UI has not said (the first rows of the list)."""
 
@@ -103,6 +107,8 @@ class Counts:
         """Campaigns whose listing is too long to count: their history comes from totals."""
         self._next_backfill = 0
         self._focus_pages_read: set[str] = set()
+        self._disagrees: set[str] = set()
+        """Campaigns whose total, read after their outcomes, was still below them."""
         self._reconciling: list[tuple[str, str]] = []
         """The reconciliation under way: (campaign, status) reads still to make."""
         self.started = clock.monotonic()
@@ -138,14 +144,36 @@ class Counts:
             counts.set_baseline(status, 0, created)
 
     def needs_total(self, campaign_id: str) -> bool:
-        """Its calls placed are not read yet. The list's counters (`total_records`, ...) are
-        the contact list's size, not the calls placed (issue 15): only the call logs say."""
+        """Its calls placed are not read yet, or its outcomes add up past them. The list's
+        counters (`total_records`, ...) are the contact list's size, not the calls placed
+        (issue 15): only the call logs say."""
         state = self.store.campaigns.get(campaign_id)
         return (
             state is not None
-            and state.total is None
+            and (state.total is None or self._behind(campaign_id, state.total))
             and (campaign_id, "total") not in self.unavailable
         )
+
+    def _ended(self, campaign_id: str) -> int:
+        tally = self.store.tally.campaigns.get(campaign_id)
+        if tally is None:
+            return 0
+        return sum(n for s in COUNTED_VALUES if (n := tally.count(s)) is not None)
+
+    def _behind(self, campaign_id: str, placed: int) -> bool:
+        """More calls ended than placed: every ended call was placed, so the figure is
+        behind (a call no read named, or no creation time to count it by); read it again,
+        PLACED_RECHECK_S after the last read. Outcomes still past a total read after them
+        are the API's own (the views flag them): not read again until the calls placed have
+        caught up with the outcomes (an API whose total counts otherwise is no loop)."""
+        if self._ended(campaign_id) <= placed:
+            self._disagrees.discard(campaign_id)
+            return False
+        if campaign_id in self._disagrees:
+            return False
+        last = self.intake.placed.campaign(campaign_id).at
+        since = self.server_clock.api_now() - last if last is not None else None
+        return since is None or since.total_seconds() >= PLACED_RECHECK_S
 
     async def read_total(self, campaign_id: str) -> bool:
         """All of a campaign's call records (`limit=1`): its calls placed."""
@@ -153,13 +181,15 @@ class Counts:
         if total is None:
             self.unavailable.add((campaign_id, "total"))
             return False
-        put_total(self.store, campaign_id, total)
+        self.intake.placed_read(campaign_id, total)
+        if self._ended(campaign_id) > total:
+            self._disagrees.add(campaign_id)
         return True
 
     def past_total(self, campaign_id: str) -> bool:
         """Its counts now add up past the calls placed last read, which did not flag them:
-        the calls placed are read again (`put_total` then says whether the counts can all be
-        true). Only in snapshot's round, at its end: live, such a read came on top of
+        the calls placed are read again (`Intake.placed_read` then says whether the counts
+        can all be true). Only in snapshot's round, at its end: live, such a read came on top of
         the request plan the scheduler and the webhooks' savings are measured against
         (tests/engine/test_scheduler_wakes.py, tests/webhooks), and the calls placed are read
         on their own cadence anyway."""
@@ -240,9 +270,9 @@ class Counts:
             for status in self.missing(campaign_id):
                 tally.set_baseline(status, 0, ORIGIN)
             self.store.touch()
-        if total is not None and campaign_id in self.store.campaigns:
-            put_total(self.store, campaign_id, total)  # with the counts it holds, when whole
-            changed = True
+        if total is not None:
+            # After the baselines: the counts kept with the total are those of this read.
+            changed |= self.intake.placed_read(campaign_id, total)
         if complete:
             return True
         if not totals:
@@ -315,8 +345,11 @@ class Counts:
             cid = min(ready, key=lambda c: tallies[c].reconciled_at or epoch)
             if self._fits_a_page(cid):
                 whole, changed = await self.calls.reconcile_whole(
-                    cid, self.server_clock.api_instant(), self.qualified_key()
+                    cid, self.server_clock.api_instant()
                 )
+                if whole:
+                    self._backfilled.add(cid)  # all of its calls: its analyses too
+                self.update_qualified([cid])
                 if whole:
                     return changed
                 self._long.add(cid)
@@ -355,6 +388,8 @@ class Counts:
             changed |= taken
             if page.is_last or page.raw_count < page.limit:
                 break
+        if status == "completed":
+            self._backfilled.add(campaign_id)  # its newest completed calls: the rate's sample
         self.update_qualified([campaign_id])
         return changed
 
@@ -388,5 +423,6 @@ class Counts:
     # -- the qualified rate --------------------------------------------------------------------
 
     def update_qualified(self, campaign_ids: Iterable[str] | None = None) -> None:
-        """Qualified rate and pending analyses from the completed calls the store holds."""
-        update_qualified(self.store, self.qualified_key(), campaign_ids)
+        """Qualified rate and pending analyses from the completed calls the store holds; the
+        rate only for campaigns whose own completed calls were read (`backfilled`)."""
+        update_qualified(self.store, self.qualified_key(), campaign_ids, self.backfilled)

@@ -8,6 +8,7 @@ is counted once per attempt, whichever read brought it.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from monitor.api.models import Call
 from monitor.api.pages import Page
@@ -15,7 +16,9 @@ from monitor.api.vocab import FINAL_STATUSES, CallStatus
 from monitor.polling.budget import SENT_AT
 from monitor.polling.serverclock import ServerClock
 from monitor.polling.sweep import SweepOrder
+from monitor.state.placed import Placed
 from monitor.state.store import Store
+from monitor.state.tally import COUNTED_VALUES
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +32,8 @@ class Intake:
     def __init__(self, store: Store, server_clock: ServerClock) -> None:
         self.store = store
         self.server_clock = server_clock
+        self.placed = Placed()
+        """Each campaign's calls placed, kept live from the calls read (`state.placed`)."""
 
     def take(
         self,
@@ -57,7 +62,53 @@ class Intake:
         if merged.status in FINAL_STATUSES:
             api_now = self.server_clock.api_instant()
             changed |= self.store.tally.observe(merged, api_now, seen_live=seen_live)
+        changed |= self._placed_seen(merged)
         return changed
+
+    def _placed_seen(self, call: Call) -> bool:
+        """A call of a campaign, in whatever state: one more call placed if it was created
+        after its campaign's total was read. A call whose campaign or creation time no read
+        has said is left to the next read of the total (counting it could count it twice)."""
+        tally = self.store.tally
+        cid = call.campaign_id or tally.linked(call.id) or tally.linked(call.retry_group_id)
+        if cid is None or call.created_at is None or cid not in self.store.campaigns:
+            return False
+        placed = self.placed.campaign(cid)
+        return placed.seen(call.id, call.created_at) and self._publish(cid)
+
+    def placed_read(self, campaign_id: str, total: int) -> bool:
+        """The API's total of the campaign's calls, just read (its answer's instant): the
+        calls placed start over from it, kept with the counts of this read (`put_total`).
+        True when what is shown changed."""
+        self.placed.campaign(campaign_id).read(total, self.server_clock.api_instant())
+        changed = put_total(self.store, campaign_id, total)
+        return self._publish(campaign_id) or changed
+
+    def _publish(self, campaign_id: str) -> bool:
+        state = self.store.campaigns.get(campaign_id)
+        total = self.placed.campaign(campaign_id).total()
+        if state is None or total is None or state.total == total:
+            return False
+        self.store.put_campaign(replace(state, total=total))
+        return True
+
+
+def put_total(store: Store, campaign_id: str, total: int) -> bool:
+    """Calls placed, just read, kept with the outcome counts as they stand at this read
+    (`CampaignState.counts`): every ending counted by now is of a call placed by now, so
+    outcomes past it cannot all be true (`notes.count_flags`). The counts shown later are
+    not compared with it: calls placed since would flag every running campaign."""
+    state = store.campaigns.get(campaign_id)
+    if state is None:
+        return False
+    tally = store.tally.campaigns.get(campaign_id)
+    counts: dict[str, int | None] = {}
+    if tally is not None:
+        counts = {s: n for s in COUNTED_VALUES if (n := tally.count(s)) is not None}
+    if (state.total, state.counts) == (total, counts):
+        return False
+    store.put_campaign(replace(state, total=total, counts=counts))
+    return True
 
 
 def sent_since(asked: float) -> float:

@@ -36,7 +36,7 @@ class TrackedCall:
 class CampaignState:
     campaign: Campaign
     counts: dict[str, int | None] = field(default_factory=dict)
-    """The outcome counts known when `total` was read (`polling.listing.put_total`): what
+    """The outcome counts known when `total` was read (`polling.intake.put_total`): what
     `notes.count_flags` compares with it. The counts shown are the tally's, live."""
     total: int | None = None
     """Calls placed (the call logs' total), None until read."""

@@ -133,7 +133,7 @@ def campaign_rows(store: Store, mono_now: float) -> tuple[CampaignRow, ...]:
                 total=state.total,
                 contacts=campaign.total,
                 # Against the counts as they stood when the calls placed were read
-                # (`listing.put_total`): the live ones include calls placed since.
+                # (`intake.put_total`): the live ones include calls placed since.
                 count_flags=count_flags(state.counts, state.total),
                 counts={s: counts.get(s) for s in _OUTCOME_VALUES},
                 in_flight=in_flight.get(cid, 0),

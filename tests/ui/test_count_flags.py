@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from monitor.polling.listing import put_total
+from monitor.polling.intake import put_total
 from monitor.state.tally import COUNTED_VALUES
 from monitor.ui.widgets.campaign_table import CampaignTable
 from tests.ui.conftest import AppFactory

@@ -11,7 +11,7 @@ from monitor.api.client import DialNexaClient
 from monitor.api.models import Campaign
 from monitor.clock import FakeClock
 from monitor.polling.fetch import Routes, fetch_campaign_counts
-from monitor.polling.listing import put_total
+from monitor.polling.intake import put_total
 from monitor.snapshot import collect
 from monitor.state.notes import count_flags
 from monitor.state.store import CampaignState, Store
