@@ -9,8 +9,8 @@ from monitor.api.client import DialNexaClient
 from monitor.api.models import Campaign
 from monitor.clock import FakeClock
 from monitor.config import Settings
-from monitor.polling.placed_reads import PLACED_RECHECK_S
 from monitor.polling.engine import TARGET_AGE_S, Engine
+from monitor.polling.placed_reads import PLACED_RECHECK_S
 from monitor.state.tally import COUNTED_VALUES
 from monitor.state.tracked import CampaignState
 from tests.drive import drive
