@@ -69,8 +69,9 @@ async def test_the_selected_rows_end_reads_as_the_timeline_beside_it_says(
     make_app: AppFactory,
 ) -> None:
     """A trial saw Active calls read "ended –" for the highlighted call while the Retry
-    timeline beside it said "completed": the call's retry history was read before the store's
-    recent outcomes had its end. The row now says the outcome the timeline shows."""
+    timeline beside it said "completed": the row was drawn "ended –" when the call left the
+    list, and kept, though its retry history said how it ended a moment later. The row now
+    says the outcome the timeline shows, once it is read."""
     from datetime import timedelta
 
     from monitor.api.models import RetryHistory
@@ -90,6 +91,11 @@ async def test_the_selected_rows_end_reads_as_the_timeline_beside_it_says(
         await pilot.pause()
         await pilot.pause()
         assert table.cursor_key == ENDED_ID
+        store.mark_ended(ENDED_ID, mono)  # it left the in-flight list; its end not read
+        await pilot.pause()
+        await pilot.pause()
+        shown = [c.plain.strip() for c in table.get_row(ENDED_ID)]
+        assert shown[:2] == ["ended", "–"], shown
         store.put_history(
             RetryHistory.model_validate(
                 {
@@ -105,7 +111,6 @@ async def test_the_selected_rows_end_reads_as_the_timeline_beside_it_says(
                 }
             )
         )
-        store.mark_ended(ENDED_ID, mono)  # it left the in-flight list; its record not read
         await pilot.pause()
         await pilot.pause()
         shown = [c.plain.strip() for c in table.get_row(ENDED_ID)]

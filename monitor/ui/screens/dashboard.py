@@ -139,6 +139,7 @@ class DashboardScreen(LiveScreen):
         new[3] = not last or last[3] != parts[3]
         if new[0]:
             self.active.sync(view.active, frame.mono)
+        self.active.outcomes_learnt()
         if not self.monitor.tick_enabled:
             # --no-tick: durations move on with the data, every few seconds.
             self.active.tick_column("dur", self.active.duration_cell)
@@ -159,6 +160,7 @@ class DashboardScreen(LiveScreen):
     def draw_selection(self, snap: MonitorSnapshot, frame: Frame) -> None:
         self._frame = frame
         self._snap = snap
+        self.active.outcomes_learnt()  # the selected call's end, read with its history
         self._show_timeline(snap, frame)
 
     def tick(self, frame: Frame) -> None:

@@ -102,6 +102,8 @@ class ActiveCallsTable(LiveTable[ActiveCallRow]):
         """Duration cells by text, width and style: a value shown before (by this row a moment
         ago, or another) comes back as the same `Text`, whose rendered segments the table
         keeps by identity, so a tick renders a duration's cell only once per value."""
+        self._gone_outcomes: dict[str, str | None] = {}
+        """The outcome each lingering row was drawn with."""
         self.outcome_of: Callable[[str], str | None] = lambda call_id: None
         """How an ended call turned out, in words (the screen looks it up in the snapshot)."""
 
@@ -224,7 +226,7 @@ class ActiveCallsTable(LiveTable[ActiveCallRow]):
         It stays a moment so the operator sees how it ended (htop shows exiting processes the
         same way), then goes with the others in one sweep."""
         muted = self.style_of("muted")
-        outcome = self.outcome_of(item.id)
+        outcome = self._gone_outcomes[item.id] = self.outcome_of(item.id)
         out: list[Text] = []
         for col, text in zip(self.columns_now, self.render_row(item), strict=True):
             if col.key == "dur":
@@ -240,6 +242,18 @@ class ActiveCallsTable(LiveTable[ActiveCallRow]):
             copy.stylize(muted)
             out.append(copy)
         return tuple(out)
+
+    def outcomes_learnt(self) -> None:
+        """A lingering row drawn before its outcome was read ("ended –") is drawn again once
+        it is: `render_gone`'s cells are otherwise kept until the row goes."""
+        gone = self._gone_items
+        for key in [k for k in self._gone_outcomes if k not in gone]:
+            del self._gone_outcomes[key]
+        learnt = [k for k, shown in self._gone_outcomes.items() if self.outcome_of(k) != shown]
+        for key in learnt:
+            self._rendered.pop(key, None)
+        if learnt:
+            self._reconcile()
 
     def search_text(self, item: ActiveCallRow) -> str:
         # What the row shows, nothing hidden: `/q` must not match a campaign id or
