@@ -168,4 +168,19 @@ def line_from_mark(at: float, kind: str, detail: str) -> EventLine | None:
     return None
 
 
-__all__ = ["EventLine", "EventLog", "alert_words", "line_from_mark", "mark_of"]
+TOAST_CHARS = 150
+"""About four lines of a toast at 60 columns: a longer one, taller than a 20-row screen, was
+cut at its top, beginning mid-sentence."""
+
+
+def toast_words(note: str) -> str:
+    """A note short enough for a toast: its first sentence (at most TOAST_CHARS), and where
+    the whole of it stays (the events screen, `e`)."""
+    if len(note) <= TOAST_CHARS:
+        return note
+    end = note.find(". ")
+    first = note[: end + 1] if 0 < end < TOAST_CHARS else note[: TOAST_CHARS - 1] + "…"
+    return f"{first} (All of it: e, the events screen.)"
+
+
+__all__ = ["EventLine", "EventLog", "alert_words", "line_from_mark", "mark_of", "toast_words"]

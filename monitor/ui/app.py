@@ -33,7 +33,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 
 from monitor.feeds.base import Feed
-from monitor.state.events import EventLine
+from monitor.state.events import EventLine, toast_words
 from monitor.state.snapshot import MonitorSnapshot
 from monitor.ui.commands import JumpProvider
 from monitor.ui.direct import direct_refreshes
@@ -140,6 +140,7 @@ class MonitorApp(LifecycleApp, QuickEscapeApp, ExportingApp):
         self._min_render_interval = min_render_interval_s
         self._closers = list(closers)
         self._startup_notes = list(startup_notes)
+        self._told_at_start: tuple[EventLine, ...] = ()  # kept in the events screen (e)
         self._settle_heap = settle_heap
         self._ended = False
         self._dirty = True
@@ -175,8 +176,12 @@ class MonitorApp(LifecycleApp, QuickEscapeApp, ExportingApp):
             self.install_signal_handlers()
         self.call_after_refresh(self.show_latest)
         self.call_after_refresh(self.tell_restored_view)
+        at = self.feed.latest().now
+        self._told_at_start = tuple(
+            EventLine(at=at, kind="start", words=n, severity="warning") for n in self._startup_notes
+        )
         for note in self._startup_notes:
-            self.notify(note, severity="warning", markup=False, timeout=15)
+            self.notify(toast_words(note), severity="warning", markup=False, timeout=15)
 
     # -- data and time ------------------------------------------------------------------------
 
@@ -366,7 +371,7 @@ class MonitorApp(LifecycleApp, QuickEscapeApp, ExportingApp):
     def events(self) -> tuple[EventLine, ...]:
         """The events pane's lines, oldest first: the feed's, when it keeps them."""
         told = getattr(self.feed, "events", None)
-        return tuple(told()) if callable(told) else ()
+        return self._told_at_start + (tuple(told()) if callable(told) else ())
 
     def action_events(self) -> None:
         """`e`: the events screen on top, or back from it."""

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from textual.widgets import Input, Static
 
 from monitor.api.errors import Unreachable
@@ -16,6 +17,7 @@ from monitor.ui.app import MonitorApp
 from monitor.ui.screens.call import CallScreen
 from monitor.ui.screens.campaign import CampaignScreen
 from monitor.ui.screens.dashboard import DashboardScreen
+from monitor.ui.screens.events import EventsScreen, events_text
 from monitor.ui.screens.help import HelpScreen
 from monitor.ui.state_file import UiState
 from monitor.ui.widgets.active_calls import ActiveCallsTable
@@ -675,3 +677,30 @@ async def test_an_engine_crash_does_not_stop_the_app(make_app: AppFactory) -> No
         await pilot.pause()
         await pilot.pause()
         assert app.is_running
+
+
+async def test_a_long_start_note_is_a_short_toast_and_stays_whole_in_the_events(
+    make_app: AppFactory,
+) -> None:
+    """A trial at 60x20: the note of a broken config file left out was a toast taller than the
+    screen (cut at its top, mid-sentence) and then gone. Now the toast says its first sentence
+    and where the rest is; the events screen (e) keeps all of it."""
+    note = (
+        "--demo: the config file is ignored: 3 problems in the configuration. (1) unknown "
+        "setting 'plann'. Did you mean 'plan'? (2) poll.active_calls_s must be a number. (3) "
+        "2 settings are wrong: tick must be true or false, colors must be one of auto, 256."
+    )
+    app, _ = make_app(startup_notes=[note])
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        toasts = [n.message for n in app._notifications]
+        assert toasts == [
+            "--demo: the config file is ignored: 3 problems in the configuration. "
+            "(All of it: e, the events screen.)"
+        ], toasts
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, EventsScreen)
+        console = Console(width=100, record=True)
+        console.print(events_text(app.events()))
+        assert note in " ".join(console.export_text().split())
