@@ -41,3 +41,32 @@ async def test_a_silent_relay_makes_the_api_state_unknown_on_the_status_line(
             assert "STALE" in line.text("status-ages")
     finally:
         await viewer.redis.aclose()
+
+
+async def test_at_80_columns_a_silent_relay_leaves_no_cut_next_poll(
+    redis_server: RedisServer,
+) -> None:
+    """A trial at 80 columns read "…RELAY SILENT since 22:00:42  next p": a monitor via relay
+    has no poll of its own ("next poll –" said nothing), so the API's words and the request
+    figures have the line, whole."""
+    relay, _engine = a_relay(redis_server)
+    await relay.publish(relay.feed.snapshot())
+    clock = [time.time()]
+    viewer = RedisFeed(target(redis_server), wall=lambda: clock[0])
+    assert await viewer.read_latest()
+    app = MonitorApp(viewer, run_feed=False, min_render_interval_s=0)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.render_now()
+            await pilot.pause()
+            line = app.screen.query_one(StatusLine)
+            clock[0] += 60
+            app.tick_now()
+            await pilot.pause()
+            api = line.text("status-api")
+            assert api.startswith("API ? · RELAY SILENT since ")
+            assert line.text("status-next") == ""
+            parts = [line.text(k) for k in ("status-api", "status-paused", "status-budget")]
+            assert len("".join(parts)) <= 80, parts
+    finally:
+        await viewer.redis.aclose()

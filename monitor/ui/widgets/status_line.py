@@ -255,20 +255,27 @@ class StatusLine(Widget):
             paused = f"  slow link: every {slow_link_s}s"
         self._set("status-paused", paused)
         # While paused nothing is drawn, so the next poll is no news: its room goes to the
-        # words around it (the pause must not be cut off at 80 columns).
+        # words around it (the pause must not be cut off at 80 columns); so it does when the
+        # API's state takes the line ("API ? · RELAY SILENT since ..." left "next p" at 80).
+        # "next poll –" (none due: a monitor via relay never polls) says nothing either.
+        show_next = (
+            paused_at is None
+            and next_poll_s is not None
+            and len(words) + len(paused) + NEXT_WIDTH <= width - 2
+        )
         next_part = self.query_one("#status-next", Static)
-        if next_part.display != (paused_at is None):
-            next_part.display = paused_at is None
-        if paused_at is None:
+        if next_part.display != show_next:
+            next_part.display = show_next
+        if show_next:
             self._set("status-next", f"  {next_poll_words(next_poll_s)}")
         else:
             self._set("status-next", "")
         # The budget moves with every request: redrawn every few seconds, not every second.
-        budget_state = f"{health.state}/{paused_at is None}/{len(words)}"
+        budget_state = f"{health.state}/{show_next}/{len(words)}"
         if mono_now - self._budget_at >= BUDGET_EVERY_S or budget_state != self._budget_state:
             self._budget_at = mono_now
             self._budget_state = budget_state
-            used = len(words) + len(paused) + (NEXT_WIDTH if paused_at is None else 0)
+            used = len(words) + len(paused) + (NEXT_WIDTH if show_next else 0)
             room = width - 2 - used - 2
             self._set("status-budget", "  " + budget_words(health, room=room))
         wide = width >= WIDE
