@@ -457,6 +457,35 @@ async def test_an_outage_marks_panes_stale_in_words_and_keeps_the_data(
         assert app.is_running
 
 
+@pytest.mark.parametrize("refused", [False, True])
+async def test_at_60_columns_the_banner_still_says_how_old_the_data_is(
+    make_app: AppFactory, refused: bool
+) -> None:
+    """The banner is at most 3 lines: a trial at 60x20 lost its "Showing data from" at the
+    end; what is wrong and how old the data is come first now."""
+    import textwrap
+
+    app, engine = make_app()
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        if refused:
+            key_refused(engine)
+        else:
+            outage(engine, age=95)
+            engine.store.set_health(
+                ApiHealth(
+                    state="unreachable",
+                    since=engine.store.health.since,
+                    message="All connection attempts failed (ConnectError, 127.0.0.1:8787)",
+                )
+            )
+        await pilot.pause()
+        banner = app.screen.query_one(ApiBanner)
+        shown = " ".join(textwrap.wrap(banner.text, banner.content_region.width)[:3])
+        assert "Showing data from" in shown, banner.text
+        assert banner.size.height <= 3
+
+
 async def test_rate_limited_and_fallback_routes_in_words(make_app: AppFactory) -> None:
     app, engine = make_app()
     async with app.run_test(size=(120, 30)) as pilot:

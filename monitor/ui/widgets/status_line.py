@@ -335,17 +335,19 @@ class ApiBanner(Static):
         text = ""
         since = clock_time(wall_time(health.since, now, mono_now)) if health.since else None
         last = f" Showing data from {clock_time(last_data)}." if last_data else " No data yet."
+        # What matters first (the banner is at most 3 lines: at 60 columns the end is cut,
+        # and "Showing data from" was): what is wrong, how old the data is, then the rest.
         if health.state == "key_refused":
             text = (
-                "API KEY REFUSED: the API rejects this key (401/403); nothing new will arrive "
-                f"until it is fixed.{last} Check DIALNEXA_API_KEY or the key file, then restart."
+                f"API KEY REFUSED: the API rejects this key (401/403).{last} Nothing new will "
+                "arrive until it is fixed: check DIALNEXA_API_KEY or the key file, then restart."
             )
         elif health.state == "unreachable":
             when = f" since {since}" if since else ""
             detail = f" ({to_display(health.message, 60)})" if health.message else ""
             text = (
-                f"API UNREACHABLE{when}{detail}: retrying by itself; the panes keep their "
-                f"last data, marked STALE.{last}"
+                f"API UNREACHABLE{when}{detail}.{last} The panes keep it, marked STALE; "
+                "retrying by itself."
             )
         if text == self.text:
             return
