@@ -60,3 +60,12 @@ def test_a_full_page_at_the_total_is_the_last_and_a_page_cut_at_100_still_probes
     assert paging.limit == 100
     assert not paging.after(page(rows(100), 2, 100))
     assert width.honoured is False
+
+
+def test_a_live_lists_total_a_row_ahead_is_not_a_cut_page() -> None:
+    """40 rows of a total of 41 (a call started between the server's count and its rows):
+    the listing is whole as read, no second page each sweep, no "left out" note."""
+    paging = PageWidth().start()
+    asked = paging.limit
+    assert paging.after(page({"data": rows(40), "meta": {"total": 41}}, 1, asked)) is True
+    assert (paging.pages, paging.limit, paging.left_out) == (1, asked, 0)
