@@ -105,9 +105,9 @@ def put_total(store: Store, campaign_id: str, total: int) -> bool:
     counts: dict[str, int | None] = {}
     if tally is not None:
         counts = {s: n for s in COUNTED_VALUES if (n := tally.count(s)) is not None}
-    if (state.total, state.counts) == (total, counts):
+    if (state.total, state.counts, state.counts_total) == (total, counts, total):
         return False
-    store.put_campaign(replace(state, total=total, counts=counts))
+    store.put_campaign(replace(state, total=total, counts=counts, counts_total=total))
     return True
 
 

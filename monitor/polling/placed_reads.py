@@ -86,7 +86,9 @@ class PlacedReads:
         tally = self.store.tally.campaigns.get(campaign_id)
         if state is None or state.total is None or tally is None:
             return False
-        if (campaign_id, "total") in self.unavailable or count_flags(state.counts, state.total):
+        if (campaign_id, "total") in self.unavailable or count_flags(
+            state.counts, state.counts_total
+        ):
             return False
         known = {s: n for s in COUNTED_VALUES if (n := tally.count(s)) is not None}
         return count_flags(known, state.total) != ()

@@ -39,7 +39,11 @@ class CampaignState:
     """The outcome counts known when `total` was read (`polling.intake.put_total`): what
     `notes.count_flags` compares with it. The counts shown are the tally's, live."""
     total: int | None = None
-    """Calls placed (the call logs' total), None until read."""
+    """Calls placed (the call logs' total), None until read; kept live between reads (the
+    calls created since, `monitor.state.placed`)."""
+    counts_total: int | None = None
+    """The calls placed as read with `counts` (not the live `total`): a flag compares the
+    two figures of one read, and does not fade as calls are placed after it."""
     qualified_rate: float | None = None
     analysed: int = 0
     analysis_pending: int = 0

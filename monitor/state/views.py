@@ -132,9 +132,9 @@ def campaign_rows(store: Store, mono_now: float) -> tuple[CampaignRow, ...]:
                 status_raw=campaign.status_raw,
                 total=state.total,
                 contacts=campaign.total,
-                # Against the counts as they stood when the calls placed were read
-                # (`intake.put_total`): the live ones include calls placed since.
-                count_flags=count_flags(state.counts, state.total),
+                # The counts and the calls placed of one read (`intake.put_total`): the
+                # live ones include calls placed since.
+                count_flags=count_flags(state.counts, state.counts_total),
                 counts={s: counts.get(s) for s in _OUTCOME_VALUES},
                 in_flight=in_flight.get(cid, 0),
                 # The counts by word: a `StrEnum` status finds its word's count.
