@@ -76,8 +76,9 @@ def build_engine(args: argparse.Namespace) -> Wiring | int:
         except ConfigError as again:
             if demo or str(again) == str(exc):
                 # Not the file's doing (a variable in the environment, a flag): leaving the
-                # file out would not help, so it is not offered.
-                return _usage(str(exc))
+                # file out would not help, so it is not offered. The demo leaves the file
+                # out anyway: what stops it is the error without the file.
+                return _usage(str(again))
             without_file = None
         if not demo:
             return _usage(
