@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from monitor.report import Report, iso
-from monitor.snapshot_dashboard import concurrency_json
+from monitor.snapshot_dashboard import campaign_json, concurrency_json
 from monitor.snapshot_insights import insights_from
 from monitor.snapshot_table import render_table
 from monitor.state.snapshot import MonitorSnapshot
@@ -26,33 +26,7 @@ def snapshot_report(snap: MonitorSnapshot, source: str) -> Report:
     c = data.concurrency
     report = Report(base_url=source, generated_at=snap.now, dashboard=True)
     for row in data.campaigns:
-        report.campaigns.append(
-            {
-                "id": row.id,
-                "name": row.name,
-                "status": row.status,
-                "total": row.total,
-                "counts": row.counts,
-                "contact_list_size": row.contacts,
-                "connect_rate": row.connect_rate,
-                "qualified_rate": row.qualified_rate,
-                "analysis_pending": row.analysis_pending,
-                "in_flight": None if c.unknown else row.in_flight,
-                "max_concurrent_calls": row.max_concurrent,
-                "flags": list(row.count_flags),
-                "history_filling": row.history_filling,
-                "since_start": row.since_start,
-                "last_correction": (
-                    None
-                    if row.correction is None
-                    else {
-                        "at": iso(row.correction.at),
-                        "status": row.correction.status,
-                        "by": row.correction.by,
-                    }
-                ),
-            }
-        )
+        report.campaigns.append(campaign_json(row, in_flight_known=not c.unknown, read=True))
     if not c.unknown:
         report.active_calls = []
         for call in data.active:

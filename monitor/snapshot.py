@@ -40,10 +40,11 @@ from monitor.polling.fetch import (
 )
 from monitor.polling.oneshot import dashboard_round
 from monitor.polling.scheduler import P_FOCUSED, PRIORITY
-from monitor.report import Report, iso
+from monitor.report import Report
 from monitor.snapshot_call import patiently, read_call
 from monitor.snapshot_dashboard import (
     active_calls_json,
+    campaign_json,
     concurrency_json,
     counts_not_read,
 )
@@ -178,35 +179,7 @@ def dashboard_report(engine: Engine, base_url: str, clock: Clock) -> Report:
         # Pending analyses counted from whichever of its calls the lists brought are part of
         # a read not made (its completed calls): null, as its rate is (`update_qualified`).
         read = engine.counts.backfilled(row.id)
-        report.campaigns.append(
-            {
-                "id": row.id,
-                "name": row.name,
-                "status": row.status,
-                "total": row.total,
-                "contact_list_size": row.contacts,
-                "counts": row.counts,
-                "connect_rate": row.connect_rate,
-                "qualified_rate": row.qualified_rate,
-                "analysis_pending": row.analysis_pending if read else None,
-                "in_flight": None if c.unknown else row.in_flight,
-                "max_concurrent_calls": row.max_concurrent,
-                "flags": list(row.count_flags),
-                # Counts: the API's totals at one read plus every ending seen since; null
-                # where that history is not read yet (`since_start` is exact meanwhile).
-                "history_filling": row.history_filling,
-                "since_start": row.since_start,
-                "last_correction": (
-                    None
-                    if row.correction is None
-                    else {
-                        "at": iso(row.correction.at),
-                        "status": row.correction.status,
-                        "by": row.correction.by,
-                    }
-                ),
-            }
-        )
+        report.campaigns.append(campaign_json(row, in_flight_known=not c.unknown, read=read))
         # A count the API has no total for (not one whose history is still to read: that is
         # `history_filling`, and a timeout when one round could not read it).
         silent = [s for s in COUNTED_VALUES if (row.id, s) in engine.counts.unavailable]

@@ -17,7 +17,7 @@ from monitor.polling.engine import Engine
 from monitor.report import Report, iso
 from monitor.state.calltime import call_clock
 from monitor.state.notes import FINAL_OUTCOMES
-from monitor.state.views import ConcurrencyView
+from monitor.state.views import CampaignRow, ConcurrencyView
 
 
 def active_calls_json(engine: Engine, now: datetime) -> list[dict[str, Any]]:
@@ -47,6 +47,35 @@ def active_calls_json(engine: Engine, now: datetime) -> list[dict[str, Any]]:
             entry["status_raw"] = tracked.call.status_raw
         out.append(entry)
     return out
+
+
+def campaign_json(row: CampaignRow, *, in_flight_known: bool, read: bool) -> dict[str, Any]:
+    """A campaign as the whole-dashboard snapshot prints it, direct or via relay. `read`: its
+    completed calls were read (else its pending analyses are null, as its rate is)."""
+    correction = row.correction
+    return {
+        "id": row.id,
+        "name": row.name,
+        "status": row.status,
+        "total": row.total,
+        "contact_list_size": row.contacts,
+        "counts": row.counts,
+        "connect_rate": row.connect_rate,
+        "qualified_rate": row.qualified_rate,
+        "analysis_pending": row.analysis_pending if read else None,
+        "in_flight": row.in_flight if in_flight_known else None,
+        "max_concurrent_calls": row.max_concurrent,
+        "flags": list(row.count_flags),
+        # Counts: the API's totals at one read plus every ending seen since; null where that
+        # history is not read yet (`since_start` is exact meanwhile).
+        "history_filling": row.history_filling,
+        "since_start": row.since_start,
+        "last_correction": (
+            None
+            if correction is None
+            else {"at": iso(correction.at), "status": correction.status, "by": correction.by}
+        ),
+    }
 
 
 def concurrency_json(c: ConcurrencyView) -> dict[str, Any]:

@@ -53,14 +53,6 @@ so that a monitor of schema 1 refuses a file it could not read. Each one is test
 file written at version N."""
 
 
-def _create_private(path: Path) -> None:
-    """A new recording is readable by its owner only (0600, as logs and CSV exports are): it
-    holds the numbers dialled and what the calls said. SQLite gives its -wal and -shm files
-    the database file's mode. An existing file keeps its mode (the user chose it)."""
-    with contextlib.suppress(FileExistsError):
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-
-
 class RecordingError(Exception):
     """A recording that cannot be used, said in words a person can act on."""
 
@@ -135,7 +127,10 @@ class RecordingFile:
         self._since_key = 0
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            _create_private(path)
+            with contextlib.suppress(FileExistsError):  # an existing file keeps its mode
+                # New: its owner's only (0600, as logs and exports; SQLite gives -wal and -shm
+                # the file's mode): it holds the numbers dialled.
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             self.conn = sqlite3.connect(path, timeout=timeout_s, isolation_level=None)
             self.conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
             self.conn.execute("PRAGMA journal_mode = WAL")
