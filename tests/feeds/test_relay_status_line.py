@@ -5,6 +5,7 @@ the request figures only as the last known, never "API ok" with figures passed o
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from monitor.feeds.redis import RedisFeed
 from monitor.ui.app import MonitorApp
@@ -13,17 +14,23 @@ from tests.feeds.redisserver import RedisServer
 from tests.feeds.test_relay_redis import a_relay, target
 
 
-async def test_a_silent_relay_makes_the_api_state_unknown_on_the_status_line(
-    redis_server: RedisServer,
-) -> None:
+async def _viewing(redis_server: RedisServer) -> tuple[Any, RedisFeed, list[float], MonitorApp]:
+    """A relay that published once, and an app reading it through Redis on a wall clock the
+    test moves (`clock[0]`)."""
     relay, engine = a_relay(redis_server)
-    health = engine.store.health
-    used = f"{health.used_last_minute}/{health.budget_per_min}"
     await relay.publish(relay.feed.snapshot())
     clock = [time.time()]
     viewer = RedisFeed(target(redis_server), wall=lambda: clock[0])
     assert await viewer.read_latest()
-    app = MonitorApp(viewer, run_feed=False, min_render_interval_s=0)
+    return engine, viewer, clock, MonitorApp(viewer, run_feed=False, min_render_interval_s=0)
+
+
+async def test_a_silent_relay_makes_the_api_state_unknown_on_the_status_line(
+    redis_server: RedisServer,
+) -> None:
+    engine, viewer, clock, app = await _viewing(redis_server)
+    health = engine.store.health
+    used = f"{health.used_last_minute}/{health.budget_per_min}"
     try:
         async with app.run_test(size=(140, 40)) as pilot:
             app.render_now()
@@ -49,12 +56,7 @@ async def test_at_80_columns_a_silent_relay_leaves_no_cut_next_poll(
     """A trial at 80 columns read "…RELAY SILENT since 22:00:42  next p": a monitor via relay
     has no poll of its own ("next poll –" said nothing), so the API's words and the request
     figures have the line, whole."""
-    relay, _engine = a_relay(redis_server)
-    await relay.publish(relay.feed.snapshot())
-    clock = [time.time()]
-    viewer = RedisFeed(target(redis_server), wall=lambda: clock[0])
-    assert await viewer.read_latest()
-    app = MonitorApp(viewer, run_feed=False, min_render_interval_s=0)
+    _engine, viewer, clock, app = await _viewing(redis_server)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             app.render_now()
